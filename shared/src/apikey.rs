@@ -1,0 +1,327 @@
+//! Private API keys: `gk_<id>_<secret>`, id 16 and secret 43 base62 characters from the
+//! CSPRNG. Only SHA-256 of the secret is stored; the check is constant-time. Verified
+//! records are kept in memory for `API_KEY_CACHE_TTL`, so warm checks make no AWS call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::authz::{DenyReason, Principal, PrincipalType};
+use crate::crypto;
+use crate::error::Error;
+use crate::store::ApiKeyStore;
+
+pub const PREFIX: &str = "gk_";
+pub const ID_LEN: usize = 16;
+pub const SECRET_LEN: usize = 43;
+/// Total length of a well-formed key.
+pub const KEY_LEN: usize = PREFIX.len() + ID_LEN + 1 + SECRET_LEN;
+/// Scopes of a key created without explicit scopes: a private key can do everything.
+pub const DEFAULT_SCOPES: [&str; 3] = ["data", "client", "widget:issue"];
+/// The scopes a key may carry.
+pub const KNOWN_SCOPES: [&str; 3] = DEFAULT_SCOPES;
+
+/// A key as presented by a caller, split into its public id and its secret.
+pub struct PresentedKey<'a> {
+    pub id: &'a str,
+    secret: &'a str,
+}
+
+impl std::fmt::Debug for PresentedKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PresentedKey").field("id", &self.id).field("secret", &"[redacted]").finish()
+    }
+}
+
+/// Splits `gk_<id>_<secret>`; anything else is malformed (checked before any lookup).
+pub fn parse(key: &str) -> Result<PresentedKey<'_>, DenyReason> {
+    if key.len() != KEY_LEN || !key.is_ascii() {
+        return Err(DenyReason::MalformedCredential);
+    }
+    let rest = key.strip_prefix(PREFIX).ok_or(DenyReason::MalformedCredential)?;
+    let (id, secret) = rest.split_at(ID_LEN);
+    let secret = secret.strip_prefix('_').ok_or(DenyReason::MalformedCredential)?;
+    if !crypto::is_base62(id) || !crypto::is_base62(secret) {
+        return Err(DenyReason::MalformedCredential);
+    }
+    Ok(PresentedKey { id, secret })
+}
+
+/// What is stored for a key: never the secret, only its SHA-256.
+#[derive(Clone, PartialEq)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    /// Lowercase hex SHA-256 of the secret part.
+    pub secret_hash: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub disabled: bool,
+    /// Last four characters of the secret, to help people tell keys apart.
+    pub last4: String,
+    /// Approximate: written at most once per cache period.
+    pub last_used: Option<i64>,
+}
+
+impl std::fmt::Debug for ApiKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiKeyRecord")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("scopes", &self.scopes)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .field("disabled", &self.disabled)
+            .field("last4", &self.last4)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A freshly generated key: the full value is shown once, the record is stored.
+pub struct NewApiKey {
+    pub key: SecretString,
+    pub record: ApiKeyRecord,
+}
+
+/// Creates a key. `scopes: None` gives the default scopes; unknown scopes are refused.
+pub fn generate(
+    name: &str,
+    scopes: Option<Vec<String>>,
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<NewApiKey, Error> {
+    let name = name.trim();
+    if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
+        return Err(Error::bad_request("name must be 1-128 printable characters"));
+    }
+    let scopes = match scopes {
+        None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+        Some(s) if s.is_empty() => return Err(Error::bad_request("scopes must not be empty")),
+        Some(s) => {
+            if let Some(bad) = s.iter().find(|x| !KNOWN_SCOPES.contains(&x.as_str())) {
+                return Err(Error::bad_request(format!("unknown scope `{bad}`")));
+            }
+            let mut s = s;
+            s.sort();
+            s.dedup();
+            s
+        }
+    };
+    if expires_at.is_some_and(|e| e <= now) {
+        return Err(Error::bad_request("expires_at must be in the future"));
+    }
+    let id = crypto::random_base62(ID_LEN);
+    let secret = crypto::random_base62(SECRET_LEN);
+    let record = ApiKeyRecord {
+        id: id.clone(),
+        secret_hash: crypto::sha256_hex(secret.as_bytes()),
+        name: name.to_owned(),
+        scopes,
+        created_at: now,
+        expires_at,
+        disabled: false,
+        last4: secret[SECRET_LEN - 4..].to_owned(),
+        last_used: None,
+    };
+    Ok(NewApiKey {
+        key: SecretString::from(format!("{PREFIX}{id}_{secret}")),
+        record,
+    })
+}
+
+/// Checks a presented key against its record (pure; `now` in epoch seconds).
+pub fn check(presented: &PresentedKey<'_>, record: &ApiKeyRecord, now: i64) -> Result<(), DenyReason> {
+    let hash = crypto::sha256_hex(presented.secret.as_bytes());
+    if !crypto::ct_eq(hash.as_bytes(), record.secret_hash.as_bytes()) {
+        return Err(DenyReason::WrongSecret);
+    }
+    if record.disabled {
+        return Err(DenyReason::Disabled);
+    }
+    if record.expires_at.is_some_and(|e| e <= now) {
+        return Err(DenyReason::Expired);
+    }
+    Ok(())
+}
+
+/// The principal an API key stands for.
+pub fn principal(record: &ApiKeyRecord) -> Principal {
+    let mut p = Principal::new(PrincipalType::ApiKey, record.id.clone(), record.scopes.clone());
+    p.key_id = Some(record.id.clone());
+    p.expires_at = record.expires_at;
+    p
+}
+
+/// Why a key check did not produce a principal.
+#[derive(Debug)]
+pub enum VerifyError {
+    /// The key is not valid: deny, with this reason.
+    Denied(DenyReason),
+    /// The store failed: fail closed (an error, not a cacheable deny).
+    Store(Error),
+}
+
+struct CacheEntry {
+    record: Option<Arc<ApiKeyRecord>>,
+    fetched: Instant,
+}
+
+/// Upper bound on cached ids, so a flood of random ids cannot grow memory without end.
+const CACHE_CAPACITY: usize = 10_000;
+
+/// Verifies keys against a store, with an in-memory cache of records (positive and
+/// negative) for `ttl`. A cache hit makes no store call.
+pub struct ApiKeyVerifier<S> {
+    store: S,
+    ttl: Duration,
+    cache: Mutex<HashMap<String, CacheEntry>>,
+}
+
+impl<S: ApiKeyStore> ApiKeyVerifier<S> {
+    pub fn new(store: S, ttl: Duration) -> Self {
+        ApiKeyVerifier {
+            store,
+            ttl,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    fn cached(&self, id: &str) -> Option<Option<Arc<ApiKeyRecord>>> {
+        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .get(id)
+            .filter(|e| e.fetched.elapsed() < self.ttl)
+            .map(|e| e.record.clone())
+    }
+
+    fn remember(&self, id: &str, record: Option<Arc<ApiKeyRecord>>) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        if cache.len() >= CACHE_CAPACITY {
+            let ttl = self.ttl;
+            cache.retain(|_, e| e.fetched.elapsed() < ttl);
+            if cache.len() >= CACHE_CAPACITY {
+                cache.clear();
+            }
+        }
+        cache.insert(id.to_owned(), CacheEntry { record, fetched: Instant::now() });
+    }
+
+    /// Verifies `key` (the raw `x-api-key` value) at time `now`.
+    pub async fn verify(&self, key: &str, now: i64) -> Result<Principal, VerifyError> {
+        let presented = parse(key).map_err(VerifyError::Denied)?;
+        let (record, from_store) = match self.cached(presented.id) {
+            Some(r) => (r, false),
+            None => {
+                let r = self
+                    .store
+                    .get_api_key(presented.id)
+                    .await
+                    .map_err(VerifyError::Store)?
+                    .filter(|r| r.id == presented.id)
+                    .map(Arc::new);
+                self.remember(presented.id, r.clone());
+                (r, true)
+            }
+        };
+        let record = record.ok_or(VerifyError::Denied(DenyReason::UnknownKey))?;
+        check(&presented, &record, now).map_err(VerifyError::Denied)?;
+        if from_store && record.last_used.is_none_or(|t| now - t >= self.ttl.as_secs() as i64) {
+            // Cold path only (the store was just read): approximate, best effort.
+            if let Err(e) = self.store.touch_api_key(&record.id, now).await {
+                tracing::warn!(key_id = %record.id, error = %e, "last_used update failed");
+            }
+        }
+        Ok(principal(&record))
+    }
+}
+
+/// Exposes the key for display exactly once (e.g. at creation).
+pub fn reveal(key: &SecretString) -> &str {
+    key.expose_secret()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_parse_and_check() {
+        let k = generate("ci", None, None, 100).unwrap();
+        let s = reveal(&k.key);
+        assert_eq!(s.len(), KEY_LEN);
+        assert!(s.starts_with("gk_"));
+        let p = parse(s).unwrap();
+        assert_eq!(p.id, k.record.id);
+        assert_eq!(k.record.scopes, vec!["data", "client", "widget:issue"]);
+        assert_eq!(&s[s.len() - 4..], k.record.last4);
+        assert!(!k.record.secret_hash.contains(&s[20..]));
+        assert_eq!(check(&p, &k.record, 101), Ok(()));
+    }
+
+    #[test]
+    fn malformed_keys_are_rejected_before_lookup() {
+        let k = generate("ci", None, None, 0).unwrap();
+        let good = reveal(&k.key).to_owned();
+        let cases = [
+            String::new(),
+            "gk_".into(),
+            good.replacen("gk_", "pk_", 1),
+            format!("{good}x"),
+            good[..good.len() - 1].to_owned(),
+            good.replacen('_', "-", 2),
+            format!("{}é", &good[..good.len() - 2]),
+            format!("{}!", &good[..good.len() - 1]),
+            "x".repeat(8192),
+        ];
+        for c in cases {
+            assert_eq!(parse(&c).err(), Some(DenyReason::MalformedCredential), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn wrong_secret_disabled_and_expired_are_denied() {
+        let k = generate("ci", Some(vec!["data".into()]), Some(200), 100).unwrap();
+        let s = reveal(&k.key);
+        let p = parse(s).unwrap();
+        let other = generate("ci", None, None, 100).unwrap();
+        let wrong = format!("gk_{}_{}", k.record.id, &reveal(&other.key)[20..]);
+        assert_eq!(check(&parse(&wrong).unwrap(), &k.record, 150), Err(DenyReason::WrongSecret));
+        assert_eq!(check(&p, &k.record, 200), Err(DenyReason::Expired));
+        let mut disabled = k.record.clone();
+        disabled.disabled = true;
+        assert_eq!(check(&p, &disabled, 150), Err(DenyReason::Disabled));
+        let pr = principal(&k.record);
+        assert_eq!(pr.scopes, vec!["data"]);
+        assert_eq!(pr.key_id.as_deref(), Some(k.record.id.as_str()));
+        assert_eq!(pr.expires_at, Some(200));
+    }
+
+    #[test]
+    fn generate_validates_input() {
+        assert!(generate("", None, None, 0).is_err());
+        assert!(generate("x", Some(vec![]), None, 0).is_err());
+        assert!(generate("x", Some(vec!["admin".into()]), None, 0).is_err());
+        assert!(generate("x", None, Some(5), 10).is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let k = generate("ci", None, None, 0).unwrap();
+        let s = reveal(&k.key).to_owned();
+        let p = parse(&s).unwrap();
+        for out in [format!("{:?}", k.record), format!("{p:?}"), format!("{:?}", k.key)] {
+            assert!(!out.contains(&s[20..]), "{out}");
+            assert!(!out.contains(&k.record.secret_hash), "{out}");
+        }
+    }
+}

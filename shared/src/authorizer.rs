@@ -1,0 +1,322 @@
+//! The Lambda authorizer: reads any of the four event shapes (HTTP API payload 2.0 with
+//! simple or IAM responses, REST `TOKEN`, REST `REQUEST`), verifies the credential,
+//! applies the route rules and answers in the event's own response format.
+//!
+//! Failing dependencies are errors (API Gateway answers 500 and caches nothing), never
+//! an Allow and never a cacheable Deny.
+
+use aws_lambda_events::apigw::{
+    ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
+    ApiGatewayV2CustomAuthorizerV2Request,
+};
+use http::HeaderMap;
+use serde_json::{Value, json};
+
+use crate::apikey::{ApiKeyVerifier, VerifyError};
+use crate::authz::{Credential, DenyReason, Principal, RouteRules, classify};
+use crate::config::{AuthorizerResponse, Config};
+use crate::error::{Error, Result};
+use crate::store::ApiKeyStore;
+
+/// Which API Gateway event shape arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventShape {
+    /// HTTP API, payload format 2.0.
+    HttpV2,
+    /// REST API `TOKEN` authorizer.
+    RestToken,
+    /// REST API `REQUEST` authorizer (and HTTP API payload 1.0, which has its shape).
+    RestRequest,
+}
+
+/// The parts of an authorizer event the decision needs.
+#[derive(Debug, Clone, Default)]
+pub struct AuthInput {
+    pub shape: Option<EventShape>,
+    pub method: String,
+    pub path: String,
+    /// `routeArn` / `methodArn`, the resource of IAM policy answers.
+    pub resource_arn: String,
+    pub api_key: Option<String>,
+    pub authorization: Option<String>,
+    pub cookies: Vec<String>,
+    pub origin: Option<String>,
+    /// A credential header was sent more than once.
+    pub duplicated_credential: bool,
+}
+
+fn malformed(what: &str) -> Error {
+    Error::bad_request(format!("malformed authorizer event: {what}"))
+}
+
+/// `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>` → (method, path).
+fn split_execute_api_arn(arn: &str) -> Option<(String, String)> {
+    let resource = arn.splitn(6, ':').nth(5)?;
+    let mut parts = resource.splitn(4, '/');
+    let (_api, _stage, method) = (parts.next()?, parts.next()?, parts.next()?);
+    let path = format!("/{}", parts.next().unwrap_or(""));
+    Some((method.to_owned(), path))
+}
+
+/// The single value of a header; a repeated header (or a comma-joined one, as HTTP
+/// APIs deliver repeats) is flagged, never silently resolved.
+fn single_header(headers: &HeaderMap, name: &str, dup: &mut bool) -> Option<String> {
+    let mut values = headers.get_all(name).iter();
+    let first = values.next()?;
+    if values.next().is_some() {
+        *dup = true;
+    }
+    let v = first.to_str().ok().map(str::to_owned);
+    if v.is_none() {
+        *dup = true;
+    }
+    v
+}
+
+fn header_cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads any supported event shape.
+pub fn parse_event(event: Value) -> Result<AuthInput> {
+    let version = event.get("version").and_then(Value::as_str).map(str::to_owned);
+    let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
+    let mut input = AuthInput::default();
+    match (version.as_deref(), kind.as_deref()) {
+        (Some("2.0"), _) => {
+            let e: ApiGatewayV2CustomAuthorizerV2Request =
+                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            input.shape = Some(EventShape::HttpV2);
+            input.method = e.request_context.http.method.as_str().to_owned();
+            let raw = e.raw_path.clone().or(e.request_context.http.path.clone()).unwrap_or_default();
+            input.path = match e.request_context.stage.as_deref() {
+                Some(stage) if stage != "$default" => raw
+                    .strip_prefix(&format!("/{stage}"))
+                    .filter(|p| p.is_empty() || p.starts_with('/'))
+                    .map(|p| if p.is_empty() { "/".to_owned() } else { p.to_owned() })
+                    .unwrap_or(raw),
+                _ => raw,
+            };
+            input.resource_arn = e.route_arn.unwrap_or_default();
+            let mut dup = false;
+            input.api_key = single_header(&e.headers, "x-api-key", &mut dup);
+            input.authorization = single_header(&e.headers, "authorization", &mut dup);
+            input.origin = single_header(&e.headers, "origin", &mut false);
+            input.duplicated_credential = dup
+                || input.api_key.as_deref().is_some_and(|v| v.contains(','))
+                || input.authorization.as_deref().is_some_and(|v| v.contains(','));
+            input.cookies = e.cookies;
+        }
+        (_, Some("TOKEN")) => {
+            let e: ApiGatewayCustomAuthorizerRequest =
+                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            input.shape = Some(EventShape::RestToken);
+            input.resource_arn = e.method_arn.unwrap_or_default();
+            let token = e.authorization_token.unwrap_or_default();
+            if token.starts_with(crate::apikey::PREFIX) {
+                input.api_key = Some(token);
+            } else if !token.is_empty() {
+                input.authorization = Some(token);
+            }
+        }
+        (_, Some("REQUEST")) => {
+            let e: ApiGatewayCustomAuthorizerRequestTypeRequest =
+                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            input.shape = Some(EventShape::RestRequest);
+            input.resource_arn = e.method_arn.unwrap_or_default();
+            let mut dup = false;
+            let headers = if e.multi_value_headers.is_empty() { &e.headers } else { &e.multi_value_headers };
+            input.api_key = single_header(headers, "x-api-key", &mut dup);
+            input.authorization = single_header(headers, "authorization", &mut dup);
+            input.origin = single_header(headers, "origin", &mut false);
+            input.cookies = header_cookies(headers);
+            input.duplicated_credential = dup;
+        }
+        _ => return Err(malformed("unknown event shape")),
+    }
+    if input.shape != Some(EventShape::HttpV2) {
+        let (method, path) =
+            split_execute_api_arn(&input.resource_arn).ok_or_else(|| malformed("bad methodArn"))?;
+        input.method = method;
+        input.path = path;
+    }
+    if input.method.is_empty() || input.resource_arn.is_empty() {
+        return Err(malformed("missing method or route ARN"));
+    }
+    Ok(input)
+}
+
+fn policy(principal_id: &str, effect: &str, resource: &str, context: Option<Value>) -> Value {
+    let mut v = json!({
+        "principalId": principal_id,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": [resource]}]
+        }
+    });
+    if let Some(c) = context {
+        v["context"] = c;
+    }
+    v
+}
+
+/// The answer for an allowed request, in the shape the event expects.
+pub fn allow_response(input: &AuthInput, mode: AuthorizerResponse, p: &Principal) -> Value {
+    let ctx = Value::Object(p.context());
+    match (input.shape, mode) {
+        (Some(EventShape::HttpV2), AuthorizerResponse::Simple) => {
+            json!({"isAuthorized": true, "context": ctx})
+        }
+        _ => policy(&p.subject, "Allow", &input.resource_arn, Some(ctx)),
+    }
+}
+
+/// The answer for a denied request. REST APIs get `Err(Unauthorized)` when no
+/// credential was sent (API Gateway turns the error message `Unauthorized` into 401).
+pub fn deny_response(input: &AuthInput, mode: AuthorizerResponse, reason: DenyReason) -> Result<Value> {
+    match (input.shape, mode) {
+        (Some(EventShape::HttpV2), AuthorizerResponse::Simple) => Ok(json!({"isAuthorized": false})),
+        (Some(EventShape::HttpV2), AuthorizerResponse::Iam) => {
+            Ok(policy("anonymous", "Deny", &input.resource_arn, None))
+        }
+        _ if reason == DenyReason::NoCredential => Err(Error::Unauthorized("no_credential")),
+        _ => Ok(policy("anonymous", "Deny", &input.resource_arn, None)),
+    }
+}
+
+/// Outcome of checking one request.
+enum Outcome {
+    Allow(Principal),
+    Deny(DenyReason),
+}
+
+/// The authorizer: route rules, response mode and the credential verifiers.
+pub struct Authorizer<S> {
+    rules: RouteRules,
+    mode: AuthorizerResponse,
+    api_keys: ApiKeyVerifier<S>,
+}
+
+impl<S: ApiKeyStore> Authorizer<S> {
+    pub fn new(config: &Config, store: S) -> Self {
+        Authorizer {
+            rules: config.route_rules.clone(),
+            mode: config.authorizer_response,
+            api_keys: ApiKeyVerifier::new(store, config.api_key_cache_ttl),
+        }
+    }
+
+    pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
+        &self.api_keys
+    }
+
+    async fn check(&self, input: &AuthInput, now: i64) -> Result<Outcome> {
+        if input.duplicated_credential {
+            return Ok(Outcome::Deny(DenyReason::AmbiguousCredentials));
+        }
+        let credential = match classify(input.api_key.as_deref(), input.authorization.as_deref(), &input.cookies) {
+            Ok(c) => c,
+            Err(r) => return Ok(Outcome::Deny(r)),
+        };
+        let principal = match credential {
+            Credential::ApiKey(key) => match self.api_keys.verify(key, now).await {
+                Ok(p) => p,
+                Err(VerifyError::Denied(r)) => return Ok(Outcome::Deny(r)),
+                Err(VerifyError::Store(e)) => return Err(e),
+            },
+            Credential::Bearer(_) | Credential::SessionCookie(_) => {
+                return Ok(Outcome::Deny(DenyReason::UnsupportedCredential));
+            }
+        };
+        Ok(match self.rules.authorize(&principal, &input.method, &input.path) {
+            Ok(()) => Outcome::Allow(principal),
+            Err(r) => Outcome::Deny(r),
+        })
+    }
+
+    /// Handles one raw event. `Err` means "fail closed": the runtime reports an
+    /// error and API Gateway answers 500 (or 401 for `Unauthorized` on REST).
+    pub async fn handle(&self, event: Value) -> Result<Value> {
+        let input = parse_event(event).inspect_err(|e| {
+            tracing::warn!(decision = "error", reason = "malformed_event", error = %e);
+        })?;
+        let route = format!("{} {}", input.method, input.path);
+        match self.check(&input, crate::now_epoch()).await {
+            Ok(Outcome::Allow(p)) => {
+                tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);
+                Ok(allow_response(&input, self.mode, &p))
+            }
+            Ok(Outcome::Deny(reason)) => {
+                tracing::info!(decision = "deny", %route, reason = reason.as_str());
+                deny_response(&input, self.mode, reason)
+            }
+            Err(e) => {
+                tracing::error!(decision = "error", %route, error = %e, "dependency failed; failing closed");
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(feature = "aws")]
+pub use lambda::{from_env, run};
+
+#[cfg(feature = "aws")]
+mod lambda {
+    use std::sync::Arc;
+
+    use lambda_runtime::{LambdaEvent, service_fn};
+
+    use super::*;
+    use crate::store::DynamoStore;
+
+    /// Builds the authorizer from the environment (no network call).
+    pub async fn from_env() -> Result<Authorizer<DynamoStore>> {
+        let config = Config::from_env()?;
+        let sdk = crate::aws::sdk_config().await;
+        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
+        Ok(Authorizer::new(&config, store))
+    }
+
+    /// The error reported to the runtime: exactly `Unauthorized` for a 401.
+    #[derive(Debug)]
+    struct Failure(String);
+    impl std::fmt::Display for Failure {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for Failure {}
+
+    /// One event through the authorizer, with errors as the runtime reports them.
+    pub async fn invoke<S: ApiKeyStore>(
+        authorizer: &Authorizer<S>,
+        event: Value,
+    ) -> std::result::Result<Value, lambda_runtime::Error> {
+        authorizer.handle(event).await.map_err(|e| {
+            let msg = match e {
+                Error::Unauthorized(_) => "Unauthorized".to_owned(),
+                other => other.code().to_owned(),
+            };
+            Box::new(Failure(msg)) as lambda_runtime::Error
+        })
+    }
+
+    /// Serves the authorizer on the Lambda runtime.
+    pub async fn run<S: ApiKeyStore + 'static>(authorizer: Authorizer<S>) -> std::result::Result<(), lambda_runtime::Error> {
+        let authorizer = Arc::new(authorizer);
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
+            let authorizer = authorizer.clone();
+            async move { invoke(&authorizer, event.payload).await }
+        }))
+        .await
+    }
+}
+
+#[cfg(feature = "aws")]
+pub use lambda::invoke;

@@ -1,0 +1,24 @@
+//! AWS SDK configuration shared by every function: bounded timeouts and retries, so a
+//! slow dependency fails closed within the function's own time budget. Endpoints come
+//! from the standard `AWS_ENDPOINT_URL_<SERVICE>` variables (the local stack uses them);
+//! no code path special-cases "local". Loading makes no network call.
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, SdkConfig};
+
+pub async fn sdk_config() -> SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(1))
+                .operation_attempt_timeout(Duration::from_secs(2))
+                .operation_timeout(Duration::from_secs(4))
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(2))
+        .load()
+        .await
+}

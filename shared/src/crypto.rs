@@ -1,0 +1,76 @@
+//! Small cryptographic helpers over `aws-lc-rs`: CSPRNG, SHA-256, constant-time comparison.
+
+use aws_lc_rs::{constant_time, digest, rand};
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/// `n` characters drawn uniformly from the base62 alphabet with the system CSPRNG
+/// (rejection sampling, so there is no modulo bias).
+pub fn random_base62(n: usize) -> String {
+    let rng = rand::SystemRandom::new();
+    let mut out = String::with_capacity(n);
+    let mut buf = [0u8; 64];
+    while out.len() < n {
+        rand::SecureRandom::fill(&rng, &mut buf).expect("system CSPRNG unavailable");
+        for b in buf {
+            // 248 = 4 * 62: bytes at or above it would bias the draw.
+            if b < 248 && out.len() < n {
+                out.push(BASE62[(b % 62) as usize] as char);
+            }
+        }
+    }
+    out
+}
+
+/// `n` random bytes from the system CSPRNG.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; n];
+    rand::SecureRandom::fill(&rand::SystemRandom::new(), &mut buf)
+        .expect("system CSPRNG unavailable");
+    buf
+}
+
+/// SHA-256 of `data`, lowercase hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(digest::digest(&digest::SHA256, data))
+}
+
+/// Constant-time equality of two byte strings (length is not secret).
+pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+    constant_time::verify_slices_are_equal(a, b).is_ok()
+}
+
+/// Whether `s` consists only of base62 characters.
+pub fn is_base62(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base62_has_requested_length_and_alphabet() {
+        for n in [0, 1, 16, 43, 200] {
+            let s = random_base62(n);
+            assert_eq!(s.len(), n);
+            assert!(is_base62(&s));
+        }
+        assert_ne!(random_base62(43), random_base62(43));
+    }
+
+    #[test]
+    fn sha256_matches_known_vector() {
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn ct_eq_compares_content_and_length() {
+        assert!(ct_eq(b"abc", b"abc"));
+        assert!(!ct_eq(b"abc", b"abd"));
+        assert!(!ct_eq(b"abc", b"abcd"));
+    }
+}

@@ -1,0 +1,130 @@
+//! The one error type. Each variant knows its HTTP status and its error code; messages
+//! never contain a credential or a secret.
+
+use http::StatusCode;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Malformed or missing input (400).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Wrong `Content-Type` for the route (415).
+    #[error("unsupported content type: expected {0}")]
+    UnsupportedMediaType(&'static str),
+    /// Body over the size limit (413).
+    #[error("request body exceeds {0} bytes")]
+    PayloadTooLarge(usize),
+    /// No valid credential (401). The reason is a fixed code, never the credential.
+    #[error("unauthorized")]
+    Unauthorized(&'static str),
+    /// A valid credential that may not do this (403).
+    #[error("forbidden")]
+    Forbidden(&'static str),
+    /// Unknown route or resource (404).
+    #[error("not found")]
+    NotFound,
+    /// A dependency (DynamoDB, Secrets Manager, ...) failed: fail closed (503).
+    #[error("{service} unavailable")]
+    Dependency {
+        service: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A configuration variable is missing or invalid; stops start-up.
+    #[error("configuration error in {var}: {message}")]
+    Config { var: &'static str, message: String },
+    /// A bug or an impossible state (500).
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Error::BadRequest(message.into())
+    }
+
+    pub fn dependency(
+        service: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Dependency {
+            service,
+            source: source.into(),
+        }
+    }
+
+    pub fn config(var: &'static str, message: impl Into<String>) -> Self {
+        Error::Config {
+            var,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Dependency { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Config { .. } | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Machine-readable code for the JSON body's `error` field.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest(_) => "invalid_request",
+            Error::UnsupportedMediaType(_) => "unsupported_media_type",
+            Error::PayloadTooLarge(_) => "payload_too_large",
+            Error::Unauthorized(_) => "unauthorized",
+            Error::Forbidden(_) => "forbidden",
+            Error::NotFound => "not_found",
+            Error::Dependency { .. } => "temporarily_unavailable",
+            Error::Config { .. } | Error::Internal(_) => "server_error",
+        }
+    }
+
+    /// Text safe to show the caller: internal details stay in the logs.
+    pub fn public_message(&self) -> String {
+        match self {
+            Error::Config { .. } | Error::Internal(_) => "internal error".to_owned(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_variant_maps_to_status_and_code() {
+        let io = std::io::Error::other("boom");
+        let cases: Vec<(Error, u16, &str)> = vec![
+            (Error::bad_request("x"), 400, "invalid_request"),
+            (Error::UnsupportedMediaType("application/json"), 415, "unsupported_media_type"),
+            (Error::PayloadTooLarge(16384), 413, "payload_too_large"),
+            (Error::Unauthorized("r"), 401, "unauthorized"),
+            (Error::Forbidden("r"), 403, "forbidden"),
+            (Error::NotFound, 404, "not_found"),
+            (Error::dependency("dynamodb", io), 503, "temporarily_unavailable"),
+            (Error::config("X", "bad"), 500, "server_error"),
+            (Error::Internal("bug".into()), 500, "server_error"),
+        ];
+        for (e, status, code) in cases {
+            assert_eq!(e.status().as_u16(), status, "{e:?}");
+            assert_eq!(e.code(), code);
+        }
+    }
+
+    #[test]
+    fn internal_details_are_not_public() {
+        assert_eq!(Error::Internal("secret detail".into()).public_message(), "internal error");
+        assert_eq!(Error::config("TABLE_NAME", "x").public_message(), "internal error");
+    }
+}

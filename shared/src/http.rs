@@ -1,0 +1,179 @@
+//! HTTP plumbing shared by every function: JSON responses with security headers, JSON
+//! errors, the body size limit, and (with `aws`) the Lambda glue that turns a
+//! [`Handler`] into a `lambda_http` service, so no handler repeats that boilerplate.
+
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::config::MAX_BODY_BYTES;
+use crate::error::{Error, Result};
+
+pub type Response = http::Response<String>;
+
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    ("referrer-policy", "no-referrer"),
+    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    ("x-frame-options", "DENY"),
+];
+
+/// A JSON response with `Cache-Control: no-store` and the security headers.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut resp = http::Response::new(text);
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (k, v) in SECURITY_HEADERS {
+        h.insert(k, HeaderValue::from_static(v));
+    }
+    resp
+}
+
+/// `{"error": code, "message": text}` with the error's status.
+pub fn error(e: &Error) -> Response {
+    json(
+        e.status(),
+        &serde_json::json!({"error": e.code(), "message": e.public_message()}),
+    )
+}
+
+/// Parses a JSON body: `Content-Type: application/json`, at most [`MAX_BODY_BYTES`],
+/// UTF-8, and the shape of `T` (use `deny_unknown_fields` on security-relevant bodies).
+pub fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T> {
+    let ct = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let media = ct.split(';').next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(Error::UnsupportedMediaType("application/json"));
+    }
+    check_size(body.len())?;
+    let text = std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
+    serde_json::from_str(text).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// Bodies over [`MAX_BODY_BYTES`] get 413; exactly that many are read.
+pub fn check_size(len: usize) -> Result<()> {
+    if len > MAX_BODY_BYTES {
+        Err(Error::PayloadTooLarge(MAX_BODY_BYTES))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(feature = "aws")]
+pub use lambda::{Handler, respond, run, service};
+
+#[cfg(feature = "aws")]
+mod lambda {
+    use std::convert::Infallible;
+    use std::future::Future;
+    use std::sync::Arc;
+
+    use lambda_http::{Body, Request, service_fn};
+
+    use super::*;
+
+    /// An HTTP function's logic. Expected failures are `Err(Error)`; [`respond`] turns
+    /// them into JSON responses, so handlers never build error bodies themselves.
+    pub trait Handler: Send + Sync + 'static {
+        fn handle(&self, req: Request) -> impl Future<Output = Result<Response>> + Send;
+    }
+
+    /// Runs the handler and maps errors to JSON (logging the code, never the request).
+    pub async fn respond<H: Handler>(handler: &H, req: Request) -> http::Response<Body> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let resp = match handler.handle(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                if e.status().is_server_error() {
+                    tracing::error!(%method, %path, code = e.code(), error = %e, "request failed");
+                } else {
+                    tracing::info!(%method, %path, code = e.code(), "request rejected");
+                }
+                error(&e)
+            }
+        };
+        resp.map(Body::from)
+    }
+
+    /// The handler as a `lambda_http` service (also used by the local gateway).
+    pub fn service<H: Handler>(
+        handler: Arc<H>,
+    ) -> impl lambda_http::Service<Request, Response = http::Response<Body>, Error = Infallible, Future: Send>
+    + Clone {
+        service_fn(move |req: Request| {
+            let handler = handler.clone();
+            async move { Ok::<_, Infallible>(respond(&*handler, req).await) }
+        })
+    }
+
+    /// Serves the handler on the Lambda runtime.
+    pub async fn run<H: Handler>(handler: H) -> std::result::Result<(), lambda_http::Error> {
+        lambda_http::run(service(Arc::new(handler))).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+    }
+
+    fn headers(ct: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_str(ct).unwrap());
+        h
+    }
+
+    fn status_of(r: Result<Body>) -> u16 {
+        r.err().map(|e| e.status().as_u16()).unwrap_or(200)
+    }
+
+    #[test]
+    fn json_bodies_are_checked() {
+        let j = headers("application/json; charset=utf-8");
+        assert_eq!(status_of(read_json(&j, br#"{"name":"a"}"#)), 200);
+        assert_eq!(status_of(read_json(&headers("text/plain"), br#"{"name":"a"}"#)), 415);
+        assert_eq!(status_of(read_json(&HeaderMap::new(), br#"{"name":"a"}"#)), 415);
+        assert_eq!(status_of(read_json(&j, b"{")), 400);
+        assert_eq!(status_of(read_json(&j, br#"{"name":"a","x":1}"#)), 400);
+        assert_eq!(status_of(read_json(&j, br#"{}"#)), 400);
+        assert_eq!(status_of(read_json(&j, b"{\"name\":\"\xff\"}")), 400);
+    }
+
+    #[test]
+    fn size_limit_is_inclusive() {
+        let j = headers("application/json");
+        let pad = |n: usize| {
+            let base = r#"{"name":""}"#.len();
+            format!(r#"{{"name":"{}"}}"#, "a".repeat(n - base))
+        };
+        assert_eq!(status_of(read_json(&j, pad(MAX_BODY_BYTES).as_bytes())), 200);
+        assert_eq!(status_of(read_json(&j, pad(MAX_BODY_BYTES + 1).as_bytes())), 413);
+    }
+
+    #[test]
+    fn responses_carry_security_headers() {
+        let r = error(&Error::bad_request("nope"));
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let v: serde_json::Value = serde_json::from_str(r.body()).unwrap();
+        assert_eq!(v["error"], "invalid_request");
+        assert_eq!(v["message"], "nope");
+    }
+}

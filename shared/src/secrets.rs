@@ -1,0 +1,74 @@
+//! Secrets Manager reads behind a small trait, with an in-memory TTL cache so a warm
+//! function does not call Secrets Manager on every request.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+
+use crate::error::Result;
+
+/// Where secret values come from.
+pub trait SecretSource: Send + Sync {
+    /// The current (`AWSCURRENT`) string value of `secret_id`.
+    fn fetch(&self, secret_id: &str) -> impl Future<Output = Result<SecretString>> + Send;
+}
+
+/// A TTL cache over a [`SecretSource`]. Values stay at most `ttl` in memory, so a
+/// change in Secrets Manager is seen within that time.
+pub struct SecretCache<S> {
+    source: S,
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (SecretString, Instant)>>,
+}
+
+impl<S: SecretSource> SecretCache<S> {
+    pub fn new(source: S, ttl: Duration) -> Self {
+        SecretCache { source, ttl, entries: Mutex::new(HashMap::new()) }
+    }
+
+    /// The value of `secret_id`, from memory when fresh; a failed fetch is an error
+    /// (callers fail closed), never a stale value.
+    pub async fn get(&self, secret_id: &str) -> Result<SecretString> {
+        if let Some(v) = self.fresh(secret_id) {
+            return Ok(v);
+        }
+        let value = self.source.fetch(secret_id).await?;
+        if !self.ttl.is_zero() {
+            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            entries.insert(secret_id.to_owned(), (value.clone(), Instant::now()));
+        }
+        Ok(value)
+    }
+
+    /// Forgets a cached value (after this process wrote the secret).
+    pub fn invalidate(&self, secret_id: &str) {
+        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(secret_id);
+    }
+
+    fn fresh(&self, secret_id: &str) -> Option<SecretString> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(secret_id)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(v, _)| v.clone())
+    }
+}
+
+#[cfg(feature = "aws")]
+impl SecretSource for aws_sdk_secretsmanager::Client {
+    async fn fetch(&self, secret_id: &str) -> Result<SecretString> {
+        use crate::error::Error;
+        let out = self
+            .get_secret_value()
+            .secret_id(secret_id)
+            .send()
+            .await
+            .map_err(|e| Error::dependency("secretsmanager", e))?;
+        out.secret_string()
+            .map(|s| SecretString::from(s.to_owned()))
+            .ok_or_else(|| Error::Internal(format!("secret {secret_id} has no string value")))
+    }
+}

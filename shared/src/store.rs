@@ -1,0 +1,176 @@
+//! DynamoDB records. One table, string partition key `pk`, TTL attribute `expires_at`
+//! (epoch seconds). TTL deletion is lazy, so every read checks `expires_at` itself.
+//!
+//! | record  | `pk`              | attributes |
+//! |---------|-------------------|------------|
+//! | API key | `apikey#<id>`     | `secret_hash`, `name`, `scopes`, `created_at`, `expires_at`?, `disabled`, `last4`, `last_used`? |
+
+use std::future::Future;
+
+use crate::apikey::ApiKeyRecord;
+use crate::error::Result;
+
+/// Partition key attribute of the table.
+pub const PK: &str = "pk";
+/// TTL attribute of the table.
+pub const EXPIRES_AT: &str = "expires_at";
+
+pub fn api_key_pk(id: &str) -> String {
+    format!("apikey#{id}")
+}
+
+/// API-key records, as the authorizer and the admin API need them.
+pub trait ApiKeyStore: Send + Sync {
+    /// The record for `id`, or `None`. Errors are dependency failures.
+    fn get_api_key(&self, id: &str) -> impl Future<Output = Result<Option<ApiKeyRecord>>> + Send;
+    /// Stores a new record; fails if the id exists.
+    fn put_api_key(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<()>> + Send;
+    /// Sets `last_used` (only if the record still exists).
+    fn touch_api_key(&self, id: &str, at: i64) -> impl Future<Output = Result<()>> + Send;
+}
+
+#[cfg(feature = "aws")]
+pub use dynamo::DynamoStore;
+
+#[cfg(feature = "aws")]
+mod dynamo {
+    use std::collections::HashMap;
+
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    use super::*;
+    use crate::error::Error;
+
+    const SERVICE: &str = "dynamodb";
+
+    /// The DynamoDB adapter for every record type.
+    #[derive(Clone, Debug)]
+    pub struct DynamoStore {
+        client: Client,
+        table: String,
+    }
+
+    impl DynamoStore {
+        pub fn new(client: Client, table: impl Into<String>) -> Self {
+            DynamoStore { client, table: table.into() }
+        }
+
+        pub fn client(&self) -> &Client {
+            &self.client
+        }
+
+        pub fn table(&self) -> &str {
+            &self.table
+        }
+    }
+
+    type Item = HashMap<String, AttributeValue>;
+
+    fn s(v: &str) -> AttributeValue {
+        AttributeValue::S(v.to_owned())
+    }
+
+    fn n(v: i64) -> AttributeValue {
+        AttributeValue::N(v.to_string())
+    }
+
+    fn get_s(item: &Item, k: &str) -> Result<String> {
+        item.get(k)
+            .and_then(|v| v.as_s().ok())
+            .cloned()
+            .ok_or_else(|| Error::Internal(format!("stored record lacks string `{k}`")))
+    }
+
+    fn get_n(item: &Item, k: &str) -> Result<Option<i64>> {
+        match item.get(k) {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(v) => v
+                .as_n()
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .map(Some)
+                .ok_or_else(|| Error::Internal(format!("stored record has a bad number `{k}`"))),
+        }
+    }
+
+    fn api_key_from_item(id: &str, item: &Item) -> Result<ApiKeyRecord> {
+        let scopes = match item.get("scopes") {
+            Some(AttributeValue::L(l)) => l.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+            _ => return Err(Error::Internal("stored API key lacks `scopes`".into())),
+        };
+        Ok(ApiKeyRecord {
+            id: id.to_owned(),
+            secret_hash: get_s(item, "secret_hash")?,
+            name: get_s(item, "name")?,
+            scopes,
+            created_at: get_n(item, "created_at")?.unwrap_or(0),
+            expires_at: get_n(item, EXPIRES_AT)?,
+            disabled: item.get("disabled").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+            last4: get_s(item, "last4")?,
+            last_used: get_n(item, "last_used")?,
+        })
+    }
+
+    fn api_key_item(r: &ApiKeyRecord) -> Item {
+        let mut item = Item::new();
+        item.insert(PK.into(), s(&api_key_pk(&r.id)));
+        item.insert("kind".into(), s("api_key"));
+        item.insert("secret_hash".into(), s(&r.secret_hash));
+        item.insert("name".into(), s(&r.name));
+        item.insert("scopes".into(), AttributeValue::L(r.scopes.iter().map(|x| s(x)).collect()));
+        item.insert("created_at".into(), n(r.created_at));
+        if let Some(e) = r.expires_at {
+            item.insert(EXPIRES_AT.into(), n(e));
+        }
+        item.insert("disabled".into(), AttributeValue::Bool(r.disabled));
+        item.insert("last4".into(), s(&r.last4));
+        if let Some(t) = r.last_used {
+            item.insert("last_used".into(), n(t));
+        }
+        item
+    }
+
+    impl ApiKeyStore for DynamoStore {
+        async fn get_api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
+            let out = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(&api_key_pk(id)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            out.item().map(|item| api_key_from_item(id, item)).transpose()
+        }
+
+        async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<()> {
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(api_key_item(record)))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
+
+        async fn touch_api_key(&self, id: &str, at: i64) -> Result<()> {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&api_key_pk(id)))
+                .update_expression("SET last_used = :t")
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":t", n(at))
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
+    }
+}
