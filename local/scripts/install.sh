@@ -9,6 +9,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="${GATEHOUSE_TOOLS_DIR:-$root/.local/tools}"
 mkdir -p "$tools"
 
+# System packages (Debian): Java 17 for DynamoDB Local, Node/npm, Python venv support.
+apt_missing=()
+command -v java >/dev/null 2>&1 || apt_missing+=(openjdk-17-jre-headless)
+command -v npm >/dev/null 2>&1 || apt_missing+=(nodejs npm)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_missing+=(python3-venv)
+if [ "${#apt_missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "install.sh: apt-get install ${apt_missing[*]}" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
 need() { command -v "$1" >/dev/null 2>&1 || { echo "install.sh: '$1' is required but not on PATH" >&2; exit 1; }; }
 need python3; need java; need npm; need cargo
 

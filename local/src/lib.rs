@@ -1,0 +1,13 @@
+//! Local development stack for Gatehouse (never deployed).
+//!
+//! - [`gateway`]: an HTTP server on loopback that behaves like the `HttpApi` of
+//!   `template.yaml`: CORS answered by the gateway, routes matched from the same table
+//!   as the template, the Lambda authorizer invoked with real payload-2.0 events, then
+//!   the route's function invoked with a real HTTP API event, in process, through the
+//!   same `lambda_http` adapter the Lambda runtime uses.
+//! - [`bootstrap`]: creates the table and the demo credentials in the emulators.
+//! - [`routes`]: the route table, checked against `template.yaml` by a test.
+
+pub mod bootstrap;
+pub mod gateway;
+pub mod routes;

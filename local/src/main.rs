@@ -1,1 +1,39 @@
-fn main() {}
+//! `gatehouse-local`: the local stack's gateway. Expects the emulators to be running
+//! (see `local/run.sh`) and the usual configuration variables in the environment.
+//!
+//! Environment: the functions' variables (`TABLE_NAME`, `ALLOWED_ORIGINS`, ...), plus
+//! `GATEWAY_ADDR` (default `127.0.0.1:3000`) and `CREDENTIALS_FILE` (default
+//! `.local/credentials.json`).
+
+use std::sync::Arc;
+
+use gatehouse::config::Config;
+use gatehouse::store::DynamoStore;
+use gatehouse_local::{bootstrap, gateway::Gateway};
+
+#[tokio::main]
+async fn main() -> Result<(), bootstrap::BoxError> {
+    gatehouse::init_logging();
+    let config = Config::from_env()?;
+    let addr = std::env::var("GATEWAY_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let creds_path = std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
+
+    let sdk = gatehouse::aws::sdk_config().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    bootstrap::create_table(&dynamodb, &config.table_name).await?;
+    let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
+    let url = format!("http://{addr}");
+    let creds = bootstrap::demo_credentials(&store, &url).await?;
+    bootstrap::write_credentials(std::path::Path::new(&creds_path), &creds)?;
+
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    let gateway = Arc::new(Gateway::new(&config, dynamodb, addr.clone()));
+    eprintln!("\nGatehouse local gateway on {url}");
+    eprintln!("Demo API key (shown once; also in {creds_path}):\n  {}", creds["api_key"]["key"].as_str().unwrap_or(""));
+    eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
+    tokio::select! {
+        r = gateway.serve(listener) => r?,
+        _ = tokio::signal::ctrl_c() => eprintln!("gatehouse-local: stopping"),
+    }
+    Ok(())
+}

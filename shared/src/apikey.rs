@@ -169,6 +169,9 @@ struct CacheEntry {
     fetched: Instant,
 }
 
+/// `last_used` is written at most once per `max(API_KEY_CACHE_TTL, this)`.
+pub const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
+
 /// Upper bound on cached ids, so a flood of random ids cannot grow memory without end.
 const CACHE_CAPACITY: usize = 10_000;
 
@@ -235,7 +238,8 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
         };
         let record = record.ok_or(VerifyError::Denied(DenyReason::UnknownKey))?;
         check(&presented, &record, now).map_err(VerifyError::Denied)?;
-        if from_store && record.last_used.is_none_or(|t| now - t >= self.ttl.as_secs() as i64) {
+        let period = self.ttl.max(LAST_USED_MIN_PERIOD).as_secs() as i64;
+        if from_store && record.last_used.is_none_or(|t| now - t >= period) {
             // Cold path only (the store was just read): approximate, best effort.
             if let Err(e) = self.store.touch_api_key(&record.id, now).await {
                 tracing::warn!(key_id = %record.id, error = %e, "last_used update failed");

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! `gatehouse-authorizer`: the API Gateway Lambda authorizer.
 
 #[tokio::main]

@@ -1,0 +1,19 @@
+# The two commands of the README.
+.PHONY: run test lint bench
+
+# The local stack: emulators, table, demo credentials, gateway on 127.0.0.1:3000.
+run:
+	bash local/run.sh
+
+# Every test: unit, integration (DynamoDB Local, moto) and end to end (local gateway).
+test:
+	bash local/scripts/with-emulators.sh cargo test --workspace --all-targets
+
+# The CI gates that need no emulator.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+# Criterion benchmarks (the cache-miss bench uses DynamoDB Local).
+bench:
+	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `make run`: the whole local stack. Installs what is missing, starts DynamoDB Local and
+# moto, builds the workspace, creates the table and demo credentials, and serves the
+# local gateway on http://127.0.0.1:3000 with the authorizer in front. Ctrl-C stops all.
+#
+# Configuration passes through from the environment (e.g. ALLOWED_ORIGINS=... make run).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+cargo build --workspace --bins
+target="${CARGO_TARGET_DIR:-$root/target}"
+export TABLE_NAME="${TABLE_NAME:-gatehouse}"
+export ISSUER="${ISSUER:-http://127.0.0.1:3000}"
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3001}"
+export GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:3000}"
+export CREDENTIALS_FILE="${CREDENTIALS_FILE:-$root/.local/credentials.json}"
+export RUST_LOG="${RUST_LOG:-info}"
+exec bash "$root/local/scripts/with-emulators.sh" "$target/debug/gatehouse-local"

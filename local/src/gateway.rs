@@ -1,0 +1,293 @@
+//! A local stand-in for API Gateway (HTTP API, payload 2.0), serving the functions in
+//! process. It reproduces what clients and functions can observe of the real gateway:
+//! CORS from the `CorsConfiguration`, 404 for unknown routes, the authorizer's 403/500
+//! answers, the event shapes, cookies in `cookies`, and the response mapping.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client as DynamoClient;
+use axum::body::{Body as AxumBody, to_bytes};
+use axum::extract::ConnectInfo;
+use base64::Engine;
+use gatehouse::authorizer::Authorizer;
+use gatehouse::config::{AuthorizerResponse, Config};
+use gatehouse::store::DynamoStore;
+use gatehouse::token::TokenFunction;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use lambda_http::lambda_runtime::{Context, LambdaEvent};
+use lambda_http::request::LambdaRequest;
+use lambda_http::tower::ServiceExt;
+use serde_json::{Value, json};
+
+use crate::routes::{self, Function};
+
+/// API Gateway's limit on the total size of request headers (HTTP API: 10 KiB).
+pub const MAX_HEADER_BYTES: usize = 10 * 1024;
+/// API Gateway's payload limit.
+pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
+const ALLOW_METHODS: &str = "GET,POST";
+const ALLOW_HEADERS: &str = "authorization,content-type,x-api-key";
+const CORS_MAX_AGE: &str = "600";
+const ACCOUNT_ID: &str = "000000000000";
+const API_ID: &str = "local";
+
+/// The functions behind the gateway, built once like warm Lambda instances.
+pub struct Gateway {
+    authorizer: Authorizer<DynamoStore>,
+    authorizer_mode: AuthorizerResponse,
+    token: Arc<TokenFunction>,
+    allowed_origins: Vec<String>,
+    /// `host:port` the gateway is reached at (the event's `domainName`).
+    domain_name: String,
+}
+
+impl Gateway {
+    pub fn new(config: &Config, dynamodb: DynamoClient, domain_name: impl Into<String>) -> Self {
+        let store = DynamoStore::new(dynamodb, config.table_name.clone());
+        Gateway {
+            authorizer: Authorizer::new(config, store),
+            authorizer_mode: config.authorizer_response,
+            token: Arc::new(TokenFunction),
+            allowed_origins: config.allowed_origins.clone(),
+            domain_name: domain_name.into(),
+        }
+    }
+
+    /// Serves on `listener` until the future is dropped.
+    pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        let app = axum::Router::new()
+            .fallback(move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request<AxumBody>| {
+                let gw = self.clone();
+                async move { Ok::<_, Infallible>(gw.handle(peer, req).await) }
+            });
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+    }
+
+    fn origin_allowed(&self, origin: Option<&str>) -> Option<String> {
+        let origin = origin?.to_ascii_lowercase();
+        self.allowed_origins.contains(&origin).then_some(origin)
+    }
+
+    async fn handle(&self, peer: SocketAddr, req: Request<AxumBody>) -> Response<AxumBody> {
+        let origin = req.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let allowed_origin = self.origin_allowed(origin.as_deref());
+        let mut resp = if is_preflight(&req) {
+            preflight(&req, allowed_origin.as_deref())
+        } else {
+            self.route(peer, req).await
+        };
+        if let Some(o) = allowed_origin {
+            let h = resp.headers_mut();
+            h.insert("access-control-allow-origin", HeaderValue::from_str(&o).expect("origin is ASCII"));
+            h.insert("access-control-allow-credentials", HeaderValue::from_static("true"));
+        }
+        resp.headers_mut().append("vary", HeaderValue::from_static("Origin"));
+        resp
+    }
+
+    async fn route(&self, peer: SocketAddr, req: Request<AxumBody>) -> Response<AxumBody> {
+        let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+        if header_bytes > MAX_HEADER_BYTES {
+            return gateway_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large");
+        }
+        let path = req.uri().path().to_owned();
+        let Some(route) = routes::find(req.method().as_str(), &path) else {
+            return gateway_error(StatusCode::NOT_FOUND, "Not Found");
+        };
+        let (parts, body) = req.into_parts();
+        let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
+            return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
+        };
+        let mut event = self.http_event(route, &parts.method, &parts.uri, &parts.headers, &body, peer);
+        if route.authorizer {
+            match self.authorize(&event).await {
+                Ok(context) => event["requestContext"]["authorizer"] = json!({ "lambda": context }),
+                Err(resp) => return resp,
+            }
+        }
+        self.invoke(route.function, event).await
+    }
+
+    /// Runs the authorizer; `Err` is the gateway's own answer (403 or 500).
+    async fn authorize(&self, http_event: &Value) -> Result<Value, Response<AxumBody>> {
+        let mut event = json!({
+            "version": "2.0",
+            "type": "REQUEST",
+            "routeArn": route_arn(http_event),
+            "identitySource": [],
+        });
+        for k in ["routeKey", "rawPath", "rawQueryString", "cookies", "headers", "queryStringParameters", "requestContext", "pathParameters", "stageVariables"] {
+            if let Some(v) = http_event.get(k) {
+                event[k] = v.clone();
+            }
+        }
+        let answer = gatehouse::authorizer::invoke(&self.authorizer, event)
+            .await
+            .map_err(|_| gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"))?;
+        let allowed = match self.authorizer_mode {
+            AuthorizerResponse::Simple => answer["isAuthorized"] == json!(true),
+            AuthorizerResponse::Iam => answer["policyDocument"]["Statement"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty() && s.iter().all(|st| st["Effect"] == "Allow")),
+        };
+        if !allowed {
+            return Err(gateway_error(StatusCode::FORBIDDEN, "Forbidden"));
+        }
+        Ok(answer.get("context").cloned().unwrap_or_else(|| json!({})))
+    }
+
+    /// The HTTP API payload-2.0 event for this request.
+    fn http_event(&self, route: &routes::Route, method: &Method, uri: &http::Uri, headers: &HeaderMap, body: &[u8], peer: SocketAddr) -> Value {
+        let mut hdrs = serde_json::Map::new();
+        let mut cookies = Vec::new();
+        for name in headers.keys() {
+            let values: Vec<&str> = headers.get_all(name).iter().map(|v| v.to_str().unwrap_or("")).collect();
+            if name == http::header::COOKIE {
+                cookies.extend(values.iter().flat_map(|v| v.split(';')).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+            } else {
+                hdrs.insert(name.as_str().to_owned(), values.join(",").into());
+            }
+        }
+        let query = uri.query().unwrap_or("");
+        let mut qsp = serde_json::Map::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            match qsp.get_mut(k) {
+                Some(Value::String(prev)) => *prev = format!("{prev},{v}"),
+                _ => {
+                    qsp.insert(k.to_owned(), v.into());
+                }
+            }
+        }
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let (body_field, is_b64) = match std::str::from_utf8(body) {
+            _ if body.is_empty() => (Value::Null, false),
+            Ok(text) => (Value::String(text.to_owned()), false),
+            Err(_) => (base64::engine::general_purpose::STANDARD.encode(body).into(), true),
+        };
+        let route_key = format!("{} {}", route.method, route.path);
+        let mut event = json!({
+            "version": "2.0",
+            "routeKey": route_key,
+            "rawPath": uri.path(),
+            "rawQueryString": query,
+            "headers": hdrs,
+            "requestContext": {
+                "accountId": ACCOUNT_ID,
+                "apiId": API_ID,
+                "domainName": self.domain_name,
+                "domainPrefix": self.domain_name.split('.').next().unwrap_or(""),
+                "http": {
+                    "method": method.as_str(),
+                    "path": uri.path(),
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": peer.ip().to_string(),
+                    "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
+                },
+                "requestId": gatehouse::crypto::random_base62(16),
+                "routeKey": route_key,
+                "stage": "$default",
+                "time": "",
+                "timeEpoch": now.as_millis() as i64,
+            },
+            "isBase64Encoded": is_b64,
+        });
+        if !cookies.is_empty() {
+            event["cookies"] = cookies.into();
+        }
+        if !qsp.is_empty() {
+            event["queryStringParameters"] = qsp.into();
+        }
+        if !body_field.is_null() {
+            event["body"] = body_field;
+        }
+        event
+    }
+
+    /// Invokes a function with the event, through `lambda_http`'s adapter (the same
+    /// conversion the Lambda runtime applies), and maps its answer as API Gateway does.
+    async fn invoke(&self, function: Function, event: Value) -> Response<AxumBody> {
+        let request: LambdaRequest = match serde_json::from_value(event) {
+            Ok(r) => r,
+            Err(_) => return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        };
+        let event = LambdaEvent::new(request, Context::default());
+        let answer = match function {
+            Function::Token => {
+                let adapter = lambda_http::Adapter::from(gatehouse::http::service(self.token.clone()));
+                adapter.oneshot(event).await
+            }
+        };
+        match answer.map(|r| serde_json::to_value(r)) {
+            Ok(Ok(v)) => http_response(&v),
+            _ => gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        }
+    }
+}
+
+fn route_arn(event: &Value) -> String {
+    let ctx = &event["requestContext"];
+    format!(
+        "arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{}/{}{}",
+        ctx["stage"].as_str().unwrap_or("$default"),
+        ctx["http"]["method"].as_str().unwrap_or(""),
+        event["rawPath"].as_str().unwrap_or("/"),
+    )
+}
+
+fn is_preflight(req: &Request<AxumBody>) -> bool {
+    req.method() == Method::OPTIONS
+        && req.headers().contains_key("origin")
+        && req.headers().contains_key("access-control-request-method")
+}
+
+/// A preflight, answered by the gateway without the authorizer.
+fn preflight(req: &Request<AxumBody>, allowed_origin: Option<&str>) -> Response<AxumBody> {
+    let mut resp = Response::builder().status(StatusCode::NO_CONTENT);
+    let method = req.headers().get("access-control-request-method").and_then(|v| v.to_str().ok()).unwrap_or("");
+    if allowed_origin.is_some() && ALLOW_METHODS.split(',').any(|m| m == method) {
+        resp = resp
+            .header("access-control-allow-methods", ALLOW_METHODS)
+            .header("access-control-allow-headers", ALLOW_HEADERS)
+            .header("access-control-max-age", CORS_MAX_AGE);
+    }
+    resp.body(AxumBody::empty()).expect("static response")
+}
+
+/// API Gateway's own error answers: `{"message": "..."}`.
+fn gateway_error(status: StatusCode, message: &str) -> Response<AxumBody> {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(AxumBody::from(json!({ "message": message }).to_string()))
+        .expect("static response")
+}
+
+/// Maps a payload-2.0 function response to HTTP, as API Gateway does.
+fn http_response(v: &Value) -> Response<AxumBody> {
+    let status = v["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok());
+    let Some(status) = status else {
+        return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+    };
+    let mut resp = Response::builder().status(status);
+    if let Some(h) = v["headers"].as_object() {
+        for (k, val) in h {
+            if let Some(s) = val.as_str() {
+                resp = resp.header(k, s);
+            }
+        }
+    }
+    for c in v["cookies"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        resp = resp.header("set-cookie", c);
+    }
+    let body = v["body"].as_str().unwrap_or("");
+    let body = if v["isBase64Encoded"] == json!(true) {
+        base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    resp.body(AxumBody::from(body))
+        .unwrap_or_else(|_| gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"))
+}

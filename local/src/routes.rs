@@ -1,0 +1,38 @@
+//! The API's routes: the one table the local gateway serves. A test parses
+//! `template.yaml` and fails if the two drift apart.
+
+/// The Lambda function serving a route (the template's logical id names it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Token,
+}
+
+impl Function {
+    /// The function's logical id in `template.yaml`.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            Function::Token => "TokenFunction",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub function: Function,
+    /// Whether the default (Lambda) authorizer runs first (`Authorizer: NONE` if not).
+    pub authorizer: bool,
+}
+
+pub const ROUTES: &[Route] = &[Route {
+    method: "GET",
+    path: "/whoami",
+    function: Function::Token,
+    authorizer: true,
+}];
+
+/// The route serving `method path`, if any.
+pub fn find(method: &str, path: &str) -> Option<&'static Route> {
+    ROUTES.iter().find(|r| r.method == method && r.path == path)
+}

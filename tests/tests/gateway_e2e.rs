@@ -1,0 +1,177 @@
+//! End to end: real HTTP to the local gateway, which runs the authorizer and the token
+//! function in front of DynamoDB Local, as API Gateway would.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+struct Stack {
+    url: String,
+    store: gatehouse::store::DynamoStore,
+    key: String,
+    http: reqwest::Client,
+}
+
+async fn stack(extra: &[(&str, &str)]) -> Stack {
+    let store = common::fresh_store().await;
+    let key = common::api_key(&store, None, None).await;
+    let url = common::gateway(&store, store.client().clone(), extra).await;
+    Stack { url, store, key, http: reqwest::Client::new() }
+}
+
+impl Stack {
+    async fn whoami(&self, key: Option<&[u8]>) -> (StatusCode, Value) {
+        let mut req = self.http.get(format!("{}/whoami", self.url));
+        if let Some(k) = key {
+            req = req.header("x-api-key", reqwest::header::HeaderValue::from_bytes(k).unwrap());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        (status, resp.json().await.unwrap())
+    }
+}
+
+fn assert_denied((status, body): (StatusCode, Value)) {
+    assert!(
+        status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN,
+        "expected 401/403, got {status} {body}"
+    );
+    assert!(body["message"].is_string(), "JSON error expected: {body}");
+}
+
+#[tokio::test]
+async fn valid_key_gets_its_principal() {
+    let s = stack(&[]).await;
+    let (status, body) = s.whoami(Some(s.key.as_bytes())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["principal_type"], "api_key");
+    assert_eq!(body["subject"], s.key[3..19]);
+    assert_eq!(body["key_id"], s.key[3..19]);
+    assert_eq!(body["scopes"], "data client widget:issue");
+}
+
+#[tokio::test]
+async fn missing_and_malformed_keys_are_denied() {
+    let s = stack(&[]).await;
+    let k = s.key.clone();
+    assert_denied(s.whoami(None).await);
+    let wrong_prefix = k.replacen("gk_", "pk_", 1);
+    let too_short = k[..k.len() - 1].to_owned();
+    let too_long = format!("{k}A");
+    let mut non_ascii = k.as_bytes()[..k.len() - 2].to_vec();
+    non_ascii.extend_from_slice("é".as_bytes());
+    for bad in [wrong_prefix.as_bytes(), too_short.as_bytes(), too_long.as_bytes(), &non_ascii, b"" as &[u8]] {
+        assert_denied(s.whoami(Some(bad)).await);
+    }
+}
+
+#[tokio::test]
+async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
+    let s = stack(&[]).await;
+    let unknown = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
+    assert_denied(s.whoami(Some(unknown.as_bytes())).await);
+    let wrong_secret = format!("{}{}", &s.key[..20], "Z".repeat(43));
+    assert_denied(s.whoami(Some(wrong_secret.as_bytes())).await);
+
+    let now = gatehouse::now_epoch();
+    let expired_soon = common::api_key(&s.store, None, Some(now + 1)).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_denied(s.whoami(Some(expired_soon.as_bytes())).await);
+
+    let new = gatehouse::apikey::generate("off", None, None, now).unwrap();
+    let mut rec = new.record.clone();
+    rec.disabled = true;
+    gatehouse::store::ApiKeyStore::put_api_key(&s.store, &rec).await.unwrap();
+    assert_denied(s.whoami(Some(gatehouse::apikey::reveal(&new.key).as_bytes())).await);
+}
+
+#[tokio::test]
+async fn oversized_header_is_rejected() {
+    let s = stack(&[]).await;
+    let big = format!("{}{}", s.key, "A".repeat(8 * 1024));
+    assert_denied(s.whoami(Some(big.as_bytes())).await);
+    let huge = "A".repeat(12 * 1024);
+    let (status, body) = s.whoami(Some(huge.as_bytes())).await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{body}");
+}
+
+#[tokio::test]
+async fn route_missing_from_the_rules_is_denied() {
+    let rules = r#"[{"method":"GET","path":"/stats","principals":"any","scope":"data"}]"#;
+    let s = stack(&[("ROUTE_RULES", rules)]).await;
+    let (status, _) = s.whoami(Some(s.key.as_bytes())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn unknown_route_is_404_without_the_authorizer() {
+    let s = stack(&[]).await;
+    let resp = s.http.get(format!("{}/nope", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+    let resp = s.http.post(format!("{}/whoami", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn iam_response_mode_works_through_the_gateway() {
+    let s = stack(&[("AUTHORIZER_RESPONSE", "iam")]).await;
+    let (status, body) = s.whoami(Some(s.key.as_bytes())).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["principal_type"], "api_key");
+    let wrong = format!("{}{}", &s.key[..20], "Z".repeat(43));
+    assert_denied(s.whoami(Some(wrong.as_bytes())).await);
+}
+
+#[tokio::test]
+async fn dynamodb_unavailable_fails_closed() {
+    let store = common::fresh_store().await;
+    let key = common::api_key(&store, None, None).await;
+    let url = common::gateway(&store, common::unreachable_dynamodb().await, &[]).await;
+    let resp = reqwest::Client::new().get(format!("{url}/whoami")).header("x-api-key", key).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["message"], "Internal Server Error");
+}
+
+#[tokio::test]
+async fn cors_follows_the_allowed_origins() {
+    let s = stack(&[]).await;
+    let preflight = |origin: &str| {
+        s.http
+            .request(reqwest::Method::OPTIONS, format!("{}/whoami", s.url))
+            .header("origin", origin)
+            .header("access-control-request-method", "GET")
+            .header("access-control-request-headers", "x-api-key")
+            .send()
+    };
+    // Preflights never reach the authorizer (no credential, yet 204).
+    let ok = preflight("http://localhost:3001").await.unwrap();
+    assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+    assert_eq!(ok.headers()["access-control-allow-origin"], "http://localhost:3001");
+    assert_eq!(ok.headers()["access-control-allow-credentials"], "true");
+    assert_eq!(ok.headers()["access-control-max-age"], "600");
+    let bad = preflight("https://evil.example").await.unwrap();
+    assert!(bad.headers().get("access-control-allow-origin").is_none());
+
+    let resp = s
+        .http
+        .get(format!("{}/whoami", s.url))
+        .header("origin", "http://localhost:3001")
+        .header("x-api-key", &s.key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["access-control-allow-origin"], "http://localhost:3001");
+    assert_ne!(resp.headers()["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn responses_carry_security_headers() {
+    let s = stack(&[]).await;
+    let resp = s.http.get(format!("{}/whoami", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    assert_eq!(resp.headers()["cache-control"], "no-store");
+    assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
+}
