@@ -18,7 +18,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Creates the table if it does not exist: partition key `pk` (S), on-demand, TTL on
 /// `expires_at`, matching `GatehouseTable` in `template.yaml`.
 pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
-    let exists = client.describe_table().table_name(name).send().await.is_ok();
+    let exists = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .is_ok();
     if !exists {
         client
             .create_table()
@@ -29,7 +34,12 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
                     .attribute_type(ScalarAttributeType::S)
                     .build()?,
             )
-            .key_schema(KeySchemaElement::builder().attribute_name(PK).key_type(KeyType::Hash).build()?)
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(PK)
+                    .key_type(KeyType::Hash)
+                    .build()?,
+            )
             .billing_mode(BillingMode::PayPerRequest)
             .send()
             .await?;
@@ -37,7 +47,10 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
             .update_time_to_live()
             .table_name(name)
             .time_to_live_specification(
-                TimeToLiveSpecification::builder().attribute_name(EXPIRES_AT).enabled(true).build()?,
+                TimeToLiveSpecification::builder()
+                    .attribute_name(EXPIRES_AT)
+                    .enabled(true)
+                    .build()?,
             )
             .send()
             .await?;

@@ -57,12 +57,17 @@ impl Gateway {
 
     /// Serves on `listener` until the future is dropped.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-        let app = axum::Router::new()
-            .fallback(move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request<AxumBody>| {
+        let app = axum::Router::new().fallback(
+            move |ConnectInfo(peer): ConnectInfo<SocketAddr>, req: Request<AxumBody>| {
                 let gw = self.clone();
                 async move { Ok::<_, Infallible>(gw.handle(peer, req).await) }
-            });
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await
+            },
+        );
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     }
 
     fn origin_allowed(&self, origin: Option<&str>) -> Option<String> {
@@ -71,7 +76,11 @@ impl Gateway {
     }
 
     async fn handle(&self, peer: SocketAddr, req: Request<AxumBody>) -> Response<AxumBody> {
-        let origin = req.headers().get("origin").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let origin = req
+            .headers()
+            .get("origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
         let allowed_origin = self.origin_allowed(origin.as_deref());
         let mut resp = if is_preflight(&req) {
             preflight(&req, allowed_origin.as_deref())
@@ -80,17 +89,31 @@ impl Gateway {
         };
         if let Some(o) = allowed_origin {
             let h = resp.headers_mut();
-            h.insert("access-control-allow-origin", HeaderValue::from_str(&o).expect("origin is ASCII"));
-            h.insert("access-control-allow-credentials", HeaderValue::from_static("true"));
+            h.insert(
+                "access-control-allow-origin",
+                HeaderValue::from_str(&o).expect("origin is ASCII"),
+            );
+            h.insert(
+                "access-control-allow-credentials",
+                HeaderValue::from_static("true"),
+            );
         }
-        resp.headers_mut().append("vary", HeaderValue::from_static("Origin"));
+        resp.headers_mut()
+            .append("vary", HeaderValue::from_static("Origin"));
         resp
     }
 
     async fn route(&self, peer: SocketAddr, req: Request<AxumBody>) -> Response<AxumBody> {
-        let header_bytes: usize = req.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+        let header_bytes: usize = req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
         if header_bytes > MAX_HEADER_BYTES {
-            return gateway_error(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "Request Header Fields Too Large");
+            return gateway_error(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "Request Header Fields Too Large",
+            );
         }
         let path = req.uri().path().to_owned();
         let Some(route) = routes::find(req.method().as_str(), &path) else {
@@ -100,7 +123,14 @@ impl Gateway {
         let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
         };
-        let mut event = self.http_event(route, &parts.method, &parts.uri, &parts.headers, &body, peer);
+        let mut event = self.http_event(
+            route,
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            &body,
+            peer,
+        );
         if route.authorizer {
             match self.authorize(&event).await {
                 Ok(context) => event["requestContext"]["authorizer"] = json!({ "lambda": context }),
@@ -118,14 +148,26 @@ impl Gateway {
             "routeArn": route_arn(http_event),
             "identitySource": [],
         });
-        for k in ["routeKey", "rawPath", "rawQueryString", "cookies", "headers", "queryStringParameters", "requestContext", "pathParameters", "stageVariables"] {
+        for k in [
+            "routeKey",
+            "rawPath",
+            "rawQueryString",
+            "cookies",
+            "headers",
+            "queryStringParameters",
+            "requestContext",
+            "pathParameters",
+            "stageVariables",
+        ] {
             if let Some(v) = http_event.get(k) {
                 event[k] = v.clone();
             }
         }
         let answer = gatehouse::authorizer::invoke(&self.authorizer, event)
             .await
-            .map_err(|_| gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"))?;
+            .map_err(|_| {
+                gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+            })?;
         let allowed = match self.authorizer_mode {
             AuthorizerResponse::Simple => answer["isAuthorized"] == json!(true),
             AuthorizerResponse::Iam => answer["policyDocument"]["Statement"]
@@ -139,13 +181,31 @@ impl Gateway {
     }
 
     /// The HTTP API payload-2.0 event for this request.
-    fn http_event(&self, route: &routes::Route, method: &Method, uri: &http::Uri, headers: &HeaderMap, body: &[u8], peer: SocketAddr) -> Value {
+    fn http_event(
+        &self,
+        route: &routes::Route,
+        method: &Method,
+        uri: &http::Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+        peer: SocketAddr,
+    ) -> Value {
         let mut hdrs = serde_json::Map::new();
         let mut cookies = Vec::new();
         for name in headers.keys() {
-            let values: Vec<&str> = headers.get_all(name).iter().map(|v| v.to_str().unwrap_or("")).collect();
+            let values: Vec<&str> = headers
+                .get_all(name)
+                .iter()
+                .map(|v| v.to_str().unwrap_or(""))
+                .collect();
             if name == http::header::COOKIE {
-                cookies.extend(values.iter().flat_map(|v| v.split(';')).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+                cookies.extend(
+                    values
+                        .iter()
+                        .flat_map(|v| v.split(';'))
+                        .map(|c| c.trim().to_owned())
+                        .filter(|c| !c.is_empty()),
+                );
             } else {
                 hdrs.insert(name.as_str().to_owned(), values.join(",").into());
             }
@@ -161,11 +221,18 @@ impl Gateway {
                 }
             }
         }
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let (body_field, is_b64) = match std::str::from_utf8(body) {
             _ if body.is_empty() => (Value::Null, false),
             Ok(text) => (Value::String(text.to_owned()), false),
-            Err(_) => (base64::engine::general_purpose::STANDARD.encode(body).into(), true),
+            Err(_) => (
+                base64::engine::general_purpose::STANDARD
+                    .encode(body)
+                    .into(),
+                true,
+            ),
         };
         let route_key = format!("{} {}", route.method, route.path);
         let mut event = json!({
@@ -211,16 +278,19 @@ impl Gateway {
     async fn invoke(&self, function: Function, event: Value) -> Response<AxumBody> {
         let request: LambdaRequest = match serde_json::from_value(event) {
             Ok(r) => r,
-            Err(_) => return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+            Err(_) => {
+                return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+            }
         };
         let event = LambdaEvent::new(request, Context::default());
         let answer = match function {
             Function::Token => {
-                let adapter = lambda_http::Adapter::from(gatehouse::http::service(self.token.clone()));
+                let adapter =
+                    lambda_http::Adapter::from(gatehouse::http::service(self.token.clone()));
                 adapter.oneshot(event).await
             }
         };
-        match answer.map(|r| serde_json::to_value(r)) {
+        match answer.map(serde_json::to_value) {
             Ok(Ok(v)) => http_response(&v),
             _ => gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
         }
@@ -246,7 +316,11 @@ fn is_preflight(req: &Request<AxumBody>) -> bool {
 /// A preflight, answered by the gateway without the authorizer.
 fn preflight(req: &Request<AxumBody>, allowed_origin: Option<&str>) -> Response<AxumBody> {
     let mut resp = Response::builder().status(StatusCode::NO_CONTENT);
-    let method = req.headers().get("access-control-request-method").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let method = req
+        .headers()
+        .get("access-control-request-method")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     if allowed_origin.is_some() && ALLOW_METHODS.split(',').any(|m| m == method) {
         resp = resp
             .header("access-control-allow-methods", ALLOW_METHODS)
@@ -267,7 +341,9 @@ fn gateway_error(status: StatusCode, message: &str) -> Response<AxumBody> {
 
 /// Maps a payload-2.0 function response to HTTP, as API Gateway does.
 fn http_response(v: &Value) -> Response<AxumBody> {
-    let status = v["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok());
+    let status = v["statusCode"]
+        .as_u64()
+        .and_then(|s| StatusCode::from_u16(s as u16).ok());
     let Some(status) = status else {
         return gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
     };
@@ -279,15 +355,23 @@ fn http_response(v: &Value) -> Response<AxumBody> {
             }
         }
     }
-    for c in v["cookies"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+    for c in v["cookies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         resp = resp.header("set-cookie", c);
     }
     let body = v["body"].as_str().unwrap_or("");
     let body = if v["isBase64Encoded"] == json!(true) {
-        base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
     } else {
         body.as_bytes().to_vec()
     };
-    resp.body(AxumBody::from(body))
-        .unwrap_or_else(|_| gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"))
+    resp.body(AxumBody::from(body)).unwrap_or_else(|_| {
+        gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+    })
 }

@@ -16,7 +16,8 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     gatehouse::init_logging();
     let config = Config::from_env()?;
     let addr = std::env::var("GATEWAY_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
-    let creds_path = std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
+    let creds_path =
+        std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
 
     let sdk = gatehouse::aws::sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
@@ -29,7 +30,10 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let gateway = Arc::new(Gateway::new(&config, dynamodb, addr.clone()));
     eprintln!("\nGatehouse local gateway on {url}");
-    eprintln!("Demo API key (shown once; also in {creds_path}):\n  {}", creds["api_key"]["key"].as_str().unwrap_or(""));
+    eprintln!(
+        "Demo API key (shown once; also in {creds_path}):\n  {}",
+        creds["api_key"]["key"].as_str().unwrap_or("")
+    );
     eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
     tokio::select! {
         r = gateway.serve(listener) => r?,

@@ -31,7 +31,10 @@ pub struct PresentedKey<'a> {
 
 impl std::fmt::Debug for PresentedKey<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PresentedKey").field("id", &self.id).field("secret", &"[redacted]").finish()
+        f.debug_struct("PresentedKey")
+            .field("id", &self.id)
+            .field("secret", &"[redacted]")
+            .finish()
     }
 }
 
@@ -40,9 +43,13 @@ pub fn parse(key: &str) -> Result<PresentedKey<'_>, DenyReason> {
     if key.len() != KEY_LEN || !key.is_ascii() {
         return Err(DenyReason::MalformedCredential);
     }
-    let rest = key.strip_prefix(PREFIX).ok_or(DenyReason::MalformedCredential)?;
+    let rest = key
+        .strip_prefix(PREFIX)
+        .ok_or(DenyReason::MalformedCredential)?;
     let (id, secret) = rest.split_at(ID_LEN);
-    let secret = secret.strip_prefix('_').ok_or(DenyReason::MalformedCredential)?;
+    let secret = secret
+        .strip_prefix('_')
+        .ok_or(DenyReason::MalformedCredential)?;
     if !crypto::is_base62(id) || !crypto::is_base62(secret) {
         return Err(DenyReason::MalformedCredential);
     }
@@ -95,7 +102,9 @@ pub fn generate(
 ) -> Result<NewApiKey, Error> {
     let name = name.trim();
     if name.is_empty() || name.len() > 128 || name.chars().any(char::is_control) {
-        return Err(Error::bad_request("name must be 1-128 printable characters"));
+        return Err(Error::bad_request(
+            "name must be 1-128 printable characters",
+        ));
     }
     let scopes = match scopes {
         None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
@@ -133,7 +142,11 @@ pub fn generate(
 }
 
 /// Checks a presented key against its record (pure; `now` in epoch seconds).
-pub fn check(presented: &PresentedKey<'_>, record: &ApiKeyRecord, now: i64) -> Result<(), DenyReason> {
+pub fn check(
+    presented: &PresentedKey<'_>,
+    record: &ApiKeyRecord,
+    now: i64,
+) -> Result<(), DenyReason> {
     let hash = crypto::sha256_hex(presented.secret.as_bytes());
     if !crypto::ct_eq(hash.as_bytes(), record.secret_hash.as_bytes()) {
         return Err(DenyReason::WrongSecret);
@@ -149,7 +162,11 @@ pub fn check(presented: &PresentedKey<'_>, record: &ApiKeyRecord, now: i64) -> R
 
 /// The principal an API key stands for.
 pub fn principal(record: &ApiKeyRecord) -> Principal {
-    let mut p = Principal::new(PrincipalType::ApiKey, record.id.clone(), record.scopes.clone());
+    let mut p = Principal::new(
+        PrincipalType::ApiKey,
+        record.id.clone(),
+        record.scopes.clone(),
+    );
     p.key_id = Some(record.id.clone());
     p.expires_at = record.expires_at;
     p
@@ -216,7 +233,13 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
                 cache.clear();
             }
         }
-        cache.insert(id.to_owned(), CacheEntry { record, fetched: Instant::now() });
+        cache.insert(
+            id.to_owned(),
+            CacheEntry {
+                record,
+                fetched: Instant::now(),
+            },
+        );
     }
 
     /// Verifies `key` (the raw `x-api-key` value) at time `now`.
@@ -288,7 +311,11 @@ mod tests {
             "x".repeat(8192),
         ];
         for c in cases {
-            assert_eq!(parse(&c).err(), Some(DenyReason::MalformedCredential), "{c:?}");
+            assert_eq!(
+                parse(&c).err(),
+                Some(DenyReason::MalformedCredential),
+                "{c:?}"
+            );
         }
     }
 
@@ -299,7 +326,10 @@ mod tests {
         let p = parse(s).unwrap();
         let other = generate("ci", None, None, 100).unwrap();
         let wrong = format!("gk_{}_{}", k.record.id, &reveal(&other.key)[20..]);
-        assert_eq!(check(&parse(&wrong).unwrap(), &k.record, 150), Err(DenyReason::WrongSecret));
+        assert_eq!(
+            check(&parse(&wrong).unwrap(), &k.record, 150),
+            Err(DenyReason::WrongSecret)
+        );
         assert_eq!(check(&p, &k.record, 200), Err(DenyReason::Expired));
         let mut disabled = k.record.clone();
         disabled.disabled = true;
@@ -323,7 +353,11 @@ mod tests {
         let k = generate("ci", None, None, 0).unwrap();
         let s = reveal(&k.key).to_owned();
         let p = parse(&s).unwrap();
-        for out in [format!("{:?}", k.record), format!("{p:?}"), format!("{:?}", k.key)] {
+        for out in [
+            format!("{:?}", k.record),
+            format!("{p:?}"),
+            format!("{:?}", k.key),
+        ] {
             assert!(!out.contains(&s[20..]), "{out}");
             assert!(!out.contains(&k.record.secret_hash), "{out}");
         }

@@ -84,7 +84,10 @@ fn header_cookies(headers: &HeaderMap) -> Vec<String> {
 
 /// Reads any supported event shape.
 pub fn parse_event(event: Value) -> Result<AuthInput> {
-    let version = event.get("version").and_then(Value::as_str).map(str::to_owned);
+    let version = event
+        .get("version")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
     let mut input = AuthInput::default();
     match (version.as_deref(), kind.as_deref()) {
@@ -93,12 +96,22 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
                 serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
             input.shape = Some(EventShape::HttpV2);
             input.method = e.request_context.http.method.as_str().to_owned();
-            let raw = e.raw_path.clone().or(e.request_context.http.path.clone()).unwrap_or_default();
+            let raw = e
+                .raw_path
+                .clone()
+                .or(e.request_context.http.path.clone())
+                .unwrap_or_default();
             input.path = match e.request_context.stage.as_deref() {
                 Some(stage) if stage != "$default" => raw
                     .strip_prefix(&format!("/{stage}"))
                     .filter(|p| p.is_empty() || p.starts_with('/'))
-                    .map(|p| if p.is_empty() { "/".to_owned() } else { p.to_owned() })
+                    .map(|p| {
+                        if p.is_empty() {
+                            "/".to_owned()
+                        } else {
+                            p.to_owned()
+                        }
+                    })
                     .unwrap_or(raw),
                 _ => raw,
             };
@@ -109,7 +122,10 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             input.origin = single_header(&e.headers, "origin", &mut false);
             input.duplicated_credential = dup
                 || input.api_key.as_deref().is_some_and(|v| v.contains(','))
-                || input.authorization.as_deref().is_some_and(|v| v.contains(','));
+                || input
+                    .authorization
+                    .as_deref()
+                    .is_some_and(|v| v.contains(','));
             input.cookies = e.cookies;
         }
         (_, Some("TOKEN")) => {
@@ -130,7 +146,11 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             input.shape = Some(EventShape::RestRequest);
             input.resource_arn = e.method_arn.unwrap_or_default();
             let mut dup = false;
-            let headers = if e.multi_value_headers.is_empty() { &e.headers } else { &e.multi_value_headers };
+            let headers = if e.multi_value_headers.is_empty() {
+                &e.headers
+            } else {
+                &e.multi_value_headers
+            };
             input.api_key = single_header(headers, "x-api-key", &mut dup);
             input.authorization = single_header(headers, "authorization", &mut dup);
             input.origin = single_header(headers, "origin", &mut false);
@@ -178,9 +198,15 @@ pub fn allow_response(input: &AuthInput, mode: AuthorizerResponse, p: &Principal
 
 /// The answer for a denied request. REST APIs get `Err(Unauthorized)` when no
 /// credential was sent (API Gateway turns the error message `Unauthorized` into 401).
-pub fn deny_response(input: &AuthInput, mode: AuthorizerResponse, reason: DenyReason) -> Result<Value> {
+pub fn deny_response(
+    input: &AuthInput,
+    mode: AuthorizerResponse,
+    reason: DenyReason,
+) -> Result<Value> {
     match (input.shape, mode) {
-        (Some(EventShape::HttpV2), AuthorizerResponse::Simple) => Ok(json!({"isAuthorized": false})),
+        (Some(EventShape::HttpV2), AuthorizerResponse::Simple) => {
+            Ok(json!({"isAuthorized": false}))
+        }
         (Some(EventShape::HttpV2), AuthorizerResponse::Iam) => {
             Ok(policy("anonymous", "Deny", &input.resource_arn, None))
         }
@@ -191,7 +217,7 @@ pub fn deny_response(input: &AuthInput, mode: AuthorizerResponse, reason: DenyRe
 
 /// Outcome of checking one request.
 enum Outcome {
-    Allow(Principal),
+    Allow(Box<Principal>),
     Deny(DenyReason),
 }
 
@@ -219,7 +245,11 @@ impl<S: ApiKeyStore> Authorizer<S> {
         if input.duplicated_credential {
             return Ok(Outcome::Deny(DenyReason::AmbiguousCredentials));
         }
-        let credential = match classify(input.api_key.as_deref(), input.authorization.as_deref(), &input.cookies) {
+        let credential = match classify(
+            input.api_key.as_deref(),
+            input.authorization.as_deref(),
+            &input.cookies,
+        ) {
             Ok(c) => c,
             Err(r) => return Ok(Outcome::Deny(r)),
         };
@@ -233,10 +263,12 @@ impl<S: ApiKeyStore> Authorizer<S> {
                 return Ok(Outcome::Deny(DenyReason::UnsupportedCredential));
             }
         };
-        Ok(match self.rules.authorize(&principal, &input.method, &input.path) {
-            Ok(()) => Outcome::Allow(principal),
-            Err(r) => Outcome::Deny(r),
-        })
+        Ok(
+            match self.rules.authorize(&principal, &input.method, &input.path) {
+                Ok(()) => Outcome::Allow(Box::new(principal)),
+                Err(r) => Outcome::Deny(r),
+            },
+        )
     }
 
     /// Handles one raw event. `Err` means "fail closed": the runtime reports an
@@ -279,7 +311,10 @@ mod lambda {
     pub async fn from_env() -> Result<Authorizer<DynamoStore>> {
         let config = Config::from_env()?;
         let sdk = crate::aws::sdk_config().await;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), config.table_name.clone());
+        let store = DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&sdk),
+            config.table_name.clone(),
+        );
         Ok(Authorizer::new(&config, store))
     }
 
@@ -308,7 +343,9 @@ mod lambda {
     }
 
     /// Serves the authorizer on the Lambda runtime.
-    pub async fn run<S: ApiKeyStore + 'static>(authorizer: Authorizer<S>) -> std::result::Result<(), lambda_runtime::Error> {
+    pub async fn run<S: ApiKeyStore + 'static>(
+        authorizer: Authorizer<S>,
+    ) -> std::result::Result<(), lambda_runtime::Error> {
         let authorizer = Arc::new(authorizer);
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
             let authorizer = authorizer.clone();

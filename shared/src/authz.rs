@@ -52,7 +52,11 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub fn new(principal_type: PrincipalType, subject: impl Into<String>, scopes: Vec<String>) -> Self {
+    pub fn new(
+        principal_type: PrincipalType,
+        subject: impl Into<String>,
+        scopes: Vec<String>,
+    ) -> Self {
         Principal {
             principal_type,
             subject: subject.into(),
@@ -225,7 +229,8 @@ pub struct RouteRule {
 
 impl RouteRule {
     fn matches(&self, method: &str, path: &str) -> bool {
-        (self.method == "*" || self.method.eq_ignore_ascii_case(method)) && path_matches(&self.path, path)
+        (self.method == "*" || self.method.eq_ignore_ascii_case(method))
+            && path_matches(&self.path, path)
     }
 }
 
@@ -249,17 +254,28 @@ impl RouteRules {
     /// if the authorizer is ever put in front of them, they are denied.
     pub fn default_rules() -> Self {
         use PrincipalType::*;
-        let rule = |method: &str, path: &str, principals: Principals, scope: Option<&str>| RouteRule {
-            method: method.into(),
-            path: path.into(),
-            principals,
-            scope: scope.map(Into::into),
-        };
+        let rule =
+            |method: &str, path: &str, principals: Principals, scope: Option<&str>| RouteRule {
+                method: method.into(),
+                path: path.into(),
+                principals,
+                scope: scope.map(Into::into),
+            };
         let only = |t: &[PrincipalType]| Principals::List(t.iter().copied().collect());
         let any = || Principals::Any(AnyMarker::Any);
         RouteRules(vec![
-            rule("POST", "/widget/generateToken", only(&[ApiKey]), Some("widget:issue")),
-            rule("POST", "/widget/login/token", only(&[ApiKey]), Some("widget:issue")),
+            rule(
+                "POST",
+                "/widget/generateToken",
+                only(&[ApiKey]),
+                Some("widget:issue"),
+            ),
+            rule(
+                "POST",
+                "/widget/login/token",
+                only(&[ApiKey]),
+                Some("widget:issue"),
+            ),
             rule("POST", "/widget/logout", only(&[WidgetSession]), None),
             rule("GET", "/whoami", any(), None),
             rule("GET", "/display", any(), Some("client")),
@@ -276,12 +292,19 @@ impl RouteRules {
             let method_ok = r.method == "*"
                 || (!r.method.is_empty() && r.method.bytes().all(|b| b.is_ascii_uppercase()));
             if !method_ok {
-                return Err(format!("rule method `{}` must be an upper-case HTTP method or `*`", r.method));
+                return Err(format!(
+                    "rule method `{}` must be an upper-case HTTP method or `*`",
+                    r.method
+                ));
             }
-            if !r.path.starts_with('/') || (r.path.contains('*') && !r.path.ends_with("/*"))
+            if !r.path.starts_with('/')
+                || (r.path.contains('*') && !r.path.ends_with("/*"))
                 || r.path.matches('*').count() > 1
             {
-                return Err(format!("rule path `{}` must start with `/`; `*` only as a final `/*`", r.path));
+                return Err(format!(
+                    "rule path `{}` must start with `/`; `*` only as a final `/*`",
+                    r.path
+                ));
             }
         }
         Ok(RouteRules(rules))
@@ -292,7 +315,12 @@ impl RouteRules {
     }
 
     /// Decides whether `principal` may call `method path`.
-    pub fn authorize(&self, principal: &Principal, method: &str, path: &str) -> Result<(), DenyReason> {
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        method: &str,
+        path: &str,
+    ) -> Result<(), DenyReason> {
         if !is_clean_path(path) {
             return Err(DenyReason::SuspiciousPath);
         }
@@ -318,14 +346,16 @@ fn is_clean_path(path: &str) -> bool {
         return false;
     }
     let lower = path.to_ascii_lowercase();
-    if ["%2f", "%2e", "%5c", "%25", "%00"].iter().any(|e| lower.contains(e)) {
+    if ["%2f", "%2e", "%5c", "%25", "%00"]
+        .iter()
+        .any(|e| lower.contains(e))
+    {
         return false;
     }
     path == "/"
-        || path[1..]
-            .split('/')
-            .enumerate()
-            .all(|(i, seg)| seg != "." && seg != ".." && (!seg.is_empty() || i == path[1..].split('/').count() - 1))
+        || path[1..].split('/').enumerate().all(|(i, seg)| {
+            seg != "." && seg != ".." && (!seg.is_empty() || i == path[1..].split('/').count() - 1)
+        })
 }
 
 #[cfg(test)]
@@ -333,7 +363,11 @@ mod tests {
     use super::*;
 
     fn principal(t: PrincipalType, scopes: &str) -> Principal {
-        Principal::new(t, "s", scopes.split_whitespace().map(String::from).collect())
+        Principal::new(
+            t,
+            "s",
+            scopes.split_whitespace().map(String::from).collect(),
+        )
     }
 
     #[test]
@@ -385,9 +419,18 @@ mod tests {
             Err(DenyReason::InsufficientScope)
         );
         // Not listed: denied, whatever the credential.
-        assert_eq!(r.authorize(&key, "DELETE", "/stats"), Err(DenyReason::RouteNotAllowed));
-        assert_eq!(r.authorize(&key, "POST", "/stats"), Err(DenyReason::RouteNotAllowed));
-        assert_eq!(r.authorize(&key, "POST", "/token"), Err(DenyReason::RouteNotAllowed));
+        assert_eq!(
+            r.authorize(&key, "DELETE", "/stats"),
+            Err(DenyReason::RouteNotAllowed)
+        );
+        assert_eq!(
+            r.authorize(&key, "POST", "/stats"),
+            Err(DenyReason::RouteNotAllowed)
+        );
+        assert_eq!(
+            r.authorize(&key, "POST", "/token"),
+            Err(DenyReason::RouteNotAllowed)
+        );
     }
 
     #[test]
@@ -404,7 +447,11 @@ mod tests {
             "/a\\b",
             "whoami",
         ] {
-            assert_eq!(r.authorize(&key, "GET", p), Err(DenyReason::SuspiciousPath), "{p}");
+            assert_eq!(
+                r.authorize(&key, "GET", p),
+                Err(DenyReason::SuspiciousPath),
+                "{p}"
+            );
         }
         assert_eq!(r.authorize(&key, "GET", "/stats/"), Ok(()));
         assert_eq!(r.authorize(&key, "GET", "/"), Ok(()));
@@ -419,10 +466,19 @@ mod tests {
         let c = principal(PrincipalType::Client, "data");
         assert_eq!(r.authorize(&c, "GET", "/reports/1"), Ok(()));
         assert_eq!(r.authorize(&c, "GET", "/reports"), Ok(()));
-        assert_eq!(r.authorize(&c, "GET", "/reportsX"), Err(DenyReason::RouteNotAllowed));
-        assert_eq!(r.authorize(&c, "GET", "/whoami"), Err(DenyReason::RouteNotAllowed));
+        assert_eq!(
+            r.authorize(&c, "GET", "/reportsX"),
+            Err(DenyReason::RouteNotAllowed)
+        );
+        assert_eq!(
+            r.authorize(&c, "GET", "/whoami"),
+            Err(DenyReason::RouteNotAllowed)
+        );
         let k = principal(PrincipalType::ApiKey, "data");
-        assert_eq!(r.authorize(&k, "GET", "/reports/1"), Err(DenyReason::CredentialNotAllowed));
+        assert_eq!(
+            r.authorize(&k, "GET", "/reports/1"),
+            Err(DenyReason::CredentialNotAllowed)
+        );
     }
 
     #[test]
@@ -444,17 +500,39 @@ mod tests {
     fn classify_picks_one_credential() {
         let none: Vec<String> = vec![];
         let cookie = vec![format!("a=1; {SESSION_COOKIE}=abc")];
-        assert_eq!(classify(Some("k"), None, &cookie), Ok(Credential::ApiKey("k")));
-        assert_eq!(classify(None, Some("Bearer t"), &cookie), Ok(Credential::Bearer("t")));
-        assert_eq!(classify(None, Some("bearer t"), &none), Ok(Credential::Bearer("t")));
-        assert_eq!(classify(None, None, &cookie), Ok(Credential::SessionCookie("abc")));
+        assert_eq!(
+            classify(Some("k"), None, &cookie),
+            Ok(Credential::ApiKey("k"))
+        );
+        assert_eq!(
+            classify(None, Some("Bearer t"), &cookie),
+            Ok(Credential::Bearer("t"))
+        );
+        assert_eq!(
+            classify(None, Some("bearer t"), &none),
+            Ok(Credential::Bearer("t"))
+        );
+        assert_eq!(
+            classify(None, None, &cookie),
+            Ok(Credential::SessionCookie("abc"))
+        );
         assert_eq!(classify(None, None, &none), Err(DenyReason::NoCredential));
-        assert_eq!(classify(Some("k"), Some("Bearer t"), &none), Err(DenyReason::AmbiguousCredentials));
+        assert_eq!(
+            classify(Some("k"), Some("Bearer t"), &none),
+            Err(DenyReason::AmbiguousCredentials)
+        );
         for bad in ["Basic abc", "Bearer", "Bearer ", "Bearer a b", "t"] {
-            assert_eq!(classify(None, Some(bad), &none), Err(DenyReason::MalformedCredential), "{bad}");
+            assert_eq!(
+                classify(None, Some(bad), &none),
+                Err(DenyReason::MalformedCredential),
+                "{bad}"
+            );
         }
         let two = vec![format!("{SESSION_COOKIE}=a"), format!("{SESSION_COOKIE}=b")];
-        assert_eq!(classify(None, None, &two), Err(DenyReason::AmbiguousCredentials));
+        assert_eq!(
+            classify(None, None, &two),
+            Err(DenyReason::AmbiguousCredentials)
+        );
     }
 
     #[test]
@@ -470,6 +548,9 @@ mod tests {
         assert_eq!(c["expires_at"], 10);
         assert_eq!(c["permissions"], r#"[{"dataset_id":"d"}]"#);
         assert!(!c.contains_key("org_id"));
-        assert!(c.values().all(|v| v.is_string() || v.is_number() || v.is_boolean()));
+        assert!(
+            c.values()
+                .all(|v| v.is_string() || v.is_number() || v.is_boolean())
+        );
     }
 }

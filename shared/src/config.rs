@@ -42,9 +42,14 @@ impl Config {
 
     /// Reads variables through `get` (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let var = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
-        let table_name = var("TABLE_NAME").ok_or_else(|| Error::config("TABLE_NAME", "is required"))?;
+        let table_name =
+            var("TABLE_NAME").ok_or_else(|| Error::config("TABLE_NAME", "is required"))?;
         if !valid_table_name(&table_name) {
             return Err(Error::config(
                 "TABLE_NAME",
@@ -63,8 +68,9 @@ impl Config {
         };
         let route_rules = match var("ROUTE_RULES") {
             None => RouteRules::default_rules(),
-            Some(json) => RouteRules::from_json(&json)
-                .map_err(|m| Error::config("ROUTE_RULES", m))?,
+            Some(json) => {
+                RouteRules::from_json(&json).map_err(|m| Error::config("ROUTE_RULES", m))?
+            }
         };
         let authorizer_response = match var("AUTHORIZER_RESPONSE").as_deref() {
             None | Some("simple") => AuthorizerResponse::Simple,
@@ -104,14 +110,18 @@ fn seconds(
         .parse()
         .map_err(|_| Error::config(name, "must be a whole number of seconds"))?;
     if !(min..=max).contains(&n) {
-        return Err(Error::config(name, format!("must be between {min} and {max} seconds")));
+        return Err(Error::config(
+            name,
+            format!("must be between {min} and {max} seconds"),
+        ));
     }
     Ok(Duration::from_secs(n))
 }
 
 fn valid_table_name(s: &str) -> bool {
     (3..=255).contains(&s.len())
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 /// Whether `host` is a loopback name or address (plain http is accepted only for these).
@@ -144,7 +154,10 @@ fn split_url(url: &str) -> Option<(&str, &str, &str)> {
 
 fn host_of(authority: &str) -> &str {
     if authority.starts_with('[') {
-        return authority.split(']').next().map_or(authority, |h| &authority[..h.len() + 1]);
+        return authority
+            .split(']')
+            .next()
+            .map_or(authority, |h| &authority[..h.len() + 1]);
     }
     authority.split(':').next().unwrap_or(authority)
 }
@@ -154,7 +167,9 @@ fn host_of(authority: &str) -> &str {
 pub fn parse_issuer(url: &str) -> Result<String> {
     let bad = |m: &str| Error::config("ISSUER", m.to_owned());
     if url.contains(['?', '#', ' ']) || url.ends_with('/') {
-        return Err(bad("must be a URL without query, fragment or trailing slash"));
+        return Err(bad(
+            "must be a URL without query, fragment or trailing slash",
+        ));
     }
     let (scheme, authority, _) = split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
     match scheme {
@@ -184,8 +199,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn load(vars: &[(&str, &str)]) -> Result<Config> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -212,18 +229,36 @@ mod tests {
         assert_eq!(err_var(load(&[])), "TABLE_NAME");
         assert_eq!(err_var(load(&[("TABLE_NAME", "a b")])), "TABLE_NAME");
         let t = ("TABLE_NAME", "t-1");
-        assert_eq!(err_var(load(&[t, ("ISSUER", "http://example.com")])), "ISSUER");
+        assert_eq!(
+            err_var(load(&[t, ("ISSUER", "http://example.com")])),
+            "ISSUER"
+        );
         assert_eq!(err_var(load(&[t, ("ISSUER", "https://x.com/")])), "ISSUER");
         assert_eq!(err_var(load(&[t, ("ISSUER", "ftp://x.com")])), "ISSUER");
-        assert_eq!(err_var(load(&[t, ("ALLOWED_ORIGINS", "*")])), "ALLOWED_ORIGINS");
+        assert_eq!(
+            err_var(load(&[t, ("ALLOWED_ORIGINS", "*")])),
+            "ALLOWED_ORIGINS"
+        );
         assert_eq!(
             err_var(load(&[t, ("ALLOWED_ORIGINS", "https://a.com/path")])),
             "ALLOWED_ORIGINS"
         );
-        assert_eq!(err_var(load(&[t, ("AUTHORIZER_RESPONSE", "both")])), "AUTHORIZER_RESPONSE");
-        assert_eq!(err_var(load(&[t, ("API_KEY_CACHE_TTL", "-1")])), "API_KEY_CACHE_TTL");
-        assert_eq!(err_var(load(&[t, ("API_KEY_CACHE_TTL", "3601")])), "API_KEY_CACHE_TTL");
-        assert_eq!(err_var(load(&[t, ("SECRETS_CACHE_TTL", "61")])), "SECRETS_CACHE_TTL");
+        assert_eq!(
+            err_var(load(&[t, ("AUTHORIZER_RESPONSE", "both")])),
+            "AUTHORIZER_RESPONSE"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("API_KEY_CACHE_TTL", "-1")])),
+            "API_KEY_CACHE_TTL"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("API_KEY_CACHE_TTL", "3601")])),
+            "API_KEY_CACHE_TTL"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("SECRETS_CACHE_TTL", "61")])),
+            "SECRETS_CACHE_TTL"
+        );
         assert_eq!(err_var(load(&[t, ("ROUTE_RULES", "{")])), "ROUTE_RULES");
     }
 
@@ -238,7 +273,12 @@ mod tests {
         ] {
             assert_eq!(parse_issuer(ok).unwrap(), ok);
         }
-        for bad in ["http://10.0.0.1", "https://", "https://a.com?x=1", "https://u@a.com"] {
+        for bad in [
+            "http://10.0.0.1",
+            "https://",
+            "https://a.com?x=1",
+            "https://u@a.com",
+        ] {
             assert!(parse_issuer(bad).is_err(), "{bad}");
         }
     }
@@ -247,7 +287,10 @@ mod tests {
     fn origins_are_exact_and_lowercased() {
         let c = load(&[
             ("TABLE_NAME", "gatehouse"),
-            ("ALLOWED_ORIGINS", "http://localhost:3001, https://App.Example.com"),
+            (
+                "ALLOWED_ORIGINS",
+                "http://localhost:3001, https://App.Example.com",
+            ),
             ("AUTHORIZER_RESPONSE", "iam"),
             ("API_KEY_CACHE_TTL", "0"),
         ])

@@ -107,12 +107,20 @@ mod tests {
         let io = std::io::Error::other("boom");
         let cases: Vec<(Error, u16, &str)> = vec![
             (Error::bad_request("x"), 400, "invalid_request"),
-            (Error::UnsupportedMediaType("application/json"), 415, "unsupported_media_type"),
+            (
+                Error::UnsupportedMediaType("application/json"),
+                415,
+                "unsupported_media_type",
+            ),
             (Error::PayloadTooLarge(16384), 413, "payload_too_large"),
             (Error::Unauthorized("r"), 401, "unauthorized"),
             (Error::Forbidden("r"), 403, "forbidden"),
             (Error::NotFound, 404, "not_found"),
-            (Error::dependency("dynamodb", io), 503, "temporarily_unavailable"),
+            (
+                Error::dependency("dynamodb", io),
+                503,
+                "temporarily_unavailable",
+            ),
             (Error::config("X", "bad"), 500, "server_error"),
             (Error::Internal("bug".into()), 500, "server_error"),
         ];
@@ -124,7 +132,13 @@ mod tests {
 
     #[test]
     fn internal_details_are_not_public() {
-        assert_eq!(Error::Internal("secret detail".into()).public_message(), "internal error");
-        assert_eq!(Error::config("TABLE_NAME", "x").public_message(), "internal error");
+        assert_eq!(
+            Error::Internal("secret detail".into()).public_message(),
+            "internal error"
+        );
+        assert_eq!(
+            Error::config("TABLE_NAME", "x").public_message(),
+            "internal error"
+        );
     }
 }

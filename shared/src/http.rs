@@ -2,8 +2,8 @@
 //! errors, the body size limit, and (with `aws`) the Lambda glue that turns a
 //! [`Handler`] into a `lambda_http` service, so no handler repeats that boilerplate.
 
-use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -14,9 +14,15 @@ pub type Response = http::Response<String>;
 
 const SECURITY_HEADERS: [(&str, &str); 5] = [
     ("x-content-type-options", "nosniff"),
-    ("strict-transport-security", "max-age=63072000; includeSubDomains"),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    ),
     ("referrer-policy", "no-referrer"),
-    ("content-security-policy", "default-src 'none'; frame-ancestors 'none'"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
     ("x-frame-options", "DENY"),
 ];
 
@@ -54,7 +60,8 @@ pub fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Resul
         return Err(Error::UnsupportedMediaType("application/json"));
     }
     check_size(body.len())?;
-    let text = std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
+    let text =
+        std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
     serde_json::from_str(text).map_err(|e| Error::bad_request(format!("invalid JSON body: {e}")))
 }
 
@@ -107,8 +114,12 @@ mod lambda {
     /// The handler as a `lambda_http` service (also used by the local gateway).
     pub fn service<H: Handler>(
         handler: Arc<H>,
-    ) -> impl lambda_http::Service<Request, Response = http::Response<Body>, Error = Infallible, Future: Send>
-    + Clone {
+    ) -> impl lambda_http::Service<
+        Request,
+        Response = http::Response<Body>,
+        Error = Infallible,
+        Future: Send,
+    > + Clone {
         service_fn(move |req: Request| {
             let handler = handler.clone();
             async move { Ok::<_, Infallible>(respond(&*handler, req).await) }
@@ -146,8 +157,14 @@ mod tests {
     fn json_bodies_are_checked() {
         let j = headers("application/json; charset=utf-8");
         assert_eq!(status_of(read_json(&j, br#"{"name":"a"}"#)), 200);
-        assert_eq!(status_of(read_json(&headers("text/plain"), br#"{"name":"a"}"#)), 415);
-        assert_eq!(status_of(read_json(&HeaderMap::new(), br#"{"name":"a"}"#)), 415);
+        assert_eq!(
+            status_of(read_json(&headers("text/plain"), br#"{"name":"a"}"#)),
+            415
+        );
+        assert_eq!(
+            status_of(read_json(&HeaderMap::new(), br#"{"name":"a"}"#)),
+            415
+        );
         assert_eq!(status_of(read_json(&j, b"{")), 400);
         assert_eq!(status_of(read_json(&j, br#"{"name":"a","x":1}"#)), 400);
         assert_eq!(status_of(read_json(&j, br#"{}"#)), 400);
@@ -161,8 +178,14 @@ mod tests {
             let base = r#"{"name":""}"#.len();
             format!(r#"{{"name":"{}"}}"#, "a".repeat(n - base))
         };
-        assert_eq!(status_of(read_json(&j, pad(MAX_BODY_BYTES).as_bytes())), 200);
-        assert_eq!(status_of(read_json(&j, pad(MAX_BODY_BYTES + 1).as_bytes())), 413);
+        assert_eq!(
+            status_of(read_json(&j, pad(MAX_BODY_BYTES).as_bytes())),
+            200
+        );
+        assert_eq!(
+            status_of(read_json(&j, pad(MAX_BODY_BYTES + 1).as_bytes())),
+            413
+        );
     }
 
     #[test]

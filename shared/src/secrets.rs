@@ -26,7 +26,11 @@ pub struct SecretCache<S> {
 
 impl<S: SecretSource> SecretCache<S> {
     pub fn new(source: S, ttl: Duration) -> Self {
-        SecretCache { source, ttl, entries: Mutex::new(HashMap::new()) }
+        SecretCache {
+            source,
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
     }
 
     /// The value of `secret_id`, from memory when fresh; a failed fetch is an error
@@ -45,7 +49,10 @@ impl<S: SecretSource> SecretCache<S> {
 
     /// Forgets a cached value (after this process wrote the secret).
     pub fn invalidate(&self, secret_id: &str) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(secret_id);
+        self.entries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(secret_id);
     }
 
     fn fresh(&self, secret_id: &str) -> Option<SecretString> {

@@ -53,7 +53,10 @@ mod dynamo {
 
     impl DynamoStore {
         pub fn new(client: Client, table: impl Into<String>) -> Self {
-            DynamoStore { client, table: table.into() }
+            DynamoStore {
+                client,
+                table: table.into(),
+            }
         }
 
         pub fn client(&self) -> &Client {
@@ -106,7 +109,11 @@ mod dynamo {
             scopes,
             created_at: get_n(item, "created_at")?.unwrap_or(0),
             expires_at: get_n(item, EXPIRES_AT)?,
-            disabled: item.get("disabled").and_then(|v| v.as_bool().ok()).copied().unwrap_or(false),
+            disabled: item
+                .get("disabled")
+                .and_then(|v| v.as_bool().ok())
+                .copied()
+                .unwrap_or(false),
             last4: get_s(item, "last4")?,
             last_used: get_n(item, "last_used")?,
         })
@@ -118,7 +125,10 @@ mod dynamo {
         item.insert("kind".into(), s("api_key"));
         item.insert("secret_hash".into(), s(&r.secret_hash));
         item.insert("name".into(), s(&r.name));
-        item.insert("scopes".into(), AttributeValue::L(r.scopes.iter().map(|x| s(x)).collect()));
+        item.insert(
+            "scopes".into(),
+            AttributeValue::L(r.scopes.iter().map(|x| s(x)).collect()),
+        );
         item.insert("created_at".into(), n(r.created_at));
         if let Some(e) = r.expires_at {
             item.insert(EXPIRES_AT.into(), n(e));
@@ -142,7 +152,9 @@ mod dynamo {
                 .send()
                 .await
                 .map_err(|e| Error::dependency(SERVICE, e))?;
-            out.item().map(|item| api_key_from_item(id, item)).transpose()
+            out.item()
+                .map(|item| api_key_from_item(id, item))
+                .transpose()
         }
 
         async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<()> {

@@ -35,7 +35,9 @@ pub fn authorizer_context(req: &Request) -> Option<Map<String, Value>> {
         .into_iter()
         .filter(|(k, _)| PRINCIPAL_KEYS.contains(&k.as_str()))
         .collect();
-    principal.contains_key("principal_type").then_some(principal)
+    principal
+        .contains_key("principal_type")
+        .then_some(principal)
 }
 
 #[derive(Debug, Default)]
@@ -53,7 +55,8 @@ impl Handler for TokenFunction {
         match (req.method().as_str(), req.uri().path()) {
             ("GET", "/whoami") => {
                 // Reached only through the authorizer; no context means a misrouted call.
-                let principal = authorizer_context(&req).ok_or(Error::Unauthorized("no_principal"))?;
+                let principal =
+                    authorizer_context(&req).ok_or(Error::Unauthorized("no_principal"))?;
                 Ok(json(http::StatusCode::OK, &principal))
             }
             _ => Err(Error::NotFound),

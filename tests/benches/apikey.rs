@@ -8,7 +8,10 @@ use gatehouse::apikey::ApiKeyVerifier;
 use gatehouse::store::DynamoStore;
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_err() {
         eprintln!("apikey bench: AWS_ENDPOINT_URL_DYNAMODB unset; run `make bench`");
         return;
@@ -17,9 +20,13 @@ fn bench(c: &mut Criterion) {
         let sdk = gatehouse::aws::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
         let table = format!("gatehouse-bench-{}", gatehouse::crypto::random_base62(6));
-        gatehouse_local::bootstrap::create_table(&client, &table).await.unwrap();
+        gatehouse_local::bootstrap::create_table(&client, &table)
+            .await
+            .unwrap();
         let store = DynamoStore::new(client, table);
-        let (key, _) = gatehouse_local::bootstrap::create_api_key(&store, "bench", None, None).await.unwrap();
+        let (key, _) = gatehouse_local::bootstrap::create_api_key(&store, "bench", None, None)
+            .await
+            .unwrap();
         (store, key)
     });
     let now = gatehouse::now_epoch();
@@ -27,13 +34,19 @@ fn bench(c: &mut Criterion) {
     let warm = ApiKeyVerifier::new(store.clone(), Duration::from_secs(3600));
     rt.block_on(warm.verify(&key, now)).unwrap();
     c.bench_function("apikey_verify/cache_hit", |b| {
-        b.iter(|| rt.block_on(warm.verify(std::hint::black_box(&key), now)).unwrap())
+        b.iter(|| {
+            rt.block_on(warm.verify(std::hint::black_box(&key), now))
+                .unwrap()
+        })
     });
 
     // TTL 0: every check reads DynamoDB Local (and, as last_used is recent, writes nothing).
     let cold = ApiKeyVerifier::new(store, Duration::ZERO);
     c.bench_function("apikey_verify/cache_miss_dynamodb_local", |b| {
-        b.iter(|| rt.block_on(cold.verify(std::hint::black_box(&key), now)).unwrap())
+        b.iter(|| {
+            rt.block_on(cold.verify(std::hint::black_box(&key), now))
+                .unwrap()
+        })
     });
 }
 

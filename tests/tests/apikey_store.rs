@@ -19,7 +19,11 @@ struct Counting {
 
 impl Counting {
     fn new(inner: DynamoStore) -> Self {
-        Counting { inner, gets: AtomicUsize::new(0), touches: AtomicUsize::new(0) }
+        Counting {
+            inner,
+            gets: AtomicUsize::new(0),
+            touches: AtomicUsize::new(0),
+        }
     }
     fn gets(&self) -> usize {
         self.gets.load(Ordering::SeqCst)
@@ -62,7 +66,11 @@ async fn valid_key_verifies_and_warm_checks_make_no_store_call() {
         v.verify(&key, now).await.unwrap();
     }
     assert_eq!(v.store().gets(), 1, "cache hits must not call DynamoDB");
-    assert_eq!(v.store().touches.load(Ordering::SeqCst), 1, "last_used written once per period");
+    assert_eq!(
+        v.store().touches.load(Ordering::SeqCst),
+        1,
+        "last_used written once per period"
+    );
 }
 
 #[tokio::test]
@@ -87,7 +95,10 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
 
     // Unknown id (well-formed).
     let unknown = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
-    assert_eq!(denied(v.verify(&unknown, now).await), DenyReason::UnknownKey);
+    assert_eq!(
+        denied(v.verify(&unknown, now).await),
+        DenyReason::UnknownKey
+    );
     // Right id, wrong secret; the cached record does not change the answer.
     let wrong = format!("{}{}", &key[..20], "Z".repeat(43));
     assert_eq!(denied(v.verify(&wrong, now).await), DenyReason::WrongSecret);
@@ -97,7 +108,10 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     assert!(v.verify(&short, now).await.is_ok());
     assert_eq!(denied(v.verify(&short, now + 2).await), DenyReason::Expired);
     // Malformed never reaches the store.
-    assert_eq!(denied(v.verify("gk_short", now).await), DenyReason::MalformedCredential);
+    assert_eq!(
+        denied(v.verify("gk_short", now).await),
+        DenyReason::MalformedCredential
+    );
 }
 
 #[tokio::test]
@@ -114,7 +128,10 @@ async fn disabled_key_stops_working_within_the_cache_ttl() {
         .client()
         .update_item()
         .table_name(store.table())
-        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::store::api_key_pk(&id)))
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::store::api_key_pk(&id)),
+        )
         .update_expression("SET disabled = :t")
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
         .send()

@@ -17,14 +17,22 @@ async fn stack(extra: &[(&str, &str)]) -> Stack {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let url = common::gateway(&store, store.client().clone(), extra).await;
-    Stack { url, store, key, http: reqwest::Client::new() }
+    Stack {
+        url,
+        store,
+        key,
+        http: reqwest::Client::new(),
+    }
 }
 
 impl Stack {
     async fn whoami(&self, key: Option<&[u8]>) -> (StatusCode, Value) {
         let mut req = self.http.get(format!("{}/whoami", self.url));
         if let Some(k) = key {
-            req = req.header("x-api-key", reqwest::header::HeaderValue::from_bytes(k).unwrap());
+            req = req.header(
+                "x-api-key",
+                reqwest::header::HeaderValue::from_bytes(k).unwrap(),
+            );
         }
         let resp = req.send().await.unwrap();
         let status = resp.status();
@@ -62,7 +70,13 @@ async fn missing_and_malformed_keys_are_denied() {
     let too_long = format!("{k}A");
     let mut non_ascii = k.as_bytes()[..k.len() - 2].to_vec();
     non_ascii.extend_from_slice("é".as_bytes());
-    for bad in [wrong_prefix.as_bytes(), too_short.as_bytes(), too_long.as_bytes(), &non_ascii, b"" as &[u8]] {
+    for bad in [
+        wrong_prefix.as_bytes(),
+        too_short.as_bytes(),
+        too_long.as_bytes(),
+        &non_ascii,
+        b"" as &[u8],
+    ] {
         assert_denied(s.whoami(Some(bad)).await);
     }
 }
@@ -83,8 +97,13 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let new = gatehouse::apikey::generate("off", None, None, now).unwrap();
     let mut rec = new.record.clone();
     rec.disabled = true;
-    gatehouse::store::ApiKeyStore::put_api_key(&s.store, &rec).await.unwrap();
-    assert_denied(s.whoami(Some(gatehouse::apikey::reveal(&new.key).as_bytes())).await);
+    gatehouse::store::ApiKeyStore::put_api_key(&s.store, &rec)
+        .await
+        .unwrap();
+    assert_denied(
+        s.whoami(Some(gatehouse::apikey::reveal(&new.key).as_bytes()))
+            .await,
+    );
 }
 
 #[tokio::test]
@@ -94,7 +113,11 @@ async fn oversized_header_is_rejected() {
     assert_denied(s.whoami(Some(big.as_bytes())).await);
     let huge = "A".repeat(12 * 1024);
     let (status, body) = s.whoami(Some(huge.as_bytes())).await;
-    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, "{body}");
+    assert_eq!(
+        status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -108,9 +131,21 @@ async fn route_missing_from_the_rules_is_denied() {
 #[tokio::test]
 async fn unknown_route_is_404_without_the_authorizer() {
     let s = stack(&[]).await;
-    let resp = s.http.get(format!("{}/nope", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    let resp = s
+        .http
+        .get(format!("{}/nope", s.url))
+        .header("x-api-key", &s.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
-    let resp = s.http.post(format!("{}/whoami", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    let resp = s
+        .http
+        .post(format!("{}/whoami", s.url))
+        .header("x-api-key", &s.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
@@ -129,7 +164,12 @@ async fn dynamodb_unavailable_fails_closed() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let url = common::gateway(&store, common::unreachable_dynamodb().await, &[]).await;
-    let resp = reqwest::Client::new().get(format!("{url}/whoami")).header("x-api-key", key).send().await.unwrap();
+    let resp = reqwest::Client::new()
+        .get(format!("{url}/whoami"))
+        .header("x-api-key", key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body: Value = resp.json().await.unwrap();
     assert_eq!(body["message"], "Internal Server Error");
@@ -149,7 +189,10 @@ async fn cors_follows_the_allowed_origins() {
     // Preflights never reach the authorizer (no credential, yet 204).
     let ok = preflight("http://localhost:3001").await.unwrap();
     assert_eq!(ok.status(), StatusCode::NO_CONTENT);
-    assert_eq!(ok.headers()["access-control-allow-origin"], "http://localhost:3001");
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "http://localhost:3001"
+    );
     assert_eq!(ok.headers()["access-control-allow-credentials"], "true");
     assert_eq!(ok.headers()["access-control-max-age"], "600");
     let bad = preflight("https://evil.example").await.unwrap();
@@ -164,14 +207,23 @@ async fn cors_follows_the_allowed_origins() {
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    assert_eq!(resp.headers()["access-control-allow-origin"], "http://localhost:3001");
+    assert_eq!(
+        resp.headers()["access-control-allow-origin"],
+        "http://localhost:3001"
+    );
     assert_ne!(resp.headers()["access-control-allow-origin"], "*");
 }
 
 #[tokio::test]
 async fn responses_carry_security_headers() {
     let s = stack(&[]).await;
-    let resp = s.http.get(format!("{}/whoami", s.url)).header("x-api-key", &s.key).send().await.unwrap();
+    let resp = s
+        .http
+        .get(format!("{}/whoami", s.url))
+        .header("x-api-key", &s.key)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.headers()["cache-control"], "no-store");
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
 }

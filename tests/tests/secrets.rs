@@ -27,7 +27,14 @@ async fn operator() -> Client {
 
 async fn new_secret(value: &str) -> String {
     let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(8));
-    operator().await.create_secret().name(&name).secret_string(value).send().await.unwrap();
+    operator()
+        .await
+        .create_secret()
+        .name(&name)
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
     name
 }
 
@@ -36,10 +43,25 @@ async fn cached_value_is_served_until_the_ttl_passes() {
     let name = new_secret("v1").await;
     let cache = SecretCache::new(operator().await, Duration::from_millis(400));
     assert_eq!(cache.get(&name).await.unwrap().expose_secret(), "v1");
-    operator().await.put_secret_value().secret_id(&name).secret_string("v2").send().await.unwrap();
-    assert_eq!(cache.get(&name).await.unwrap().expose_secret(), "v1", "served from memory");
+    operator()
+        .await
+        .put_secret_value()
+        .secret_id(&name)
+        .secret_string("v2")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get(&name).await.unwrap().expose_secret(),
+        "v1",
+        "served from memory"
+    );
     tokio::time::sleep(Duration::from_millis(450)).await;
-    assert_eq!(cache.get(&name).await.unwrap().expose_secret(), "v2", "refreshed after the TTL");
+    assert_eq!(
+        cache.get(&name).await.unwrap().expose_secret(),
+        "v2",
+        "refreshed after the TTL"
+    );
 }
 
 #[tokio::test]
@@ -48,7 +70,11 @@ async fn moto_checks_signatures_and_failures_are_errors() {
     let forged = client_as(Some(("AKIAIOSFODNN7EXAMPLE", "not-the-secret"))).await;
     let err = forged.fetch(&name).await.unwrap_err();
     assert_eq!(err.status().as_u16(), 503, "a failed read fails closed");
-    let missing = operator().await.fetch("gatehouse-test-does-not-exist").await.unwrap_err();
+    let missing = operator()
+        .await
+        .fetch("gatehouse-test-does-not-exist")
+        .await
+        .unwrap_err();
     assert_eq!(missing.status().as_u16(), 503);
 }
 

@@ -27,7 +27,9 @@ fn template_routes_match_the_local_gateway() {
         if res["Type"] != "AWS::Serverless::Function" {
             continue;
         }
-        let Some(events) = res["Properties"]["Events"].as_mapping() else { continue };
+        let Some(events) = res["Properties"]["Events"].as_mapping() else {
+            continue;
+        };
         for ev in events.values() {
             if ev["Type"] != "HttpApi" {
                 continue;
@@ -44,9 +46,19 @@ fn template_routes_match_the_local_gateway() {
     }
     let local: BTreeSet<_> = gatehouse_local::routes::ROUTES
         .iter()
-        .map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.logical_id().to_owned(), r.authorizer))
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.function.logical_id().to_owned(),
+                r.authorizer,
+            )
+        })
         .collect();
-    assert_eq!(in_template, local, "template.yaml routes and local/src/routes.rs differ");
+    assert_eq!(
+        in_template, local,
+        "template.yaml routes and local/src/routes.rs differ"
+    );
 }
 
 #[test]
@@ -62,7 +74,10 @@ fn api_uses_the_lambda_authorizer_without_caching_or_identity_source() {
     let a = &auth["Authorizers"][name];
     assert_eq!(a["AuthorizerPayloadFormatVersion"].as_str(), Some("2.0"));
     assert_eq!(a["Identity"]["ReauthorizeEvery"].as_i64(), Some(0));
-    assert!(a["Identity"].get("Headers").is_none(), "no required identity source");
+    assert!(
+        a["Identity"].get("Headers").is_none(),
+        "no required identity source"
+    );
     let cors = &api["Properties"]["CorsConfiguration"];
     assert_eq!(cors["AllowCredentials"].as_bool(), Some(true));
     assert_eq!(cors["MaxAge"].as_i64(), Some(600));
@@ -77,15 +92,27 @@ fn table_matches_the_bootstrap() {
         .expect("a table")
         .1;
     let p = &table["Properties"];
-    assert_eq!(p["KeySchema"][0]["AttributeName"].as_str(), Some(gatehouse::store::PK));
+    assert_eq!(
+        p["KeySchema"][0]["AttributeName"].as_str(),
+        Some(gatehouse::store::PK)
+    );
     assert_eq!(p["KeySchema"][0]["KeyType"].as_str(), Some("HASH"));
-    assert_eq!(p["AttributeDefinitions"][0]["AttributeType"].as_str(), Some("S"));
+    assert_eq!(
+        p["AttributeDefinitions"][0]["AttributeType"].as_str(),
+        Some("S")
+    );
     assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
     assert_eq!(
         p["TimeToLiveSpecification"]["AttributeName"].as_str(),
         Some(gatehouse::store::EXPIRES_AT)
     );
-    assert_eq!(p["TimeToLiveSpecification"]["Enabled"].as_bool(), Some(true));
-    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(), Some(true));
+    assert_eq!(
+        p["TimeToLiveSpecification"]["Enabled"].as_bool(),
+        Some(true)
+    );
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"].as_bool(),
+        Some(true)
+    );
     assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
 }

@@ -38,7 +38,9 @@ pub async fn unreachable_dynamodb() -> aws_sdk_dynamodb::Client {
 pub async fn fresh_store() -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
     let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(10));
-    gatehouse_local::bootstrap::create_table(&client, &name).await.unwrap();
+    gatehouse_local::bootstrap::create_table(&client, &name)
+        .await
+        .unwrap();
     DynamoStore::new(client, name)
 }
 
@@ -53,16 +55,31 @@ pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
 }
 
 /// Creates a key in `store`; returns the full key.
-pub async fn api_key(store: &DynamoStore, scopes: Option<&[&str]>, expires_at: Option<i64>) -> String {
+pub async fn api_key(
+    store: &DynamoStore,
+    scopes: Option<&[&str]>,
+    expires_at: Option<i64>,
+) -> String {
     let scopes = scopes.map(|s| s.iter().map(|x| x.to_string()).collect());
-    gatehouse_local::bootstrap::create_api_key(store, "test", scopes, expires_at).await.unwrap().0
+    gatehouse_local::bootstrap::create_api_key(store, "test", scopes, expires_at)
+        .await
+        .unwrap()
+        .0
 }
 
 /// A local gateway on a free port in front of `store`'s table; returns its base URL.
-pub async fn gateway(store: &DynamoStore, dynamodb: aws_sdk_dynamodb::Client, extra: &[(&str, &str)]) -> String {
+pub async fn gateway(
+    store: &DynamoStore,
+    dynamodb: aws_sdk_dynamodb::Client,
+    extra: &[(&str, &str)],
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let gw = Arc::new(Gateway::new(&config(store.table(), extra), dynamodb, addr.clone()));
+    let gw = Arc::new(Gateway::new(
+        &config(store.table(), extra),
+        dynamodb,
+        addr.clone(),
+    ));
     tokio::spawn(gw.serve(listener));
     format!("http://{addr}")
 }
@@ -70,6 +87,8 @@ pub async fn gateway(store: &DynamoStore, dynamodb: aws_sdk_dynamodb::Client, ex
 /// Reads a fixture from `tests/fixtures`, with `__KEY__` replaced.
 pub fn fixture(name: &str, key: &str) -> serde_json::Value {
     let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap().replace("__KEY__", key);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("__KEY__", key);
     serde_json::from_str(&text).unwrap()
 }
