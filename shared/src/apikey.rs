@@ -265,7 +265,7 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
         if from_store && record.last_used.is_none_or(|t| now - t >= period) {
             // Cold path only (the store was just read): approximate, best effort.
             if let Err(e) = self.store.touch_api_key(&record.id, now).await {
-                tracing::warn!(key_id = %record.id, error = %e, "last_used update failed");
+                tracing::warn!(key_id = %record.id, error = %e.detail(), "last_used update failed");
             }
         }
         Ok(principal(&record))

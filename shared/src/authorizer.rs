@@ -288,7 +288,7 @@ impl<S: ApiKeyStore> Authorizer<S> {
                 deny_response(&input, self.mode, reason)
             }
             Err(e) => {
-                tracing::error!(decision = "error", %route, error = %e, "dependency failed; failing closed");
+                tracing::error!(decision = "error", %route, error = %e.detail(), "dependency failed; failing closed");
                 Err(e)
             }
         }

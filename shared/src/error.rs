@@ -89,6 +89,23 @@ impl Error {
         }
     }
 
+    /// The error with its source chain, for logs (never shown to callers). AWS SDK
+    /// errors carry no credentials; Gatehouse's own messages never hold a secret.
+    pub fn detail(&self) -> String {
+        let mut out = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(s) = source {
+            out.push_str(": ");
+            out.push_str(&s.to_string());
+            source = s.source();
+        }
+        if let Error::Internal(m) = self {
+            out.push_str(": ");
+            out.push_str(m);
+        }
+        out
+    }
+
     /// Text safe to show the caller: internal details stay in the logs.
     pub fn public_message(&self) -> String {
         match self {
@@ -128,6 +145,13 @@ mod tests {
             assert_eq!(e.status().as_u16(), status, "{e:?}");
             assert_eq!(e.code(), code);
         }
+    }
+
+    #[test]
+    fn detail_includes_the_source_chain() {
+        let e = Error::dependency("dynamodb", std::io::Error::other("connection refused"));
+        assert_eq!(e.detail(), "dynamodb unavailable: connection refused");
+        assert_eq!(e.public_message(), "dynamodb unavailable");
     }
 
     #[test]

@@ -101,7 +101,7 @@ mod lambda {
             Ok(r) => r,
             Err(e) => {
                 if e.status().is_server_error() {
-                    tracing::error!(%method, %path, code = e.code(), error = %e, "request failed");
+                    tracing::error!(%method, %path, code = e.code(), error = %e.detail(), "request failed");
                 } else {
                     tracing::info!(%method, %path, code = e.code(), "request rejected");
                 }
