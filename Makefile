@@ -16,4 +16,4 @@ lint:
 
 # Criterion benchmarks (the cache-miss bench uses DynamoDB Local).
 bench:
-	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey
+	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey --bench tokens

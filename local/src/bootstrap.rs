@@ -9,6 +9,9 @@ use aws_sdk_dynamodb::types::{
     TimeToLiveSpecification,
 };
 use gatehouse::apikey::{self, ApiKeyRecord};
+use gatehouse::clients::ClientList;
+use gatehouse::config::Config;
+use gatehouse::rotation::{self, RotationPolicy};
 use gatehouse::store::{ApiKeyStore, DynamoStore, EXPIRES_AT, PK};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -70,14 +73,29 @@ pub async fn create_api_key(
     Ok((new.key.expose_secret().to_owned(), new.record))
 }
 
-/// Creates the demo credentials and returns them as the JSON written to
-/// `.local/credentials.json`.
-pub async fn demo_credentials(store: &DynamoStore, gateway_url: &str) -> Result<Value, BoxError> {
-    let (key, record) = create_api_key(store, "demo", None, None).await?;
-    Ok(json!({
+/// Creates everything the local stack needs (table, key ring, demo credentials) and
+/// returns the demo credentials as the JSON written to `.local/credentials.json`.
+pub async fn bootstrap(
+    config: &Config,
+    dynamodb: &Client,
+    operator_sm: &aws_sdk_secretsmanager::Client,
+    gateway_url: &str,
+) -> Result<Value, BoxError> {
+    create_table(dynamodb, &config.table_name).await?;
+    let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
+    let (key, record) = create_api_key(&store, "demo", None, None).await?;
+    let ring_secret = ensure_signing_ring(operator_sm, config).await?;
+    let mut creds = json!({
         "gateway": gateway_url,
         "api_key": { "key": key, "id": record.id, "scopes": record.scopes },
-    }))
+        "signing_keys_secret": ring_secret,
+    });
+    if let Some(clients_secret) = &config.client_secrets_secret {
+        let (client_id, client_secret) = add_client(operator_sm, clients_secret).await?;
+        creds["client"] = json!({ "client_id": client_id, "client_secret": client_secret });
+        creds["client_secrets_secret"] = clients_secret.clone().into();
+    }
+    Ok(creds)
 }
 
 /// Writes the credentials file, readable by its owner only.
@@ -95,4 +113,72 @@ pub fn write_credentials(path: &Path, creds: &Value) -> std::io::Result<()> {
         .open(path)?;
     f.write_all(serde_json::to_string_pretty(creds)?.as_bytes())?;
     f.write_all(b"\n")
+}
+
+/// Creates the secret `name` with `initial` unless it exists.
+pub async fn ensure_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    name: &str,
+    initial: &str,
+) -> Result<(), BoxError> {
+    if sm.describe_secret().secret_id(name).send().await.is_err() {
+        sm.create_secret()
+            .name(name)
+            .secret_string(initial)
+            .send()
+            .await?;
+    }
+    Ok(())
+}
+
+/// Creates the signing key ring by running the rotation steps directly, as the first
+/// scheduled rotation does after `sam deploy` (moto cannot invoke a rotation Lambda).
+pub async fn ensure_signing_ring(
+    sm: &aws_sdk_secretsmanager::Client,
+    config: &Config,
+) -> Result<String, BoxError> {
+    let id = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
+    ensure_secret(sm, id, gatehouse::keys::UNINITIALIZED).await?;
+    let current = sm.get_secret_value().secret_id(id).send().await?;
+    if gatehouse::keys::KeyRing::parse(current.secret_string().unwrap_or("{}"))?.is_none() {
+        let policy = RotationPolicy {
+            alg: config.signing_alg,
+            min_interval_secs: config.rotation_min_interval().as_secs() as i64,
+        };
+        rotation::rotate_now(sm, policy, id, gatehouse::now_epoch(), false).await?;
+    }
+    Ok(id.to_owned())
+}
+
+/// Appends a client to `CLIENT_SECRETS` (stored as `sha256:`); returns its id and secret.
+pub async fn add_client(
+    sm: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<(String, String), BoxError> {
+    ensure_secret(sm, secret_id, "[]").await?;
+    let value = sm.get_secret_value().secret_id(secret_id).send().await?;
+    let mut list: Vec<Value> = serde_json::from_str(value.secret_string().unwrap_or("[]"))?;
+    let secret = hex::encode(gatehouse::crypto::random_bytes(32));
+    list.push(ClientList::hashed_entry(&secret).into());
+    sm.put_secret_value()
+        .secret_id(secret_id)
+        .secret_string(serde_json::to_string(&list)?)
+        .send()
+        .await?;
+    Ok((list.len().to_string(), secret))
+}
+
+/// A Secrets Manager client signing as the operator user (who may create secrets),
+/// when `GATEHOUSE_OPERATOR_*` are set; otherwise the default credentials.
+pub fn operator_secrets(sdk: &aws_config::SdkConfig) -> aws_sdk_secretsmanager::Client {
+    let mut b = aws_sdk_secretsmanager::config::Builder::from(sdk);
+    if let (Ok(id), Ok(secret)) = (
+        std::env::var("GATEHOUSE_OPERATOR_ACCESS_KEY_ID"),
+        std::env::var("GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY"),
+    ) {
+        b = b.credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            id, secret, None, None, "operator",
+        ));
+    }
+    aws_sdk_secretsmanager::Client::from_conf(b.build())
 }

@@ -11,7 +11,7 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::ConnectInfo;
 use base64::Engine;
-use gatehouse::authorizer::Authorizer;
+use gatehouse::authorizer::{Authorizer, LambdaAuthorizer};
 use gatehouse::config::{AuthorizerResponse, Config};
 use gatehouse::store::DynamoStore;
 use gatehouse::token::TokenFunction;
@@ -35,7 +35,7 @@ const API_ID: &str = "local";
 
 /// The functions behind the gateway, built once like warm Lambda instances.
 pub struct Gateway {
-    authorizer: Authorizer<DynamoStore>,
+    authorizer: LambdaAuthorizer,
     authorizer_mode: AuthorizerResponse,
     token: Arc<TokenFunction>,
     allowed_origins: Vec<String>,
@@ -44,15 +44,22 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(config: &Config, dynamodb: DynamoClient, domain_name: impl Into<String>) -> Self {
-        let store = DynamoStore::new(dynamodb, config.table_name.clone());
-        Gateway {
-            authorizer: Authorizer::new(config, store),
+    /// The functions, built from `config` with these clients (as each Lambda builds
+    /// its own from the environment).
+    pub fn new(
+        config: &Config,
+        dynamodb: DynamoClient,
+        secrets: aws_sdk_secretsmanager::Client,
+        domain_name: impl Into<String>,
+    ) -> gatehouse::Result<Self> {
+        let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
+        Ok(Gateway {
+            authorizer: Authorizer::new(config, store, secrets.clone()),
             authorizer_mode: config.authorizer_response,
-            token: Arc::new(TokenFunction),
+            token: Arc::new(TokenFunction::new(config.clone(), secrets, dynamodb)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),
-        }
+        })
     }
 
     /// Serves on `listener` until the future is dropped.

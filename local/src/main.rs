@@ -2,13 +2,13 @@
 //! (see `local/run.sh`) and the usual configuration variables in the environment.
 //!
 //! Environment: the functions' variables (`TABLE_NAME`, `ALLOWED_ORIGINS`, ...), plus
-//! `GATEWAY_ADDR` (default `127.0.0.1:3000`) and `CREDENTIALS_FILE` (default
-//! `.local/credentials.json`).
+//! `GATEWAY_ADDR` (default `127.0.0.1:3000`), `CREDENTIALS_FILE` (default
+//! `.local/credentials.json`) and `GATEHOUSE_OPERATOR_ACCESS_KEY_ID` /
+//! `GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY` (the moto user that creates the secrets).
 
 use std::sync::Arc;
 
 use gatehouse::config::Config;
-use gatehouse::store::DynamoStore;
 use gatehouse_local::{bootstrap, gateway::Gateway};
 
 #[tokio::main]
@@ -21,19 +21,27 @@ async fn main() -> Result<(), bootstrap::BoxError> {
 
     let sdk = gatehouse::aws::sdk_config().await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    bootstrap::create_table(&dynamodb, &config.table_name).await?;
-    let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
     let url = format!("http://{addr}");
-    let creds = bootstrap::demo_credentials(&store, &url).await?;
+    let creds =
+        bootstrap::bootstrap(&config, &dynamodb, &bootstrap::operator_secrets(&sdk), &url).await?;
     bootstrap::write_credentials(std::path::Path::new(&creds_path), &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    let gateway = Arc::new(Gateway::new(&config, dynamodb, addr.clone()));
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let gateway = Arc::new(Gateway::new(&config, dynamodb, secrets, addr.clone())?);
     eprintln!("\nGatehouse local gateway on {url}");
+    eprintln!("Demo credentials (shown once; also in {creds_path}):");
     eprintln!(
-        "Demo API key (shown once; also in {creds_path}):\n  {}",
+        "  API key:       {}",
         creds["api_key"]["key"].as_str().unwrap_or("")
     );
+    if let Some(c) = creds.get("client") {
+        eprintln!(
+            "  OAuth client:  client_id={} client_secret={}",
+            c["client_id"].as_str().unwrap_or(""),
+            c["client_secret"].as_str().unwrap_or("")
+        );
+    }
     eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
     tokio::select! {
         r = gateway.serve(listener) => r?,

@@ -25,12 +25,37 @@ pub struct Route {
     pub authorizer: bool,
 }
 
-pub const ROUTES: &[Route] = &[Route {
-    method: "GET",
-    path: "/whoami",
-    function: Function::Token,
-    authorizer: true,
-}];
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    function: Function,
+    authorizer: bool,
+) -> Route {
+    Route {
+        method,
+        path,
+        function,
+        authorizer,
+    }
+}
+
+pub const ROUTES: &[Route] = &[
+    route("POST", "/token", Function::Token, false),
+    route("POST", "/authorize", Function::Token, false),
+    route("GET", "/.well-known/jwks.json", Function::Token, false),
+    route(
+        "GET",
+        "/.well-known/oauth-authorization-server",
+        Function::Token,
+        false,
+    ),
+    route("GET", "/whoami", Function::Token, true),
+    // Demo routes: they echo the principal, so the scopes can be seen working.
+    route("GET", "/display", Function::Token, true),
+    route("GET", "/display/rules", Function::Token, true),
+    route("POST", "/comments", Function::Token, true),
+    route("GET", "/stats", Function::Token, true),
+];
 
 /// The route serving `method path`, if any.
 pub fn find(method: &str, path: &str) -> Option<&'static Route> {

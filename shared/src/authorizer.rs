@@ -13,9 +13,12 @@ use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::apikey::{ApiKeyVerifier, VerifyError};
-use crate::authz::{Credential, DenyReason, Principal, RouteRules, classify};
+use crate::authz::{Credential, DenyReason, Principal, PrincipalType, RouteRules, classify};
 use crate::config::{AuthorizerResponse, Config};
 use crate::error::{Error, Result};
+use crate::jwt::{AUD_API, Expect, read_header, verify_issued};
+use crate::keys::SigningKeys;
+use crate::secrets::SecretSource;
 use crate::store::ApiKeyStore;
 
 /// Which API Gateway event shape arrived.
@@ -43,6 +46,8 @@ pub struct AuthInput {
     pub origin: Option<String>,
     /// A credential header was sent more than once.
     pub duplicated_credential: bool,
+    /// `requestContext.domainName`, from which the issuer is derived when `ISSUER` is empty.
+    pub domain_name: Option<String>,
 }
 
 fn malformed(what: &str) -> Error {
@@ -84,6 +89,11 @@ fn header_cookies(headers: &HeaderMap) -> Vec<String> {
 
 /// Reads any supported event shape.
 pub fn parse_event(event: Value) -> Result<AuthInput> {
+    let domain_name = event
+        .pointer("/requestContext/domainName")
+        .and_then(Value::as_str)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned);
     let version = event
         .get("version")
         .and_then(Value::as_str)
@@ -165,6 +175,7 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
         input.method = method;
         input.path = path;
     }
+    input.domain_name = domain_name;
     if input.method.is_empty() || input.resource_arn.is_empty() {
         return Err(malformed("missing method or route ARN"));
     }
@@ -222,23 +233,90 @@ enum Outcome {
 }
 
 /// The authorizer: route rules, response mode and the credential verifiers.
-pub struct Authorizer<S> {
+pub struct Authorizer<S, K> {
     rules: RouteRules,
     mode: AuthorizerResponse,
+    issuer: Option<String>,
     api_keys: ApiKeyVerifier<S>,
+    /// The signing key ring (bearer tokens are denied when it is not configured).
+    keys: Option<SigningKeys<K>>,
 }
 
-impl<S: ApiKeyStore> Authorizer<S> {
-    pub fn new(config: &Config, store: S) -> Self {
+impl<S: ApiKeyStore, K: SecretSource> Authorizer<S, K> {
+    /// `secrets` reads the signing key ring named by `SIGNING_KEYS_SECRET_ARN`.
+    pub fn new(config: &Config, store: S, secrets: K) -> Self {
+        let keys = config.signing_keys_secret.as_ref().map(|id| {
+            SigningKeys::new(
+                secrets,
+                id.clone(),
+                config.key_ring_refresh,
+                config.jwks_refetch_cooldown,
+            )
+        });
+        if keys.is_none() {
+            tracing::warn!("SIGNING_KEYS_SECRET_ARN is not set: bearer tokens will be denied");
+        }
         Authorizer {
             rules: config.route_rules.clone(),
             mode: config.authorizer_response,
+            issuer: config.issuer.clone(),
             api_keys: ApiKeyVerifier::new(store, config.api_key_cache_ttl),
+            keys,
         }
+    }
+
+    /// Verifies a bearer token issued by Gatehouse. Only access tokens (`aud` = `api`)
+    /// are accepted here; a widget token is never taken for one.
+    async fn verify_bearer(
+        &self,
+        token: &str,
+        input: &AuthInput,
+        now: i64,
+    ) -> Result<std::result::Result<Principal, DenyReason>> {
+        let Some(keys) = &self.keys else {
+            return Ok(Err(DenyReason::UnsupportedCredential));
+        };
+        let header = match read_header(token) {
+            Ok(h) => h,
+            Err(r) => return Ok(Err(r)),
+        };
+        let Some(kid) = header.kid.as_deref() else {
+            return Ok(Err(DenyReason::MalformedCredential));
+        };
+        let Some(key) = keys.verifier(kid).await? else {
+            return Ok(Err(DenyReason::UnknownKey));
+        };
+        let issuer = match (&self.issuer, &input.domain_name) {
+            (Some(i), _) => i.clone(),
+            (None, Some(d)) => format!("https://{d}"),
+            (None, None) => return Ok(Err(DenyReason::InvalidToken)),
+        };
+        let claims = match verify_issued(
+            token,
+            &header,
+            &key,
+            &Expect {
+                issuer: &issuer,
+                audience: AUD_API,
+                now,
+            },
+        ) {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
+        let mut p = Principal::new(PrincipalType::Client, claims.sub.clone(), scopes);
+        p.client_id = claims.client_id.clone();
+        p.expires_at = Some(claims.exp);
+        Ok(Ok(p))
     }
 
     pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
         &self.api_keys
+    }
+
+    pub fn signing_keys(&self) -> Option<&SigningKeys<K>> {
+        self.keys.as_ref()
     }
 
     async fn check(&self, input: &AuthInput, now: i64) -> Result<Outcome> {
@@ -259,7 +337,11 @@ impl<S: ApiKeyStore> Authorizer<S> {
                 Err(VerifyError::Denied(r)) => return Ok(Outcome::Deny(r)),
                 Err(VerifyError::Store(e)) => return Err(e),
             },
-            Credential::Bearer(_) | Credential::SessionCookie(_) => {
+            Credential::Bearer(token) => match self.verify_bearer(token, input, now).await? {
+                Ok(p) => p,
+                Err(r) => return Ok(Outcome::Deny(r)),
+            },
+            Credential::SessionCookie(_) => {
                 return Ok(Outcome::Deny(DenyReason::UnsupportedCredential));
             }
         };
@@ -307,15 +389,22 @@ mod lambda {
     use super::*;
     use crate::store::DynamoStore;
 
+    /// The authorizer as deployed: API keys in DynamoDB, the ring in Secrets Manager.
+    pub type LambdaAuthorizer = Authorizer<DynamoStore, aws_sdk_secretsmanager::Client>;
+
     /// Builds the authorizer from the environment (no network call).
-    pub async fn from_env() -> Result<Authorizer<DynamoStore>> {
+    pub async fn from_env() -> Result<LambdaAuthorizer> {
         let config = Config::from_env()?;
         let sdk = crate::aws::sdk_config().await;
         let store = DynamoStore::new(
             aws_sdk_dynamodb::Client::new(&sdk),
             config.table_name.clone(),
         );
-        Ok(Authorizer::new(&config, store))
+        Ok(Authorizer::new(
+            &config,
+            store,
+            aws_sdk_secretsmanager::Client::new(&sdk),
+        ))
     }
 
     /// The error reported to the runtime: exactly `Unauthorized` for a 401.
@@ -329,8 +418,8 @@ mod lambda {
     impl std::error::Error for Failure {}
 
     /// One event through the authorizer, with errors as the runtime reports them.
-    pub async fn invoke<S: ApiKeyStore>(
-        authorizer: &Authorizer<S>,
+    pub async fn invoke<S: ApiKeyStore, K: SecretSource>(
+        authorizer: &Authorizer<S, K>,
         event: Value,
     ) -> std::result::Result<Value, lambda_runtime::Error> {
         authorizer.handle(event).await.map_err(|e| {
@@ -343,8 +432,8 @@ mod lambda {
     }
 
     /// Serves the authorizer on the Lambda runtime.
-    pub async fn run<S: ApiKeyStore + 'static>(
-        authorizer: Authorizer<S>,
+    pub async fn run<S: ApiKeyStore + 'static, K: SecretSource + 'static>(
+        authorizer: Authorizer<S, K>,
     ) -> std::result::Result<(), lambda_runtime::Error> {
         let authorizer = Arc::new(authorizer);
         lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
@@ -356,4 +445,4 @@ mod lambda {
 }
 
 #[cfg(feature = "aws")]
-pub use lambda::invoke;
+pub use lambda::{LambdaAuthorizer, invoke};

@@ -125,6 +125,9 @@ pub enum DenyReason {
     InsufficientScope,
     SuspiciousPath,
     MalformedEvent,
+    InvalidToken,
+    WrongAudience,
+    WrongOrigin,
 }
 
 impl DenyReason {
@@ -143,6 +146,9 @@ impl DenyReason {
             DenyReason::InsufficientScope => "insufficient_scope",
             DenyReason::SuspiciousPath => "suspicious_path",
             DenyReason::MalformedEvent => "malformed_event",
+            DenyReason::InvalidToken => "invalid_token",
+            DenyReason::WrongAudience => "wrong_audience",
+            DenyReason::WrongOrigin => "wrong_origin",
         }
     }
 }

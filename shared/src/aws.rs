@@ -22,3 +22,9 @@ pub async fn sdk_config() -> SdkConfig {
         .load()
         .await
 }
+
+/// One TLS stack for the process: rustls on aws-lc-rs, as the AWS SDK uses. Call before
+/// building an HTTP client outside the SDK (idempotent).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::authz::RouteRules;
 use crate::error::{Error, Result};
+use crate::keys::SigningAlg;
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,7 +30,37 @@ pub struct Config {
     pub api_key_cache_ttl: Duration,
     /// How long a Secrets Manager value is cached (at most 60 s).
     pub secrets_cache_ttl: Duration,
+    /// Secret holding the signing key ring.
+    pub signing_keys_secret: Option<String>,
+    /// Secret holding the `CLIENT_SECRETS` JSON array.
+    pub client_secrets_secret: Option<String>,
+    /// Host sign-in URL (`POST /authorize` answers 307 there); with `jwk_url`, or
+    /// neither (the code flow is then off).
+    pub auth_url: Option<String>,
+    /// Host JWKS (or single JWK) URL.
+    pub jwk_url: Option<String>,
+    pub code_issuer: Option<String>,
+    pub code_audience: Option<String>,
+    /// Longest time a host code's `exp` may lie ahead.
+    pub code_max_lifetime: Duration,
+    /// Clock leeway for host codes (`exp`, `nbf`, `iat`).
+    pub code_leeway: Duration,
+    /// Lifetime of access tokens from `/token`.
+    pub access_token_ttl: Duration,
+    /// Algorithm of new keys in the ring.
+    pub signing_alg: SigningAlg,
+    /// `Cache-Control: max-age` of the published JWKS.
+    pub jwks_max_age: Duration,
+    /// How often a warm function reloads the ring from Secrets Manager.
+    pub key_ring_refresh: Duration,
+    /// Least time between two refetches triggered by an unknown `kid`.
+    pub jwks_refetch_cooldown: Duration,
+    /// How long the host's JWKS is cached.
+    pub host_jwks_ttl: Duration,
 }
+
+/// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 /// The largest request body read; larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 16_384;
@@ -84,7 +115,44 @@ impl Config {
         };
         let api_key_cache_ttl = seconds(&var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
         let secrets_cache_ttl = seconds(&var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
+        let url = |name: &'static str| -> Result<Option<String>> {
+            var(name)
+                .map(|v| parse_url(&v).map_err(|m| Error::config(name, m)))
+                .transpose()
+        };
+        let auth_url = url("AUTH_URL")?;
+        let jwk_url = url("JWK_URL")?;
+        if auth_url.is_some() != jwk_url.is_some() {
+            let missing = if auth_url.is_some() {
+                "JWK_URL"
+            } else {
+                "AUTH_URL"
+            };
+            return Err(Error::config(
+                missing,
+                "AUTH_URL and JWK_URL go together (both set: code flow on; neither: off)",
+            ));
+        }
+        let signing_alg = match var("SIGNING_ALG") {
+            None => SigningAlg::RS256,
+            Some(v) => SigningAlg::parse(&v)
+                .ok_or_else(|| Error::config("SIGNING_ALG", "must be RS256 or ES256"))?,
+        };
         Ok(Config {
+            signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
+            client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
+            auth_url,
+            jwk_url,
+            code_issuer: var("CODE_ISSUER"),
+            code_audience: var("CODE_AUDIENCE"),
+            code_max_lifetime: seconds(&var, "CODE_MAX_LIFETIME", 120, 1, 600)?,
+            code_leeway: seconds(&var, "CODE_LEEWAY", 30, 0, 300)?,
+            access_token_ttl: seconds(&var, "ACCESS_TOKEN_TTL", 900, 60, 86_400)?,
+            signing_alg,
+            jwks_max_age: seconds(&var, "JWKS_MAX_AGE", 300, 0, 86_400)?,
+            key_ring_refresh: seconds(&var, "KEY_RING_REFRESH", 300, 1, 3600)?,
+            jwks_refetch_cooldown: seconds(&var, "JWKS_REFETCH_COOLDOWN", 30, 1, 3600)?,
+            host_jwks_ttl: seconds(&var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
             table_name,
             issuer,
             allowed_origins,
@@ -93,6 +161,22 @@ impl Config {
             api_key_cache_ttl,
             secrets_cache_ttl,
         })
+    }
+}
+
+impl Config {
+    /// A variable this function cannot run without.
+    pub fn require<'a>(value: &'a Option<String>, var: &'static str) -> Result<&'a str> {
+        value
+            .as_deref()
+            .ok_or_else(|| Error::config(var, "is required by this function"))
+    }
+
+    /// Least time between two rotations of the ring: a key must stay published as
+    /// `previous` until every token it signed has expired and every cached JWKS that
+    /// lacked its successor has aged out.
+    pub fn rotation_min_interval(&self) -> Duration {
+        MAX_TOKEN_LIFETIME + self.jwks_max_age
     }
 }
 
@@ -180,6 +264,19 @@ pub fn parse_issuer(url: &str) -> Result<String> {
     }
 }
 
+/// A URL the functions call or redirect to: https, or http for loopback hosts only.
+pub fn parse_url(url: &str) -> std::result::Result<String, String> {
+    let (scheme, authority, _) = split_url(url).ok_or("must be an absolute URL")?;
+    if url.contains(' ') {
+        return Err("must not contain spaces".into());
+    }
+    match scheme {
+        "https" => Ok(url.to_owned()),
+        "http" if is_loopback_host(host_of(authority)) => Ok(url.to_owned()),
+        _ => Err("must be https (plain http only for loopback hosts)".into()),
+    }
+}
+
 /// An origin as browsers send it: `scheme://host[:port]`, nothing else.
 pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
     if origin == "*" || origin == "null" {
@@ -260,6 +357,31 @@ mod tests {
             "SECRETS_CACHE_TTL"
         );
         assert_eq!(err_var(load(&[t, ("ROUTE_RULES", "{")])), "ROUTE_RULES");
+        assert_eq!(
+            err_var(load(&[t, ("AUTH_URL", "https://host/auth")])),
+            "JWK_URL"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("JWK_URL", "https://host/jwk")])),
+            "AUTH_URL"
+        );
+        assert_eq!(
+            err_var(load(&[
+                t,
+                ("AUTH_URL", "http://host/a"),
+                ("JWK_URL", "https://host/j")
+            ])),
+            "AUTH_URL"
+        );
+        assert_eq!(err_var(load(&[t, ("SIGNING_ALG", "HS256")])), "SIGNING_ALG");
+        assert_eq!(
+            err_var(load(&[t, ("CODE_MAX_LIFETIME", "0")])),
+            "CODE_MAX_LIFETIME"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("ACCESS_TOKEN_TTL", "10")])),
+            "ACCESS_TOKEN_TTL"
+        );
     }
 
     #[test]

@@ -22,6 +22,19 @@ pub enum Error {
     /// A valid credential that may not do this (403).
     #[error("forbidden")]
     Forbidden(&'static str),
+    /// The request conflicts with the current state (409), e.g. a too-early rotation.
+    #[error("{0}")]
+    Conflict(String),
+    /// OAuth: client authentication failed (401). `basic`: the client used HTTP Basic,
+    /// so the answer carries `WWW-Authenticate`.
+    #[error("client authentication failed")]
+    InvalidClient { basic: bool },
+    /// OAuth: the grant (code) is invalid, expired, or already used (400).
+    #[error("{0}")]
+    InvalidGrant(&'static str),
+    /// OAuth: the grant type is not supported or switched off (400).
+    #[error("grant type not supported")]
+    UnsupportedGrantType,
     /// Unknown route or resource (404).
     #[error("not found")]
     NotFound,
@@ -70,6 +83,9 @@ impl Error {
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
+            Error::InvalidGrant(_) | Error::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             Error::Dependency { .. } => StatusCode::SERVICE_UNAVAILABLE,
             Error::Config { .. } | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -84,6 +100,10 @@ impl Error {
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
             Error::NotFound => "not_found",
+            Error::Conflict(_) => "conflict",
+            Error::InvalidClient { .. } => "invalid_client",
+            Error::InvalidGrant(_) => "invalid_grant",
+            Error::UnsupportedGrantType => "unsupported_grant_type",
             Error::Dependency { .. } => "temporarily_unavailable",
             Error::Config { .. } | Error::Internal(_) => "server_error",
         }
@@ -104,6 +124,17 @@ impl Error {
             out.push_str(m);
         }
         out
+    }
+
+    /// Whether this is an RFC 6749 error (its body also carries `error_description`).
+    pub fn is_oauth(&self) -> bool {
+        matches!(
+            self,
+            Error::BadRequest(_)
+                | Error::InvalidClient { .. }
+                | Error::InvalidGrant(_)
+                | Error::UnsupportedGrantType
+        )
     }
 
     /// Text safe to show the caller: internal details stay in the logs.
@@ -133,6 +164,10 @@ mod tests {
             (Error::Unauthorized("r"), 401, "unauthorized"),
             (Error::Forbidden("r"), 403, "forbidden"),
             (Error::NotFound, 404, "not_found"),
+            (Error::Conflict("x".into()), 409, "conflict"),
+            (Error::InvalidClient { basic: true }, 401, "invalid_client"),
+            (Error::InvalidGrant("x"), 400, "invalid_grant"),
+            (Error::UnsupportedGrantType, 400, "unsupported_grant_type"),
             (
                 Error::dependency("dynamodb", io),
                 503,

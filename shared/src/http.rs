@@ -41,11 +41,26 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
 }
 
 /// `{"error": code, "message": text}` with the error's status.
+/// RFC 6749 errors also carry `error_description`, and a failed HTTP Basic client
+/// authentication carries `WWW-Authenticate`.
 pub fn error(e: &Error) -> Response {
-    json(
-        e.status(),
-        &serde_json::json!({"error": e.code(), "message": e.public_message()}),
-    )
+    let message = e.public_message();
+    let mut body = serde_json::json!({"error": e.code(), "message": message});
+    if e.is_oauth() {
+        body["error_description"] = message.into();
+    }
+    let mut resp = json(e.status(), &body);
+    if let Error::InvalidClient { basic: true } = e {
+        resp.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"gatehouse\", charset=\"UTF-8\""),
+        );
+    }
+    if e.is_oauth() {
+        resp.headers_mut()
+            .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    resp
 }
 
 /// Parses a JSON body: `Content-Type: application/json`, at most [`MAX_BODY_BYTES`],

@@ -6,10 +6,15 @@
 
 pub mod apikey;
 pub mod authz;
+pub mod clients;
+pub mod codes;
 pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod jwt;
+pub mod keys;
+pub mod rotation;
 pub mod secrets;
 pub mod store;
 

@@ -4,6 +4,7 @@
 //! | record  | `pk`              | attributes |
 //! |---------|-------------------|------------|
 //! | API key | `apikey#<id>`     | `secret_hash`, `name`, `scopes`, `created_at`, `expires_at`?, `disabled`, `last4`, `last_used`? |
+//! | used one-time value | `used#<kind>#<sha256>` | `expires_at` |
 
 use std::future::Future;
 
@@ -27,6 +28,17 @@ pub trait ApiKeyStore: Send + Sync {
     fn put_api_key(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<()>> + Send;
     /// Sets `last_used` (only if the record still exists).
     fn touch_api_key(&self, id: &str, at: i64) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// One-time values (host codes, presigned requests): the first redemption wins.
+pub trait OneTimeStore: Send + Sync {
+    /// Marks `hash` (of `kind`) used until `expires_at`. `Ok(false)` if it already was.
+    fn redeem_once(
+        &self,
+        kind: &str,
+        hash: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 #[cfg(feature = "aws")]
@@ -139,6 +151,31 @@ mod dynamo {
             item.insert("last_used".into(), n(t));
         }
         item
+    }
+
+    impl OneTimeStore for DynamoStore {
+        async fn redeem_once(&self, kind: &str, hash: &str, expires_at: i64) -> Result<bool> {
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, s(&format!("used#{kind}#{hash}")))
+                .item(EXPIRES_AT, n(expires_at))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(true),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
+                {
+                    Ok(false)
+                }
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
     }
 
     impl ApiKeyStore for DynamoStore {

@@ -1,13 +1,28 @@
-//! The token function. For now it serves `GET /whoami`: the caller's normalized
-//! principal, as the authorizer put it in the request context, so integrators can test
-//! a credential.
+//! The token function: `POST /token` (client credentials, host authorization codes),
+//! `POST /authorize`, `GET /.well-known/jwks.json`,
+//! `GET /.well-known/oauth-authorization-server`, and `GET /whoami` plus the demo
+//! routes, which echo the caller's normalized principal from the authorizer context.
 
+use std::time::Duration;
+
+use aws_sdk_secretsmanager::Client as SecretsClient;
+use base64::Engine;
+use http::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HeaderValue, LOCATION};
+use http::{HeaderMap, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use serde_json::{Map, Value};
+use secrecy::ExposeSecret;
+use serde_json::{Map, Value, json};
 
+use crate::clients::ClientList;
+use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
+use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, json};
+use crate::http::{Handler, Response, check_size, json};
+use crate::jwt::{AUD_API, Claims, issue};
+use crate::keys::SigningKeys;
+use crate::secrets::SecretCache;
+use crate::store::{DynamoStore, OneTimeStore};
 
 /// Context keys the authorizer sets (DESIGN.md section 4).
 pub const PRINCIPAL_KEYS: [&str; 11] = [
@@ -22,6 +37,15 @@ pub const PRINCIPAL_KEYS: [&str; 11] = [
     "expires_at",
     "permissions",
     "asset_permissions",
+];
+
+/// Routes that echo the principal: `/whoami` and the demo data routes.
+const ECHO_ROUTES: [(&str, &str); 5] = [
+    ("GET", "/whoami"),
+    ("GET", "/display"),
+    ("GET", "/display/rules"),
+    ("POST", "/comments"),
+    ("GET", "/stats"),
 ];
 
 /// The authorizer context of a request (HTTP API `authorizer.lambda`, REST `authorizer`).
@@ -40,26 +64,410 @@ pub fn authorizer_context(req: &Request) -> Option<Map<String, Value>> {
         .then_some(principal)
 }
 
-#[derive(Debug, Default)]
-pub struct TokenFunction;
+/// The issuer: `ISSUER`, or `https://<requestContext.domainName>` when it is empty.
+pub fn issuer(config: &Config, req: &Request) -> Result<String> {
+    if let Some(i) = &config.issuer {
+        return Ok(i.clone());
+    }
+    let domain = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.domain_name.clone(),
+        _ => None,
+    };
+    domain
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("https://{d}"))
+        .ok_or_else(|| Error::Internal("ISSUER is empty and the request has no domain name".into()))
+}
+
+/// The host-code half of the function (present when `AUTH_URL`/`JWK_URL` are set).
+struct HostCodes {
+    auth_url: String,
+    jwks: HostJwks<HttpJwksFetch>,
+    rules: CodeRules,
+}
+
+pub struct TokenFunction {
+    config: Config,
+    keys: SigningKeys<SecretsClient>,
+    clients: Option<(SecretCache<SecretsClient>, String)>,
+    codes: Option<HostCodes>,
+    used: DynamoStore,
+}
 
 impl TokenFunction {
-    pub fn from_env() -> Result<Self> {
-        crate::config::Config::from_env()?;
-        Ok(TokenFunction)
+    pub fn new(
+        config: Config,
+        secrets: SecretsClient,
+        dynamodb: aws_sdk_dynamodb::Client,
+    ) -> Result<Self> {
+        let keys_secret = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
+        let keys = SigningKeys::new(
+            secrets.clone(),
+            keys_secret,
+            config.key_ring_refresh,
+            config.jwks_refetch_cooldown,
+        );
+        let clients = config.client_secrets_secret.clone().map(|id| {
+            (
+                SecretCache::new(secrets.clone(), config.secrets_cache_ttl),
+                id,
+            )
+        });
+        let codes = match (&config.auth_url, &config.jwk_url) {
+            (Some(auth_url), Some(jwk_url)) => Some(HostCodes {
+                auth_url: auth_url.clone(),
+                jwks: HostJwks::new(
+                    HttpJwksFetch::new()?,
+                    jwk_url.clone(),
+                    config.host_jwks_ttl,
+                    config.jwks_refetch_cooldown,
+                ),
+                rules: CodeRules {
+                    max_lifetime_secs: config.code_max_lifetime.as_secs() as i64,
+                    leeway_secs: config.code_leeway.as_secs(),
+                    issuer: config.code_issuer.clone(),
+                    audience: config.code_audience.clone(),
+                },
+            }),
+            _ => None,
+        };
+        let used = DynamoStore::new(dynamodb, config.table_name.clone());
+        Ok(TokenFunction {
+            config,
+            keys,
+            clients,
+            codes,
+            used,
+        })
+    }
+
+    /// Builds the function from the environment (no network call).
+    pub async fn from_env() -> Result<Self> {
+        let config = Config::from_env()?;
+        let sdk = crate::aws::sdk_config().await;
+        Self::new(
+            config,
+            SecretsClient::new(&sdk),
+            aws_sdk_dynamodb::Client::new(&sdk),
+        )
+    }
+
+    async fn jwks(&self) -> Result<Response> {
+        let ring = self.keys.ring().await?;
+        let mut resp = json(StatusCode::OK, &ring.jwks);
+        set_public_cache(&mut resp, self.config.jwks_max_age);
+        Ok(resp)
+    }
+
+    fn metadata(&self, req: &Request) -> Result<Response> {
+        let iss = issuer(&self.config, req)?;
+        let mut grants = Vec::new();
+        if self.clients.is_some() {
+            grants.push("client_credentials");
+        }
+        let mut doc = json!({
+            "issuer": iss,
+            "token_endpoint": format!("{iss}/token"),
+            "jwks_uri": format!("{iss}/.well-known/jwks.json"),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "scopes_supported": ["data", "client"],
+            "response_types_supported": [],
+        });
+        if self.codes.is_some() {
+            grants.push("authorization_code");
+            doc["authorization_endpoint"] = format!("{iss}/authorize").into();
+            doc["response_types_supported"] = json!(["code"]);
+        }
+        doc["grant_types_supported"] = json!(grants);
+        let mut resp = json(StatusCode::OK, &doc);
+        set_public_cache(&mut resp, self.config.jwks_max_age);
+        Ok(resp)
+    }
+
+    fn authorize(&self, req: &Request) -> Result<Response> {
+        let codes = self.codes.as_ref().ok_or(Error::NotFound)?;
+        let mut location = codes.auth_url.clone();
+        if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
+            location.push(if location.contains('?') { '&' } else { '?' });
+            location.push_str(q);
+        }
+        let mut resp = json(StatusCode::TEMPORARY_REDIRECT, &json!({}));
+        *resp.body_mut() = String::new();
+        resp.headers_mut().remove(CONTENT_TYPE);
+        let loc = HeaderValue::from_str(&location)
+            .map_err(|_| Error::bad_request("query string is not valid"))?;
+        resp.headers_mut().insert(LOCATION, loc);
+        Ok(resp)
+    }
+
+    async fn token(&self, req: &Request) -> Result<Response> {
+        let form = read_form(req.headers(), req.body().as_ref())?;
+        let iss = issuer(&self.config, req)?;
+        let claims = match form.get("grant_type")? {
+            None => return Err(Error::bad_request("grant_type is required")),
+            Some("client_credentials") => {
+                self.client_credentials(req.headers(), &form, &iss).await?
+            }
+            Some("authorization_code") => self.authorization_code(&form, &iss).await?,
+            Some(_) => return Err(Error::UnsupportedGrantType),
+        };
+        let ring = self.keys.ring().await?;
+        let token = issue(&ring, &claims)?;
+        let mut resp = json(
+            StatusCode::OK,
+            &json!({
+                "access_token": token,
+                "token_type": "Bearer",
+                "expires_in": claims.exp - claims.iat,
+                "scope": claims.scope,
+            }),
+        );
+        resp.headers_mut()
+            .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+        Ok(resp)
+    }
+
+    async fn client_credentials(
+        &self,
+        headers: &HeaderMap,
+        form: &Form,
+        iss: &str,
+    ) -> Result<Claims> {
+        let (cache, secret_id) = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
+        let value = cache.get(secret_id).await?;
+        let list = ClientList::parse(value.expose_secret())?;
+        if list.is_empty() {
+            return Err(Error::UnsupportedGrantType);
+        }
+        let basic = basic_credentials(headers)?;
+        let body = (form.get("client_id")?, form.get("client_secret")?);
+        let used_basic = basic.is_some();
+        let (id, secret) = match (basic, body) {
+            (Some((bid, bsecret)), (None, None)) => (bid, bsecret),
+            (Some((bid, bsecret)), (cid, csecret)) => {
+                if cid.is_some_and(|c| c != bid) || csecret.is_some_and(|c| c != bsecret) {
+                    return Err(Error::bad_request(
+                        "client authenticated twice with different values",
+                    ));
+                }
+                (bid, bsecret)
+            }
+            (None, (Some(cid), csecret)) => (cid.to_owned(), csecret.unwrap_or("").to_owned()),
+            (None, (None, _)) => return Err(Error::InvalidClient { basic: false }),
+        };
+        let client_id = list
+            .authenticate(&id, &secret)
+            .ok_or(Error::InvalidClient { basic: used_basic })?
+            .to_string();
+        let now = crate::now_epoch();
+        let mut claims = Claims::new(
+            iss,
+            AUD_API,
+            &client_id,
+            "data",
+            now,
+            self.config.access_token_ttl.as_secs() as i64,
+        );
+        claims.client_id = Some(client_id);
+        Ok(claims)
+    }
+
+    async fn authorization_code(&self, form: &Form, iss: &str) -> Result<Claims> {
+        let codes = self.codes.as_ref().ok_or(Error::UnsupportedGrantType)?;
+        let code = form
+            .get("code")?
+            .ok_or_else(|| Error::bad_request("code is required"))?;
+        let now = crate::now_epoch();
+        let claims = codes
+            .jwks
+            .verify(code, &codes.rules, now)
+            .await?
+            .map_err(|reason| {
+                tracing::info!(reason = reason.as_str(), "authorization code rejected");
+                Error::InvalidGrant("code is invalid or expired")
+            })?;
+        let until = claims.exp + codes.rules.leeway_secs as i64;
+        if !self
+            .used
+            .redeem_once("code", &redemption_hash(code, &claims), until)
+            .await?
+        {
+            tracing::warn!(reason = "code_replayed", "authorization code rejected");
+            return Err(Error::InvalidGrant("code has already been used"));
+        }
+        let sub = claims.sub.clone().unwrap_or_else(|| "host".to_owned());
+        Ok(Claims::new(
+            iss,
+            AUD_API,
+            &sub,
+            "client",
+            now,
+            self.config.access_token_ttl.as_secs() as i64,
+        ))
     }
 }
 
 impl Handler for TokenFunction {
     async fn handle(&self, req: Request) -> Result<Response> {
-        match (req.method().as_str(), req.uri().path()) {
-            ("GET", "/whoami") => {
+        let method = req.method().as_str();
+        let path = req.uri().path();
+        match (method, path) {
+            ("GET", "/.well-known/jwks.json") => self.jwks().await,
+            ("GET", "/.well-known/oauth-authorization-server") => self.metadata(&req),
+            ("POST", "/authorize") => self.authorize(&req),
+            ("POST", "/token") => self.token(&req).await,
+            r if ECHO_ROUTES.contains(&r) => {
                 // Reached only through the authorizer; no context means a misrouted call.
                 let principal =
                     authorizer_context(&req).ok_or(Error::Unauthorized("no_principal"))?;
-                Ok(json(http::StatusCode::OK, &principal))
+                Ok(json(StatusCode::OK, &principal))
             }
             _ => Err(Error::NotFound),
         }
+    }
+}
+
+fn set_public_cache(resp: &mut Response, max_age: Duration) {
+    let v = format!("public, max-age={}", max_age.as_secs());
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_str(&v).expect("ASCII"));
+}
+
+/// A parsed `application/x-www-form-urlencoded` body.
+pub struct Form(Vec<(String, String)>);
+
+impl Form {
+    /// The single value of `name`; repeated parameters are refused (RFC 6749 3.2).
+    pub fn get(&self, name: &str) -> Result<Option<&str>> {
+        let mut it = self.0.iter().filter(|(k, _)| k == name);
+        match (it.next(), it.next()) {
+            (Some(_), Some(_)) => Err(Error::bad_request(format!(
+                "parameter `{name}` is repeated"
+            ))),
+            (Some((_, v)), None) => Ok(Some(v.as_str())),
+            (None, _) => Ok(None),
+        }
+    }
+}
+
+/// Reads a form body: the right content type, at most 16 384 bytes, UTF-8.
+pub fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<Form> {
+    let ct = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    {
+        return Err(Error::bad_request(
+            "Content-Type must be application/x-www-form-urlencoded",
+        ));
+    }
+    check_size(body.len())?;
+    std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
+    Ok(Form(form_urlencoded::parse(body).into_owned().collect()))
+}
+
+/// HTTP Basic client credentials (RFC 6749 2.3.1: both parts form-urlencoded).
+/// A malformed header is `invalid_client`.
+pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(v) = values.next() else {
+        return Ok(None);
+    };
+    let bad = Error::InvalidClient { basic: true };
+    if values.next().is_some() {
+        return Err(Error::bad_request("Authorization header is repeated"));
+    }
+    let v = v
+        .to_str()
+        .map_err(|_| Error::InvalidClient { basic: true })?;
+    let Some((scheme, b64)) = v.split_once(' ') else {
+        return Err(bad);
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(Error::bad_request(
+            "client authentication must use HTTP Basic or the form body",
+        ));
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| Error::InvalidClient { basic: true })?;
+    let text = String::from_utf8(raw).map_err(|_| Error::InvalidClient { basic: true })?;
+    let (id, secret) = text
+        .split_once(':')
+        .ok_or(Error::InvalidClient { basic: true })?;
+    let decode = |s: &str| -> String {
+        form_urlencoded::parse(format!("v={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    Ok(Some((decode(id), decode(secret))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for (k, v) in pairs {
+            m.append(
+                http::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        m
+    }
+
+    #[test]
+    fn forms_are_checked() {
+        let ct = h(&[("content-type", "application/x-www-form-urlencoded")]);
+        let f = read_form(&ct, b"grant_type=client_credentials&x=1&x=2").unwrap();
+        assert_eq!(f.get("grant_type").unwrap(), Some("client_credentials"));
+        assert!(f.get("x").is_err(), "repeated parameter");
+        assert_eq!(f.get("y").unwrap(), None);
+        assert_eq!(
+            read_form(&h(&[("content-type", "application/json")]), b"{}")
+                .err()
+                .unwrap()
+                .status(),
+            400
+        );
+        assert_eq!(
+            read_form(&ct, &vec![b'a'; 16_385]).err().unwrap().status(),
+            413
+        );
+        assert!(read_form(&ct, &vec![b'a'; 16_384]).is_ok());
+        assert_eq!(read_form(&ct, b"a=\xff").err().unwrap().status(), 400);
+    }
+
+    #[test]
+    fn basic_credentials_are_decoded() {
+        let enc = base64::engine::general_purpose::STANDARD.encode("1:s%3Acret");
+        let got = basic_credentials(&h(&[("authorization", &format!("Basic {enc}"))])).unwrap();
+        assert_eq!(got, Some(("1".into(), "s:cret".into())));
+        assert_eq!(basic_credentials(&HeaderMap::new()).unwrap(), None);
+        for bad in ["Basic !!!", "Basic", "Basic Zm9v"] {
+            assert_eq!(
+                basic_credentials(&h(&[("authorization", bad)]))
+                    .unwrap_err()
+                    .code(),
+                "invalid_client",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            basic_credentials(&h(&[("authorization", "Bearer x")]))
+                .unwrap_err()
+                .code(),
+            "invalid_request"
+        );
     }
 }

@@ -5,15 +5,18 @@ mod common;
 
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use gatehouse::authorizer::{Authorizer, invoke};
+use gatehouse::authorizer::{Authorizer, LambdaAuthorizer, invoke};
 use gatehouse::store::DynamoStore;
 use serde_json::{Value, json};
 
-async fn setup(extra: &[(&str, &str)]) -> (Authorizer<DynamoStore>, String) {
+async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let config = common::config(store.table(), extra);
-    (Authorizer::new(&config, store), key)
+    (
+        Authorizer::new(&config, store, common::secrets().await),
+        key,
+    )
 }
 
 fn allowed_policy(v: &Value, arn: &str) {
@@ -130,7 +133,11 @@ async fn route_rules_apply_to_every_shape() {
 async fn narrow_key_scopes_are_enforced() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, Some(&["client"]), None).await;
-    let a = Authorizer::new(&common::config(store.table(), &[]), store);
+    let a = Authorizer::new(
+        &common::config(store.table(), &[]),
+        store,
+        common::secrets().await,
+    );
     let mut e = common::fixture("http-v2-request.json", &key);
     assert_eq!(invoke(&a, e.clone()).await.unwrap()["isAuthorized"], true); // /whoami: any
     e["rawPath"] = json!("/stats");
@@ -157,7 +164,11 @@ async fn malformed_events_are_errors_not_allows() {
 #[tokio::test]
 async fn dynamodb_unreachable_fails_closed_on_every_shape() {
     let store = DynamoStore::new(common::unreachable_dynamodb().await, "gatehouse");
-    let a = Authorizer::new(&common::config("gatehouse", &[]), store);
+    let a = Authorizer::new(
+        &common::config("gatehouse", &[]),
+        store,
+        common::secrets().await,
+    );
     let key = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
     for f in [
         "http-v2-request.json",
@@ -181,7 +192,11 @@ async fn dynamodb_throttling_fails_closed() {
     });
     let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&throttled]);
     let config = common::config("gatehouse", &[]);
-    let a = Authorizer::new(&config, DynamoStore::new(client, "gatehouse"));
+    let a = Authorizer::new(
+        &config,
+        DynamoStore::new(client, "gatehouse"),
+        common::secrets().await,
+    );
     let key = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
     let err = invoke(&a, common::fixture("http-v2-request.json", &key))
         .await

@@ -21,7 +21,7 @@ async fn stack(extra: &[(&str, &str)]) -> Stack {
         url,
         store,
         key,
-        http: reqwest::Client::new(),
+        http: common::http(),
     }
 }
 
@@ -164,7 +164,7 @@ async fn dynamodb_unavailable_fails_closed() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let url = common::gateway(&store, common::unreachable_dynamodb().await, &[]).await;
-    let resp = reqwest::Client::new()
+    let resp = common::http()
         .get(format!("{url}/whoami"))
         .header("x-api-key", key)
         .send()

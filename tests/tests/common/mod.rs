@@ -10,6 +10,16 @@ use gatehouse::config::Config;
 use gatehouse::store::DynamoStore;
 use gatehouse_local::gateway::Gateway;
 
+/// An HTTP client for the tests (rustls on aws-lc-rs, like the functions').
+pub fn http() -> reqwest::Client {
+    http_builder().build().unwrap()
+}
+
+pub fn http_builder() -> reqwest::ClientBuilder {
+    gatehouse::aws::install_crypto_provider();
+    reqwest::Client::builder()
+}
+
 pub fn require_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run the tests with `make test`, which starts the emulators")
@@ -67,7 +77,50 @@ pub async fn api_key(
         .0
 }
 
+/// Secrets Manager as the functions see it (moto, signing as the function user).
+pub async fn secrets() -> aws_sdk_secretsmanager::Client {
+    require_env("AWS_ENDPOINT_URL_SECRETS_MANAGER");
+    aws_sdk_secretsmanager::Client::new(&sdk().await)
+}
+
+/// Secrets Manager as the operator (allowed to create and change secrets).
+pub async fn operator_secrets() -> aws_sdk_secretsmanager::Client {
+    require_env("GATEHOUSE_OPERATOR_ACCESS_KEY_ID");
+    gatehouse_local::bootstrap::operator_secrets(&sdk().await)
+}
+
+/// A fresh secret named for this test, holding `value`.
+pub async fn fresh_secret(prefix: &str, value: &str) -> String {
+    let name = format!(
+        "gatehouse-test-{prefix}-{}",
+        gatehouse::crypto::random_base62(10)
+    );
+    operator_secrets()
+        .await
+        .create_secret()
+        .name(&name)
+        .secret_string(value)
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+/// A fresh signing key ring secret, created by the rotation steps (`alg`: RS256/ES256).
+pub async fn fresh_ring(alg: &str) -> String {
+    let name = fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
+    let cfg = config(
+        "unused",
+        &[("SIGNING_KEYS_SECRET_ARN", &name), ("SIGNING_ALG", alg)],
+    );
+    gatehouse_local::bootstrap::ensure_signing_ring(&operator_secrets().await, &cfg)
+        .await
+        .unwrap();
+    name
+}
+
 /// A local gateway on a free port in front of `store`'s table; returns its base URL.
+/// A fresh signing key ring is created unless `extra` names one.
 pub async fn gateway(
     store: &DynamoStore,
     dynamodb: aws_sdk_dynamodb::Client,
@@ -75,13 +128,25 @@ pub async fn gateway(
 ) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();
-    let gw = Arc::new(Gateway::new(
-        &config(store.table(), extra),
-        dynamodb,
-        addr.clone(),
-    ));
+    let url = format!("http://{addr}");
+    // `{gateway}` in a value stands for the gateway's own URL (e.g. ISSUER).
+    let extra: Vec<(String, String)> = extra
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.replace("{gateway}", &url)))
+        .collect();
+    let mut vars: Vec<(&str, &str)> = extra
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let ring;
+    if !extra.iter().any(|(k, _)| *k == "SIGNING_KEYS_SECRET_ARN") {
+        ring = fresh_ring("RS256").await;
+        vars.push(("SIGNING_KEYS_SECRET_ARN", &ring));
+    }
+    let cfg = config(store.table(), &vars);
+    let gw = Arc::new(Gateway::new(&cfg, dynamodb, secrets().await, addr.clone()).unwrap());
     tokio::spawn(gw.serve(listener));
-    format!("http://{addr}")
+    url
 }
 
 /// Reads a fixture from `tests/fixtures`, with `__KEY__` replaced.
@@ -91,4 +156,139 @@ pub fn fixture(name: &str, key: &str) -> serde_json::Value {
         .unwrap()
         .replace("__KEY__", key);
     serde_json::from_str(&text).unwrap()
+}
+
+/// The Python of the tool venv (PyJWT, Authlib), exported by `make test`.
+pub fn python() -> String {
+    require_env("GATEHOUSE_PYTHON")
+}
+
+/// The test host (tests/host/host.py), built like the original service's example host.
+pub struct Host {
+    pub url: String,
+    child: std::process::Child,
+    http: reqwest::Client,
+}
+
+impl Drop for Host {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Host {
+    pub fn start() -> Host {
+        use std::io::BufRead;
+        let http = http();
+        let script = format!("{}/host/host.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = std::process::Command::new(python())
+            .arg(script)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("start the test host");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let port = line
+            .trim()
+            .strip_prefix("PORT ")
+            .expect("host prints its port")
+            .to_owned();
+        Host {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+            http,
+        }
+    }
+
+    pub fn jwk_url(&self) -> String {
+        format!("{}/jwk", self.url)
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
+        self.http
+            .post(format!("{}{path}", self.url))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// A code signed by the host's key (`key`: "current" or "other", a key the host
+    /// does not publish), with `kid` in the header when `with_kid`.
+    pub async fn sign(
+        &self,
+        claims: serde_json::Value,
+        headers: serde_json::Value,
+        key: &str,
+        with_kid: bool,
+    ) -> String {
+        let r = self.post("/sign", serde_json::json!({"claims": claims, "headers": headers, "key": key, "with_kid": with_kid})).await;
+        r["code"].as_str().unwrap().to_owned()
+    }
+
+    /// The documented example flow's code: only `exp`, one minute ahead, no `kid`.
+    pub async fn authorize(&self) -> String {
+        self.post("/authorize", serde_json::json!({})).await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn rotate(&self) -> String {
+        self.post("/rotate", serde_json::json!({})).await["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn jwks_mode(&self, mode: &str) {
+        self.post("/jwks-mode", serde_json::json!({"mode": mode}))
+            .await;
+    }
+
+    pub async fn jwk_fetches(&self) -> u64 {
+        let v: serde_json::Value = self
+            .http
+            .get(format!("{}/stats", self.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["jwk_fetches"].as_u64().unwrap()
+    }
+
+    pub async fn jwk(&self) -> serde_json::Value {
+        self.http
+            .get(self.jwk_url())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+}
+
+/// Runs tests/host/independent.py with `args`; returns its JSON output.
+pub fn independent(args: &[&str]) -> serde_json::Value {
+    let script = format!("{}/host/independent.py", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(python())
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "independent.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }

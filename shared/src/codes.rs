@@ -1,0 +1,347 @@
+//! Authorization codes signed by the host site (survey compatibility): RS256 JWTs
+//! verified against the host's JWKS at `JWK_URL`.
+//!
+//! The JWKS is fetched with timeouts and a size cap, cached, and parsed key by key (a
+//! bad key does not poison the set). Only RSA keys marked `use=sig` (and `alg` RS256
+//! when given) are used. An unknown `kid` triggers at most one refetch per cooldown.
+//! A code without `kid` is accepted when one of the keys verifies it.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::authz::DenyReason;
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::jwt::{deny_reason, read_header};
+
+/// Largest JWKS document read from the host.
+pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+
+/// A usable host key.
+#[derive(Clone)]
+pub struct HostKey {
+    pub kid: Option<String>,
+    key: DecodingKey,
+}
+
+/// Parses a JWKS (`{"keys": [...]}`) or a single JWK, key by key. Keys that are not
+/// RSA signature keys for RS256, or that do not parse, are skipped.
+pub fn parse_jwks(doc: &Value) -> Vec<HostKey> {
+    let items: Vec<&Value> = match doc.get("keys") {
+        Some(Value::Array(keys)) => keys.iter().collect(),
+        _ if doc.get("kty").is_some() => vec![doc],
+        _ => Vec::new(),
+    };
+    items.into_iter().filter_map(parse_key).collect()
+}
+
+fn parse_key(jwk: &Value) -> Option<HostKey> {
+    let s = |k: &str| jwk.get(k).and_then(Value::as_str);
+    if s("kty")? != "RSA" || s("use")? != "sig" {
+        return None;
+    }
+    if jwk.get("alg").is_some() && s("alg") != Some("RS256") {
+        return None;
+    }
+    let ops_ok = jwk.get("key_ops").is_none_or(|ops| {
+        ops.as_array()
+            .is_some_and(|o| o.iter().any(|x| x == "verify"))
+    });
+    if !ops_ok {
+        return None;
+    }
+    let (n, e) = (s("n")?, s("e")?);
+    // RSA-2048 at least: the modulus is 256 bytes (342 base64url characters).
+    if n.len() < 342 {
+        return None;
+    }
+    let key = DecodingKey::from_rsa_components(n, e).ok()?;
+    Some(HostKey {
+        kid: s("kid").map(str::to_owned),
+        key,
+    })
+}
+
+/// Fetches the host's JWKS document.
+pub trait JwksFetch: Send + Sync {
+    fn fetch(&self, url: &str) -> impl Future<Output = Result<Value>> + Send;
+}
+
+struct CacheState {
+    keys: Arc<Vec<HostKey>>,
+    fetched_at: Option<Instant>,
+    last_fetch_attempt: Option<Instant>,
+}
+
+/// The cached host JWKS.
+pub struct HostJwks<F> {
+    fetcher: F,
+    url: String,
+    ttl: Duration,
+    cooldown: Duration,
+    state: Mutex<CacheState>,
+    fetching: tokio::sync::Mutex<()>,
+}
+
+impl<F: JwksFetch> HostJwks<F> {
+    pub fn new(fetcher: F, url: impl Into<String>, ttl: Duration, cooldown: Duration) -> Self {
+        HostJwks {
+            fetcher,
+            url: url.into(),
+            ttl,
+            cooldown,
+            state: Mutex::new(CacheState {
+                keys: Arc::new(Vec::new()),
+                fetched_at: None,
+                last_fetch_attempt: None,
+            }),
+            fetching: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn snapshot(&self) -> (Arc<Vec<HostKey>>, Option<Instant>, Option<Instant>) {
+        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        (s.keys.clone(), s.fetched_at, s.last_fetch_attempt)
+    }
+
+    /// Keys able to check a code with this `kid` (all keys when `None`). Fetches when
+    /// the cache is empty or older than the TTL; refetches for an unknown `kid` at
+    /// most once per cooldown. A failed fetch is an error (fail closed).
+    pub async fn keys_for(&self, kid: Option<&str>) -> Result<Vec<HostKey>> {
+        let (keys, fetched_at, _) = self.snapshot();
+        let fresh = fetched_at.is_some_and(|t| t.elapsed() < self.ttl);
+        let found = select(&keys, kid);
+        if fresh && !found.is_empty() {
+            return Ok(found);
+        }
+        // Serialize fetches; re-check once we hold the lock.
+        let _guard = self.fetching.lock().await;
+        let (keys, fetched_at, last_attempt) = self.snapshot();
+        let fresh = fetched_at.is_some_and(|t| t.elapsed() < self.ttl);
+        let found = select(&keys, kid);
+        if fresh && (!found.is_empty() || last_attempt.is_some_and(|t| t.elapsed() < self.cooldown))
+        {
+            // Known, or unknown but refetched recently: a flood must not hammer the host.
+            return Ok(found);
+        }
+        Ok(select(&self.fetch_now().await?, kid))
+    }
+
+    /// Refetches (once per cooldown) after no cached key verified a code without `kid`:
+    /// the host may have rotated its key. `None` when the cooldown has not passed.
+    pub async fn refetch_after_failure(&self) -> Result<Option<Vec<HostKey>>> {
+        let _guard = self.fetching.lock().await;
+        let (_, _, last_attempt) = self.snapshot();
+        if last_attempt.is_some_and(|t| t.elapsed() < self.cooldown) {
+            return Ok(None);
+        }
+        Ok(Some(self.fetch_now().await?.to_vec()))
+    }
+
+    /// Fetches and installs the document (callers hold `fetching`).
+    async fn fetch_now(&self) -> Result<Arc<Vec<HostKey>>> {
+        self.state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .last_fetch_attempt = Some(Instant::now());
+        let doc = self.fetcher.fetch(&self.url).await?;
+        let parsed = Arc::new(parse_jwks(&doc));
+        if parsed.is_empty() {
+            tracing::warn!("host JWKS holds no usable RS256 signature key");
+        }
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.keys = parsed.clone();
+        s.fetched_at = Some(Instant::now());
+        Ok(parsed)
+    }
+
+    /// Verifies a code: the keys for its `kid` (refetched once per cooldown when
+    /// unknown); for a code without `kid` that no cached key verifies, one refetch
+    /// (once per cooldown) and a second try. `Err` only when the host JWKS cannot be
+    /// fetched (fail closed); `Ok(Err(reason))` is a rejected code.
+    pub async fn verify(
+        &self,
+        code: &str,
+        rules: &CodeRules,
+        now: i64,
+    ) -> Result<std::result::Result<CodeClaims, DenyReason>> {
+        let header = match read_header(code) {
+            Ok(h) => h,
+            Err(r) => return Ok(Err(r)),
+        };
+        let keys = self.keys_for(header.kid.as_deref()).await?;
+        let first = verify_code(code, &keys, rules, now);
+        let may_retry = header.kid.is_none()
+            && matches!(
+                first,
+                Err(DenyReason::InvalidToken | DenyReason::UnknownKey)
+            );
+        if may_retry && let Some(keys) = self.refetch_after_failure().await? {
+            return Ok(verify_code(code, &keys, rules, now));
+        }
+        Ok(first)
+    }
+}
+
+fn select(keys: &[HostKey], kid: Option<&str>) -> Vec<HostKey> {
+    keys.iter()
+        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .cloned()
+        .collect()
+}
+
+/// Claims read from a host code (others are ignored).
+#[derive(Debug, Clone, Deserialize)]
+pub struct CodeClaims {
+    pub exp: i64,
+    #[serde(default)]
+    pub iat: Option<i64>,
+    #[serde(default)]
+    pub nbf: Option<i64>,
+    #[serde(default)]
+    pub jti: Option<String>,
+    #[serde(default)]
+    pub sub: Option<String>,
+    #[serde(default)]
+    pub iss: Option<String>,
+}
+
+/// The code rules (DESIGN.md section 3).
+#[derive(Debug, Clone)]
+pub struct CodeRules {
+    pub max_lifetime_secs: i64,
+    pub leeway_secs: u64,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+}
+
+/// Verifies a code against `keys` at `now`. RS256 is pinned whatever the header says.
+pub fn verify_code(
+    code: &str,
+    keys: &[HostKey],
+    rules: &CodeRules,
+    now: i64,
+) -> std::result::Result<CodeClaims, DenyReason> {
+    let header = read_header(code)?;
+    if header.alg != "RS256" {
+        return Err(DenyReason::InvalidToken);
+    }
+    if keys.is_empty() {
+        return Err(DenyReason::UnknownKey);
+    }
+    let mut v = Validation::new(Algorithm::RS256);
+    v.algorithms = vec![Algorithm::RS256];
+    // A configured issuer or audience is required, not merely checked when present.
+    let mut required = vec!["exp"];
+    if rules.issuer.is_some() {
+        required.push("iss");
+    }
+    if rules.audience.is_some() {
+        required.push("aud");
+    }
+    v.set_required_spec_claims(&required);
+    v.leeway = rules.leeway_secs;
+    v.validate_exp = true;
+    v.validate_nbf = true;
+    match &rules.issuer {
+        Some(iss) => v.set_issuer(&[iss]),
+        None => v.iss = None,
+    }
+    match &rules.audience {
+        Some(aud) => v.set_audience(&[aud]),
+        None => v.validate_aud = false,
+    }
+    let mut last = DenyReason::InvalidToken;
+    for k in keys {
+        match jsonwebtoken::decode::<CodeClaims>(code, &k.key, &v) {
+            Ok(data) => {
+                let c = data.claims;
+                if c.exp > now + rules.max_lifetime_secs {
+                    return Err(DenyReason::InvalidToken);
+                }
+                if c.iat
+                    .is_some_and(|iat| iat > now + rules.leeway_secs as i64)
+                {
+                    return Err(DenyReason::InvalidToken);
+                }
+                return Ok(c);
+            }
+            Err(e) => last = deny_reason(&e),
+        }
+    }
+    Err(last)
+}
+
+/// The value whose hash marks a code as used: its `jti` (with issuer) when present,
+/// otherwise the whole code.
+pub fn redemption_hash(code: &str, claims: &CodeClaims) -> String {
+    match &claims.jti {
+        Some(jti) => crypto::sha256_hex(
+            format!("jti\0{}\0{jti}", claims.iss.as_deref().unwrap_or("")).as_bytes(),
+        ),
+        None => crypto::sha256_hex(code.as_bytes()),
+    }
+}
+
+#[cfg(feature = "aws")]
+pub use fetch::HttpJwksFetch;
+
+#[cfg(feature = "aws")]
+mod fetch {
+    use super::*;
+
+    /// Fetches over HTTPS (HTTP for loopback hosts only) with timeouts and a size cap.
+    #[derive(Clone)]
+    pub struct HttpJwksFetch {
+        client: reqwest::Client,
+    }
+
+    impl HttpJwksFetch {
+        pub fn new() -> Result<Self> {
+            crate::aws::install_crypto_provider();
+            let client = reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(2))
+                .timeout(Duration::from_secs(3))
+                .redirect(reqwest::redirect::Policy::none())
+                .https_only(false)
+                .build()
+                .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
+            Ok(HttpJwksFetch { client })
+        }
+    }
+
+    impl JwksFetch for HttpJwksFetch {
+        async fn fetch(&self, url: &str) -> Result<Value> {
+            let dep =
+                |e: Box<dyn std::error::Error + Send + Sync>| Error::dependency("host jwks", e);
+            let mut resp = self
+                .client
+                .get(url)
+                .send()
+                .await
+                .map_err(|e| dep(e.into()))?;
+            if !resp.status().is_success() {
+                return Err(dep(format!("HTTP {}", resp.status()).into()));
+            }
+            if resp
+                .content_length()
+                .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+            {
+                return Err(dep("JWKS document too large".into()));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| dep(e.into()))? {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_JWKS_BYTES {
+                    return Err(dep("JWKS document too large".into()));
+                }
+            }
+            serde_json::from_slice(&body).map_err(|e| dep(e.into()))
+        }
+    }
+}

@@ -1,0 +1,493 @@
+//! The signing key ring: `next`, `current`, `previous` in one Secrets Manager secret.
+//! Signers use `current`; the JWKS publishes all three, so every key is public one
+//! rotation period before it signs and stays public one period after.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::crypto;
+use crate::error::{Error, Result};
+
+/// Signature algorithms the ring can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SigningAlg {
+    RS256,
+    ES256,
+}
+
+impl SigningAlg {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "RS256" => Some(SigningAlg::RS256),
+            "ES256" => Some(SigningAlg::ES256),
+            _ => None,
+        }
+    }
+
+    pub fn jwt(self) -> Algorithm {
+        match self {
+            SigningAlg::RS256 => Algorithm::RS256,
+            SigningAlg::ES256 => Algorithm::ES256,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SigningAlg::RS256 => "RS256",
+            SigningAlg::ES256 => "ES256",
+        }
+    }
+}
+
+/// One private key as stored in the secret (PKCS#8, base64).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StoredKey {
+    pub kid: String,
+    pub alg: SigningAlg,
+    pub pkcs8: String,
+    pub created_at: i64,
+}
+
+impl std::fmt::Debug for StoredKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredKey")
+            .field("kid", &self.kid)
+            .field("alg", &self.alg)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The secret's value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct KeyRing {
+    pub next: StoredKey,
+    pub current: StoredKey,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<StoredKey>,
+    /// When `current` started signing (epoch seconds).
+    pub rotated_at: i64,
+}
+
+/// The value a freshly deployed secret holds before the first rotation creates the ring.
+pub const UNINITIALIZED: &str = "{}";
+
+/// What a rotation did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RotationOutcome {
+    Created,
+    Rotated,
+    /// Forced: the old current key was dropped at once (tokens it signed stop working).
+    EmergencyRotated {
+        dropped_kid: String,
+    },
+}
+
+impl KeyRing {
+    /// Parses the secret value; `None` for the uninitialized placeholder.
+    pub fn parse(value: &str) -> Result<Option<KeyRing>> {
+        if value.trim() == UNINITIALIZED {
+            return Ok(None);
+        }
+        serde_json::from_str(value)
+            .map(Some)
+            .map_err(|e| Error::Internal(format!("signing key ring is not valid: {e}")))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("key ring serializes")
+    }
+
+    /// A new ring: `current` and `next` generated, no `previous`.
+    pub fn create(alg: SigningAlg, now: i64) -> Result<KeyRing> {
+        Ok(KeyRing {
+            next: generate_key(alg, now)?,
+            current: generate_key(alg, now)?,
+            previous: None,
+            rotated_at: now,
+        })
+    }
+
+    /// previous ← current ← next, and a new next. Refused when the last rotation is
+    /// less than `min_interval` seconds ago, unless `force` (emergency), which drops the
+    /// old current at once instead of keeping it as previous.
+    pub fn rotate(
+        existing: Option<&KeyRing>,
+        alg: SigningAlg,
+        now: i64,
+        min_interval: i64,
+        force: bool,
+    ) -> Result<(KeyRing, RotationOutcome)> {
+        let Some(old) = existing else {
+            return Ok((KeyRing::create(alg, now)?, RotationOutcome::Created));
+        };
+        let since = now - old.rotated_at;
+        if since < min_interval && !force {
+            return Err(Error::Conflict(format!(
+                "rotation refused: the last one was {since} s ago and the minimum interval is {min_interval} s (longest token lifetime + JWKS max-age); force it only in an emergency"
+            )));
+        }
+        let (previous, outcome) = if force && since < min_interval {
+            (
+                old.previous.clone(),
+                RotationOutcome::EmergencyRotated {
+                    dropped_kid: old.current.kid.clone(),
+                },
+            )
+        } else {
+            (Some(old.current.clone()), RotationOutcome::Rotated)
+        };
+        let ring = KeyRing {
+            next: generate_key(alg, now)?,
+            current: old.next.clone(),
+            previous,
+            rotated_at: now,
+        };
+        Ok((ring, outcome))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &StoredKey> {
+        [
+            Some(&self.next),
+            Some(&self.current),
+            self.previous.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
+/// Generates a key pair: RSA-2048 for RS256, P-256 for ES256. The `kid` is the RFC 7638
+/// thumbprint of the public key.
+pub fn generate_key(alg: SigningAlg, now: i64) -> Result<StoredKey> {
+    let failed = |_| Error::Internal("key generation failed".into());
+    let pkcs8 = match alg {
+        SigningAlg::RS256 => {
+            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(failed)?;
+            kp.as_der().map_err(failed)?.as_ref().to_vec()
+        }
+        SigningAlg::ES256 => {
+            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+                .map_err(failed)?
+                .as_ref()
+                .to_vec()
+        }
+    };
+    let mut key = StoredKey {
+        kid: String::new(),
+        alg,
+        pkcs8: STANDARD.encode(&pkcs8),
+        created_at: now,
+    };
+    key.kid = thumbprint(&public_jwk(&key)?);
+    Ok(key)
+}
+
+fn pkcs8_der(key: &StoredKey) -> Result<Vec<u8>> {
+    STANDARD
+        .decode(&key.pkcs8)
+        .map_err(|_| Error::Internal(format!("key {} is not base64", key.kid)))
+}
+
+fn b64u(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The public JWK of a stored key (`kid`, `use=sig`, `alg`).
+pub fn public_jwk(key: &StoredKey) -> Result<Value> {
+    let der = pkcs8_der(key)?;
+    let bad = |_| {
+        Error::Internal(format!(
+            "key {} is not a valid {} key",
+            key.kid,
+            key.alg.as_str()
+        ))
+    };
+    let mut jwk = match key.alg {
+        SigningAlg::RS256 => {
+            let kp = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).map_err(bad)?;
+            let public = kp.public_key();
+            json!({
+                "kty": "RSA",
+                "n": b64u(public.modulus().big_endian_without_leading_zero()),
+                "e": b64u(public.exponent().big_endian_without_leading_zero()),
+            })
+        }
+        SigningAlg::ES256 => {
+            let kp =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).map_err(bad)?;
+            let point = kp.public_key().as_ref();
+            if point.len() != 65 || point[0] != 4 {
+                return Err(Error::Internal("unexpected EC public key encoding".into()));
+            }
+            json!({"kty": "EC", "crv": "P-256", "x": b64u(&point[1..33]), "y": b64u(&point[33..])})
+        }
+    };
+    jwk["kid"] = key.kid.clone().into();
+    jwk["use"] = "sig".into();
+    jwk["alg"] = key.alg.as_str().into();
+    Ok(jwk)
+}
+
+/// RFC 7638 JWK thumbprint (SHA-256, base64url).
+fn thumbprint(jwk: &Value) -> String {
+    let canonical = match jwk["kty"].as_str() {
+        Some("RSA") => format!(
+            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
+            jwk["e"].as_str().unwrap_or(""),
+            jwk["n"].as_str().unwrap_or("")
+        ),
+        _ => format!(
+            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
+            jwk["x"].as_str().unwrap_or(""),
+            jwk["y"].as_str().unwrap_or("")
+        ),
+    };
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
+    b64u(digest.as_ref())
+}
+
+/// A verification key from the ring.
+#[derive(Clone)]
+pub struct VerifyKey {
+    pub alg: SigningAlg,
+    pub key: DecodingKey,
+}
+
+/// A parsed ring, ready to sign and verify.
+#[derive(Clone)]
+pub struct LoadedRing {
+    pub signer_kid: String,
+    pub signer_alg: SigningAlg,
+    pub signer: EncodingKey,
+    pub verifiers: HashMap<String, VerifyKey>,
+    /// `{"keys": [...]}`: next, current, previous.
+    pub jwks: Value,
+}
+
+impl LoadedRing {
+    pub fn load(ring: &KeyRing) -> Result<LoadedRing> {
+        let mut verifiers = HashMap::new();
+        let mut keys = Vec::new();
+        for k in ring.keys() {
+            let jwk = public_jwk(k)?;
+            let dk = match k.alg {
+                SigningAlg::RS256 => DecodingKey::from_rsa_components(
+                    jwk["n"].as_str().unwrap_or(""),
+                    jwk["e"].as_str().unwrap_or(""),
+                ),
+                SigningAlg::ES256 => DecodingKey::from_ec_components(
+                    jwk["x"].as_str().unwrap_or(""),
+                    jwk["y"].as_str().unwrap_or(""),
+                ),
+            }
+            .map_err(|e| Error::Internal(format!("key {}: {e}", k.kid)))?;
+            verifiers.insert(
+                k.kid.clone(),
+                VerifyKey {
+                    alg: k.alg,
+                    key: dk,
+                },
+            );
+            keys.push(jwk);
+        }
+        let c = &ring.current;
+        let der = pkcs8_der(c)?;
+        let signer = match c.alg {
+            SigningAlg::RS256 => EncodingKey::from_rsa_pem(pem("PRIVATE KEY", &der).as_bytes()),
+            SigningAlg::ES256 => Ok(EncodingKey::from_ec_der(&der)),
+        }
+        .map_err(|e| Error::Internal(format!("key {}: {e}", c.kid)))?;
+        Ok(LoadedRing {
+            signer_kid: c.kid.clone(),
+            signer_alg: c.alg,
+            signer,
+            verifiers,
+            jwks: json!({ "keys": keys }),
+        })
+    }
+}
+
+fn pem(label: &str, der: &[u8]) -> String {
+    let b64 = STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
+/// Random identifier for `jti`, session ids and the like (256 bits, base64url).
+pub fn random_id() -> String {
+    b64u(&crypto::random_bytes(32))
+}
+
+/// The ring as a function sees it: loaded from Secrets Manager on first use, reloaded
+/// every `refresh` (so an emergency rotation reaches warm instances), and at once for
+/// an unknown `kid` at most once per `cooldown`. Warm requests make no AWS call.
+pub struct SigningKeys<S> {
+    source: S,
+    secret_id: String,
+    refresh: std::time::Duration,
+    cooldown: std::time::Duration,
+    state: std::sync::Mutex<Option<(std::sync::Arc<LoadedRing>, std::time::Instant)>>,
+    last_unknown_kid_reload: std::sync::Mutex<Option<std::time::Instant>>,
+    loading: tokio::sync::Mutex<()>,
+}
+
+impl<S: crate::secrets::SecretSource> SigningKeys<S> {
+    pub fn new(
+        source: S,
+        secret_id: impl Into<String>,
+        refresh: std::time::Duration,
+        cooldown: std::time::Duration,
+    ) -> Self {
+        SigningKeys {
+            source,
+            secret_id: secret_id.into(),
+            refresh,
+            cooldown,
+            state: std::sync::Mutex::new(None),
+            last_unknown_kid_reload: std::sync::Mutex::new(None),
+            loading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    fn cached(&self, max_age: std::time::Duration) -> Option<std::sync::Arc<LoadedRing>> {
+        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.as_ref()
+            .filter(|(_, at)| at.elapsed() < max_age)
+            .map(|(r, _)| r.clone())
+    }
+
+    async fn reload(&self, max_age: std::time::Duration) -> Result<std::sync::Arc<LoadedRing>> {
+        let _guard = self.loading.lock().await;
+        if let Some(r) = self.cached(max_age) {
+            return Ok(r);
+        }
+        use secrecy::ExposeSecret;
+        let value = self.source.fetch(&self.secret_id).await?;
+        let ring = KeyRing::parse(value.expose_secret())?.ok_or_else(|| {
+            Error::Internal(
+                "the signing key ring has not been created yet (first rotation pending)".into(),
+            )
+        })?;
+        let loaded = std::sync::Arc::new(LoadedRing::load(&ring)?);
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((loaded.clone(), std::time::Instant::now()));
+        Ok(loaded)
+    }
+
+    /// The ring (from memory when fresh).
+    pub async fn ring(&self) -> Result<std::sync::Arc<LoadedRing>> {
+        match self.cached(self.refresh) {
+            Some(r) => Ok(r),
+            None => self.reload(self.refresh).await,
+        }
+    }
+
+    /// The verification key for `kid`, reloading once per cooldown when it is unknown.
+    pub async fn verifier(&self, kid: &str) -> Result<Option<VerifyKey>> {
+        let ring = self.ring().await?;
+        if let Some(k) = ring.verifiers.get(kid) {
+            return Ok(Some(k.clone()));
+        }
+        {
+            let mut last = self
+                .last_unknown_kid_reload
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|t| t.elapsed() < self.cooldown) {
+                return Ok(None);
+            }
+            *last = Some(std::time::Instant::now());
+        }
+        let ring = self.reload(std::time::Duration::ZERO).await?;
+        Ok(ring.verifiers.get(kid).cloned())
+    }
+
+    pub fn source(&self) -> &S {
+        &self.source
+    }
+
+    /// Forgets the cached ring (after this process rotated it).
+    pub fn invalidate(&self) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ring_rotates_and_refuses_too_early() {
+        let (ring, o) = KeyRing::rotate(None, SigningAlg::ES256, 1000, 100, false).unwrap();
+        assert_eq!(o, RotationOutcome::Created);
+        assert!(ring.previous.is_none());
+        assert_ne!(ring.next.kid, ring.current.kid);
+
+        let early = KeyRing::rotate(Some(&ring), SigningAlg::ES256, 1050, 100, false);
+        assert_eq!(early.unwrap_err().status().as_u16(), 409);
+
+        let (r2, o) = KeyRing::rotate(Some(&ring), SigningAlg::ES256, 1100, 100, false).unwrap();
+        assert_eq!(o, RotationOutcome::Rotated);
+        assert_eq!(r2.current, ring.next);
+        assert_eq!(r2.previous.as_ref(), Some(&ring.current));
+        assert_eq!(r2.rotated_at, 1100);
+
+        let (r3, o) = KeyRing::rotate(Some(&r2), SigningAlg::ES256, 1101, 100, true).unwrap();
+        assert_eq!(
+            o,
+            RotationOutcome::EmergencyRotated {
+                dropped_kid: r2.current.kid.clone()
+            }
+        );
+        assert_eq!(r3.current, r2.next);
+        assert!(
+            r3.keys().all(|k| k.kid != r2.current.kid),
+            "compromised key dropped at once"
+        );
+    }
+
+    #[test]
+    fn ring_round_trips_and_publishes_three_keys() {
+        let (ring, _) = KeyRing::rotate(None, SigningAlg::RS256, 0, 0, false).unwrap();
+        let (ring, _) = KeyRing::rotate(Some(&ring), SigningAlg::RS256, 10, 0, false).unwrap();
+        let parsed = KeyRing::parse(&ring.to_json()).unwrap().unwrap();
+        assert_eq!(parsed, ring);
+        assert_eq!(KeyRing::parse(" {} ").unwrap(), None);
+        assert!(KeyRing::parse("{\"x\":1}").is_err());
+        let loaded = LoadedRing::load(&ring).unwrap();
+        let keys = loaded.jwks["keys"].as_array().unwrap();
+        assert_eq!(keys.len(), 3);
+        for k in keys {
+            assert_eq!(k["use"], "sig");
+            assert_eq!(k["alg"], "RS256");
+            assert!(
+                k.get("d").is_none() && k.get("p").is_none(),
+                "no private parts"
+            );
+        }
+        assert_eq!(loaded.signer_kid, ring.current.kid);
+    }
+
+    #[test]
+    fn debug_hides_private_keys() {
+        let k = generate_key(SigningAlg::ES256, 0).unwrap();
+        assert!(!format!("{k:?}").contains(&k.pkcs8));
+    }
+}

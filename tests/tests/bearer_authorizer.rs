@@ -1,0 +1,136 @@
+//! Bearer tokens at the authorizer: the key ring is read from Secrets Manager (moto)
+//! once, warm requests make no AWS call, and an unknown `kid` reloads the ring at most
+//! once per cooldown.
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use gatehouse::authorizer::{Authorizer, invoke};
+use gatehouse::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
+use gatehouse::keys::{KeyRing, LoadedRing};
+use gatehouse::secrets::SecretSource;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::{Value, json};
+
+/// The real Secrets Manager client, counting reads.
+struct Counting {
+    inner: aws_sdk_secretsmanager::Client,
+    reads: AtomicUsize,
+}
+
+impl SecretSource for Counting {
+    async fn fetch(&self, id: &str) -> gatehouse::Result<SecretString> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.fetch(id).await
+    }
+}
+
+const ISSUER: &str = "https://auth.example.com";
+
+async fn ring_of(secret: &str) -> LoadedRing {
+    let v = common::operator_secrets()
+        .await
+        .fetch(secret)
+        .await
+        .unwrap();
+    LoadedRing::load(&KeyRing::parse(v.expose_secret()).unwrap().unwrap()).unwrap()
+}
+
+fn event(token: &str, path: &str) -> Value {
+    let mut e = common::fixture("http-v2-request.json", "");
+    e["headers"].as_object_mut().unwrap().remove("x-api-key");
+    e["headers"]["authorization"] = json!(format!("Bearer {token}"));
+    e["rawPath"] = json!(path);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e
+}
+
+#[tokio::test]
+async fn warm_bearer_checks_make_no_aws_call() {
+    for alg in ["RS256", "ES256"] {
+        let ring_secret = common::fresh_ring(alg).await;
+        let store = common::fresh_store().await;
+        let cfg = common::config(
+            store.table(),
+            &[
+                ("SIGNING_KEYS_SECRET_ARN", &ring_secret),
+                ("ISSUER", ISSUER),
+            ],
+        );
+        let counting = Counting {
+            inner: common::secrets().await,
+            reads: AtomicUsize::new(0),
+        };
+        let a = Authorizer::new(&cfg, store, counting);
+        let ring = ring_of(&ring_secret).await;
+        let now = gatehouse::now_epoch();
+        let mut claims = Claims::new(ISSUER, AUD_API, "7", "data", now, 900);
+        claims.client_id = Some("7".into());
+        let token = issue(&ring, &claims).unwrap();
+        for _ in 0..100 {
+            let v = invoke(&a, event(&token, "/stats")).await.unwrap();
+            assert_eq!(v["isAuthorized"], true, "{v}");
+            assert_eq!(v["context"]["principal_type"], "client");
+            assert_eq!(v["context"]["client_id"], "7");
+        }
+        let v = invoke(&a, event(&token, "/display")).await.unwrap();
+        assert_eq!(v["isAuthorized"], false, "data scope cannot read display");
+        assert_eq!(a_reads(&a), 1, "{alg}: one ring read, then memory only");
+
+        // A widget token is never taken for an access token.
+        let widget = issue(
+            &ring,
+            &Claims::new(ISSUER, AUD_WIDGET, "u", "client", now, 900),
+        )
+        .unwrap();
+        assert_eq!(
+            invoke(&a, event(&widget, "/display")).await.unwrap()["isAuthorized"],
+            false
+        );
+        // Unknown kids: at most one reload per cooldown (30 s by default).
+        let foreign =
+            LoadedRing::load(&KeyRing::create(gatehouse::keys::SigningAlg::ES256, now).unwrap())
+                .unwrap();
+        for _ in 0..50 {
+            let t = issue(&foreign, &claims).unwrap();
+            assert_eq!(
+                invoke(&a, event(&t, "/stats")).await.unwrap()["isAuthorized"],
+                false
+            );
+        }
+        assert_eq!(
+            a_reads(&a),
+            2,
+            "{alg}: one reload for the unknown-kid flood"
+        );
+    }
+}
+
+fn a_reads<S: gatehouse::store::ApiKeyStore>(a: &Authorizer<S, Counting>) -> usize {
+    a.signing_keys()
+        .map(|k| k.source().reads.load(Ordering::SeqCst))
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn secrets_manager_failure_fails_closed() {
+    let store = common::fresh_store().await;
+    let cfg = common::config(
+        store.table(),
+        &[
+            ("SIGNING_KEYS_SECRET_ARN", "gatehouse-test-missing-ring"),
+            ("ISSUER", ISSUER),
+        ],
+    );
+    let a = Authorizer::new(&cfg, store, common::secrets().await);
+    let ring =
+        LoadedRing::load(&KeyRing::create(gatehouse::keys::SigningAlg::RS256, 0).unwrap()).unwrap();
+    let token = issue(
+        &ring,
+        &Claims::new(ISSUER, AUD_API, "1", "data", gatehouse::now_epoch(), 900),
+    )
+    .unwrap();
+    let err = invoke(&a, event(&token, "/stats")).await.unwrap_err();
+    assert_eq!(err.to_string(), "temporarily_unavailable");
+}

@@ -1,0 +1,478 @@
+//! The token function end to end through the local gateway: client credentials, host
+//! authorization codes (with the Python example host), JWKS, metadata, and the issued
+//! tokens at the authorizer.
+
+mod common;
+
+use base64::Engine;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+struct Stack {
+    url: String,
+    http: reqwest::Client,
+    /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry.
+    secret_raw: String,
+    secret_hashed: String,
+}
+
+const RAW: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
+
+async fn stack(extra: &[(&str, &str)]) -> Stack {
+    let hashed = "correct horse battery staple";
+    let entry = gatehouse::clients::ClientList::hashed_entry(hashed);
+    let clients = common::fresh_secret(
+        "clients",
+        &json!([RAW, null, "disabled", entry]).to_string(),
+    )
+    .await;
+    let mut vars = vec![("CLIENT_SECRETS_SECRET_ARN", clients.as_str())];
+    vars.extend_from_slice(extra);
+    let store = common::fresh_store().await;
+    let url = common::gateway(&store, store.client().clone(), &vars).await;
+    let http = common::http_builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Stack {
+        url,
+        http,
+        secret_raw: RAW.into(),
+        secret_hashed: hashed.into(),
+    }
+}
+
+fn basic(id: &str, secret: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{id}:{secret}"))
+    )
+}
+
+impl Stack {
+    async fn token(
+        &self,
+        form: &str,
+        authorization: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = self
+            .http
+            .post(format!("{}/token", self.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if let Some(a) = authorization {
+            req = req.header("authorization", a);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        (status, headers, resp.json().await.unwrap())
+    }
+
+    async fn get(&self, path: &str, bearer: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .unwrap();
+        (resp.status(), resp.json().await.unwrap())
+    }
+
+    async fn client_token(&self) -> String {
+        let form = format!(
+            "grant_type=client_credentials&client_id=1&client_secret={}",
+            self.secret_raw
+        );
+        let (status, _, body) = self.token(&form, None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_by_basic_and_by_body() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let (status, headers, body) = s
+        .token(
+            "grant_type=client_credentials&unknown=ignored",
+            Some(&basic("1", &s.secret_raw)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["scope"], "data");
+    assert_eq!(body["expires_in"], 900);
+    assert_eq!(headers["cache-control"], "no-store");
+    let form = format!(
+        "grant_type=client_credentials&client_id=4&client_secret={}",
+        s.secret_hashed.replace(' ', "+")
+    );
+    let (status, _, body) = s.token(&form, None).await;
+    assert_eq!(status, StatusCode::OK, "sha256 entries work: {body}");
+
+    // The access token at the authorizer: scope data.
+    let token = body["access_token"].as_str().unwrap();
+    let (status, who) = s.get("/whoami", token).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    assert_eq!(who["principal_type"], "client");
+    assert_eq!(who["client_id"], "4");
+    assert_eq!(who["scopes"], "data");
+    assert_eq!(s.get("/stats", token).await.0, StatusCode::OK);
+    assert_eq!(
+        s.get("/display", token).await.0,
+        StatusCode::FORBIDDEN,
+        "display needs client"
+    );
+}
+
+#[tokio::test]
+async fn client_authentication_failures() {
+    let s = stack(&[]).await;
+    let raw = s.secret_raw.clone();
+    for (id, secret) in [
+        ("0", raw.as_str()),
+        ("-1", &raw),
+        ("abc", &raw),
+        ("5", &raw),
+        ("2", &raw),
+        ("3", "disabled"),
+        ("1", ""),
+        ("1", "00000000000000000000000000000000"),
+    ] {
+        let form = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
+        let (status, headers, body) = s.token(&form, None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "body {id}"
+        );
+        assert!(headers.get("www-authenticate").is_none());
+        let (status, headers, body) = s
+            .token("grant_type=client_credentials", Some(&basic(id, secret)))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "basic {id}"
+        );
+        assert!(
+            headers["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Basic")
+        );
+    }
+    // Basic and body disagreeing.
+    let (status, _, body) = s
+        .token(
+            "grant_type=client_credentials&client_id=4&client_secret=x",
+            Some(&basic("1", &raw)),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    // No client authentication at all.
+    let (status, _, body) = s.token("grant_type=client_credentials", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("invalid_client"))
+    );
+}
+
+#[tokio::test]
+async fn malformed_token_requests() {
+    let s = stack(&[]).await;
+    let (status, _, body) = s.token("client_id=1", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let (status, _, body) = s.token("grant_type=password", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
+    let (status, _, body) = s
+        .token(
+            "grant_type=client_credentials&grant_type=client_credentials",
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request"))
+    );
+    let resp = s
+        .http
+        .post(format!("{}/token", s.url))
+        .json(&json!({"grant_type": "client_credentials"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    let big = format!("grant_type=client_credentials&pad={}", "a".repeat(16_384));
+    assert_eq!(s.token(&big, None).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    // Code flow off (no AUTH_URL/JWK_URL).
+    let (status, _, body) = s.token("grant_type=authorization_code&code=x", None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
+    );
+    let resp = s
+        .http
+        .post(format!("{}/authorize", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn empty_client_list_switches_the_grant_off() {
+    let empty = common::fresh_secret("clients", "[]").await;
+    let store = common::fresh_store().await;
+    let url = common::gateway(
+        &store,
+        store.client().clone(),
+        &[("CLIENT_SECRETS_SECRET_ARN", &empty)],
+    )
+    .await;
+    let resp = common::http()
+        .post(format!("{url}/token"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "grant_type=client_credentials&client_id=1&client_secret={RAW}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        resp.json::<Value>().await.unwrap()["error"],
+        "unsupported_grant_type"
+    );
+}
+
+#[tokio::test]
+async fn jwks_and_metadata_are_published() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let resp = s
+        .http
+        .get(format!("{}/.well-known/jwks.json", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let cc = resp.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert_eq!(cc, "public, max-age=300");
+    let jwks: Value = resp.json().await.unwrap();
+    let keys = jwks["keys"].as_array().unwrap();
+    assert!(keys.len() >= 2, "current and next");
+    for k in keys {
+        assert_eq!(k["use"], "sig");
+        assert_eq!(k["alg"], "RS256");
+        assert!(k["kid"].is_string());
+        assert!(k.get("d").is_none());
+    }
+    let meta: Value = s
+        .http
+        .get(format!("{}/.well-known/oauth-authorization-server", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["issuer"], s.url);
+    assert_eq!(meta["token_endpoint"], format!("{}/token", s.url));
+    assert_eq!(meta["jwks_uri"], format!("{}/.well-known/jwks.json", s.url));
+    assert_eq!(meta["grant_types_supported"], json!(["client_credentials"]));
+    assert_eq!(
+        meta["token_endpoint_auth_methods_supported"],
+        json!(["client_secret_basic", "client_secret_post"])
+    );
+}
+
+#[tokio::test]
+async fn issuer_is_derived_from_the_domain_when_unset() {
+    let s = stack(&[]).await;
+    let token = s.client_token().await;
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let host = s.url.strip_prefix("http://").unwrap();
+    assert_eq!(claims["iss"], format!("https://{host}"));
+    assert_eq!(claims["aud"], "api");
+    assert!(claims["jti"].is_string() && claims["iat"].is_number());
+    assert_eq!(
+        s.get("/stats", &token).await.0,
+        StatusCode::OK,
+        "the authorizer derives the same issuer"
+    );
+}
+
+#[tokio::test]
+async fn forged_bearer_tokens_are_denied() {
+    let s = stack(&[]).await;
+    let token = s.client_token().await;
+    let parts: Vec<&str> = token.split('.').collect();
+    let wider = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(
+        String::from_utf8(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(parts[1])
+                .unwrap(),
+        )
+        .unwrap()
+        .replace("\"data\"", "\"data client\""),
+    );
+    let tampered = format!("{}.{wider}.{}", parts[0], parts[2]);
+    assert_eq!(s.get("/display", &tampered).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.get("/stats", &format!("{}.{}.", parts[0], parts[1]))
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    // A token from another Gatehouse (another ring) is not ours.
+    let other = stack(&[]).await;
+    assert_eq!(
+        s.get("/stats", &other.client_token().await).await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(s.get("/stats", "not-a-jwt").await.0, StatusCode::FORBIDDEN);
+}
+
+async fn code_stack(host: &common::Host) -> Stack {
+    let auth = format!("{}/authorize", host.url);
+    let jwk = host.jwk_url();
+    stack(&[("AUTH_URL", &auth), ("JWK_URL", &jwk)]).await
+}
+
+#[tokio::test]
+async fn documented_host_flow_end_to_end() {
+    let host = common::Host::start();
+    let s = code_stack(&host).await;
+    // Browser → POST /authorize → 307 to the host, query string kept.
+    let resp = s
+        .http
+        .post(format!("{}/authorize?state=xyz", s.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::TEMPORARY_REDIRECT);
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("{}/authorize?state=xyz", host.url));
+    // The browser re-posts to the host, which answers with a code (exp only, no kid).
+    let code: Value = s
+        .http
+        .post(&location)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = code["code"].as_str().unwrap().to_owned();
+    assert!(gatehouse::jwt::read_header(&code).unwrap().kid.is_none());
+    let form = format!("grant_type=authorization_code&code={code}");
+    let (status, _, body) = s.token(&form, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["scope"], "client");
+    let token = body["access_token"].as_str().unwrap();
+    assert_eq!(s.get("/display", token).await.0, StatusCode::OK);
+    assert_eq!(s.get("/display/rules", token).await.0, StatusCode::OK);
+    assert_eq!(
+        s.get("/stats", token).await.0,
+        StatusCode::FORBIDDEN,
+        "stats needs data"
+    );
+    // Replay.
+    let (status, _, body) = s.token(&form, None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // Signed by a key not in JWK_URL.
+    let foreign = host
+        .sign(
+            json!({"exp": gatehouse::now_epoch() + 60}),
+            json!({}),
+            "other",
+            false,
+        )
+        .await;
+    let (status, _, body) = s
+        .token(
+            &format!("grant_type=authorization_code&code={foreign}"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    // Metadata now lists the code flow.
+    let meta: Value = s
+        .http
+        .get(format!("{}/.well-known/oauth-authorization-server", s.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        meta["grant_types_supported"],
+        json!(["client_credentials", "authorization_code"])
+    );
+}
+
+#[tokio::test]
+async fn concurrent_redemptions_of_one_code_yield_one_token() {
+    let host = common::Host::start();
+    let s = std::sync::Arc::new(code_stack(&host).await);
+    let code = host
+        .sign(
+            json!({"exp": gatehouse::now_epoch() + 60, "jti": "one"}),
+            json!({}),
+            "current",
+            false,
+        )
+        .await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let s = s.clone();
+        let form = format!("grant_type=authorization_code&code={code}");
+        tasks.push(tokio::spawn(async move { s.token(&form, None).await.0 }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            other => assert_eq!(other, StatusCode::BAD_REQUEST),
+        }
+    }
+    assert_eq!(ok, 1);
+}
+
+#[tokio::test]
+async fn standard_libraries_accept_our_tokens_and_endpoint() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let token = s.client_token().await;
+    let jwks_url = format!("{}/.well-known/jwks.json", s.url);
+    let v = common::independent(&["verify", &jwks_url, &s.url, &token]);
+    assert_eq!(v["sub"], "1");
+    assert_eq!(v["scope"], "data");
+    let o = common::independent(&["oauth", &format!("{}/token", s.url), "1", &s.secret_raw]);
+    for method in ["client_secret_basic", "client_secret_post"] {
+        assert_eq!(o[method]["token_type"], "Bearer", "{o}");
+        assert_eq!(o[method]["scope"], "data");
+    }
+}
