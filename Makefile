@@ -7,7 +7,7 @@ run:
 
 # Every test: unit, integration (DynamoDB Local, moto) and end to end (local gateway).
 test:
-	bash local/scripts/with-emulators.sh cargo test --workspace --all-targets
+	bash local/scripts/with-emulators.sh cargo test --workspace --all-targets --no-fail-fast
 
 # The CI gates that need no emulator.
 lint:

@@ -71,6 +71,7 @@ impl SecretSource for aws_sdk_secretsmanager::Client {
         let out = self
             .get_secret_value()
             .secret_id(secret_id)
+            .version_stage("AWSCURRENT")
             .send()
             .await
             .map_err(|e| Error::dependency("secretsmanager", e))?;

@@ -50,7 +50,7 @@ async fn four_steps_create_the_ring_then_rotate_it() {
     let id = common::fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
     let now = gatehouse::now_epoch();
     for (round, expected) in [(0, RotationOutcome::Created), (1, RotationOutcome::Rotated)] {
-        let token = format!("token-{round}-{}", gatehouse::crypto::random_base62(8));
+        let token = format!("token-{round}-{}", gatehouse::crypto::random_base62(40));
         let created = rotation::run_step(&sm, POLICY, "createSecret", &id, &token, now)
             .await
             .unwrap();

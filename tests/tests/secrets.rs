@@ -80,9 +80,19 @@ async fn moto_checks_signatures_and_failures_are_errors() {
 
 #[tokio::test]
 async fn function_user_holds_only_the_template_permissions() {
-    // template.yaml grants the functions no Secrets Manager access yet; the function
-    // user mirrors it, so a read is refused.
+    // The functions may read secrets (template: GetSecretValue on the ring and the
+    // clients); nothing in template.yaml lets them create or delete one, and the
+    // function user mirrors that.
     let name = new_secret("v").await;
     let functions = client_as(None).await;
-    assert!(functions.fetch(&name).await.is_err());
+    assert_eq!(functions.fetch(&name).await.unwrap().expose_secret(), "v");
+    let create = functions
+        .create_secret()
+        .name(format!("{name}-2"))
+        .secret_string("x")
+        .send()
+        .await;
+    assert!(create.is_err(), "CreateSecret is not in the template");
+    let delete = functions.delete_secret().secret_id(&name).send().await;
+    assert!(delete.is_err(), "DeleteSecret is not in the template");
 }

@@ -467,10 +467,10 @@ async fn standard_libraries_accept_our_tokens_and_endpoint() {
     let s = stack(&[("ISSUER", "{gateway}")]).await;
     let token = s.client_token().await;
     let jwks_url = format!("{}/.well-known/jwks.json", s.url);
-    let v = common::independent(&["verify", &jwks_url, &s.url, &token]);
+    let v = common::independent(&["verify", &jwks_url, &s.url, &token]).await;
     assert_eq!(v["sub"], "1");
     assert_eq!(v["scope"], "data");
-    let o = common::independent(&["oauth", &format!("{}/token", s.url), "1", &s.secret_raw]);
+    let o = common::independent(&["oauth", &format!("{}/token", s.url), "1", &s.secret_raw]).await;
     for method in ["client_secret_basic", "client_secret_post"] {
         assert_eq!(o[method]["token_type"], "Bearer", "{o}");
         assert_eq!(o[method]["scope"], "data");

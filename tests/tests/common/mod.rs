@@ -277,14 +277,20 @@ impl Host {
     }
 }
 
-/// Runs tests/host/independent.py with `args`; returns its JSON output.
-pub fn independent(args: &[&str]) -> serde_json::Value {
+/// Runs tests/host/independent.py with `args` (off the async runtime, so a gateway on
+/// this test's runtime keeps serving); returns its JSON output.
+pub async fn independent(args: &[&str]) -> serde_json::Value {
     let script = format!("{}/host/independent.py", env!("CARGO_MANIFEST_DIR"));
-    let out = std::process::Command::new(python())
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python())
+            .arg(script)
+            .args(args)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert!(
         out.status.success(),
         "independent.py failed: {}",
