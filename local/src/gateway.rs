@@ -15,6 +15,7 @@ use gatehouse::authorizer::{Authorizer, LambdaAuthorizer};
 use gatehouse::config::{AuthorizerResponse, Config};
 use gatehouse::store::DynamoStore;
 use gatehouse::token::TokenFunction;
+use gatehouse::widget::WidgetFunction;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
@@ -38,6 +39,7 @@ pub struct Gateway {
     authorizer: LambdaAuthorizer,
     authorizer_mode: AuthorizerResponse,
     token: Arc<TokenFunction>,
+    widget: Arc<WidgetFunction>,
     allowed_origins: Vec<String>,
     /// `host:port` the gateway is reached at (the event's `domainName`).
     domain_name: String,
@@ -56,7 +58,12 @@ impl Gateway {
         Ok(Gateway {
             authorizer: Authorizer::new(config, store, secrets.clone()),
             authorizer_mode: config.authorizer_response,
-            token: Arc::new(TokenFunction::new(config.clone(), secrets, dynamodb)?),
+            token: Arc::new(TokenFunction::new(
+                config.clone(),
+                secrets.clone(),
+                dynamodb.clone(),
+            )?),
+            widget: Arc::new(WidgetFunction::new(config.clone(), secrets, dynamodb)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),
         })
@@ -291,17 +298,24 @@ impl Gateway {
         };
         let event = LambdaEvent::new(request, Context::default());
         let answer = match function {
-            Function::Token => {
-                let adapter =
-                    lambda_http::Adapter::from(gatehouse::http::service(self.token.clone()));
-                adapter.oneshot(event).await
-            }
+            Function::Token => call(&self.token, event).await,
+            Function::Widget => call(&self.widget, event).await,
         };
-        match answer.map(serde_json::to_value) {
-            Ok(Ok(v)) => http_response(&v),
-            _ => gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
+        match answer {
+            Some(v) => http_response(&v),
+            None => gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error"),
         }
     }
+}
+
+/// One invocation through `lambda_http`'s adapter; the serialized function response.
+async fn call<H: gatehouse::http::Handler>(
+    handler: &Arc<H>,
+    event: LambdaEvent<LambdaRequest>,
+) -> Option<Value> {
+    let adapter = lambda_http::Adapter::from(gatehouse::http::service(handler.clone()));
+    let response = adapter.oneshot(event).await.ok()?;
+    serde_json::to_value(response).ok()
 }
 
 fn route_arn(event: &Value) -> String {

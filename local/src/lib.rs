@@ -7,7 +7,9 @@
 //!   same `lambda_http` adapter the Lambda runtime uses.
 //! - [`bootstrap`]: creates the table and the demo credentials in the emulators.
 //! - [`routes`]: the route table, checked against `template.yaml` by a test.
+//! - [`demo`]: the demo embedding page and its app server (another site than the API).
 
 pub mod bootstrap;
+pub mod demo;
 pub mod gateway;
 pub mod routes;

@@ -2,13 +2,15 @@
 //! (see `local/run.sh`) and the usual configuration variables in the environment.
 //!
 //! Environment: the functions' variables (`TABLE_NAME`, `ALLOWED_ORIGINS`, ...), plus
-//! `GATEWAY_ADDR` (default `127.0.0.1:3000`), `CREDENTIALS_FILE` (default
+//! `GATEWAY_ADDR` (default `127.0.0.1:3000`), `DEMO_ADDR` (default `127.0.0.1:3001`,
+//! the demo embedding page, opened as `http://localhost:3001`), `CREDENTIALS_FILE` (default
 //! `.local/credentials.json`) and `GATEHOUSE_OPERATOR_ACCESS_KEY_ID` /
 //! `GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY` (the moto user that creates the secrets).
 
 use std::sync::Arc;
 
 use gatehouse::config::Config;
+use gatehouse_local::demo::DemoApp;
 use gatehouse_local::{bootstrap, gateway::Gateway};
 
 #[tokio::main]
@@ -16,6 +18,7 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     gatehouse::init_logging();
     let config = Config::from_env()?;
     let addr = std::env::var("GATEWAY_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
+    let demo_addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".into());
     let creds_path =
         std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
 
@@ -42,9 +45,24 @@ async fn main() -> Result<(), bootstrap::BoxError> {
             c["client_secret"].as_str().unwrap_or("")
         );
     }
+    let demo_listener = tokio::net::TcpListener::bind(&demo_addr).await?;
+    let demo_port = demo_addr.rsplit(':').next().unwrap_or("3001");
+    let demo = Arc::new(DemoApp::new(
+        url.clone(),
+        creds["api_key"]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        creds["widget_dev_key"]["key"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    ));
+    eprintln!("Demo embedding page: http://localhost:{demo_port} (ALLOWED_ORIGINS must list it)");
     eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
     tokio::select! {
         r = gateway.serve(listener) => r?,
+        r = demo.serve(demo_listener) => r?,
         _ = tokio::signal::ctrl_c() => eprintln!("gatehouse-local: stopping"),
     }
     Ok(())

@@ -5,6 +5,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {
     Token,
+    Widget,
 }
 
 impl Function {
@@ -12,6 +13,7 @@ impl Function {
     pub fn logical_id(self) -> &'static str {
         match self {
             Function::Token => "TokenFunction",
+            Function::Widget => "WidgetFunction",
         }
     }
 }
@@ -55,6 +57,10 @@ pub const ROUTES: &[Route] = &[
     route("GET", "/display/rules", Function::Token, true),
     route("POST", "/comments", Function::Token, true),
     route("GET", "/stats", Function::Token, true),
+    route("POST", "/widget/generateToken", Function::Widget, true),
+    route("POST", "/widget/login/token", Function::Widget, true),
+    route("POST", "/widget/loginToken", Function::Widget, false),
+    route("POST", "/widget/logout", Function::Widget, true),
 ];
 
 /// The route serving `method path`, if any.

@@ -16,10 +16,10 @@ use crate::apikey::{ApiKeyVerifier, VerifyError};
 use crate::authz::{Credential, DenyReason, Principal, PrincipalType, RouteRules, classify};
 use crate::config::{AuthorizerResponse, Config};
 use crate::error::{Error, Result};
-use crate::jwt::{AUD_API, Expect, read_header, verify_issued};
+use crate::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
 use crate::keys::SigningKeys;
 use crate::secrets::SecretSource;
-use crate::store::ApiKeyStore;
+use crate::store::{ApiKeyStore, SessionStore};
 
 /// Which API Gateway event shape arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,6 +226,35 @@ pub fn deny_response(
     }
 }
 
+fn access_principal(claims: Claims) -> Principal {
+    let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
+    let mut p = Principal::new(PrincipalType::Client, claims.sub, scopes);
+    p.client_id = claims.client_id;
+    p.expires_at = Some(claims.exp);
+    p
+}
+
+/// A widget security token is honoured only from one of the origins it is bound to.
+fn widget_token_principal(
+    claims: Claims,
+    origin: Option<&str>,
+) -> std::result::Result<Principal, DenyReason> {
+    let bound = claims.origins.as_deref().unwrap_or_default();
+    if !origin.is_some_and(|o| bound.iter().any(|b| b.eq_ignore_ascii_case(o))) {
+        return Err(DenyReason::WrongOrigin);
+    }
+    let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
+    let mut p = Principal::new(PrincipalType::WidgetToken, claims.sub, scopes);
+    p.app_id = claims.app_id;
+    p.client_id = claims.client_id;
+    p.org_id = claims.org_id;
+    p.dashboard_id = claims.dashboard_id;
+    p.expires_at = Some(claims.exp);
+    p.permissions = claims.permissions;
+    p.asset_permissions = claims.asset_permissions;
+    Ok(p)
+}
+
 /// Outcome of checking one request.
 enum Outcome {
     Allow(Box<Principal>),
@@ -237,12 +266,14 @@ pub struct Authorizer<S, K> {
     rules: RouteRules,
     mode: AuthorizerResponse,
     issuer: Option<String>,
+    /// Where cookie-authenticated requests may come from (the CSRF defence).
+    allowed_origins: Vec<String>,
     api_keys: ApiKeyVerifier<S>,
     /// The signing key ring (bearer tokens are denied when it is not configured).
     keys: Option<SigningKeys<K>>,
 }
 
-impl<S: ApiKeyStore, K: SecretSource> Authorizer<S, K> {
+impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
     /// `secrets` reads the signing key ring named by `SIGNING_KEYS_SECRET_ARN`.
     pub fn new(config: &Config, store: S, secrets: K) -> Self {
         let keys = config.signing_keys_secret.as_ref().map(|id| {
@@ -260,13 +291,23 @@ impl<S: ApiKeyStore, K: SecretSource> Authorizer<S, K> {
             rules: config.route_rules.clone(),
             mode: config.authorizer_response,
             issuer: config.issuer.clone(),
+            allowed_origins: config.allowed_origins.clone(),
             api_keys: ApiKeyVerifier::new(store, config.api_key_cache_ttl),
             keys,
         }
     }
 
-    /// Verifies a bearer token issued by Gatehouse. Only access tokens (`aud` = `api`)
-    /// are accepted here; a widget token is never taken for one.
+    pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
+        &self.api_keys
+    }
+
+    pub fn signing_keys(&self) -> Option<&SigningKeys<K>> {
+        self.keys.as_ref()
+    }
+
+    /// Verifies a bearer token issued by Gatehouse: an access token (`aud` = `api`), or
+    /// a widget security token (`aud` = `widget`), honoured only from one of its
+    /// `origins`. The audience alone tells them apart.
     async fn verify_bearer(
         &self,
         token: &str,
@@ -291,32 +332,54 @@ impl<S: ApiKeyStore, K: SecretSource> Authorizer<S, K> {
             (None, Some(d)) => format!("https://{d}"),
             (None, None) => return Ok(Err(DenyReason::InvalidToken)),
         };
-        let claims = match verify_issued(
-            token,
-            &header,
-            &key,
-            &Expect {
-                issuer: &issuer,
-                audience: AUD_API,
-                now,
-            },
-        ) {
+        let expect = Expect {
+            issuer: &issuer,
+            audiences: &[AUD_API, AUD_WIDGET],
+            now,
+        };
+        let claims = match verify_issued(token, &header, &key, &expect) {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
-        let mut p = Principal::new(PrincipalType::Client, claims.sub.clone(), scopes);
-        p.client_id = claims.client_id.clone();
-        p.expires_at = Some(claims.exp);
+        Ok(match claims.aud.as_str() {
+            AUD_API => Ok(access_principal(claims)),
+            AUD_WIDGET => widget_token_principal(claims, input.origin.as_deref()),
+            _ => Err(DenyReason::WrongAudience),
+        })
+    }
+
+    /// The widget session cookie: only from an allowed `Origin`, one DynamoDB read.
+    async fn verify_session(
+        &self,
+        id: &str,
+        input: &AuthInput,
+        now: i64,
+    ) -> Result<std::result::Result<Principal, DenyReason>> {
+        let origin_ok = input.origin.as_deref().is_some_and(|o| {
+            self.allowed_origins
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(o))
+        });
+        if !origin_ok {
+            return Ok(Err(DenyReason::WrongOrigin));
+        }
+        if !crate::widget::is_opaque_token(id) {
+            return Ok(Err(DenyReason::MalformedCredential));
+        }
+        let hash = crate::crypto::sha256_hex(id.as_bytes());
+        let Some(session) = self.api_keys.store().get_session(&hash, now).await? else {
+            return Ok(Err(DenyReason::UnknownKey));
+        };
+        let mut p = Principal::new(
+            PrincipalType::WidgetSession,
+            session.user.userid,
+            vec!["client".to_owned()],
+        );
+        p.app_id = session.user.app_id;
+        p.client_id = session.user.client_id;
+        p.org_id = session.user.org_id;
+        p.expires_at = Some(session.expires_at);
         Ok(Ok(p))
-    }
-
-    pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
-        &self.api_keys
-    }
-
-    pub fn signing_keys(&self) -> Option<&SigningKeys<K>> {
-        self.keys.as_ref()
     }
 
     async fn check(&self, input: &AuthInput, now: i64) -> Result<Outcome> {
@@ -341,9 +404,10 @@ impl<S: ApiKeyStore, K: SecretSource> Authorizer<S, K> {
                 Ok(p) => p,
                 Err(r) => return Ok(Outcome::Deny(r)),
             },
-            Credential::SessionCookie(_) => {
-                return Ok(Outcome::Deny(DenyReason::UnsupportedCredential));
-            }
+            Credential::SessionCookie(id) => match self.verify_session(id, input, now).await? {
+                Ok(p) => p,
+                Err(r) => return Ok(Outcome::Deny(r)),
+            },
         };
         Ok(
             match self.rules.authorize(&principal, &input.method, &input.path) {
@@ -418,7 +482,7 @@ mod lambda {
     impl std::error::Error for Failure {}
 
     /// One event through the authorizer, with errors as the runtime reports them.
-    pub async fn invoke<S: ApiKeyStore, K: SecretSource>(
+    pub async fn invoke<S: ApiKeyStore + SessionStore, K: SecretSource>(
         authorizer: &Authorizer<S, K>,
         event: Value,
     ) -> std::result::Result<Value, lambda_runtime::Error> {
@@ -432,7 +496,7 @@ mod lambda {
     }
 
     /// Serves the authorizer on the Lambda runtime.
-    pub async fn run<S: ApiKeyStore + 'static, K: SecretSource + 'static>(
+    pub async fn run<S: ApiKeyStore + SessionStore + 'static, K: SecretSource + 'static>(
         authorizer: Authorizer<S, K>,
     ) -> std::result::Result<(), lambda_runtime::Error> {
         let authorizer = Arc::new(authorizer);

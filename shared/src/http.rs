@@ -89,6 +89,34 @@ pub fn check_size(len: usize) -> Result<()> {
     }
 }
 
+/// `Set-Cookie` for the widget session: `__Host-` prefix, `Secure; HttpOnly;
+/// SameSite=None; Partitioned; Path=/` (a cross-site embed needs `SameSite=None`, and
+/// `Partitioned` keeps it in the embedding site's cookie jar).
+pub fn session_cookie(id: &str, max_age_secs: i64) -> String {
+    format!(
+        "{}={id}; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age={}",
+        crate::authz::SESSION_COOKIE,
+        max_age_secs.max(0)
+    )
+}
+
+/// Clears the session cookie: same attributes and `Max-Age=0` (a partitioned cookie
+/// is only cleared that way).
+pub fn clear_session_cookie() -> String {
+    session_cookie("", 0)
+}
+
+/// Whether the request's `Origin` is one of `allowed` (exact, case-insensitive host).
+pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    let mut values = headers.get_all(http::header::ORIGIN).iter();
+    match (values.next(), values.next()) {
+        (Some(v), None) => v
+            .to_str()
+            .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o))),
+        _ => false,
+    }
+}
+
 #[cfg(feature = "aws")]
 pub use lambda::{Handler, respond, run, service};
 
@@ -201,6 +229,40 @@ mod tests {
             status_of(read_json(&j, pad(MAX_BODY_BYTES + 1).as_bytes())),
             413
         );
+    }
+
+    #[test]
+    fn session_cookie_attributes() {
+        assert_eq!(
+            session_cookie("abc", 3600),
+            "__Host-gh_session=abc; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=3600"
+        );
+        assert_eq!(
+            clear_session_cookie(),
+            "__Host-gh_session=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn origins_are_matched_exactly() {
+        let allowed = vec!["http://localhost:3001".to_owned()];
+        let h = |v: &[&str]| {
+            let mut m = HeaderMap::new();
+            for x in v {
+                m.append(http::header::ORIGIN, HeaderValue::from_str(x).unwrap());
+            }
+            m
+        };
+        assert!(origin_allowed(&h(&["http://localhost:3001"]), &allowed));
+        for bad in [
+            &[][..],
+            &["http://localhost:3002"],
+            &["http://localhost:3001.evil.example"],
+            &["null"],
+            &["http://localhost:3001", "http://localhost:3001"],
+        ] {
+            assert!(!origin_allowed(&h(bad), &allowed), "{bad:?}");
+        }
     }
 
     #[test]

@@ -123,7 +123,8 @@ pub fn read_header(token: &str) -> std::result::Result<TokenHeader, DenyReason> 
 /// What a verified issued token must be.
 pub struct Expect<'a> {
     pub issuer: &'a str,
-    pub audience: &'a str,
+    /// Accepted audiences (`aud` must be one of them).
+    pub audiences: &'a [&'a str],
     pub now: i64,
 }
 
@@ -145,7 +146,7 @@ pub fn verify_issued(
     v.validate_exp = true;
     v.validate_nbf = true;
     v.set_issuer(&[expect.issuer]);
-    v.set_audience(&[expect.audience]);
+    v.set_audience(expect.audiences);
     let data = jsonwebtoken::decode::<Claims>(token, &key.key, &v).map_err(|e| deny_reason(&e))?;
     let c = data.claims;
     if c.exp <= expect.now {
@@ -203,7 +204,7 @@ mod tests {
             key,
             &Expect {
                 issuer: "https://iss",
-                audience: aud,
+                audiences: &[aud],
                 now,
             },
         )

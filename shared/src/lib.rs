@@ -17,6 +17,7 @@ pub mod keys;
 pub mod rotation;
 pub mod secrets;
 pub mod store;
+pub mod widget;
 
 #[cfg(feature = "aws")]
 pub mod authorizer;

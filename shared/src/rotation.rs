@@ -142,7 +142,7 @@ pub async fn test<V: SecretVersions>(sm: &V, secret_id: &str, token: &str) -> Re
         .ok_or_else(|| Error::Internal("signer not in ring".into()))?;
     let expect = crate::jwt::Expect {
         issuer: "https://rotation.test",
-        audience: "test",
+        audiences: &["test"],
         now,
     };
     crate::jwt::verify_issued(&token, &header, key, &expect).map_err(|r| {

@@ -5,6 +5,8 @@
 //! |---------|-------------------|------------|
 //! | API key | `apikey#<id>`     | `secret_hash`, `name`, `scopes`, `created_at`, `expires_at`?, `disabled`, `last4`, `last_used`? |
 //! | used one-time value | `used#<kind>#<sha256>` | `expires_at` |
+//! | widget temp token | `temp#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `session_ttl`, `expires_at` |
+//! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `created_at`, `expires_at` |
 
 use std::future::Future;
 
@@ -41,6 +43,57 @@ pub trait OneTimeStore: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// Who a widget session or temp token stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetUser {
+    pub userid: String,
+    pub app_id: Option<String>,
+    pub client_id: Option<String>,
+    pub org_id: Option<String>,
+}
+
+/// A one-time temp token (only its hash is the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TempToken {
+    pub user: WidgetUser,
+    /// Lifetime of the session it opens.
+    pub session_ttl: i64,
+    pub expires_at: i64,
+}
+
+/// A widget session (only the hash of its id is the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: WidgetUser,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Widget temp tokens and sessions.
+pub trait SessionStore: Send + Sync {
+    fn put_temp_token(
+        &self,
+        hash: &str,
+        token: &TempToken,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Consumes the temp token and writes the session in one transaction: of many
+    /// concurrent calls with one token, exactly one gets `Some`. `None`: unknown,
+    /// expired, or already used.
+    fn redeem_temp_token(
+        &self,
+        hash: &str,
+        session_hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Session>>> + Send;
+    /// The session, if it exists and has not expired at `now`.
+    fn get_session(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<Session>>> + Send;
+    fn delete_session(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
 #[cfg(feature = "aws")]
 pub use dynamo::DynamoStore;
 
@@ -49,6 +102,7 @@ mod dynamo {
     use std::collections::HashMap;
 
     use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     use aws_sdk_dynamodb::types::AttributeValue;
 
     use super::*;
@@ -151,6 +205,156 @@ mod dynamo {
             item.insert("last_used".into(), n(t));
         }
         item
+    }
+
+    fn user_attrs(item: &mut Item, u: &WidgetUser) {
+        item.insert("userid".into(), s(&u.userid));
+        for (k, v) in [
+            ("app_id", &u.app_id),
+            ("client_id", &u.client_id),
+            ("org_id", &u.org_id),
+        ] {
+            if let Some(v) = v {
+                item.insert(k.into(), s(v));
+            }
+        }
+    }
+
+    fn user_from(item: &Item) -> Result<WidgetUser> {
+        let opt = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        Ok(WidgetUser {
+            userid: get_s(item, "userid")?,
+            app_id: opt("app_id"),
+            client_id: opt("client_id"),
+            org_id: opt("org_id"),
+        })
+    }
+
+    fn is_conditional_failure<E: ProvideErrorMetadata>(e: &E) -> bool {
+        matches!(
+            e.code(),
+            Some("ConditionalCheckFailedException" | "TransactionCanceledException")
+        )
+    }
+
+    impl SessionStore for DynamoStore {
+        async fn put_temp_token(&self, hash: &str, t: &TempToken) -> Result<()> {
+            let mut item = Item::new();
+            item.insert(PK.into(), s(&format!("temp#{hash}")));
+            user_attrs(&mut item, &t.user);
+            item.insert("session_ttl".into(), n(t.session_ttl));
+            item.insert(EXPIRES_AT.into(), n(t.expires_at));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
+
+        async fn redeem_temp_token(
+            &self,
+            hash: &str,
+            session_hash: &str,
+            now: i64,
+        ) -> Result<Option<Session>> {
+            let temp_pk = format!("temp#{hash}");
+            let got = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(&temp_pk))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            let Some(item) = got.item() else {
+                return Ok(None);
+            };
+            if get_n(item, EXPIRES_AT)?.is_none_or(|e| e <= now) {
+                return Ok(None);
+            }
+            let user = user_from(item)?;
+            let ttl = get_n(item, "session_ttl")?.unwrap_or(3600);
+            let session = Session {
+                user,
+                created_at: now,
+                expires_at: now + ttl,
+            };
+            let mut sitem = Item::new();
+            sitem.insert(PK.into(), s(&format!("session#{session_hash}")));
+            user_attrs(&mut sitem, &session.user);
+            sitem.insert("created_at".into(), n(now));
+            sitem.insert(EXPIRES_AT.into(), n(session.expires_at));
+            use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .key(PK, s(&temp_pk))
+                .condition_expression("attribute_exists(#pk) AND #exp > :now")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":now", n(now))
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(sitem))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let r = self
+                .client
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().delete(delete).build())
+                .transact_items(TransactWriteItem::builder().put(put).build())
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(Some(session)),
+                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(None),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        async fn get_session(&self, hash: &str, now: i64) -> Result<Option<Session>> {
+            let got = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("session#{hash}")))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            let Some(item) = got.item() else {
+                return Ok(None);
+            };
+            let expires_at = get_n(item, EXPIRES_AT)?.unwrap_or(0);
+            if expires_at <= now {
+                return Ok(None);
+            }
+            Ok(Some(Session {
+                user: user_from(item)?,
+                created_at: get_n(item, "created_at")?.unwrap_or(0),
+                expires_at,
+            }))
+        }
+
+        async fn delete_session(&self, hash: &str) -> Result<()> {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("session#{hash}")))
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
     }
 
     impl OneTimeStore for DynamoStore {

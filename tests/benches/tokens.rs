@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
         let token = issue(&ring, &claims).unwrap();
         let expect = Expect {
             issuer: "https://auth.example.com",
-            audience: AUD_API,
+            audiences: &[AUD_API],
             now,
         };
         c.bench_function(&format!("token_verify/{}", alg.as_str()), |b| {

@@ -107,7 +107,9 @@ async fn warm_bearer_checks_make_no_aws_call() {
     }
 }
 
-fn a_reads<S: gatehouse::store::ApiKeyStore>(a: &Authorizer<S, Counting>) -> usize {
+fn a_reads<S: gatehouse::store::ApiKeyStore + gatehouse::store::SessionStore>(
+    a: &Authorizer<S, Counting>,
+) -> usize {
     a.signing_keys()
         .map(|k| k.source().reads.load(Ordering::SeqCst))
         .unwrap_or(0)

@@ -28,7 +28,7 @@ fn verifies(ring: &KeyRing, token: &str) -> bool {
     };
     let expect = Expect {
         issuer: "https://iss",
-        audience: AUD_API,
+        audiences: &[AUD_API],
         now: gatehouse::now_epoch(),
     };
     verify_issued(token, &header, key, &expect).is_ok()

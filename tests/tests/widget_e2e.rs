@@ -1,0 +1,553 @@
+//! Widget embedding end to end through the local gateway: temp tokens and cookie
+//! sessions, widget security tokens, origin binding, CORS.
+
+mod common;
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const ORIGIN: &str = "http://localhost:3001";
+
+struct Stack {
+    url: String,
+    store: gatehouse::store::DynamoStore,
+    key: String,
+    http: reqwest::Client,
+}
+
+async fn stack() -> Stack {
+    let store = common::fresh_store().await;
+    let key = common::api_key(&store, None, None).await;
+    let clients = common::fresh_secret("clients", r#"["6a1f0c9e4b7d2a58"]"#).await;
+    let url = common::gateway(
+        &store,
+        store.client().clone(),
+        &[
+            ("ISSUER", "{gateway}"),
+            ("CLIENT_SECRETS_SECRET_ARN", &clients),
+        ],
+    )
+    .await;
+    Stack {
+        url,
+        store,
+        key,
+        http: common::http(),
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+}
+
+impl Stack {
+    async fn post(&self, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> Answer {
+        let mut req = self.http.post(format!("{}{path}", self.url));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let text = resp.text().await.unwrap();
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        }
+    }
+
+    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = self.http.get(format!("{}{path}", self.url));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        Answer {
+            status,
+            headers,
+            body: resp.json().await.unwrap_or(Value::Null),
+        }
+    }
+
+    async fn temp_token(&self, body: Value) -> String {
+        let a = self
+            .post(
+                "/widget/generateToken",
+                &[("x-api-key", &self.key)],
+                Some(body),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+        a.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// loginToken from the browser; returns the answer and the session cookie pair.
+    async fn login(&self, token: &str) -> (Answer, Option<String>) {
+        let a = self
+            .post(
+                "/widget/loginToken",
+                &[("origin", ORIGIN), ("authorization", token)],
+                None,
+            )
+            .await;
+        let cookie = set_cookie(&a).map(|c| c.split(';').next().unwrap().to_owned());
+        (a, cookie)
+    }
+
+    async fn security_token(&self, body: Value) -> Answer {
+        self.post(
+            "/widget/login/token",
+            &[("x-api-key", &self.key)],
+            Some(body),
+        )
+        .await
+    }
+}
+
+fn set_cookie(a: &Answer) -> Option<String> {
+    a.headers
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn temp_token_opens_one_session_with_the_specified_cookie() {
+    let s = stack().await;
+    let token = s
+        .temp_token(json!({"userid": "u1", "appid": "a1", "orgId": "o1", "expirationTime": "2h"}))
+        .await;
+    let now = gatehouse::now_epoch();
+    let (a, cookie) = s.login(&token).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["userid"], "u1");
+    let exp = a.body["expires_at"].as_i64().unwrap();
+    assert!(
+        (now + 7200..=now + 7202).contains(&exp),
+        "session lifetime follows expirationTime"
+    );
+    let set = set_cookie(&a).unwrap();
+    let id = cookie.clone().unwrap();
+    assert_eq!(
+        set,
+        format!("{id}; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=7200")
+    );
+    assert!(id.starts_with("__Host-gh_session="));
+    // Single use.
+    let (again, c2) = s.login(&token).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert!(c2.is_none());
+    // The session works from the allowed origin only.
+    let cookie = cookie.unwrap();
+    let ok = s
+        .get("/whoami", &[("cookie", &cookie), ("origin", ORIGIN)])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert_eq!(ok.body["principal_type"], "widget_session");
+    assert_eq!(ok.body["subject"], "u1");
+    assert_eq!(ok.body["app_id"], "a1");
+    assert_eq!(ok.body["org_id"], "o1");
+    assert_eq!(ok.body["scopes"], "client");
+    assert_eq!(
+        s.get("/display", &[("cookie", &cookie), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get("/whoami", &[("cookie", &cookie)]).await.status,
+        StatusCode::FORBIDDEN,
+        "missing Origin"
+    );
+    assert_eq!(
+        s.get(
+            "/whoami",
+            &[("cookie", &cookie), ("origin", "https://evil.example")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // A cookie never issues widget credentials.
+    for path in ["/widget/generateToken", "/widget/login/token"] {
+        let a = s
+            .post(
+                path,
+                &[("cookie", &cookie), ("origin", ORIGIN)],
+                Some(json!({"userid": "x", "appid": "a"})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
+    }
+    // Logout: the session is deleted at once and the cookie cleared the same way.
+    let out = s
+        .post(
+            "/widget/logout",
+            &[("cookie", &cookie), ("origin", ORIGIN)],
+            None,
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.body);
+    assert_eq!(
+        set_cookie(&out).unwrap(),
+        "__Host-gh_session=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
+    );
+    assert_eq!(
+        s.get("/whoami", &[("cookie", &cookie), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn concurrent_logins_with_one_token_create_exactly_one_session() {
+    let s = Arc::new(stack().await);
+    let token = s.temp_token(json!({"userid": "race"})).await;
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (s, token) = (s.clone(), token.clone());
+        tasks.push(tokio::spawn(async move { s.login(&token).await.0.status }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::OK => ok += 1,
+            other => assert_eq!(other, StatusCode::UNAUTHORIZED),
+        }
+    }
+    assert_eq!(ok, 1);
+    let scan = s
+        .store
+        .client()
+        .scan()
+        .table_name(s.store.table())
+        .send()
+        .await
+        .unwrap();
+    let sessions = scan
+        .items()
+        .iter()
+        .filter(|i| i["pk"].as_s().unwrap().starts_with("session#"))
+        .count();
+    assert_eq!(sessions, 1);
+}
+
+#[tokio::test]
+async fn expired_and_malformed_temp_tokens_are_rejected() {
+    let s = stack().await;
+    let token = gatehouse::keys::random_id();
+    let temp = gatehouse::store::TempToken {
+        user: gatehouse::store::WidgetUser {
+            userid: "u".into(),
+            app_id: None,
+            client_id: None,
+            org_id: None,
+        },
+        session_ttl: 3600,
+        expires_at: gatehouse::now_epoch() - 1,
+    };
+    use gatehouse::store::SessionStore;
+    s.store
+        .put_temp_token(&gatehouse::crypto::sha256_hex(token.as_bytes()), &temp)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.login(&token).await.0.status,
+        StatusCode::UNAUTHORIZED,
+        "expired"
+    );
+    assert_eq!(s.login("short").await.0.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        s.login(&gatehouse::keys::random_id()).await.0.status,
+        StatusCode::UNAUTHORIZED,
+        "unknown"
+    );
+    // From another origin, even a valid token is refused (and not consumed).
+    let valid = s.temp_token(json!({"userid": "u"})).await;
+    let a = s
+        .post(
+            "/widget/loginToken",
+            &[
+                ("origin", "https://evil.example"),
+                ("authorization", &valid),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let b = s
+        .post(
+            "/widget/loginToken",
+            &[("origin", ORIGIN)],
+            Some(json!({"token": valid})),
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::OK, "JSON body form works: {}", b.body);
+}
+
+#[tokio::test]
+async fn expired_session_is_rejected() {
+    let s = stack().await;
+    let token = s
+        .temp_token(json!({"userid": "u", "expirationTime": "1s"}))
+        .await;
+    let (a, cookie) = s.login(&token).await;
+    assert!(set_cookie(&a).unwrap().ends_with("Max-Age=1"));
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let r = s
+        .get(
+            "/whoami",
+            &[("cookie", &cookie.unwrap()), ("origin", ORIGIN)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let wrong = format!("__Host-gh_session={}", gatehouse::keys::random_id());
+    assert_eq!(
+        s.get("/whoami", &[("cookie", &wrong), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn security_token_carries_the_widget_configuration() {
+    let s = stack().await;
+    let perms = json!([{"dataset_id": "d1", "operator": "OR", "record_permissions": [
+        {"security_name": "region", "validation_type": "EQUAL", "values": ["EU"]}
+    ]}]);
+    let assets = json!({"dashboards": {"ids": ["dash-1"]}});
+    let a = s
+        .security_token(json!({
+            "userid": "u9", "appid": "app", "clientid": "c", "orgId": "org", "dashboardId": "dash-1",
+            "expiresIn": "10m", "permissions": perms, "asset_permissions": assets
+        }))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["domain"], s.url);
+    let token = a.body["token"].as_str().unwrap();
+    let bearer = format!("Bearer {token}");
+    let ok = s
+        .get("/whoami", &[("authorization", &bearer), ("origin", ORIGIN)])
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    let p = &ok.body;
+    assert_eq!(p["principal_type"], "widget_token");
+    assert_eq!(p["subject"], "u9");
+    assert_eq!(p["app_id"], "app");
+    assert_eq!(p["client_id"], "c");
+    assert_eq!(p["org_id"], "org");
+    assert_eq!(p["dashboard_id"], "dash-1");
+    assert_eq!(p["scopes"], "client");
+    assert_eq!(
+        serde_json::from_str::<Value>(p["permissions"].as_str().unwrap()).unwrap(),
+        perms
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(p["asset_permissions"].as_str().unwrap()).unwrap(),
+        assets
+    );
+    // Origin binding.
+    assert_eq!(
+        s.get("/whoami", &[("authorization", &bearer)]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.get(
+            "/whoami",
+            &[
+                ("authorization", &bearer),
+                ("origin", "https://evil.example")
+            ]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Scope client only; never issues widget credentials.
+    assert_eq!(
+        s.get("/stats", &[("authorization", &bearer), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    for path in ["/widget/generateToken", "/widget/login/token"] {
+        let a = s
+            .post(
+                path,
+                &[("authorization", &bearer), ("origin", ORIGIN)],
+                Some(json!({"userid": "x", "appid": "a"})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn access_tokens_and_widget_tokens_are_never_confused() {
+    let s = stack().await;
+    let form = "grant_type=client_credentials&client_id=1&client_secret=6a1f0c9e4b7d2a58";
+    let resp = s
+        .http
+        .post(format!("{}/token", s.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    let access: Value = resp.json().await.unwrap();
+    let access = format!("Bearer {}", access["access_token"].as_str().unwrap());
+    let who = s
+        .get("/whoami", &[("authorization", &access), ("origin", ORIGIN)])
+        .await;
+    assert_eq!(
+        who.body["principal_type"], "client",
+        "an access token is never a widget token"
+    );
+    let widget = s.security_token(json!({"userid": "u", "appid": "a"})).await;
+    let widget = format!("Bearer {}", widget.body["token"].as_str().unwrap());
+    let who = s
+        .get("/whoami", &[("authorization", &widget), ("origin", ORIGIN)])
+        .await;
+    assert_eq!(
+        who.body["principal_type"], "widget_token",
+        "a widget token is never an access token"
+    );
+    assert_eq!(
+        s.get("/stats", &[("authorization", &widget), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn security_token_requests_are_validated() {
+    let s = stack().await;
+    let cases = [
+        (
+            json!({"userid": "u", "appid": "a", "origins": ["https://evil.example"]}),
+            "origins",
+        ),
+        (
+            json!({"userid": "u", "appid": "a", "origins": ["*"]}),
+            "origins",
+        ),
+        (
+            json!({"userid": "u", "appid": "a", "expiresIn": "2d"}),
+            "expiresIn",
+        ),
+        (
+            json!({"userid": "u", "appid": "a", "expiresIn": "soon"}),
+            "expiresIn",
+        ),
+        (json!({"userid": "u"}), "appid"),
+        (json!({"userid": "u", "appid": "a", "admin": true}), "admin"),
+        (
+            json!({"userid": "u", "appid": "a", "permissions": [{"dataset_id": "d"}]}),
+            "record_permissions",
+        ),
+        (
+            json!({"userid": "u", "appid": "a", "permissions": [{"dataset_id": "d", "operator": "NAND", "record_permissions": []}]}),
+            "permissions[0].operator",
+        ),
+        (
+            json!({"userid": "u", "appid": "a", "asset_permissions": {"dashboards": ["x"]}}),
+            "asset_permissions.dashboards",
+        ),
+    ];
+    for (body, field) in cases {
+        let a = s.security_token(body.clone()).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            a.body["message"].as_str().unwrap().contains(field),
+            "{body}: {}",
+            a.body
+        );
+    }
+    let a = s
+        .post(
+            "/widget/generateToken",
+            &[("x-api-key", &s.key)],
+            Some(json!({"userid": "u", "expirationTime": "25h"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    // A narrower key (scope client) cannot issue.
+    let narrow = common::api_key(&s.store, Some(&["client"]), None).await;
+    let a = s
+        .post(
+            "/widget/login/token",
+            &[("x-api-key", &narrow)],
+            Some(json!({"userid": "u", "appid": "a"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn expired_security_token_is_rejected() {
+    let s = stack().await;
+    let a = s
+        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": 3}))
+        .await;
+    let bearer = format!("Bearer {}", a.body["token"].as_str().unwrap());
+    assert_eq!(
+        s.get("/whoami", &[("authorization", &bearer), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(4100)).await;
+    assert_eq!(
+        s.get("/whoami", &[("authorization", &bearer), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn cors_preflights_and_responses() {
+    let s = stack().await;
+    for path in ["/widget/loginToken", "/whoami", "/widget/logout"] {
+        let ok = s
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", s.url))
+            .header("origin", ORIGIN)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::NO_CONTENT);
+        assert_eq!(ok.headers()["access-control-allow-origin"], ORIGIN);
+        assert_eq!(ok.headers()["access-control-allow-credentials"], "true");
+        assert!(ok.headers()["vary"].to_str().unwrap().contains("Origin"));
+        let bad = s
+            .http
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", s.url))
+            .header("origin", "https://evil.example")
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap();
+        assert!(bad.headers().get("access-control-allow-origin").is_none());
+        assert!(
+            bad.headers()
+                .get("access-control-allow-credentials")
+                .is_none()
+        );
+    }
+    let token = s.temp_token(json!({"userid": "u"})).await;
+    let (a, _) = s.login(&token).await;
+    assert_eq!(a.headers["access-control-allow-origin"], ORIGIN);
+    assert_ne!(a.headers["access-control-allow-origin"], "*");
+}
