@@ -458,17 +458,11 @@ mod lambda {
 
     /// Builds the authorizer from the environment (no network call).
     pub async fn from_env() -> Result<LambdaAuthorizer> {
-        let config = Config::from_env()?;
-        let sdk = crate::aws::sdk_config().await;
-        let store = DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(&sdk),
-            config.table_name.clone(),
-        );
-        Ok(Authorizer::new(
-            &config,
-            store,
-            aws_sdk_secretsmanager::Client::new(&sdk),
-        ))
+        crate::aws::build_from_env(|config, secrets, dynamodb| {
+            let store = DynamoStore::new(dynamodb, config.table_name.clone());
+            Ok(Authorizer::new(&config, store, secrets))
+        })
+        .await
     }
 
     /// The error reported to the runtime: exactly `Unauthorized` for a 401.

@@ -28,3 +28,21 @@ pub async fn sdk_config() -> SdkConfig {
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
 }
+
+/// Builds a function from the environment: validated config, then the SDK clients it
+/// may use (no network call). Every function's `from_env` goes through here.
+pub async fn build_from_env<T>(
+    build: impl FnOnce(
+        crate::config::Config,
+        aws_sdk_secretsmanager::Client,
+        aws_sdk_dynamodb::Client,
+    ) -> crate::Result<T>,
+) -> crate::Result<T> {
+    let config = crate::config::Config::from_env()?;
+    let sdk = sdk_config().await;
+    build(
+        config,
+        aws_sdk_secretsmanager::Client::new(&sdk),
+        aws_sdk_dynamodb::Client::new(&sdk),
+    )
+}

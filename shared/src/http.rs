@@ -40,6 +40,14 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     resp
 }
 
+/// A bodiless response (redirects) with `Cache-Control: no-store` and the security headers.
+pub fn empty(status: StatusCode) -> Response {
+    let mut resp = json(status, &serde_json::Value::Null);
+    resp.body_mut().clear();
+    resp.headers_mut().remove(CONTENT_TYPE);
+    resp
+}
+
 /// `{"error": code, "message": text}` with the error's status.
 /// RFC 6749 errors also carry `error_description`, and a failed HTTP Basic client
 /// authentication carries `WWW-Authenticate`.

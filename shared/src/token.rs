@@ -18,7 +18,7 @@ use crate::clients::ClientList;
 use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, check_size, json};
+use crate::http::{Handler, Response, check_size, empty, json};
 use crate::jwt::{AUD_API, Claims, issue};
 use crate::keys::SigningKeys;
 use crate::secrets::SecretCache;
@@ -144,13 +144,7 @@ impl TokenFunction {
 
     /// Builds the function from the environment (no network call).
     pub async fn from_env() -> Result<Self> {
-        let config = Config::from_env()?;
-        let sdk = crate::aws::sdk_config().await;
-        Self::new(
-            config,
-            SecretsClient::new(&sdk),
-            aws_sdk_dynamodb::Client::new(&sdk),
-        )
+        crate::aws::build_from_env(Self::new).await
     }
 
     async fn jwks(&self) -> Result<Response> {
@@ -192,9 +186,7 @@ impl TokenFunction {
             location.push(if location.contains('?') { '&' } else { '?' });
             location.push_str(q);
         }
-        let mut resp = json(StatusCode::TEMPORARY_REDIRECT, &json!({}));
-        *resp.body_mut() = String::new();
-        resp.headers_mut().remove(CONTENT_TYPE);
+        let mut resp = empty(StatusCode::TEMPORARY_REDIRECT);
         let loc = HeaderValue::from_str(&location)
             .map_err(|_| Error::bad_request("query string is not valid"))?;
         resp.headers_mut().insert(LOCATION, loc);

@@ -453,13 +453,7 @@ mod lambda {
         }
 
         pub async fn from_env() -> Result<Self> {
-            let config = Config::from_env()?;
-            let sdk = crate::aws::sdk_config().await;
-            Self::new(
-                config,
-                SecretsClient::new(&sdk),
-                aws_sdk_dynamodb::Client::new(&sdk),
-            )
+            crate::aws::build_from_env(Self::new).await
         }
 
         async fn generate_token(&self, req: &Request) -> Result<Response> {

@@ -9,41 +9,28 @@ use aws_sdk_secretsmanager::config::Credentials;
 use gatehouse::secrets::{SecretCache, SecretSource};
 use secrecy::ExposeSecret;
 
-async fn client_as(access_key: Option<(&str, &str)>) -> Client {
+/// A client signing with an access key moto never issued.
+async fn forged() -> Client {
     common::require_env("AWS_ENDPOINT_URL_SECRETS_MANAGER");
     let sdk = gatehouse::aws::sdk_config().await;
-    let mut b = aws_sdk_secretsmanager::config::Builder::from(&sdk);
-    if let Some((id, secret)) = access_key {
-        b = b.credentials_provider(Credentials::new(id, secret, None, None, "test"));
-    }
-    Client::from_conf(b.build())
-}
-
-async fn operator() -> Client {
-    let id = common::require_env("GATEHOUSE_OPERATOR_ACCESS_KEY_ID");
-    let secret = common::require_env("GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY");
-    client_as(Some((&id, &secret))).await
+    let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "not-the-secret", None, None, "test");
+    Client::from_conf(
+        aws_sdk_secretsmanager::config::Builder::from(&sdk)
+            .credentials_provider(creds)
+            .build(),
+    )
 }
 
 async fn new_secret(value: &str) -> String {
-    let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(8));
-    operator()
-        .await
-        .create_secret()
-        .name(&name)
-        .secret_string(value)
-        .send()
-        .await
-        .unwrap();
-    name
+    common::fresh_secret("secrets", value).await
 }
 
 #[tokio::test]
 async fn cached_value_is_served_until_the_ttl_passes() {
     let name = new_secret("v1").await;
-    let cache = SecretCache::new(operator().await, Duration::from_millis(400));
+    let cache = SecretCache::new(common::operator_secrets().await, Duration::from_millis(400));
     assert_eq!(cache.get(&name).await.unwrap().expose_secret(), "v1");
-    operator()
+    common::operator_secrets()
         .await
         .put_secret_value()
         .secret_id(&name)
@@ -67,10 +54,10 @@ async fn cached_value_is_served_until_the_ttl_passes() {
 #[tokio::test]
 async fn moto_checks_signatures_and_failures_are_errors() {
     let name = new_secret("v").await;
-    let forged = client_as(Some(("AKIAIOSFODNN7EXAMPLE", "not-the-secret"))).await;
+    let forged = forged().await;
     let err = forged.fetch(&name).await.unwrap_err();
     assert_eq!(err.status().as_u16(), 503, "a failed read fails closed");
-    let missing = operator()
+    let missing = common::operator_secrets()
         .await
         .fetch("gatehouse-test-does-not-exist")
         .await
@@ -84,7 +71,7 @@ async fn function_user_holds_only_the_template_permissions() {
     // clients); nothing in template.yaml lets them create or delete one, and the
     // function user mirrors that.
     let name = new_secret("v").await;
-    let functions = client_as(None).await;
+    let functions = common::secrets().await;
     assert_eq!(functions.fetch(&name).await.unwrap().expose_secret(), "v");
     let create = functions
         .create_secret()

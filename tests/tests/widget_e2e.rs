@@ -112,6 +112,17 @@ impl Stack {
     }
 }
 
+impl Stack {
+    /// A widget credential can never call the issuing routes.
+    async fn assert_cannot_issue(&self, headers: &[(&str, &str)]) {
+        for path in ["/widget/generateToken", "/widget/login/token"] {
+            let body = json!({"userid": "x", "appid": "a"});
+            let a = self.post(path, headers, Some(body)).await;
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
+        }
+    }
+}
+
 fn set_cookie(a: &Answer) -> Option<String> {
     a.headers
         .get("set-cookie")
@@ -176,16 +187,8 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
         StatusCode::FORBIDDEN
     );
     // A cookie never issues widget credentials.
-    for path in ["/widget/generateToken", "/widget/login/token"] {
-        let a = s
-            .post(
-                path,
-                &[("cookie", &cookie), ("origin", ORIGIN)],
-                Some(json!({"userid": "x", "appid": "a"})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
-    }
+    s.assert_cannot_issue(&[("cookie", &cookie), ("origin", ORIGIN)])
+        .await;
     // Logout: the session is deleted at once and the cookie cleared the same way.
     let out = s
         .post(
@@ -379,16 +382,8 @@ async fn security_token_carries_the_widget_configuration() {
             .status,
         StatusCode::FORBIDDEN
     );
-    for path in ["/widget/generateToken", "/widget/login/token"] {
-        let a = s
-            .post(
-                path,
-                &[("authorization", &bearer), ("origin", ORIGIN)],
-                Some(json!({"userid": "x", "appid": "a"})),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
-    }
+    s.assert_cannot_issue(&[("authorization", &bearer), ("origin", ORIGIN)])
+        .await;
 }
 
 #[tokio::test]
