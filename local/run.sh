@@ -14,6 +14,8 @@ export ISSUER="${ISSUER:-http://127.0.0.1:3000}"
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3001}"
 export SIGNING_KEYS_SECRET_ARN="${SIGNING_KEYS_SECRET_ARN:-gatehouse-signing-keys}"
 export CLIENT_SECRETS_SECRET_ARN="${CLIENT_SECRETS_SECRET_ARN:-gatehouse-client-secrets}"
+# moto's account: admins are IAM users of it.
+export ADMIN_ACCOUNT_ID="${ADMIN_ACCOUNT_ID:-123456789012}"
 # AUTH_URL / JWK_URL pass through from your environment (unset: code flow off).
 export GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:3000}"
 export CREDENTIALS_FILE="${CREDENTIALS_FILE:-$root/.local/credentials.json}"

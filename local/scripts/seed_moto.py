@@ -5,6 +5,8 @@ Creates two users with access keys:
     union of the actions the functions' policies in template.yaml grant, so a missing
     permission in the template shows up locally as an AccessDenied.
   - gatehouse-operator: allowed everything; used by bootstrap and test setup.
+  - the admin group (ADMIN_GROUP_NAME, default QrveyAdmin), gatehouse-admin in it and
+    gatehouse-visitor not, for signing in to the admin API locally.
 Then POSTs /moto-api/reset-auth with 0, after which moto checks signatures and policies.
 Writes {"env": {...}} with the variables to export.
 """
@@ -71,6 +73,12 @@ def main():
 
     fn_id, fn_secret = user("gatehouse-functions", template_actions(args.template))
     op_id, op_secret = user("gatehouse-operator", ["*"])
+    # The admin group (it needs no permissions) with one member, and a user outside it.
+    group = os.environ.get("ADMIN_GROUP_NAME", "QrveyAdmin")
+    iam.create_group(GroupName=group)
+    admin_id, admin_secret = user("gatehouse-admin", [])
+    iam.add_user_to_group(GroupName=group, UserName="gatehouse-admin")
+    visitor_id, visitor_secret = user("gatehouse-visitor", [])
     req = urllib.request.Request(
         f"{endpoint}/moto-api/reset-auth",
         data=b"0",
@@ -84,8 +92,13 @@ def main():
         "GATEHOUSE_OPERATOR_ACCESS_KEY_ID": op_id,
         "GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY": op_secret,
     }
+    demo = {
+        "admin": {"userName": "gatehouse-admin", "accessKeyId": admin_id, "secretAccessKey": admin_secret},
+        "non_admin": {"userName": "gatehouse-visitor", "accessKeyId": visitor_id, "secretAccessKey": visitor_secret},
+        "admin_group": group,
+    }
     with open(args.out, "w") as f:
-        json.dump({"env": env}, f)
+        json.dump({"env": env, "demo": demo}, f)
 
 
 if __name__ == "__main__":

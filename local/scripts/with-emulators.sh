@@ -67,6 +67,8 @@ eval "$("$py" -c 'import json,shlex,sys
 u=json.load(open(sys.argv[1]))
 for k,v in u["env"].items(): print(f"export {k}={shlex.quote(v)}")' "$state/users.json")"
 unset AWS_SESSION_TOKEN AWS_PROFILE
+# The demo IAM users (admin and non-admin) for `make run`'s credentials file.
+export GATEHOUSE_SEED_FILE="$state/users.json"
 echo "with-emulators: DynamoDB Local on :$ddb_port, moto on :$moto_port (signature checks on)" >&2
 
 "$@" &

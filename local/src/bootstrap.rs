@@ -99,6 +99,20 @@ pub async fn bootstrap(
         "widget_dev_key": { "key": dev_key, "id": dev_record.id, "scopes": dev_record.scopes },
         "signing_keys_secret": ring_secret,
     });
+    // The demo IAM users moto was seeded with, for the admin sign-in.
+    if let Ok(path) = std::env::var("GATEHOUSE_SEED_FILE") {
+        let seed: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;
+        creds["admin"] = seed["demo"]["admin"].clone();
+        creds["non_admin"] = seed["demo"]["non_admin"].clone();
+        creds["admin_group"] = seed["demo"]["admin_group"].clone();
+        creds["server_id"] = config
+            .admin_server_id
+            .clone()
+            .or(config.issuer.clone())
+            .unwrap_or_else(|| gateway_url.to_owned())
+            .into();
+        creds["sts_url"] = config.admin_sts_endpoint.clone().into();
+    }
     if let Some(clients_secret) = &config.client_secrets_secret {
         let (client_id, client_secret) = add_client(operator_sm, clients_secret).await?;
         creds["client"] = json!({ "client_id": client_id, "client_secret": client_secret });

@@ -11,8 +11,10 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::ConnectInfo;
 use base64::Engine;
+use gatehouse::admin::AdminFunction;
 use gatehouse::authorizer::{Authorizer, LambdaAuthorizer};
 use gatehouse::config::{AuthorizerResponse, Config};
+use gatehouse::iam::AwsIdentity;
 use gatehouse::store::DynamoStore;
 use gatehouse::token::TokenFunction;
 use gatehouse::widget::WidgetFunction;
@@ -40,6 +42,7 @@ pub struct Gateway {
     authorizer_mode: AuthorizerResponse,
     token: Arc<TokenFunction>,
     widget: Arc<WidgetFunction>,
+    admin: Arc<AdminFunction<AwsIdentity>>,
     allowed_origins: Vec<String>,
     /// `host:port` the gateway is reached at (the event's `domainName`).
     domain_name: String,
@@ -52,6 +55,7 @@ impl Gateway {
         config: &Config,
         dynamodb: DynamoClient,
         secrets: aws_sdk_secretsmanager::Client,
+        sdk: &aws_config::SdkConfig,
         domain_name: impl Into<String>,
     ) -> gatehouse::Result<Self> {
         let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
@@ -63,7 +67,12 @@ impl Gateway {
                 secrets.clone(),
                 dynamodb.clone(),
             )?),
-            widget: Arc::new(WidgetFunction::new(config.clone(), secrets, dynamodb)?),
+            widget: Arc::new(WidgetFunction::new(
+                config.clone(),
+                secrets.clone(),
+                dynamodb.clone(),
+            )?),
+            admin: Arc::new(AdminFunction::new(config.clone(), secrets, dynamodb, sdk)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),
         })
@@ -300,6 +309,7 @@ impl Gateway {
         let answer = match function {
             Function::Token => call(&self.token, event).await,
             Function::Widget => call(&self.widget, event).await,
+            Function::Admin => call(&self.admin, event).await,
         };
         match answer {
             Some(v) => http_response(&v),

@@ -31,7 +31,13 @@ async fn main() -> Result<(), bootstrap::BoxError> {
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
-    let gateway = Arc::new(Gateway::new(&config, dynamodb, secrets, addr.clone())?);
+    let gateway = Arc::new(Gateway::new(
+        &config,
+        dynamodb,
+        secrets,
+        &sdk,
+        addr.clone(),
+    )?);
     eprintln!("\nGatehouse local gateway on {url}");
     eprintln!("Demo credentials (shown once; also in {creds_path}):");
     eprintln!(

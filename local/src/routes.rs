@@ -6,6 +6,7 @@
 pub enum Function {
     Token,
     Widget,
+    Admin,
 }
 
 impl Function {
@@ -14,6 +15,7 @@ impl Function {
         match self {
             Function::Token => "TokenFunction",
             Function::Widget => "WidgetFunction",
+            Function::Admin => "AdminFunction",
         }
     }
 }
@@ -61,6 +63,24 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/widget/login/token", Function::Widget, true),
     route("POST", "/widget/loginToken", Function::Widget, false),
     route("POST", "/widget/logout", Function::Widget, true),
+    // Admin routes authenticate inside the admin function: no authorizer.
+    route("POST", "/admin/signin", Function::Admin, false),
+    route("POST", "/admin/signout", Function::Admin, false),
+    route("GET", "/admin/keys", Function::Admin, false),
+    route("POST", "/admin/keys", Function::Admin, false),
+    route("POST", "/admin/keys/disable", Function::Admin, false),
+    route("POST", "/admin/keys/delete", Function::Admin, false),
+    route("POST", "/admin/clients", Function::Admin, false),
+    route("POST", "/admin/clients/disable", Function::Admin, false),
+    route("GET", "/admin/sessions", Function::Admin, false),
+    route("POST", "/admin/sessions/revoke", Function::Admin, false),
+    route(
+        "POST",
+        "/admin/sessions/revoke-user",
+        Function::Admin,
+        false,
+    ),
+    route("POST", "/admin/signing-keys/rotate", Function::Admin, false),
 ];
 
 /// The route serving `method path`, if any.

@@ -57,6 +57,21 @@ pub struct Config {
     pub jwks_refetch_cooldown: Duration,
     /// How long the host's JWKS is cached.
     pub host_jwks_ttl: Duration,
+    /// Admin sign-in: members of this IAM group may sign in.
+    pub admin_group_name: String,
+    /// Value the signed `x-gatehouse-server-id` header must carry (default: the issuer).
+    pub admin_server_id: Option<String>,
+    /// This AWS account: admins are IAM users of it.
+    pub admin_account_id: Option<String>,
+    /// The only STS endpoint presigned requests are forwarded to.
+    pub admin_sts_endpoint: String,
+    pub admin_session_ttl: Duration,
+    /// Group membership is re-checked at least this often during a session.
+    pub admin_recheck: Duration,
+    /// Failed sign-ins allowed per source IP and per user name in `signin_window`.
+    pub signin_ip_limit: u32,
+    pub signin_user_limit: u32,
+    pub signin_window: Duration,
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
@@ -153,6 +168,42 @@ impl Config {
             key_ring_refresh: seconds(&var, "KEY_RING_REFRESH", 300, 1, 3600)?,
             jwks_refetch_cooldown: seconds(&var, "JWKS_REFETCH_COOLDOWN", 30, 1, 3600)?,
             host_jwks_ttl: seconds(&var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
+            admin_group_name: {
+                let g = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
+                if !crate::iam::valid_group_name(&g) {
+                    return Err(Error::config(
+                        "ADMIN_GROUP_NAME",
+                        "must match IAM's group name pattern [\\w+=,.@-]{1,128} (no spaces)",
+                    ));
+                }
+                g
+            },
+            admin_server_id: var("ADMIN_SERVER_ID"),
+            admin_account_id: match var("ADMIN_ACCOUNT_ID") {
+                Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => Some(a),
+                Some(_) => {
+                    return Err(Error::config(
+                        "ADMIN_ACCOUNT_ID",
+                        "must be a 12-digit AWS account id",
+                    ));
+                }
+                None => None,
+            },
+            admin_sts_endpoint: match var("ADMIN_STS_ENDPOINT")
+                .or_else(|| var("AWS_ENDPOINT_URL_STS"))
+            {
+                Some(u) => parse_url(u.trim_end_matches('/'))
+                    .map_err(|m| Error::config("ADMIN_STS_ENDPOINT", m))?,
+                None => format!(
+                    "https://sts.{}.amazonaws.com",
+                    var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned())
+                ),
+            },
+            admin_session_ttl: seconds(&var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
+            admin_recheck: seconds(&var, "ADMIN_RECHECK", 300, 1, 300)?,
+            signin_ip_limit: seconds(&var, "SIGNIN_IP_LIMIT", 20, 1, 10_000)?.as_secs() as u32,
+            signin_user_limit: seconds(&var, "SIGNIN_USER_LIMIT", 5, 1, 10_000)?.as_secs() as u32,
+            signin_window: seconds(&var, "SIGNIN_WINDOW", 900, 10, 86_400)?,
             table_name,
             issuer,
             allowed_origins,
@@ -374,6 +425,18 @@ mod tests {
             "AUTH_URL"
         );
         assert_eq!(err_var(load(&[t, ("SIGNING_ALG", "HS256")])), "SIGNING_ALG");
+        assert_eq!(
+            err_var(load(&[t, ("ADMIN_GROUP_NAME", "Qrvey Admin")])),
+            "ADMIN_GROUP_NAME"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("ADMIN_ACCOUNT_ID", "12")])),
+            "ADMIN_ACCOUNT_ID"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("ADMIN_RECHECK", "301")])),
+            "ADMIN_RECHECK"
+        );
         assert_eq!(
             err_var(load(&[t, ("CODE_MAX_LIFETIME", "0")])),
             "CODE_MAX_LIFETIME"

@@ -35,6 +35,9 @@ pub enum Error {
     /// OAuth: the grant type is not supported or switched off (400).
     #[error("grant type not supported")]
     UnsupportedGrantType,
+    /// Too many failed attempts (429); retry after this many seconds.
+    #[error("too many failed attempts; retry later")]
+    TooManyRequests { retry_after: i64 },
     /// Unknown route or resource (404).
     #[error("not found")]
     NotFound,
@@ -84,6 +87,7 @@ impl Error {
             Error::Forbidden(_) => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             Error::InvalidGrant(_) | Error::UnsupportedGrantType => StatusCode::BAD_REQUEST,
             Error::Dependency { .. } => StatusCode::SERVICE_UNAVAILABLE,
@@ -101,6 +105,7 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::NotFound => "not_found",
             Error::Conflict(_) => "conflict",
+            Error::TooManyRequests { .. } => "too_many_requests",
             Error::InvalidClient { .. } => "invalid_client",
             Error::InvalidGrant(_) => "invalid_grant",
             Error::UnsupportedGrantType => "unsupported_grant_type",
@@ -165,6 +170,11 @@ mod tests {
             (Error::Forbidden("r"), 403, "forbidden"),
             (Error::NotFound, 404, "not_found"),
             (Error::Conflict("x".into()), 409, "conflict"),
+            (
+                Error::TooManyRequests { retry_after: 5 },
+                429,
+                "too_many_requests",
+            ),
             (Error::InvalidClient { basic: true }, 401, "invalid_client"),
             (Error::InvalidGrant("x"), 400, "invalid_grant"),
             (Error::UnsupportedGrantType, 400, "unsupported_grant_type"),

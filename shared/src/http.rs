@@ -68,6 +68,10 @@ pub fn error(e: &Error) -> Response {
         resp.headers_mut()
             .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
+    if let Error::TooManyRequests { retry_after } = e {
+        let v = HeaderValue::from_str(&(*retry_after).max(1).to_string()).expect("digits");
+        resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
     resp
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod http;
+pub mod iam;
 pub mod jwt;
 pub mod keys;
 pub mod rotation;
@@ -19,6 +20,8 @@ pub mod secrets;
 pub mod store;
 pub mod widget;
 
+#[cfg(feature = "aws")]
+pub mod admin;
 #[cfg(feature = "aws")]
 pub mod authorizer;
 #[cfg(feature = "aws")]

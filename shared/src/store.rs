@@ -7,6 +7,9 @@
 //! | used one-time value | `used#<kind>#<sha256>` | `expires_at` |
 //! | widget temp token | `temp#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `session_ttl`, `expires_at` |
 //! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `created_at`, `expires_at` |
+//! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
+//! | rate counter | `rate#<scope>#<key>#<window>` | `count`, `expires_at` |
+//! | lock | `lock#<name>` | `owner`, `expires_at` |
 
 use std::future::Future;
 
@@ -92,6 +95,76 @@ pub trait SessionStore: Send + Sync {
         now: i64,
     ) -> impl Future<Output = Result<Option<Session>>> + Send;
     fn delete_session(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// An administrator's session (only the hash of its id is the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    pub user_name: String,
+    /// SHA-256 of the CSRF token handed out at sign-in.
+    pub csrf_hash: String,
+    /// When group membership was last confirmed.
+    pub checked_at: i64,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A session as the admin API lists it: its key hash and who it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SessionInfo {
+    pub kind: &'static str,
+    pub id_hash: String,
+    pub user: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Admin sessions, sign-in rate counters, locks, and the admin API's listings.
+pub trait AdminStore: Send + Sync {
+    fn put_admin_session(
+        &self,
+        hash: &str,
+        s: &AdminSession,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_admin_session(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<AdminSession>>> + Send;
+    fn touch_admin_session(
+        &self,
+        hash: &str,
+        checked_at: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn delete_admin_session(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// The current count of a fixed-window counter.
+    fn rate_count(&self, key: &str) -> impl Future<Output = Result<u32>> + Send;
+    /// Adds one to a counter living until `expires_at`; the new count.
+    fn rate_increment(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<u32>> + Send;
+    /// Takes the lock `name` for `owner` until `expires_at` (or when it expired); false if held.
+    fn try_lock(
+        &self,
+        name: &str,
+        owner: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    fn unlock(&self, name: &str, owner: &str) -> impl Future<Output = Result<()>> + Send;
+    fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
+    fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
+    fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Widget and admin sessions alive at `now`.
+    fn list_sessions(&self, now: i64) -> impl Future<Output = Result<Vec<SessionInfo>>> + Send;
+    /// Deletes a widget (`session`) or admin (`admin`) session by its key hash.
+    fn delete_session_by_hash(
+        &self,
+        kind: &str,
+        hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 #[cfg(feature = "aws")]
@@ -354,6 +427,262 @@ mod dynamo {
                 .await
                 .map_err(|e| Error::dependency(SERVICE, e))?;
             Ok(())
+        }
+    }
+
+    impl DynamoStore {
+        async fn delete_existing(&self, pk: &str) -> Result<bool> {
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(pk))
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        /// Every item whose key starts with `prefix` (paginated scan).
+        async fn scan_prefix(&self, prefix: &str) -> Result<Vec<Item>> {
+            let mut items = Vec::new();
+            let mut pages = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(#pk, :p)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":p", s(prefix))
+                .consistent_read(true)
+                .into_paginator()
+                .send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| Error::dependency(SERVICE, e))?;
+                items.extend(page.items().iter().cloned());
+            }
+            Ok(items)
+        }
+    }
+
+    impl AdminStore for DynamoStore {
+        async fn put_admin_session(&self, hash: &str, a: &AdminSession) -> Result<()> {
+            let mut item = Item::new();
+            item.insert(PK.into(), s(&format!("admin#{hash}")));
+            item.insert("user_name".into(), s(&a.user_name));
+            item.insert("csrf_hash".into(), s(&a.csrf_hash));
+            item.insert("checked_at".into(), n(a.checked_at));
+            item.insert("created_at".into(), n(a.created_at));
+            item.insert(EXPIRES_AT.into(), n(a.expires_at));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
+
+        async fn get_admin_session(&self, hash: &str, now: i64) -> Result<Option<AdminSession>> {
+            let got = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("admin#{hash}")))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            let Some(item) = got.item() else {
+                return Ok(None);
+            };
+            let expires_at = get_n(item, EXPIRES_AT)?.unwrap_or(0);
+            if expires_at <= now {
+                return Ok(None);
+            }
+            Ok(Some(AdminSession {
+                user_name: get_s(item, "user_name")?,
+                csrf_hash: get_s(item, "csrf_hash")?,
+                checked_at: get_n(item, "checked_at")?.unwrap_or(0),
+                created_at: get_n(item, "created_at")?.unwrap_or(0),
+                expires_at,
+            }))
+        }
+
+        async fn touch_admin_session(&self, hash: &str, checked_at: i64) -> Result<()> {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("admin#{hash}")))
+                .update_expression("SET checked_at = :t")
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":t", n(checked_at))
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(())
+        }
+
+        async fn delete_admin_session(&self, hash: &str) -> Result<()> {
+            self.delete_existing(&format!("admin#{hash}"))
+                .await
+                .map(|_| ())
+        }
+
+        async fn rate_count(&self, key: &str) -> Result<u32> {
+            let got = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("rate#{key}")))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(got
+                .item()
+                .and_then(|i| get_n(i, "count").ok().flatten())
+                .unwrap_or(0) as u32)
+        }
+
+        async fn rate_increment(&self, key: &str, expires_at: i64) -> Result<u32> {
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("rate#{key}")))
+                .update_expression("ADD #c :one SET #exp = :exp")
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":exp", n(expires_at))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(out
+                .attributes()
+                .and_then(|a| get_n(a, "count").ok().flatten())
+                .unwrap_or(1) as u32)
+        }
+
+        async fn try_lock(
+            &self,
+            name: &str,
+            owner: &str,
+            now: i64,
+            expires_at: i64,
+        ) -> Result<bool> {
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, s(&format!("lock#{name}")))
+                .item("owner", s(owner))
+                .item(EXPIRES_AT, n(expires_at))
+                .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("lock#{name}")))
+                .condition_expression("#o = :o")
+                .expression_attribute_names("#o", "owner")
+                .expression_attribute_values(":o", s(owner))
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(()),
+                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(()),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
+            self.scan_prefix("apikey#")
+                .await?
+                .iter()
+                .map(|item| {
+                    let id = get_s(item, PK)?.trim_start_matches("apikey#").to_owned();
+                    api_key_from_item(&id, item)
+                })
+                .collect()
+        }
+
+        async fn set_api_key_disabled(&self, id: &str) -> Result<bool> {
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&api_key_pk(id)))
+                .update_expression("SET disabled = :t")
+                .condition_expression("attribute_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_values(":t", AttributeValue::Bool(true))
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(true),
+                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        async fn delete_api_key(&self, id: &str) -> Result<bool> {
+            self.delete_existing(&api_key_pk(id)).await
+        }
+
+        async fn list_sessions(&self, now: i64) -> Result<Vec<SessionInfo>> {
+            let mut out = Vec::new();
+            for (kind, prefix, user_attr) in [
+                ("widget", "session#", "userid"),
+                ("admin", "admin#", "user_name"),
+            ] {
+                for item in self.scan_prefix(prefix).await? {
+                    let expires_at = get_n(&item, EXPIRES_AT)?.unwrap_or(0);
+                    if expires_at <= now {
+                        continue;
+                    }
+                    out.push(SessionInfo {
+                        kind,
+                        id_hash: get_s(&item, PK)?.trim_start_matches(prefix).to_owned(),
+                        user: get_s(&item, user_attr)?,
+                        created_at: get_n(&item, "created_at")?.unwrap_or(0),
+                        expires_at,
+                    });
+                }
+            }
+            Ok(out)
+        }
+
+        async fn delete_session_by_hash(&self, kind: &str, hash: &str) -> Result<bool> {
+            let prefix = match kind {
+                "widget" => "session#",
+                "admin" => "admin#",
+                _ => return Err(Error::bad_request("kind must be widget or admin")),
+            };
+            self.delete_existing(&format!("{prefix}{hash}")).await
         }
     }
 

@@ -58,6 +58,12 @@ pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("TABLE_NAME".into(), table.into());
     vars.insert("ALLOWED_ORIGINS".into(), "http://localhost:3001".into());
+    // moto's account; the admin function needs to know its own.
+    vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
+    // The functions read the real environment; tests pass what they need explicitly.
+    if let Ok(sts) = std::env::var("AWS_ENDPOINT_URL_STS") {
+        vars.insert("ADMIN_STS_ENDPOINT".into(), sts);
+    }
     for (k, v) in extra {
         vars.insert(k.to_string(), v.to_string());
     }
@@ -144,7 +150,9 @@ pub async fn gateway(
         vars.push(("SIGNING_KEYS_SECRET_ARN", &ring));
     }
     let cfg = config(store.table(), &vars);
-    let gw = Arc::new(Gateway::new(&cfg, dynamodb, secrets().await, addr.clone()).unwrap());
+    let gw = Arc::new(
+        Gateway::new(&cfg, dynamodb, secrets().await, &sdk().await, addr.clone()).unwrap(),
+    );
     tokio::spawn(gw.serve(listener));
     url
 }
@@ -297,4 +305,52 @@ pub async fn independent(args: &[&str]) -> serde_json::Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// IAM in moto as the operator (creates the test's own users).
+pub async fn operator_iam() -> aws_sdk_iam::Client {
+    let sdk = sdk().await;
+    let id = require_env("GATEHOUSE_OPERATOR_ACCESS_KEY_ID");
+    let secret = require_env("GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY");
+    let creds = aws_sdk_iam::config::Credentials::new(id, secret, None, None, "operator");
+    aws_sdk_iam::Client::from_conf(
+        aws_sdk_iam::config::Builder::from(&sdk)
+            .credentials_provider(creds)
+            .build(),
+    )
+}
+
+/// An IAM user of the test's own, with an access key; in the admin group if asked.
+pub struct IamUser {
+    pub name: String,
+    pub key_id: String,
+    pub secret: String,
+}
+
+pub const ADMIN_GROUP: &str = "QrveyAdmin";
+
+pub async fn iam_user(in_admin_group: bool) -> IamUser {
+    let iam = operator_iam().await;
+    let name = format!("test-{}", gatehouse::crypto::random_base62(10));
+    iam.create_user().user_name(&name).send().await.unwrap();
+    let key = iam
+        .create_access_key()
+        .user_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let key = key.access_key().unwrap();
+    if in_admin_group {
+        iam.add_user_to_group()
+            .group_name(ADMIN_GROUP)
+            .user_name(&name)
+            .send()
+            .await
+            .unwrap();
+    }
+    IamUser {
+        name,
+        key_id: key.access_key_id().to_owned(),
+        secret: key.secret_access_key().to_owned(),
+    }
 }

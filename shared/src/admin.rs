@@ -1,0 +1,624 @@
+//! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
+//! sessions with a CSRF token and periodic group re-checks, sign-in rate limits, and the
+//! admin API (API keys, OAuth clients, sessions, signing keys). Admin routes have no
+//! authorizer: this function authenticates them itself, and alone holds
+//! `iam:ListGroupsForUser`.
+
+use std::time::Duration;
+
+use aws_sdk_secretsmanager::Client as SecretsClient;
+use http::StatusCode;
+use http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use lambda_http::request::RequestContext;
+use lambda_http::{Request, RequestExt};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::apikey;
+use crate::clients::ClientList;
+use crate::config::Config;
+use crate::crypto::{ct_eq, sha256_hex};
+use crate::error::{Error, Result};
+use crate::http::{Handler, Response, json, read_json};
+use crate::iam::{
+    AdminIdentity, AwsIdentity, PRESIGN_REPLAY_WINDOW_SECS, PresignedRequest, SubmittedKeys,
+    check_presigned, user_of_arn, valid_user_name,
+};
+use crate::keys::random_id;
+use crate::rotation::{self, RotationPolicy};
+use crate::store::{AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore};
+use crate::widget::from_json;
+
+/// The admin session cookie (never accepted by the authorizer).
+pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `POST /admin/signin` body: submitted keys (mode a) or a presigned request (mode b).
+enum SigninRequest {
+    Presigned {
+        presigned: PresignedRequest,
+    },
+    Keys {
+        user_name: String,
+        access_key_id: String,
+        secret_access_key: SecretString,
+        session_token: Option<SecretString>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresignedBody {
+    presigned: PresignedRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeysBody {
+    #[serde(rename = "userName")]
+    user_name: String,
+    #[serde(rename = "accessKeyId")]
+    access_key_id: String,
+    #[serde(rename = "secretAccessKey")]
+    secret_access_key: SecretString,
+    #[serde(default, rename = "sessionToken")]
+    session_token: Option<SecretString>,
+}
+
+impl SigninRequest {
+    /// Strict parse: exactly one of the two shapes, no unknown fields; the error never
+    /// echoes a value (a secret may be in it).
+    fn parse(v: Value) -> Result<SigninRequest> {
+        let bad = || {
+            Error::bad_request(
+                "body must be {userName, accessKeyId, secretAccessKey, sessionToken?} or {presigned: {method, url, headers, body}}",
+            )
+        };
+        if v.get("presigned").is_some() {
+            let b: PresignedBody = serde_json::from_value(v).map_err(|_| bad())?;
+            Ok(SigninRequest::Presigned {
+                presigned: b.presigned,
+            })
+        } else {
+            let b: KeysBody = serde_json::from_value(v).map_err(|_| bad())?;
+            Ok(SigninRequest::Keys {
+                user_name: b.user_name,
+                access_key_id: b.access_key_id,
+                secret_access_key: b.secret_access_key,
+                session_token: b.session_token,
+            })
+        }
+    }
+}
+
+/// A failed sign-in: the answer and the reason code for the audit log.
+struct Refusal {
+    error: Error,
+    reason: &'static str,
+    /// The user name the attempt was for, when known (for the per-user limit).
+    user: Option<String>,
+}
+
+fn refuse(error: Error, reason: &'static str, user: Option<String>) -> Refusal {
+    Refusal {
+        error,
+        reason,
+        user,
+    }
+}
+
+pub struct AdminFunction<I> {
+    config: Config,
+    identity: I,
+    store: DynamoStore,
+    secrets: SecretsClient,
+}
+
+fn cookie_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+    req.headers()
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+fn source_ip(req: &Request) -> String {
+    match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+        _ => None,
+    }
+    .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn admin_cookie(id: &str, max_age: i64) -> String {
+    format!(
+        "{ADMIN_COOKIE}={id}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        max_age.max(0)
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewKey {
+    name: String,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default)]
+    expires_at: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeyId {
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClientId {
+    client_id: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeSession {
+    kind: String,
+    id_hash: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RevokeUser {
+    userid: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Rotate {
+    #[serde(default)]
+    force: bool,
+}
+
+impl AdminFunction<AwsIdentity> {
+    pub fn new(
+        config: Config,
+        secrets: SecretsClient,
+        dynamodb: aws_sdk_dynamodb::Client,
+        sdk: &aws_config::SdkConfig,
+    ) -> Result<Self> {
+        Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
+        Ok(AdminFunction {
+            identity: AwsIdentity::new(sdk)?,
+            store: DynamoStore::new(dynamodb, config.table_name.clone()),
+            secrets,
+            config,
+        })
+    }
+
+    pub async fn from_env() -> Result<Self> {
+        let config = Config::from_env()?;
+        let sdk = crate::aws::sdk_config().await;
+        Self::new(
+            config,
+            SecretsClient::new(&sdk),
+            aws_sdk_dynamodb::Client::new(&sdk),
+            &sdk,
+        )
+    }
+}
+
+impl<I: AdminIdentity> AdminFunction<I> {
+    fn account(&self) -> &str {
+        self.config.admin_account_id.as_deref().unwrap_or_default()
+    }
+
+    /// The IAM user behind the attempt, if a member of the admin group.
+    async fn verify(
+        &self,
+        body: SigninRequest,
+        server_id: &str,
+        now: i64,
+    ) -> std::result::Result<String, Refusal> {
+        let lift = |e: Error, user: Option<String>| match e {
+            Error::Unauthorized(reason) => refuse(Error::Unauthorized(reason), reason, user),
+            other => refuse(other, "dependency_failed", user),
+        };
+        let (arn, claimed) = match body {
+            SigninRequest::Keys {
+                user_name,
+                access_key_id,
+                secret_access_key,
+                session_token,
+            } => {
+                if !valid_user_name(&user_name) {
+                    return Err(refuse(
+                        Error::bad_request("userName is not a valid IAM user name"),
+                        "malformed",
+                        None,
+                    ));
+                }
+                let keys = SubmittedKeys {
+                    access_key_id,
+                    secret_access_key,
+                    session_token,
+                };
+                let arn = self
+                    .identity
+                    .caller_with_keys(&keys)
+                    .await
+                    .map_err(|e| lift(e, Some(user_name.clone())))?;
+                (arn, Some(user_name))
+            }
+            SigninRequest::Presigned { presigned } => {
+                let checked =
+                    check_presigned(&presigned, &self.config.admin_sts_endpoint, server_id, now)
+                        .map_err(|reason| refuse(Error::Unauthorized(reason), reason, None))?;
+                let first = self
+                    .store
+                    .redeem_once(
+                        "presign",
+                        &sha256_hex(checked.signature.as_bytes()),
+                        now + PRESIGN_REPLAY_WINDOW_SECS,
+                    )
+                    .await
+                    .map_err(|e| lift(e, None))?;
+                if !first {
+                    return Err(refuse(Error::Unauthorized("replayed"), "replayed", None));
+                }
+                (
+                    self.identity
+                        .caller_from_presigned(&presigned)
+                        .await
+                        .map_err(|e| lift(e, None))?,
+                    None,
+                )
+            }
+        };
+        let Some(user) = user_of_arn(&arn, self.account()) else {
+            return Err(refuse(
+                Error::Forbidden("not_an_iam_user_of_this_account"),
+                "not_an_iam_user_of_this_account",
+                claimed,
+            ));
+        };
+        if claimed.as_deref().is_some_and(|c| c != user) {
+            return Err(refuse(
+                Error::Unauthorized("user_name_mismatch"),
+                "user_name_mismatch",
+                claimed,
+            ));
+        }
+        let member = self
+            .identity
+            .in_group(user, &self.config.admin_group_name)
+            .await
+            .map_err(|e| lift(e, Some(user.to_owned())))?;
+        if !member {
+            return Err(refuse(
+                Error::Forbidden("not_in_admin_group"),
+                "not_in_admin_group",
+                Some(user.to_owned()),
+            ));
+        }
+        Ok(user.to_owned())
+    }
+
+    fn too_many(&self, now: i64) -> Error {
+        let window = self.config.signin_window.as_secs() as i64;
+        Error::TooManyRequests {
+            retry_after: window - now % window,
+        }
+    }
+
+    async fn signin(&self, req: &Request) -> Result<Response> {
+        let now = crate::now_epoch();
+        let ip = source_ip(req);
+        // Malformed bodies are 400 and count for nothing.
+        let body = SigninRequest::parse(read_json(req.headers(), req.body().as_ref())?)?;
+        let window_secs = self.config.signin_window.as_secs() as i64;
+        let window = now / window_secs;
+        let window_end = (window + 1) * window_secs;
+        let ip_key = format!("ip#{ip}#{window}");
+        if self.store.rate_count(&ip_key).await? >= self.config.signin_ip_limit {
+            tracing::warn!(event = "admin_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
+            return Err(self.too_many(now));
+        }
+        let server_id = match &self.config.admin_server_id {
+            Some(s) => s.clone(),
+            None => crate::token::issuer(&self.config, req)?,
+        };
+        match self.verify(body, &server_id, now).await {
+            Ok(user) => {
+                let id = random_id();
+                let csrf = random_id();
+                let ttl = self.config.admin_session_ttl.as_secs() as i64;
+                let session = AdminSession {
+                    user_name: user.clone(),
+                    csrf_hash: sha256_hex(csrf.as_bytes()),
+                    checked_at: now,
+                    created_at: now,
+                    expires_at: now + ttl,
+                };
+                self.store
+                    .put_admin_session(&sha256_hex(id.as_bytes()), &session)
+                    .await?;
+                tracing::info!(event = "admin_signin", user = %user, source_ip = %ip, outcome = "success");
+                let mut resp = json(
+                    StatusCode::OK,
+                    &json!({"userName": user, "csrfToken": csrf, "expires_at": session.expires_at}),
+                );
+                resp.headers_mut().append(
+                    SET_COOKIE,
+                    HeaderValue::from_str(&admin_cookie(&id, ttl)).expect("ASCII"),
+                );
+                Ok(resp)
+            }
+            Err(r) if r.error.status().is_server_error() => {
+                tracing::error!(event = "admin_signin", source_ip = %ip, outcome = "error", reason = r.reason, error = %r.error.detail());
+                Err(r.error)
+            }
+            Err(r) => {
+                self.store.rate_increment(&ip_key, window_end).await?;
+                let mut limited = false;
+                if let Some(user) = &r.user {
+                    let n = self
+                        .store
+                        .rate_increment(&format!("user#{user}#{window}"), window_end)
+                        .await?;
+                    limited = n > self.config.signin_user_limit;
+                }
+                tracing::warn!(event = "admin_signin", user = r.user.as_deref().unwrap_or("-"), source_ip = %ip, outcome = "failure", reason = r.reason);
+                if limited {
+                    Err(self.too_many(now))
+                } else {
+                    Err(r.error)
+                }
+            }
+        }
+    }
+
+    /// The caller's admin session: cookie, not expired, membership re-checked when due,
+    /// and the CSRF header on state-changing calls.
+    async fn session(&self, req: &Request) -> Result<(String, AdminSession)> {
+        let id = cookie_value(req, ADMIN_COOKIE).ok_or(Error::Unauthorized("no_admin_session"))?;
+        let hash = sha256_hex(id.as_bytes());
+        let now = crate::now_epoch();
+        let session = self
+            .store
+            .get_admin_session(&hash, now)
+            .await?
+            .ok_or(Error::Unauthorized("no_admin_session"))?;
+        if now - session.checked_at >= self.config.admin_recheck.as_secs() as i64 {
+            if !self
+                .identity
+                .in_group(&session.user_name, &self.config.admin_group_name)
+                .await?
+            {
+                self.store.delete_admin_session(&hash).await?;
+                tracing::warn!(event = "admin_session_ended", user = %session.user_name, reason = "removed_from_admin_group");
+                return Err(Error::Forbidden("not_in_admin_group"));
+            }
+            self.store.touch_admin_session(&hash, now).await?;
+        }
+        if req.method() != http::Method::GET {
+            let token = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !ct_eq(
+                sha256_hex(token.as_bytes()).as_bytes(),
+                session.csrf_hash.as_bytes(),
+            ) {
+                return Err(Error::Forbidden("csrf_token_missing_or_wrong"));
+            }
+        }
+        Ok((hash, session))
+    }
+
+    /// Runs `f` holding the DynamoDB lock `name` (conditional put with expiry).
+    async fn locked<T>(&self, name: &str, f: impl AsyncFnOnce() -> Result<T>) -> Result<T> {
+        let owner = random_id();
+        for _ in 0..100 {
+            let now = crate::now_epoch();
+            if self.store.try_lock(name, &owner, now, now + 30).await? {
+                let out = f().await;
+                self.store.unlock(name, &owner).await?;
+                return out;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Err(Error::dependency("lock", format!("lock {name} is busy")))
+    }
+
+    fn client_secrets_id(&self) -> Result<&str> {
+        Config::require(
+            &self.config.client_secrets_secret,
+            "CLIENT_SECRETS_SECRET_ARN",
+        )
+    }
+
+    async fn read_clients(&self) -> Result<Vec<Value>> {
+        use crate::secrets::SecretSource;
+        let value = self.secrets.fetch(self.client_secrets_id()?).await?;
+        serde_json::from_str(value.expose_secret())
+            .map_err(|_| Error::Internal("CLIENT_SECRETS is not a JSON array".into()))
+    }
+
+    async fn write_clients(&self, list: &[Value]) -> Result<()> {
+        self.secrets
+            .put_secret_value()
+            .secret_id(self.client_secrets_id()?)
+            .secret_string(serde_json::to_string(list).expect("JSON"))
+            .send()
+            .await
+            .map_err(|e| Error::dependency("secretsmanager", e))?;
+        Ok(())
+    }
+
+    async fn api(&self, req: &Request, user: &str) -> Result<Response> {
+        let body = || -> Result<Value> {
+            if req.body().as_ref().is_empty() {
+                Ok(json!({}))
+            } else {
+                read_json(req.headers(), req.body().as_ref())
+            }
+        };
+        let now = crate::now_epoch();
+        let ok = |v: Value| Ok(json(StatusCode::OK, &v));
+        match (req.method().as_str(), req.uri().path()) {
+            ("GET", "/admin/keys") => {
+                let keys: Vec<Value> = self.store.list_api_keys().await?.into_iter().map(|k| json!({
+                    "id": k.id, "name": k.name, "scopes": k.scopes, "created_at": k.created_at,
+                    "expires_at": k.expires_at, "disabled": k.disabled, "last4": k.last4, "last_used": k.last_used,
+                })).collect();
+                ok(json!({ "keys": keys }))
+            }
+            ("POST", "/admin/keys") => {
+                let b: NewKey = from_json(body()?)?;
+                let new = apikey::generate(&b.name, b.scopes, b.expires_at, now)?;
+                self.store.put_api_key(&new.record).await?;
+                tracing::info!(event = "admin_api", user, action = "key_create", key_id = %new.record.id);
+                ok(
+                    json!({ "key": apikey::reveal(&new.key), "id": new.record.id, "scopes": new.record.scopes, "last4": new.record.last4 }),
+                )
+            }
+            ("POST", "/admin/keys/disable") => {
+                let b: KeyId = from_json(body()?)?;
+                if !self.store.set_api_key_disabled(&b.id).await? {
+                    return Err(Error::NotFound);
+                }
+                tracing::info!(event = "admin_api", user, action = "key_disable", key_id = %b.id);
+                ok(json!({ "id": b.id, "disabled": true }))
+            }
+            ("POST", "/admin/keys/delete") => {
+                let b: KeyId = from_json(body()?)?;
+                if !self.store.delete_api_key(&b.id).await? {
+                    return Err(Error::NotFound);
+                }
+                tracing::info!(event = "admin_api", user, action = "key_delete", key_id = %b.id);
+                ok(json!({ "id": b.id, "deleted": true }))
+            }
+            ("POST", "/admin/clients") => {
+                body()?;
+                let secret = hex::encode(crate::crypto::random_bytes(32));
+                let entry = ClientList::hashed_entry(&secret);
+                let client_id = self
+                    .locked("client-secrets", async || {
+                        let mut list = self.read_clients().await?;
+                        list.push(entry.clone().into());
+                        self.write_clients(&list).await?;
+                        Ok(list.len())
+                    })
+                    .await?;
+                tracing::info!(event = "admin_api", user, action = "client_add", client_id);
+                ok(json!({ "client_id": client_id.to_string(), "client_secret": secret }))
+            }
+            ("POST", "/admin/clients/disable") => {
+                let b: ClientId = from_json(body()?)?;
+                self.locked("client-secrets", async || {
+                    let mut list = self.read_clients().await?;
+                    let slot = list
+                        .get_mut((b.client_id as usize).wrapping_sub(1))
+                        .ok_or(Error::NotFound)?;
+                    *slot = "disabled".into();
+                    self.write_clients(&list).await
+                })
+                .await?;
+                tracing::info!(
+                    event = "admin_api",
+                    user,
+                    action = "client_disable",
+                    client_id = b.client_id
+                );
+                ok(json!({ "client_id": b.client_id.to_string(), "disabled": true }))
+            }
+            ("GET", "/admin/sessions") => {
+                ok(json!({ "sessions": self.store.list_sessions(now).await? }))
+            }
+            ("POST", "/admin/sessions/revoke") => {
+                let b: RevokeSession = from_json(body()?)?;
+                if !self
+                    .store
+                    .delete_session_by_hash(&b.kind, &b.id_hash)
+                    .await?
+                {
+                    return Err(Error::NotFound);
+                }
+                tracing::info!(event = "admin_api", user, action = "session_revoke", kind = %b.kind);
+                ok(json!({ "revoked": 1 }))
+            }
+            ("POST", "/admin/sessions/revoke-user") => {
+                let b: RevokeUser = from_json(body()?)?;
+                let mut n = 0;
+                for s in self
+                    .store
+                    .list_sessions(now)
+                    .await?
+                    .into_iter()
+                    .filter(|s| s.user == b.userid)
+                {
+                    if self
+                        .store
+                        .delete_session_by_hash(s.kind, &s.id_hash)
+                        .await?
+                    {
+                        n += 1;
+                    }
+                }
+                tracing::info!(
+                    event = "admin_api",
+                    user,
+                    action = "session_revoke_user",
+                    revoked = n
+                );
+                ok(json!({ "revoked": n }))
+            }
+            ("POST", "/admin/signing-keys/rotate") => {
+                let b: Rotate = from_json(body()?)?;
+                let secret =
+                    Config::require(&self.config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
+                let policy = RotationPolicy {
+                    alg: self.config.signing_alg,
+                    min_interval_secs: self.config.rotation_min_interval().as_secs() as i64,
+                };
+                let outcome = self
+                    .locked("signing-keys", async || {
+                        rotation::rotate_now(&self.secrets, policy, secret, now, b.force).await
+                    })
+                    .await?;
+                tracing::warn!(event = "admin_api", user, action = "signing_keys_rotate", force = b.force, outcome = ?outcome);
+                ok(json!({ "outcome": format!("{outcome:?}") }))
+            }
+            _ => Err(Error::NotFound),
+        }
+    }
+}
+
+impl<I: AdminIdentity + 'static> Handler for AdminFunction<I> {
+    async fn handle(&self, req: Request) -> Result<Response> {
+        match (req.method().as_str(), req.uri().path()) {
+            ("POST", "/admin/signin") => self.signin(&req).await,
+            ("POST", "/admin/signout") => {
+                let (hash, session) = self.session(&req).await?;
+                self.store.delete_admin_session(&hash).await?;
+                tracing::info!(event = "admin_signout", user = %session.user_name);
+                let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
+                resp.headers_mut().append(
+                    SET_COOKIE,
+                    HeaderValue::from_str(&admin_cookie("", 0)).expect("ASCII"),
+                );
+                Ok(resp)
+            }
+            _ => {
+                let (_, session) = self.session(&req).await?;
+                self.api(&req, &session.user_name).await
+            }
+        }
+    }
+}

@@ -1,0 +1,602 @@
+//! Admin sign-in with AWS IAM credentials (moto with signature and policy checks on),
+//! sessions, CSRF, rate limits and the admin API, through the local gateway.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use common::IamUser;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+const SERVER_ID: &str = "https://gatehouse.test";
+
+struct Stack {
+    url: String,
+    store: gatehouse::store::DynamoStore,
+    http: reqwest::Client,
+    clients_secret: String,
+}
+
+async fn stack(extra: &[(&str, &str)]) -> Stack {
+    let store = common::fresh_store().await;
+    let clients_secret = common::fresh_secret("clients", "[]").await;
+    let mut vars = vec![
+        ("ADMIN_SERVER_ID", SERVER_ID),
+        ("CLIENT_SECRETS_SECRET_ARN", clients_secret.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let url = common::gateway(&store, store.client().clone(), &vars).await;
+    Stack {
+        url,
+        store,
+        http: common::http(),
+        clients_secret,
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Value,
+    text: String,
+}
+
+/// A signed-in admin: the cookie and the CSRF token.
+struct Admin {
+    cookie: String,
+    csrf: String,
+}
+
+fn keys_body(u: &IamUser) -> Value {
+    json!({"userName": u.name, "accessKeyId": u.key_id, "secretAccessKey": u.secret})
+}
+
+fn presigned(u: &IamUser, server_id: &str, at: SystemTime) -> Value {
+    let creds = aws_credential_types::Credentials::new(&u.key_id, &u.secret, None, None, "test");
+    let sts = common::require_env("AWS_ENDPOINT_URL_STS");
+    let req = gatehouse::iam::presign_get_caller_identity(&creds, "us-east-1", &sts, server_id, at)
+        .unwrap();
+    json!({ "presigned": req })
+}
+
+impl Stack {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let text = resp.text().await.unwrap();
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            text,
+        }
+    }
+
+    async fn signin(&self, body: Value) -> Answer {
+        self.send(reqwest::Method::POST, "/admin/signin", &[], Some(body))
+            .await
+    }
+
+    async fn admin(&self, u: &IamUser) -> Admin {
+        let a = self.signin(keys_body(u)).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let set = a.headers["set-cookie"].to_str().unwrap().to_owned();
+        assert!(
+            set.ends_with("; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=3600"),
+            "{set}"
+        );
+        Admin {
+            cookie: set.split(';').next().unwrap().to_owned(),
+            csrf: a.body["csrfToken"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn call(
+        &self,
+        admin: &Admin,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Answer {
+        self.send(
+            method,
+            path,
+            &[("cookie", &admin.cookie), ("x-csrf-token", &admin.csrf)],
+            body,
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+async fn member_signs_in_with_keys_and_others_do_not() {
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let a = s.signin(keys_body(&member)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["userName"], member.name);
+    assert!(a.body["csrfToken"].is_string());
+    assert!(!a.text.contains(&member.secret));
+
+    let outsider = common::iam_user(false).await;
+    assert_eq!(
+        s.signin(keys_body(&outsider)).await.status,
+        StatusCode::FORBIDDEN,
+        "non-member"
+    );
+    let wrong = json!({"userName": member.name, "accessKeyId": member.key_id, "secretAccessKey": "wrong-secret-0123456789"});
+    let a = s.signin(wrong).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "wrong secret");
+    assert!(!a.text.contains("wrong-secret-0123456789"));
+    let unknown = json!({"userName": member.name, "accessKeyId": "AKIAUNKNOWNKEY000000", "secretAccessKey": member.secret});
+    assert_eq!(
+        s.signin(unknown).await.status,
+        StatusCode::UNAUTHORIZED,
+        "unknown access key"
+    );
+    let mismatch = json!({"userName": outsider.name, "accessKeyId": member.key_id, "secretAccessKey": member.secret});
+    assert_eq!(
+        s.signin(mismatch).await.status,
+        StatusCode::UNAUTHORIZED,
+        "user name is not the key's owner"
+    );
+    // Malformed bodies: 400, nothing echoed.
+    for bad in [
+        json!({}),
+        json!({"userName": "a b", "accessKeyId": "x", "secretAccessKey": "y"}),
+        json!({"userName": "u", "accessKeyId": "x", "secretAccessKey": "leaky", "extra": 1}),
+    ] {
+        let a = s.signin(bad).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+        assert!(!a.text.contains("leaky"));
+    }
+}
+
+#[tokio::test]
+async fn presigned_sign_in_is_single_use_and_bound_to_this_server() {
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let req = presigned(&member, SERVER_ID, SystemTime::now());
+    let a = s.signin(req.clone()).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["userName"], member.name);
+    assert_eq!(
+        s.signin(req).await.status,
+        StatusCode::UNAUTHORIZED,
+        "replay"
+    );
+
+    // Server id for another server, missing, or not signed.
+    assert_eq!(
+        s.signin(presigned(&member, "https://other.test", SystemTime::now()))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut no_header = presigned(&member, SERVER_ID, SystemTime::now());
+    let headers = no_header["presigned"]["headers"].as_object_mut().unwrap();
+    headers.remove("x-gatehouse-server-id");
+    assert_eq!(s.signin(no_header).await.status, StatusCode::UNAUTHORIZED);
+    let mut unsigned = presigned(&member, SERVER_ID, SystemTime::now());
+    let auth = unsigned["presigned"]["headers"]["authorization"]
+        .as_str()
+        .unwrap()
+        .replace(";x-gatehouse-server-id", "");
+    unsigned["presigned"]["headers"]["authorization"] = auth.into();
+    assert_eq!(s.signin(unsigned).await.status, StatusCode::UNAUTHORIZED);
+    // Old X-Amz-Date.
+    let old = presigned(
+        &member,
+        SERVER_ID,
+        SystemTime::now() - Duration::from_secs(120),
+    );
+    assert_eq!(s.signin(old).await.status, StatusCode::UNAUTHORIZED);
+    // Another action, another host.
+    let mut other_action = presigned(&member, SERVER_ID, SystemTime::now());
+    other_action["presigned"]["body"] = "Action=GetSessionToken&Version=2011-06-15".into();
+    assert_eq!(
+        s.signin(other_action).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut other_host = presigned(&member, SERVER_ID, SystemTime::now());
+    other_host["presigned"]["url"] = "https://evil.example/".into();
+    assert_eq!(s.signin(other_host).await.status, StatusCode::UNAUTHORIZED);
+    // A changed signed header is refused by STS itself.
+    let mut tampered = presigned(&member, SERVER_ID, SystemTime::now());
+    tampered["presigned"]["headers"]["content-type"] = "text/plain".into();
+    assert_eq!(s.signin(tampered).await.status, StatusCode::UNAUTHORIZED);
+    // A non-member's valid presigned request.
+    let outsider = common::iam_user(false).await;
+    assert_eq!(
+        s.signin(presigned(&outsider, SERVER_ID, SystemTime::now()))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn csrf_token_is_required_on_state_changes() {
+    let s = stack(&[]).await;
+    let admin = s.admin(&common::iam_user(true).await).await;
+    let list = s
+        .send(
+            reqwest::Method::GET,
+            "/admin/keys",
+            &[("cookie", &admin.cookie)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        list.status,
+        StatusCode::OK,
+        "reads need no CSRF token: {}",
+        list.text
+    );
+    let body = Some(json!({"name": "x"}));
+    let none = s
+        .send(
+            reqwest::Method::POST,
+            "/admin/keys",
+            &[("cookie", &admin.cookie)],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(none.status, StatusCode::FORBIDDEN);
+    let wrong = s
+        .send(
+            reqwest::Method::POST,
+            "/admin/keys",
+            &[("cookie", &admin.cookie), ("x-csrf-token", "nope")],
+            body.clone(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let ok = s
+        .call(&admin, reqwest::Method::POST, "/admin/keys", body)
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    assert_eq!(
+        s.send(reqwest::Method::GET, "/admin/keys", &[], None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "no session"
+    );
+    // The authorizer never accepts the admin cookie.
+    let who = s
+        .send(
+            reqwest::Method::GET,
+            "/whoami",
+            &[
+                ("cookie", &admin.cookie),
+                ("origin", "http://localhost:3001"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(who.status, StatusCode::FORBIDDEN);
+    // Sign-out ends the session.
+    assert_eq!(
+        s.call(&admin, reqwest::Method::POST, "/admin/signout", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.call(&admin, reqwest::Method::GET, "/admin/keys", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn removal_from_the_group_ends_access_after_the_recheck() {
+    let s = stack(&[("ADMIN_RECHECK", "1")]).await;
+    let user = common::iam_user(true).await;
+    let admin = s.admin(&user).await;
+    assert_eq!(
+        s.call(&admin, reqwest::Method::GET, "/admin/sessions", None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    common::operator_iam()
+        .await
+        .remove_user_from_group()
+        .group_name(common::ADMIN_GROUP)
+        .user_name(&user.name)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        s.call(&admin, reqwest::Method::GET, "/admin/sessions", None)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.call(&admin, reqwest::Method::GET, "/admin/sessions", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "session deleted"
+    );
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_rate_limited_per_ip_and_per_user() {
+    // Per user name: failures beyond the limit get 429, valid credentials still work.
+    let s = stack(&[("SIGNIN_USER_LIMIT", "3"), ("SIGNIN_IP_LIMIT", "1000")]).await;
+    let victim = common::iam_user(true).await;
+    let wrong = json!({"userName": victim.name, "accessKeyId": victim.key_id, "secretAccessKey": "guess-guess-guess"});
+    for _ in 0..3 {
+        assert_eq!(
+            s.signin(wrong.clone()).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let limited = s.signin(wrong.clone()).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        limited.headers["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        s.signin(keys_body(&victim)).await.status,
+        StatusCode::OK,
+        "nobody can lock an admin out"
+    );
+    // Malformed bodies count for nothing.
+    for _ in 0..5 {
+        assert_eq!(
+            s.signin(json!({"nope": 1})).await.status,
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    // Per source IP: everything is refused for the window once the limit is reached.
+    let s = stack(&[("SIGNIN_IP_LIMIT", "3")]).await;
+    let admin = common::iam_user(true).await;
+    for i in 0..3 {
+        let u = common::iam_user(false).await;
+        let bad = json!({"userName": u.name, "accessKeyId": u.key_id, "secretAccessKey": format!("bad-{i}-xxxxxxxx")});
+        assert_eq!(s.signin(bad).await.status, StatusCode::UNAUTHORIZED);
+    }
+    let refused = s.signin(keys_body(&admin)).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "all attempts from the IP are refused"
+    );
+    assert!(refused.headers.contains_key("retry-after"));
+}
+
+#[tokio::test]
+async fn admin_api_manages_keys_clients_sessions_and_signing_keys() {
+    let s = stack(&[]).await;
+    let admin = s.admin(&common::iam_user(true).await).await;
+    use reqwest::Method;
+    // API keys: create (shown once), list (no secret), disable, delete.
+    let created = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/keys",
+            Some(json!({"name": "reports", "scopes": ["data"]})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let key = created.body["key"].as_str().unwrap().to_owned();
+    let id = created.body["id"].as_str().unwrap().to_owned();
+    let who = s
+        .send(Method::GET, "/whoami", &[("x-api-key", &key)], None)
+        .await;
+    assert_eq!(
+        who.status,
+        StatusCode::OK,
+        "the new key works at the authorizer"
+    );
+    let list = s.call(&admin, Method::GET, "/admin/keys", None).await;
+    assert!(
+        !list.text.contains(&key[20..]),
+        "list never shows the secret"
+    );
+    assert!(
+        list.body["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["id"] == id.as_str() && k["last4"] == key[key.len() - 4..])
+    );
+    assert_eq!(
+        s.call(
+            &admin,
+            Method::POST,
+            "/admin/keys/disable",
+            Some(json!({"id": id}))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.call(
+            &admin,
+            Method::POST,
+            "/admin/keys/delete",
+            Some(json!({"id": id}))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.call(
+            &admin,
+            Method::POST,
+            "/admin/keys/delete",
+            Some(json!({"id": id}))
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Clients: add (secret once, stored hashed), disable keeps the other indexes.
+    let c1 = s.call(&admin, Method::POST, "/admin/clients", None).await;
+    let c2 = s.call(&admin, Method::POST, "/admin/clients", None).await;
+    assert_eq!(
+        (c1.body["client_id"].as_str(), c2.body["client_id"].as_str()),
+        (Some("1"), Some("2"))
+    );
+    let secret2 = c2.body["client_secret"].as_str().unwrap().to_owned();
+    let stored = common::operator_secrets()
+        .await
+        .get_secret_value()
+        .secret_id(&s.clients_secret)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !stored.secret_string().unwrap().contains(&secret2),
+        "stored as sha256 only"
+    );
+    assert_eq!(
+        s.call(
+            &admin,
+            Method::POST,
+            "/admin/clients/disable",
+            Some(json!({"client_id": 1}))
+        )
+        .await
+        .status,
+        StatusCode::OK
+    );
+    let stored = common::operator_secrets()
+        .await
+        .get_secret_value()
+        .secret_id(&s.clients_secret)
+        .send()
+        .await
+        .unwrap();
+    let list: Vec<Value> = serde_json::from_str(stored.secret_string().unwrap()).unwrap();
+    assert_eq!(list[0], "disabled");
+    assert!(list[1].as_str().unwrap().starts_with("sha256:"));
+
+    // Sessions: list, revoke all of a user.
+    let sessions = s.call(&admin, Method::GET, "/admin/sessions", None).await;
+    assert!(
+        sessions.body["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x["kind"] == "admin")
+    );
+    // Signing keys: a rotation right after the ring was made is refused unless forced.
+    let early = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/signing-keys/rotate",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(early.status, StatusCode::CONFLICT, "{}", early.text);
+    let forced = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/signing-keys/rotate",
+            Some(json!({"force": true})),
+        )
+        .await;
+    assert_eq!(forced.status, StatusCode::OK, "{}", forced.text);
+    assert!(
+        forced.body["outcome"]
+            .as_str()
+            .unwrap()
+            .starts_with("EmergencyRotated")
+    );
+    let _ = &s.store;
+}
+
+#[tokio::test]
+async fn concurrent_client_adds_never_lose_one() {
+    let s = Arc::new(stack(&[]).await);
+    let admin = Arc::new(s.admin(&common::iam_user(true).await).await);
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (s, admin) = (s.clone(), admin.clone());
+        tasks.push(tokio::spawn(async move {
+            s.call(&admin, reqwest::Method::POST, "/admin/clients", None)
+                .await
+                .body["client_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }));
+    }
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap().parse::<u32>().unwrap());
+    }
+    ids.sort();
+    assert_eq!(ids, (1..=10).collect::<Vec<_>>());
+    let stored = common::operator_secrets()
+        .await
+        .get_secret_value()
+        .secret_id(&s.clients_secret)
+        .send()
+        .await
+        .unwrap();
+    let list: Vec<Value> = serde_json::from_str(stored.secret_string().unwrap()).unwrap();
+    assert_eq!(list.len(), 10);
+}
+
+#[tokio::test]
+async fn sts_unreachable_fails_closed_without_a_session() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dead = format!("http://127.0.0.1:{port}");
+    let s = stack(&[("ADMIN_STS_ENDPOINT", &dead)]).await;
+    let member = common::iam_user(true).await;
+    // Presigned mode forwards to the configured endpoint only: down → 503.
+    let creds =
+        aws_credential_types::Credentials::new(&member.key_id, &member.secret, None, None, "test");
+    let req = gatehouse::iam::presign_get_caller_identity(
+        &creds,
+        "us-east-1",
+        &dead,
+        SERVER_ID,
+        SystemTime::now(),
+    )
+    .unwrap();
+    let a = s.signin(json!({"presigned": req})).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+    assert!(a.headers.get("set-cookie").is_none());
+}
