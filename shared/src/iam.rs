@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 
 /// Header that binds a presigned request to one Gatehouse deployment.
 pub const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
+/// Random value the CLI signs into each presigned request.
+pub const NONCE_HEADER: &str = "x-gatehouse-nonce";
 /// Largest clock difference accepted for a presigned request's `X-Amz-Date`.
 pub const PRESIGN_MAX_SKEW_SECS: i64 = 60;
 /// STS accepts a signature for at most 15 minutes; the redeemed marker lives that long.
@@ -349,6 +351,12 @@ mod adapters {
                 "application/x-www-form-urlencoded; charset=utf-8".to_owned(),
             ),
             (SERVER_ID_HEADER.to_owned(), server_id.to_owned()),
+            // Signed too: two sign-ins in the same second must not share a signature
+            // (the second would be refused as a replay).
+            (
+                NONCE_HEADER.to_owned(),
+                hex::encode(crate::crypto::random_bytes(16)),
+            ),
         ];
         let identity = creds.clone().into();
         let params = aws_sigv4::sign::v4::SigningParams::builder()

@@ -7,121 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::IamUser;
+use common::admin::{SERVER_ID, keys_body, presigned, stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const SERVER_ID: &str = "https://gatehouse.test";
-
-struct Stack {
-    url: String,
-    store: gatehouse::store::DynamoStore,
-    http: reqwest::Client,
-    clients_secret: String,
-}
-
-async fn stack(extra: &[(&str, &str)]) -> Stack {
-    let store = common::fresh_store().await;
-    let clients_secret = common::fresh_secret("clients", "[]").await;
-    let mut vars = vec![
-        ("ADMIN_SERVER_ID", SERVER_ID),
-        ("CLIENT_SECRETS_SECRET_ARN", clients_secret.as_str()),
-    ];
-    vars.extend_from_slice(extra);
-    let url = common::gateway(&store, store.client().clone(), &vars).await;
-    Stack {
-        url,
-        store,
-        http: common::http(),
-        clients_secret,
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-    text: String,
-}
-
-/// A signed-in admin: the cookie and the CSRF token.
-struct Admin {
-    cookie: String,
-    csrf: String,
-}
-
-fn keys_body(u: &IamUser) -> Value {
-    json!({"userName": u.name, "accessKeyId": u.key_id, "secretAccessKey": u.secret})
-}
-
-fn presigned(u: &IamUser, server_id: &str, at: SystemTime) -> Value {
-    let creds = aws_credential_types::Credentials::new(&u.key_id, &u.secret, None, None, "test");
-    let sts = common::require_env("AWS_ENDPOINT_URL_STS");
-    let req = gatehouse::iam::presign_get_caller_identity(&creds, "us-east-1", &sts, server_id, at)
-        .unwrap();
-    json!({ "presigned": req })
-}
-
-impl Stack {
-    async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-        }
-    }
-
-    async fn signin(&self, body: Value) -> Answer {
-        self.send(reqwest::Method::POST, "/admin/signin", &[], Some(body))
-            .await
-    }
-
-    async fn admin(&self, u: &IamUser) -> Admin {
-        let a = self.signin(keys_body(u)).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let set = a.headers["set-cookie"].to_str().unwrap().to_owned();
-        assert!(
-            set.ends_with("; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=3600"),
-            "{set}"
-        );
-        Admin {
-            cookie: set.split(';').next().unwrap().to_owned(),
-            csrf: a.body["csrfToken"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    async fn call(
-        &self,
-        admin: &Admin,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Answer {
-        self.send(
-            method,
-            path,
-            &[("cookie", &admin.cookie), ("x-csrf-token", &admin.csrf)],
-            body,
-        )
-        .await
-    }
-}
 
 #[tokio::test]
 async fn member_signs_in_with_keys_and_others_do_not() {
@@ -599,4 +487,81 @@ async fn sts_unreachable_fails_closed_without_a_session() {
     let a = s.signin(json!({"presigned": req})).await;
     assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
     assert!(a.headers.get("set-cookie").is_none());
+}
+
+fn cli_path() -> std::path::PathBuf {
+    // target/debug/deps/admin_e2e-… → target/debug/gatehouse-admin (built by --all-targets).
+    let exe = std::env::current_exe().unwrap();
+    exe.parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .join("gatehouse-admin")
+}
+
+async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(cli_path());
+    cmd.args(args)
+        .env("AWS_ACCESS_KEY_ID", &user.key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &user.secret)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE");
+    tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
+    let out = cli(
+        &member,
+        &[
+            &base[..],
+            &[
+                "--json",
+                "keys",
+                "create",
+                "--name",
+                "from-cli",
+                "--scopes",
+                "data,client",
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = created["key"].as_str().unwrap();
+    let who = s
+        .send(reqwest::Method::GET, "/whoami", &[("x-api-key", key)], None)
+        .await;
+    assert_eq!(who.status, StatusCode::OK, "{}", who.text);
+    assert_eq!(who.body["scopes"], "client data");
+    // Table output lists it (and never the secret).
+    let out = cli(&member, &[&base[..], &["keys", "list"]].concat()).await;
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        table.contains(created["id"].as_str().unwrap()) && table.contains("from-cli"),
+        "{table}"
+    );
+    assert!(!table.contains(&key[20..]));
+    // A non-member's CLI is refused.
+    let outsider = common::iam_user(false).await;
+    let out = cli(&outsider, &[&base[..], &["keys", "list"]].concat()).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
 }

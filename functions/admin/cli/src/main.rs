@@ -1,0 +1,304 @@
+//! `gatehouse-admin`: signs in to the admin API with a presigned STS
+//! `GetCallerIdentity` request (your AWS credentials never leave this machine: the
+//! standard chain — profile, environment, SSO, credential process — signs it), then runs
+//! one admin command and signs out.
+
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use aws_credential_types::provider::ProvideCredentials;
+use clap::{Parser, Subcommand};
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+#[command(
+    name = "gatehouse-admin",
+    version,
+    about = "Gatehouse admin API client (sign-in with your AWS identity)"
+)]
+struct Cli {
+    /// Base URL of the Gatehouse API, e.g. https://auth.example.com
+    #[arg(long, env = "GATEHOUSE_URL")]
+    url: String,
+    /// Value of the signed x-gatehouse-server-id header (default: --url)
+    #[arg(long)]
+    server_id: Option<String>,
+    /// STS endpoint to sign for (default: AWS_ENDPOINT_URL_STS, else https://sts.<region>.amazonaws.com)
+    #[arg(long)]
+    sts_url: Option<String>,
+    /// AWS profile (default: the standard chain)
+    #[arg(long)]
+    profile: Option<String>,
+    /// Print the API's JSON instead of a table
+    #[arg(long)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Private API keys
+    #[command(subcommand)]
+    Keys(Keys),
+    /// OAuth clients of CLIENT_SECRETS
+    #[command(subcommand)]
+    Clients(Clients),
+    /// Widget and admin sessions
+    #[command(subcommand)]
+    Sessions(Sessions),
+    /// The signing key ring
+    #[command(subcommand, name = "signing-keys")]
+    SigningKeys(SigningKeys),
+}
+
+#[derive(Subcommand)]
+enum Keys {
+    /// Create a key (its value is shown once)
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated scopes (default: data,client,widget:issue)
+        #[arg(long, value_delimiter = ',')]
+        scopes: Option<Vec<String>>,
+    },
+    List,
+    Disable {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum Clients {
+    /// Add a client (its secret is shown once)
+    Add,
+    Disable {
+        client_id: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum Sessions {
+    List,
+    /// Revoke one session by kind (widget|admin) and id hash
+    Revoke {
+        kind: String,
+        id_hash: String,
+    },
+    /// Revoke every session of a user
+    RevokeUser {
+        userid: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SigningKeys {
+    /// Rotate now (refused too early unless --force, an emergency that drops the current key)
+    Rotate {
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+impl Command {
+    fn request(&self) -> (&'static str, &'static str, Option<Value>) {
+        match self {
+            Command::Keys(Keys::Create { name, scopes }) => {
+                let mut b = json!({ "name": name });
+                if let Some(s) = scopes {
+                    b["scopes"] = json!(s);
+                }
+                ("POST", "/admin/keys", Some(b))
+            }
+            Command::Keys(Keys::List) => ("GET", "/admin/keys", None),
+            Command::Keys(Keys::Disable { id }) => {
+                ("POST", "/admin/keys/disable", Some(json!({ "id": id })))
+            }
+            Command::Keys(Keys::Delete { id }) => {
+                ("POST", "/admin/keys/delete", Some(json!({ "id": id })))
+            }
+            Command::Clients(Clients::Add) => ("POST", "/admin/clients", None),
+            Command::Clients(Clients::Disable { client_id }) => (
+                "POST",
+                "/admin/clients/disable",
+                Some(json!({ "client_id": client_id })),
+            ),
+            Command::Sessions(Sessions::List) => ("GET", "/admin/sessions", None),
+            Command::Sessions(Sessions::Revoke { kind, id_hash }) => (
+                "POST",
+                "/admin/sessions/revoke",
+                Some(json!({ "kind": kind, "id_hash": id_hash })),
+            ),
+            Command::Sessions(Sessions::RevokeUser { userid }) => (
+                "POST",
+                "/admin/sessions/revoke-user",
+                Some(json!({ "userid": userid })),
+            ),
+            Command::SigningKeys(SigningKeys::Rotate { force }) => (
+                "POST",
+                "/admin/signing-keys/rotate",
+                Some(json!({ "force": force })),
+            ),
+        }
+    }
+}
+
+/// Prints a list as a table (the first array in the answer), or the fields of an object.
+fn print_table(v: &Value) {
+    let rows = v
+        .as_object()
+        .and_then(|o| o.values().find_map(Value::as_array));
+    let cell = |x: &Value| match x {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    };
+    match rows {
+        Some(rows) if !rows.is_empty() => {
+            let cols: Vec<String> = rows[0]
+                .as_object()
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| cols.iter().map(|c| cell(&r[c])).collect())
+                .collect();
+            let widths: Vec<usize> = cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    table
+                        .iter()
+                        .map(|r| r[i].len())
+                        .chain([c.len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: Vec<String>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            };
+            println!("{}", line(cols.clone()));
+            for r in table {
+                println!("{}", line(r));
+            }
+        }
+        Some(_) => println!("(none)"),
+        None => {
+            for (k, x) in v.as_object().into_iter().flatten() {
+                println!("{k}: {}", cell(x));
+            }
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<Value, String> {
+    let url = cli.url.trim_end_matches('/').to_owned();
+    let server_id = cli.server_id.clone().unwrap_or_else(|| url.clone());
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+    if let Some(p) = &cli.profile {
+        loader = loader.profile_name(p);
+    }
+    let sdk = loader.load().await;
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .unwrap_or_else(|| "us-east-1".into());
+    let sts_url = cli
+        .sts_url
+        .clone()
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL_STS").ok())
+        .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
+    let provider = sdk
+        .credentials_provider()
+        .ok_or("no AWS credentials found (profile, environment or SSO)")?;
+    let creds = provider
+        .provide_credentials()
+        .await
+        .map_err(|e| format!("AWS credentials: {e}"))?;
+    let presigned = gatehouse::iam::presign_get_caller_identity(
+        &creds,
+        &region,
+        &sts_url,
+        &server_id,
+        SystemTime::now(),
+    )
+    .map_err(|e| e.to_string())?;
+
+    gatehouse::aws::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let signin = http
+        .post(format!("{url}/admin/signin"))
+        .json(&json!({ "presigned": presigned }))
+        .send()
+        .await
+        .map_err(|e| format!("sign-in: {e}"))?;
+    let status = signin.status();
+    let cookie = signin
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned);
+    let body: Value = signin.json().await.unwrap_or(Value::Null);
+    let (Some(cookie), true) = (cookie, status.is_success()) else {
+        return Err(format!(
+            "sign-in refused ({status}): {}",
+            body["message"].as_str().unwrap_or("")
+        ));
+    };
+    let csrf = body["csrfToken"].as_str().unwrap_or_default().to_owned();
+
+    let (method, path, payload) = cli.command.request();
+    let mut req = http
+        .request(method.parse().expect("method"), format!("{url}{path}"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf);
+    if let Some(p) = payload {
+        req = req.json(&p);
+    }
+    let resp = req.send().await.map_err(|e| format!("{path}: {e}"))?;
+    let status = resp.status();
+    let answer: Value = resp.json().await.unwrap_or(Value::Null);
+    let _ = http
+        .post(format!("{url}/admin/signout"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await;
+    if !status.is_success() {
+        return Err(format!(
+            "{path} failed ({status}): {}",
+            answer["message"].as_str().unwrap_or("")
+        ));
+    }
+    Ok(answer)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let as_json = cli.json;
+    match run(cli).await {
+        Ok(v) if as_json => {
+            println!("{v}");
+            ExitCode::SUCCESS
+        }
+        Ok(v) => {
+            print_table(&v);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("gatehouse-admin: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
