@@ -213,6 +213,21 @@ impl AdminFunction<AwsIdentity> {
 }
 
 impl<I: AdminIdentity> AdminFunction<I> {
+    pub fn with_identity(
+        config: Config,
+        identity: I,
+        secrets: SecretsClient,
+        dynamodb: aws_sdk_dynamodb::Client,
+    ) -> Result<Self> {
+        Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
+        Ok(AdminFunction {
+            store: DynamoStore::new(dynamodb, config.table_name.clone()),
+            identity,
+            secrets,
+            config,
+        })
+    }
+
     fn account(&self) -> &str {
         self.config.admin_account_id.as_deref().unwrap_or_default()
     }

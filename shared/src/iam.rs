@@ -391,13 +391,19 @@ mod adapters {
 
     /// STS and IAM through the AWS SDK; presigned requests through a plain HTTPS client.
     pub struct AwsIdentity {
-        sdk: aws_config::SdkConfig,
+        /// Base STS client: each mode-a call signs with a copy holding the submitted keys.
+        sts: aws_sdk_sts::Client,
         iam: aws_sdk_iam::Client,
         http: reqwest::Client,
     }
 
     impl AwsIdentity {
         pub fn new(sdk: &aws_config::SdkConfig) -> Result<Self> {
+            Self::from_clients(aws_sdk_sts::Client::new(sdk), aws_sdk_iam::Client::new(sdk))
+        }
+
+        /// With given SDK clients (tests inject faults this way).
+        pub fn from_clients(sts: aws_sdk_sts::Client, iam: aws_sdk_iam::Client) -> Result<Self> {
             crate::aws::install_crypto_provider();
             let http = reqwest::Client::builder()
                 .connect_timeout(Duration::from_secs(2))
@@ -405,11 +411,7 @@ mod adapters {
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
-            Ok(AwsIdentity {
-                sdk: sdk.clone(),
-                iam: aws_sdk_iam::Client::new(sdk),
-                http,
-            })
+            Ok(AwsIdentity { sts, iam, http })
         }
     }
 
@@ -439,7 +441,10 @@ mod adapters {
                 None,
                 "gatehouse-admin-signin",
             );
-            let conf = aws_sdk_sts::config::Builder::from(&self.sdk)
+            let conf = self
+                .sts
+                .config()
+                .to_builder()
                 .credentials_provider(creds)
                 .build();
             let sts = aws_sdk_sts::Client::from_conf(conf);
