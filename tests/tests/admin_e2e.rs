@@ -559,6 +559,13 @@ async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
         "{table}"
     );
     assert!(!table.contains(&key[20..]));
+    // Object answers print as fields.
+    let out = cli(&member, &[&base[..], &["clients", "add"]].concat()).await;
+    let fields = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        fields.contains("client_id: 1") && fields.contains("client_secret: "),
+        "{fields}"
+    );
     // A non-member's CLI is refused.
     let outsider = common::iam_user(false).await;
     let out = cli(&outsider, &[&base[..], &["keys", "list"]].concat()).await;

@@ -148,9 +148,12 @@ impl Command {
 
 /// Prints a list as a table (the first array in the answer), or the fields of an object.
 fn print_table(v: &Value) {
-    let rows = v
-        .as_object()
-        .and_then(|o| o.values().find_map(Value::as_array));
+    // A list answer is `{"<things>": [ {..}, .. ]}`; anything else prints as fields.
+    let rows = v.as_object().and_then(|o| {
+        let arrays: Vec<&Vec<Value>> = o.values().filter_map(Value::as_array).collect();
+        (o.len() == 1 && arrays.len() == 1 && arrays[0].iter().all(Value::is_object))
+            .then(|| arrays[0])
+    });
     let cell = |x: &Value| match x {
         Value::String(s) => s.clone(),
         Value::Null => "-".into(),
