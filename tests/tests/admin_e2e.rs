@@ -572,3 +572,93 @@ async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
 }
+
+#[tokio::test]
+async fn assumed_roles_are_not_admins() {
+    // An assumed role of this account (via moto STS, with a session token): not an IAM user.
+    let s = stack(&[]).await;
+    let iam = common::operator_iam().await;
+    let role = format!("test-role-{}", gatehouse::crypto::random_base62(8));
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/gatehouse-operator"},"Action":"sts:AssumeRole"}]}"#;
+    let created = iam
+        .create_role()
+        .role_name(&role)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let sdk = common::sdk().await;
+    let id = common::require_env("GATEHOUSE_OPERATOR_ACCESS_KEY_ID");
+    let secret = common::require_env("GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY");
+    let op = aws_sdk_sts::config::Credentials::new(id, secret, None, None, "operator");
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&sdk)
+            .credentials_provider(op)
+            .build(),
+    );
+    let assumed = sts
+        .assume_role()
+        .role_arn(created.role().unwrap().arn())
+        .role_session_name("admin-attempt")
+        .send()
+        .await
+        .unwrap();
+    let c = assumed.credentials().unwrap();
+    let body = json!({
+        "userName": role, "accessKeyId": c.access_key_id(), "secretAccessKey": c.secret_access_key(), "sessionToken": c.session_token()
+    });
+    let a = s.signin(body).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+}
+
+#[tokio::test]
+async fn sessions_can_be_revoked_one_by_one_or_per_user() {
+    let s = stack(&[]).await;
+    let user = common::iam_user(true).await;
+    let first = s.admin(&user).await;
+    let second = s.admin(&user).await;
+    let list = s
+        .call(&first, reqwest::Method::GET, "/admin/sessions", None)
+        .await;
+    let mine: Vec<&Value> = list.body["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["user"] == user.name.as_str())
+        .collect();
+    assert_eq!(mine.len(), 2, "{}", list.text);
+    // Revoke the second by its id hash (the first session does it).
+    let second_hash =
+        gatehouse::crypto::sha256_hex(second.cookie.split('=').nth(1).unwrap().as_bytes());
+    let r = s
+        .call(
+            &first,
+            reqwest::Method::POST,
+            "/admin/sessions/revoke",
+            Some(json!({"kind": "admin", "id_hash": second_hash})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        s.call(&second, reqwest::Method::GET, "/admin/keys", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Revoke everything of the user, the caller's own session included.
+    let r = s
+        .call(
+            &first,
+            reqwest::Method::POST,
+            "/admin/sessions/revoke-user",
+            Some(json!({"userid": user.name})),
+        )
+        .await;
+    assert_eq!(r.body["revoked"], 1, "{}", r.text);
+    assert_eq!(
+        s.call(&first, reqwest::Method::GET, "/admin/keys", None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+}

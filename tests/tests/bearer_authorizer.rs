@@ -136,3 +136,104 @@ async fn secrets_manager_failure_fails_closed() {
     let err = invoke(&a, event(&token, "/stats")).await.unwrap_err();
     assert_eq!(err.to_string(), "temporarily_unavailable");
 }
+
+/// The real DynamoDB store, counting the reads the authorizer makes.
+struct CountingStore {
+    inner: gatehouse::store::DynamoStore,
+    reads: AtomicUsize,
+}
+
+impl gatehouse::store::ApiKeyStore for CountingStore {
+    async fn get_api_key(
+        &self,
+        id: &str,
+    ) -> gatehouse::Result<Option<gatehouse::apikey::ApiKeyRecord>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_api_key(id).await
+    }
+    async fn put_api_key(&self, r: &gatehouse::apikey::ApiKeyRecord) -> gatehouse::Result<()> {
+        self.inner.put_api_key(r).await
+    }
+    async fn touch_api_key(&self, id: &str, at: i64) -> gatehouse::Result<()> {
+        self.inner.touch_api_key(id, at).await
+    }
+}
+
+impl gatehouse::store::SessionStore for CountingStore {
+    async fn put_temp_token(
+        &self,
+        h: &str,
+        t: &gatehouse::store::TempToken,
+    ) -> gatehouse::Result<()> {
+        self.inner.put_temp_token(h, t).await
+    }
+    async fn redeem_temp_token(
+        &self,
+        h: &str,
+        s: &str,
+        now: i64,
+    ) -> gatehouse::Result<Option<gatehouse::store::Session>> {
+        self.inner.redeem_temp_token(h, s, now).await
+    }
+    async fn get_session(
+        &self,
+        h: &str,
+        now: i64,
+    ) -> gatehouse::Result<Option<gatehouse::store::Session>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_session(h, now).await
+    }
+    async fn delete_session(&self, h: &str) -> gatehouse::Result<()> {
+        self.inner.delete_session(h).await
+    }
+}
+
+#[tokio::test]
+async fn a_cookie_request_costs_one_dynamodb_read() {
+    use gatehouse::store::SessionStore;
+    let store = common::fresh_store().await;
+    let (temp, session_id) = (gatehouse::keys::random_id(), gatehouse::keys::random_id());
+    let user = gatehouse::store::WidgetUser {
+        userid: "u".into(),
+        app_id: None,
+        client_id: None,
+        org_id: None,
+    };
+    let now = gatehouse::now_epoch();
+    let sha = |s: &str| gatehouse::crypto::sha256_hex(s.as_bytes());
+    store
+        .put_temp_token(
+            &sha(&temp),
+            &gatehouse::store::TempToken {
+                user,
+                session_ttl: 600,
+                expires_at: now + 60,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .redeem_temp_token(&sha(&temp), &sha(&session_id), now)
+        .await
+        .unwrap()
+        .unwrap();
+    let cfg = common::config(store.table(), &[]);
+    let counting = CountingStore {
+        inner: store,
+        reads: AtomicUsize::new(0),
+    };
+    let a = Authorizer::new(&cfg, counting, common::secrets().await);
+    let mut e = common::fixture("http-v2-request.json", "");
+    e["headers"].as_object_mut().unwrap().remove("x-api-key");
+    e["headers"]["origin"] = json!("http://localhost:3001");
+    e["cookies"] = json!([format!("__Host-gh_session={session_id}")]);
+    for i in 1..=5 {
+        let v = invoke(&a, e.clone()).await.unwrap();
+        assert_eq!(v["context"]["principal_type"], "widget_session", "{v}");
+        assert_eq!(
+            a.api_keys().store().reads.load(Ordering::SeqCst),
+            i,
+            "exactly one read per request"
+        );
+    }
+}
