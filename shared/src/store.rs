@@ -336,23 +336,11 @@ mod dynamo {
             now: i64,
         ) -> Result<Option<Session>> {
             let temp_pk = format!("temp#{hash}");
-            let got = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .key(PK, s(&temp_pk))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            let Some(item) = got.item() else {
+            let Some((item, _)) = self.get_live(&temp_pk, now).await? else {
                 return Ok(None);
             };
-            if get_n(item, EXPIRES_AT)?.is_none_or(|e| e <= now) {
-                return Ok(None);
-            }
-            let user = user_from(item)?;
-            let ttl = get_n(item, "session_ttl")?.unwrap_or(3600);
+            let user = user_from(&item)?;
+            let ttl = get_n(&item, "session_ttl")?.unwrap_or(3600);
             let session = Session {
                 user,
                 created_at: now,
@@ -389,31 +377,19 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(Some(session)),
-                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(None),
+                Err(e) if condition_failed(&e) => Ok(None),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
 
         async fn get_session(&self, hash: &str, now: i64) -> Result<Option<Session>> {
-            let got = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .key(PK, s(&format!("session#{hash}")))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            let Some(item) = got.item() else {
+            let Some((item, expires_at)) = self.get_live(&format!("session#{hash}"), now).await?
+            else {
                 return Ok(None);
             };
-            let expires_at = get_n(item, EXPIRES_AT)?.unwrap_or(0);
-            if expires_at <= now {
-                return Ok(None);
-            }
             Ok(Some(Session {
-                user: user_from(item)?,
-                created_at: get_n(item, "created_at")?.unwrap_or(0),
+                user: user_from(&item)?,
+                created_at: get_n(&item, "created_at")?.unwrap_or(0),
                 expires_at,
             }))
         }
@@ -430,7 +406,38 @@ mod dynamo {
         }
     }
 
+    /// Whether a write failed only because its condition did not hold.
+    fn condition_failed<E: ProvideErrorMetadata, R>(
+        e: &aws_sdk_dynamodb::error::SdkError<E, R>,
+    ) -> bool {
+        e.as_service_error().is_some_and(is_conditional_failure)
+    }
+
     impl DynamoStore {
+        /// The item with key `pk` (strongly consistent read).
+        async fn get(&self, pk: &str) -> Result<Option<Item>> {
+            let got = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .key(PK, s(pk))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(got.item)
+        }
+
+        /// The item with key `pk` if its `expires_at` lies after `now` (TTL deletion is
+        /// lazy, so every read checks the expiry itself), with that expiry.
+        async fn get_live(&self, pk: &str, now: i64) -> Result<Option<(Item, i64)>> {
+            let Some(item) = self.get(pk).await? else {
+                return Ok(None);
+            };
+            let expires_at = get_n(&item, EXPIRES_AT)?.unwrap_or(0);
+            Ok((expires_at > now).then_some((item, expires_at)))
+        }
+
         async fn delete_existing(&self, pk: &str) -> Result<bool> {
             let r = self
                 .client
@@ -443,7 +450,7 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(true),
-                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) if condition_failed(&e) => Ok(false),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
@@ -491,27 +498,15 @@ mod dynamo {
         }
 
         async fn get_admin_session(&self, hash: &str, now: i64) -> Result<Option<AdminSession>> {
-            let got = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .key(PK, s(&format!("admin#{hash}")))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            let Some(item) = got.item() else {
+            let Some((item, expires_at)) = self.get_live(&format!("admin#{hash}"), now).await?
+            else {
                 return Ok(None);
             };
-            let expires_at = get_n(item, EXPIRES_AT)?.unwrap_or(0);
-            if expires_at <= now {
-                return Ok(None);
-            }
             Ok(Some(AdminSession {
-                user_name: get_s(item, "user_name")?,
-                csrf_hash: get_s(item, "csrf_hash")?,
-                checked_at: get_n(item, "checked_at")?.unwrap_or(0),
-                created_at: get_n(item, "created_at")?.unwrap_or(0),
+                user_name: get_s(&item, "user_name")?,
+                csrf_hash: get_s(&item, "csrf_hash")?,
+                checked_at: get_n(&item, "checked_at")?.unwrap_or(0),
+                created_at: get_n(&item, "created_at")?.unwrap_or(0),
                 expires_at,
             }))
         }
@@ -538,18 +533,9 @@ mod dynamo {
         }
 
         async fn rate_count(&self, key: &str) -> Result<u32> {
-            let got = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .key(PK, s(&format!("rate#{key}")))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            Ok(got
-                .item()
-                .and_then(|i| get_n(i, "count").ok().flatten())
+            let item = self.get(&format!("rate#{key}")).await?;
+            Ok(item
+                .and_then(|i| get_n(&i, "count").ok().flatten())
                 .unwrap_or(0) as u32)
         }
 
@@ -596,7 +582,7 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(true),
-                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) if condition_failed(&e) => Ok(false),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
@@ -614,7 +600,7 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(()),
-                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(()),
+                Err(e) if condition_failed(&e) => Ok(()),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
@@ -644,7 +630,7 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(true),
-                Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+                Err(e) if condition_failed(&e) => Ok(false),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
@@ -700,12 +686,7 @@ mod dynamo {
                 .await;
             match r {
                 Ok(_) => Ok(true),
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|se| se.is_conditional_check_failed_exception()) =>
-                {
-                    Ok(false)
-                }
+                Err(e) if condition_failed(&e) => Ok(false),
                 Err(e) => Err(Error::dependency(SERVICE, e)),
             }
         }
@@ -713,17 +694,9 @@ mod dynamo {
 
     impl ApiKeyStore for DynamoStore {
         async fn get_api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {
-            let out = self
-                .client
-                .get_item()
-                .table_name(&self.table)
-                .key(PK, s(&api_key_pk(id)))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            out.item()
-                .map(|item| api_key_from_item(id, item))
+            self.get(&api_key_pk(id))
+                .await?
+                .map(|item| api_key_from_item(id, &item))
                 .transpose()
         }
 
