@@ -317,16 +317,7 @@ mod dynamo {
             user_attrs(&mut item, &t.user);
             item.insert("session_ttl".into(), n(t.session_ttl));
             item.insert(EXPIRES_AT.into(), n(t.expires_at));
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            Ok(())
+            self.put_fresh(item).await
         }
 
         async fn redeem_temp_token(
@@ -438,6 +429,33 @@ mod dynamo {
             Ok((expires_at > now).then_some((item, expires_at)))
         }
 
+        /// Writes `item` unless its key exists; `false` if it did (nothing written).
+        async fn put_new(&self, item: Item) -> Result<bool> {
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(#pk)")
+                .expression_attribute_names("#pk", PK)
+                .send()
+                .await;
+            match r {
+                Ok(_) => Ok(true),
+                Err(e) if condition_failed(&e) => Ok(false),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        /// [`Self::put_new`] for records whose key is a fresh random value: a clash is a bug.
+        async fn put_fresh(&self, item: Item) -> Result<()> {
+            if self.put_new(item).await? {
+                Ok(())
+            } else {
+                Err(Error::Conflict("record already exists".into()))
+            }
+        }
+
         async fn delete_existing(&self, pk: &str) -> Result<bool> {
             let r = self
                 .client
@@ -485,16 +503,7 @@ mod dynamo {
             item.insert("checked_at".into(), n(a.checked_at));
             item.insert("created_at".into(), n(a.created_at));
             item.insert(EXPIRES_AT.into(), n(a.expires_at));
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(item))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            Ok(())
+            self.put_fresh(item).await
         }
 
         async fn get_admin_session(&self, hash: &str, now: i64) -> Result<Option<AdminSession>> {
@@ -674,21 +683,10 @@ mod dynamo {
 
     impl OneTimeStore for DynamoStore {
         async fn redeem_once(&self, kind: &str, hash: &str, expires_at: i64) -> Result<bool> {
-            let r = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item(PK, s(&format!("used#{kind}#{hash}")))
-                .item(EXPIRES_AT, n(expires_at))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .send()
-                .await;
-            match r {
-                Ok(_) => Ok(true),
-                Err(e) if condition_failed(&e) => Ok(false),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            let mut item = Item::new();
+            item.insert(PK.into(), s(&format!("used#{kind}#{hash}")));
+            item.insert(EXPIRES_AT.into(), n(expires_at));
+            self.put_new(item).await
         }
     }
 
@@ -701,16 +699,7 @@ mod dynamo {
         }
 
         async fn put_api_key(&self, record: &ApiKeyRecord) -> Result<()> {
-            self.client
-                .put_item()
-                .table_name(&self.table)
-                .set_item(Some(api_key_item(record)))
-                .condition_expression("attribute_not_exists(#pk)")
-                .expression_attribute_names("#pk", PK)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            Ok(())
+            self.put_fresh(api_key_item(record)).await
         }
 
         async fn touch_api_key(&self, id: &str, at: i64) -> Result<()> {
