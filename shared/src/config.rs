@@ -57,6 +57,10 @@ pub struct Config {
     pub jwks_refetch_cooldown: Duration,
     /// How long the host's JWKS is cached.
     pub host_jwks_ttl: Duration,
+    /// How long a widget temp token may be redeemed (default 60 s, at most 10 min).
+    pub widget_temp_token_ttl: Duration,
+    /// Longest widget session / security token lifetime (default and cap 24 h).
+    pub widget_max_lifetime: Duration,
     /// Admin sign-in: members of this IAM group may sign in.
     pub admin_group_name: String,
     /// Value the signed `x-gatehouse-server-id` header must carry (default: the issuer).
@@ -168,6 +172,8 @@ impl Config {
             key_ring_refresh: seconds(&var, "KEY_RING_REFRESH", 300, 1, 3600)?,
             jwks_refetch_cooldown: seconds(&var, "JWKS_REFETCH_COOLDOWN", 30, 1, 3600)?,
             host_jwks_ttl: seconds(&var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
+            widget_temp_token_ttl: seconds(&var, "WIDGET_TEMP_TOKEN_TTL", 60, 1, 600)?,
+            widget_max_lifetime: seconds(&var, "WIDGET_MAX_LIFETIME", 86_400, 60, 86_400)?,
             admin_group_name: {
                 let g = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
                 if !crate::iam::valid_group_name(&g) {

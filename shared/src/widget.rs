@@ -362,11 +362,9 @@ mod tests {
     }
 }
 
-/// How long a temp token may be redeemed (DESIGN.md: 60 s).
-pub const TEMP_TOKEN_TTL: i64 = 60;
-/// Default and longest lifetime of a widget session or security token.
+/// Default lifetime of a widget session or security token (the longest is
+/// `WIDGET_MAX_LIFETIME`, at most 24 h; temp tokens live `WIDGET_TEMP_TOKEN_TTL`).
 pub const DEFAULT_LIFETIME: i64 = 3600;
-pub const MAX_LIFETIME: i64 = 24 * 3600;
 
 /// A session id or temp token: 256 random bits, base64url (43 characters).
 pub fn is_opaque_token(s: &str) -> bool {
@@ -456,16 +454,21 @@ mod lambda {
             crate::aws::build_from_env(Self::new).await
         }
 
+        fn max_lifetime(&self) -> i64 {
+            self.config.widget_max_lifetime.as_secs() as i64
+        }
+
         async fn generate_token(&self, req: &Request) -> Result<Response> {
             require_issuer_key(req)?;
             let body: TempTokenRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
             body.validate()?;
             let session_ttl = match &body.expiration_time {
                 None => DEFAULT_LIFETIME,
-                Some(v) => parse_duration(v, "expirationTime", MAX_LIFETIME)?,
+                Some(v) => parse_duration(v, "expirationTime", self.max_lifetime())?,
             };
             let token = random_id();
             let now = crate::now_epoch();
+            let temp_ttl = self.config.widget_temp_token_ttl.as_secs() as i64;
             let temp = TempToken {
                 user: WidgetUser {
                     userid: body.userid,
@@ -474,14 +477,14 @@ mod lambda {
                     org_id: body.org_id,
                 },
                 session_ttl,
-                expires_at: now + TEMP_TOKEN_TTL,
+                expires_at: now + temp_ttl,
             };
             self.store
                 .put_temp_token(&sha256_hex(token.as_bytes()), &temp)
                 .await?;
             Ok(json(
                 StatusCode::OK,
-                &json!({ "token": token, "expires_in": TEMP_TOKEN_TTL }),
+                &json!({ "token": token, "expires_in": temp_ttl }),
             ))
         }
 
@@ -549,7 +552,7 @@ mod lambda {
             let origins = body.bound_origins(&self.config.allowed_origins)?;
             let ttl = match &body.expires_in {
                 None => DEFAULT_LIFETIME,
-                Some(v) => parse_duration(v, "expiresIn", MAX_LIFETIME)?,
+                Some(v) => parse_duration(v, "expiresIn", self.max_lifetime())?,
             };
             let iss = issuer(&self.config, req)?;
             let mut claims = Claims::new(

@@ -18,18 +18,19 @@ struct Stack {
 }
 
 async fn stack() -> Stack {
+    stack_with(&[]).await
+}
+
+async fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let clients = common::fresh_secret("clients", r#"["6a1f0c9e4b7d2a58"]"#).await;
-    let url = common::gateway(
-        &store,
-        store.client().clone(),
-        &[
-            ("ISSUER", "{gateway}"),
-            ("CLIENT_SECRETS_SECRET_ARN", &clients),
-        ],
-    )
-    .await;
+    let mut vars = vec![
+        ("ISSUER", "{gateway}"),
+        ("CLIENT_SECRETS_SECRET_ARN", clients.as_str()),
+    ];
+    vars.extend_from_slice(extra);
+    let url = common::gateway(&store, store.client().clone(), &vars).await;
     Stack {
         url,
         store,
@@ -545,4 +546,32 @@ async fn cors_preflights_and_responses() {
     let (a, _) = s.login(&token).await;
     assert_eq!(a.headers["access-control-allow-origin"], ORIGIN);
     assert_ne!(a.headers["access-control-allow-origin"], "*");
+}
+
+#[tokio::test]
+async fn lifetimes_follow_the_configuration() {
+    let s = stack_with(&[
+        ("WIDGET_TEMP_TOKEN_TTL", "1"),
+        ("WIDGET_MAX_LIFETIME", "600"),
+    ])
+    .await;
+    let token = s.temp_token(json!({"userid": "u"})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(
+        s.login(&token).await.0.status,
+        StatusCode::UNAUTHORIZED,
+        "temp token expired"
+    );
+    let a = s
+        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": "1h"}))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::BAD_REQUEST,
+        "beyond WIDGET_MAX_LIFETIME"
+    );
+    let a = s
+        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": "10m"}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
 }
