@@ -232,7 +232,12 @@ async fn removal_from_the_group_ends_access_after_the_recheck() {
 #[tokio::test]
 async fn failed_sign_ins_are_rate_limited_per_ip_and_per_user() {
     // Per user name: failures beyond the limit get 429, valid credentials still work.
-    let s = stack(&[("SIGNIN_USER_LIMIT", "3"), ("SIGNIN_IP_LIMIT", "1000")]).await;
+    let s = stack(&[
+        ("SIGNIN_USER_LIMIT", "3"),
+        ("SIGNIN_IP_LIMIT", "1000"),
+        ("SIGNIN_WINDOW", "86400"),
+    ])
+    .await;
     let victim = common::iam_user(true).await;
     let wrong = json!({"userName": victim.name, "accessKeyId": victim.key_id, "secretAccessKey": "guess-guess-guess"});
     for _ in 0..3 {
@@ -265,7 +270,7 @@ async fn failed_sign_ins_are_rate_limited_per_ip_and_per_user() {
     }
 
     // Per source IP: everything is refused for the window once the limit is reached.
-    let s = stack(&[("SIGNIN_IP_LIMIT", "3")]).await;
+    let s = stack(&[("SIGNIN_IP_LIMIT", "3"), ("SIGNIN_WINDOW", "86400")]).await;
     let admin = common::iam_user(true).await;
     for i in 0..3 {
         let u = common::iam_user(false).await;
