@@ -29,7 +29,7 @@ trap 'exit 130' INT TERM
 
 free_port() { "$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() { # url name log
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 300); do
     if "$py" -c 'import sys,urllib.request as u
 try: u.urlopen(sys.argv[1], timeout=1)
 except u.HTTPError: pass

@@ -28,7 +28,7 @@ async fn new_secret(value: &str) -> String {
 #[tokio::test]
 async fn cached_value_is_served_until_the_ttl_passes() {
     let name = new_secret("v1").await;
-    let cache = SecretCache::new(common::operator_secrets().await, Duration::from_millis(400));
+    let cache = SecretCache::new(common::operator_secrets().await, Duration::from_secs(2));
     assert_eq!(cache.get(&name).await.unwrap().expose_secret(), "v1");
     common::operator_secrets()
         .await
@@ -43,7 +43,7 @@ async fn cached_value_is_served_until_the_ttl_passes() {
         "v1",
         "served from memory"
     );
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(
         cache.get(&name).await.unwrap().expose_secret(),
         "v2",
