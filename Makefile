@@ -6,8 +6,9 @@ run:
 	bash local/run.sh
 
 # Every test: unit, integration (DynamoDB Local, moto) and end to end (local gateway).
+# The binaries are built first: the CLI test runs the real gatehouse-admin.
 test:
-	bash local/scripts/with-emulators.sh cargo test --workspace --all-targets --no-fail-fast
+	bash local/scripts/with-emulators.sh bash -c 'cargo build --workspace --bins && cargo test --workspace --all-targets --no-fail-fast'
 
 # The CI gates that need no emulator.
 lint:
