@@ -366,11 +366,7 @@ mod dynamo {
                 .transact_items(TransactWriteItem::builder().put(put).build())
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(Some(session)),
-                Err(e) if condition_failed(&e) => Ok(None),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            Ok(applied(r)?.then_some(session))
         }
 
         async fn get_session(&self, hash: &str, now: i64) -> Result<Option<Session>> {
@@ -397,11 +393,20 @@ mod dynamo {
         }
     }
 
-    /// Whether a write failed only because its condition did not hold.
-    fn condition_failed<E: ProvideErrorMetadata, R>(
-        e: &aws_sdk_dynamodb::error::SdkError<E, R>,
-    ) -> bool {
-        e.as_service_error().is_some_and(is_conditional_failure)
+    /// The outcome of a conditional write: `true` if applied, `false` if its condition
+    /// did not hold (nothing written); any other failure is a dependency error.
+    fn applied<T, E, R>(
+        r: std::result::Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+    ) -> Result<bool>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: std::fmt::Debug + Send + Sync + 'static,
+    {
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(false),
+            Err(e) => Err(Error::dependency(SERVICE, e)),
+        }
     }
 
     impl DynamoStore {
@@ -440,11 +445,7 @@ mod dynamo {
                 .expression_attribute_names("#pk", PK)
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(true),
-                Err(e) if condition_failed(&e) => Ok(false),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            applied(r)
         }
 
         /// [`Self::put_new`] for records whose key is a fresh random value: a clash is a bug.
@@ -466,11 +467,7 @@ mod dynamo {
                 .expression_attribute_names("#pk", PK)
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(true),
-                Err(e) if condition_failed(&e) => Ok(false),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            applied(r)
         }
 
         /// Every item whose key starts with `prefix` (paginated scan).
@@ -589,11 +586,7 @@ mod dynamo {
                 .expression_attribute_values(":now", n(now))
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(true),
-                Err(e) if condition_failed(&e) => Ok(false),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            applied(r)
         }
 
         async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
@@ -607,11 +600,7 @@ mod dynamo {
                 .expression_attribute_values(":o", s(owner))
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(()),
-                Err(e) if condition_failed(&e) => Ok(()),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            applied(r).map(|_| ())
         }
 
         async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
@@ -637,11 +626,7 @@ mod dynamo {
                 .expression_attribute_values(":t", AttributeValue::Bool(true))
                 .send()
                 .await;
-            match r {
-                Ok(_) => Ok(true),
-                Err(e) if condition_failed(&e) => Ok(false),
-                Err(e) => Err(Error::dependency(SERVICE, e)),
-            }
+            applied(r)
         }
 
         async fn delete_api_key(&self, id: &str) -> Result<bool> {
