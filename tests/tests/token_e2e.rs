@@ -277,15 +277,11 @@ async fn jwks_and_metadata_are_published() {
         assert!(k["kid"].is_string());
         assert!(k.get("d").is_none());
     }
-    let meta: Value = s
-        .http
-        .get(format!("{}/.well-known/oauth-authorization-server", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = common::get_json(
+        &s.http,
+        &format!("{}/.well-known/oauth-authorization-server", s.url),
+    )
+    .await;
     assert_eq!(meta["issuer"], s.url);
     assert_eq!(meta["token_endpoint"], format!("{}/token", s.url));
     assert_eq!(meta["jwks_uri"], format!("{}/.well-known/jwks.json", s.url));
@@ -419,15 +415,11 @@ async fn documented_host_flow_end_to_end() {
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
     );
     // Metadata now lists the code flow.
-    let meta: Value = s
-        .http
-        .get(format!("{}/.well-known/oauth-authorization-server", s.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta = common::get_json(
+        &s.http,
+        &format!("{}/.well-known/oauth-authorization-server", s.url),
+    )
+    .await;
     assert_eq!(
         meta["grant_types_supported"],
         json!(["client_credentials", "authorization_code"])

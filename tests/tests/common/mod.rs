@@ -22,6 +22,11 @@ pub fn http_builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
 }
 
+/// GET `url` and parse the JSON answer.
+pub async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 pub fn require_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| {
         panic!("{name} is not set: run the tests with `make test`, which starts the emulators")
@@ -263,27 +268,13 @@ impl Host {
     }
 
     pub async fn jwk_fetches(&self) -> u64 {
-        let v: serde_json::Value = self
-            .http
-            .get(format!("{}/stats", self.url))
-            .send()
-            .await
+        get_json(&self.http, &format!("{}/stats", self.url)).await["jwk_fetches"]
+            .as_u64()
             .unwrap()
-            .json()
-            .await
-            .unwrap();
-        v["jwk_fetches"].as_u64().unwrap()
     }
 
     pub async fn jwk(&self) -> serde_json::Value {
-        self.http
-            .get(self.jwk_url())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        get_json(&self.http, &self.jwk_url()).await
     }
 }
 
