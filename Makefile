@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test lint bench
+.PHONY: run test lint bench perf
 
 # The local stack: emulators, table, demo credentials, gateway on 127.0.0.1:3000.
 run:
@@ -17,4 +17,9 @@ lint:
 
 # Criterion benchmarks (the cache-miss bench uses DynamoDB Local).
 bench:
-	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey --bench tokens
+	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey --bench tokens --bench authorizer
+
+# Regenerates docs/PERFORMANCE.md: release and arm64 builds, criterion, and the Lambda
+# Runtime API harness running our functions and the Python peer (15-25 min).
+perf:
+	bash local/scripts/perf.sh

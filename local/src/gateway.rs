@@ -18,12 +18,13 @@ use gatehouse::iam::AwsIdentity;
 use gatehouse::store::DynamoStore;
 use gatehouse::token::TokenFunction;
 use gatehouse::widget::WidgetFunction;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use http::{HeaderValue, Method, Request, Response, StatusCode};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
 use lambda_http::tower::ServiceExt;
 use serde_json::{Value, json};
 
+use crate::events;
 use crate::routes::{self, Function};
 
 /// API Gateway's limit on the total size of request headers (HTTP API: 10 KiB).
@@ -33,8 +34,6 @@ pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 const ALLOW_METHODS: &str = "GET,POST";
 const ALLOW_HEADERS: &str = "authorization,content-type,x-api-key";
 const CORS_MAX_AGE: &str = "600";
-const ACCOUNT_ID: &str = "000000000000";
-const API_ID: &str = "local";
 
 /// The functions behind the gateway, built once like warm Lambda instances.
 pub struct Gateway {
@@ -146,8 +145,9 @@ impl Gateway {
         let Ok(body) = to_bytes(body, MAX_PAYLOAD_BYTES).await else {
             return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Entity Too Large");
         };
-        let mut event = self.http_event(
-            route,
+        let mut event = events::http_event(
+            &self.domain_name,
+            &format!("{} {}", route.method, route.path),
             &parts.method,
             &parts.uri,
             &parts.headers,
@@ -165,27 +165,7 @@ impl Gateway {
 
     /// Runs the authorizer; `Err` is the gateway's own answer (403 or 500).
     async fn authorize(&self, http_event: &Value) -> Result<Value, Response<AxumBody>> {
-        let mut event = json!({
-            "version": "2.0",
-            "type": "REQUEST",
-            "routeArn": route_arn(http_event),
-            "identitySource": [],
-        });
-        for k in [
-            "routeKey",
-            "rawPath",
-            "rawQueryString",
-            "cookies",
-            "headers",
-            "queryStringParameters",
-            "requestContext",
-            "pathParameters",
-            "stageVariables",
-        ] {
-            if let Some(v) = http_event.get(k) {
-                event[k] = v.clone();
-            }
-        }
+        let event = events::authorizer_event(http_event);
         let answer = gatehouse::authorizer::invoke(&self.authorizer, event)
             .await
             .map_err(|_| {
@@ -201,99 +181,6 @@ impl Gateway {
             return Err(gateway_error(StatusCode::FORBIDDEN, "Forbidden"));
         }
         Ok(answer.get("context").cloned().unwrap_or_else(|| json!({})))
-    }
-
-    /// The HTTP API payload-2.0 event for this request.
-    fn http_event(
-        &self,
-        route: &routes::Route,
-        method: &Method,
-        uri: &http::Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-        peer: SocketAddr,
-    ) -> Value {
-        let mut hdrs = serde_json::Map::new();
-        let mut cookies = Vec::new();
-        for name in headers.keys() {
-            let values: Vec<&str> = headers
-                .get_all(name)
-                .iter()
-                .map(|v| v.to_str().unwrap_or(""))
-                .collect();
-            if name == http::header::COOKIE {
-                cookies.extend(
-                    values
-                        .iter()
-                        .flat_map(|v| v.split(';'))
-                        .map(|c| c.trim().to_owned())
-                        .filter(|c| !c.is_empty()),
-                );
-            } else {
-                hdrs.insert(name.as_str().to_owned(), values.join(",").into());
-            }
-        }
-        let query = uri.query().unwrap_or("");
-        let mut qsp = serde_json::Map::new();
-        for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            match qsp.get_mut(k) {
-                Some(Value::String(prev)) => *prev = format!("{prev},{v}"),
-                _ => {
-                    qsp.insert(k.to_owned(), v.into());
-                }
-            }
-        }
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default();
-        let (body_field, is_b64) = match std::str::from_utf8(body) {
-            _ if body.is_empty() => (Value::Null, false),
-            Ok(text) => (Value::String(text.to_owned()), false),
-            Err(_) => (
-                base64::engine::general_purpose::STANDARD
-                    .encode(body)
-                    .into(),
-                true,
-            ),
-        };
-        let route_key = format!("{} {}", route.method, route.path);
-        let mut event = json!({
-            "version": "2.0",
-            "routeKey": route_key,
-            "rawPath": uri.path(),
-            "rawQueryString": query,
-            "headers": hdrs,
-            "requestContext": {
-                "accountId": ACCOUNT_ID,
-                "apiId": API_ID,
-                "domainName": self.domain_name,
-                "domainPrefix": self.domain_name.split('.').next().unwrap_or(""),
-                "http": {
-                    "method": method.as_str(),
-                    "path": uri.path(),
-                    "protocol": "HTTP/1.1",
-                    "sourceIp": peer.ip().to_string(),
-                    "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
-                },
-                "requestId": gatehouse::crypto::random_base62(16),
-                "routeKey": route_key,
-                "stage": "$default",
-                "time": "",
-                "timeEpoch": now.as_millis() as i64,
-            },
-            "isBase64Encoded": is_b64,
-        });
-        if !cookies.is_empty() {
-            event["cookies"] = cookies.into();
-        }
-        if !qsp.is_empty() {
-            event["queryStringParameters"] = qsp.into();
-        }
-        if !body_field.is_null() {
-            event["body"] = body_field;
-        }
-        event
     }
 
     /// Invokes a function with the event, through `lambda_http`'s adapter (the same
@@ -326,16 +213,6 @@ async fn call<H: gatehouse::http::Handler>(
     let adapter = lambda_http::Adapter::from(gatehouse::http::service(handler.clone()));
     let response = adapter.oneshot(event).await.ok()?;
     serde_json::to_value(response).ok()
-}
-
-fn route_arn(event: &Value) -> String {
-    let ctx = &event["requestContext"];
-    format!(
-        "arn:aws:execute-api:us-east-1:{ACCOUNT_ID}:{API_ID}/{}/{}{}",
-        ctx["stage"].as_str().unwrap_or("$default"),
-        ctx["http"]["method"].as_str().unwrap_or(""),
-        event["rawPath"].as_str().unwrap_or("/"),
-    )
 }
 
 fn is_preflight(req: &Request<AxumBody>) -> bool {

@@ -8,8 +8,16 @@
 //! - [`bootstrap`]: creates the table and the demo credentials in the emulators.
 //! - [`routes`]: the route table, checked against `template.yaml` by a test.
 //! - [`demo`]: the demo embedding page and its app server (another site than the API).
+//! - [`events`]: the payload-2.0 events the gateway (and the benchmark harness) sends.
+//! - [`runtime_api`], [`perf`], [`perf_report`]: the benchmark harness behind
+//!   `make perf` (a Lambda Runtime API emulator driving the release executables and
+//!   the Python peer) and the `docs/PERFORMANCE.md` it writes.
 
 pub mod bootstrap;
 pub mod demo;
+pub mod events;
 pub mod gateway;
+pub mod perf;
+pub mod perf_report;
 pub mod routes;
+pub mod runtime_api;

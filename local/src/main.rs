@@ -23,14 +23,14 @@ async fn main() -> Result<(), bootstrap::BoxError> {
         std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
 
     let sdk = gatehouse::aws::sdk_config().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let dynamodb = gatehouse::aws::dynamodb(&sdk);
     let url = format!("http://{addr}");
     let creds =
         bootstrap::bootstrap(&config, &dynamodb, &bootstrap::operator_secrets(&sdk), &url).await?;
     bootstrap::write_credentials(std::path::Path::new(&creds_path), &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let secrets = gatehouse::aws::secretsmanager(&sdk);
     let gateway = Arc::new(Gateway::new(
         &config,
         dynamodb,

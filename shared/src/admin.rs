@@ -205,8 +205,8 @@ impl AdminFunction<AwsIdentity> {
         let sdk = crate::aws::sdk_config().await;
         Self::new(
             config,
-            SecretsClient::new(&sdk),
-            aws_sdk_dynamodb::Client::new(&sdk),
+            crate::aws::secretsmanager(&sdk),
+            crate::aws::dynamodb(&sdk),
             &sdk,
         )
     }

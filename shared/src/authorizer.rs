@@ -480,7 +480,9 @@ mod lambda {
         authorizer: &Authorizer<S, K>,
         event: Value,
     ) -> std::result::Result<Value, lambda_runtime::Error> {
-        authorizer.handle(event).await.map_err(|e| {
+        let result = authorizer.handle(event).await;
+        crate::metrics::log_totals();
+        result.map_err(|e| {
             let msg = match e {
                 Error::Unauthorized(_) => "Unauthorized".to_owned(),
                 other => other.code().to_owned(),

@@ -8,6 +8,13 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::metrics::{self, Service};
 
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -22,6 +29,55 @@ pub async fn sdk_config() -> SdkConfig {
         .load()
         .await
 }
+
+/// Counts each attempt of each SDK operation in [`crate::metrics`].
+#[derive(Debug)]
+struct CountCalls(Service);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        metrics::record(self.0);
+        Ok(())
+    }
+}
+
+/// The functions' SDK clients: built from `sdk`, each counting its calls.
+macro_rules! counted_client {
+    ($(#[$doc:meta])* $name:ident, $sdk:ident, $service:expr) => {
+        $(#[$doc])*
+        pub fn $name(sdk: &SdkConfig) -> $sdk::Client {
+            let conf = $sdk::config::Builder::from(sdk)
+                .interceptor(CountCalls($service))
+                .build();
+            $sdk::Client::from_conf(conf)
+        }
+    };
+}
+counted_client!(
+    /// DynamoDB (API keys, sessions, one-time values, locks).
+    dynamodb, aws_sdk_dynamodb, Service::DynamoDb
+);
+counted_client!(
+    /// Secrets Manager (key ring, client secrets).
+    secretsmanager, aws_sdk_secretsmanager, Service::SecretsManager
+);
+counted_client!(
+    /// STS (admin sign-in).
+    sts, aws_sdk_sts, Service::Sts
+);
+counted_client!(
+    /// IAM (admin group membership).
+    iam, aws_sdk_iam, Service::Iam
+);
 
 /// One TLS stack for the process: rustls on aws-lc-rs, as the AWS SDK uses. Call before
 /// building an HTTP client outside the SDK (idempotent).
@@ -40,9 +96,5 @@ pub async fn build_from_env<T>(
 ) -> crate::Result<T> {
     let config = crate::config::Config::from_env()?;
     let sdk = sdk_config().await;
-    build(
-        config,
-        aws_sdk_secretsmanager::Client::new(&sdk),
-        aws_sdk_dynamodb::Client::new(&sdk),
-    )
+    build(config, secretsmanager(&sdk), dynamodb(&sdk))
 }

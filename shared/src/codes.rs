@@ -319,6 +319,7 @@ mod fetch {
         async fn fetch(&self, url: &str) -> Result<Value> {
             let dep =
                 |e: Box<dyn std::error::Error + Send + Sync>| Error::dependency("host jwks", e);
+            crate::metrics::record(crate::metrics::Service::HostJwks);
             let mut resp = self
                 .client
                 .get(url)

@@ -163,6 +163,7 @@ mod lambda {
                 error(&e)
             }
         };
+        crate::metrics::log_totals();
         resp.map(Body::from)
     }
 

@@ -399,7 +399,7 @@ mod adapters {
 
     impl AwsIdentity {
         pub fn new(sdk: &aws_config::SdkConfig) -> Result<Self> {
-            Self::from_clients(aws_sdk_sts::Client::new(sdk), aws_sdk_iam::Client::new(sdk))
+            Self::from_clients(crate::aws::sts(sdk), crate::aws::iam(sdk))
         }
 
         /// With given SDK clients (tests inject faults this way).
@@ -476,6 +476,7 @@ mod adapters {
             if let Some(b) = &req.body {
                 out = out.body(b.clone());
             }
+            crate::metrics::record(crate::metrics::Service::Sts);
             let resp = out.send().await.map_err(|e| Error::dependency("sts", e))?;
             let status = resp.status().as_u16();
             let text = resp.text().await.map_err(|e| Error::dependency("sts", e))?;

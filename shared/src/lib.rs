@@ -15,6 +15,7 @@ pub mod http;
 pub mod iam;
 pub mod jwt;
 pub mod keys;
+pub mod metrics;
 pub mod rotation;
 pub mod secrets;
 pub mod store;

@@ -291,7 +291,7 @@ mod lambda {
                 Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?.to_owned();
             let sdk = crate::aws::sdk_config().await;
             Ok(Rotator {
-                sm: aws_sdk_secretsmanager::Client::new(&sdk),
+                sm: crate::aws::secretsmanager(&sdk),
                 policy: RotationPolicy {
                     alg: config.signing_alg,
                     min_interval_secs: config.rotation_min_interval().as_secs() as i64,
@@ -325,7 +325,9 @@ mod lambda {
             move |event: LambdaEvent<SecretsManagerSecretRotationEvent>| {
                 let rotator = rotator.clone();
                 async move {
-                    rotator.step(&event.payload).await.map_err(|e| {
+                    let result = rotator.step(&event.payload).await;
+                    crate::metrics::log_totals();
+                    result.map_err(|e| {
                         tracing::error!(error = %e.detail(), "rotation step failed");
                         lambda_runtime::Error::from(e.public_message())
                     })

@@ -1,0 +1,89 @@
+//! Outbound calls per dependency, counted in process so "no AWS call when warm" is
+//! measured, not assumed. The SDK clients count through an interceptor
+//! ([`crate::aws`]); the presigned STS call and the host JWKS fetch count here by hand.
+//!
+//! After each invocation the functions log the running totals at `debug` level under
+//! the target `gatehouse::metrics` (off unless `RUST_LOG` enables it, e.g.
+//! `RUST_LOG=info,gatehouse::metrics=debug`); the benchmark harness reads that line and
+//! takes differences between invocations.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A dependency the functions call over the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    DynamoDb,
+    SecretsManager,
+    Sts,
+    Iam,
+    /// The host's JWKS (not AWS; counted so the harness sees every outbound call).
+    HostJwks,
+}
+
+impl Service {
+    pub const ALL: [Service; 5] = [
+        Service::DynamoDb,
+        Service::SecretsManager,
+        Service::Sts,
+        Service::Iam,
+        Service::HostJwks,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::DynamoDb => "dynamodb",
+            Service::SecretsManager => "secretsmanager",
+            Service::Sts => "sts",
+            Service::Iam => "iam",
+            Service::HostJwks => "host_jwks",
+        }
+    }
+
+    /// Whether this is an AWS service (the host JWKS is not).
+    pub fn is_aws(self) -> bool {
+        self != Service::HostJwks
+    }
+}
+
+static CALLS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+
+/// Counts one outbound request (one attempt: a retry counts again).
+pub fn record(service: Service) {
+    CALLS[service as usize].fetch_add(1, Ordering::Relaxed);
+}
+
+/// Calls so far to `service` since the process started.
+pub fn total(service: Service) -> u64 {
+    CALLS[service as usize].load(Ordering::Relaxed)
+}
+
+/// Logs the running totals (one `debug` line; nothing when the level is off).
+pub fn log_totals() {
+    tracing::debug!(
+        target: "gatehouse::metrics",
+        dynamodb = total(Service::DynamoDb),
+        secretsmanager = total(Service::SecretsManager),
+        sts = total(Service::Sts),
+        iam = total(Service::Iam),
+        host_jwks = total(Service::HostJwks),
+        "outbound calls"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_per_service() {
+        let before: Vec<u64> = Service::ALL.iter().map(|s| total(*s)).collect();
+        record(Service::Iam);
+        record(Service::Iam);
+        record(Service::HostJwks);
+        let after: Vec<u64> = Service::ALL.iter().map(|s| total(*s)).collect();
+        // Other tests in this process may count too: only growth is certain.
+        assert!(after[Service::Iam as usize] >= before[Service::Iam as usize] + 2);
+        assert!(after[Service::HostJwks as usize] > before[Service::HostJwks as usize]);
+        assert_eq!(Service::ALL.iter().filter(|s| s.is_aws()).count(), 4);
+    }
+}

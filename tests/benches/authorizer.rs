@@ -1,0 +1,161 @@
+//! Handler time of the authorizer: one payload-2.0 event in, the response out, warm
+//! (ring and API key cached), per credential type. The stores are in memory so the
+//! figure is the authorizer's own work; the session-cookie case excludes DynamoDB by
+//! design (its one read per request is measured by the Lambda harness, `make perf`).
+//! Run with `make bench`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse::apikey::{self, ApiKeyRecord};
+use gatehouse::authorizer::Authorizer;
+use gatehouse::config::Config;
+use gatehouse::jwt::{AUD_API, Claims};
+use gatehouse::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::secrets::SecretSource;
+use gatehouse::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
+use gatehouse_local::perf::{ISSUER, ORIGIN, authorizer_event};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+
+/// One API key and one session, in memory.
+struct Memory {
+    key: ApiKeyRecord,
+    session_hash: String,
+    session: Session,
+}
+
+impl ApiKeyStore for Memory {
+    async fn get_api_key(&self, id: &str) -> gatehouse::Result<Option<ApiKeyRecord>> {
+        Ok((id == self.key.id).then(|| self.key.clone()))
+    }
+    async fn put_api_key(&self, _: &ApiKeyRecord) -> gatehouse::Result<()> {
+        Ok(())
+    }
+    async fn touch_api_key(&self, _: &str, _: i64) -> gatehouse::Result<()> {
+        Ok(())
+    }
+}
+
+impl SessionStore for Memory {
+    async fn put_temp_token(&self, _: &str, _: &TempToken) -> gatehouse::Result<()> {
+        Ok(())
+    }
+    async fn redeem_temp_token(
+        &self,
+        _: &str,
+        _: &str,
+        _: i64,
+    ) -> gatehouse::Result<Option<Session>> {
+        Ok(None)
+    }
+    async fn get_session(&self, hash: &str, now: i64) -> gatehouse::Result<Option<Session>> {
+        Ok((hash == self.session_hash && self.session.expires_at > now)
+            .then(|| self.session.clone()))
+    }
+    async fn delete_session(&self, _: &str) -> gatehouse::Result<()> {
+        Ok(())
+    }
+}
+
+/// The ring's secret value, in memory.
+struct Ring(String);
+
+impl SecretSource for Ring {
+    async fn fetch(&self, _: &str) -> gatehouse::Result<SecretString> {
+        Ok(SecretString::from(self.0.clone()))
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let now = gatehouse::now_epoch();
+    let config = Config::from_lookup(|k| {
+        match k {
+            "TABLE_NAME" => Some("bench"),
+            "SIGNING_KEYS_SECRET_ARN" => Some("ring"),
+            "ISSUER" => Some(ISSUER),
+            "ALLOWED_ORIGINS" => Some(ORIGIN),
+            _ => None,
+        }
+        .map(str::to_owned)
+    })
+    .unwrap();
+    let key = apikey::generate("bench", None, None, now).unwrap();
+    let session_id = gatehouse::keys::random_id();
+    let memory = || Memory {
+        key: key.record.clone(),
+        session_hash: gatehouse::crypto::sha256_hex(session_id.as_bytes()),
+        session: Session {
+            user: WidgetUser {
+                userid: "bench".into(),
+                app_id: Some("app".into()),
+                client_id: None,
+                org_id: None,
+            },
+            created_at: now,
+            expires_at: now + 3600,
+        },
+    };
+    let run =
+        |c: &mut Criterion, name: &str, authorizer: &Authorizer<Memory, Ring>, event: Value| {
+            // Warm: the first call fills the caches; every measured call must allow.
+            let first = rt.block_on(authorizer.handle(event.clone())).unwrap();
+            let expect = first["isAuthorized"].clone();
+            c.bench_function(&format!("authorizer_handle/{name}"), |b| {
+                b.iter(|| {
+                    let out = rt
+                        .block_on(authorizer.handle(black_box(event.clone())))
+                        .unwrap();
+                    assert_eq!(out["isAuthorized"], expect);
+                })
+            });
+        };
+
+    for alg in [SigningAlg::RS256, SigningAlg::ES256] {
+        let ring = KeyRing::create(alg, now).unwrap();
+        let claims = Claims::new(ISSUER, AUD_API, "1", "client", now, 3600);
+        let token = gatehouse::jwt::issue(&LoadedRing::load(&ring).unwrap(), &claims).unwrap();
+        let authorizer = Authorizer::new(&config, memory(), Ring(ring.to_json()));
+        let event = authorizer_event(
+            "GET",
+            "/display",
+            &[("authorization", format!("Bearer {token}"))],
+        );
+        run(c, &format!("bearer_{}", alg.as_str()), &authorizer, event);
+        if alg == SigningAlg::RS256 {
+            let key_event = authorizer_event(
+                "GET",
+                "/display",
+                &[("x-api-key", key.key.expose_secret().to_owned())],
+            );
+            run(c, "api_key_cached", &authorizer, key_event);
+            let cookie_event = authorizer_event(
+                "GET",
+                "/display",
+                &[
+                    ("cookie", format!("__Host-gh_session={session_id}")),
+                    ("origin", ORIGIN.to_owned()),
+                ],
+            );
+            run(c, "session_cookie_no_dynamodb", &authorizer, cookie_event);
+            // Parse, classify, deny, build the response: the floor under every request.
+            run(
+                c,
+                "no_credential",
+                &authorizer,
+                authorizer_event("GET", "/display", &[]),
+            );
+        }
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(50);
+    targets = bench
+}
+criterion_main!(benches);
