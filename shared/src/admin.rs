@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client as SecretsClient;
 use http::StatusCode;
-use http::header::{COOKIE, HeaderValue, SET_COOKIE};
+use http::header::{HeaderValue, SET_COOKIE};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use crate::admin_requests::{
+    ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest, cookie_value,
+};
 use crate::apikey;
 use crate::clients::ClientList;
 use crate::config::Config;
@@ -22,8 +24,8 @@ use crate::crypto::{ct_eq, sha256_hex};
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, json, read_json};
 use crate::iam::{
-    AdminIdentity, AwsIdentity, PRESIGN_REPLAY_WINDOW_SECS, PresignedRequest, SubmittedKeys,
-    check_presigned, user_of_arn, valid_user_name,
+    AdminIdentity, AwsIdentity, PRESIGN_REPLAY_WINDOW_SECS, SubmittedKeys, check_presigned,
+    user_of_arn, valid_user_name,
 };
 use crate::keys::random_id;
 use crate::rotation::{self, RotationPolicy};
@@ -33,64 +35,6 @@ use crate::widget::from_json;
 /// The admin session cookie (never accepted by the authorizer).
 pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
 pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// `POST /admin/signin` body: submitted keys (mode a) or a presigned request (mode b).
-enum SigninRequest {
-    Presigned {
-        presigned: PresignedRequest,
-    },
-    Keys {
-        user_name: String,
-        access_key_id: String,
-        secret_access_key: SecretString,
-        session_token: Option<SecretString>,
-    },
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PresignedBody {
-    presigned: PresignedRequest,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeysBody {
-    #[serde(rename = "userName")]
-    user_name: String,
-    #[serde(rename = "accessKeyId")]
-    access_key_id: String,
-    #[serde(rename = "secretAccessKey")]
-    secret_access_key: SecretString,
-    #[serde(default, rename = "sessionToken")]
-    session_token: Option<SecretString>,
-}
-
-impl SigninRequest {
-    /// Strict parse: exactly one of the two shapes, no unknown fields; the error never
-    /// echoes a value (a secret may be in it).
-    fn parse(v: Value) -> Result<SigninRequest> {
-        let bad = || {
-            Error::bad_request(
-                "body must be {userName, accessKeyId, secretAccessKey, sessionToken?} or {presigned: {method, url, headers, body}}",
-            )
-        };
-        if v.get("presigned").is_some() {
-            let b: PresignedBody = serde_json::from_value(v).map_err(|_| bad())?;
-            Ok(SigninRequest::Presigned {
-                presigned: b.presigned,
-            })
-        } else {
-            let b: KeysBody = serde_json::from_value(v).map_err(|_| bad())?;
-            Ok(SigninRequest::Keys {
-                user_name: b.user_name,
-                access_key_id: b.access_key_id,
-                secret_access_key: b.secret_access_key,
-                session_token: b.session_token,
-            })
-        }
-    }
-}
 
 /// A failed sign-in: the answer and the reason code for the audit log.
 struct Refusal {
@@ -115,17 +59,6 @@ pub struct AdminFunction<I> {
     secrets: SecretsClient,
 }
 
-fn cookie_value<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
-    req.headers()
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
-}
-
 fn source_ip(req: &Request) -> String {
     match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
@@ -140,48 +73,6 @@ fn admin_cookie(id: &str, max_age: i64) -> String {
         "{ADMIN_COOKIE}={id}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         max_age.max(0)
     )
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewKey {
-    name: String,
-    #[serde(default)]
-    scopes: Option<Vec<String>>,
-    #[serde(default)]
-    expires_at: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct KeyId {
-    id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ClientId {
-    client_id: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevokeSession {
-    kind: String,
-    id_hash: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevokeUser {
-    userid: String,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Rotate {
-    #[serde(default)]
-    force: bool,
 }
 
 impl AdminFunction<AwsIdentity> {
@@ -400,7 +291,8 @@ impl<I: AdminIdentity> AdminFunction<I> {
     /// The caller's admin session: cookie, not expired, membership re-checked when due,
     /// and the CSRF header on state-changing calls.
     async fn session(&self, req: &Request) -> Result<(String, AdminSession)> {
-        let id = cookie_value(req, ADMIN_COOKIE).ok_or(Error::Unauthorized("no_admin_session"))?;
+        let id = cookie_value(req.headers(), ADMIN_COOKIE)
+            .ok_or(Error::Unauthorized("no_admin_session"))?;
         let hash = sha256_hex(id.as_bytes());
         let now = crate::now_epoch();
         let session = self

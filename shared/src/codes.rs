@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::authz::DenyReason;
 use crate::crypto;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::jwt::{deny_reason, read_header};
 
 /// Largest JWKS document read from the host.
@@ -294,6 +294,7 @@ pub use fetch::HttpJwksFetch;
 #[cfg(feature = "aws")]
 mod fetch {
     use super::*;
+    use crate::error::Error;
 
     /// Fetches over HTTPS (HTTP for loopback hosts only) with timeouts and a size cap.
     #[derive(Clone)]

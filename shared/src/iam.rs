@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Header that binds a presigned request to one Gatehouse deployment.
 pub const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
@@ -331,6 +331,7 @@ mod adapters {
     use secrecy::ExposeSecret;
 
     use super::*;
+    use crate::error::Error;
 
     /// Signs an STS `GetCallerIdentity` request (SigV4, in the `Authorization` header)
     /// with a signed `x-gatehouse-server-id` header, for the admin sign-in (mode b).

@@ -4,13 +4,16 @@
 //! `aws` feature (on by default) adds the DynamoDB / Secrets Manager adapters and the
 //! Lambda handlers. See `DESIGN.md` section 1 for the module map.
 
+pub mod admin_requests;
 pub mod apikey;
+pub mod authorizer;
 pub mod authz;
 pub mod clients;
 pub mod codes;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod form;
 pub mod http;
 pub mod iam;
 pub mod jwt;
@@ -23,8 +26,6 @@ pub mod widget;
 
 #[cfg(feature = "aws")]
 pub mod admin;
-#[cfg(feature = "aws")]
-pub mod authorizer;
 #[cfg(feature = "aws")]
 pub mod aws;
 #[cfg(feature = "aws")]

@@ -1,0 +1,168 @@
+//! What the admin API reads from a request: the sign-in body (submitted keys or a
+//! presigned STS request), the admin API bodies (strict: no unknown fields) and the
+//! session cookie. Pure (no AWS types), so it is unit-tested and fuzzed without the
+//! `aws` feature; the handlers are in `admin`.
+
+use http::HeaderMap;
+use http::header::COOKIE;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::iam::PresignedRequest;
+
+/// `POST /admin/signin` body: submitted keys (mode a) or a presigned request (mode b).
+pub enum SigninRequest {
+    Presigned {
+        presigned: PresignedRequest,
+    },
+    Keys {
+        user_name: String,
+        access_key_id: String,
+        secret_access_key: SecretString,
+        session_token: Option<SecretString>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PresignedBody {
+    presigned: PresignedRequest,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeysBody {
+    #[serde(rename = "userName")]
+    user_name: String,
+    #[serde(rename = "accessKeyId")]
+    access_key_id: String,
+    #[serde(rename = "secretAccessKey")]
+    secret_access_key: SecretString,
+    #[serde(default, rename = "sessionToken")]
+    session_token: Option<SecretString>,
+}
+
+impl SigninRequest {
+    /// Strict parse: exactly one of the two shapes, no unknown fields; the error never
+    /// echoes a value (a secret may be in it).
+    pub fn parse(v: Value) -> Result<SigninRequest> {
+        let bad = || {
+            Error::bad_request(
+                "body must be {userName, accessKeyId, secretAccessKey, sessionToken?} or {presigned: {method, url, headers, body}}",
+            )
+        };
+        if v.get("presigned").is_some() {
+            let b: PresignedBody = serde_json::from_value(v).map_err(|_| bad())?;
+            Ok(SigninRequest::Presigned {
+                presigned: b.presigned,
+            })
+        } else {
+            let b: KeysBody = serde_json::from_value(v).map_err(|_| bad())?;
+            Ok(SigninRequest::Keys {
+                user_name: b.user_name,
+                access_key_id: b.access_key_id,
+                secret_access_key: b.secret_access_key,
+                session_token: b.session_token,
+            })
+        }
+    }
+}
+
+/// The value of the first cookie called `name` in the `Cookie` headers.
+pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+/// `POST /admin/keys` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewKey {
+    pub name: String,
+    #[serde(default)]
+    pub scopes: Option<Vec<String>>,
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}
+
+/// `POST /admin/keys/disable` and `/admin/keys/delete` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyId {
+    pub id: String,
+}
+
+/// `POST /admin/clients/disable` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientId {
+    pub client_id: u32,
+}
+
+/// `POST /admin/sessions/revoke` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeSession {
+    pub kind: String,
+    pub id_hash: String,
+}
+
+/// `POST /admin/sessions/revoke-user` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevokeUser {
+    pub userid: String,
+}
+
+/// `POST /admin/signing-keys/rotate` body.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Rotate {
+    #[serde(default)]
+    pub force: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::header::HeaderValue;
+    use serde_json::json;
+
+    #[test]
+    fn signin_bodies_are_strict() {
+        let keys = json!({"userName": "alice", "accessKeyId": "AKIA", "secretAccessKey": "s"});
+        assert!(matches!(
+            SigninRequest::parse(keys),
+            Ok(SigninRequest::Keys { ref user_name, .. }) if user_name == "alice"
+        ));
+        for bad in [
+            json!({"userName": "alice", "accessKeyId": "AKIA", "secretAccessKey": "s", "x": 1}),
+            json!({"userName": "alice"}),
+            json!({"presigned": {}}),
+            json!([]),
+            json!(null),
+        ] {
+            let err = SigninRequest::parse(bad.clone()).err().expect("refused");
+            assert_eq!(err.status(), 400, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookie_values_are_found() {
+        let mut h = HeaderMap::new();
+        h.append(COOKIE, HeaderValue::from_static("a=1; __Host-gh_admin=xyz"));
+        h.append(COOKIE, HeaderValue::from_static("__Host-gh_admin=later"));
+        assert_eq!(cookie_value(&h, "__Host-gh_admin"), Some("xyz"));
+        assert_eq!(cookie_value(&h, "a"), Some("1"));
+        assert_eq!(cookie_value(&h, "b"), None);
+        assert_eq!(cookie_value(&HeaderMap::new(), "a"), None);
+    }
+}
