@@ -10,7 +10,7 @@ use gatehouse::authorizer::{Authorizer, invoke};
 use gatehouse::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
 use gatehouse::keys::{KeyRing, LoadedRing};
 use gatehouse::secrets::SecretSource;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde_json::{Value, json};
 
 /// The real Secrets Manager client, counting reads.
@@ -27,15 +27,6 @@ impl SecretSource for Counting {
 }
 
 const ISSUER: &str = "https://auth.example.com";
-
-async fn ring_of(secret: &str) -> LoadedRing {
-    let v = common::operator_secrets()
-        .await
-        .fetch(secret)
-        .await
-        .unwrap();
-    LoadedRing::load(&KeyRing::parse(v.expose_secret()).unwrap().unwrap()).unwrap()
-}
 
 fn event(token: &str, path: &str) -> Value {
     let mut e = common::fixture("http-v2-request.json", "");
@@ -63,7 +54,7 @@ async fn warm_bearer_checks_make_no_aws_call() {
             reads: AtomicUsize::new(0),
         };
         let a = Authorizer::new(&cfg, store, counting);
-        let ring = ring_of(&ring_secret).await;
+        let ring = common::loaded_ring(&ring_secret).await;
         let now = gatehouse::now_epoch();
         let mut claims = Claims::new(ISSUER, AUD_API, "7", "data", now, 900);
         claims.client_id = Some("7".into());

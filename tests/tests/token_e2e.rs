@@ -427,34 +427,6 @@ async fn documented_host_flow_end_to_end() {
 }
 
 #[tokio::test]
-async fn concurrent_redemptions_of_one_code_yield_one_token() {
-    let host = common::Host::start();
-    let s = std::sync::Arc::new(code_stack(&host).await);
-    let code = host
-        .sign(
-            json!({"exp": gatehouse::now_epoch() + 60, "jti": "one"}),
-            json!({}),
-            "current",
-            false,
-        )
-        .await;
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let s = s.clone();
-        let form = format!("grant_type=authorization_code&code={code}");
-        tasks.push(tokio::spawn(async move { s.token(&form, None).await.0 }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            StatusCode::OK => ok += 1,
-            other => assert_eq!(other, StatusCode::BAD_REQUEST),
-        }
-    }
-    assert_eq!(ok, 1);
-}
-
-#[tokio::test]
 async fn standard_libraries_accept_our_tokens_and_endpoint() {
     let s = stack(&[("ISSUER", "{gateway}")]).await;
     let token = s.client_token().await;

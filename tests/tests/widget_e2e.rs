@@ -3,8 +3,7 @@
 
 mod common;
 
-use std::sync::Arc;
-
+use common::Answer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -39,43 +38,15 @@ async fn stack_with(extra: &[(&str, &str)]) -> Stack {
     }
 }
 
-struct Answer {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    body: Value,
-}
-
 impl Stack {
     async fn post(&self, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> Answer {
-        let mut req = self.http.post(format!("{}{path}", self.url));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        }
+        let url = format!("{}{path}", self.url);
+        common::send_json(&self.http, reqwest::Method::POST, &url, headers, body).await
     }
 
     async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let mut req = self.http.get(format!("{}{path}", self.url));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        Answer {
-            status,
-            headers,
-            body: resp.json().await.unwrap_or(Value::Null),
-        }
+        let url = format!("{}{path}", self.url);
+        common::send(&self.http, reqwest::Method::GET, &url, headers, None).await
     }
 
     async fn temp_token(&self, body: Value) -> String {
@@ -209,39 +180,6 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
             .status,
         StatusCode::FORBIDDEN
     );
-}
-
-#[tokio::test]
-async fn concurrent_logins_with_one_token_create_exactly_one_session() {
-    let s = Arc::new(stack().await);
-    let token = s.temp_token(json!({"userid": "race"})).await;
-    let mut tasks = Vec::new();
-    for _ in 0..50 {
-        let (s, token) = (s.clone(), token.clone());
-        tasks.push(tokio::spawn(async move { s.login(&token).await.0.status }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        match t.await.unwrap() {
-            StatusCode::OK => ok += 1,
-            other => assert_eq!(other, StatusCode::UNAUTHORIZED),
-        }
-    }
-    assert_eq!(ok, 1);
-    let scan = s
-        .store
-        .client()
-        .scan()
-        .table_name(s.store.table())
-        .send()
-        .await
-        .unwrap();
-    let sessions = scan
-        .items()
-        .iter()
-        .filter(|i| i["pk"].as_s().unwrap().starts_with("session#"))
-        .count();
-    assert_eq!(sessions, 1);
 }
 
 #[tokio::test]

@@ -33,12 +33,7 @@ pub async fn stack(extra: &[(&str, &str)]) -> Stack {
     }
 }
 
-pub struct Answer {
-    pub status: StatusCode,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
-    pub text: String,
-}
+pub use super::Answer;
 
 /// A signed-in admin: the cookie and the CSRF token.
 pub struct Admin {
@@ -66,22 +61,8 @@ impl Stack {
         headers: &[(&str, &str)],
         body: Option<Value>,
     ) -> Answer {
-        let mut req = self.http.request(method, format!("{}{path}", self.url));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let text = resp.text().await.unwrap();
-        Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            text,
-        }
+        let url = format!("{}{path}", self.url);
+        super::send_json(&self.http, method, &url, headers, body).await
     }
 
     pub async fn signin(&self, body: Value) -> Answer {

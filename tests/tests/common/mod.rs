@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod admin;
+pub mod full;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,6 +21,56 @@ pub fn http() -> reqwest::Client {
 pub fn http_builder() -> reqwest::ClientBuilder {
     gatehouse::aws::install_crypto_provider();
     reqwest::Client::builder()
+}
+
+/// An HTTP answer: status, headers, the body as text and (if it is JSON) parsed.
+pub struct Answer {
+    pub status: reqwest::StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+/// Sends `method url` with `headers` (repeats allowed) and an optional raw body.
+pub async fn send(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> Answer {
+    let mut req = http.request(method, url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    if let Some(b) = body {
+        req = req.body(b);
+    }
+    let resp = req.send().await.unwrap();
+    let (status, headers) = (resp.status(), resp.headers().clone());
+    let text = resp.text().await.unwrap();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
+    }
+}
+
+/// [`send`] with an optional JSON body (and its content type).
+pub async fn send_json(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+) -> Answer {
+    let mut headers = headers.to_vec();
+    if body.is_some() {
+        headers.push(("content-type", "application/json"));
+    }
+    let body = body.map(|b| b.to_string().into_bytes());
+    send(http, method, url, &headers, body).await
 }
 
 /// GET `url` and parse the JSON answer.
@@ -130,6 +181,17 @@ pub async fn fresh_ring(alg: &str) -> String {
         .await
         .unwrap();
     name
+}
+
+/// The signing key ring held in `secret`, loaded (signer and verifiers).
+pub async fn loaded_ring(secret: &str) -> gatehouse::keys::LoadedRing {
+    use gatehouse::secrets::SecretSource;
+    use secrecy::ExposeSecret;
+    let v = operator_secrets().await.fetch(secret).await.unwrap();
+    let ring = gatehouse::keys::KeyRing::parse(v.expose_secret())
+        .unwrap()
+        .unwrap();
+    gatehouse::keys::LoadedRing::load(&ring).unwrap()
 }
 
 /// A local gateway on a free port in front of `store`'s table; returns its base URL.
