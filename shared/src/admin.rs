@@ -15,7 +15,8 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::admin_requests::{
-    ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest, cookie_value,
+    ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
+    cookie_value,
 };
 use crate::apikey;
 use crate::clients::ClientList;
@@ -412,7 +413,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
                 ok(json!({ "id": b.id, "deleted": true }))
             }
             ("POST", "/admin/clients") => {
-                body()?;
+                let _: NewClient = from_json(body()?)?;
                 let secret = hex::encode(crate::crypto::random_bytes(32));
                 let entry = ClientList::hashed_entry(&secret);
                 let client_id = self

@@ -70,17 +70,27 @@ impl SigninRequest {
     }
 }
 
-/// The value of the first cookie called `name` in the `Cookie` headers.
+/// The value of the cookie called `name` in the `Cookie` headers; `None` when it is
+/// absent or sent more than once (a repeated credential is refused, never resolved by
+/// picking one, as the authorizer does with the widget session cookie).
 pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
+    let mut found = headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v)
+        .filter(|(n, _)| *n == name);
+    match (found.next(), found.next()) {
+        (Some((_, v)), None) => Some(v),
+        _ => None,
+    }
 }
+
+/// `POST /admin/clients` body: none, or an empty object.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewClient {}
 
 /// `POST /admin/keys` body.
 #[derive(Deserialize)]
@@ -160,7 +170,7 @@ mod tests {
         let mut h = HeaderMap::new();
         h.append(COOKIE, HeaderValue::from_static("a=1; __Host-gh_admin=xyz"));
         h.append(COOKIE, HeaderValue::from_static("__Host-gh_admin=later"));
-        assert_eq!(cookie_value(&h, "__Host-gh_admin"), Some("xyz"));
+        assert_eq!(cookie_value(&h, "__Host-gh_admin"), None, "sent twice");
         assert_eq!(cookie_value(&h, "a"), Some("1"));
         assert_eq!(cookie_value(&h, "b"), None);
         assert_eq!(cookie_value(&HeaderMap::new(), "a"), None);

@@ -152,7 +152,12 @@ mod lambda {
     pub async fn respond<H: Handler>(handler: &H, req: Request) -> http::Response<Body> {
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
-        let resp = match handler.handle(req).await {
+        // The size limit holds on every route, also where the handler reads no body.
+        let outcome = match check_size(req.body().as_ref().len()) {
+            Ok(()) => handler.handle(req).await,
+            Err(e) => Err(e),
+        };
+        let resp = match outcome {
             Ok(r) => r,
             Err(e) => {
                 if e.status().is_server_error() {

@@ -1,0 +1,378 @@
+//! Input hygiene, as a table: every route of the API (the gateway's route table) gets a
+//! valid request, and every kind of bad input is that request with one thing wrong.
+//! Each bad request must get a 4xx with a JSON error body (never a 5xx or a dropped
+//! connection) and leave the DynamoDB table exactly as it was: no record written,
+//! consumed or counted (a malformed sign-in is no counted failure).
+//!
+//! | bad input | JSON routes | `POST /token` (form) | routes without a body |
+//! |---|---|---|---|
+//! | malformed body | 400 | 400 | — (never parsed) |
+//! | wrong / no content type | 415 | 400 | — |
+//! | body of 16 385 bytes | 413 | 413 | 413 |
+//! | body of exactly 16 384 bytes (valid) | read: the route's normal answer | 200 | — |
+//! | unknown field | 400 | ignored (RFC 6749 3.2): 200 | — |
+//! | non-UTF-8 body | 400 | 400 | — |
+//! | a header over the gateway's 10 KiB | 431 | 431 | 431 |
+//! | a credential header of 9 000 bytes | 4xx | 4xx | 4xx |
+//! | any header of the request sent twice | 4xx | 4xx | 4xx |
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use common::admin::keys_body;
+use common::full::{CLIENT_SECRET, Full, ORIGIN, cookie_pair, full};
+use gatehouse::config::MAX_BODY_BYTES;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+const JSON: &str = "application/json";
+const FORM: &str = "application/x-www-form-urlencoded";
+/// Headers that carry or bind a credential: each gets the oversized-value case.
+const CREDENTIAL_HEADERS: [&str; 5] = [
+    "x-api-key",
+    "authorization",
+    "cookie",
+    "origin",
+    "x-csrf-token",
+];
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    NoBody,
+    Json,
+    Form,
+}
+
+/// A request of the suite (headers may repeat).
+#[derive(Clone)]
+struct Request {
+    method: Method,
+    path: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+/// A route's valid request, the kind of its body, and the status it gets.
+struct Template {
+    req: Request,
+    kind: Kind,
+    ok: StatusCode,
+}
+
+/// What a case must get: an exact status, or any 4xx; `bad` cases must also answer
+/// with a JSON error and write nothing.
+struct Case {
+    what: String,
+    req: Request,
+    status: Option<StatusCode>,
+    bad: bool,
+}
+
+impl Request {
+    fn with_header(&self, name: &'static str, value: String) -> Request {
+        let mut r = self.clone();
+        r.headers.push((name, value));
+        r
+    }
+
+    fn replacing(&self, name: &'static str, value: Option<&str>) -> Request {
+        let mut r = self.clone();
+        r.headers.retain(|(k, _)| *k != name);
+        if let Some(v) = value {
+            r.headers.push((name, v.to_owned()));
+        }
+        r
+    }
+
+    fn with_body(&self, body: Vec<u8>) -> Request {
+        Request {
+            body,
+            ..self.clone()
+        }
+    }
+}
+
+/// `body` padded to exactly `len` bytes without changing its meaning: JSON gets
+/// trailing white space, a form an ignored parameter.
+fn padded(kind: Kind, body: &[u8], len: usize) -> Vec<u8> {
+    let mut out = body.to_vec();
+    match kind {
+        Kind::Form => {
+            out.extend_from_slice(b"&pad=");
+            out.resize(len, b'a');
+        }
+        _ => out.resize(len, b' '),
+    }
+    assert_eq!(out.len(), len);
+    out
+}
+
+fn bad(what: impl Into<String>, req: Request, status: Option<StatusCode>) -> Case {
+    Case {
+        what: what.into(),
+        req,
+        status,
+        bad: true,
+    }
+}
+
+fn good(what: &str, req: Request, status: StatusCode) -> Case {
+    Case {
+        what: what.into(),
+        req,
+        status: Some(status),
+        bad: false,
+    }
+}
+
+/// Every case for one route: header cases first, body cases after, the valid
+/// exactly-16-384-byte body last (it may consume the route's one-time value).
+fn cases(t: &Template) -> Vec<Case> {
+    use StatusCode as S;
+    let r = &t.req;
+    let huge = "a".repeat(12 * 1024);
+    let mut v = vec![bad(
+        "a 12 KiB header",
+        r.with_header("x-padding", huge),
+        Some(S::REQUEST_HEADER_FIELDS_TOO_LARGE),
+    )];
+    for (name, value) in &r.headers {
+        v.push(bad(
+            format!("{name} sent twice"),
+            r.with_header(name, value.clone()),
+            None,
+        ));
+        if CREDENTIAL_HEADERS.contains(name) {
+            let big = if *name == "cookie" {
+                format!("{}={}", value.split('=').next().unwrap(), "A".repeat(9000))
+            } else {
+                "A".repeat(9000)
+            };
+            v.push(bad(
+                format!("{name} of 9 000 bytes"),
+                r.replacing(name, Some(&big)),
+                None,
+            ));
+        }
+    }
+    let over = MAX_BODY_BYTES + 1;
+    if t.kind == Kind::NoBody {
+        let body = padded(Kind::Json, b"{}", over);
+        let req = r.replacing("content-type", Some(JSON)).with_body(body);
+        v.push(bad("a 16 385-byte body", req, Some(S::PAYLOAD_TOO_LARGE)));
+        return v;
+    }
+    let (media_error, other_media) = match t.kind {
+        Kind::Json => (S::UNSUPPORTED_MEDIA_TYPE, "text/plain"),
+        _ => (S::BAD_REQUEST, JSON),
+    };
+    let valid = &r.body;
+    let mut non_utf8 = valid.clone();
+    non_utf8.insert(1, 0xff);
+    v.extend([
+        bad(
+            "malformed body",
+            r.with_body(br#"{"grant_type":"#.to_vec()),
+            Some(S::BAD_REQUEST),
+        ),
+        bad(
+            "wrong content type",
+            r.replacing("content-type", Some(other_media)),
+            Some(media_error),
+        ),
+        bad(
+            "no content type",
+            r.replacing("content-type", None),
+            Some(media_error),
+        ),
+        bad(
+            "a 16 385-byte body",
+            r.with_body(padded(t.kind, valid, over)),
+            Some(S::PAYLOAD_TOO_LARGE),
+        ),
+        bad(
+            "non-UTF-8 body",
+            r.with_body(non_utf8),
+            Some(S::BAD_REQUEST),
+        ),
+    ]);
+    if t.kind == Kind::Json {
+        let mut extra: Value = serde_json::from_slice(valid).unwrap();
+        extra["unexpected"] = json!(true);
+        let body = extra.to_string().into_bytes();
+        v.push(bad(
+            "an unknown field",
+            r.with_body(body),
+            Some(S::BAD_REQUEST),
+        ));
+    } else {
+        let mut body = valid.clone();
+        body.extend_from_slice(b"&unexpected=1");
+        v.push(good(
+            "an unknown form parameter (ignored)",
+            r.with_body(body),
+            t.ok,
+        ));
+    }
+    let exact = padded(t.kind, valid, MAX_BODY_BYTES);
+    v.push(good(
+        "a valid body of exactly 16 384 bytes",
+        r.with_body(exact),
+        t.ok,
+    ));
+    v
+}
+
+/// Sends the case and checks its answer (and, for bad input, that nothing was
+/// written); what went wrong, if anything.
+async fn run(s: &Full, route: &str, c: &Case) -> Option<String> {
+    let before = s.items().await;
+    let headers: Vec<(&str, &str)> = c
+        .req
+        .headers
+        .iter()
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let body = (!c.req.body.is_empty()).then(|| c.req.body.clone());
+    let a = s
+        .send(c.req.method.clone(), c.req.path, &headers, body)
+        .await;
+    let text: String = a.text.chars().take(200).collect();
+    let what = format!("{route}, {}: got {} {text}", c.what, a.status);
+    let json_error =
+        a.headers.get("content-type").is_some_and(|v| v == JSON) && a.body["message"].is_string();
+    let problem = if c.status.is_some_and(|st| st != a.status) {
+        Some(format!("expected {}", c.status.unwrap()))
+    } else if c.bad && !a.status.is_client_error() {
+        Some("expected a 4xx".to_owned())
+    } else if c.bad && !json_error {
+        Some("expected a JSON error body".to_owned())
+    } else if c.bad && s.items().await != before {
+        Some("a record was written".to_owned())
+    } else {
+        None
+    };
+    problem.map(|p| format!("{what}\n    {p}"))
+}
+
+/// One row: `"METHOD /path"`, the valid request's headers, its body (`kind`, text;
+/// the content type is added), and the status that valid request gets.
+fn row(
+    route: &'static str,
+    headers: &[(&'static str, &str)],
+    kind: Kind,
+    body: &str,
+    ok: StatusCode,
+) -> Template {
+    let (method, path) = route.split_once(' ').unwrap();
+    let mut headers: Vec<(&'static str, String)> =
+        headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    match kind {
+        Kind::Json => headers.push(("content-type", JSON.into())),
+        Kind::Form => headers.push(("content-type", FORM.into())),
+        Kind::NoBody => {}
+    }
+    let req = Request {
+        method: method.parse().unwrap(),
+        path,
+        headers,
+        body: body.as_bytes().to_vec(),
+    };
+    Template { req, kind, ok }
+}
+
+/// A signed-in admin: (cookie pair, CSRF token).
+async fn admin(s: &Full, member: &common::IamUser) -> (String, String) {
+    let a = s.post_json("/admin/signin", &[], keys_body(member)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    (
+        cookie_pair(&a),
+        a.body["csrfToken"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// The valid request of every route, with fresh credentials: the table of the suite.
+#[rustfmt::skip]
+async fn templates(s: &Full) -> Vec<Template> {
+    use Kind::*;
+    use StatusCode as S;
+    let basic = format!("Basic {}", B64.encode(format!("1:{CLIENT_SECRET}")));
+    let access = format!("Bearer {}", s.client_token().await);
+    let code = format!("Bearer {}", s.code_token().await);
+    let widget = format!("Bearer {}", s.security_token().await);
+    let (cookie, logout_cookie) = (s.session_cookie().await, s.session_cookie().await);
+    let login = json!({"token": s.temp_token().await}).to_string();
+    let member = common::iam_user(true).await;
+    let signin = keys_body(&member).to_string();
+    let (admin_cookie, csrf) = admin(s, &member).await;
+    let (signout_cookie, signout_csrf) = admin(s, &member).await;
+    let key = ("x-api-key", s.key.as_str());
+    let origin = ("origin", ORIGIN);
+    let admin_read = [("cookie", admin_cookie.as_str())];
+    let admin_write = [admin_read[0], ("x-csrf-token", csrf.as_str())];
+    let signout = [("cookie", signout_cookie.as_str()), ("x-csrf-token", signout_csrf.as_str())];
+    let no_key = r#"{"id":"AAAAAAAAAAAAAAAA"}"#;
+    vec![
+        row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),
+        row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
+        row("GET /.well-known/jwks.json", &[], NoBody, "", S::OK),
+        row("GET /.well-known/oauth-authorization-server", &[], NoBody, "", S::OK),
+        row("GET /whoami", &[key], NoBody, "", S::OK),
+        row("GET /display", &[("authorization", &widget), origin], NoBody, "", S::OK),
+        row("GET /display/rules", &[("cookie", &cookie), origin], NoBody, "", S::OK),
+        row("POST /comments", &[("authorization", &code)], NoBody, "", S::OK),
+        row("GET /stats", &[("authorization", &access)], NoBody, "", S::OK),
+        row("POST /widget/generateToken", &[key], Json, r#"{"userid":"u"}"#, S::OK),
+        row("POST /widget/login/token", &[key], Json, r#"{"userid":"u","appid":"a"}"#, S::OK),
+        row("POST /widget/loginToken", &[origin], Json, &login, S::OK),
+        row("POST /widget/logout", &[("cookie", &logout_cookie), origin], NoBody, "", S::OK),
+        row("POST /admin/signin", &[], Json, &signin, S::OK),
+        row("POST /admin/signout", &signout, NoBody, "", S::OK),
+        row("GET /admin/keys", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/keys", &admin_write, Json, r#"{"name":"k"}"#, S::OK),
+        row("POST /admin/keys/disable", &admin_write, Json, no_key, S::NOT_FOUND),
+        row("POST /admin/keys/delete", &admin_write, Json, no_key, S::NOT_FOUND),
+        row("POST /admin/clients", &admin_write, Json, "{}", S::OK),
+        row("POST /admin/clients/disable", &admin_write, Json, r#"{"client_id":99}"#, S::NOT_FOUND),
+        row("GET /admin/sessions", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/sessions/revoke", &admin_write, Json, r#"{"kind":"admin","id_hash":"00"}"#, S::NOT_FOUND),
+        row("POST /admin/sessions/revoke-user", &admin_write, Json, r#"{"userid":"nobody"}"#, S::OK),
+        row("POST /admin/signing-keys/rotate", &admin_write, Json, "{}", S::CONFLICT),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_bad_input_with_a_json_4xx_and_writes_nothing() {
+    // A long API key cache: no `last_used` write can land in the middle of a case.
+    let s = full(&[("API_KEY_CACHE_TTL", "3600")]).await;
+    let templates = templates(&s).await;
+    // Every route the gateway serves has its row.
+    for r in gatehouse_local::routes::ROUTES {
+        assert!(
+            templates
+                .iter()
+                .any(|t| t.req.method.as_str() == r.method && t.req.path == r.path),
+            "no hygiene row for {} {}",
+            r.method,
+            r.path
+        );
+    }
+    let (mut requests, mut failures) = (0, Vec::new());
+    for t in &templates {
+        let route = format!("{} {}", t.req.method, t.req.path);
+        for c in cases(t) {
+            failures.extend(run(&s, &route, &c).await);
+            requests += 1;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        s.items_of("rate#").await.is_empty(),
+        "no sign-in failure was counted"
+    );
+    println!(
+        "{} routes, {requests} requests: every bad one a JSON 4xx, nothing written",
+        templates.len()
+    );
+}
