@@ -245,9 +245,9 @@ pub fn verify_code(
         required.push("aud");
     }
     v.set_required_spec_claims(&required);
-    v.leeway = rules.leeway_secs;
-    v.validate_exp = true;
-    v.validate_nbf = true;
+    // `exp` and `nbf` are judged below at `now`, not at the library's own clock.
+    v.validate_exp = false;
+    v.validate_nbf = false;
     match &rules.issuer {
         Some(iss) => v.set_issuer(&[iss]),
         None => v.iss = None,
@@ -261,11 +261,15 @@ pub fn verify_code(
         match jsonwebtoken::decode::<CodeClaims>(code, &k.key, &v) {
             Ok(data) => {
                 let c = data.claims;
+                let leeway = rules.leeway_secs as i64;
+                if c.exp < now.saturating_sub(leeway) {
+                    return Err(DenyReason::Expired);
+                }
                 if c.exp > now + rules.max_lifetime_secs {
                     return Err(DenyReason::InvalidToken);
                 }
-                if c.iat
-                    .is_some_and(|iat| iat > now + rules.leeway_secs as i64)
+                if c.iat.is_some_and(|iat| iat > now + leeway)
+                    || c.nbf.is_some_and(|nbf| nbf > now + leeway)
                 {
                     return Err(DenyReason::InvalidToken);
                 }

@@ -6,7 +6,10 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::full::{Full, ORIGIN, claims_of, cookie_pair, full};
+use gatehouse::codes::{CodeRules, HostJwks, HttpJwksFetch};
 use gatehouse::crypto::sha256_hex;
 use gatehouse::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
 use gatehouse::keys::random_id;
@@ -75,6 +78,46 @@ async fn host_clock_skew_within_the_leeway_is_accepted_and_beyond_it_refused() {
             (StatusCode::BAD_REQUEST, Some("invalid_grant"))
         };
         assert_eq!((a.status, a.body["error"].as_str()), expected, "{what}");
+    }
+}
+
+#[tokio::test]
+async fn host_code_time_claims_are_judged_at_the_given_now() {
+    let host = common::Host::start();
+    let jwks = HostJwks::new(
+        HttpJwksFetch::new().unwrap(),
+        host.jwk_url(),
+        Duration::from_secs(300),
+        Duration::from_secs(30),
+    );
+    let rules = CodeRules {
+        max_lifetime_secs: 120,
+        leeway_secs: 30,
+        issuer: None,
+        audience: None,
+    };
+    let t = now();
+    let sign = async |claims: Value| host.sign(claims, json!({}), "current", false).await;
+    // Valid from max(nbf, iat) - leeway, and from exp - CODE_MAX_LIFETIME, until exp + leeway.
+    let timed = sign(json!({"exp": t + 60, "nbf": t, "iat": t})).await;
+    let exp_only = sign(json!({"exp": t + 60})).await;
+    let cases = [
+        (&timed, t - 31, false, "before nbf/iat - leeway"),
+        (&timed, t - 30, true, "at nbf/iat - leeway"),
+        (&timed, t + 90, true, "at exp + leeway"),
+        (&timed, t + 91, false, "after exp + leeway"),
+        (
+            &exp_only,
+            t - 61,
+            false,
+            "exp more than CODE_MAX_LIFETIME ahead",
+        ),
+        (&exp_only, t - 60, true, "exp CODE_MAX_LIFETIME ahead"),
+        (&exp_only, t + 91, false, "after exp + leeway, exp only"),
+    ];
+    for (code, at, ok, what) in cases {
+        let verdict = jwks.verify(code, &rules, at).await.unwrap();
+        assert_eq!(verdict.is_ok(), ok, "{what}: {verdict:?}");
     }
 }
 
