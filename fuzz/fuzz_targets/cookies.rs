@@ -1,0 +1,52 @@
+//! Cookie and Authorization headers: the authorizer's credential classification
+//! (session cookie, bearer scheme, ambiguity) and the admin session cookie lookup.
+//! Input: `authorization \0 cookie \0 cookie ...` (an empty authorization is absent).
+#![no_main]
+
+use gatehouse::admin_requests::cookie_value;
+use gatehouse::authz::{Credential, SESSION_COOKIE, classify};
+use http::header::{COOKIE, HeaderMap, HeaderValue};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let mut it = data.split(|b| *b == gatehouse_fuzz::SEP);
+    let auth = it
+        .next()
+        .filter(|a| !a.is_empty())
+        .map(String::from_utf8_lossy);
+    let mut headers = HeaderMap::new();
+    let mut cookies = Vec::new();
+    for c in it {
+        if let Ok(v) = HeaderValue::from_bytes(c) {
+            if let Ok(s) = v.to_str() {
+                cookies.push(s.to_owned());
+            }
+            headers.append(COOKIE, v);
+        }
+    }
+    match classify(None, auth.as_deref(), &cookies) {
+        Ok(Credential::Bearer(t)) => {
+            assert!(auth.is_some());
+            assert!(!t.is_empty() && !t.contains(' '));
+        }
+        Ok(Credential::SessionCookie(v)) => {
+            assert!(auth.is_none());
+            assert!(!v.contains(';'));
+            let n = cookies
+                .iter()
+                .flat_map(|c| c.split(';'))
+                .filter(|c| {
+                    c.trim()
+                        .split_once('=')
+                        .is_some_and(|(n, _)| n == SESSION_COOKIE)
+                })
+                .count();
+            assert_eq!(n, 1, "one session cookie exactly");
+        }
+        Ok(Credential::ApiKey(_)) => panic!("no api key was given"),
+        Err(_) => {}
+    }
+    if let Some(v) = cookie_value(&headers, "__Host-gh_admin") {
+        assert!(!v.contains(';'));
+    }
+});

@@ -1,0 +1,100 @@
+//! JSON bodies of every JSON route, read as the handlers read them (`read_json`: type,
+//! size, UTF-8, then the route's strict body type) and validated as they validate:
+//! widget `generateToken`, `loginToken`, `login/token` (ids, permissions, origins,
+//! `expiresIn`), admin sign-in (submitted keys, or a presigned STS request checked by
+//! `check_presigned`) and the admin API bodies. Input: route selector byte, then body.
+#![no_main]
+
+use gatehouse::admin_requests::{
+    ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
+};
+use gatehouse::apikey::{self, KNOWN_SCOPES};
+use gatehouse::config::MAX_BODY_BYTES;
+use gatehouse::http::read_json;
+use gatehouse::iam::{check_presigned, valid_user_name};
+use gatehouse::widget::{
+    LoginTokenRequest, SecurityTokenRequest, TempTokenRequest, from_json, parse_duration,
+};
+use gatehouse_fuzz::{NOW, ORIGIN};
+use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use libfuzzer_sys::fuzz_target;
+use serde_json::Value;
+
+const STS: &str = "https://sts.amazonaws.com";
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&route, body)) = data.split_first() else {
+        return;
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    let Ok(v) = read_json::<Value>(&headers, body) else {
+        return;
+    };
+    assert!(body.len() <= MAX_BODY_BYTES);
+    match route % 10 {
+        0 => {
+            if let Ok(r) = from_json::<TempTokenRequest>(v) {
+                if r.validate().is_ok() {
+                    assert!(!r.userid.is_empty() && r.userid.len() <= 256);
+                }
+                if let Some(t) = &r.expiration_time {
+                    let _ = parse_duration(t, "expirationTime", 600);
+                }
+            }
+        }
+        1 => {
+            let _ = from_json::<LoginTokenRequest>(v)
+                .map(|r| gatehouse::widget::is_opaque_token(&r.token));
+        }
+        2 => {
+            if let Ok(r) = from_json::<SecurityTokenRequest>(v) {
+                let _ = r.validate();
+                if let Some(t) = &r.expires_in
+                    && let Ok(s) = parse_duration(t, "expiresIn", 86_400)
+                {
+                    assert!(s > 0 && s <= 86_400);
+                }
+                if let Ok(origins) = r.bound_origins(&[ORIGIN.to_owned()]) {
+                    assert!(!origins.is_empty() && origins.iter().all(|o| o == ORIGIN));
+                }
+            }
+        }
+        3 => match SigninRequest::parse(v) {
+            Ok(SigninRequest::Presigned { presigned }) => {
+                if check_presigned(&presigned, STS, "fuzz-server", NOW).is_ok() {
+                    assert!(presigned.url.starts_with(STS), "{}", presigned.url);
+                    let m = presigned.method.to_ascii_uppercase();
+                    assert!(m == "GET" || m == "POST");
+                }
+            }
+            Ok(SigninRequest::Keys { user_name, .. }) => {
+                let _ = valid_user_name(&user_name);
+            }
+            Err(e) => assert_eq!(e.status(), 400),
+        },
+        4 => {
+            if let Ok(b) = from_json::<NewKey>(v)
+                && let Ok(k) = apikey::generate(&b.name, b.scopes, b.expires_at, NOW)
+            {
+                assert!(
+                    k.record
+                        .scopes
+                        .iter()
+                        .all(|s| KNOWN_SCOPES.contains(&s.as_str()))
+                );
+                assert!(!k.record.scopes.is_empty());
+                assert!(k.record.expires_at.is_none_or(|e| e > NOW));
+                assert!(apikey::parse(apikey::reveal(&k.key)).is_ok());
+            }
+        }
+        5 => drop(from_json::<KeyId>(v)),
+        6 => drop(from_json::<ClientId>(v)),
+        7 => drop(from_json::<RevokeSession>(v)),
+        8 => drop(from_json::<RevokeUser>(v)),
+        _ => drop(from_json::<Rotate>(v)),
+    }
+});
