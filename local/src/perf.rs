@@ -106,6 +106,10 @@ pub struct HarnessResults {
     pub peer: Option<Implementation>,
     /// The token, widget and admin functions.
     pub functions: Vec<InitRuns>,
+    /// Our authorizer again, with `SSL_CERT_DIR` pointing at an empty directory: what
+    /// reading the machine's CA directory costs at init (the SDK loads the native
+    /// roots when its clients are built).
+    pub authorizer_no_cert_dir: InitRuns,
     pub starts: usize,
     pub invocations: usize,
 }
@@ -497,10 +501,32 @@ pub async fn run(opts: &Options) -> Result<HarnessResults, BoxError> {
         None => None,
     };
     let functions = run_functions(&fixture, opts).await?;
+    let empty = std::env::temp_dir().join(format!(
+        "gatehouse-perf-empty-{}",
+        gatehouse::crypto::random_base62(8)
+    ));
+    std::fs::create_dir_all(&empty)?;
+    let mut spec = fixture.spec(
+        "gatehouse-authorizer (empty SSL_CERT_DIR)",
+        authorizer,
+        vec![],
+        false,
+    );
+    spec.env
+        .push(("SSL_CERT_DIR".into(), empty.to_string_lossy().into_owned()));
+    let authorizer_no_cert_dir = init_runs(
+        &spec,
+        &authorizer_event("GET", "/display", &[]),
+        opts.starts,
+    )
+    .await;
+    let _ = std::fs::remove_dir(&empty);
+    let authorizer_no_cert_dir = authorizer_no_cert_dir?;
     Ok(HarnessResults {
         ours,
         peer,
         functions,
+        authorizer_no_cert_dir,
         starts: opts.starts,
         invocations: opts.invocations,
     })

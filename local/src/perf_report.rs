@@ -304,6 +304,7 @@ pub fn render(x: &Inputs<'_>) -> String {
     let mut all = vec![&ours.init];
     all.extend(peer.map(|p| &p.init));
     all.extend(h.functions.iter());
+    all.push(&h.authorizer_no_cert_dir);
     for f in all {
         let _ = writeln!(
             o,

@@ -1,7 +1,9 @@
 #![recursion_limit = "256"]
 //! `gatehouse-authorizer`: the API Gateway Lambda authorizer.
 
-#[tokio::main]
+// One event at a time per Lambda environment: a single-threaded runtime starts faster,
+// uses less memory and hands work between no threads.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gatehouse::init_logging();
     let authorizer = gatehouse::authorizer::from_env().await?;

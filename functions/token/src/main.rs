@@ -1,6 +1,8 @@
 //! `gatehouse-token`: `/token`, `/authorize`, `/.well-known/*`, `/whoami` and the demo routes.
 
-#[tokio::main]
+// One event at a time per Lambda environment: a single-threaded runtime starts faster,
+// uses less memory and hands work between no threads.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     gatehouse::init_logging();
     let function = gatehouse::token::TokenFunction::from_env().await?;
