@@ -279,6 +279,9 @@ impl TokenFunction {
                 tracing::info!(reason = reason.as_str(), "authorization code rejected");
                 Error::InvalidGrant("code is invalid or expired")
             })?;
+        // The ring before the code is spent: a Secrets Manager outage must not burn a
+        // one-time code (the caller would have no way to retry).
+        self.keys.ring().await?;
         let until = claims.exp + codes.rules.leeway_secs as i64;
         if !self
             .used

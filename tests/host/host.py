@@ -8,9 +8,13 @@ Test-only controls (never part of a real host):
   POST /sign     {"claims": {...}, "headers": {...}, "key": "current"|"other"}  -> {"code"}
   POST /rotate   new key with a new kid; /jwk serves it (and the old one is dropped)
   POST /jwks-mode {"mode": "single"|"set-with-bad-key"|"no-use"|"other-alg"}
+                 or a fault of the JWK endpoint: "slow" (answers after 10 s), "garbage"
+                 (not JSON), "error" (HTTP 500), "huge" (10 MB with a Content-Length),
+                 "huge-unsized" (10 MB, no Content-Length, until the connection closes)
   GET  /stats    {"jwk_fetches": n}
 
-Prints "PORT <n>" on stdout once it listens. Loopback only.
+Prints "PORT <n>" on stdout once it listens. Loopback only. With --key-file, the key is
+kept in that file, so a host restarted on the same port serves the same key.
 """
 import argparse
 import base64
@@ -22,6 +26,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 
@@ -31,9 +36,25 @@ def b64u(n: int) -> str:
 
 
 class Key:
-    def __init__(self):
-        self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.kid = uuid.uuid4().hex
+    def __init__(self, private=None, kid=None):
+        self.private = private or rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.kid = kid or uuid.uuid4().hex
+
+    @staticmethod
+    def kept_in(path):
+        """The key stored in `path` (created there on first use)."""
+        try:
+            with open(path) as f:
+                saved = json.load(f)
+            return Key(serialization.load_pem_private_key(saved["pem"].encode(), None), saved["kid"])
+        except FileNotFoundError:
+            key = Key()
+            pem = key.private.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+            with open(path, "w") as f:
+                json.dump({"pem": pem.decode(), "kid": key.kid}, f)
+            return key
 
     def jwk(self, **extra):
         pub = self.private.public_key().public_numbers()
@@ -61,6 +82,9 @@ def jwk_document():
     raise ValueError(mode)
 
 
+HUGE = 10 * 1024 * 1024
+
+
 class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -72,6 +96,32 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def send_raw(self, status, data, content_type, sized=True):
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        if sized:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except OSError:
+            pass  # the client gave up (as it should, past its size cap)
+
+    def send_jwk(self, mode):
+        if mode == "slow":
+            time.sleep(10)
+            return self.send_json(200, STATE["key"].jwk())
+        if mode == "garbage":
+            return self.send_raw(200, b"<html>not a key set</html>", "text/html")
+        if mode == "error":
+            return self.send_json(500, {"error": "host failure"})
+        if mode in ("huge", "huge-unsized"):
+            doc = b'{"keys": [], "pad": "' + b"x" * HUGE + b'"}'
+            return self.send_raw(200, doc, "application/json", sized=mode == "huge")
+        with LOCK:
+            doc = jwk_document()
+        return self.send_json(200, doc)
 
     def body(self):
         n = int(self.headers.get("Content-Length") or 0)
@@ -85,8 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/jwk":
             with LOCK:
                 STATE["fetches"] += 1
-                doc = jwk_document()
-            return self.send_json(200, doc)
+                mode = STATE["mode"]
+            return self.send_jwk(mode)
         if self.path == "/stats":
             return self.send_json(200, {"jwk_fetches": STATE["fetches"]})
         self.send_json(404, {"error": "not found"})
@@ -118,7 +168,10 @@ class Handler(BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--key-file")
     args = ap.parse_args()
+    if args.key_file:
+        STATE["key"] = Key.kept_in(args.key_file)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     print(f"PORT {server.server_address[1]}", flush=True)
     try:
