@@ -188,7 +188,8 @@ fn dynamodb_local(port: u16, dir: &str) -> Command {
     ))
     .arg("-jar")
     .arg(lib.join("DynamoDBLocal.jar"))
-    .args(["-sharedDb", "-dbPath", dir, "-port", &port.to_string()]);
+    .args(["-sharedDb", "-disableTelemetry", "-dbPath", dir])
+    .args(["-port", &port.to_string()]);
     c
 }
 
@@ -258,6 +259,8 @@ impl Emulator {
     pub async fn restart(&mut self) {
         self.kill();
         let child = (self.command)(self.port, &self.dir.to_string_lossy())
+            // DynamoDB Local writes a metadata file into its working directory.
+            .current_dir(&self.dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
