@@ -7,7 +7,9 @@
 #      Gatehouse's functions and the Python peer authorizer and writes the report.
 # Environment: PERF_STARTS (process starts per function, default 20),
 # PERF_INVOCATIONS (warm invocations per scenario, default 2000), PERF_OUT (default
-# docs/PERFORMANCE.md), PERF_SKIP_ARM64=1 (no cross-build: the sizes are left out).
+# docs/PERFORMANCE.md), PERF_SKIP_ARM64=1 (no cross-build: the sizes are left out),
+# PERF_SKIP_BUILD=1 (reuse the release and arm64 builds already in the target
+# directory, e.g. to measure again on a quieter machine).
 # Takes 15-25 minutes on 2 cores (two release builds with LTO).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -20,16 +22,21 @@ trap 'rm -rf "$work"' EXIT
 bash "$root/local/scripts/install.sh"
 functions=(gatehouse-authorizer gatehouse-token gatehouse-widget gatehouse-admin-api gatehouse-rotate)
 
-echo "perf: release build (native, for the harness)" >&2
-cargo build --release --workspace --bins
+skip_build="${PERF_SKIP_BUILD:-0}"
+if [ "$skip_build" != 1 ]; then
+  echo "perf: release build (native, for the harness)" >&2
+  cargo build --release --workspace --bins
+fi
 
 : >"$work/sizes"
 if [ "${PERF_SKIP_ARM64:-0}" != 1 ]; then
-  echo "perf: arm64 release build (cargo lambda)" >&2
-  lambda_bin="$(bash "$root/local/scripts/install-lambda-tools.sh")"
-  pkgs=()
-  for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
-  PATH="$lambda_bin:$PATH" cargo lambda build --release --arm64 "${pkgs[@]}"
+  if [ "$skip_build" != 1 ]; then
+    echo "perf: arm64 release build (cargo lambda)" >&2
+    lambda_bin="$(bash "$root/local/scripts/install-lambda-tools.sh")"
+    pkgs=()
+    for f in "${functions[@]}"; do pkgs+=(-p "$f"); done
+    PATH="$lambda_bin:$PATH" cargo lambda build --release --arm64 "${pkgs[@]}"
+  fi
   for f in "${functions[@]}"; do
     echo "$f $(stat -c %s "$target/lambda/$f/bootstrap")" >>"$work/sizes"
   done

@@ -23,7 +23,9 @@ pub struct Inputs<'a> {
 
 /// criterion's median for a benchmark id, in microseconds.
 pub fn criterion_median_us(dir: &Path, id: &str) -> Option<f64> {
-    let text = std::fs::read_to_string(dir.join(id).join("new/estimates.json")).ok()?;
+    // criterion names the directory after the id with `/` replaced by `_`.
+    let text =
+        std::fs::read_to_string(dir.join(id.replace('/', "_")).join("new/estimates.json")).ok()?;
     let v: Value = serde_json::from_str(&text).ok()?;
     Some(v["median"]["point_estimate"].as_f64()? / 1000.0)
 }
