@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use gatehouse::codes::{CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
 use gatehouse::error::{Error, Result};
-use gatehouse_fuzz::{host_jwks, host_ring, parts, runtime, sign_jws};
+use gatehouse_fuzz::{host_jwks, host_ring, parts, runtime, shift_times, sign_jws};
 use jsonwebtoken::Algorithm;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
@@ -23,20 +23,6 @@ impl JwksFetch for Doc {
         self.0
             .clone()
             .ok_or_else(|| Error::Internal("host returned garbage".into()))
-    }
-}
-
-fn shift_times(payload: &[u8], now: i64) -> Vec<u8> {
-    match serde_json::from_slice::<Value>(payload) {
-        Ok(Value::Object(mut m)) => {
-            for k in ["exp", "iat", "nbf"] {
-                if let Some(off) = m.get(k).and_then(Value::as_i64) {
-                    m.insert(k.into(), now.saturating_add(off).into());
-                }
-            }
-            serde_json::to_vec(&m).unwrap()
-        }
-        _ => payload.to_vec(),
     }
 }
 

@@ -8,23 +8,8 @@
 use gatehouse::jwt::{
     AUD_API, AUD_WIDGET, Expect, ISSUED_LEEWAY_SECS, MAX_TOKEN_LEN, read_header, verify_issued,
 };
-use gatehouse_fuzz::{ISSUER, loaded_ring, parts, sign_jws};
+use gatehouse_fuzz::{ISSUER, loaded_ring, parts, shift_times, sign_jws};
 use libfuzzer_sys::fuzz_target;
-use serde_json::Value;
-
-fn shift_times(payload: &[u8], now: i64) -> Vec<u8> {
-    match serde_json::from_slice::<Value>(payload) {
-        Ok(Value::Object(mut m)) => {
-            for k in ["exp", "iat", "nbf"] {
-                if let Some(off) = m.get(k).and_then(Value::as_i64) {
-                    m.insert(k.into(), now.saturating_add(off).into());
-                }
-            }
-            serde_json::to_vec(&m).unwrap()
-        }
-        _ => payload.to_vec(),
-    }
-}
 
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {

@@ -81,6 +81,22 @@ pub fn host_jwks() -> Value {
     json!({ "keys": [public_jwk(host).expect("public JWK")] })
 }
 
+/// A JSON payload with its numeric `exp`, `iat` and `nbf` read as offsets from `now`
+/// (so fuzzed claims land near the present and the time checks are reached).
+pub fn shift_times(payload: &[u8], now: i64) -> Vec<u8> {
+    match serde_json::from_slice::<Value>(payload) {
+        Ok(Value::Object(mut m)) => {
+            for k in ["exp", "iat", "nbf"] {
+                if let Some(off) = m.get(k).and_then(Value::as_i64) {
+                    m.insert(k.into(), now.saturating_add(off).into());
+                }
+            }
+            serde_json::to_vec(&m).unwrap()
+        }
+        _ => payload.to_vec(),
+    }
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
