@@ -79,6 +79,35 @@ counted_client!(
     iam, aws_sdk_iam, Service::Iam
 );
 
+/// A `reqwest` client built on first use. Building one loads the trust store (native
+/// roots: milliseconds, see docs/PERFORMANCE.md), and most invocations never need it
+/// (host JWKS fetches, presigned STS forwards), so init does not pay for it.
+pub struct LazyHttp {
+    builder: fn() -> reqwest::ClientBuilder,
+    client: std::sync::OnceLock<reqwest::Client>,
+}
+
+impl LazyHttp {
+    pub fn new(builder: fn() -> reqwest::ClientBuilder) -> Self {
+        LazyHttp {
+            builder,
+            client: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The client, built now if this is the first use.
+    pub fn get(&self) -> crate::Result<&reqwest::Client> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
+        install_crypto_provider();
+        let built = (self.builder)()
+            .build()
+            .map_err(|e| crate::Error::Internal(format!("HTTP client: {e}")))?;
+        Ok(self.client.get_or_init(|| built))
+    }
+}
+
 /// One TLS stack for the process: rustls on aws-lc-rs, as the AWS SDK uses. Call before
 /// building an HTTP client outside the SDK (idempotent).
 pub fn install_crypto_provider() {

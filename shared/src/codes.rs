@@ -303,20 +303,22 @@ mod fetch {
     /// Fetches over HTTPS (HTTP for loopback hosts only) with timeouts and a size cap.
     #[derive(Clone)]
     pub struct HttpJwksFetch {
-        client: reqwest::Client,
+        client: std::sync::Arc<crate::aws::LazyHttp>,
     }
 
     impl HttpJwksFetch {
+        /// The HTTP client is built on the first fetch (no trust-store load at init).
         pub fn new() -> Result<Self> {
-            crate::aws::install_crypto_provider();
-            let client = reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .timeout(Duration::from_secs(3))
-                .redirect(reqwest::redirect::Policy::none())
-                .https_only(false)
-                .build()
-                .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
-            Ok(HttpJwksFetch { client })
+            let client = crate::aws::LazyHttp::new(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .timeout(Duration::from_secs(3))
+                    .redirect(reqwest::redirect::Policy::none())
+                    .https_only(false)
+            });
+            Ok(HttpJwksFetch {
+                client: std::sync::Arc::new(client),
+            })
         }
     }
 
@@ -327,6 +329,7 @@ mod fetch {
             crate::metrics::record(crate::metrics::Service::HostJwks);
             let mut resp = self
                 .client
+                .get()?
                 .get(url)
                 .send()
                 .await

@@ -395,7 +395,7 @@ mod adapters {
         /// Base STS client: each mode-a call signs with a copy holding the submitted keys.
         sts: aws_sdk_sts::Client,
         iam: aws_sdk_iam::Client,
-        http: reqwest::Client,
+        http: crate::aws::LazyHttp,
     }
 
     impl AwsIdentity {
@@ -405,13 +405,13 @@ mod adapters {
 
         /// With given SDK clients (tests inject faults this way).
         pub fn from_clients(sts: aws_sdk_sts::Client, iam: aws_sdk_iam::Client) -> Result<Self> {
-            crate::aws::install_crypto_provider();
-            let http = reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .timeout(Duration::from_secs(4))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| Error::Internal(format!("HTTP client: {e}")))?;
+            // Built on the first presigned sign-in (mode b), not at init.
+            let http = crate::aws::LazyHttp::new(|| {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(2))
+                    .timeout(Duration::from_secs(4))
+                    .redirect(reqwest::redirect::Policy::none())
+            });
             Ok(AwsIdentity { sts, iam, http })
         }
     }
@@ -468,7 +468,7 @@ mod adapters {
         async fn caller_from_presigned(&self, req: &PresignedRequest) -> Result<String> {
             let method = reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| Error::bad_request("bad method"))?;
-            let mut out = self.http.request(method, &req.url);
+            let mut out = self.http.get()?.request(method, &req.url);
             for (k, v) in &req.headers.0 {
                 if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
                     out = out.header(k, v);
