@@ -350,6 +350,11 @@ async fn init_runs(
     probe: &Value,
     starts: usize,
 ) -> Result<InitRuns, BoxError> {
+    // One unmeasured start first: the executable's pages come into the page cache and
+    // the emulators settle, so the first sample does not measure the previous step.
+    let mut warm_up = Running::start(spec).await?;
+    warm_up.init_time(Duration::from_secs(30)).await?;
+    warm_up.stop().await;
     let mut samples = Vec::with_capacity(starts);
     let (mut calls, mut peak, mut probe_answer) = (0, 0, String::new());
     for _ in 0..starts.max(1) {

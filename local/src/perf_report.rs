@@ -294,8 +294,8 @@ pub fn render(x: &Inputs<'_>) -> String {
     let _ = writeln!(o, "\n## Init\n");
     let _ = writeln!(
         o,
-        "Each function started {} times; after init, one probe request that needs no AWS \
-         call, so the calls counted by then are init's.\n",
+        "Each function started {} times (after one unmeasured start); after init, one \
+         probe request that needs no AWS call, so the calls counted by then are init's.\n",
         h.starts
     );
     let _ = writeln!(
