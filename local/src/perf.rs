@@ -195,10 +195,8 @@ impl Fixture {
         .collect();
         let token_es256 = tokens.pop().ok_or("no token")?;
         let token_rs256 = tokens.pop().ok_or("no token")?;
-        // Only the configuration is validated here; the functions read the same variables.
-        Config::from_lookup(|k| {
-            env_get(&env, k).or_else(|| (k == "SIGNING_KEYS_SECRET_ARN").then(|| rs_ring.clone()))
-        })?;
+        // Fail here, with the variable's name, rather than in every started function.
+        Config::from_lookup(|k| env_get(&env, k))?;
         Ok(Fixture {
             env,
             es256_ring: es_ring,
