@@ -318,7 +318,6 @@ fn per_invocation(totals: &[HashMap<String, u64>]) -> Vec<HashMap<String, u64>> 
         .windows(2)
         .map(|w| {
             w[1].iter()
-                .filter(|(k, _)| k.as_str() != "message")
                 .map(|(k, v)| (k.clone(), v.saturating_sub(*w[0].get(k).unwrap_or(&0))))
                 .collect()
         })
@@ -362,13 +361,7 @@ async fn init_runs(
         probe_answer = answer(&o);
         let totals = r.call_totals(1).await;
         let first = totals.first().ok_or("no call-count line")?;
-        calls = calls.max(
-            first
-                .iter()
-                .filter(|(k, _)| k.as_str() != "message")
-                .map(|(_, v)| *v)
-                .sum(),
-        );
+        calls = calls.max(first.values().sum());
         peak = peak.max(r.peak_rss_kib().unwrap_or(0));
         r.stop().await;
     }

@@ -215,7 +215,8 @@ impl Running {
     }
 }
 
-/// The running totals in a `gatehouse::metrics` log line, if it is one.
+/// The running totals in a `gatehouse::metrics` log line, if it is one: its numeric
+/// fields, one per service (the `message` text is not a count and is left out).
 fn metrics_line(line: &str) -> Option<HashMap<String, u64>> {
     if !line.contains("outbound calls") {
         return None;
