@@ -9,11 +9,15 @@ use aws_lambda_events::apigw::{
     ApiGatewayCustomAuthorizerRequest, ApiGatewayCustomAuthorizerRequestTypeRequest,
     ApiGatewayV2CustomAuthorizerV2Request,
 };
+use std::collections::BTreeMap;
+
 use http::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::apikey::{ApiKeyVerifier, VerifyError};
-use crate::authz::{Credential, DenyReason, Principal, PrincipalType, RouteRules, classify};
+use crate::authz::{
+    Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
+};
 use crate::config::{AuthorizerResponse, Config};
 use crate::error::{Error, Result};
 use crate::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
@@ -37,7 +41,13 @@ pub enum EventShape {
 pub struct AuthInput {
     pub shape: Option<EventShape>,
     pub method: String,
+    /// The request path as API Gateway received it (REST: the `methodArn`'s path).
     pub path: String,
+    /// The path template of the route API Gateway matched: payload 2.0 `routeKey`
+    /// (`None` for `$default`), REST `resource` (`None` for `TOKEN` events).
+    pub route_template: Option<String>,
+    /// The values API Gateway bound to the route's parameters.
+    pub path_params: BTreeMap<String, String>,
     /// `routeArn` / `methodArn`, the resource of IAM policy answers.
     pub resource_arn: String,
     pub api_key: Option<String>,
@@ -106,25 +116,19 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
                 serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
             input.shape = Some(EventShape::HttpV2);
             input.method = e.request_context.http.method.as_str().to_owned();
-            let raw = e
+            // The raw path keeps any stage or API-mapping prefix: only `ROUTE_PREFIX`
+            // removes one (README "Route rules").
+            input.path = e
                 .raw_path
                 .clone()
                 .or(e.request_context.http.path.clone())
                 .unwrap_or_default();
-            input.path = match e.request_context.stage.as_deref() {
-                Some(stage) if stage != "$default" => raw
-                    .strip_prefix(&format!("/{stage}"))
-                    .filter(|p| p.is_empty() || p.starts_with('/'))
-                    .map(|p| {
-                        if p.is_empty() {
-                            "/".to_owned()
-                        } else {
-                            p.to_owned()
-                        }
-                    })
-                    .unwrap_or(raw),
-                _ => raw,
-            };
+            input.route_template = e
+                .route_key
+                .as_deref()
+                .and_then(|k| k.split_once(' '))
+                .map(|(_, path)| path.to_owned());
+            input.path_params = e.path_parameters.into_iter().collect();
             input.resource_arn = e.route_arn.unwrap_or_default();
             let mut dup = false;
             input.api_key = single_header(&e.headers, "x-api-key", &mut dup);
@@ -155,6 +159,8 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
                 serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
             input.shape = Some(EventShape::RestRequest);
             input.resource_arn = e.method_arn.unwrap_or_default();
+            input.route_template = e.resource;
+            input.path_params = e.path_parameters.into_iter().collect();
             let mut dup = false;
             let headers = if e.multi_value_headers.is_empty() {
                 &e.headers
@@ -264,6 +270,8 @@ enum Outcome {
 /// The authorizer: route rules, response mode and the credential verifiers.
 pub struct Authorizer<S, K> {
     rules: RouteRules,
+    /// `ROUTE_PREFIX`: removed from payload-2.0 paths where the path decides.
+    route_prefix: Option<String>,
     mode: AuthorizerResponse,
     issuer: Option<String>,
     /// Where cookie-authenticated requests may come from (the CSRF defence).
@@ -289,6 +297,7 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         }
         Authorizer {
             rules: config.route_rules.clone(),
+            route_prefix: config.route_prefix.clone(),
             mode: config.authorizer_response,
             issuer: config.issuer.clone(),
             allowed_origins: config.allowed_origins.clone(),
@@ -409,11 +418,27 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
                 Err(r) => return Ok(Outcome::Deny(r)),
             },
         };
-        Ok(
-            match self.rules.authorize(&principal, &input.method, &input.path) {
-                Ok(()) => Outcome::Allow(Box::new(principal)),
-                Err(r) => Outcome::Deny(r),
-            },
+        let decided = self
+            .route_target(input)
+            .and_then(|target| self.rules.authorize(&principal, &input.method, &target));
+        Ok(match decided {
+            Ok(_) => Outcome::Allow(Box::new(principal)),
+            Err(r) => Outcome::Deny(r),
+        })
+    }
+
+    /// What the route rules decide on. Only payload-2.0 paths carry a stage or an
+    /// API-mapping prefix; REST paths come from the `methodArn`, which never does.
+    fn route_target(&self, input: &AuthInput) -> std::result::Result<RouteTarget, DenyReason> {
+        let prefix = match input.shape {
+            Some(EventShape::HttpV2) => self.route_prefix.as_deref(),
+            _ => None,
+        };
+        RouteTarget::new(
+            input.route_template.as_deref(),
+            input.path_params.clone(),
+            &input.path,
+            prefix,
         )
     }
 
@@ -423,7 +448,12 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         let input = parse_event(event).inspect_err(|e| {
             tracing::warn!(decision = "error", reason = "malformed_event", error = %e);
         })?;
-        let route = format!("{} {}", input.method, input.path);
+        let route = format!(
+            "{} {} ({})",
+            input.method,
+            input.path,
+            input.route_template.as_deref().unwrap_or("-")
+        );
         match self.check(&input, crate::now_epoch()).await {
             Ok(Outcome::Allow(p)) => {
                 tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);

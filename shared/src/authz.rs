@@ -1,7 +1,7 @@
 //! Authorization: credential classification, route rules and the normalized principal.
 //! Pure logic: no AWS SDK types.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -128,6 +128,8 @@ pub enum DenyReason {
     InvalidToken,
     WrongAudience,
     WrongOrigin,
+    PathAlias,
+    MissingRouteParameter,
 }
 
 impl DenyReason {
@@ -149,6 +151,8 @@ impl DenyReason {
             DenyReason::InvalidToken => "invalid_token",
             DenyReason::WrongAudience => "wrong_audience",
             DenyReason::WrongOrigin => "wrong_origin",
+            DenyReason::PathAlias => "path_alias",
+            DenyReason::MissingRouteParameter => "missing_route_parameter",
         }
     }
 }
@@ -221,8 +225,10 @@ impl Principals {
     }
 }
 
-/// One route rule. `method` is an HTTP method or `*`; `path` is exact, or ends in
-/// `/*` to match that prefix and anything below it (`/*` alone matches every path).
+/// One route rule. `method` is an HTTP method or `*`. `path` is a sequence of segments:
+/// literals (compared exactly), `{name}` parameters, `*` (any one segment), and an
+/// optional final `/*` (that prefix and anything below it; `/*` alone matches every
+/// path). README "Route rules" describes how a rule meets the matched route.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteRule {
@@ -233,26 +239,257 @@ pub struct RouteRule {
     pub scope: Option<String>,
 }
 
-impl RouteRule {
-    fn matches(&self, method: &str, path: &str) -> bool {
-        (self.method == "*" || self.method.eq_ignore_ascii_case(method))
-            && path_matches(&self.path, path)
+/// One segment of a rule path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Segment {
+    Literal(String),
+    Param(String),
+    AnyOne,
+}
+
+/// A rule path, parsed once at start-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Pattern {
+    segments: Vec<Segment>,
+    /// A final `/*`: the rest of the path, zero or more segments.
+    rest: bool,
+}
+
+/// The segments of `/a/b` (`/` has none; a trailing slash leaves a final empty one).
+fn segments(path: &str) -> Vec<&str> {
+    match path.strip_prefix('/') {
+        Some("") | None => Vec::new(),
+        Some(p) => p.split('/').collect(),
     }
 }
 
-fn path_matches(pattern: &str, path: &str) -> bool {
-    match pattern.strip_suffix("/*") {
-        Some(prefix) => {
-            path == prefix || (path.starts_with(prefix) && path[prefix.len()..].starts_with('/'))
+/// A route parameter's name: what API Gateway allows between the braces.
+fn valid_param_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+impl Pattern {
+    fn parse(path: &str) -> Result<Pattern, String> {
+        let bad = |why: &str| format!("rule path `{path}`: {why}");
+        if !path.starts_with('/') {
+            return Err(bad("must start with `/`"));
         }
-        None => pattern == path,
+        let mut parts = segments(path);
+        let rest = parts.last() == Some(&"*");
+        if rest {
+            parts.pop();
+        }
+        let mut out = Vec::with_capacity(parts.len());
+        for seg in parts {
+            out.push(match seg {
+                "" => return Err(bad("empty segment")),
+                "*" => Segment::AnyOne,
+                s if s.starts_with('{') && s.ends_with('}') => {
+                    let name = &s[1..s.len() - 1];
+                    if !valid_param_name(name) {
+                        return Err(bad(
+                            "a parameter is `{name}` with a name of [A-Za-z0-9_] (no greedy `{name+}`)",
+                        ));
+                    }
+                    Segment::Param(name.to_owned())
+                }
+                s if s.contains(['*', '{', '}']) => {
+                    return Err(bad("`*` and `{name}` must be whole segments"));
+                }
+                s => Segment::Literal(s.to_owned()),
+            });
+        }
+        Ok(Pattern {
+            segments: out,
+            rest,
+        })
+    }
+
+    /// Against the path template of a matched route: a literal equals the template's
+    /// segment, `{name}` matches only `{name}`, `*` any one segment.
+    fn match_template(&self, template: &[&str]) -> Option<Vec<&str>> {
+        if !self.length_fits(template.len()) {
+            return None;
+        }
+        let mut params = Vec::new();
+        for (seg, t) in self.segments.iter().zip(template) {
+            match seg {
+                Segment::Literal(l) if l == t => {}
+                Segment::Param(n)
+                    if t.strip_prefix('{').and_then(|t| t.strip_suffix('}')) == Some(n) =>
+                {
+                    params.push(n.as_str());
+                }
+                Segment::AnyOne => {}
+                _ => return None,
+            }
+        }
+        Some(params)
+    }
+
+    /// Against a real path: a literal equals the segment (`loose`: ignoring case and
+    /// percent-encoding of unreserved characters), `{name}` and `*` match any one
+    /// segment. `Some(false)`: the shape matched but a `{name}` segment is empty.
+    fn match_path(&self, path: &[&str], loose: bool) -> Option<(bool, Vec<(String, String)>)> {
+        if !self.length_fits(path.len()) {
+            return None;
+        }
+        let mut params = Vec::new();
+        let mut valid = true;
+        for (seg, s) in self.segments.iter().zip(path) {
+            match seg {
+                Segment::Literal(l) if l == s => {}
+                Segment::Literal(l) if loose && canonical(l) == canonical(s) => {}
+                Segment::Literal(_) => return None,
+                Segment::Param(n) => {
+                    valid &= !s.is_empty();
+                    params.push((n.clone(), (*s).to_owned()));
+                }
+                Segment::AnyOne if s.is_empty() => return None,
+                Segment::AnyOne => {}
+            }
+        }
+        Some((valid, params))
+    }
+
+    fn length_fits(&self, len: usize) -> bool {
+        if self.rest {
+            len >= self.segments.len()
+        } else {
+            len == self.segments.len()
+        }
     }
 }
 
-/// The ordered route rules; the first rule matching method and path decides, and a
+/// A path segment as a lenient backend might read it: unreserved characters
+/// percent-decoded, ASCII case folded.
+fn canonical(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = String::with_capacity(segment.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = segment
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b))
+        {
+            out.push(char::from(b.to_ascii_lowercase()));
+            i += 3;
+            continue;
+        }
+        out.push(char::from(bytes[i]).to_ascii_lowercase());
+        i += 1;
+    }
+    out
+}
+
+/// What the rules decide on: the route API Gateway matched, or the real path where
+/// the route does not say (`$default`, greedy `{proxy+}` routes, REST `TOKEN` events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// The matched route's path template (`/display`, `/apps/{app_id}`) and the values
+    /// API Gateway bound to its parameters.
+    Template {
+        path: String,
+        params: BTreeMap<String, String>,
+    },
+    /// The request path (any configured `ROUTE_PREFIX` already removed).
+    Path(String),
+}
+
+impl RouteTarget {
+    /// The target of one request. `template` is the path template of the route API
+    /// Gateway matched (`None` for `$default` and REST `TOKEN` events); greedy templates
+    /// (`{proxy+}`) say nothing, so the path decides there. `prefix` (`ROUTE_PREFIX`) is
+    /// removed from `path` and required on it; it applies only where the path decides.
+    /// A path whose meaning could differ between the gateway and a backend is refused
+    /// first, whatever decides.
+    pub fn new(
+        template: Option<&str>,
+        params: BTreeMap<String, String>,
+        path: &str,
+        prefix: Option<&str>,
+    ) -> Result<RouteTarget, DenyReason> {
+        if !is_clean_path(path) {
+            return Err(DenyReason::SuspiciousPath);
+        }
+        if let Some(t) = template.filter(|t| !is_greedy(t)) {
+            return Ok(RouteTarget::Template {
+                path: t.to_owned(),
+                params,
+            });
+        }
+        let path = match prefix {
+            None => path,
+            Some(prefix) => match path.strip_prefix(prefix) {
+                Some("") => "/",
+                Some(rest) if rest.starts_with('/') => rest,
+                _ => return Err(DenyReason::RouteNotAllowed),
+            },
+        };
+        Ok(RouteTarget::Path(path.to_owned()))
+    }
+}
+
+/// A greedy route template (`/{proxy+}`, `/reports/{proxy+}`).
+fn is_greedy(template: &str) -> bool {
+    segments(template)
+        .iter()
+        .any(|s| s.starts_with('{') && s.ends_with("+}"))
+}
+
+/// A valid `ROUTE_PREFIX`: `/segment[/segment...]` of unreserved characters, no
+/// trailing slash.
+pub fn valid_route_prefix(prefix: &str) -> bool {
+    prefix.len() > 1
+        && prefix.starts_with('/')
+        && segments(prefix).iter().all(|s| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+                && *s != "."
+                && *s != ".."
+        })
+}
+
+/// The rule that decided, and the route parameters it bound.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RouteMatch {
+    pub params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct CompiledRule {
+    rule: RouteRule,
+    pattern: Pattern,
+}
+
+impl CompiledRule {
+    fn new(rule: RouteRule) -> Result<Self, String> {
+        let pattern = Pattern::parse(&rule.path)?;
+        Ok(CompiledRule { rule, pattern })
+    }
+
+    fn method_matches(&self, method: &str) -> bool {
+        self.rule.method == "*" || self.rule.method.eq_ignore_ascii_case(method)
+    }
+}
+
+/// How one rule meets a request.
+enum RuleFit {
+    Matches(RouteMatch),
+    /// Differs from the rule only by case, a trailing slash or percent-encoding.
+    Alias,
+    /// The rule's shape fits but a parameter it needs has no valid value.
+    MissingParam,
+    No,
+}
+
+/// The ordered route rules; the first rule matching method and route decides, and a
 /// route no rule matches is denied.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RouteRules(Vec<RouteRule>);
+pub struct RouteRules(Vec<CompiledRule>);
 
 impl RouteRules {
     /// DESIGN.md section 4. Routes served without the authorizer (`/token`,
@@ -269,7 +506,7 @@ impl RouteRules {
             };
         let only = |t: &[PrincipalType]| Principals::List(t.iter().copied().collect());
         let any = || Principals::Any(AnyMarker::Any);
-        RouteRules(vec![
+        Self::compile(vec![
             rule(
                 "POST",
                 "/widget/generateToken",
@@ -289,6 +526,15 @@ impl RouteRules {
             rule("POST", "/comments", any(), Some("client")),
             rule("GET", "/*", any(), Some("data")),
         ])
+        .expect("the default rules are valid")
+    }
+
+    fn compile(rules: Vec<RouteRule>) -> Result<Self, String> {
+        rules
+            .into_iter()
+            .map(CompiledRule::new)
+            .collect::<Result<Vec<_>, _>>()
+            .map(RouteRules)
     }
 
     pub fn from_json(json: &str) -> Result<Self, String> {
@@ -303,46 +549,87 @@ impl RouteRules {
                     r.method
                 ));
             }
-            if !r.path.starts_with('/')
-                || (r.path.contains('*') && !r.path.ends_with("/*"))
-                || r.path.matches('*').count() > 1
-            {
-                return Err(format!(
-                    "rule path `{}` must start with `/`; `*` only as a final `/*`",
-                    r.path
-                ));
+        }
+        Self::compile(rules)
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = &RouteRule> {
+        self.0.iter().map(|c| &c.rule)
+    }
+
+    /// How `rule` meets the route.
+    fn fit(rule: &CompiledRule, target: &RouteTarget) -> RuleFit {
+        match target {
+            RouteTarget::Template { path, params } => {
+                let Some(names) = rule.pattern.match_template(&segments(path)) else {
+                    return RuleFit::No;
+                };
+                let mut bound = BTreeMap::new();
+                for name in names {
+                    match params.get(name).filter(|v| is_one_segment(v)) {
+                        Some(v) => bound.insert(name.to_owned(), v.clone()),
+                        None => return RuleFit::MissingParam,
+                    };
+                }
+                RuleFit::Matches(RouteMatch { params: bound })
+            }
+            RouteTarget::Path(path) => {
+                let segs = segments(path);
+                match rule.pattern.match_path(&segs, false) {
+                    Some((true, params)) => {
+                        return RuleFit::Matches(RouteMatch {
+                            params: params.into_iter().collect(),
+                        });
+                    }
+                    Some((false, _)) => return RuleFit::MissingParam,
+                    None => {}
+                }
+                let trimmed = match segs.split_last() {
+                    Some((&"", rest)) => rest,
+                    _ => &segs[..],
+                };
+                match rule.pattern.match_path(trimmed, true) {
+                    Some(_) => RuleFit::Alias,
+                    None => RuleFit::No,
+                }
             }
         }
-        Ok(RouteRules(rules))
     }
 
-    pub fn rules(&self) -> &[RouteRule] {
-        &self.0
-    }
-
-    /// Decides whether `principal` may call `method path`.
+    /// Decides whether `principal` may call `method` on `target`. The first rule that
+    /// fits decides; a spelling that differs from a rule only by case, a trailing slash
+    /// or percent-encoding is denied, and so is a rule's route without the value of a
+    /// parameter it names: neither is ever handed to a later, broader rule.
     pub fn authorize(
         &self,
         principal: &Principal,
         method: &str,
-        path: &str,
-    ) -> Result<(), DenyReason> {
-        if !is_clean_path(path) {
-            return Err(DenyReason::SuspiciousPath);
-        }
-        let rule = self
+        target: &RouteTarget,
+    ) -> Result<RouteMatch, DenyReason> {
+        let (rule, matched) = self
             .0
             .iter()
-            .find(|r| r.matches(method, path))
-            .ok_or(DenyReason::RouteNotAllowed)?;
-        if !rule.principals.admits(principal.principal_type) {
+            .filter(|r| r.method_matches(method))
+            .find_map(|r| match Self::fit(r, target) {
+                RuleFit::No => None,
+                RuleFit::Matches(m) => Some(Ok((r, m))),
+                RuleFit::Alias => Some(Err(DenyReason::PathAlias)),
+                RuleFit::MissingParam => Some(Err(DenyReason::MissingRouteParameter)),
+            })
+            .ok_or(DenyReason::RouteNotAllowed)??;
+        if !rule.rule.principals.admits(principal.principal_type) {
             return Err(DenyReason::CredentialNotAllowed);
         }
-        match &rule.scope {
+        match &rule.rule.scope {
             Some(scope) if !principal.has_scope(scope) => Err(DenyReason::InsufficientScope),
-            _ => Ok(()),
+            _ => Ok(matched),
         }
     }
+}
+
+/// A route parameter's value from API Gateway: one non-empty path segment.
+fn is_one_segment(v: &str) -> bool {
+    !v.is_empty() && !v.contains('/') && v != "." && v != ".."
 }
 
 /// Rejects paths whose meaning could differ between the gateway and a backend:
@@ -368,6 +655,15 @@ fn is_clean_path(path: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn path(p: &str) -> RouteTarget {
+        RouteTarget::Path(p.to_owned())
+    }
+
+    /// A target from the real path only, as for `$default` routes.
+    fn target(p: &str) -> Result<RouteTarget, DenyReason> {
+        RouteTarget::new(None, BTreeMap::new(), p, None)
+    }
+
     fn principal(t: PrincipalType, scopes: &str) -> Principal {
         Principal::new(
             t,
@@ -387,54 +683,81 @@ mod tests {
         let widget = principal(WidgetToken, "client");
         let session = principal(WidgetSession, "client");
 
-        assert_eq!(r.authorize(&key, "POST", "/widget/generateToken"), Ok(()));
-        assert_eq!(r.authorize(&key, "POST", "/widget/login/token"), Ok(()));
         assert_eq!(
-            r.authorize(&client_only_key, "POST", "/widget/generateToken"),
+            r.authorize(&key, "POST", &path("/widget/generateToken")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&key, "POST", &path("/widget/login/token")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&client_only_key, "POST", &path("/widget/generateToken")),
             Err(DenyReason::InsufficientScope)
         );
         for p in [&widget, &session, &code_client] {
             assert_eq!(
-                r.authorize(p, "POST", "/widget/generateToken"),
+                r.authorize(p, "POST", &path("/widget/generateToken")),
                 Err(DenyReason::CredentialNotAllowed)
             );
             assert_eq!(
-                r.authorize(p, "POST", "/widget/login/token"),
+                r.authorize(p, "POST", &path("/widget/login/token")),
                 Err(DenyReason::CredentialNotAllowed)
             );
         }
-        assert_eq!(r.authorize(&session, "POST", "/widget/logout"), Ok(()));
         assert_eq!(
-            r.authorize(&widget, "POST", "/widget/logout"),
+            r.authorize(&session, "POST", &path("/widget/logout")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&widget, "POST", &path("/widget/logout")),
             Err(DenyReason::CredentialNotAllowed)
         );
         for p in [&key, &data_client, &code_client, &widget, &session] {
-            assert_eq!(r.authorize(p, "GET", "/whoami"), Ok(()));
+            assert_eq!(
+                r.authorize(p, "GET", &path("/whoami")),
+                Ok(RouteMatch::default())
+            );
         }
-        assert_eq!(r.authorize(&code_client, "GET", "/display"), Ok(()));
-        assert_eq!(r.authorize(&code_client, "GET", "/display/rules"), Ok(()));
-        assert_eq!(r.authorize(&widget, "POST", "/comments"), Ok(()));
         assert_eq!(
-            r.authorize(&data_client, "GET", "/display"),
+            r.authorize(&code_client, "GET", &path("/display")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&code_client, "GET", &path("/display/rules")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&widget, "POST", &path("/comments")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&data_client, "GET", &path("/display")),
             Err(DenyReason::InsufficientScope)
         );
-        assert_eq!(r.authorize(&data_client, "GET", "/stats"), Ok(()));
-        assert_eq!(r.authorize(&key, "GET", "/surveys/1/answers"), Ok(()));
         assert_eq!(
-            r.authorize(&code_client, "GET", "/stats"),
+            r.authorize(&data_client, "GET", &path("/stats")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&key, "GET", &path("/surveys/1/answers")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&code_client, "GET", &path("/stats")),
             Err(DenyReason::InsufficientScope)
         );
         // Not listed: denied, whatever the credential.
         assert_eq!(
-            r.authorize(&key, "DELETE", "/stats"),
+            r.authorize(&key, "DELETE", &path("/stats")),
             Err(DenyReason::RouteNotAllowed)
         );
         assert_eq!(
-            r.authorize(&key, "POST", "/stats"),
+            r.authorize(&key, "POST", &path("/stats")),
             Err(DenyReason::RouteNotAllowed)
         );
         assert_eq!(
-            r.authorize(&key, "POST", "/token"),
+            r.authorize(&key, "POST", &path("/token")),
             Err(DenyReason::RouteNotAllowed)
         );
     }
@@ -453,14 +776,16 @@ mod tests {
             "/a\\b",
             "whoami",
         ] {
-            assert_eq!(
-                r.authorize(&key, "GET", p),
-                Err(DenyReason::SuspiciousPath),
-                "{p}"
-            );
+            assert_eq!(target(p), Err(DenyReason::SuspiciousPath), "{p}");
         }
-        assert_eq!(r.authorize(&key, "GET", "/stats/"), Ok(()));
-        assert_eq!(r.authorize(&key, "GET", "/"), Ok(()));
+        assert_eq!(
+            r.authorize(&key, "GET", &path("/stats/")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&key, "GET", &path("/")),
+            Ok(RouteMatch::default())
+        );
     }
 
     #[test]
@@ -470,19 +795,25 @@ mod tests {
         )
         .unwrap();
         let c = principal(PrincipalType::Client, "data");
-        assert_eq!(r.authorize(&c, "GET", "/reports/1"), Ok(()));
-        assert_eq!(r.authorize(&c, "GET", "/reports"), Ok(()));
         assert_eq!(
-            r.authorize(&c, "GET", "/reportsX"),
+            r.authorize(&c, "GET", &path("/reports/1")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&c, "GET", &path("/reports")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&c, "GET", &path("/reportsX")),
             Err(DenyReason::RouteNotAllowed)
         );
         assert_eq!(
-            r.authorize(&c, "GET", "/whoami"),
+            r.authorize(&c, "GET", &path("/whoami")),
             Err(DenyReason::RouteNotAllowed)
         );
         let k = principal(PrincipalType::ApiKey, "data");
         assert_eq!(
-            r.authorize(&k, "GET", "/reports/1"),
+            r.authorize(&k, "GET", &path("/reports/1")),
             Err(DenyReason::CredentialNotAllowed)
         );
     }
@@ -497,8 +828,221 @@ mod tests {
             r#"[{"method":"get","path":"/x","principals":"any"}]"#,
             r#"[{"method":"GET","path":"x","principals":"any"}]"#,
             r#"[{"method":"GET","path":"/a*/b","principals":"any"}]"#,
+            r#"[{"method":"GET","path":"/a/{id+}","principals":"any"}]"#,
+            r#"[{"method":"GET","path":"/a/{}","principals":"any"}]"#,
+            r#"[{"method":"GET","path":"/a/{b-c}","principals":"any"}]"#,
+            r#"[{"method":"GET","path":"/a//b","principals":"any"}]"#,
+            r#"[{"method":"GET","path":"/a/","principals":"any"}]"#,
         ] {
             assert!(RouteRules::from_json(bad).is_err(), "{bad}");
+        }
+    }
+
+    fn template(path: &str, params: &[(&str, &str)]) -> RouteTarget {
+        RouteTarget::Template {
+            path: path.to_owned(),
+            params: params
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        }
+    }
+
+    /// Route keys decide: an exact rule meets only its own route, `{name}` only
+    /// `{name}`, `*` one segment; the real path plays no part.
+    #[test]
+    fn rules_decide_on_the_matched_route_template() {
+        let r = RouteRules::default_rules();
+        let data = principal(PrincipalType::Client, "data");
+        let client = principal(PrincipalType::Client, "client");
+        assert_eq!(
+            r.authorize(&data, "GET", &template("/display", &[])),
+            Err(DenyReason::InsufficientScope)
+        );
+        assert_eq!(
+            r.authorize(&client, "GET", &template("/display", &[])),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&data, "GET", &template("/stats", &[])),
+            Ok(RouteMatch::default())
+        );
+        let custom = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/apps/{app_id}","principals":"any","scope":"client"},
+                {"method":"GET","path":"/a/*/c","principals":"any","scope":"client"},
+                {"method":"GET","path":"/*","principals":"any","scope":"data"}]"#,
+        )
+        .unwrap();
+        let bound = custom
+            .authorize(
+                &client,
+                "GET",
+                &template("/apps/{app_id}", &[("app_id", "a1")]),
+            )
+            .unwrap();
+        assert_eq!(bound.params["app_id"], "a1");
+        // Another parameter name or a literal is another route: the wildcard decides.
+        for other in ["/apps/{id}", "/apps/a1"] {
+            assert_eq!(
+                custom.authorize(&client, "GET", &template(other, &[("id", "a1")])),
+                Err(DenyReason::InsufficientScope),
+                "{other}"
+            );
+        }
+        assert_eq!(
+            custom.authorize(&client, "GET", &template("/a/{b}/c", &[("b", "x")])),
+            Ok(RouteMatch::default())
+        );
+        // A rule that needs a bound value and gets none is a denial, not a fall-through.
+        for params in [&[][..], &[("app_id", "")][..], &[("app_id", "x/y")][..]] {
+            assert_eq!(
+                custom.authorize(&data, "GET", &template("/apps/{app_id}", params)),
+                Err(DenyReason::MissingRouteParameter),
+                "{params:?}"
+            );
+        }
+    }
+
+    /// Where the path decides, a spelling that differs from a rule only by case, a
+    /// trailing slash or percent-encoding of unreserved characters is denied, never
+    /// handed to the broader `GET /*` (which would admit a `data` credential).
+    #[test]
+    fn aliases_of_a_rule_are_denied_where_the_path_decides() {
+        let r = RouteRules::default_rules();
+        let data = principal(PrincipalType::Client, "data");
+        for alias in [
+            "/Display",
+            "/DISPLAY",
+            "/display/",
+            "/%64isplay",
+            "/disp%6Cay",
+            "/Display/rules",
+            "/display/Rules/",
+            "/WhoAmI",
+        ] {
+            assert_eq!(
+                r.authorize(&data, "GET", &target(alias).unwrap()),
+                Err(DenyReason::PathAlias),
+                "{alias}"
+            );
+        }
+        // Other paths still reach the wildcard; the exact spelling meets its rule.
+        assert_eq!(
+            r.authorize(&data, "GET", &path("/stats/")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&data, "GET", &path("/display")),
+            Err(DenyReason::InsufficientScope)
+        );
+        // Parameterised rules: aliases and empty values are denied too.
+        let custom = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/apps/{app_id}","principals":"any","scope":"client"},
+                {"method":"GET","path":"/*","principals":"any","scope":"data"}]"#,
+        )
+        .unwrap();
+        let client = principal(PrincipalType::Client, "client");
+        assert_eq!(
+            custom
+                .authorize(&client, "GET", &path("/apps/a1"))
+                .unwrap()
+                .params["app_id"],
+            "a1"
+        );
+        for alias in ["/Apps/a1", "/apps/a1/", "/%61pps/a1"] {
+            assert_eq!(
+                custom.authorize(&data, "GET", &path(alias)),
+                Err(DenyReason::PathAlias),
+                "{alias}"
+            );
+        }
+        assert_eq!(
+            custom.authorize(&data, "GET", &path("/apps/")),
+            Err(DenyReason::MissingRouteParameter)
+        );
+    }
+
+    /// A custom exact rule narrower than a later wildcard cannot be bypassed by an alias.
+    #[test]
+    fn custom_exact_rule_before_a_wildcard_holds_against_aliases() {
+        let r = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/reports/summary","principals":["api_key"],"scope":"client"},
+                {"method":"GET","path":"/reports/*","principals":"any","scope":"data"}]"#,
+        )
+        .unwrap();
+        let data = principal(PrincipalType::Client, "data");
+        assert_eq!(
+            r.authorize(&data, "GET", &path("/reports/daily")),
+            Ok(RouteMatch::default())
+        );
+        for alias in [
+            "/reports/Summary",
+            "/reports/summary/",
+            "/reports/%73ummary",
+        ] {
+            assert_eq!(
+                r.authorize(&data, "GET", &path(alias)),
+                Err(DenyReason::PathAlias),
+                "{alias}"
+            );
+        }
+        assert_eq!(
+            r.authorize(&data, "GET", &template("/reports/summary", &[])),
+            Err(DenyReason::CredentialNotAllowed)
+        );
+    }
+
+    /// Greedy templates and `$default` hand over to the path; `ROUTE_PREFIX` is removed
+    /// only when configured, and required then.
+    #[test]
+    fn route_target_falls_back_to_the_path_and_strips_only_a_configured_prefix() {
+        let none = BTreeMap::new;
+        assert_eq!(
+            RouteTarget::new(Some("/{proxy+}"), none(), "/Display", None),
+            Ok(path("/Display"))
+        );
+        assert_eq!(
+            RouteTarget::new(Some("/api/{rest+}"), none(), "/api/x", None),
+            Ok(path("/api/x"))
+        );
+        assert_eq!(
+            RouteTarget::new(Some("/display"), none(), "/v1/display", Some("/v1")),
+            Ok(template("/display", &[]))
+        );
+        assert_eq!(
+            RouteTarget::new(None, none(), "/v1/display", Some("/v1")),
+            Ok(path("/display"))
+        );
+        assert_eq!(
+            RouteTarget::new(None, none(), "/v1", Some("/v1")),
+            Ok(path("/"))
+        );
+        // Not stripped unless configured; refused when configured and absent.
+        assert_eq!(
+            RouteTarget::new(None, none(), "/v1/display", None),
+            Ok(path("/v1/display"))
+        );
+        for missing in ["/display", "/v10/display", "/V1/display"] {
+            assert_eq!(
+                RouteTarget::new(None, none(), missing, Some("/v1")),
+                Err(DenyReason::RouteNotAllowed),
+                "{missing}"
+            );
+        }
+        let r = RouteRules::default_rules();
+        let data = principal(PrincipalType::Client, "data");
+        let t = RouteTarget::new(None, none(), "/v1/display", Some("/v1")).unwrap();
+        assert_eq!(
+            r.authorize(&data, "GET", &t),
+            Err(DenyReason::InsufficientScope)
+        );
+        for good in ["/v1", "/prod", "/api/v1", "/a-b_c.d~e"] {
+            assert!(valid_route_prefix(good), "{good}");
+        }
+        for bad in [
+            "", "/", "v1", "/v1/", "//v1", "/v 1", "/v%31", "/..", "/{x}",
+        ] {
+            assert!(!valid_route_prefix(bad), "{bad}");
         }
     }
 

@@ -25,6 +25,9 @@ pub struct Config {
     /// Exact embedding origins (`scheme://host[:port]`), never `*`.
     pub allowed_origins: Vec<String>,
     pub route_rules: RouteRules,
+    /// `ROUTE_PREFIX`: a stage or API-mapping prefix removed from payload-2.0 paths
+    /// where the path decides (`$default` and greedy routes).
+    pub route_prefix: Option<String>,
     pub authorizer_response: AuthorizerResponse,
     /// How long a verified API key record is trusted from memory.
     pub api_key_cache_ttl: Duration,
@@ -122,6 +125,18 @@ impl Config {
                 RouteRules::from_json(&json).map_err(|m| Error::config("ROUTE_RULES", m))?
             }
         };
+        let route_prefix = var("ROUTE_PREFIX")
+            .map(|p| {
+                if crate::authz::valid_route_prefix(&p) {
+                    Ok(p)
+                } else {
+                    Err(Error::config(
+                        "ROUTE_PREFIX",
+                        "must be `/segment[/segment...]` of [A-Za-z0-9-._~], without a trailing slash",
+                    ))
+                }
+            })
+            .transpose()?;
         let authorizer_response = match var("AUTHORIZER_RESPONSE").as_deref() {
             None | Some("simple") => AuthorizerResponse::Simple,
             Some("iam") => AuthorizerResponse::Iam,
@@ -214,6 +229,7 @@ impl Config {
             issuer,
             allowed_origins,
             route_rules,
+            route_prefix,
             authorizer_response,
             api_key_cache_ttl,
             secrets_cache_ttl,
@@ -414,6 +430,16 @@ mod tests {
             "SECRETS_CACHE_TTL"
         );
         assert_eq!(err_var(load(&[t, ("ROUTE_RULES", "{")])), "ROUTE_RULES");
+        for bad in ["v1", "/v1/", "/", "/a b"] {
+            assert_eq!(err_var(load(&[t, ("ROUTE_PREFIX", bad)])), "ROUTE_PREFIX");
+        }
+        assert_eq!(
+            load(&[t, ("ROUTE_PREFIX", "/v1")])
+                .unwrap()
+                .route_prefix
+                .as_deref(),
+            Some("/v1")
+        );
         assert_eq!(
             err_var(load(&[t, ("AUTH_URL", "https://host/auth")])),
             "JWK_URL"

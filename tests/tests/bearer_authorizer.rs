@@ -32,8 +32,7 @@ fn event(token: &str, path: &str) -> Value {
     let mut e = common::fixture("http-v2-request.json", "");
     e["headers"].as_object_mut().unwrap().remove("x-api-key");
     e["headers"]["authorization"] = json!(format!("Bearer {token}"));
-    e["rawPath"] = json!(path);
-    e["requestContext"]["http"]["path"] = json!(path);
+    common::set_route(&mut e, "GET", path);
     e
 }
 

@@ -149,6 +149,44 @@ async fn unknown_route_is_404_without_the_authorizer() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
+/// The local gateway, as API Gateway with no `$default` or `{proxy+}` route, matches
+/// routes exactly: alias spellings of `/display` get its own 404 before any authorizer
+/// runs (without a credential too, where an authorizer would answer 401). The
+/// authorizer's own handling of these spellings is in `authorizer_events`
+/// (`data_credential_cannot_reach_client_routes_through_aliases`).
+#[tokio::test]
+async fn route_aliases_are_404_at_the_gateway_before_the_authorizer() {
+    let s = stack(&[]).await;
+    let data_key = common::api_key(&s.store, Some(&["data"]), None).await;
+    for alias in [
+        "/Display",
+        "/display/",
+        "/%64isplay",
+        "/v1/display",
+        "/DISPLAY/rules",
+    ] {
+        for key in [Some(data_key.as_str()), None] {
+            let mut req = s.http.get(format!("{}{alias}", s.url));
+            if let Some(k) = key {
+                req = req.header("x-api-key", k);
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{alias}");
+            let body: Value = resp.json().await.unwrap();
+            assert_eq!(body["message"], "Not Found", "{alias}");
+        }
+    }
+    // The exact route reaches the authorizer, which refuses the `data` key.
+    let resp = s
+        .http
+        .get(format!("{}/display", s.url))
+        .header("x-api-key", &data_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+}
+
 #[tokio::test]
 async fn iam_response_mode_works_through_the_gateway() {
     let s = stack(&[("AUTHORIZER_RESPONSE", "iam")]).await;

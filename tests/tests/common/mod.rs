@@ -235,6 +235,20 @@ pub fn fixture(name: &str, key: &str) -> serde_json::Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Points a payload-2.0 fixture at the concrete route `METHOD path` (route key, raw path,
+/// method and route ARN agree, as API Gateway sends them).
+pub fn set_route(e: &mut serde_json::Value, method: &str, path: &str) {
+    let key = format!("{method} {path}");
+    e["routeKey"] = key.clone().into();
+    e["rawPath"] = path.into();
+    e["requestContext"]["routeKey"] = key.into();
+    e["requestContext"]["http"]["method"] = method.into();
+    e["requestContext"]["http"]["path"] = path.into();
+    e["routeArn"] =
+        format!("arn:aws:execute-api:us-east-1:123456789012:abcdef123/$default/{method}{path}")
+            .into();
+}
+
 /// The Python of the tool venv (PyJWT, Authlib), exported by `make test`.
 pub fn python() -> String {
     require_env("GATEHOUSE_PYTHON")
