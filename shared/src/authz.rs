@@ -339,7 +339,7 @@ impl Pattern {
         for (seg, s) in self.segments.iter().zip(path) {
             match seg {
                 Segment::Literal(l) if l == s => {}
-                Segment::Literal(l) if loose && canonical(l) == canonical(s) => {}
+                Segment::Literal(l) if loose && loosely_equal(l, s) => {}
                 Segment::Literal(_) => return None,
                 Segment::Param(n) => {
                     valid &= !s.is_empty();
@@ -361,27 +361,33 @@ impl Pattern {
     }
 }
 
-/// A path segment as a lenient backend might read it: unreserved characters
-/// percent-decoded, ASCII case folded.
-fn canonical(segment: &str) -> String {
+/// Whether two segments read the same to a lenient backend: unreserved characters
+/// percent-decoded, ASCII case folded. Allocates nothing.
+fn loosely_equal(a: &str, b: &str) -> bool {
+    canonical_bytes(a).eq(canonical_bytes(b))
+}
+
+fn canonical_bytes(segment: &str) -> impl Iterator<Item = u8> + '_ {
     let bytes = segment.as_bytes();
-    let mut out = String::with_capacity(segment.len());
     let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = segment
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .filter(|b| b.is_ascii_alphanumeric() || b"-._~".contains(b))
-        {
-            out.push(char::from(b.to_ascii_lowercase()));
-            i += 3;
-            continue;
+    std::iter::from_fn(move || {
+        let b = *bytes.get(i)?;
+        let decoded = (b == b'%')
+            .then(|| segment.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .filter(|d| d.is_ascii_alphanumeric() || b"-._~".contains(d));
+        match decoded {
+            Some(d) => {
+                i += 3;
+                Some(d.to_ascii_lowercase())
+            }
+            None => {
+                i += 1;
+                Some(b.to_ascii_lowercase())
+            }
         }
-        out.push(char::from(bytes[i]).to_ascii_lowercase());
-        i += 1;
-    }
-    out
+    })
 }
 
 /// What the rules decide on: the route API Gateway matched, or the real path where
@@ -413,6 +419,9 @@ impl RouteTarget {
     ) -> Result<RouteTarget, DenyReason> {
         if !is_clean_path(path) {
             return Err(DenyReason::SuspiciousPath);
+        }
+        if template.is_some_and(|t| !t.starts_with('/')) {
+            return Err(DenyReason::MalformedEvent);
         }
         if let Some(t) = template.filter(|t| !is_greedy(t)) {
             return Ok(RouteTarget::Template {
@@ -557,11 +566,11 @@ impl RouteRules {
         self.0.iter().map(|c| &c.rule)
     }
 
-    /// How `rule` meets the route.
-    fn fit(rule: &CompiledRule, target: &RouteTarget) -> RuleFit {
+    /// How `rule` meets the route; `segs` are the target path's segments.
+    fn fit(rule: &CompiledRule, target: &RouteTarget, segs: &[&str]) -> RuleFit {
         match target {
-            RouteTarget::Template { path, params } => {
-                let Some(names) = rule.pattern.match_template(&segments(path)) else {
+            RouteTarget::Template { params, .. } => {
+                let Some(names) = rule.pattern.match_template(segs) else {
                     return RuleFit::No;
                 };
                 let mut bound = BTreeMap::new();
@@ -573,9 +582,8 @@ impl RouteRules {
                 }
                 RuleFit::Matches(RouteMatch { params: bound })
             }
-            RouteTarget::Path(path) => {
-                let segs = segments(path);
-                match rule.pattern.match_path(&segs, false) {
+            RouteTarget::Path(_) => {
+                match rule.pattern.match_path(segs, false) {
                     Some((true, params)) => {
                         return RuleFit::Matches(RouteMatch {
                             params: params.into_iter().collect(),
@@ -586,7 +594,7 @@ impl RouteRules {
                 }
                 let trimmed = match segs.split_last() {
                     Some((&"", rest)) => rest,
-                    _ => &segs[..],
+                    _ => segs,
                 };
                 match rule.pattern.match_path(trimmed, true) {
                     Some(_) => RuleFit::Alias,
@@ -606,11 +614,14 @@ impl RouteRules {
         method: &str,
         target: &RouteTarget,
     ) -> Result<RouteMatch, DenyReason> {
+        let segs = match target {
+            RouteTarget::Template { path, .. } | RouteTarget::Path(path) => segments(path),
+        };
         let (rule, matched) = self
             .0
             .iter()
             .filter(|r| r.method_matches(method))
-            .find_map(|r| match Self::fit(r, target) {
+            .find_map(|r| match Self::fit(r, target, &segs) {
                 RuleFit::No => None,
                 RuleFit::Matches(m) => Some(Ok((r, m))),
                 RuleFit::Alias => Some(Err(DenyReason::PathAlias)),
@@ -1035,6 +1046,10 @@ mod tests {
         assert_eq!(
             r.authorize(&data, "GET", &t),
             Err(DenyReason::InsufficientScope)
+        );
+        assert_eq!(
+            RouteTarget::new(Some("display"), none(), "/display", None),
+            Err(DenyReason::MalformedEvent)
         );
         for good in ["/v1", "/prod", "/api/v1", "/a-b_c.d~e"] {
             assert!(valid_route_prefix(good), "{good}");
