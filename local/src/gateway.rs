@@ -57,7 +57,11 @@ impl Gateway {
         sdk: &aws_config::SdkConfig,
         domain_name: impl Into<String>,
     ) -> gatehouse::Result<Self> {
-        let store = DynamoStore::new(dynamodb.clone(), config.table_name.clone());
+        let store = DynamoStore::new(
+            dynamodb.clone(),
+            config.table_name.clone(),
+            gatehouse::access::Function::Authorizer,
+        );
         Ok(Gateway {
             authorizer: Authorizer::new(config, store, secrets.clone()),
             authorizer_mode: config.authorizer_response,

@@ -143,7 +143,8 @@ impl Fixture {
         let operator = bootstrap::operator_secrets(&sdk);
         bootstrap::create_table(&dynamodb, &table).await?;
         bootstrap::ensure_secret(&operator, &clients, "[]").await?;
-        let store = DynamoStore::new(dynamodb, table.clone());
+        // Fixture setup acts as the operator (the admin function, unrestricted).
+        let store = DynamoStore::new(dynamodb, table.clone(), gatehouse::access::Function::Admin);
         let (api_key, _) = bootstrap::create_api_key(&store, "perf", None, None).await?;
 
         let now = gatehouse::now_epoch();

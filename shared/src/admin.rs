@@ -14,6 +14,7 @@ use lambda_http::{Request, RequestExt};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
+use crate::access::Function;
 use crate::admin_requests::{
     ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
     cookie_value,
@@ -86,7 +87,7 @@ impl AdminFunction<AwsIdentity> {
         Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
         Ok(AdminFunction {
             identity: AwsIdentity::new(sdk)?,
-            store: DynamoStore::new(dynamodb, config.table_name.clone()),
+            store: DynamoStore::new(dynamodb, config.table_name.clone(), Function::Admin),
             secrets,
             config,
         })
@@ -113,7 +114,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
     ) -> Result<Self> {
         Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
         Ok(AdminFunction {
-            store: DynamoStore::new(dynamodb, config.table_name.clone()),
+            store: DynamoStore::new(dynamodb, config.table_name.clone(), Function::Admin),
             identity,
             secrets,
             config,

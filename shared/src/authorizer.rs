@@ -481,6 +481,7 @@ mod lambda {
     use lambda_runtime::{LambdaEvent, service_fn};
 
     use super::*;
+    use crate::access::Function;
     use crate::store::DynamoStore;
 
     /// The authorizer as deployed: API keys in DynamoDB, the ring in Secrets Manager.
@@ -489,7 +490,7 @@ mod lambda {
     /// Builds the authorizer from the environment (no network call).
     pub async fn from_env() -> Result<LambdaAuthorizer> {
         crate::aws::build_from_env(|config, secrets, dynamodb| {
-            let store = DynamoStore::new(dynamodb, config.table_name.clone());
+            let store = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Authorizer);
             Ok(Authorizer::new(&config, store, secrets))
         })
         .await

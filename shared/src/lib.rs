@@ -4,6 +4,7 @@
 //! `aws` feature (on by default) adds the DynamoDB / Secrets Manager adapters and the
 //! Lambda handlers. See `DESIGN.md` section 1 for the module map.
 
+pub mod access;
 pub mod admin_requests;
 pub mod apikey;
 pub mod authorizer;

@@ -10,9 +10,14 @@
 //! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
 //! | rate counter | `rate#<scope>#<key>#<window>` | `count`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
+//!
+//! The prefixes are spelled once, in [`crate::access::prefix`], beside the table of which
+//! function may touch which of them; the adapter is built for one function and refuses
+//! everything else (see [`crate::access`]).
 
 use std::future::Future;
 
+use crate::access::prefix;
 use crate::apikey::ApiKeyRecord;
 use crate::error::Result;
 
@@ -21,8 +26,35 @@ pub const PK: &str = "pk";
 /// TTL attribute of the table.
 pub const EXPIRES_AT: &str = "expires_at";
 
+/// `last_used` of an API key: the one attribute the authorizer may write.
+pub const LAST_USED: &str = "last_used";
+
 pub fn api_key_pk(id: &str) -> String {
-    format!("apikey#{id}")
+    format!("{}{id}", prefix::API_KEY)
+}
+
+fn temp_pk(hash: &str) -> String {
+    format!("{}{hash}", prefix::TEMP)
+}
+
+fn session_pk(hash: &str) -> String {
+    format!("{}{hash}", prefix::SESSION)
+}
+
+fn admin_pk(hash: &str) -> String {
+    format!("{}{hash}", prefix::ADMIN)
+}
+
+fn rate_pk(key: &str) -> String {
+    format!("{}{key}", prefix::RATE)
+}
+
+fn lock_pk(name: &str) -> String {
+    format!("{}{name}", prefix::LOCK)
+}
+
+fn used_pk(kind: &str, hash: &str) -> String {
+    format!("{}{kind}#{hash}", prefix::USED)
 }
 
 /// API-key records, as the authorizer and the admin API need them.
@@ -179,23 +211,34 @@ mod dynamo {
     use aws_sdk_dynamodb::types::AttributeValue;
 
     use super::*;
+    use crate::access::{Function, Request};
     use crate::error::Error;
 
     const SERVICE: &str = "dynamodb";
 
-    /// The DynamoDB adapter for every record type.
+    /// The DynamoDB adapter for every record type, built for one function: a request
+    /// outside that function's row of the access table ([`crate::access`]) fails with an
+    /// internal error before any AWS call.
     #[derive(Clone, Debug)]
     pub struct DynamoStore {
         client: Client,
         table: String,
+        function: Function,
     }
 
     impl DynamoStore {
-        pub fn new(client: Client, table: impl Into<String>) -> Self {
+        /// The store `function` uses. Operator tools (bootstrap, test setup) act as the
+        /// admin function, which is unrestricted.
+        pub fn new(client: Client, table: impl Into<String>, function: Function) -> Self {
             DynamoStore {
                 client,
                 table: table.into(),
+                function,
             }
+        }
+
+        pub fn function(&self) -> Function {
+            self.function
         }
 
         pub fn client(&self) -> &Client {
@@ -254,7 +297,7 @@ mod dynamo {
                 .copied()
                 .unwrap_or(false),
             last4: get_s(item, "last4")?,
-            last_used: get_n(item, "last_used")?,
+            last_used: get_n(item, LAST_USED)?,
         })
     }
 
@@ -275,7 +318,7 @@ mod dynamo {
         item.insert("disabled".into(), AttributeValue::Bool(r.disabled));
         item.insert("last4".into(), s(&r.last4));
         if let Some(t) = r.last_used {
-            item.insert("last_used".into(), n(t));
+            item.insert(LAST_USED.into(), n(t));
         }
         item
     }
@@ -313,7 +356,7 @@ mod dynamo {
     impl SessionStore for DynamoStore {
         async fn put_temp_token(&self, hash: &str, t: &TempToken) -> Result<()> {
             let mut item = Item::new();
-            item.insert(PK.into(), s(&format!("temp#{hash}")));
+            item.insert(PK.into(), s(&temp_pk(hash)));
             user_attrs(&mut item, &t.user);
             item.insert("session_ttl".into(), n(t.session_ttl));
             item.insert(EXPIRES_AT.into(), n(t.expires_at));
@@ -326,7 +369,7 @@ mod dynamo {
             session_hash: &str,
             now: i64,
         ) -> Result<Option<Session>> {
-            let temp_pk = format!("temp#{hash}");
+            let temp_pk = temp_pk(hash);
             let Some((item, _)) = self.get_live(&temp_pk, now).await? else {
                 return Ok(None);
             };
@@ -337,11 +380,15 @@ mod dynamo {
                 created_at: now,
                 expires_at: now + ttl,
             };
+            let session_pk = session_pk(session_hash);
             let mut sitem = Item::new();
-            sitem.insert(PK.into(), s(&format!("session#{session_hash}")));
+            sitem.insert(PK.into(), s(&session_pk));
             user_attrs(&mut sitem, &session.user);
             sitem.insert("created_at".into(), n(now));
             sitem.insert(EXPIRES_AT.into(), n(session.expires_at));
+            // IAM authorizes each item of a transaction as its own action.
+            self.allow(Request::delete(&temp_pk))?;
+            self.allow(Request::put(&session_pk, &names(&sitem)))?;
             use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
             let delete = Delete::builder()
                 .table_name(&self.table)
@@ -370,8 +417,7 @@ mod dynamo {
         }
 
         async fn get_session(&self, hash: &str, now: i64) -> Result<Option<Session>> {
-            let Some((item, expires_at)) = self.get_live(&format!("session#{hash}"), now).await?
-            else {
+            let Some((item, expires_at)) = self.get_live(&session_pk(hash), now).await? else {
                 return Ok(None);
             };
             Ok(Some(Session {
@@ -382,10 +428,12 @@ mod dynamo {
         }
 
         async fn delete_session(&self, hash: &str) -> Result<()> {
+            let pk = session_pk(hash);
+            self.allow(Request::delete(&pk))?;
             self.client
                 .delete_item()
                 .table_name(&self.table)
-                .key(PK, s(&format!("session#{hash}")))
+                .key(PK, s(&pk))
                 .send()
                 .await
                 .map_err(|e| Error::dependency(SERVICE, e))?;
@@ -409,9 +457,20 @@ mod dynamo {
         }
     }
 
+    /// The attribute names of `item`.
+    fn names(item: &Item) -> Vec<&str> {
+        item.keys().map(String::as_str).collect()
+    }
+
     impl DynamoStore {
+        /// Refuses (with an internal error, before any AWS call) what this function may not do.
+        fn allow(&self, req: Request<'_>) -> Result<()> {
+            self.function.check(&req)
+        }
+
         /// The item with key `pk` (strongly consistent read).
         async fn get(&self, pk: &str) -> Result<Option<Item>> {
+            self.allow(Request::get(pk))?;
             let got = self
                 .client
                 .get_item()
@@ -436,6 +495,7 @@ mod dynamo {
 
         /// Writes `item` unless its key exists; `false` if it did (nothing written).
         async fn put_new(&self, item: Item) -> Result<bool> {
+            self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
             let r = self
                 .client
                 .put_item()
@@ -458,6 +518,7 @@ mod dynamo {
         }
 
         async fn delete_existing(&self, pk: &str) -> Result<bool> {
+            self.allow(Request::delete(pk))?;
             let r = self
                 .client
                 .delete_item()
@@ -472,6 +533,7 @@ mod dynamo {
 
         /// Every item whose key starts with `prefix` (paginated scan).
         async fn scan_prefix(&self, prefix: &str) -> Result<Vec<Item>> {
+            self.allow(Request::scan())?;
             let mut items = Vec::new();
             let mut pages = self
                 .client
@@ -494,7 +556,7 @@ mod dynamo {
     impl AdminStore for DynamoStore {
         async fn put_admin_session(&self, hash: &str, a: &AdminSession) -> Result<()> {
             let mut item = Item::new();
-            item.insert(PK.into(), s(&format!("admin#{hash}")));
+            item.insert(PK.into(), s(&admin_pk(hash)));
             item.insert("user_name".into(), s(&a.user_name));
             item.insert("csrf_hash".into(), s(&a.csrf_hash));
             item.insert("checked_at".into(), n(a.checked_at));
@@ -504,8 +566,7 @@ mod dynamo {
         }
 
         async fn get_admin_session(&self, hash: &str, now: i64) -> Result<Option<AdminSession>> {
-            let Some((item, expires_at)) = self.get_live(&format!("admin#{hash}"), now).await?
-            else {
+            let Some((item, expires_at)) = self.get_live(&admin_pk(hash), now).await? else {
                 return Ok(None);
             };
             Ok(Some(AdminSession {
@@ -518,13 +579,16 @@ mod dynamo {
         }
 
         async fn touch_admin_session(&self, hash: &str, checked_at: i64) -> Result<()> {
+            let pk = admin_pk(hash);
+            self.allow(Request::update(&pk, &[PK, "checked_at"]))?;
             self.client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(&format!("admin#{hash}")))
-                .update_expression("SET checked_at = :t")
+                .key(PK, s(&pk))
+                .update_expression("SET #c = :t")
                 .condition_expression("attribute_exists(#pk)")
                 .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#c", "checked_at")
                 .expression_attribute_values(":t", n(checked_at))
                 .send()
                 .await
@@ -533,24 +597,24 @@ mod dynamo {
         }
 
         async fn delete_admin_session(&self, hash: &str) -> Result<()> {
-            self.delete_existing(&format!("admin#{hash}"))
-                .await
-                .map(|_| ())
+            self.delete_existing(&admin_pk(hash)).await.map(|_| ())
         }
 
         async fn rate_count(&self, key: &str) -> Result<u32> {
-            let item = self.get(&format!("rate#{key}")).await?;
+            let item = self.get(&rate_pk(key)).await?;
             Ok(item
                 .and_then(|i| get_n(&i, "count").ok().flatten())
                 .unwrap_or(0) as u32)
         }
 
         async fn rate_increment(&self, key: &str, expires_at: i64) -> Result<u32> {
+            let pk = rate_pk(key);
+            self.allow(Request::update(&pk, &[PK, "count", EXPIRES_AT]).returning_values())?;
             let out = self
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(&format!("rate#{key}")))
+                .key(PK, s(&pk))
                 .update_expression("ADD #c :one SET #exp = :exp")
                 .expression_attribute_names("#c", "count")
                 .expression_attribute_names("#exp", EXPIRES_AT)
@@ -573,11 +637,13 @@ mod dynamo {
             now: i64,
             expires_at: i64,
         ) -> Result<bool> {
+            let pk = lock_pk(name);
+            self.allow(Request::put(&pk, &[PK, "owner", EXPIRES_AT]))?;
             let r = self
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .item(PK, s(&format!("lock#{name}")))
+                .item(PK, s(&pk))
                 .item("owner", s(owner))
                 .item(EXPIRES_AT, n(expires_at))
                 .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
@@ -590,11 +656,13 @@ mod dynamo {
         }
 
         async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+            let pk = lock_pk(name);
+            self.allow(Request::delete(&pk))?;
             let r = self
                 .client
                 .delete_item()
                 .table_name(&self.table)
-                .key(PK, s(&format!("lock#{name}")))
+                .key(PK, s(&pk))
                 .condition_expression("#o = :o")
                 .expression_attribute_names("#o", "owner")
                 .expression_attribute_values(":o", s(owner))
@@ -604,25 +672,29 @@ mod dynamo {
         }
 
         async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
-            self.scan_prefix("apikey#")
+            self.scan_prefix(prefix::API_KEY)
                 .await?
                 .iter()
                 .map(|item| {
-                    let id = get_s(item, PK)?.trim_start_matches("apikey#").to_owned();
-                    api_key_from_item(&id, item)
+                    let pk = get_s(item, PK)?;
+                    let id = pk.strip_prefix(prefix::API_KEY).unwrap_or(&pk);
+                    api_key_from_item(id, item)
                 })
                 .collect()
         }
 
         async fn set_api_key_disabled(&self, id: &str) -> Result<bool> {
+            let pk = api_key_pk(id);
+            self.allow(Request::update(&pk, &[PK, "disabled"]))?;
             let r = self
                 .client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(&api_key_pk(id)))
-                .update_expression("SET disabled = :t")
+                .key(PK, s(&pk))
+                .update_expression("SET #d = :t")
                 .condition_expression("attribute_exists(#pk)")
                 .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#d", "disabled")
                 .expression_attribute_values(":t", AttributeValue::Bool(true))
                 .send()
                 .await;
@@ -636,8 +708,8 @@ mod dynamo {
         async fn list_sessions(&self, now: i64) -> Result<Vec<SessionInfo>> {
             let mut out = Vec::new();
             for (kind, prefix, user_attr) in [
-                ("widget", "session#", "userid"),
-                ("admin", "admin#", "user_name"),
+                ("widget", prefix::SESSION, "userid"),
+                ("admin", prefix::ADMIN, "user_name"),
             ] {
                 for item in self.scan_prefix(prefix).await? {
                     let expires_at = get_n(&item, EXPIRES_AT)?.unwrap_or(0);
@@ -658,8 +730,8 @@ mod dynamo {
 
         async fn delete_session_by_hash(&self, kind: &str, hash: &str) -> Result<bool> {
             let prefix = match kind {
-                "widget" => "session#",
-                "admin" => "admin#",
+                "widget" => prefix::SESSION,
+                "admin" => prefix::ADMIN,
                 _ => return Err(Error::bad_request("kind must be widget or admin")),
             };
             self.delete_existing(&format!("{prefix}{hash}")).await
@@ -669,7 +741,7 @@ mod dynamo {
     impl OneTimeStore for DynamoStore {
         async fn redeem_once(&self, kind: &str, hash: &str, expires_at: i64) -> Result<bool> {
             let mut item = Item::new();
-            item.insert(PK.into(), s(&format!("used#{kind}#{hash}")));
+            item.insert(PK.into(), s(&used_pk(kind, hash)));
             item.insert(EXPIRES_AT.into(), n(expires_at));
             self.put_new(item).await
         }
@@ -688,13 +760,18 @@ mod dynamo {
         }
 
         async fn touch_api_key(&self, id: &str, at: i64) -> Result<()> {
+            let pk = api_key_pk(id);
+            // Names only the key and `last_used`, returns nothing: exactly what the
+            // authorizer's role allows (docs/SECURITY.md, finding 2).
+            self.allow(Request::update(&pk, &[PK, LAST_USED]))?;
             self.client
                 .update_item()
                 .table_name(&self.table)
-                .key(PK, s(&api_key_pk(id)))
-                .update_expression("SET last_used = :t")
+                .key(PK, s(&pk))
+                .update_expression("SET #lu = :t")
                 .condition_expression("attribute_exists(#pk)")
                 .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#lu", LAST_USED)
                 .expression_attribute_values(":t", n(at))
                 .send()
                 .await

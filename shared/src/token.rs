@@ -13,6 +13,7 @@ use lambda_http::{Request, RequestExt};
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
 
+use crate::access::Function;
 use crate::clients::ClientList;
 use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
 use crate::config::Config;
@@ -132,7 +133,7 @@ impl TokenFunction {
             }),
             _ => None,
         };
-        let used = DynamoStore::new(dynamodb, config.table_name.clone());
+        let used = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Token);
         Ok(TokenFunction {
             config,
             keys,

@@ -385,6 +385,7 @@ mod lambda {
     use serde_json::json;
 
     use super::*;
+    use crate::access::Function;
     use crate::authz::{Credential, classify};
     use crate::config::Config;
     use crate::crypto::sha256_hex;
@@ -442,7 +443,7 @@ mod lambda {
                 config.key_ring_refresh,
                 config.jwks_refetch_cooldown,
             );
-            let store = DynamoStore::new(dynamodb, config.table_name.clone());
+            let store = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Widget);
             Ok(WidgetFunction {
                 config,
                 store,

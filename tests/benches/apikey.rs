@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse::access::Function;
 use gatehouse::apikey::ApiKeyVerifier;
 use gatehouse::store::DynamoStore;
 
@@ -23,11 +24,11 @@ fn bench(c: &mut Criterion) {
         gatehouse_local::bootstrap::create_table(&client, &table)
             .await
             .unwrap();
-        let store = DynamoStore::new(client, table);
-        let (key, _) = gatehouse_local::bootstrap::create_api_key(&store, "bench", None, None)
+        let admin = DynamoStore::new(client.clone(), table.clone(), Function::Admin);
+        let (key, _) = gatehouse_local::bootstrap::create_api_key(&admin, "bench", None, None)
             .await
             .unwrap();
-        (store, key)
+        (DynamoStore::new(client, table, Function::Authorizer), key)
     });
     let now = gatehouse::now_epoch();
 

@@ -29,7 +29,12 @@ async fn admin_sessions(store: &gatehouse::store::DynamoStore) -> usize {
         .unwrap();
     scan.items()
         .iter()
-        .filter(|i| i["pk"].as_s().unwrap().starts_with("admin#"))
+        .filter(|i| {
+            i["pk"]
+                .as_s()
+                .unwrap()
+                .starts_with(gatehouse::access::prefix::ADMIN)
+        })
         .count()
 }
 

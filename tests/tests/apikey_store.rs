@@ -6,6 +6,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use gatehouse::access::Function;
 use gatehouse::apikey::{ApiKeyRecord, ApiKeyVerifier, VerifyError};
 use gatehouse::authz::{DenyReason, PrincipalType};
 use gatehouse::store::{ApiKeyStore, DynamoStore};
@@ -55,7 +56,10 @@ fn denied(r: Result<gatehouse::authz::Principal, VerifyError>) -> DenyReason {
 async fn valid_key_verifies_and_warm_checks_make_no_store_call() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
-    let v = ApiKeyVerifier::new(Counting::new(store), Duration::from_secs(60));
+    let v = ApiKeyVerifier::new(
+        Counting::new(common::as_function(&store, Function::Authorizer)),
+        Duration::from_secs(60),
+    );
     let now = gatehouse::now_epoch();
 
     let p = v.verify(&key, now).await.unwrap();
@@ -78,7 +82,10 @@ async fn last_used_is_recorded_in_the_table() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
     let id = gatehouse::apikey::parse(&key).unwrap().id.to_owned();
-    let v = ApiKeyVerifier::new(store.clone(), Duration::from_secs(60));
+    let v = ApiKeyVerifier::new(
+        common::as_function(&store, Function::Authorizer),
+        Duration::from_secs(60),
+    );
     let now = gatehouse::now_epoch();
     v.verify(&key, now).await.unwrap();
     let rec = store.get_api_key(&id).await.unwrap().unwrap();
@@ -91,7 +98,10 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let now = gatehouse::now_epoch();
     let key = common::api_key(&store, None, None).await;
     let short = common::api_key(&store, None, Some(now + 2)).await;
-    let v = ApiKeyVerifier::new(store.clone(), Duration::from_secs(60));
+    let v = ApiKeyVerifier::new(
+        common::as_function(&store, Function::Authorizer),
+        Duration::from_secs(60),
+    );
 
     // Unknown id (well-formed).
     let unknown = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
@@ -120,7 +130,7 @@ async fn disabled_key_stops_working_within_the_cache_ttl() {
     let key = common::api_key(&store, None, None).await;
     let id = gatehouse::apikey::parse(&key).unwrap().id.to_owned();
     let ttl = Duration::from_millis(300);
-    let v = ApiKeyVerifier::new(store.clone(), ttl);
+    let v = ApiKeyVerifier::new(common::as_function(&store, Function::Authorizer), ttl);
     let now = gatehouse::now_epoch();
     assert!(v.verify(&key, now).await.is_ok());
 
@@ -143,7 +153,11 @@ async fn disabled_key_stops_working_within_the_cache_ttl() {
 
 #[tokio::test]
 async fn unreachable_dynamodb_fails_closed() {
-    let store = DynamoStore::new(common::unreachable_dynamodb().await, "gatehouse");
+    let store = DynamoStore::new(
+        common::unreachable_dynamodb().await,
+        "gatehouse",
+        Function::Authorizer,
+    );
     let v = ApiKeyVerifier::new(store, Duration::from_secs(60));
     let key = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
     match v.verify(&key, gatehouse::now_epoch()).await {

@@ -5,6 +5,7 @@ mod common;
 
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use gatehouse::access::Function;
 use gatehouse::authorizer::{Authorizer, LambdaAuthorizer, invoke};
 use gatehouse::store::DynamoStore;
 use serde_json::{Value, json};
@@ -14,7 +15,11 @@ async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {
     let key = common::api_key(&store, None, None).await;
     let config = common::config(store.table(), extra);
     (
-        Authorizer::new(&config, store, common::secrets().await),
+        Authorizer::new(
+            &config,
+            common::as_function(&store, Function::Authorizer),
+            common::secrets().await,
+        ),
         key,
     )
 }
@@ -135,7 +140,7 @@ async fn narrow_key_scopes_are_enforced() {
     let key = common::api_key(&store, Some(&["client"]), None).await;
     let a = Authorizer::new(
         &common::config(store.table(), &[]),
-        store,
+        common::as_function(&store, Function::Authorizer),
         common::secrets().await,
     );
     let mut e = common::fixture("http-v2-request.json", &key);
@@ -161,7 +166,11 @@ async fn malformed_events_are_errors_not_allows() {
 
 #[tokio::test]
 async fn dynamodb_unreachable_fails_closed_on_every_shape() {
-    let store = DynamoStore::new(common::unreachable_dynamodb().await, "gatehouse");
+    let store = DynamoStore::new(
+        common::unreachable_dynamodb().await,
+        "gatehouse",
+        Function::Authorizer,
+    );
     let a = Authorizer::new(
         &common::config("gatehouse", &[]),
         store,
@@ -192,7 +201,7 @@ async fn dynamodb_throttling_fails_closed() {
     let config = common::config("gatehouse", &[]);
     let a = Authorizer::new(
         &config,
-        DynamoStore::new(client, "gatehouse"),
+        DynamoStore::new(client, "gatehouse", Function::Authorizer),
         common::secrets().await,
     );
     let key = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));

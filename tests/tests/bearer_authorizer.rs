@@ -6,6 +6,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use gatehouse::access::Function;
 use gatehouse::authorizer::{Authorizer, invoke};
 use gatehouse::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
 use gatehouse::keys::{KeyRing, LoadedRing};
@@ -52,7 +53,11 @@ async fn warm_bearer_checks_make_no_aws_call() {
             inner: common::secrets().await,
             reads: AtomicUsize::new(0),
         };
-        let a = Authorizer::new(&cfg, store, counting);
+        let a = Authorizer::new(
+            &cfg,
+            common::as_function(&store, Function::Authorizer),
+            counting,
+        );
         let ring = common::loaded_ring(&ring_secret).await;
         let now = gatehouse::now_epoch();
         let mut claims = Claims::new(ISSUER, AUD_API, "7", "data", now, 900);
@@ -115,7 +120,11 @@ async fn secrets_manager_failure_fails_closed() {
             ("ISSUER", ISSUER),
         ],
     );
-    let a = Authorizer::new(&cfg, store, common::secrets().await);
+    let a = Authorizer::new(
+        &cfg,
+        common::as_function(&store, Function::Authorizer),
+        common::secrets().await,
+    );
     let ring =
         LoadedRing::load(&KeyRing::create(gatehouse::keys::SigningAlg::RS256, 0).unwrap()).unwrap();
     let token = issue(
@@ -209,7 +218,7 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
         .unwrap();
     let cfg = common::config(store.table(), &[]);
     let counting = CountingStore {
-        inner: store,
+        inner: common::as_function(&store, Function::Authorizer),
         reads: AtomicUsize::new(0),
     };
     let a = Authorizer::new(&cfg, counting, common::secrets().await);

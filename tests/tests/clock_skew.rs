@@ -240,7 +240,7 @@ async fn widget_temp_tokens_live_60_s() {
     // Issued for 60 s.
     let t = now();
     s.temp_token().await;
-    let record = &s.items_of("temp#").await[0];
+    let record = &s.items_of(gatehouse::access::prefix::TEMP).await[0];
     let exp: i64 = record["expires_at"].as_n().unwrap().parse().unwrap();
     assert!((t + 60..=t + 61).contains(&exp), "expires 60 s after issue");
     // Redemption with injected time: each attempt on a fresh record of that expiry.

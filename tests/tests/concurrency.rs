@@ -81,11 +81,15 @@ async fn temp_token_raced_by_50_logins_opens_one_session_in_each_of_100_rounds()
     let refusal = (StatusCode::UNAUTHORIZED, "unauthorized");
     race(&s, async |s| s.temp_token().await, login, refusal).await;
     assert_eq!(
-        s.items_of("session#").await.len(),
+        s.items_of(gatehouse::access::prefix::SESSION).await.len(),
         ROUNDS,
         "one session per token"
     );
-    assert_eq!(s.items_of("temp#").await.len(), 0, "every token consumed");
+    assert_eq!(
+        s.items_of(gatehouse::access::prefix::TEMP).await.len(),
+        0,
+        "every token consumed"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -99,7 +103,7 @@ async fn host_code_raced_by_50_redemptions_yields_one_token_in_each_of_100_round
     let refusal = (StatusCode::BAD_REQUEST, "invalid_grant");
     race(&s, fresh, redeem, refusal).await;
     assert_eq!(
-        s.items_of("used#code#").await.len(),
+        s.items_of(gatehouse::access::prefix::USED_CODE).await.len(),
         ROUNDS,
         "one mark per code"
     );

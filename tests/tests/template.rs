@@ -1,9 +1,11 @@
-//! `template.yaml` and the local stack must agree: routes, authorizer placement and the
-//! table's key schema and TTL.
+//! `template.yaml` and the local stack must agree: routes, authorizer placement, the
+//! table's key schema and TTL, and each role's DynamoDB statements with the access table.
 
 use std::collections::BTreeSet;
 
-use serde_yaml::Value;
+use gatehouse::access::{Access, Function, Grant, Keys, On, Op};
+use serde_yaml::value::{Tag, TaggedValue};
+use serde_yaml::{Mapping, Value};
 
 fn template() -> Value {
     let path = format!("{}/../template.yaml", env!("CARGO_MANIFEST_DIR"));
@@ -115,4 +117,193 @@ fn table_matches_the_bootstrap() {
         Some(true)
     );
     assert_eq!(p["SSESpecification"]["SSEEnabled"].as_bool(), Some(true));
+}
+
+/// `!GetAtt GatehouseTable.Arn`, or the ARN of one of its indexes.
+fn table_resource(on: On) -> Value {
+    let (tag, value) = match on {
+        On::Table => ("GetAtt", "GatehouseTable.Arn".to_owned()),
+        On::Index(name) => ("Sub", format!("${{GatehouseTable.Arn}}/index/{name}")),
+    };
+    Value::Tagged(Box::new(TaggedValue {
+        tag: Tag::new(tag),
+        value: Value::String(value),
+    }))
+}
+
+fn strings<I: IntoIterator<Item = String>>(items: I) -> Value {
+    let mut v: Vec<String> = items.into_iter().collect();
+    v.sort();
+    Value::Sequence(v.into_iter().map(Value::String).collect())
+}
+
+fn actions(ops: &[Op]) -> Value {
+    strings(ops.iter().map(|o| o.action().to_owned()))
+}
+
+/// The IAM statement a grant of the access table stands for: `dynamodb:LeadingKeys`
+/// under `ForAllValues:StringLike` when a value has a wildcard (`StringEquals` otherwise);
+/// an attribute limit under `ForAllValues:StringEquals`, with `ReturnValues` NONE.
+fn expected_statement(g: &Grant) -> Value {
+    let mut condition = Mapping::new();
+    let leading = if g.keys.iter().any(|k| matches!(k, Keys::Prefix(_))) {
+        "ForAllValues:StringLike"
+    } else {
+        "ForAllValues:StringEquals"
+    };
+    let mut keys = Mapping::new();
+    keys.insert(
+        "dynamodb:LeadingKeys".into(),
+        strings(g.keys.iter().map(|k| k.iam_value())),
+    );
+    condition.insert(leading.into(), Value::Mapping(keys));
+    if let Some(attributes) = g.attributes {
+        let entry = condition
+            .entry("ForAllValues:StringEquals".into())
+            .or_insert_with(|| Value::Mapping(Mapping::new()));
+        entry.as_mapping_mut().unwrap().insert(
+            "dynamodb:Attributes".into(),
+            strings(attributes.iter().map(|a| a.to_string())),
+        );
+        let mut rv = Mapping::new();
+        rv.insert("dynamodb:ReturnValues".into(), "NONE".into());
+        condition.insert("StringEqualsIfExists".into(), Value::Mapping(rv));
+    }
+    let mut s = Mapping::new();
+    s.insert("Effect".into(), "Allow".into());
+    s.insert("Action".into(), actions(g.ops));
+    s.insert("Resource".into(), table_resource(g.on));
+    s.insert("Condition".into(), Value::Mapping(condition));
+    Value::Mapping(s)
+}
+
+fn expected_statements(f: Function) -> Vec<Value> {
+    match f.access() {
+        Access::Unrestricted(ops) => {
+            let mut s = Mapping::new();
+            s.insert("Effect".into(), "Allow".into());
+            s.insert("Action".into(), actions(ops));
+            s.insert("Resource".into(), table_resource(On::Table));
+            vec![Value::Mapping(s)]
+        }
+        Access::Only(grants) => grants.iter().map(expected_statement).collect(),
+    }
+}
+
+/// Lists of strings sorted (their order means nothing to IAM), a lone action as a list.
+fn normalised(v: &Value) -> Value {
+    match v {
+        Value::Sequence(items) if items.iter().all(Value::is_string) => {
+            strings(items.iter().map(|i| i.as_str().unwrap().to_owned()))
+        }
+        Value::Mapping(m) => Value::Mapping(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), v) {
+                        (Some("Action"), Value::String(a)) => strings([a.clone()]),
+                        _ => normalised(v),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The statements of `function`'s inline policies that grant any DynamoDB action.
+fn dynamodb_statements(id: &str, function: &Value) -> Vec<Value> {
+    let mut out = Vec::new();
+    for policy in function["Properties"]["Policies"]
+        .as_sequence()
+        .into_iter()
+        .flatten()
+    {
+        let Some(statements) = policy["Statement"].as_sequence() else {
+            assert!(
+                !format!("{policy:?}").contains("DynamoDB"),
+                "{id}: DynamoDB access only as inline statements the access table describes"
+            );
+            continue;
+        };
+        for st in statements {
+            let st = normalised(st);
+            let acts: Vec<&str> = st["Action"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            let dynamo = acts.iter().filter(|a| a.starts_with("dynamodb:")).count();
+            if dynamo == 0 {
+                continue;
+            }
+            assert_eq!(
+                dynamo,
+                acts.len(),
+                "{id}: keep DynamoDB actions in statements of their own"
+            );
+            out.push(st);
+        }
+    }
+    out
+}
+
+fn sorted_yaml(statements: Vec<Value>) -> Vec<String> {
+    let mut v: Vec<String> = statements
+        .iter()
+        .map(|s| serde_yaml::to_string(s).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// IAM is enforced by AWS only; locally the store checks the same table. This test keeps
+/// the two equal: each role's DynamoDB statements are exactly its row of the access
+/// table (docs/SECURITY.md, finding 2), and no other function touches the table.
+#[test]
+fn dynamodb_statements_match_the_access_table() {
+    let t = template();
+    let functions = resources(&t);
+    for f in Function::ALL {
+        let (id, res) = functions
+            .iter()
+            .find(|(id, _)| id == f.logical_id())
+            .unwrap_or_else(|| panic!("{} missing from template.yaml", f.logical_id()));
+        assert_eq!(
+            sorted_yaml(dynamodb_statements(id, res)),
+            sorted_yaml(expected_statements(f)),
+            "{id}: DynamoDB statements differ from gatehouse::access ({f:?})"
+        );
+    }
+    for (id, res) in &functions {
+        if res["Type"] == "AWS::Serverless::Function"
+            && !Function::ALL.iter().any(|f| f.logical_id() == id)
+        {
+            assert!(
+                dynamodb_statements(id, res).is_empty(),
+                "{id} touches the table but has no row in gatehouse::access"
+            );
+        }
+    }
+}
+
+#[test]
+fn no_restricted_role_can_scan() {
+    let t = template();
+    for f in Function::ALL {
+        if let Access::Only(_) = f.access() {
+            let res = &t["Resources"][f.logical_id()];
+            for st in dynamodb_statements(f.logical_id(), res) {
+                let acts = format!("{:?}", st["Action"]);
+                assert!(!acts.contains("dynamodb:Scan"), "{}", f.logical_id());
+                assert!(!acts.contains("dynamodb:*"), "{}", f.logical_id());
+                assert!(
+                    st.get("Condition").is_some(),
+                    "{}: a restricted statement needs its key condition",
+                    f.logical_id()
+                );
+            }
+        }
+    }
 }

@@ -347,7 +347,7 @@ pub async fn table_in(client: aws_sdk_dynamodb::Client) -> DynamoStore {
     gatehouse_local::bootstrap::create_table(&client, &name)
         .await
         .unwrap();
-    DynamoStore::new(client, name)
+    DynamoStore::new(client, name, gatehouse::access::Function::Admin)
 }
 
 /// The signing key ring secret's value, created directly (tests that restart Secrets

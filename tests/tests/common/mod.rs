@@ -9,6 +9,7 @@ pub mod full;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use gatehouse::access::Function;
 use gatehouse::config::Config;
 use gatehouse::store::DynamoStore;
 use gatehouse_local::gateway::Gateway;
@@ -102,14 +103,22 @@ pub async fn unreachable_dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
-/// A table of its own for each test, so tests run in parallel without clashing.
+/// A table of its own for each test, so tests run in parallel without clashing. The
+/// store is the operator's (the admin function's access: unrestricted), for setup and
+/// inspection; functions under test get their own with [`as_function`] (the gateway
+/// builds each function's own).
 pub async fn fresh_store() -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
     let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(10));
     gatehouse_local::bootstrap::create_table(&client, &name)
         .await
         .unwrap();
-    DynamoStore::new(client, name)
+    DynamoStore::new(client, name, Function::Admin)
+}
+
+/// The same table as `function` sees it: only what the access table lets it touch.
+pub fn as_function(store: &DynamoStore, function: Function) -> DynamoStore {
+    DynamoStore::new(store.client().clone(), store.table(), function)
 }
 
 pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {

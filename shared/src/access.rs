@@ -1,0 +1,488 @@
+//! Which DynamoDB records each function may touch: the one table of record-key prefixes
+//! and the operations allowed on them ([`Function::access`]).
+//!
+//! Two enforcers read it. The DynamoDB adapter (`store::DynamoStore`) is built for one
+//! function and refuses any request outside that function's grants with an internal
+//! error, before any AWS call, so every local test runs under the restriction (DynamoDB
+//! Local enforces no IAM). In AWS, each function's role carries the same grants as IAM
+//! statements with `dynamodb:LeadingKeys` conditions (template.yaml); the test
+//! `template::dynamodb_statements_match_the_access_table` fails when the two differ.
+//! docs/SECURITY.md ("Finding 2") describes both.
+
+use crate::error::{Error, Result};
+
+/// Record kinds: the partition-key prefix of each record (the record table in
+/// `store.rs` lists their attributes). Key builders use these; nothing else spells them.
+pub mod prefix {
+    /// `apikey#<id>`
+    pub const API_KEY: &str = "apikey#";
+    /// `used#<kind>#<sha256>`: a redeemed one-time value.
+    pub const USED: &str = "used#";
+    /// `used#code#<sha256>`: a redeemed host authorization code (kind `code`).
+    pub const USED_CODE: &str = "used#code#";
+    /// `temp#<sha256>`: a widget temp token.
+    pub const TEMP: &str = "temp#";
+    /// `session#<sha256>`: a widget session.
+    pub const SESSION: &str = "session#";
+    /// `admin#<sha256>`: an administrator's session.
+    pub const ADMIN: &str = "admin#";
+    /// `rate#<scope>#<key>#<window>`: a rate counter.
+    pub const RATE: &str = "rate#";
+    /// `lock#<name>`: a lock item.
+    pub const LOCK: &str = "lock#";
+    /// The lock serialising changes to the signing key ring.
+    pub const SIGNING_KEYS_LOCK: &str = "lock#signing-keys";
+}
+
+/// A DynamoDB operation, as IAM names its action. Items written in a
+/// `TransactWriteItems` are authorized per item action (`PutItem`, `DeleteItem`, ...),
+/// as IAM does; there is no transaction action to grant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    GetItem,
+    PutItem,
+    UpdateItem,
+    DeleteItem,
+    Query,
+    /// Reads every item whatever its key (a leading-key condition cannot limit it), so
+    /// only an unrestricted function may have it.
+    Scan,
+}
+
+impl Op {
+    /// The IAM action.
+    pub fn action(self) -> &'static str {
+        match self {
+            Op::GetItem => "dynamodb:GetItem",
+            Op::PutItem => "dynamodb:PutItem",
+            Op::UpdateItem => "dynamodb:UpdateItem",
+            Op::DeleteItem => "dynamodb:DeleteItem",
+            Op::Query => "dynamodb:Query",
+            Op::Scan => "dynamodb:Scan",
+        }
+    }
+}
+
+/// Partition-key values a grant covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keys {
+    /// Every key starting with this prefix (IAM: `<prefix>*` under `StringLike`).
+    Prefix(&'static str),
+    /// Exactly this key.
+    Exact(&'static str),
+}
+
+impl Keys {
+    pub fn matches(self, key: &str) -> bool {
+        match self {
+            Keys::Prefix(p) => key.starts_with(p),
+            Keys::Exact(k) => key == k,
+        }
+    }
+
+    /// The value in the IAM `dynamodb:LeadingKeys` condition.
+    pub fn iam_value(self) -> String {
+        match self {
+            Keys::Prefix(p) => format!("{p}*"),
+            Keys::Exact(k) => k.to_owned(),
+        }
+    }
+}
+
+/// What a grant applies to: the table, or one of its indexes (then `keys` are the
+/// index's partition-key values the function may query).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum On {
+    Table,
+    Index(&'static str),
+}
+
+/// One IAM statement: these operations, on these keys, optionally on these attributes
+/// only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grant {
+    pub ops: &'static [Op],
+    pub on: On,
+    pub keys: &'static [Keys],
+    /// `dynamodb:Attributes`: the only attribute names a request may name, the key
+    /// included. Such a grant also requires `ReturnValues` NONE, so the request cannot
+    /// read other attributes back.
+    pub attributes: Option<&'static [&'static str]>,
+}
+
+/// A function's access to the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// These operations on every record (one IAM statement without a condition).
+    Unrestricted(&'static [Op]),
+    /// Only what one of these grants allows.
+    Only(&'static [Grant]),
+}
+
+/// The functions that use the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Function {
+    Authorizer,
+    Token,
+    Widget,
+    Rotate,
+    Admin,
+}
+
+use prefix::*;
+
+const AUTHORIZER: &[Grant] = &[
+    // API keys and widget sessions, read to check a credential.
+    Grant {
+        ops: &[Op::GetItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(API_KEY), Keys::Prefix(SESSION)],
+        attributes: None,
+    },
+    // `last_used` of an API key, and nothing else: UpdateItem is an upsert, so
+    // without the attribute limit it could write a whole forged key.
+    Grant {
+        ops: &[Op::UpdateItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(API_KEY)],
+        attributes: Some(&[crate::store::PK, crate::store::LAST_USED]),
+    },
+];
+
+const TOKEN: &[Grant] = &[
+    // Redeemed host codes (conditional put).
+    Grant {
+        ops: &[Op::PutItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(USED_CODE)],
+        attributes: None,
+    },
+];
+
+const WIDGET: &[Grant] = &[
+    // The temp token is read before it is redeemed; the widget never reads a session
+    // (the authorizer does).
+    Grant {
+        ops: &[Op::GetItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(TEMP)],
+        attributes: None,
+    },
+    // Temp tokens written, consumed (deleted) and sessions written in one transaction;
+    // sessions deleted at logout.
+    Grant {
+        ops: &[Op::PutItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(TEMP), Keys::Prefix(SESSION)],
+        attributes: None,
+    },
+];
+
+const ROTATE: &[Grant] = &[
+    // The key-ring lock, and no other record.
+    Grant {
+        ops: &[Op::GetItem, Op::PutItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Exact(SIGNING_KEYS_LOCK)],
+        attributes: None,
+    },
+];
+
+/// The admin function manages every record kind (keys, sessions of both kinds,
+/// counters, locks, presigned sign-ins) and lists keys and sessions by Scan, which no
+/// key condition can limit: it is unrestricted (docs/SECURITY.md says why).
+const ADMIN_OPS: &[Op] = &[
+    Op::GetItem,
+    Op::PutItem,
+    Op::UpdateItem,
+    Op::DeleteItem,
+    Op::Scan,
+];
+
+impl Function {
+    pub const ALL: [Function; 5] = [
+        Function::Authorizer,
+        Function::Token,
+        Function::Widget,
+        Function::Rotate,
+        Function::Admin,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::Authorizer => "authorizer",
+            Function::Token => "token",
+            Function::Widget => "widget",
+            Function::Rotate => "rotate",
+            Function::Admin => "admin",
+        }
+    }
+
+    /// The function's resource in template.yaml.
+    pub fn logical_id(self) -> &'static str {
+        match self {
+            Function::Authorizer => "AuthorizerFunction",
+            Function::Token => "TokenFunction",
+            Function::Widget => "WidgetFunction",
+            Function::Rotate => "RotateFunction",
+            Function::Admin => "AdminFunction",
+        }
+    }
+
+    /// The table: what each function may do to which records.
+    pub fn access(self) -> Access {
+        match self {
+            Function::Authorizer => Access::Only(AUTHORIZER),
+            Function::Token => Access::Only(TOKEN),
+            Function::Widget => Access::Only(WIDGET),
+            Function::Rotate => Access::Only(ROTATE),
+            Function::Admin => Access::Unrestricted(ADMIN_OPS),
+        }
+    }
+
+    /// `Ok` if this function may make `req`; otherwise an internal error (a request
+    /// outside the table is a bug or an attack, never a caller's mistake).
+    pub fn check(self, req: &Request<'_>) -> Result<()> {
+        let allowed = match self.access() {
+            Access::Unrestricted(ops) => ops.contains(&req.op),
+            Access::Only(grants) => grants.iter().any(|g| g.allows(req)),
+        };
+        if allowed {
+            return Ok(());
+        }
+        // The record kind only: the rest of a key may be a hash of a credential.
+        let kind = req
+            .key
+            .map(|k| k.find('#').map_or(k, |i| &k[..=i]))
+            .unwrap_or("(any)");
+        Err(Error::Internal(format!(
+            "the {} function may not {:?} {kind} records{} (see docs/SECURITY.md, finding 2)",
+            self.name(),
+            req.op,
+            match req.on {
+                On::Table => String::new(),
+                On::Index(i) => format!(" through index {i}"),
+            }
+        )))
+    }
+}
+
+impl Grant {
+    fn allows(&self, req: &Request<'_>) -> bool {
+        let key_ok = req
+            .key
+            .is_some_and(|k| self.keys.iter().any(|p| p.matches(k)));
+        let attributes_ok = match self.attributes {
+            None => true,
+            Some(allowed) => {
+                !req.returns_values
+                    && req
+                        .attributes
+                        .is_some_and(|a| a.iter().all(|x| allowed.contains(x)))
+            }
+        };
+        self.ops.contains(&req.op) && self.on == req.on && key_ok && attributes_ok
+    }
+}
+
+/// One DynamoDB request as the access check sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub op: Op,
+    pub on: On,
+    /// The partition-key value; `None` for a Scan.
+    pub key: Option<&'a str>,
+    /// Every attribute name the request names (key, item, expressions); `None`: the
+    /// whole item (a read without projection).
+    pub attributes: Option<&'a [&'a str]>,
+    /// Whether it asks for attribute values back (`ReturnValues` other than NONE).
+    pub returns_values: bool,
+}
+
+impl<'a> Request<'a> {
+    fn item(op: Op, key: &'a str, attributes: Option<&'a [&'a str]>) -> Self {
+        Request {
+            op,
+            on: On::Table,
+            key: Some(key),
+            attributes,
+            returns_values: false,
+        }
+    }
+
+    /// GetItem of the whole item.
+    pub fn get(key: &'a str) -> Self {
+        Self::item(Op::GetItem, key, None)
+    }
+
+    /// PutItem of an item with these attributes.
+    pub fn put(key: &'a str, attributes: &'a [&'a str]) -> Self {
+        Self::item(Op::PutItem, key, Some(attributes))
+    }
+
+    /// UpdateItem naming these attributes (key, update and condition expressions).
+    pub fn update(key: &'a str, attributes: &'a [&'a str]) -> Self {
+        Self::item(Op::UpdateItem, key, Some(attributes))
+    }
+
+    pub fn delete(key: &'a str) -> Self {
+        Self::item(Op::DeleteItem, key, None)
+    }
+
+    pub fn scan() -> Self {
+        Request {
+            op: Op::Scan,
+            on: On::Table,
+            key: None,
+            attributes: None,
+            returns_values: false,
+        }
+    }
+
+    /// The same request asking for attribute values back.
+    pub fn returning_values(self) -> Self {
+        Request {
+            returns_values: true,
+            ..self
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{EXPIRES_AT, LAST_USED, PK};
+
+    fn refused(f: Function, req: Request<'_>) -> bool {
+        matches!(f.check(&req), Err(Error::Internal(_)))
+    }
+
+    #[test]
+    fn no_restricted_function_may_scan() {
+        for f in Function::ALL {
+            if let Access::Only(grants) = f.access() {
+                assert!(
+                    grants.iter().all(|g| !g.ops.contains(&Op::Scan)),
+                    "{f:?} has Scan: a leading-key condition cannot limit it"
+                );
+                assert!(refused(f, Request::scan()), "{f:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn query_is_granted_on_an_index_only() {
+        for f in Function::ALL {
+            if let Access::Only(grants) = f.access() {
+                for g in grants {
+                    let queries = g.ops.contains(&Op::Query);
+                    let on_index = matches!(g.on, On::Index(_));
+                    assert!(!queries || on_index, "{f:?}: Query on the table");
+                    assert!(
+                        !on_index || g.ops == [Op::Query],
+                        "{f:?}: an index is queried only"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn prefixes_nest_as_documented() {
+        assert!(prefix::USED_CODE.starts_with(prefix::USED));
+        assert!(prefix::SIGNING_KEYS_LOCK.starts_with(prefix::LOCK));
+        assert_eq!(Keys::Prefix(prefix::API_KEY).iam_value(), "apikey#*");
+        assert_eq!(
+            Keys::Exact(prefix::SIGNING_KEYS_LOCK).iam_value(),
+            "lock#signing-keys"
+        );
+    }
+
+    #[test]
+    fn the_authorizer_reads_keys_and_sessions_and_touches_only_last_used() {
+        let f = Function::Authorizer;
+        assert!(f.check(&Request::get("apikey#abc")).is_ok());
+        assert!(f.check(&Request::get("session#ff")).is_ok());
+        assert!(
+            f.check(&Request::update("apikey#abc", &[PK, LAST_USED]))
+                .is_ok()
+        );
+        // Forging an admin session or an API key is refused.
+        assert!(refused(f, Request::put("admin#ff", &[PK, "checked_at"])));
+        assert!(refused(f, Request::update("admin#ff", &[PK, "checked_at"])));
+        assert!(refused(f, Request::put("apikey#abc", &[PK, "secret_hash"])));
+        assert!(refused(
+            f,
+            Request::update("apikey#abc", &[PK, LAST_USED, "scopes"])
+        ));
+        assert!(refused(
+            f,
+            Request::update("apikey#abc", &[PK, LAST_USED]).returning_values()
+        ));
+        assert!(refused(f, Request::get("admin#ff")));
+        assert!(refused(f, Request::delete("apikey#abc")));
+    }
+
+    #[test]
+    fn the_token_function_only_records_used_codes() {
+        let f = Function::Token;
+        assert!(
+            f.check(&Request::put("used#code#ff", &[PK, EXPIRES_AT]))
+                .is_ok()
+        );
+        assert!(refused(
+            f,
+            Request::put("used#presign#ff", &[PK, EXPIRES_AT])
+        ));
+        assert!(refused(f, Request::put("apikey#abc", &[PK])));
+        assert!(refused(f, Request::get("used#code#ff")));
+    }
+
+    #[test]
+    fn the_widget_function_only_touches_temp_tokens_and_sessions() {
+        let f = Function::Widget;
+        assert!(f.check(&Request::put("temp#ff", &[PK])).is_ok());
+        assert!(f.check(&Request::get("temp#ff")).is_ok());
+        assert!(f.check(&Request::delete("temp#ff")).is_ok());
+        assert!(f.check(&Request::put("session#ff", &[PK])).is_ok());
+        assert!(f.check(&Request::delete("session#ff")).is_ok());
+        assert!(refused(f, Request::get("session#ff")));
+        assert!(refused(f, Request::put("admin#ff", &[PK])));
+        assert!(refused(f, Request::update("session#ff", &[PK])));
+    }
+
+    #[test]
+    fn the_rotate_function_only_holds_the_key_ring_lock() {
+        let f = Function::Rotate;
+        for req in [
+            Request::get(prefix::SIGNING_KEYS_LOCK),
+            Request::put(prefix::SIGNING_KEYS_LOCK, &[PK]),
+            Request::delete(prefix::SIGNING_KEYS_LOCK),
+        ] {
+            assert!(f.check(&req).is_ok(), "{req:?}");
+        }
+        assert!(refused(f, Request::put("lock#signing-keys-2", &[PK])));
+        assert!(refused(f, Request::put("lock#other", &[PK])));
+    }
+
+    #[test]
+    fn the_admin_function_is_unrestricted() {
+        let f = Function::Admin;
+        assert!(f.check(&Request::scan()).is_ok());
+        assert!(f.check(&Request::put("admin#ff", &[PK])).is_ok());
+        assert!(
+            f.check(&Request::update("rate#x", &[PK]).returning_values())
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_record_kind_but_not_the_key() {
+        let err = Function::Token
+            .check(&Request::put("apikey#secretish", &[PK]))
+            .unwrap_err();
+        let detail = err.detail();
+        assert!(detail.contains("apikey#"), "{detail}");
+        assert!(!detail.contains("secretish"), "{detail}");
+    }
+}
