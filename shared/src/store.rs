@@ -119,7 +119,8 @@ pub struct SessionInfo {
     pub expires_at: i64,
 }
 
-/// Admin sessions, sign-in rate counters, locks, and the admin API's listings.
+/// Admin sessions, sign-in rate counters, and the admin API's listings (locks:
+/// [`crate::lock::LockStore`]).
 pub trait AdminStore: Send + Sync {
     fn put_admin_session(
         &self,
@@ -145,15 +146,6 @@ pub trait AdminStore: Send + Sync {
         key: &str,
         expires_at: i64,
     ) -> impl Future<Output = Result<u32>> + Send;
-    /// Takes the lock `name` for `owner` until `expires_at` (or when it expired); false if held.
-    fn try_lock(
-        &self,
-        name: &str,
-        owner: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<bool>> + Send;
-    fn unlock(&self, name: &str, owner: &str) -> impl Future<Output = Result<()>> + Send;
     fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
     fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
@@ -180,6 +172,7 @@ mod dynamo {
 
     use super::*;
     use crate::error::Error;
+    use crate::lock::LockStore;
 
     const SERVICE: &str = "dynamodb";
 
@@ -566,43 +559,6 @@ mod dynamo {
                 .unwrap_or(1) as u32)
         }
 
-        async fn try_lock(
-            &self,
-            name: &str,
-            owner: &str,
-            now: i64,
-            expires_at: i64,
-        ) -> Result<bool> {
-            let r = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item(PK, s(&format!("lock#{name}")))
-                .item("owner", s(owner))
-                .item(EXPIRES_AT, n(expires_at))
-                .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#exp", EXPIRES_AT)
-                .expression_attribute_values(":now", n(now))
-                .send()
-                .await;
-            applied(r)
-        }
-
-        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
-            let r = self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .key(PK, s(&format!("lock#{name}")))
-                .condition_expression("#o = :o")
-                .expression_attribute_names("#o", "owner")
-                .expression_attribute_values(":o", s(owner))
-                .send()
-                .await;
-            applied(r).map(|_| ())
-        }
-
         async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
             self.scan_prefix("apikey#")
                 .await?
@@ -663,6 +619,45 @@ mod dynamo {
                 _ => return Err(Error::bad_request("kind must be widget or admin")),
             };
             self.delete_existing(&format!("{prefix}{hash}")).await
+        }
+    }
+
+    impl LockStore for DynamoStore {
+        async fn try_lock(
+            &self,
+            name: &str,
+            owner: &str,
+            now: i64,
+            expires_at: i64,
+        ) -> Result<bool> {
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, s(&format!("lock#{name}")))
+                .item("owner", s(owner))
+                .item(EXPIRES_AT, n(expires_at))
+                .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            applied(r)
+        }
+
+        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(&format!("lock#{name}")))
+                .condition_expression("#o = :o")
+                .expression_attribute_names("#o", "owner")
+                .expression_attribute_values(":o", s(owner))
+                .send()
+                .await;
+            applied(r).map(|_| ())
         }
     }
 

@@ -426,12 +426,18 @@ async fn admin_api_manages_keys_clients_sessions_and_signing_keys() {
         )
         .await;
     assert_eq!(forced.status, StatusCode::OK, "{}", forced.text);
-    assert!(
-        forced.body["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("EmergencyRotated")
+    // The answer is structured: the new kids, every old kid dropped, and how long warm
+    // instances may still trust them (KEY_RING_REFRESH, default 300 s).
+    let b = &forced.body;
+    assert_eq!(b["outcome"], "emergency_rotated", "{}", forced.text);
+    assert!(b["current_kid"].is_string() && b["next_kid"].is_string());
+    assert_eq!(
+        b["dropped_kids"].as_array().unwrap().len(),
+        2,
+        "{}",
+        forced.text
     );
+    assert_eq!(b["trusted_for_at_most_s"], 300);
     let _ = &s.store;
 }
 
