@@ -173,6 +173,7 @@ pub async fn ensure_signing_ring(
             alg: config.signing_alg,
             min_interval_secs: config.rotation_min_interval().as_secs() as i64,
         };
+        // Before any function runs, so no lock: nothing else rotates yet.
         rotation::rotate_now(sm, policy, id, gatehouse::now_epoch(), false).await?;
     }
     Ok(id.to_owned())

@@ -4,8 +4,6 @@
 //! authorizer: this function authenticates them itself, and alone holds
 //! `iam:ListGroupsForUser`.
 
-use std::time::Duration;
-
 use aws_sdk_secretsmanager::Client as SecretsClient;
 use http::StatusCode;
 use http::header::{HeaderValue, SET_COOKIE};
@@ -30,6 +28,7 @@ use crate::iam::{
     user_of_arn, valid_user_name,
 };
 use crate::keys::random_id;
+use crate::lock;
 use crate::rotation::{self, RotationPolicy};
 use crate::store::{AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore};
 use crate::widget::from_json;
@@ -330,21 +329,6 @@ impl<I: AdminIdentity> AdminFunction<I> {
         Ok((hash, session))
     }
 
-    /// Runs `f` holding the DynamoDB lock `name` (conditional put with expiry).
-    async fn locked<T>(&self, name: &str, f: impl AsyncFnOnce() -> Result<T>) -> Result<T> {
-        let owner = random_id();
-        for _ in 0..100 {
-            let now = crate::now_epoch();
-            if self.store.try_lock(name, &owner, now, now + 30).await? {
-                let out = f().await;
-                self.store.unlock(name, &owner).await?;
-                return out;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        Err(Error::dependency("lock", format!("lock {name} is busy")))
-    }
-
     fn client_secrets_id(&self) -> Result<&str> {
         Config::require(
             &self.config.client_secrets_secret,
@@ -417,20 +401,19 @@ impl<I: AdminIdentity> AdminFunction<I> {
                 let _: NewClient = from_json(body()?)?;
                 let secret = hex::encode(crate::crypto::random_bytes(32));
                 let entry = ClientList::hashed_entry(&secret);
-                let client_id = self
-                    .locked("client-secrets", async || {
-                        let mut list = self.read_clients().await?;
-                        list.push(entry.clone().into());
-                        self.write_clients(&list).await?;
-                        Ok(list.len())
-                    })
-                    .await?;
+                let client_id = lock::locked(&self.store, lock::CLIENT_SECRETS, async || {
+                    let mut list = self.read_clients().await?;
+                    list.push(entry.clone().into());
+                    self.write_clients(&list).await?;
+                    Ok(list.len())
+                })
+                .await?;
                 tracing::info!(event = "admin_api", user, action = "client_add", client_id);
                 ok(json!({ "client_id": client_id.to_string(), "client_secret": secret }))
             }
             ("POST", "/admin/clients/disable") => {
                 let b: ClientId = from_json(body()?)?;
-                self.locked("client-secrets", async || {
+                lock::locked(&self.store, lock::CLIENT_SECRETS, async || {
                     let mut list = self.read_clients().await?;
                     let slot = list
                         .get_mut((b.client_id as usize).wrapping_sub(1))
@@ -496,13 +479,14 @@ impl<I: AdminIdentity> AdminFunction<I> {
                     alg: self.config.signing_alg,
                     min_interval_secs: self.config.rotation_min_interval().as_secs() as i64,
                 };
-                let outcome = self
-                    .locked("signing-keys", async || {
-                        rotation::rotate_now(&self.secrets, policy, secret, now, b.force).await
-                    })
-                    .await?;
-                tracing::warn!(event = "admin_api", user, action = "signing_keys_rotate", force = b.force, outcome = ?outcome);
-                ok(json!({ "outcome": format!("{outcome:?}") }))
+                // rotate_now does not take the lock itself (it is not reentrant).
+                let outcome = lock::locked(&self.store, lock::SIGNING_KEYS, async || {
+                    rotation::rotate_now(&self.secrets, policy, secret, now, b.force).await
+                })
+                .await?;
+                let dropped = outcome.dropped_kids.join(" ");
+                tracing::warn!(event = "admin_api", user, action = "signing_keys_rotate", force = b.force, outcome = outcome.kind.as_str(), current_kid = %outcome.current_kid, next_kid = %outcome.next_kid, dropped_kids = %dropped);
+                ok(outcome.answer(self.config.key_ring_refresh))
             }
             _ => Err(Error::NotFound),
         }

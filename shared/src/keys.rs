@@ -77,20 +77,78 @@ pub struct KeyRing {
     pub previous: Option<StoredKey>,
     /// When `current` started signing (epoch seconds).
     pub rotated_at: i64,
+    /// The Secrets Manager version id of the AWSCURRENT ring this one was derived from
+    /// (written by `createSecret`). `finishSecret` promotes this ring only while that
+    /// version is still AWSCURRENT, so a rotation that an emergency rotation overtook
+    /// cannot bring the revoked keys back (docs/SECURITY.md, "Finding 1"). Absent in
+    /// rings written before this field existed, and when there was no AWSCURRENT.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived_from: Option<String>,
 }
 
 /// The value a freshly deployed secret holds before the first rotation creates the ring.
 pub const UNINITIALIZED: &str = "{}";
 
-/// What a rotation did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RotationOutcome {
+/// What kind of rotation happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RotationKind {
+    /// The first rotation: a whole new ring.
     Created,
+    /// previous ← current ← next, and a new next.
     Rotated,
-    /// Forced: the old current key was dropped at once (tokens it signed stop working).
-    EmergencyRotated {
-        dropped_kid: String,
-    },
+    /// Forced (the ring is compromised): a new current and a new next, no previous;
+    /// every old key was dropped at once.
+    EmergencyRotated,
+}
+
+impl RotationKind {
+    /// The name in answers and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RotationKind::Created => "created",
+            RotationKind::Rotated => "rotated",
+            RotationKind::EmergencyRotated => "emergency_rotated",
+        }
+    }
+}
+
+/// What a rotation did: the new ring's kids and the kids that left the ring (and so
+/// the JWKS). Warm instances keep trusting a dropped kid until they reload the ring,
+/// at most `KEY_RING_REFRESH` later.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationOutcome {
+    #[serde(rename = "outcome")]
+    pub kind: RotationKind,
+    pub current_kid: String,
+    pub next_kid: String,
+    pub dropped_kids: Vec<String>,
+}
+
+impl RotationOutcome {
+    fn new(kind: RotationKind, old: Option<&KeyRing>, new: &KeyRing) -> Self {
+        let dropped_kids = old
+            .into_iter()
+            .flat_map(KeyRing::keys)
+            .filter(|k| new.keys().all(|n| n.kid != k.kid))
+            .map(|k| k.kid.clone())
+            .collect();
+        RotationOutcome {
+            kind,
+            current_kid: new.current.kid.clone(),
+            next_kid: new.next.kid.clone(),
+            dropped_kids,
+        }
+    }
+
+    /// The admin API's answer (and the CLI's fields): the outcome plus
+    /// `trusted_for_at_most_s`, how long a warm instance may still trust a dropped kid
+    /// (`KEY_RING_REFRESH`).
+    pub fn answer(&self, key_ring_refresh: std::time::Duration) -> Value {
+        let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
+        v["trusted_for_at_most_s"] = key_ring_refresh.as_secs().into();
+        v
+    }
 }
 
 impl KeyRing {
@@ -115,12 +173,17 @@ impl KeyRing {
             current: generate_key(alg, now)?,
             previous: None,
             rotated_at: now,
+            derived_from: None,
         })
     }
 
-    /// previous ← current ← next, and a new next. Refused when the last rotation is
-    /// less than `min_interval` seconds ago, unless `force` (emergency), which drops the
-    /// old current at once instead of keeping it as previous.
+    /// The next ring after `existing` (a new one when there is none).
+    ///
+    /// Unforced: previous ← current ← next, and a new next; refused when the last
+    /// rotation is less than `min_interval` seconds ago. Forced means the ring is
+    /// compromised, whatever the timing: a new current and a new next, no previous, so
+    /// every old key (including the old next, which sat in the same secret) is dropped.
+    /// The minimum interval does not apply to a forced rotation.
     pub fn rotate(
         existing: Option<&KeyRing>,
         alg: SigningAlg,
@@ -129,30 +192,29 @@ impl KeyRing {
         force: bool,
     ) -> Result<(KeyRing, RotationOutcome)> {
         let Some(old) = existing else {
-            return Ok((KeyRing::create(alg, now)?, RotationOutcome::Created));
+            let ring = KeyRing::create(alg, now)?;
+            let outcome = RotationOutcome::new(RotationKind::Created, None, &ring);
+            return Ok((ring, outcome));
         };
+        if force {
+            let ring = KeyRing::create(alg, now)?;
+            let outcome = RotationOutcome::new(RotationKind::EmergencyRotated, Some(old), &ring);
+            return Ok((ring, outcome));
+        }
         let since = now - old.rotated_at;
-        if since < min_interval && !force {
+        if since < min_interval {
             return Err(Error::Conflict(format!(
                 "rotation refused: the last one was {since} s ago and the minimum interval is {min_interval} s (longest token lifetime + JWKS max-age); force it only in an emergency"
             )));
         }
-        let (previous, outcome) = if force && since < min_interval {
-            (
-                old.previous.clone(),
-                RotationOutcome::EmergencyRotated {
-                    dropped_kid: old.current.kid.clone(),
-                },
-            )
-        } else {
-            (Some(old.current.clone()), RotationOutcome::Rotated)
-        };
         let ring = KeyRing {
             next: generate_key(alg, now)?,
             current: old.next.clone(),
-            previous,
+            previous: Some(old.current.clone()),
             rotated_at: now,
+            derived_from: None,
         };
+        let outcome = RotationOutcome::new(RotationKind::Rotated, Some(old), &ring);
         Ok((ring, outcome))
     }
 
@@ -433,10 +495,19 @@ impl<S: crate::secrets::SecretSource> SigningKeys<S> {
 mod tests {
     use super::*;
 
+    fn kids(ring: &KeyRing) -> Vec<String> {
+        ring.keys().map(|k| k.kid.clone()).collect()
+    }
+
     #[test]
     fn ring_rotates_and_refuses_too_early() {
         let (ring, o) = KeyRing::rotate(None, SigningAlg::ES256, 1000, 100, false).unwrap();
-        assert_eq!(o, RotationOutcome::Created);
+        assert_eq!(o.kind, RotationKind::Created);
+        assert_eq!(o.dropped_kids, Vec::<String>::new());
+        assert_eq!(
+            (o.current_kid.as_str(), o.next_kid.as_str()),
+            (ring.current.kid.as_str(), ring.next.kid.as_str())
+        );
         assert!(ring.previous.is_none());
         assert_ne!(ring.next.kid, ring.current.kid);
 
@@ -444,23 +515,98 @@ mod tests {
         assert_eq!(early.unwrap_err().status().as_u16(), 409);
 
         let (r2, o) = KeyRing::rotate(Some(&ring), SigningAlg::ES256, 1100, 100, false).unwrap();
-        assert_eq!(o, RotationOutcome::Rotated);
+        assert_eq!(o.kind, RotationKind::Rotated);
         assert_eq!(r2.current, ring.next);
         assert_eq!(r2.previous.as_ref(), Some(&ring.current));
         assert_eq!(r2.rotated_at, 1100);
-
-        let (r3, o) = KeyRing::rotate(Some(&r2), SigningAlg::ES256, 1101, 100, true).unwrap();
         assert_eq!(
-            o,
-            RotationOutcome::EmergencyRotated {
-                dropped_kid: r2.current.kid.clone()
-            }
+            o.dropped_kids,
+            Vec::<String>::new(),
+            "the first ring had no previous"
         );
-        assert_eq!(r3.current, r2.next);
+
+        let (r3, o) = KeyRing::rotate(Some(&r2), SigningAlg::ES256, 1200, 100, false).unwrap();
+        assert_eq!(
+            o.dropped_kids,
+            vec![ring.current.kid.clone()],
+            "the old previous left"
+        );
+        assert_eq!(r3.previous.as_ref(), Some(&r2.current));
+    }
+
+    /// A forced rotation at `now` of a ring last rotated at 1000 (interval 100).
+    fn forced_at(now: i64) {
+        let (r0, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 100, false).unwrap();
+        let (old, _) = KeyRing::rotate(Some(&r0), SigningAlg::ES256, 1000, 100, false).unwrap();
+        assert!(old.previous.is_some(), "the old ring has all three keys");
+        let (new, o) = KeyRing::rotate(Some(&old), SigningAlg::ES256, now, 100, true).unwrap();
+        assert_eq!(o.kind, RotationKind::EmergencyRotated);
         assert!(
-            r3.keys().all(|k| k.kid != r2.current.kid),
-            "compromised key dropped at once"
+            new.previous.is_none(),
+            "no previous after a forced rotation"
         );
+        for k in old.keys() {
+            assert!(
+                new.keys().all(|n| n.kid != k.kid && n.pkcs8 != k.pkcs8),
+                "old key {} is gone from the ring",
+                k.kid
+            );
+        }
+        let mut dropped = o.dropped_kids.clone();
+        dropped.sort();
+        let mut all_old = kids(&old);
+        all_old.sort();
+        assert_eq!(dropped, all_old, "the answer names every old kid");
+        assert_eq!(o.current_kid, new.current.kid);
+        assert_eq!(o.next_kid, new.next.kid);
+        assert_eq!(new.rotated_at, now);
+    }
+
+    #[test]
+    fn forced_rotation_inside_the_interval_replaces_every_key() {
+        forced_at(1001);
+    }
+
+    #[test]
+    fn forced_rotation_outside_the_interval_replaces_every_key() {
+        forced_at(1000 + 100);
+        forced_at(1000 + 10_000);
+    }
+
+    #[test]
+    fn rotation_answer_is_structured_json() {
+        let (old, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 0, false).unwrap();
+        let (new, o) = KeyRing::rotate(Some(&old), SigningAlg::ES256, 5, 0, true).unwrap();
+        let a = o.answer(std::time::Duration::from_secs(300));
+        assert_eq!(a["outcome"], "emergency_rotated");
+        assert_eq!(a["current_kid"], new.current.kid.as_str());
+        assert_eq!(a["next_kid"], new.next.kid.as_str());
+        assert_eq!(a["dropped_kids"].as_array().unwrap().len(), 2);
+        assert_eq!(a["trusted_for_at_most_s"], 300);
+        assert_eq!(a.as_object().unwrap().len(), 5, "{a}");
+        let (_, o) = KeyRing::rotate(Some(&new), SigningAlg::ES256, 5, 0, false).unwrap();
+        assert_eq!(
+            o.answer(std::time::Duration::from_secs(1))["outcome"],
+            "rotated"
+        );
+        let (_, o) = KeyRing::rotate(None, SigningAlg::ES256, 5, 0, true).unwrap();
+        assert_eq!(
+            o.answer(std::time::Duration::from_secs(1))["outcome"],
+            "created"
+        );
+    }
+
+    #[test]
+    fn rings_with_and_without_derived_from_parse() {
+        let (mut ring, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 0, false).unwrap();
+        // A ring written before the field existed (deny_unknown_fields stays on).
+        let old = ring.to_json();
+        assert!(!old.contains("derived_from"));
+        assert_eq!(KeyRing::parse(&old).unwrap().unwrap().derived_from, None);
+        ring.derived_from = Some("v-1".into());
+        let parsed = KeyRing::parse(&ring.to_json()).unwrap().unwrap();
+        assert_eq!(parsed.derived_from.as_deref(), Some("v-1"));
+        assert_eq!(parsed, ring);
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod http;
 pub mod iam;
 pub mod jwt;
 pub mod keys;
+pub mod lock;
 pub mod metrics;
 pub mod rotation;
 pub mod secrets;

@@ -1,19 +1,32 @@
 //! Secrets Manager rotation of the signing key ring: the standard four steps
 //! (`createSecret`, `setSecret`, `testSecret`, `finishSecret`) with the AWSCURRENT /
 //! AWSPENDING / AWSPREVIOUS labels. The first rotation after deploy creates the ring.
+//!
+//! A rotation never resurrects a revoked ring (docs/SECURITY.md, "Finding 1"):
+//! `createSecret` records in the pending ring the AWSCURRENT version it was derived
+//! from, and `finishSecret`, under the `signing-keys` lock, promotes it only while that
+//! version is still AWSCURRENT; otherwise it removes the pending label and logs
+//! `superseded`. `testSecret` and `finishSecret` refuse a token Secrets Manager does not
+//! list.
 
 use std::collections::HashMap;
 use std::future::Future;
 
 use crate::error::{Error, Result};
-use crate::keys::{KeyRing, LoadedRing, RotationOutcome, SigningAlg};
+use crate::keys::{KeyRing, LoadedRing, RotationKind, RotationOutcome, SigningAlg};
+use crate::lock::{self, LockStore};
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
 pub const AWSPENDING: &str = "AWSPENDING";
+/// The label a direct rotation ([`rotate_now`]: the admin API, the local bootstrap,
+/// tests) stages its new version under instead of AWSPENDING. A scheduled rotation in
+/// flight so keeps its AWSPENDING version, and its `finishSecret` then sees that
+/// AWSCURRENT moved on and ends `superseded` instead of failing half-way.
+pub const DIRECT_PENDING: &str = "GATEHOUSE_DIRECT";
 
 /// The Secrets Manager operations rotation needs.
 pub trait SecretVersions: Send + Sync {
-    /// Version id → stages.
+    /// Version id → stages (the versions Secrets Manager lists: those with a label).
     fn versions(
         &self,
         secret_id: &str,
@@ -25,19 +38,35 @@ pub trait SecretVersions: Send + Sync {
         version_id: Option<&str>,
         stage: &str,
     ) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// Stores `value` as version `token` labelled AWSPENDING.
+    /// AWSCURRENT's version id and value, read together (one call, so the two always
+    /// belong to each other); `None` if the secret has no AWSCURRENT version.
+    fn current(
+        &self,
+        secret_id: &str,
+    ) -> impl Future<Output = Result<Option<(String, String)>>> + Send;
+    /// Stores `value` as version `token` labelled `stage`.
     fn put_pending(
         &self,
         secret_id: &str,
         token: &str,
         value: &str,
+        stage: &str,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Moves AWSCURRENT to `token` (from `from`, which becomes AWSPREVIOUS).
+    /// Moves AWSCURRENT to `token` (from `from`, which becomes AWSPREVIOUS), then
+    /// removes `stage` from `token`.
     fn promote(
         &self,
         secret_id: &str,
         token: &str,
         from: Option<&str>,
+        stage: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Removes the label `stage` from version `token`.
+    fn remove_stage(
+        &self,
+        secret_id: &str,
+        token: &str,
+        stage: &str,
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -50,39 +79,147 @@ pub struct RotationPolicy {
     pub min_interval_secs: i64,
 }
 
+/// Who runs a rotation step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Caller {
+    /// Secrets Manager, through the rotation Lambda. It labels the token AWSPENDING
+    /// before `createSecret`, so every step refuses a token it does not list.
+    SecretsManager,
+    /// A direct caller (the tests: moto cannot invoke a rotation Lambda).
+    /// `createSecret` may name a token Secrets Manager never listed; the other steps
+    /// still refuse one.
+    Direct,
+}
+
 /// One rotation step, as the rotation Lambda receives it.
-pub async fn run_step<V: SecretVersions>(
-    sm: &V,
-    policy: RotationPolicy,
-    step: &str,
-    secret_id: &str,
-    token: &str,
-    now: i64,
-) -> Result<Option<RotationOutcome>> {
-    let versions = sm.versions(secret_id).await?;
-    if let Some(stages) = versions.get(token) {
-        if stages.iter().any(|s| s == AWSCURRENT) {
-            tracing::info!(step, "version is already AWSCURRENT; nothing to do");
-            return Ok(None);
+#[derive(Debug, Clone, Copy)]
+pub struct RotationStep<'a> {
+    /// `createSecret`, `setSecret`, `testSecret` or `finishSecret`.
+    pub step: &'a str,
+    pub secret_id: &'a str,
+    /// The version id (`ClientRequestToken`).
+    pub token: &'a str,
+    pub caller: Caller,
+}
+
+impl<'a> RotationStep<'a> {
+    /// A step run directly (see [`Caller::Direct`]).
+    pub fn direct(step: &'a str, secret_id: &'a str, token: &'a str) -> Self {
+        RotationStep {
+            step,
+            secret_id,
+            token,
+            caller: Caller::Direct,
         }
-        if !stages.iter().any(|s| s == AWSPENDING) {
+    }
+}
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// `createSecret` staged this rotation's ring.
+    Staged(RotationOutcome),
+    /// Nothing to do: the version is already AWSCURRENT, its pending ring already
+    /// exists (a retried `createSecret`), or `setSecret` (the ring lives only here).
+    Unchanged,
+    /// `testSecret`: the pending ring signs and verifies its own token.
+    Tested,
+    /// `finishSecret`: the pending version is now AWSCURRENT.
+    Promoted,
+    /// `finishSecret`: AWSCURRENT is no longer the version the pending ring was derived
+    /// from (another rotation, e.g. an emergency one, overtook this one). Nothing was
+    /// promoted; the pending label was removed.
+    Superseded,
+}
+
+impl StepOutcome {
+    /// The name in logs.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StepOutcome::Staged(_) => "staged",
+            StepOutcome::Unchanged => "unchanged",
+            StepOutcome::Tested => "tested",
+            StepOutcome::Promoted => "promoted",
+            StepOutcome::Superseded => "superseded",
+        }
+    }
+}
+
+fn has(stages: &[String], stage: &str) -> bool {
+    stages.iter().any(|s| s == stage)
+}
+
+fn unknown_token(step: &str, token: &str) -> Error {
+    tracing::warn!(
+        event = "rotation_step_refused",
+        step,
+        reason = "token_not_listed",
+        version = token
+    );
+    Error::Conflict(format!(
+        "version {token} is not a version Secrets Manager lists for this secret"
+    ))
+}
+
+/// One rotation step. `finishSecret` runs under the `signing-keys` lock in `locks`.
+pub async fn run_step<V: SecretVersions, L: LockStore>(
+    sm: &V,
+    locks: &L,
+    policy: RotationPolicy,
+    req: &RotationStep<'_>,
+    now: i64,
+) -> Result<StepOutcome> {
+    let RotationStep {
+        step,
+        secret_id,
+        token,
+        caller,
+    } = *req;
+    if !matches!(
+        step,
+        "createSecret" | "setSecret" | "testSecret" | "finishSecret"
+    ) {
+        return Err(Error::bad_request(format!(
+            "unknown rotation step `{step}`"
+        )));
+    }
+    let versions = sm.versions(secret_id).await?;
+    match versions.get(token) {
+        Some(stages) if has(stages, AWSCURRENT) => {
+            tracing::info!(step, "version is already AWSCURRENT; nothing to do");
+            return Ok(StepOutcome::Unchanged);
+        }
+        Some(stages) if !has(stages, AWSPENDING) => {
             return Err(Error::Conflict(format!(
                 "version {token} is not AWSPENDING"
             )));
         }
+        Some(_) => {}
+        None if step == "createSecret" && caller == Caller::Direct => {}
+        None => return Err(unknown_token(step, token)),
     }
     match step {
-        "createSecret" => create(sm, policy, secret_id, token, now, false).await,
-        "setSecret" => Ok(None), // the ring lives only in this secret
-        "testSecret" => test(sm, secret_id, token).await.map(|_| None),
-        "finishSecret" => finish(sm, secret_id, token, &versions).await.map(|_| None),
-        other => Err(Error::bad_request(format!(
-            "unknown rotation step `{other}`"
-        ))),
+        "createSecret" => create(sm, policy, secret_id, token, now, false, AWSPENDING).await,
+        "testSecret" => test(sm, secret_id, token, AWSPENDING)
+            .await
+            .map(|_| StepOutcome::Tested),
+        "finishSecret" => {
+            lock::locked(locks, lock::SIGNING_KEYS, async || {
+                // Read again under the lock: what counts is AWSCURRENT now.
+                let versions = sm.versions(secret_id).await?;
+                if !versions.contains_key(token) {
+                    return Err(unknown_token(step, token));
+                }
+                finish(sm, secret_id, token, &versions, AWSPENDING).await
+            })
+            .await
+        }
+        _ => Ok(StepOutcome::Unchanged), // setSecret: the ring lives only in this secret
     }
 }
 
-/// createSecret: the pending ring is the current one rotated (or a new ring).
+/// createSecret: the ring staged under `stage` is the current one rotated (or a new
+/// ring), and records the AWSCURRENT version it was derived from.
 pub async fn create<V: SecretVersions>(
     sm: &V,
     policy: RotationPolicy,
@@ -90,42 +227,43 @@ pub async fn create<V: SecretVersions>(
     token: &str,
     now: i64,
     force: bool,
-) -> Result<Option<RotationOutcome>> {
-    if sm
-        .value(secret_id, Some(token), AWSPENDING)
-        .await?
-        .is_some()
-    {
-        return Ok(None);
+    stage: &str,
+) -> Result<StepOutcome> {
+    if sm.value(secret_id, Some(token), stage).await?.is_some() {
+        return Ok(StepOutcome::Unchanged);
     }
-    let current = sm.value(secret_id, None, AWSCURRENT).await?;
-    let current = match current.as_deref() {
-        None => None,
-        Some(v) => KeyRing::parse(v)?,
+    let (derived_from, current) = match sm.current(secret_id).await? {
+        None => (None, None),
+        Some((version, value)) => (Some(version), KeyRing::parse(&value)?),
     };
-    let (ring, outcome) = KeyRing::rotate(
+    let (mut ring, outcome) = KeyRing::rotate(
         current.as_ref(),
         policy.alg,
         now,
         policy.min_interval_secs,
         force,
     )?;
-    sm.put_pending(secret_id, token, &ring.to_json()).await?;
-    match &outcome {
-        RotationOutcome::EmergencyRotated { dropped_kid } => {
-            tracing::warn!(dropped_kid = %dropped_kid, "emergency rotation: the old current key was dropped at once; tokens it signed no longer verify")
-        }
-        o => {
-            tracing::info!(outcome = ?o, current_kid = %ring.current.kid, next_kid = %ring.next.kid, "signing key ring rotated (pending)")
-        }
+    ring.derived_from = derived_from;
+    sm.put_pending(secret_id, token, &ring.to_json(), stage)
+        .await?;
+    let dropped = outcome.dropped_kids.join(" ");
+    if outcome.kind == RotationKind::EmergencyRotated {
+        tracing::warn!(event = "rotation_create", outcome = outcome.kind.as_str(), current_kid = %outcome.current_kid, next_kid = %outcome.next_kid, dropped_kids = %dropped, "emergency rotation staged: every old key is dropped; tokens they signed stop verifying once instances reload the ring");
+    } else {
+        tracing::info!(event = "rotation_create", outcome = outcome.kind.as_str(), current_kid = %outcome.current_kid, next_kid = %outcome.next_kid, dropped_kids = %dropped, "signing key ring rotation staged");
     }
-    Ok(Some(outcome))
+    Ok(StepOutcome::Staged(outcome))
 }
 
-/// testSecret: every key of the pending ring signs and verifies.
-pub async fn test<V: SecretVersions>(sm: &V, secret_id: &str, token: &str) -> Result<()> {
+/// testSecret: every key of the ring staged under `stage` signs and verifies.
+pub async fn test<V: SecretVersions>(
+    sm: &V,
+    secret_id: &str,
+    token: &str,
+    stage: &str,
+) -> Result<()> {
     let value = sm
-        .value(secret_id, Some(token), AWSPENDING)
+        .value(secret_id, Some(token), stage)
         .await?
         .ok_or_else(|| Error::Conflict("no pending version to test".into()))?;
     let ring =
@@ -154,25 +292,61 @@ pub async fn test<V: SecretVersions>(sm: &V, secret_id: &str, token: &str) -> Re
     Ok(())
 }
 
-/// finishSecret: AWSCURRENT moves to the pending version.
+/// finishSecret: AWSCURRENT moves to the version staged under `stage`, but only while
+/// AWSCURRENT is still the version its ring was derived from; otherwise the label is
+/// removed and the step ends `superseded`. The caller holds the `signing-keys` lock and
+/// read `versions` under it.
 pub async fn finish<V: SecretVersions>(
     sm: &V,
     secret_id: &str,
     token: &str,
     versions: &HashMap<String, Vec<String>>,
-) -> Result<()> {
+    stage: &str,
+) -> Result<StepOutcome> {
     let current = versions
         .iter()
-        .find(|(_, stages)| stages.iter().any(|s| s == AWSCURRENT))
+        .find(|(_, stages)| has(stages, AWSCURRENT))
         .map(|(v, _)| v.as_str());
     if current == Some(token) {
-        return Ok(());
+        return Ok(StepOutcome::Unchanged);
     }
-    sm.promote(secret_id, token, current).await
+    if !versions.get(token).is_some_and(|s| has(s, stage)) {
+        return Err(Error::Conflict(format!("version {token} is not {stage}")));
+    }
+    let value = sm
+        .value(secret_id, Some(token), stage)
+        .await?
+        .ok_or_else(|| Error::Conflict("no pending version to finish".into()))?;
+    let ring =
+        KeyRing::parse(&value)?.ok_or_else(|| Error::Internal("pending ring is empty".into()))?;
+    if ring.derived_from.as_deref() != current {
+        sm.remove_stage(secret_id, token, stage).await?;
+        tracing::warn!(
+            event = "rotation_finish",
+            outcome = "superseded",
+            version = token,
+            derived_from = ring.derived_from.as_deref().unwrap_or("none"),
+            current_version = current.unwrap_or("none"),
+            "AWSCURRENT is no longer the version this rotation was derived from: nothing promoted, the pending label removed"
+        );
+        return Ok(StepOutcome::Superseded);
+    }
+    sm.promote(secret_id, token, current, stage).await?;
+    tracing::info!(
+        event = "rotation_finish",
+        outcome = "promoted",
+        version = token,
+        current_kid = %ring.current.kid,
+        "signing key ring rotated"
+    );
+    Ok(StepOutcome::Promoted)
 }
 
-/// All four steps at once, for callers that rotate directly (the admin API under the
-/// lock, the local bootstrap, tests): moto cannot invoke a rotation Lambda.
+/// All four steps at once, for callers that rotate directly: the admin API (which holds
+/// the `signing-keys` lock around this call), the local bootstrap and tests (moto
+/// cannot invoke a rotation Lambda). The new version is staged under
+/// [`DIRECT_PENDING`]. This function does not take the lock itself (it is not
+/// reentrant): a caller that may race other rotations must hold it.
 pub async fn rotate_now<V: SecretVersions>(
     sm: &V,
     policy: RotationPolicy,
@@ -181,13 +355,20 @@ pub async fn rotate_now<V: SecretVersions>(
     force: bool,
 ) -> Result<RotationOutcome> {
     let token = crate::keys::random_id();
-    let outcome = create(sm, policy, secret_id, &token, now, force)
-        .await?
-        .ok_or_else(|| Error::Internal("rotation created nothing".into()))?;
-    test(sm, secret_id, &token).await?;
+    let stage = DIRECT_PENDING;
+    let StepOutcome::Staged(outcome) =
+        create(sm, policy, secret_id, &token, now, force, stage).await?
+    else {
+        return Err(Error::Internal("rotation created nothing".into()));
+    };
+    test(sm, secret_id, &token, stage).await?;
     let versions = sm.versions(secret_id).await?;
-    finish(sm, secret_id, &token, &versions).await?;
-    Ok(outcome)
+    match finish(sm, secret_id, &token, &versions, stage).await? {
+        StepOutcome::Promoted => Ok(outcome),
+        _ => Err(Error::Conflict(
+            "the ring changed during the rotation; nothing was promoted; retry".into(),
+        )),
+    }
 }
 
 #[cfg(feature = "aws")]
@@ -230,19 +411,50 @@ mod sm {
             }
         }
 
-        async fn put_pending(&self, secret_id: &str, token: &str, value: &str) -> Result<()> {
+        async fn current(&self, secret_id: &str) -> Result<Option<(String, String)>> {
+            let r = self
+                .get_secret_value()
+                .secret_id(secret_id)
+                .version_stage(AWSCURRENT)
+                .send()
+                .await;
+            match r {
+                Ok(out) => match (out.version_id(), out.secret_string()) {
+                    (Some(v), Some(s)) => Ok(Some((v.to_owned(), s.to_owned()))),
+                    _ => Err(Error::Internal(
+                        "AWSCURRENT has no version id or no string value".into(),
+                    )),
+                },
+                Err(e) if e.code() == Some("ResourceNotFoundException") => Ok(None),
+                Err(e) => Err(Error::dependency(SERVICE, e)),
+            }
+        }
+
+        async fn put_pending(
+            &self,
+            secret_id: &str,
+            token: &str,
+            value: &str,
+            stage: &str,
+        ) -> Result<()> {
             self.put_secret_value()
                 .secret_id(secret_id)
                 .client_request_token(token)
                 .secret_string(value)
-                .version_stages(AWSPENDING)
+                .version_stages(stage)
                 .send()
                 .await
                 .map_err(|e| Error::dependency(SERVICE, e))?;
             Ok(())
         }
 
-        async fn promote(&self, secret_id: &str, token: &str, from: Option<&str>) -> Result<()> {
+        async fn promote(
+            &self,
+            secret_id: &str,
+            token: &str,
+            from: Option<&str>,
+            stage: &str,
+        ) -> Result<()> {
             self.update_secret_version_stage()
                 .secret_id(secret_id)
                 .version_stage(AWSCURRENT)
@@ -252,9 +464,13 @@ mod sm {
                 .await
                 .map_err(|e| Error::dependency(SERVICE, e))?;
             // The pending label has served its purpose.
+            self.remove_stage(secret_id, token, stage).await
+        }
+
+        async fn remove_stage(&self, secret_id: &str, token: &str, stage: &str) -> Result<()> {
             self.update_secret_version_stage()
                 .secret_id(secret_id)
-                .version_stage(AWSPENDING)
+                .version_stage(stage)
                 .remove_from_version_id(token)
                 .send()
                 .await
@@ -276,10 +492,14 @@ mod lambda {
 
     use super::*;
     use crate::config::Config;
+    use crate::store::DynamoStore;
 
-    /// The rotation Lambda: Secrets Manager client, policy, and the one secret it serves.
+    /// The rotation Lambda: Secrets Manager client, the lock table, policy, and the one
+    /// secret it serves.
     pub struct Rotator {
         pub sm: aws_sdk_secretsmanager::Client,
+        /// `TABLE_NAME`: only the `signing-keys` lock item (template.yaml).
+        pub locks: DynamoStore,
         pub policy: RotationPolicy,
         pub secret_id: String,
     }
@@ -292,6 +512,11 @@ mod lambda {
             let sdk = crate::aws::sdk_config().await;
             Ok(Rotator {
                 sm: crate::aws::secretsmanager(&sdk),
+                locks: DynamoStore::new(
+                    crate::aws::dynamodb(&sdk),
+                    config.table_name.clone(),
+                    crate::access::Function::Rotate,
+                ),
                 policy: RotationPolicy {
                     alg: config.signing_alg,
                     min_interval_secs: config.rotation_min_interval().as_secs() as i64,
@@ -301,21 +526,21 @@ mod lambda {
         }
 
         /// One rotation step; only the configured secret is rotated.
-        pub async fn step(&self, event: &SecretsManagerSecretRotationEvent) -> Result<()> {
+        pub async fn step(&self, event: &SecretsManagerSecretRotationEvent) -> Result<StepOutcome> {
             if event.secret_id != self.secret_id {
                 return Err(Error::Forbidden("not_the_signing_key_secret"));
             }
             tracing::info!(step = %event.step, "rotation step");
-            run_step(
-                &self.sm,
-                self.policy,
-                &event.step,
-                &event.secret_id,
-                &event.client_request_token,
-                crate::now_epoch(),
-            )
-            .await?;
-            Ok(())
+            let req = RotationStep {
+                step: &event.step,
+                secret_id: &event.secret_id,
+                token: &event.client_request_token,
+                caller: Caller::SecretsManager,
+            };
+            let outcome =
+                run_step(&self.sm, &self.locks, self.policy, &req, crate::now_epoch()).await?;
+            tracing::info!(event = "rotation_step", step = %event.step, outcome = outcome.as_str());
+            Ok(outcome)
         }
     }
 
@@ -327,7 +552,7 @@ mod lambda {
                 async move {
                     let result = rotator.step(&event.payload).await;
                     crate::metrics::log_totals();
-                    result.map_err(|e| {
+                    result.map(|_| ()).map_err(|e| {
                         tracing::error!(error = %e.detail(), "rotation step failed");
                         lambda_runtime::Error::from(e.public_message())
                     })

@@ -151,7 +151,8 @@ pub struct SessionInfo {
     pub expires_at: i64,
 }
 
-/// Admin sessions, sign-in rate counters, locks, and the admin API's listings.
+/// Admin sessions, sign-in rate counters, and the admin API's listings (locks:
+/// [`crate::lock::LockStore`]).
 pub trait AdminStore: Send + Sync {
     fn put_admin_session(
         &self,
@@ -177,15 +178,6 @@ pub trait AdminStore: Send + Sync {
         key: &str,
         expires_at: i64,
     ) -> impl Future<Output = Result<u32>> + Send;
-    /// Takes the lock `name` for `owner` until `expires_at` (or when it expired); false if held.
-    fn try_lock(
-        &self,
-        name: &str,
-        owner: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<bool>> + Send;
-    fn unlock(&self, name: &str, owner: &str) -> impl Future<Output = Result<()>> + Send;
     fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
     fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
@@ -213,6 +205,7 @@ mod dynamo {
     use super::*;
     use crate::access::{Function, Request};
     use crate::error::Error;
+    use crate::lock::LockStore;
 
     const SERVICE: &str = "dynamodb";
 
@@ -630,47 +623,6 @@ mod dynamo {
                 .unwrap_or(1) as u32)
         }
 
-        async fn try_lock(
-            &self,
-            name: &str,
-            owner: &str,
-            now: i64,
-            expires_at: i64,
-        ) -> Result<bool> {
-            let pk = lock_pk(name);
-            self.allow(Request::put(&pk, &[PK, "owner", EXPIRES_AT]))?;
-            let r = self
-                .client
-                .put_item()
-                .table_name(&self.table)
-                .item(PK, s(&pk))
-                .item("owner", s(owner))
-                .item(EXPIRES_AT, n(expires_at))
-                .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
-                .expression_attribute_names("#pk", PK)
-                .expression_attribute_names("#exp", EXPIRES_AT)
-                .expression_attribute_values(":now", n(now))
-                .send()
-                .await;
-            applied(r)
-        }
-
-        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
-            let pk = lock_pk(name);
-            self.allow(Request::delete(&pk))?;
-            let r = self
-                .client
-                .delete_item()
-                .table_name(&self.table)
-                .key(PK, s(&pk))
-                .condition_expression("#o = :o")
-                .expression_attribute_names("#o", "owner")
-                .expression_attribute_values(":o", s(owner))
-                .send()
-                .await;
-            applied(r).map(|_| ())
-        }
-
         async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
             self.scan_prefix(prefix::API_KEY)
                 .await?
@@ -735,6 +687,49 @@ mod dynamo {
                 _ => return Err(Error::bad_request("kind must be widget or admin")),
             };
             self.delete_existing(&format!("{prefix}{hash}")).await
+        }
+    }
+
+    impl LockStore for DynamoStore {
+        async fn try_lock(
+            &self,
+            name: &str,
+            owner: &str,
+            now: i64,
+            expires_at: i64,
+        ) -> Result<bool> {
+            let pk = lock_pk(name);
+            self.allow(Request::put(&pk, &[PK, "owner", EXPIRES_AT]))?;
+            let r = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .item(PK, s(&pk))
+                .item("owner", s(owner))
+                .item(EXPIRES_AT, n(expires_at))
+                .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
+                .expression_attribute_names("#pk", PK)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":now", n(now))
+                .send()
+                .await;
+            applied(r)
+        }
+
+        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+            let pk = lock_pk(name);
+            self.allow(Request::delete(&pk))?;
+            let r = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .condition_expression("#o = :o")
+                .expression_attribute_names("#o", "owner")
+                .expression_attribute_values(":o", s(owner))
+                .send()
+                .await;
+            applied(r).map(|_| ())
         }
     }
 

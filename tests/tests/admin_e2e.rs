@@ -426,12 +426,18 @@ async fn admin_api_manages_keys_clients_sessions_and_signing_keys() {
         )
         .await;
     assert_eq!(forced.status, StatusCode::OK, "{}", forced.text);
-    assert!(
-        forced.body["outcome"]
-            .as_str()
-            .unwrap()
-            .starts_with("EmergencyRotated")
+    // The answer is structured: the new kids, every old kid dropped, and how long warm
+    // instances may still trust them (KEY_RING_REFRESH, default 300 s).
+    let b = &forced.body;
+    assert_eq!(b["outcome"], "emergency_rotated", "{}", forced.text);
+    assert!(b["current_kid"].is_string() && b["next_kid"].is_string());
+    assert_eq!(
+        b["dropped_kids"].as_array().unwrap().len(),
+        2,
+        "{}",
+        forced.text
     );
+    assert_eq!(b["trusted_for_at_most_s"], 300);
     let _ = &s.store;
 }
 
@@ -576,6 +582,40 @@ async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
     let out = cli(&outsider, &[&base[..], &["keys", "list"]].concat()).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("403"));
+}
+
+#[tokio::test]
+async fn cli_forced_rotation_prints_the_structured_answer() {
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
+    let s = stack(&[("KEY_RING_REFRESH", "7")]).await;
+    let member = common::iam_user(true).await;
+    let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
+    let rotate = ["signing-keys", "rotate", "--force"];
+    let out = cli(&member, &[&base[..], &rotate[..]].concat()).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fields = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "outcome: emergency_rotated",
+        "current_kid: ",
+        "next_kid: ",
+        "dropped_kids: [",
+        "trusted_for_at_most_s: 7",
+    ] {
+        assert!(fields.contains(line), "{line:?} in {fields}");
+    }
+    // --json prints the API's answer.
+    let out = cli(&member, &[&base[..], &["--json"], &rotate[..]].concat()).await;
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["outcome"], "emergency_rotated");
+    assert_eq!(answer["dropped_kids"].as_array().unwrap().len(), 2);
+    assert_eq!(answer["trusted_for_at_most_s"], 7);
 }
 
 #[tokio::test]

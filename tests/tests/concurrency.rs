@@ -12,7 +12,7 @@ use std::time::Duration;
 use common::Answer;
 use common::full::{Full, ORIGIN, full};
 use gatehouse::keys::SigningAlg;
-use gatehouse::rotation::{self, RotationPolicy};
+use gatehouse::rotation::{self, RotationPolicy, RotationStep};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -172,7 +172,8 @@ async fn ring_rotations_while_10_clients_verify_reject_no_valid_token() {
         let version = gatehouse::keys::random_id();
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
             let now = gatehouse::now_epoch();
-            rotation::run_step(&sm, policy, step, &s.ring, &version, now)
+            let req = RotationStep::direct(step, &s.ring, &version);
+            rotation::run_step(&sm, &s.store, policy, &req, now)
                 .await
                 .unwrap();
         }

@@ -12,6 +12,7 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gatehouse::Error;
 use gatehouse::access::Function;
+use gatehouse::lock::LockStore;
 use gatehouse::store::{
     AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore, SessionStore, TempToken,
     WidgetUser,
@@ -158,8 +159,12 @@ async fn the_rotate_store_holds_only_the_key_ring_lock() {
     refused(s.put_admin_session("ff", &admin_session()).await);
     assert_eq!(m.calls(), 0);
 
-    assert!(s.try_lock("signing-keys", "me", 0, 10).await.unwrap());
-    s.unlock("signing-keys", "me").await.unwrap();
+    assert!(
+        s.try_lock(gatehouse::lock::SIGNING_KEYS, "me", 0, 10)
+            .await
+            .unwrap()
+    );
+    s.unlock(gatehouse::lock::SIGNING_KEYS, "me").await.unwrap();
     assert_eq!(m.calls(), 2);
 }
 

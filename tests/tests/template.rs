@@ -1,5 +1,6 @@
 //! `template.yaml` and the local stack must agree: routes, authorizer placement, the
-//! table's key schema and TTL, and each role's DynamoDB statements with the access table.
+//! table's key schema and TTL, and each role's DynamoDB statements with the access table
+//! (the rotate function's one item among them).
 
 use std::collections::BTreeSet;
 
@@ -306,4 +307,50 @@ fn no_restricted_role_can_scan() {
             }
         }
     }
+}
+
+#[test]
+fn rotate_function_may_touch_only_the_signing_keys_lock_item() {
+    let t = template();
+    let f = &t["Resources"]["RotateFunction"]["Properties"];
+    assert!(
+        !f["Environment"]["Variables"]["TABLE_NAME"].is_null(),
+        "the rotate function knows its table"
+    );
+    let statements: Vec<&Value> = f["Policies"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .flat_map(|p| p["Statement"].as_sequence().unwrap())
+        .filter(|s| {
+            s["Action"]
+                .as_sequence()
+                .unwrap()
+                .iter()
+                .any(|a| a.as_str().unwrap().starts_with("dynamodb:"))
+        })
+        .collect();
+    assert_eq!(statements.len(), 1, "one DynamoDB statement");
+    let s = statements[0];
+    let actions: Vec<&str> = s["Action"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "dynamodb:GetItem",
+            "dynamodb:PutItem",
+            "dynamodb:DeleteItem"
+        ]
+    );
+    let keys = &s["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"];
+    let lock_pk = gatehouse::access::prefix::SIGNING_KEYS_LOCK.to_owned();
+    assert_eq!(
+        keys.as_sequence().unwrap(),
+        &vec![Value::String(lock_pk)],
+        "only the lock item the rotate function takes"
+    );
 }

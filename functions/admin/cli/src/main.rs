@@ -96,8 +96,12 @@ enum Sessions {
 
 #[derive(Subcommand)]
 enum SigningKeys {
-    /// Rotate now (refused too early unless --force, an emergency that drops the current key)
+    /// Rotate now (refused too early unless --force). Prints outcome, current_kid,
+    /// next_kid, dropped_kids and trusted_for_at_most_s.
     Rotate {
+        /// The ring is compromised: replace current and next, keep no previous (every
+        /// old kid is dropped; warm instances trust them for at most
+        /// trusted_for_at_most_s, external JWKS caches until their own max-age)
         #[arg(long)]
         force: bool,
     },
