@@ -562,3 +562,203 @@ mod lambda {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Secrets Manager as AWS behaves (moto differs): a staging label sits on one version
+    /// at a time, and `VersionIdsToStages` lists only versions that still carry one.
+    #[derive(Default)]
+    struct AwsLike {
+        /// (version id, value, labels)
+        versions: Mutex<Vec<(String, Option<String>, Vec<String>)>>,
+    }
+
+    impl AwsLike {
+        /// Puts `stage` on `token` (creating a version without a value if needed),
+        /// taking it from whichever version had it.
+        fn label(&self, token: &str, stage: &str) {
+            let mut v = self.versions.lock().unwrap();
+            for (_, _, stages) in v.iter_mut() {
+                stages.retain(|s| s != stage);
+            }
+            match v.iter_mut().find(|(id, _, _)| id == token) {
+                Some((_, _, stages)) => stages.push(stage.to_owned()),
+                None => v.push((token.to_owned(), None, vec![stage.to_owned()])),
+            }
+        }
+
+        fn current_version(&self) -> Option<String> {
+            self.versions
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, _, s)| has(s, AWSCURRENT))
+                .map(|(id, _, _)| id.clone())
+        }
+    }
+
+    impl SecretVersions for AwsLike {
+        async fn versions(&self, _: &str) -> Result<HashMap<String, Vec<String>>> {
+            Ok(self
+                .versions
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(_, _, s)| !s.is_empty())
+                .map(|(id, _, s)| (id.clone(), s.clone()))
+                .collect())
+        }
+
+        async fn value(
+            &self,
+            _: &str,
+            version: Option<&str>,
+            stage: &str,
+        ) -> Result<Option<String>> {
+            Ok(self
+                .versions
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(id, _, s)| version.is_none_or(|v| v == id) && has(s, stage))
+                .and_then(|(_, value, _)| value.clone()))
+        }
+
+        async fn current(&self, _: &str) -> Result<Option<(String, String)>> {
+            Ok(self
+                .versions
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|(_, _, s)| has(s, AWSCURRENT))
+                .and_then(|(id, value, _)| Some((id.clone(), value.clone()?))))
+        }
+
+        async fn put_pending(&self, _: &str, token: &str, value: &str, stage: &str) -> Result<()> {
+            self.label(token, stage);
+            let mut v = self.versions.lock().unwrap();
+            if let Some(entry) = v.iter_mut().find(|(id, _, _)| id == token) {
+                entry.1 = Some(value.to_owned());
+            }
+            Ok(())
+        }
+
+        async fn promote(
+            &self,
+            id: &str,
+            token: &str,
+            from: Option<&str>,
+            stage: &str,
+        ) -> Result<()> {
+            if let Some(from) = from {
+                self.label(from, "AWSPREVIOUS");
+            }
+            self.label(token, AWSCURRENT);
+            self.remove_stage(id, token, stage).await
+        }
+
+        async fn remove_stage(&self, _: &str, token: &str, stage: &str) -> Result<()> {
+            for (id, _, stages) in self.versions.lock().unwrap().iter_mut() {
+                if id == token {
+                    stages.retain(|s| s != stage);
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// Lock items in memory.
+    #[derive(Default)]
+    struct Locks(Mutex<HashMap<String, (String, i64)>>);
+
+    impl LockStore for Locks {
+        async fn try_lock(&self, name: &str, owner: &str, now: i64, exp: i64) -> Result<bool> {
+            let mut m = self.0.lock().unwrap();
+            if m.get(name).is_some_and(|(_, e)| *e >= now) {
+                return Ok(false);
+            }
+            m.insert(name.to_owned(), (owner.to_owned(), exp));
+            Ok(true)
+        }
+
+        async fn unlock(&self, name: &str, owner: &str) -> Result<()> {
+            let mut m = self.0.lock().unwrap();
+            if m.get(name).is_some_and(|(o, _)| o == owner) {
+                m.remove(name);
+            }
+            Ok(())
+        }
+    }
+
+    const ID: &str = "ring";
+    const POLICY: RotationPolicy = RotationPolicy {
+        alg: SigningAlg::ES256,
+        min_interval_secs: 100,
+    };
+
+    fn scheduled<'a>(step: &'a str, token: &'a str) -> RotationStep<'a> {
+        RotationStep {
+            step,
+            secret_id: ID,
+            token,
+            caller: Caller::SecretsManager,
+        }
+    }
+
+    /// A deployed secret with its first ring as AWSCURRENT `v0`.
+    async fn deployed() -> AwsLike {
+        let sm = AwsLike::default();
+        let ring = KeyRing::create(SigningAlg::ES256, 0).unwrap();
+        sm.put_pending(ID, "v0", &ring.to_json(), AWSCURRENT)
+            .await
+            .unwrap();
+        sm
+    }
+
+    /// A scheduled rotation whose version lost its AWSPENDING label (a second
+    /// `RotateSecret` moved it on) is no longer listed by AWS: its `testSecret` and
+    /// `finishSecret` are refused, and nothing is promoted. (Before the fix an unlisted
+    /// token skipped every check and `finishSecret` promoted it.)
+    #[tokio::test]
+    async fn a_scheduled_version_that_lost_its_label_is_refused_not_promoted() {
+        let (sm, locks) = (deployed().await, Locks::default());
+        sm.label("x", AWSPENDING); // Secrets Manager starts a rotation: token x
+        let staged = run_step(&sm, &locks, POLICY, &scheduled("createSecret", "x"), 200).await;
+        assert!(matches!(staged, Ok(StepOutcome::Staged(_))), "{staged:?}");
+        sm.label("y", AWSPENDING); // another rotation takes the label
+        for step in ["setSecret", "testSecret", "finishSecret"] {
+            let r = run_step(&sm, &locks, POLICY, &scheduled(step, "x"), 200).await;
+            assert_eq!(r.unwrap_err().status().as_u16(), 409, "{step}");
+        }
+        assert_eq!(sm.current_version().as_deref(), Some("v0"));
+    }
+
+    /// With AWS's listing, a scheduled rotation overtaken by a direct emergency
+    /// rotation still ends `superseded`: the direct one stages under its own label, so
+    /// the scheduled version keeps AWSPENDING, and `finishSecret` sees AWSCURRENT moved.
+    #[tokio::test]
+    async fn an_overtaken_scheduled_rotation_ends_superseded_with_aws_listing() {
+        let (sm, locks) = (deployed().await, Locks::default());
+        sm.label("x", AWSPENDING);
+        run_step(&sm, &locks, POLICY, &scheduled("createSecret", "x"), 200)
+            .await
+            .unwrap();
+        let emergency = rotate_now(&sm, POLICY, ID, 210, true).await.unwrap();
+        let after_emergency = sm.current_version();
+        assert_ne!(after_emergency.as_deref(), Some("v0"));
+        let r = run_step(&sm, &locks, POLICY, &scheduled("testSecret", "x"), 220).await;
+        assert_eq!(r.unwrap(), StepOutcome::Tested);
+        let r = run_step(&sm, &locks, POLICY, &scheduled("finishSecret", "x"), 220).await;
+        assert_eq!(r.unwrap(), StepOutcome::Superseded);
+        assert_eq!(sm.current_version(), after_emergency);
+        let (_, value) = sm.current(ID).await.unwrap().unwrap();
+        let ring = KeyRing::parse(&value).unwrap().unwrap();
+        assert_eq!(ring.current.kid, emergency.current_kid);
+        assert!(!sm.versions(ID).await.unwrap().contains_key("x"));
+        assert!(locks.0.lock().unwrap().is_empty(), "lock released");
+    }
+}
