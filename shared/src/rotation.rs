@@ -569,12 +569,14 @@ mod tests {
 
     use super::*;
 
+    /// A stored version: id, value (none until `createSecret` fills it), labels.
+    type Version = (String, Option<String>, Vec<String>);
+
     /// Secrets Manager as AWS behaves (moto differs): a staging label sits on one version
     /// at a time, and `VersionIdsToStages` lists only versions that still carry one.
     #[derive(Default)]
     struct AwsLike {
-        /// (version id, value, labels)
-        versions: Mutex<Vec<(String, Option<String>, Vec<String>)>>,
+        versions: Mutex<Vec<Version>>,
     }
 
     impl AwsLike {
