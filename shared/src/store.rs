@@ -33,22 +33,27 @@ pub fn api_key_pk(id: &str) -> String {
     format!("{}{id}", prefix::API_KEY)
 }
 
+#[cfg(feature = "aws")]
 fn temp_pk(hash: &str) -> String {
     format!("{}{hash}", prefix::TEMP)
 }
 
+#[cfg(feature = "aws")]
 fn session_pk(hash: &str) -> String {
     format!("{}{hash}", prefix::SESSION)
 }
 
+#[cfg(feature = "aws")]
 fn admin_pk(hash: &str) -> String {
     format!("{}{hash}", prefix::ADMIN)
 }
 
+#[cfg(feature = "aws")]
 fn rate_pk(key: &str) -> String {
     format!("{}{key}", prefix::RATE)
 }
 
+#[cfg(feature = "aws")]
 fn lock_pk(name: &str) -> String {
     format!("{}{name}", prefix::LOCK)
 }
