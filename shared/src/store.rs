@@ -58,6 +58,7 @@ fn lock_pk(name: &str) -> String {
     format!("{}{name}", prefix::LOCK)
 }
 
+#[cfg(feature = "aws")]
 fn used_pk(kind: &str, hash: &str) -> String {
     format!("{}{kind}#{hash}", prefix::USED)
 }
