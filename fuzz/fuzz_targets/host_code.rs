@@ -4,12 +4,13 @@
 //! Input: mode byte, then `jwks \0 code` (mode bit 0 clear) or `jwks \0 header \0
 //! payload` signed with the host key by the target (bit 0 set; numeric `exp`, `iat`,
 //! `nbf` are offsets from now). An empty jwks is the host's real one. Mode bit 1
-//! configures an issuer and audience.
+//! configures an issuer and audience; bit 2 requires the code `typ` (as
+//! `CODE_REQUIRE_AUDIENCE` does).
 #![no_main]
 
 use std::time::Duration;
 
-use gatehouse::codes::{CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
+use gatehouse::codes::{CODE_TYP, CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
 use gatehouse::error::{Error, Result};
 use gatehouse_fuzz::{host_jwks, host_ring, parts, runtime, shift_times, sign_jws};
 use jsonwebtoken::Algorithm;
@@ -57,7 +58,12 @@ fuzz_target!(|data: &[u8]| {
         leeway_secs: 30,
         issuer: (mode & 2 != 0).then(|| "https://host.example".to_owned()),
         audience: (mode & 2 != 0).then(|| "gatehouse".to_owned()),
+        require_typ: mode & 4 != 0,
     };
+    let typ = gatehouse::jwt::read_jose_header(&code)
+        .ok()
+        .and_then(|h| h.typ)
+        .map(|t| t.to_ascii_lowercase());
     let check = |c: &gatehouse::codes::CodeClaims| {
         assert!(
             c.exp <= now + rules.max_lifetime_secs,
@@ -78,6 +84,13 @@ fuzz_target!(|data: &[u8]| {
         );
         if let Some(iss) = &rules.issuer {
             assert_eq!(c.iss.as_ref(), Some(iss));
+        }
+        if rules.require_typ {
+            assert!(
+                typ.as_deref()
+                    .is_some_and(|t| t.trim_start_matches("application/") == CODE_TYP),
+                "untyped code accepted"
+            );
         }
     };
     if let Some(d) = &doc {

@@ -1,7 +1,11 @@
 //! `POST /token` inputs: the form body (content type, size, UTF-8, repeated
-//! parameters), HTTP Basic client credentials, and client authentication against a
-//! fixed `CLIENT_SECRETS` list. Input: `body \0 authorization \0 content-type` (empty
-//! authorization = absent, empty content type = the form type).
+//! parameters, percent-decoding), HTTP Basic client credentials, and client
+//! authentication against a fixed `CLIENT_SECRETS` list. Input:
+//! `body \0 authorization \0 content-type` (empty authorization = absent, empty content
+//! type = the form type). The body's text also feeds two decoding oracles: credentials
+//! encoded by an independent encoder (`form_urlencoded`) decode to themselves, in Basic
+//! and in a form; and Basic credentials sent unencoded, without `%` or `+`, come back
+//! exactly as sent (an `&` or `=` is data, never a separator).
 #![no_main]
 
 use std::sync::OnceLock;
@@ -9,6 +13,8 @@ use std::sync::OnceLock;
 use gatehouse::clients::ClientList;
 use gatehouse::config::MAX_BODY_BYTES;
 use gatehouse::form::{basic_credentials, read_form};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 
@@ -39,8 +45,55 @@ fn authenticate(id: &str, secret: &str) {
     }
 }
 
+fn form_type() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    h
+}
+
+fn basic_of(user_pass: &str) -> Option<(String, String)> {
+    let mut h = HeaderMap::new();
+    let v = HeaderValue::from_str(&format!("Basic {}", STANDARD.encode(user_pass))).ok()?;
+    h.insert(AUTHORIZATION, v);
+    basic_credentials(&h).expect("well-formed Basic credentials decode")
+}
+
+fn encode(s: &str) -> String {
+    form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The decoding oracles over arbitrary text (see the module comment).
+fn decoding_round_trips(text: &str) {
+    let (id, secret) = text.split_once(':').unwrap_or((text, ""));
+    let (eid, esecret) = (encode(id), encode(secret));
+    assert_eq!(
+        basic_of(&format!("{eid}:{esecret}")),
+        Some((id.to_owned(), secret.to_owned())),
+        "encoded Basic credentials decode to themselves"
+    );
+    let body = format!("client_id={eid}&client_secret={esecret}");
+    if body.len() <= MAX_BODY_BYTES {
+        let form = read_form(&form_type(), body.as_bytes()).expect("an encoded form parses");
+        assert_eq!(form.get("client_id").unwrap(), Some(id));
+        assert_eq!(form.get("client_secret").unwrap(), Some(secret));
+    }
+    if text.contains(':') && !text.contains(['%', '+']) {
+        assert_eq!(
+            basic_of(text),
+            Some((id.to_owned(), secret.to_owned())),
+            "unencoded Basic credentials come back as sent"
+        );
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let p = gatehouse_fuzz::parts(data, 3);
+    if let Ok(text) = std::str::from_utf8(p[0]) {
+        decoding_round_trips(text);
+    }
     let mut headers = HeaderMap::new();
     let ct = if p[2].is_empty() {
         &b"application/x-www-form-urlencoded"[..]

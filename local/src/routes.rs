@@ -70,6 +70,7 @@ pub const ROUTES: &[Route] = &[
     route("POST", "/admin/keys", Function::Admin, false),
     route("POST", "/admin/keys/disable", Function::Admin, false),
     route("POST", "/admin/keys/delete", Function::Admin, false),
+    route("GET", "/admin/clients", Function::Admin, false),
     route("POST", "/admin/clients", Function::Admin, false),
     route("POST", "/admin/clients/disable", Function::Admin, false),
     route("GET", "/admin/sessions", Function::Admin, false),

@@ -18,7 +18,7 @@ use crate::admin_requests::{
     cookie_value,
 };
 use crate::apikey;
-use crate::clients::ClientList;
+use crate::clients::{ClientList, ClientSummary};
 use crate::config::Config;
 use crate::crypto::{ct_eq, sha256_hex};
 use crate::error::{Error, Result};
@@ -343,6 +343,13 @@ impl<I: AdminIdentity> AdminFunction<I> {
             .map_err(|_| Error::Internal("CLIENT_SECRETS is not a JSON array".into()))
     }
 
+    /// Every client's id, kind and weakness (never a secret or hash).
+    async fn list_clients(&self) -> Result<Vec<ClientSummary>> {
+        use crate::secrets::SecretSource;
+        let value = self.secrets.fetch(self.client_secrets_id()?).await?;
+        Ok(ClientList::parse(value.expose_secret())?.summary())
+    }
+
     async fn write_clients(&self, list: &[Value]) -> Result<()> {
         self.secrets
             .put_secret_value()
@@ -396,6 +403,16 @@ impl<I: AdminIdentity> AdminFunction<I> {
                 }
                 tracing::info!(event = "admin_api", user, action = "key_delete", key_id = %b.id);
                 ok(json!({ "id": b.id, "deleted": true }))
+            }
+            ("GET", "/admin/clients") => {
+                let clients = self.list_clients().await?;
+                tracing::info!(
+                    event = "admin_api",
+                    user,
+                    action = "client_list",
+                    clients = clients.len()
+                );
+                ok(json!({ "clients": clients }))
             }
             ("POST", "/admin/clients") => {
                 let _: NewClient = from_json(body()?)?;

@@ -15,9 +15,14 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::authz::DenyReason;
+use crate::config::Config;
 use crate::crypto;
 use crate::error::Result;
-use crate::jwt::{deny_reason, read_header};
+use crate::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
+
+/// The JWT header `typ` of a host code, required when `CODE_REQUIRE_AUDIENCE` is on
+/// (README, "Host-signed authorization codes").
+pub const CODE_TYP: &str = "gatehouse-code+jwt";
 
 /// Largest JWKS document read from the host.
 pub const MAX_JWKS_BYTES: usize = 64 * 1024;
@@ -170,7 +175,7 @@ impl<F: JwksFetch> HostJwks<F> {
         rules: &CodeRules,
         now: i64,
     ) -> Result<std::result::Result<CodeClaims, DenyReason>> {
-        let header = match read_header(code) {
+        let header = match code_header(code, rules) {
             Ok(h) => h,
             Err(r) => return Ok(Err(r)),
         };
@@ -211,13 +216,65 @@ pub struct CodeClaims {
     pub iss: Option<String>,
 }
 
-/// The code rules (DESIGN.md section 3).
+/// The code rules (README, "Host-signed authorization codes").
 #[derive(Debug, Clone)]
 pub struct CodeRules {
     pub max_lifetime_secs: i64,
     pub leeway_secs: u64,
     pub issuer: Option<String>,
     pub audience: Option<String>,
+    /// `CODE_REQUIRE_AUDIENCE`: codes must carry `typ` [`CODE_TYP`] (the audience is
+    /// then always set: the configuration refuses to start without it).
+    pub require_typ: bool,
+}
+
+impl CodeRules {
+    /// The rules of a function whose code flow is on. Warns, naming `CODE_AUDIENCE`,
+    /// when it is empty: any short-lived JWT the host signs is then redeemable.
+    pub fn from_config(config: &Config) -> CodeRules {
+        if config.code_audience.is_none() {
+            tracing::warn!(
+                variable = "CODE_AUDIENCE",
+                "the code flow is on and CODE_AUDIENCE is empty: any short-lived JWT the host signs can be redeemed as a code; set CODE_AUDIENCE (and CODE_REQUIRE_AUDIENCE)"
+            );
+        }
+        CodeRules {
+            max_lifetime_secs: config.code_max_lifetime.as_secs() as i64,
+            leeway_secs: config.code_leeway.as_secs(),
+            issuer: config.code_issuer.clone(),
+            audience: config.code_audience.clone(),
+            require_typ: config.code_require_audience,
+        }
+    }
+}
+
+/// Whether a code's `typ` passes: [`CODE_TYP`] (also as `application/…`) always; when
+/// not required, also none or a plain JWT type (the documented host example).
+fn typ_allowed(typ: Option<&str>, required: bool) -> bool {
+    // RFC 7515 section 4.1.9: `typ` may drop the `application/` of its media type.
+    const MEDIA: &str = "application/";
+    let code_typ = |t: &str| {
+        let bare = match t.get(..MEDIA.len()) {
+            Some(p) if p.eq_ignore_ascii_case(MEDIA) => &t[MEDIA.len()..],
+            _ => t,
+        };
+        bare.eq_ignore_ascii_case(CODE_TYP)
+    };
+    match typ {
+        Some(t) if code_typ(t) => true,
+        _ if required => false,
+        None => true,
+        Some(t) => is_jwt_typ(t),
+    }
+}
+
+/// The screened header of a code ([`read_jose_header`]) with the code `typ` rule.
+fn code_header(code: &str, rules: &CodeRules) -> std::result::Result<TokenHeader, DenyReason> {
+    let header = read_jose_header(code)?;
+    if !typ_allowed(header.typ.as_deref(), rules.require_typ) {
+        return Err(DenyReason::InvalidToken);
+    }
+    Ok(header)
 }
 
 /// Verifies a code against `keys` at `now`. RS256 is pinned whatever the header says.
@@ -227,7 +284,7 @@ pub fn verify_code(
     rules: &CodeRules,
     now: i64,
 ) -> std::result::Result<CodeClaims, DenyReason> {
-    let header = read_header(code)?;
+    let header = code_header(code, rules)?;
     if header.alg != "RS256" {
         return Err(DenyReason::InvalidToken);
     }
@@ -289,6 +346,87 @@ pub fn redemption_hash(code: &str, claims: &CodeClaims) -> String {
             format!("jti\0{}\0{jti}", claims.iss.as_deref().unwrap_or("")).as_bytes(),
         ),
         None => crypto::sha256_hex(code.as_bytes()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn config(vars: &[(&str, &str)]) -> Config {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain([("TABLE_NAME".into(), "t-1".into())])
+            .collect();
+        Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
+    }
+
+    fn with_header(header: serde_json::Value) -> String {
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        format!("{}.{}.sig", b64(header.to_string().as_bytes()), b64(b"{}"))
+    }
+
+    /// The rules of `vars` and what building them logged.
+    fn rules_of(vars: &[(&str, &str)]) -> (CodeRules, String) {
+        let config = config(vars);
+        let mut rules = None;
+        let logs = crate::test_log::captured(|| rules = Some(CodeRules::from_config(&config)));
+        (rules.expect("built"), logs)
+    }
+
+    #[test]
+    fn rules_warn_naming_code_audience_when_it_is_empty() {
+        let (rules, logs) = rules_of(&[]);
+        assert!(logs.contains(r#""variable":"CODE_AUDIENCE""#), "{logs}");
+        assert!(!rules.require_typ, "not required by default");
+        let (rules, logs) = rules_of(&[
+            ("CODE_AUDIENCE", "gatehouse"),
+            ("CODE_REQUIRE_AUDIENCE", "true"),
+        ]);
+        assert!(!logs.contains("CODE_AUDIENCE"), "{logs}");
+        assert!(rules.require_typ);
+        assert_eq!(rules.audience.as_deref(), Some("gatehouse"));
+    }
+
+    #[test]
+    fn code_typ_is_required_only_when_configured() {
+        let rules = |require_typ| CodeRules {
+            max_lifetime_secs: 120,
+            leeway_secs: 30,
+            issuer: None,
+            audience: Some("gatehouse".into()),
+            require_typ,
+        };
+        let typed = [
+            "gatehouse-code+jwt",
+            "Gatehouse-Code+JWT",
+            "application/gatehouse-code+jwt",
+        ];
+        for t in typed {
+            let code = with_header(serde_json::json!({"alg": "RS256", "typ": t}));
+            for required in [false, true] {
+                assert!(code_header(&code, &rules(required)).is_ok(), "{t}");
+            }
+        }
+        // Untyped and plain-JWT codes: the documented host example, accepted unless required.
+        for header in [
+            serde_json::json!({"alg": "RS256"}),
+            serde_json::json!({"alg": "RS256", "typ": "JWT"}),
+        ] {
+            let code = with_header(header.clone());
+            assert!(code_header(&code, &rules(false)).is_ok(), "{header}");
+            assert_eq!(
+                code_header(&code, &rules(true)),
+                Err(DenyReason::InvalidToken),
+                "{header}"
+            );
+        }
+        for t in ["gatehouse-code", "application/jwt", "x/gatehouse-code+jwt"] {
+            let code = with_header(serde_json::json!({"alg": "RS256", "typ": t}));
+            assert!(code_header(&code, &rules(true)).is_err(), "{t}");
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub struct Config {
     pub jwk_url: Option<String>,
     pub code_issuer: Option<String>,
     pub code_audience: Option<String>,
+    /// `CODE_REQUIRE_AUDIENCE`: `CODE_AUDIENCE` must be set and codes must carry `typ`
+    /// `gatehouse-code+jwt`.
+    pub code_require_audience: bool,
     /// Longest time a host code's `exp` may lie ahead.
     pub code_max_lifetime: Duration,
     /// Clock leeway for host codes (`exp`, `nbf`, `iat`).
@@ -167,6 +170,14 @@ impl Config {
                 "AUTH_URL and JWK_URL go together (both set: code flow on; neither: off)",
             ));
         }
+        let code_audience = var("CODE_AUDIENCE");
+        let code_require_audience = boolean(&var, "CODE_REQUIRE_AUDIENCE", false)?;
+        if code_require_audience && code_audience.is_none() {
+            return Err(Error::config(
+                "CODE_AUDIENCE",
+                "is required when CODE_REQUIRE_AUDIENCE is true",
+            ));
+        }
         let signing_alg = match var("SIGNING_ALG") {
             None => SigningAlg::RS256,
             Some(v) => SigningAlg::parse(&v)
@@ -178,7 +189,8 @@ impl Config {
             auth_url,
             jwk_url,
             code_issuer: var("CODE_ISSUER"),
-            code_audience: var("CODE_AUDIENCE"),
+            code_audience,
+            code_require_audience,
             code_max_lifetime: seconds(&var, "CODE_MAX_LIFETIME", 120, 1, 600)?,
             code_leeway: seconds(&var, "CODE_LEEWAY", 30, 0, 300)?,
             access_token_ttl: seconds(&var, "ACCESS_TOKEN_TTL", 900, 60, 86_400)?,
@@ -273,6 +285,19 @@ fn seconds(
         ));
     }
     Ok(Duration::from_secs(n))
+}
+
+fn boolean(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(Error::config(name, "must be `true` or `false`")),
+    }
 }
 
 fn valid_table_name(s: &str) -> bool {
@@ -476,6 +501,32 @@ mod tests {
         assert_eq!(
             err_var(load(&[t, ("ACCESS_TOKEN_TTL", "10")])),
             "ACCESS_TOKEN_TTL"
+        );
+    }
+
+    #[test]
+    fn code_require_audience_needs_code_audience() {
+        let t = ("TABLE_NAME", "t-1");
+        assert!(!load(&[t]).unwrap().code_require_audience, "off by default");
+        assert_eq!(
+            err_var(load(&[t, ("CODE_REQUIRE_AUDIENCE", "true")])),
+            "CODE_AUDIENCE"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("CODE_REQUIRE_AUDIENCE", "yes")])),
+            "CODE_REQUIRE_AUDIENCE"
+        );
+        let c = load(&[
+            t,
+            ("CODE_REQUIRE_AUDIENCE", "true"),
+            ("CODE_AUDIENCE", "gatehouse"),
+        ])
+        .unwrap();
+        assert!(c.code_require_audience);
+        assert!(
+            !load(&[t, ("CODE_REQUIRE_AUDIENCE", "false")])
+                .unwrap()
+                .code_require_audience
         );
     }
 

@@ -44,8 +44,29 @@ pub fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<Form> {
         ));
     }
     check_size(body.len())?;
-    std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
-    Ok(Form(form_urlencoded::parse(body).into_owned().collect()))
+    let text =
+        std::str::from_utf8(body).map_err(|_| Error::bad_request("body is not valid UTF-8"))?;
+    let mut pairs = Vec::new();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let not_utf8 = || Error::bad_request("a form parameter is not valid UTF-8 once decoded");
+        pairs.push((
+            decode_component(name).ok_or_else(not_utf8)?,
+            decode_component(value).ok_or_else(not_utf8)?,
+        ));
+    }
+    Ok(Form(pairs))
+}
+
+/// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a space and
+/// `%XX` a byte (a `%` not followed by two hex digits stays as it is). `None` when the
+/// bytes are not UTF-8: a secret is compared as sent, never after a lossy repair.
+pub fn decode_component(s: &str) -> Option<String> {
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 /// HTTP Basic client credentials (RFC 6749 2.3.1: both parts form-urlencoded).
@@ -77,13 +98,11 @@ pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>
     let (id, secret) = text
         .split_once(':')
         .ok_or(Error::InvalidClient { basic: true })?;
-    let decode = |s: &str| -> String {
-        form_urlencoded::parse(format!("v={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
-    };
-    Ok(Some((decode(id), decode(secret))))
+    // Each part is one encoded value: `&` and `=` are data here, never separators.
+    match (decode_component(id), decode_component(secret)) {
+        (Some(id), Some(secret)) => Ok(Some((id, secret))),
+        _ => Err(Error::InvalidClient { basic: true }),
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +141,50 @@ mod tests {
         );
         assert!(read_form(&ct, &vec![b'a'; 16_384]).is_ok());
         assert_eq!(read_form(&ct, b"a=\xff").err().unwrap().status(), 400);
+    }
+
+    #[test]
+    fn form_values_are_percent_decoded_strictly() {
+        let ct = h(&[("content-type", "application/x-www-form-urlencoded")]);
+        let f = read_form(&ct, b"a=x+y%2B%26z&&b&c%3D=1=2&d=100%").unwrap();
+        assert_eq!(f.get("a").unwrap(), Some("x y+&z"));
+        assert_eq!(f.get("b").unwrap(), Some(""), "a name without `=`");
+        assert_eq!(f.get("c=").unwrap(), Some("1=2"));
+        assert_eq!(f.get("d").unwrap(), Some("100%"), "a lone `%` stays");
+        // Bytes that are not UTF-8 once decoded are refused, not repaired to U+FFFD.
+        for bad in [&b"client_secret=%FF"[..], b"%C3=1", b"a=%C3%28"] {
+            let err = read_form(&ct, bad).err().unwrap();
+            assert_eq!(
+                (err.status().as_u16(), err.code()),
+                (400, "invalid_request")
+            );
+        }
+    }
+
+    fn basic(user_pass: &str) -> Result<Option<(String, String)>> {
+        let enc = base64::engine::general_purpose::STANDARD.encode(user_pass);
+        basic_credentials(&h(&[("authorization", &format!("Basic {enc}"))]))
+    }
+
+    #[test]
+    fn basic_credentials_keep_unencoded_ampersands_and_equals_signs() {
+        // Each part is one value: nothing after a `&` is dropped (it used to be).
+        assert_eq!(
+            basic("1&x:abc&def=g").unwrap(),
+            Some(("1&x".into(), "abc&def=g".into()))
+        );
+        assert_eq!(
+            basic("a%26b+c:%2B%3A%25").unwrap(),
+            Some(("a&b c".into(), "+:%".into()))
+        );
+        assert_eq!(basic(":").unwrap(), Some((String::new(), String::new())));
+    }
+
+    #[test]
+    fn basic_credentials_that_are_not_utf8_once_decoded_are_invalid_client() {
+        for bad in ["1:%FF", "%FE:secret", "1:%C3%28"] {
+            assert_eq!(basic(bad).unwrap_err().code(), "invalid_client", "{bad}");
+        }
     }
 
     #[test]

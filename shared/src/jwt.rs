@@ -83,11 +83,28 @@ pub fn issue(ring: &LoadedRing, claims: &Claims) -> Result<String> {
 pub struct TokenHeader {
     pub alg: String,
     pub kid: Option<String>,
+    /// `typ`, when present (a string).
+    pub typ: Option<String>,
+}
+
+/// Whether `typ` names a plain JWT (`JWT` or `at+jwt`, any case).
+pub fn is_jwt_typ(typ: &str) -> bool {
+    typ.eq_ignore_ascii_case("JWT") || typ.eq_ignore_ascii_case("at+jwt")
 }
 
 /// Reads and screens the header: three segments, a JSON object, `alg` a string,
 /// no `crit` (no extension is understood), `typ` if present `JWT`, `kid` a string.
 pub fn read_header(token: &str) -> std::result::Result<TokenHeader, DenyReason> {
+    let header = read_jose_header(token)?;
+    if !header.typ.as_deref().is_none_or(is_jwt_typ) {
+        return Err(DenyReason::InvalidToken);
+    }
+    Ok(header)
+}
+
+/// [`read_header`] without the `typ` rule (a string when present): for callers with a
+/// `typ` rule of their own (host codes).
+pub fn read_jose_header(token: &str) -> std::result::Result<TokenHeader, DenyReason> {
     if token.len() > MAX_TOKEN_LEN || token.split('.').count() != 3 {
         return Err(DenyReason::MalformedCredential);
     }
@@ -100,13 +117,11 @@ pub fn read_header(token: &str) -> std::result::Result<TokenHeader, DenyReason> 
     if header.contains_key("crit") {
         return Err(DenyReason::InvalidToken);
     }
-    let typ_ok = header.get("typ").is_none_or(|t| {
-        t.as_str()
-            .is_some_and(|t| t.eq_ignore_ascii_case("JWT") || t.eq_ignore_ascii_case("at+jwt"))
-    });
-    if !typ_ok {
-        return Err(DenyReason::InvalidToken);
-    }
+    let typ = match header.get("typ") {
+        None => None,
+        Some(Value::String(t)) => Some(t.clone()),
+        Some(_) => return Err(DenyReason::InvalidToken),
+    };
     let alg = header
         .get("alg")
         .and_then(Value::as_str)
@@ -117,7 +132,7 @@ pub fn read_header(token: &str) -> std::result::Result<TokenHeader, DenyReason> 
         Some(Value::String(k)) => Some(k.clone()),
         Some(_) => return Err(DenyReason::MalformedCredential),
     };
-    Ok(TokenHeader { alg, kid })
+    Ok(TokenHeader { alg, kid, typ })
 }
 
 /// What a verified issued token must be.

@@ -26,6 +26,9 @@ pub mod secrets;
 pub mod store;
 pub mod widget;
 
+#[cfg(test)]
+mod test_log;
+
 #[cfg(feature = "aws")]
 pub mod admin;
 #[cfg(feature = "aws")]

@@ -17,29 +17,41 @@ pub trait SecretSource: Send + Sync {
 }
 
 /// A TTL cache over a [`SecretSource`]. Values stay at most `ttl` in memory, so a
-/// change in Secrets Manager is seen within that time.
-pub struct SecretCache<S> {
+/// change in Secrets Manager is seen within that time. A cache made with
+/// [`SecretCache::parsed`] keeps the parsed value instead, so the parsing (and what it
+/// logs) happens once per load, not once per request.
+pub struct SecretCache<S, T = SecretString> {
     source: S,
     ttl: Duration,
-    entries: Mutex<HashMap<String, (SecretString, Instant)>>,
+    parse: fn(SecretString) -> Result<T>,
+    entries: Mutex<HashMap<String, (T, Instant)>>,
 }
 
 impl<S: SecretSource> SecretCache<S> {
     pub fn new(source: S, ttl: Duration) -> Self {
+        Self::parsed(source, ttl, Ok)
+    }
+}
+
+impl<S: SecretSource, T: Clone> SecretCache<S, T> {
+    /// A cache of `parse(value)`; a value that does not parse is an error and is not
+    /// cached.
+    pub fn parsed(source: S, ttl: Duration, parse: fn(SecretString) -> Result<T>) -> Self {
         SecretCache {
             source,
             ttl,
+            parse,
             entries: Mutex::new(HashMap::new()),
         }
     }
 
     /// The value of `secret_id`, from memory when fresh; a failed fetch is an error
     /// (callers fail closed), never a stale value.
-    pub async fn get(&self, secret_id: &str) -> Result<SecretString> {
+    pub async fn get(&self, secret_id: &str) -> Result<T> {
         if let Some(v) = self.fresh(secret_id) {
             return Ok(v);
         }
-        let value = self.source.fetch(secret_id).await?;
+        let value = (self.parse)(self.source.fetch(secret_id).await?)?;
         if !self.ttl.is_zero() {
             let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
             entries.insert(secret_id.to_owned(), (value.clone(), Instant::now()));
@@ -55,7 +67,7 @@ impl<S: SecretSource> SecretCache<S> {
             .remove(secret_id);
     }
 
-    fn fresh(&self, secret_id: &str) -> Option<SecretString> {
+    fn fresh(&self, secret_id: &str) -> Option<T> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
         entries
             .get(secret_id)

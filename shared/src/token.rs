@@ -10,11 +10,10 @@ use http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use http::{HeaderMap, StatusCode};
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
 
 use crate::access::Function;
-use crate::clients::ClientList;
+use crate::clients::ClientCache;
 use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -22,7 +21,6 @@ pub use crate::form::{Form, basic_credentials, read_form};
 use crate::http::{Handler, Response, empty, json};
 use crate::jwt::{AUD_API, Claims, issue};
 use crate::keys::SigningKeys;
-use crate::secrets::SecretCache;
 use crate::store::{DynamoStore, OneTimeStore};
 
 /// Context keys the authorizer sets (DESIGN.md section 4).
@@ -91,7 +89,7 @@ struct HostCodes {
 pub struct TokenFunction {
     config: Config,
     keys: SigningKeys<SecretsClient>,
-    clients: Option<(SecretCache<SecretsClient>, String)>,
+    clients: Option<ClientCache<SecretsClient>>,
     codes: Option<HostCodes>,
     used: DynamoStore,
 }
@@ -109,12 +107,10 @@ impl TokenFunction {
             config.key_ring_refresh,
             config.jwks_refetch_cooldown,
         );
-        let clients = config.client_secrets_secret.clone().map(|id| {
-            (
-                SecretCache::new(secrets.clone(), config.secrets_cache_ttl),
-                id,
-            )
-        });
+        let clients = config
+            .client_secrets_secret
+            .clone()
+            .map(|id| ClientCache::new(secrets.clone(), id, config.secrets_cache_ttl));
         let codes = match (&config.auth_url, &config.jwk_url) {
             (Some(auth_url), Some(jwk_url)) => Some(HostCodes {
                 auth_url: auth_url.clone(),
@@ -124,12 +120,7 @@ impl TokenFunction {
                     config.host_jwks_ttl,
                     config.jwks_refetch_cooldown,
                 ),
-                rules: CodeRules {
-                    max_lifetime_secs: config.code_max_lifetime.as_secs() as i64,
-                    leeway_secs: config.code_leeway.as_secs(),
-                    issuer: config.code_issuer.clone(),
-                    audience: config.code_audience.clone(),
-                },
+                rules: CodeRules::from_config(&config),
             }),
             _ => None,
         };
@@ -227,9 +218,8 @@ impl TokenFunction {
         form: &Form,
         iss: &str,
     ) -> Result<Claims> {
-        let (cache, secret_id) = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
-        let value = cache.get(secret_id).await?;
-        let list = ClientList::parse(value.expose_secret())?;
+        let clients = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
+        let list = clients.list().await?;
         if list.is_empty() {
             return Err(Error::UnsupportedGrantType);
         }

@@ -441,6 +441,99 @@ async fn admin_api_manages_keys_clients_sessions_and_signing_keys() {
     let _ = &s.store;
 }
 
+/// 16 hex characters: a weak legacy secret (disabled since issue 13).
+const WEAK_SECRET: &str = "6a1f0c9e4b7d2a58";
+const STRONG_SECRET: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
+
+/// An admin stack whose `CLIENT_SECRETS` is: weak raw, strong raw, hashed, null.
+async fn stack_with_legacy_clients() -> (common::admin::Stack, String) {
+    let s = stack(&[]).await;
+    let hashed = gatehouse::clients::ClientList::hashed_entry("hashed-client-secret");
+    let value = json!([WEAK_SECRET, STRONG_SECRET, hashed, null]).to_string();
+    common::operator_secrets()
+        .await
+        .put_secret_value()
+        .secret_id(&s.clients_secret)
+        .secret_string(&value)
+        .send()
+        .await
+        .unwrap();
+    (s, hashed)
+}
+
+#[tokio::test]
+async fn admin_lists_clients_by_kind_and_flags_weak_ones_without_a_secret() {
+    let (s, hashed) = stack_with_legacy_clients().await;
+    assert_eq!(
+        s.send(reqwest::Method::GET, "/admin/clients", &[], None)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "an admin session is required"
+    );
+    let admin = s.admin(&common::iam_user(true).await).await;
+    let list = s
+        .call(&admin, reqwest::Method::GET, "/admin/clients", None)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.text);
+    assert_eq!(
+        list.body,
+        json!({"clients": [
+            {"client_id": "1", "kind": "disabled", "weak": true},
+            {"client_id": "2", "kind": "raw", "weak": false},
+            {"client_id": "3", "kind": "hashed", "weak": false},
+            {"client_id": "4", "kind": "disabled", "weak": false},
+        ]})
+    );
+    for secret in [WEAK_SECRET, STRONG_SECRET, &hashed[7..]] {
+        assert!(!list.text.contains(secret), "never a secret or a hash");
+    }
+}
+
+#[tokio::test]
+async fn cli_lists_clients_with_weak_ones_flagged() {
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
+    let (s, _) = stack_with_legacy_clients().await;
+    let member = common::iam_user(true).await;
+    let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
+    let out = cli(&member, &[&base[..], &["clients", "list"]].concat()).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            vec!["client_id", "kind", "weak"],
+            vec!["1", "disabled", "true"],
+            vec!["2", "raw", "false"],
+            vec!["3", "hashed", "false"],
+            vec!["4", "disabled", "false"],
+        ],
+        "{table}"
+    );
+    assert!(!table.contains(WEAK_SECRET));
+    let out = cli(
+        &member,
+        &[&base[..], &["--json", "clients", "list"]].concat(),
+    )
+    .await;
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        answer["clients"][0],
+        json!({"client_id": "1", "kind": "disabled", "weak": true})
+    );
+}
+
 #[tokio::test]
 async fn concurrent_client_adds_never_lose_one() {
     let s = Arc::new(stack(&[]).await);

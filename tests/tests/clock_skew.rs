@@ -95,6 +95,7 @@ async fn host_code_time_claims_are_judged_at_the_given_now() {
         leeway_secs: 30,
         issuer: None,
         audience: None,
+        require_typ: false,
     };
     let t = now();
     let sign = async |claims: Value| host.sign(claims, json!({}), "current", false).await;

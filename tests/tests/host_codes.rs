@@ -17,6 +17,7 @@ fn rules() -> CodeRules {
         leeway_secs: 30,
         issuer: None,
         audience: None,
+        require_typ: false,
     }
 }
 
@@ -209,6 +210,42 @@ async fn issuer_and_audience_are_enforced_when_configured() {
     ] {
         let code = host.sign(claims.clone(), json!({}), "current", false).await;
         assert!(check(&j, &code, &strict).await.is_err(), "{claims}");
+    }
+}
+
+#[tokio::test]
+async fn required_audience_needs_the_code_typ_and_seed_codes_pass_when_not_required() {
+    let host = common::Host::start();
+    let j = jwks(&host, Duration::from_secs(30));
+    let t = now();
+    let typed = json!({"typ": gatehouse::codes::CODE_TYP});
+    let aud = json!({"exp": t + 60, "aud": "gatehouse"});
+    // Not required (the default): the documented example (only `exp`) still verifies,
+    // and so does a typed code.
+    assert_eq!(check(&j, &host.authorize().await, &rules()).await, Ok(()));
+    let code = host
+        .sign(aud.clone(), typed.clone(), "current", false)
+        .await;
+    assert_eq!(check(&j, &code, &rules()).await, Ok(()));
+    // Required: the audience and the typ, both.
+    let strict = CodeRules {
+        audience: Some("gatehouse".into()),
+        require_typ: true,
+        ..rules()
+    };
+    assert_eq!(check(&j, &code, &strict).await, Ok(()));
+    for (claims, header, what) in [
+        (aud.clone(), json!({}), "no typ"),
+        (aud.clone(), json!({"typ": "JWT"}), "plain JWT typ"),
+        (json!({"exp": t + 60}), typed.clone(), "no aud"),
+        (
+            json!({"exp": t + 60, "aud": "other"}),
+            typed.clone(),
+            "other aud",
+        ),
+    ] {
+        let code = host.sign(claims, header, "current", false).await;
+        assert!(check(&j, &code, &strict).await.is_err(), "{what}");
     }
 }
 

@@ -333,6 +333,7 @@ async fn templates(s: &Full) -> Vec<Template> {
         row("POST /admin/keys", &admin_write, Json, r#"{"name":"k"}"#, S::OK),
         row("POST /admin/keys/disable", &admin_write, Json, no_key, S::NOT_FOUND),
         row("POST /admin/keys/delete", &admin_write, Json, no_key, S::NOT_FOUND),
+        row("GET /admin/clients", &admin_read, NoBody, "", S::OK),
         row("POST /admin/clients", &admin_write, Json, "{}", S::OK),
         row("POST /admin/clients/disable", &admin_write, Json, r#"{"client_id":99}"#, S::NOT_FOUND),
         row("GET /admin/sessions", &admin_read, NoBody, "", S::OK),

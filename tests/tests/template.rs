@@ -354,3 +354,35 @@ fn rotate_function_may_touch_only_the_signing_keys_lock_item() {
         "only the lock item the rotate function takes"
     );
 }
+
+/// `!Ref <name>` as serde_yaml reads it.
+fn reference(name: &str) -> Value {
+    Value::Tagged(Box::new(TaggedValue {
+        tag: Tag::new("Ref"),
+        value: Value::String(name.to_owned()),
+    }))
+}
+
+#[test]
+fn code_require_audience_reaches_the_token_function_and_needs_code_audience() {
+    let t = template();
+    let p = &t["Parameters"]["CodeRequireAudience"];
+    assert_eq!(p["Default"], "false", "off by default (seed compatibility)");
+    let env = &t["Resources"]["TokenFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(
+        env["CODE_REQUIRE_AUDIENCE"],
+        reference("CodeRequireAudience")
+    );
+    // The rule: when CodeRequireAudience is "true", CodeAudience is not empty.
+    let mut rule = t["Rules"]["CodeAudienceWhenRequired"].clone();
+    rule["Assertions"][0]
+        .as_mapping_mut()
+        .unwrap()
+        .remove("AssertDescription");
+    let expected: Value = serde_yaml::from_str(
+        "RuleCondition: !Equals [!Ref CodeRequireAudience, \"true\"]\n\
+         Assertions:\n  - Assert: !Not [!Equals [!Ref CodeAudience, \"\"]]\n",
+    )
+    .unwrap();
+    assert_eq!(rule, expected);
+}

@@ -11,19 +11,22 @@ use serde_json::{Value, json};
 struct Stack {
     url: String,
     http: reqwest::Client,
-    /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry.
+    /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry;
+    /// "5": a weak raw secret ([`WEAK`], disabled).
     secret_raw: String,
     secret_hashed: String,
 }
 
 const RAW: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
+/// 31 hex characters: one short of the least a raw secret needs.
+const WEAK: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e";
 
 async fn stack(extra: &[(&str, &str)]) -> Stack {
     let hashed = "correct horse battery staple";
     let entry = gatehouse::clients::ClientList::hashed_entry(hashed);
     let clients = common::fresh_secret(
         "clients",
-        &json!([RAW, null, "disabled", entry]).to_string(),
+        &json!([RAW, null, "disabled", entry, WEAK]).to_string(),
     )
     .await;
     let mut vars = vec![("CLIENT_SECRETS_SECRET_ARN", clients.as_str())];
@@ -134,8 +137,9 @@ async fn client_authentication_failures() {
         ("0", raw.as_str()),
         ("-1", &raw),
         ("abc", &raw),
-        ("5", &raw),
+        ("6", &raw),
         ("2", &raw),
+        ("5", WEAK),
         ("3", "disabled"),
         ("1", ""),
         ("1", "00000000000000000000000000000000"),
@@ -161,6 +165,18 @@ async fn client_authentication_failures() {
                 .to_str()
                 .unwrap()
                 .starts_with("Basic")
+        );
+    }
+    // Basic credentials are each one form-encoded value: an unencoded `&` is part of
+    // the id or the secret (it used to end them, so `<secret>&anything` signed in).
+    for (id, secret) in [("1", format!("{raw}&x")), ("1&x", raw.clone())] {
+        let (status, _, body) = s
+            .token("grant_type=client_credentials", Some(&basic(id, &secret)))
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("invalid_client")),
+            "basic {id} with a trailing `&x`"
         );
     }
     // Basic and body disagreeing.

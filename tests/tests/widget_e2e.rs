@@ -23,7 +23,7 @@ async fn stack() -> Stack {
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
-    let clients = common::fresh_secret("clients", r#"["6a1f0c9e4b7d2a58"]"#).await;
+    let clients = common::fresh_secret("clients", r#"["6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5"]"#).await;
     let mut vars = vec![
         ("ISSUER", "{gateway}"),
         ("CLIENT_SECRETS_SECRET_ARN", clients.as_str()),
@@ -328,7 +328,8 @@ async fn security_token_carries_the_widget_configuration() {
 #[tokio::test]
 async fn access_tokens_and_widget_tokens_are_never_confused() {
     let s = stack().await;
-    let form = "grant_type=client_credentials&client_id=1&client_secret=6a1f0c9e4b7d2a58";
+    let form =
+        "grant_type=client_credentials&client_id=1&client_secret=6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
     let resp = s
         .http
         .post(format!("{}/token", s.url))

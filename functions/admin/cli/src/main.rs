@@ -75,6 +75,8 @@ enum Keys {
 enum Clients {
     /// Add a client (its secret is shown once)
     Add,
+    /// Every client's id, kind (raw, hashed, disabled) and weakness; never a secret
+    List,
     Disable {
         client_id: u32,
     },
@@ -125,6 +127,7 @@ impl Command {
                 ("POST", "/admin/keys/delete", Some(json!({ "id": id })))
             }
             Command::Clients(Clients::Add) => ("POST", "/admin/clients", None),
+            Command::Clients(Clients::List) => ("GET", "/admin/clients", None),
             Command::Clients(Clients::Disable { client_id }) => (
                 "POST",
                 "/admin/clients/disable",
