@@ -175,6 +175,7 @@ impl SessionStore for MemStore {
         &self,
         _hash: &str,
         _session_hash: &str,
+        _origin: &str,
         _now: i64,
     ) -> Result<Option<Session>> {
         Ok(None)
@@ -187,6 +188,7 @@ impl SessionStore for MemStore {
                 client_id: None,
                 org_id: None,
             },
+            origin: Some(ORIGIN.to_owned()),
             created_at: 0,
             expires_at: FAR,
         };

@@ -173,7 +173,7 @@ impl Fixture {
         };
         store.put_temp_token(&sha(&temp), &temp_token).await?;
         store
-            .redeem_temp_token(&sha(&temp), &sha(&session_id), now)
+            .redeem_temp_token(&sha(&temp), &sha(&session_id), ORIGIN, now)
             .await?
             .ok_or("the session was not opened")?;
 

@@ -2,7 +2,7 @@
 //! CSPRNG. Only SHA-256 of the secret is stored; the check is constant-time. Verified
 //! records are kept in memory for `API_KEY_CACHE_TTL`, so warm checks make no AWS call.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -189,15 +189,81 @@ struct CacheEntry {
 /// `last_used` is written at most once per `max(API_KEY_CACHE_TTL, this)`.
 pub const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
 
-/// Upper bound on cached ids, so a flood of random ids cannot grow memory without end.
-const CACHE_CAPACITY: usize = 10_000;
+/// Bound on cached known ids, and separately on cached unknown ids: a flood of random
+/// ids can push out only other unknown ids, never a valid key (README "API keys").
+pub const CACHE_CAPACITY: usize = 10_000;
+
+/// Entries in the order they were last used (`touch`) or inserted: at capacity, the
+/// entry first in that order goes.
+struct Bounded {
+    entries: HashMap<String, (CacheEntry, u64)>,
+    order: BTreeMap<u64, String>,
+    tick: u64,
+}
+
+impl Bounded {
+    fn new() -> Self {
+        Bounded {
+            entries: HashMap::new(),
+            order: BTreeMap::new(),
+            tick: 0,
+        }
+    }
+
+    fn next_tick(&mut self) -> u64 {
+        self.tick += 1;
+        self.tick
+    }
+
+    /// The entry for `id`; `touch` moves it to the back of the eviction order.
+    fn get(&mut self, id: &str, touch: bool) -> Option<&CacheEntry> {
+        if touch && self.entries.contains_key(id) {
+            let tick = self.next_tick();
+            if let Some((_, at)) = self.entries.get_mut(id) {
+                self.order.remove(at);
+                *at = tick;
+                self.order.insert(tick, id.to_owned());
+            }
+        }
+        self.entries.get(id).map(|(e, _)| e)
+    }
+
+    fn remove(&mut self, id: &str) {
+        if let Some((_, at)) = self.entries.remove(id) {
+            self.order.remove(&at);
+        }
+    }
+
+    fn insert(&mut self, id: &str, entry: CacheEntry) {
+        self.remove(id);
+        if self.entries.len() >= CACHE_CAPACITY
+            && let Some((_, oldest)) = self.order.pop_first()
+        {
+            self.entries.remove(&oldest);
+        }
+        let tick = self.next_tick();
+        self.order.insert(tick, id.to_owned());
+        self.entries.insert(id.to_owned(), (entry, tick));
+    }
+
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// Known keys (least recently used evicted first) and unknown ids (oldest evicted
+/// first), bounded separately; never cleared whole.
+struct Cache {
+    known: Bounded,
+    unknown: Bounded,
+}
 
 /// Verifies keys against a store, with an in-memory cache of records (positive and
 /// negative) for `ttl`. A cache hit makes no store call.
 pub struct ApiKeyVerifier<S> {
     store: S,
     ttl: Duration,
-    cache: Mutex<HashMap<String, CacheEntry>>,
+    cache: Mutex<Cache>,
 }
 
 impl<S: ApiKeyStore> ApiKeyVerifier<S> {
@@ -205,7 +271,10 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
         ApiKeyVerifier {
             store,
             ttl,
-            cache: Mutex::new(HashMap::new()),
+            cache: Mutex::new(Cache {
+                known: Bounded::new(),
+                unknown: Bounded::new(),
+            }),
         }
     }
 
@@ -213,12 +282,24 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
         &self.store
     }
 
-    fn cached(&self, id: &str) -> Option<Option<Arc<ApiKeyRecord>>> {
+    /// How many known and unknown ids the cache holds.
+    pub fn cached_counts(&self) -> (usize, usize) {
         let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        (cache.known.len(), cache.unknown.len())
+    }
+
+    fn cached(&self, id: &str) -> Option<Option<Arc<ApiKeyRecord>>> {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        let ttl = self.ttl;
+        let fresh = |e: &CacheEntry| e.fetched.elapsed() < ttl;
+        if let Some(e) = cache.known.get(id, true).filter(|e| fresh(e)) {
+            return Some(e.record.clone());
+        }
         cache
-            .get(id)
-            .filter(|e| e.fetched.elapsed() < self.ttl)
-            .map(|e| e.record.clone())
+            .unknown
+            .get(id, false)
+            .filter(|e| fresh(e))
+            .map(|_| None)
     }
 
     fn remember(&self, id: &str, record: Option<Arc<ApiKeyRecord>>) {
@@ -226,20 +307,18 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
             return;
         }
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        if cache.len() >= CACHE_CAPACITY {
-            let ttl = self.ttl;
-            cache.retain(|_, e| e.fetched.elapsed() < ttl);
-            if cache.len() >= CACHE_CAPACITY {
-                cache.clear();
-            }
+        let known = record.is_some();
+        let entry = CacheEntry {
+            record,
+            fetched: Instant::now(),
+        };
+        if known {
+            cache.unknown.remove(id);
+            cache.known.insert(id, entry);
+        } else {
+            cache.known.remove(id);
+            cache.unknown.insert(id, entry);
         }
-        cache.insert(
-            id.to_owned(),
-            CacheEntry {
-                record,
-                fetched: Instant::now(),
-            },
-        );
     }
 
     /// Verifies `key` (the raw `x-api-key` value) at time `now`.
@@ -346,6 +425,89 @@ mod tests {
         assert!(generate("x", Some(vec![]), None, 0).is_err());
         assert!(generate("x", Some(vec!["admin".into()]), None, 0).is_err());
         assert!(generate("x", None, Some(5), 10).is_err());
+    }
+
+    /// One key in memory; counts the reads.
+    struct OneKey {
+        record: ApiKeyRecord,
+        gets: std::sync::atomic::AtomicUsize,
+    }
+
+    impl ApiKeyStore for OneKey {
+        async fn get_api_key(&self, id: &str) -> crate::error::Result<Option<ApiKeyRecord>> {
+            self.gets.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok((id == self.record.id).then(|| self.record.clone()))
+        }
+        async fn put_api_key(&self, _: &ApiKeyRecord) -> crate::error::Result<()> {
+            Ok(())
+        }
+        async fn touch_api_key(&self, _: &str, _: i64) -> crate::error::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn unknown_id(i: usize) -> String {
+        format!("gk_{i:0>16}_{}", "u".repeat(SECRET_LEN))
+    }
+
+    /// A flood of unknown ids pushes out only other unknown ids (oldest first): the
+    /// valid key stays cached, and the cache never empties at once.
+    #[tokio::test]
+    async fn unknown_ids_never_evict_a_known_key() {
+        let k = generate("ci", None, None, 0).unwrap();
+        let v = ApiKeyVerifier::new(
+            OneKey {
+                record: k.record.clone(),
+                gets: Default::default(),
+            },
+            Duration::from_secs(60),
+        );
+        let gets = || v.store().gets.load(std::sync::atomic::Ordering::SeqCst);
+        let key = reveal(&k.key);
+        v.verify(key, 1).await.unwrap();
+        assert_eq!(gets(), 1);
+        for i in 0..2 * CACHE_CAPACITY {
+            assert!(matches!(
+                v.verify(&unknown_id(i), 1).await,
+                Err(VerifyError::Denied(DenyReason::UnknownKey))
+            ));
+        }
+        assert_eq!(v.cached_counts(), (1, CACHE_CAPACITY));
+        let before = gets();
+        v.verify(key, 1).await.unwrap();
+        assert_eq!(
+            gets(),
+            before,
+            "the valid key is still cached: no store call"
+        );
+        // The newest unknown ids are still cached; the oldest were evicted.
+        v.verify(&unknown_id(2 * CACHE_CAPACITY - 1), 1).await.ok();
+        assert_eq!(gets(), before);
+        v.verify(&unknown_id(0), 1).await.ok();
+        assert_eq!(gets(), before + 1);
+    }
+
+    /// Known keys are evicted least recently used first, never all at once.
+    #[test]
+    fn known_keys_evict_the_least_recently_used() {
+        let entry = || CacheEntry {
+            record: None,
+            fetched: Instant::now(),
+        };
+        let mut b = Bounded::new();
+        for i in 0..CACHE_CAPACITY {
+            b.insert(&i.to_string(), entry());
+        }
+        assert!(
+            b.get("0", true).is_some(),
+            "0 is now the most recently used"
+        );
+        b.insert("new", entry());
+        assert_eq!(b.len(), CACHE_CAPACITY);
+        assert!(b.get("0", false).is_some());
+        assert!(b.get("1", false).is_none(), "1 was the least recently used");
+        assert!(b.get("2", false).is_some());
+        assert!(b.get("new", false).is_some());
     }
 
     #[test]

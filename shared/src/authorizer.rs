@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::apikey::{ApiKeyVerifier, VerifyError};
 use crate::authz::{
     Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
+    origin_permits,
 };
 use crate::config::{AuthorizerResponse, Config};
 use crate::error::{Error, Result};
@@ -60,8 +61,75 @@ pub struct AuthInput {
     pub domain_name: Option<String>,
 }
 
+/// A malformed event: a fixed reason, never text from the event (logged by
+/// [`Authorizer::handle`]).
 fn malformed(what: &str) -> Error {
     Error::bad_request(format!("malformed authorizer event: {what}"))
+}
+
+/// Names of the fields of the event shapes Gatehouse reads. A failing field's path is
+/// logged with these names only: a serde error's text quotes the offending value, and a
+/// map key (a header or query parameter name) is the caller's own text.
+const EVENT_FIELDS: [&str; 33] = [
+    "version",
+    "type",
+    "routeArn",
+    "identitySource",
+    "routeKey",
+    "rawPath",
+    "rawQueryString",
+    "cookies",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "authorizationToken",
+    "methodArn",
+    "resource",
+    "path",
+    "httpMethod",
+    "http",
+    "method",
+    "protocol",
+    "sourceIp",
+    "userAgent",
+    "accountId",
+    "apiId",
+    "domainName",
+    "domainPrefix",
+    "requestId",
+    "stage",
+    "identity",
+    "resourcePath",
+];
+
+/// The JSON path of a failing field, built from [`EVENT_FIELDS`] and array indexes
+/// only; any other name shows as `*`.
+fn event_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let parts: Vec<String> = path
+        .iter()
+        .map(|segment| match segment {
+            Segment::Seq { index } => index.to_string(),
+            Segment::Map { key } if EVENT_FIELDS.contains(&key.as_str()) => key.clone(),
+            _ => "*".to_owned(),
+        })
+        .collect();
+    if parts.is_empty() {
+        ".".to_owned()
+    } else {
+        parts.join(".")
+    }
+}
+
+/// Deserializes one event shape. The error names the failing field's path, never the
+/// serde error's text (it can quote values: docs/SECURITY.md, item 12).
+fn read_shape<T: serde::de::DeserializeOwned>(event: Value) -> Result<T> {
+    serde_path_to_error::deserialize(event)
+        .map_err(|e| malformed(&format!("field `{}` is invalid", event_path(e.path()))))
 }
 
 /// `arn:aws:execute-api:<region>:<account>:<api>/<stage>/<METHOD>/<path>` → (method, path).
@@ -112,8 +180,7 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
     let mut input = AuthInput::default();
     match (version.as_deref(), kind.as_deref()) {
         (Some("2.0"), _) => {
-            let e: ApiGatewayV2CustomAuthorizerV2Request =
-                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            let e: ApiGatewayV2CustomAuthorizerV2Request = read_shape(event)?;
             input.shape = Some(EventShape::HttpV2);
             input.method = e.request_context.http.method.as_str().to_owned();
             // The raw path keeps any stage or API-mapping prefix: only `ROUTE_PREFIX`
@@ -143,8 +210,7 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             input.cookies = e.cookies;
         }
         (_, Some("TOKEN")) => {
-            let e: ApiGatewayCustomAuthorizerRequest =
-                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            let e: ApiGatewayCustomAuthorizerRequest = read_shape(event)?;
             input.shape = Some(EventShape::RestToken);
             input.resource_arn = e.method_arn.unwrap_or_default();
             let token = e.authorization_token.unwrap_or_default();
@@ -155,8 +221,7 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             }
         }
         (_, Some("REQUEST")) => {
-            let e: ApiGatewayCustomAuthorizerRequestTypeRequest =
-                serde_json::from_value(event).map_err(|e| malformed(&e.to_string()))?;
+            let e: ApiGatewayCustomAuthorizerRequestTypeRequest = read_shape(event)?;
             input.shape = Some(EventShape::RestRequest);
             input.resource_arn = e.method_arn.unwrap_or_default();
             input.route_template = e.resource;
@@ -232,21 +297,30 @@ pub fn deny_response(
     }
 }
 
+/// An access token's principal: `client` when it carries a `client_id` (client
+/// credentials), otherwise `host_user` (a host code; tokens issued before `host_user`
+/// existed carry no `client_id` either).
 fn access_principal(claims: Claims) -> Principal {
     let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
-    let mut p = Principal::new(PrincipalType::Client, claims.sub, scopes);
+    let kind = match claims.client_id {
+        Some(_) => PrincipalType::Client,
+        None => PrincipalType::HostUser,
+    };
+    let mut p = Principal::new(kind, claims.sub, scopes);
     p.client_id = claims.client_id;
     p.expires_at = Some(claims.exp);
     p
 }
 
-/// A widget security token is honoured only from one of the origins it is bound to.
+/// A widget security token is honoured only from one of the origins it is bound to
+/// that is still in `ALLOWED_ORIGINS`.
 fn widget_token_principal(
     claims: Claims,
     origin: Option<&str>,
+    allowed: &[String],
 ) -> std::result::Result<Principal, DenyReason> {
     let bound = claims.origins.as_deref().unwrap_or_default();
-    if !origin.is_some_and(|o| bound.iter().any(|b| b.eq_ignore_ascii_case(o))) {
+    if !origin_permits(origin, allowed, Some(bound)) {
         return Err(DenyReason::WrongOrigin);
     }
     let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
@@ -294,6 +368,13 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         });
         if keys.is_none() {
             tracing::warn!("SIGNING_KEYS_SECRET_ARN is not set: bearer tokens will be denied");
+        }
+        for rule in config.route_rules.missing_host_user() {
+            tracing::warn!(
+                method = %rule.method,
+                path = %rule.path,
+                "ROUTE_RULES: this rule admits `client` for scope `client` but not `host_user`: code-flow tokens are `host_user` principals and are now refused here (README \"Upgrading\")"
+            );
         }
         Authorizer {
             rules: config.route_rules.clone(),
@@ -352,24 +433,23 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         };
         Ok(match claims.aud.as_str() {
             AUD_API => Ok(access_principal(claims)),
-            AUD_WIDGET => widget_token_principal(claims, input.origin.as_deref()),
+            AUD_WIDGET => {
+                widget_token_principal(claims, input.origin.as_deref(), &self.allowed_origins)
+            }
             _ => Err(DenyReason::WrongAudience),
         })
     }
 
-    /// The widget session cookie: only from an allowed `Origin`, one DynamoDB read.
+    /// The widget session cookie: only from an allowed `Origin` (checked before the one
+    /// DynamoDB read) that is the origin the session was opened from (after it).
     async fn verify_session(
         &self,
         id: &str,
         input: &AuthInput,
         now: i64,
     ) -> Result<std::result::Result<Principal, DenyReason>> {
-        let origin_ok = input.origin.as_deref().is_some_and(|o| {
-            self.allowed_origins
-                .iter()
-                .any(|a| a.eq_ignore_ascii_case(o))
-        });
-        if !origin_ok {
+        let origin = input.origin.as_deref();
+        if !origin_permits(origin, &self.allowed_origins, None) {
             return Ok(Err(DenyReason::WrongOrigin));
         }
         if !crate::widget::is_opaque_token(id) {
@@ -379,6 +459,10 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         let Some(session) = self.api_keys.store().get_session(&hash, now).await? else {
             return Ok(Err(DenyReason::UnknownKey));
         };
+        let bound = session.origin.as_ref().map(std::slice::from_ref);
+        if !origin_permits(origin, &self.allowed_origins, bound) {
+            return Ok(Err(DenyReason::WrongOrigin));
+        }
         let mut p = Principal::new(
             PrincipalType::WidgetSession,
             session.user.userid,
@@ -467,6 +551,41 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
                 tracing::error!(decision = "error", %route, error = %e.detail(), "dependency failed; failing closed");
                 Err(e)
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECRET: &str = "Sekr3t-gk_Value-Quoted-By-Serde";
+
+    /// A serde error quotes the offending value; the event error names the field only.
+    #[test]
+    fn malformed_events_name_the_field_never_the_value() {
+        let cases = [
+            (
+                json!({"version": "2.0", "cookies": SECRET, "requestContext": {}}),
+                "`cookies`",
+            ),
+            (
+                json!({"type": "REQUEST", "methodArn": "arn:aws:execute-api:r:a:i/s/GET/x", "requestContext": SECRET}),
+                "`requestContext`",
+            ),
+            (
+                json!({"type": "TOKEN", "authorizationToken": {SECRET: SECRET}}),
+                "`authorizationToken`",
+            ),
+            (
+                json!({"version": "2.0", "requestContext": {}, "pathParameters": {SECRET: 5}}),
+                "`pathParameters.*`",
+            ),
+        ];
+        for (event, field) in cases {
+            let shown = parse_event(event.clone()).unwrap_err().detail();
+            assert!(!shown.contains(SECRET), "{event} -> {shown}");
+            assert!(shown.contains(field), "{event} -> {shown}");
         }
     }
 }

@@ -11,15 +11,19 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "snake_case")]
 pub enum PrincipalType {
     ApiKey,
+    /// An access token from the client-credentials grant (it carries `client_id`).
     Client,
+    /// An access token from a host authorization code (it carries no `client_id`).
+    HostUser,
     WidgetToken,
     WidgetSession,
 }
 
 impl PrincipalType {
-    pub const ALL: [PrincipalType; 4] = [
+    pub const ALL: [PrincipalType; 5] = [
         PrincipalType::ApiKey,
         PrincipalType::Client,
+        PrincipalType::HostUser,
         PrincipalType::WidgetToken,
         PrincipalType::WidgetSession,
     ];
@@ -28,6 +32,7 @@ impl PrincipalType {
         match self {
             PrincipalType::ApiKey => "api_key",
             PrincipalType::Client => "client",
+            PrincipalType::HostUser => "host_user",
             PrincipalType::WidgetToken => "widget_token",
             PrincipalType::WidgetSession => "widget_session",
         }
@@ -155,6 +160,20 @@ impl DenyReason {
             DenyReason::MissingRouteParameter => "missing_route_parameter",
         }
     }
+}
+
+/// The Origin rule for browser credentials (README "Origin checks"): the request's
+/// `Origin` must be in `allowed` (`ALLOWED_ORIGINS`, as configured now) and, when the
+/// credential is bound to origins (`bound`: a widget token's `origins`, a session's
+/// origin), one of those too. `bound: None` is a credential bound to no origin (a
+/// widget session written before sessions remembered theirs). A missing `Origin` is
+/// denied.
+pub fn origin_permits(origin: Option<&str>, allowed: &[String], bound: Option<&[String]>) -> bool {
+    let Some(origin) = origin else {
+        return false;
+    };
+    let listed = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case(origin));
+    listed(allowed) && bound.is_none_or(listed)
 }
 
 /// The credential found on a request, before verification.
@@ -566,6 +585,17 @@ impl RouteRules {
         self.0.iter().map(|c| &c.rule)
     }
 
+    /// Rules that admit `client` for scope `client` but not `host_user`: written when
+    /// code-flow tokens were `client` principals, they now refuse those tokens (README
+    /// "Upgrading"). The authorizer warns about each at start.
+    pub fn missing_host_user(&self) -> impl Iterator<Item = &RouteRule> {
+        self.rules().filter(|r| {
+            r.scope.as_deref() == Some("client")
+                && r.principals.admits(PrincipalType::Client)
+                && !r.principals.admits(PrincipalType::HostUser)
+        })
+    }
+
     /// How `rule` meets the route; `segs` are the target path's segments.
     fn fit(rule: &CompiledRule, target: &RouteTarget, segs: &[&str]) -> RuleFit {
         match target {
@@ -690,7 +720,7 @@ mod tests {
         let key = principal(ApiKey, "data client widget:issue");
         let client_only_key = principal(ApiKey, "client");
         let data_client = principal(Client, "data");
-        let code_client = principal(Client, "client");
+        let code_client = principal(HostUser, "client");
         let widget = principal(WidgetToken, "client");
         let session = principal(WidgetSession, "client");
 
@@ -770,6 +800,63 @@ mod tests {
         assert_eq!(
             r.authorize(&key, "POST", &path("/token")),
             Err(DenyReason::RouteNotAllowed)
+        );
+    }
+
+    /// Code-flow tokens (`host_user`) reach the `client` routes of the defaults, as the
+    /// client credentials of a `client`-scoped token would; `data` routes stay closed.
+    #[test]
+    fn default_rules_admit_host_users_for_scope_client() {
+        let r = RouteRules::default_rules();
+        let host = principal(PrincipalType::HostUser, "client");
+        for (method, p) in [
+            ("GET", "/whoami"),
+            ("GET", "/display"),
+            ("GET", "/display/rules"),
+            ("POST", "/comments"),
+        ] {
+            assert_eq!(
+                r.authorize(&host, method, &path(p)),
+                Ok(RouteMatch::default())
+            );
+        }
+        assert_eq!(
+            r.authorize(&host, "GET", &path("/stats")),
+            Err(DenyReason::InsufficientScope)
+        );
+        assert_eq!(
+            r.authorize(&host, "POST", &path("/widget/logout")),
+            Err(DenyReason::CredentialNotAllowed)
+        );
+        assert_eq!(r.missing_host_user().count(), 0);
+    }
+
+    /// `ROUTE_RULES` may name `host_user`; a rule listing `client` for scope `client`
+    /// without it is reported (the authorizer warns at start).
+    #[test]
+    fn custom_rules_that_forget_host_user_are_reported() {
+        let r = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/a","principals":["client"],"scope":"client"},
+                {"method":"GET","path":"/b","principals":["client","host_user"],"scope":"client"},
+                {"method":"GET","path":"/c","principals":["client"],"scope":"data"},
+                {"method":"GET","path":"/d","principals":"any","scope":"client"},
+                {"method":"GET","path":"/e","principals":["host_user"]}]"#,
+        )
+        .unwrap();
+        let paths: Vec<&str> = r.missing_host_user().map(|r| r.path.as_str()).collect();
+        assert_eq!(paths, ["/a"]);
+        let host = principal(PrincipalType::HostUser, "client");
+        assert_eq!(
+            r.authorize(&host, "GET", &path("/a")),
+            Err(DenyReason::CredentialNotAllowed)
+        );
+        assert_eq!(
+            r.authorize(&host, "GET", &path("/b")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&host, "GET", &path("/e")),
+            Ok(RouteMatch::default())
         );
     }
 
@@ -1059,6 +1146,46 @@ mod tests {
         ] {
             assert!(!valid_route_prefix(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn origin_rule_needs_an_allowed_and_bound_origin() {
+        let allowed = vec![
+            "https://a.example".to_owned(),
+            "https://b.example".to_owned(),
+        ];
+        let a = vec!["https://a.example".to_owned()];
+        let gone = vec!["https://old.example".to_owned()];
+        assert!(origin_permits(
+            Some("https://a.example"),
+            &allowed,
+            Some(&a)
+        ));
+        assert!(origin_permits(
+            Some("https://A.example"),
+            &allowed,
+            Some(&a)
+        ));
+        // Bound elsewhere, or bound to an origin no longer allowed.
+        assert!(!origin_permits(
+            Some("https://b.example"),
+            &allowed,
+            Some(&a)
+        ));
+        assert!(!origin_permits(
+            Some("https://old.example"),
+            &allowed,
+            Some(&gone)
+        ));
+        // Unbound (legacy sessions): any allowed origin.
+        assert!(origin_permits(Some("https://b.example"), &allowed, None));
+        assert!(!origin_permits(
+            Some("https://evil.example"),
+            &allowed,
+            None
+        ));
+        assert!(!origin_permits(None, &allowed, None));
+        assert!(!origin_permits(Some("null"), &allowed, Some(&[])));
     }
 
     #[test]

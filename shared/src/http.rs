@@ -120,12 +120,22 @@ pub fn clear_session_cookie() -> String {
 
 /// Whether the request's `Origin` is one of `allowed` (exact, case-insensitive host).
 pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
+    allowed_origin(headers, allowed).is_some()
+}
+
+/// The entry of `allowed` the request's single `Origin` matches (exact,
+/// case-insensitive host), if any.
+pub fn allowed_origin<'a>(headers: &HeaderMap, allowed: &'a [String]) -> Option<&'a str> {
     let mut values = headers.get_all(http::header::ORIGIN).iter();
     match (values.next(), values.next()) {
-        (Some(v), None) => v
-            .to_str()
-            .is_ok_and(|o| allowed.iter().any(|a| a.eq_ignore_ascii_case(o))),
-        _ => false,
+        (Some(v), None) => {
+            let o = v.to_str().ok()?;
+            allowed
+                .iter()
+                .find(|a| a.eq_ignore_ascii_case(o))
+                .map(String::as_str)
+        }
+        _ => None,
     }
 }
 

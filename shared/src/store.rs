@@ -6,7 +6,7 @@
 //! | API key | `apikey#<id>`     | `secret_hash`, `name`, `scopes`, `created_at`, `expires_at`?, `disabled`, `last4`, `last_used`? |
 //! | used one-time value | `used#<kind>#<sha256>` | `expires_at` |
 //! | widget temp token | `temp#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `session_ttl`, `expires_at` |
-//! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `created_at`, `expires_at` |
+//! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `origin`? (absent: written before sessions were bound to their origin), `created_at`, `expires_at` |
 //! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
 //! | rate counter | `rate#<scope>#<key>#<window>` | `count`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
@@ -28,6 +28,9 @@ pub const EXPIRES_AT: &str = "expires_at";
 
 /// `last_used` of an API key: the one attribute the authorizer may write.
 pub const LAST_USED: &str = "last_used";
+
+/// `origin` of a widget session: the origin it was opened from.
+pub const ORIGIN: &str = "origin";
 
 pub fn api_key_pk(id: &str) -> String {
     format!("{}{id}", prefix::API_KEY)
@@ -106,6 +109,9 @@ pub struct TempToken {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub user: WidgetUser,
+    /// The origin `loginToken` was called from: the only one the session is honoured
+    /// from. `None` for sessions written before that binding (README "Upgrading").
+    pub origin: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -117,13 +123,14 @@ pub trait SessionStore: Send + Sync {
         hash: &str,
         token: &TempToken,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// Consumes the temp token and writes the session in one transaction: of many
-    /// concurrent calls with one token, exactly one gets `Some`. `None`: unknown,
-    /// expired, or already used.
+    /// Consumes the temp token and writes the session, bound to `origin`, in one
+    /// transaction: of many concurrent calls with one token, exactly one gets `Some`.
+    /// `None`: unknown, expired, or already used.
     fn redeem_temp_token(
         &self,
         hash: &str,
         session_hash: &str,
+        origin: &str,
         now: i64,
     ) -> impl Future<Output = Result<Option<Session>>> + Send;
     /// The session, if it exists and has not expired at `now`.
@@ -153,6 +160,9 @@ pub struct SessionInfo {
     pub kind: &'static str,
     pub id_hash: String,
     pub user: String,
+    /// A widget session's origin (`null`: admin sessions, and widget sessions written
+    /// before sessions were bound to their origin).
+    pub origin: Option<String>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -266,6 +276,10 @@ mod dynamo {
             .ok_or_else(|| Error::Internal(format!("stored record lacks string `{k}`")))
     }
 
+    fn get_opt_s(item: &Item, k: &str) -> Option<String> {
+        item.get(k).and_then(|v| v.as_s().ok()).cloned()
+    }
+
     fn get_n(item: &Item, k: &str) -> Result<Option<i64>> {
         match item.get(k) {
             None | Some(AttributeValue::Null(_)) => Ok(None),
@@ -336,7 +350,7 @@ mod dynamo {
     }
 
     fn user_from(item: &Item) -> Result<WidgetUser> {
-        let opt = |k: &str| item.get(k).and_then(|v| v.as_s().ok()).cloned();
+        let opt = |k: &str| get_opt_s(item, k);
         Ok(WidgetUser {
             userid: get_s(item, "userid")?,
             app_id: opt("app_id"),
@@ -366,6 +380,7 @@ mod dynamo {
             &self,
             hash: &str,
             session_hash: &str,
+            origin: &str,
             now: i64,
         ) -> Result<Option<Session>> {
             let temp_pk = temp_pk(hash);
@@ -376,6 +391,7 @@ mod dynamo {
             let ttl = get_n(&item, "session_ttl")?.unwrap_or(3600);
             let session = Session {
                 user,
+                origin: Some(origin.to_owned()),
                 created_at: now,
                 expires_at: now + ttl,
             };
@@ -383,6 +399,7 @@ mod dynamo {
             let mut sitem = Item::new();
             sitem.insert(PK.into(), s(&session_pk));
             user_attrs(&mut sitem, &session.user);
+            sitem.insert(ORIGIN.into(), s(origin));
             sitem.insert("created_at".into(), n(now));
             sitem.insert(EXPIRES_AT.into(), n(session.expires_at));
             // IAM authorizes each item of a transaction as its own action.
@@ -421,6 +438,7 @@ mod dynamo {
             };
             Ok(Some(Session {
                 user: user_from(&item)?,
+                origin: get_opt_s(&item, ORIGIN),
                 created_at: get_n(&item, "created_at")?.unwrap_or(0),
                 expires_at,
             }))
@@ -678,6 +696,7 @@ mod dynamo {
                         kind,
                         id_hash: get_s(&item, PK)?.trim_start_matches(prefix).to_owned(),
                         user: get_s(&item, user_attr)?,
+                        origin: get_opt_s(&item, ORIGIN),
                         created_at: get_n(&item, "created_at")?.unwrap_or(0),
                         expires_at,
                     });

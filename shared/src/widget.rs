@@ -284,6 +284,26 @@ mod tests {
         }
     }
 
+    /// The 1-hour default never exceeds a lower `WIDGET_MAX_LIFETIME`.
+    #[test]
+    fn default_lifetime_is_capped_by_the_maximum() {
+        assert_eq!(lifetime(None, "expiresIn", 86_400).unwrap(), 3600);
+        assert_eq!(lifetime(None, "expiresIn", 600).unwrap(), 600);
+        assert_eq!(lifetime(Some(&json!("5m")), "expiresIn", 600).unwrap(), 300);
+        let e = lifetime(Some(&json!("1h")), "expiresIn", 600).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains("expiresIn"), "{e}");
+    }
+
+    #[test]
+    fn tokens_the_authorizer_would_refuse_are_not_issued() {
+        let limit = crate::jwt::MAX_TOKEN_LEN;
+        assert!(check_token_size(&"a".repeat(limit)).is_ok());
+        let e = check_token_size(&"a".repeat(limit + 1)).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains(&limit.to_string()), "{e}");
+    }
+
     #[test]
     fn security_token_body_is_schema_checked() {
         let ok = json!({
@@ -366,6 +386,30 @@ mod tests {
 /// `WIDGET_MAX_LIFETIME`, at most 24 h; temp tokens live `WIDGET_TEMP_TOKEN_TTL`).
 pub const DEFAULT_LIFETIME: i64 = 3600;
 
+/// The lifetime of a widget session or security token: the requested one (at most
+/// `max`, `WIDGET_MAX_LIFETIME`), or the default, never more than `max` either.
+pub fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64> {
+    match requested {
+        None => Ok(DEFAULT_LIFETIME.min(max)),
+        Some(v) => parse_duration(v, field, max),
+    }
+}
+
+/// A widget security token is issued only if the authorizer will take it: at most
+/// [`crate::jwt::MAX_TOKEN_LEN`] bytes (docs/DECISIONS.md, "Widgets", also on API
+/// Gateway's header limit). A larger one is a 400 naming the limit, not a token that
+/// can never be used.
+pub fn check_token_size(token: &str) -> Result<()> {
+    let limit = crate::jwt::MAX_TOKEN_LEN;
+    if token.len() > limit {
+        return Err(Error::bad_request(format!(
+            "the widget token would be {} bytes, more than the {limit} bytes the authorizer accepts: send fewer or shorter permissions, asset_permissions or origins",
+            token.len()
+        )));
+    }
+    Ok(())
+}
+
 /// A session id or temp token: 256 random bits, base64url (43 characters).
 pub fn is_opaque_token(s: &str) -> bool {
     s.len() == 43
@@ -390,7 +434,7 @@ mod lambda {
     use crate::config::Config;
     use crate::crypto::sha256_hex;
     use crate::http::{
-        Handler, Response, clear_session_cookie, json, origin_allowed, read_json, session_cookie,
+        Handler, Response, allowed_origin, clear_session_cookie, json, read_json, session_cookie,
     };
     use crate::jwt::{AUD_WIDGET, Claims, issue};
     use crate::keys::{SigningKeys, random_id};
@@ -463,10 +507,11 @@ mod lambda {
             require_issuer_key(req)?;
             let body: TempTokenRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
             body.validate()?;
-            let session_ttl = match &body.expiration_time {
-                None => DEFAULT_LIFETIME,
-                Some(v) => parse_duration(v, "expirationTime", self.max_lifetime())?,
-            };
+            let session_ttl = lifetime(
+                body.expiration_time.as_ref(),
+                "expirationTime",
+                self.max_lifetime(),
+            )?;
             let token = random_id();
             let now = crate::now_epoch();
             let temp_ttl = self.config.widget_temp_token_ttl.as_secs() as i64;
@@ -490,10 +535,10 @@ mod lambda {
         }
 
         async fn login_token(&self, req: &Request) -> Result<Response> {
-            // Called by the embedding page's browser: only from an allowed origin.
-            if !origin_allowed(req.headers(), &self.config.allowed_origins) {
-                return Err(Error::Forbidden("origin_not_allowed"));
-            }
+            // Called by the embedding page's browser: only from an allowed origin, which
+            // the session is then bound to.
+            let origin = allowed_origin(req.headers(), &self.config.allowed_origins)
+                .ok_or(Error::Forbidden("origin_not_allowed"))?;
             let header = match req.headers().get(AUTHORIZATION) {
                 None => None,
                 Some(v) => {
@@ -530,6 +575,7 @@ mod lambda {
                 .redeem_temp_token(
                     &sha256_hex(token.as_bytes()),
                     &sha256_hex(session_id.as_bytes()),
+                    origin,
                     now,
                 )
                 .await?
@@ -551,10 +597,7 @@ mod lambda {
                 from_json(read_json(req.headers(), req.body().as_ref())?)?;
             body.validate()?;
             let origins = body.bound_origins(&self.config.allowed_origins)?;
-            let ttl = match &body.expires_in {
-                None => DEFAULT_LIFETIME,
-                Some(v) => parse_duration(v, "expiresIn", self.max_lifetime())?,
-            };
+            let ttl = lifetime(body.expires_in.as_ref(), "expiresIn", self.max_lifetime())?;
             let iss = issuer(&self.config, req)?;
             let mut claims = Claims::new(
                 &iss,
@@ -572,6 +615,7 @@ mod lambda {
             claims.permissions = body.permissions.map(to_value).transpose()?;
             claims.asset_permissions = body.asset_permissions.map(to_value).transpose()?;
             let token = issue(&*self.keys.ring().await?, &claims)?;
+            check_token_size(&token)?;
             Ok(json(
                 StatusCode::OK,
                 &json!({ "token": token, "domain": iss, "expires_in": ttl }),

@@ -45,6 +45,7 @@ impl SessionStore for Memory {
         &self,
         _: &str,
         _: &str,
+        _: &str,
         _: i64,
     ) -> gatehouse::Result<Option<Session>> {
         Ok(None)
@@ -96,6 +97,7 @@ fn bench(c: &mut Criterion) {
                 client_id: None,
                 org_id: None,
             },
+            origin: Some(ORIGIN.to_owned()),
             created_at: now,
             expires_at: now + 3600,
         },

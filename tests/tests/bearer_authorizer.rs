@@ -170,9 +170,10 @@ impl gatehouse::store::SessionStore for CountingStore {
         &self,
         h: &str,
         s: &str,
+        origin: &str,
         now: i64,
     ) -> gatehouse::Result<Option<gatehouse::store::Session>> {
-        self.inner.redeem_temp_token(h, s, now).await
+        self.inner.redeem_temp_token(h, s, origin, now).await
     }
     async fn get_session(
         &self,
@@ -212,7 +213,7 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
         .await
         .unwrap();
     store
-        .redeem_temp_token(&sha(&temp), &sha(&session_id), now)
+        .redeem_temp_token(&sha(&temp), &sha(&session_id), "http://localhost:3001", now)
         .await
         .unwrap()
         .unwrap();
@@ -235,4 +236,132 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
             "exactly one read per request"
         );
     }
+}
+
+/// Collects the log lines written under a scoped subscriber.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Access tokens without `client_id` (host codes, also those issued before `host_user`
+/// existed) are `host_user` principals, never `client` ones; a custom rule that admits
+/// `client` for scope `client` but not `host_user` is warned about at start.
+#[tokio::test]
+async fn code_flow_tokens_are_host_users_and_rules_that_forget_them_are_warned() {
+    let ring_secret = common::fresh_ring("ES256").await;
+    let store = common::fresh_store().await;
+    let rules = r#"[{"method":"GET","path":"/display","principals":["client"],"scope":"client"},
+                    {"method":"GET","path":"/whoami","principals":"any"}]"#;
+    let cfg = common::config(
+        store.table(),
+        &[
+            ("SIGNING_KEYS_SECRET_ARN", &ring_secret),
+            ("ISSUER", ISSUER),
+            ("ROUTE_RULES", rules),
+        ],
+    );
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_writer(move || writer.clone())
+        .finish();
+    let secrets = common::secrets().await;
+    let a = tracing::subscriber::with_default(subscriber, || {
+        Authorizer::new(
+            &cfg,
+            common::as_function(&store, Function::Authorizer),
+            secrets,
+        )
+    });
+    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logged.contains("host_user") && logged.contains(r#""path":"/display""#),
+        "{logged}"
+    );
+    assert!(
+        !logged.contains("/whoami"),
+        "only the rule that lists client"
+    );
+
+    let ring = common::loaded_ring(&ring_secret).await;
+    let now = gatehouse::now_epoch();
+    // A host user "1" and OAuth client 1 are told apart.
+    let host = issue(
+        &ring,
+        &Claims::new(ISSUER, AUD_API, "1", "client", now, 900),
+    )
+    .unwrap();
+    let v = invoke(&a, event(&host, "/whoami")).await.unwrap();
+    assert_eq!(v["context"]["principal_type"], "host_user", "{v}");
+    assert_eq!(v["context"]["subject"], "1");
+    assert!(v["context"].get("client_id").is_none());
+    let v = invoke(&a, event(&host, "/display")).await.unwrap();
+    assert_eq!(
+        v["isAuthorized"], false,
+        "the custom rule lists client only"
+    );
+    let mut claims = Claims::new(ISSUER, AUD_API, "1", "client", now, 900);
+    claims.client_id = Some("1".into());
+    let client = issue(&ring, &claims).unwrap();
+    let v = invoke(&a, event(&client, "/display")).await.unwrap();
+    assert_eq!(v["isAuthorized"], true, "{v}");
+    assert_eq!(v["context"]["principal_type"], "client");
+}
+
+/// A widget token is honoured only from an origin both in its `origins` claim and still
+/// in `ALLOWED_ORIGINS`: removing an origin from the configuration stops the tokens
+/// already bound to it.
+#[tokio::test]
+async fn widget_tokens_need_an_origin_still_allowed() {
+    let ring_secret = common::fresh_ring("ES256").await;
+    let store = common::fresh_store().await;
+    let cfg = common::config(
+        store.table(),
+        &[
+            ("SIGNING_KEYS_SECRET_ARN", &ring_secret),
+            ("ISSUER", ISSUER),
+            ("ALLOWED_ORIGINS", "http://localhost:3001"),
+        ],
+    );
+    let a = Authorizer::new(
+        &cfg,
+        common::as_function(&store, Function::Authorizer),
+        common::secrets().await,
+    );
+    let ring = common::loaded_ring(&ring_secret).await;
+    let mut claims = Claims::new(
+        ISSUER,
+        AUD_WIDGET,
+        "u",
+        "client",
+        gatehouse::now_epoch(),
+        900,
+    );
+    claims.origins = Some(vec![
+        "http://localhost:3001".into(),
+        "https://removed.example".into(),
+    ]);
+    let token = issue(&ring, &claims).unwrap();
+    let from = |origin: &str| {
+        let mut e = event(&token, "/whoami");
+        e["headers"]["origin"] = json!(origin);
+        e
+    };
+    let v = invoke(&a, from("http://localhost:3001")).await.unwrap();
+    assert_eq!(v["isAuthorized"], true, "{v}");
+    let v = invoke(&a, from("https://removed.example")).await.unwrap();
+    assert_eq!(
+        v["isAuthorized"], false,
+        "in the token's origins but no longer allowed"
+    );
 }

@@ -249,7 +249,7 @@ async fn widget_temp_tokens_live_60_s() {
     injected("temp token", exp, async |at| {
         let hash = sha256_hex(temp_record(&s, exp, 3600).await.as_bytes());
         let session = sha256_hex(random_id().as_bytes());
-        let redeemed = s.store.redeem_temp_token(&hash, &session, at).await;
+        let redeemed = s.store.redeem_temp_token(&hash, &session, ORIGIN, at).await;
         redeemed.unwrap().is_some()
     })
     .await;
@@ -267,7 +267,10 @@ async fn session_expiring(s: &Full, exp: i64) -> String {
     let id = random_id();
     let redeemed_at = exp - ttl;
     let (th, sh) = (sha256_hex(token.as_bytes()), sha256_hex(id.as_bytes()));
-    let session = s.store.redeem_temp_token(&th, &sh, redeemed_at).await;
+    let session = s
+        .store
+        .redeem_temp_token(&th, &sh, ORIGIN, redeemed_at)
+        .await;
     assert_eq!(session.unwrap().unwrap().expires_at, exp);
     id
 }

@@ -88,7 +88,7 @@ async fn credentials(f: &Full) -> Vec<Credential> {
         cred(
             "code-flow token",
             &[("authorization", &bearer(&f.code_token().await))],
-            Some(("client", &["client"])),
+            Some(("host_user", &["client"])),
         ),
         cred(
             "expired token",

@@ -22,16 +22,31 @@ impl std::io::Write for Capture {
     }
 }
 
+impl Capture {
+    /// The process-wide capture, installed once for every test of this binary.
+    fn installed() -> &'static Capture {
+        static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+        CAPTURE.get_or_init(|| {
+            let capture = Capture::default();
+            let writer = capture.clone();
+            let subscriber = tracing_subscriber::fmt()
+                .json()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(move || writer.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).unwrap();
+            capture
+        })
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
 #[tokio::test]
 async fn no_secret_appears_in_logs_or_error_bodies() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let capture = Capture::installed();
 
     let s = stack(&[]).await;
     let member = common::iam_user(true).await;
@@ -75,7 +90,7 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
         .call(&admin, reqwest::Method::POST, "/admin/clients", None)
         .await;
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(
         logs.contains("admin_signin"),
         "the audit events were captured: {logs}"
@@ -97,4 +112,40 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
             assert!(!b.contains(secret), "a secret reached an error body: {b}");
         }
     }
+}
+
+/// A malformed authorizer event is logged with a fixed reason and the failing field's
+/// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
+#[tokio::test]
+async fn malformed_authorizer_events_never_log_their_values() {
+    let capture = Capture::installed();
+    let store = common::fresh_store().await;
+    let authorizer = gatehouse::authorizer::Authorizer::new(
+        &common::config(store.table(), &[]),
+        common::as_function(&store, gatehouse::access::Function::Authorizer),
+        common::secrets().await,
+    );
+    let secret = "gk_Log-Test-Secret-In-A-Malformed-Event";
+    let mut quoted = common::fixture("http-v2-request.json", "");
+    quoted["cookies"] = json!(format!("__Host-gh_session={secret}"));
+    let mut keyed = common::fixture("rest-request.json", "");
+    keyed["requestContext"] = json!(secret);
+    for event in [
+        quoted,
+        keyed,
+        json!({"type": "TOKEN", "authorizationToken": [secret]}),
+        json!({"version": "2.0", "requestContext": {}, "pathParameters": {secret: 1}}),
+    ] {
+        assert!(authorizer.handle(event).await.is_err());
+    }
+    let logs = capture.text();
+    assert!(
+        logs.contains("malformed_event"),
+        "the denials were captured"
+    );
+    assert!(logs.contains("field `cookies` is invalid"), "{logs}");
+    assert!(
+        !logs.contains(secret),
+        "a value of a malformed event reached the logs"
+    );
 }

@@ -146,7 +146,12 @@ async fn the_widget_store_cannot_touch_keys_admin_sessions_or_counters() {
     s.put_temp_token("ff", &temp_token()).await.unwrap();
     s.delete_session("ff").await.unwrap();
     // Unknown temp token (the mock has no item): one read, no transaction.
-    assert_eq!(s.redeem_temp_token("ff", "ee", 0).await.unwrap(), None);
+    assert_eq!(
+        s.redeem_temp_token("ff", "ee", "https://a.example", 0)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(m.calls(), 3);
 }
 

@@ -398,6 +398,13 @@ async fn documented_host_flow_end_to_end() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["scope"], "client");
     let token = body["access_token"].as_str().unwrap();
+    let (status, who) = s.get("/whoami", token).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    assert_eq!(
+        who["principal_type"], "host_user",
+        "a code-flow token is never an OAuth client"
+    );
+    assert!(who.get("client_id").is_none(), "{who}");
     assert_eq!(s.get("/display", token).await.0, StatusCode::OK);
     assert_eq!(s.get("/display/rules", token).await.0, StatusCode::OK);
     assert_eq!(

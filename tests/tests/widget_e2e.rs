@@ -514,3 +514,175 @@ async fn lifetimes_follow_the_configuration() {
         .await;
     assert_eq!(a.status, StatusCode::OK);
 }
+
+/// Without `expiresIn` / `expirationTime`, the 1-hour default is cut to a lower
+/// `WIDGET_MAX_LIFETIME`, for security tokens and for sessions alike.
+#[tokio::test]
+async fn default_lifetime_never_exceeds_widget_max_lifetime() {
+    let s = stack_with(&[("WIDGET_MAX_LIFETIME", "600")]).await;
+    let a = s.security_token(json!({"userid": "u", "appid": "a"})).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["expires_in"], 600);
+    let token = s.temp_token(json!({"userid": "u"})).await;
+    let (a, _) = s.login(&token).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(set_cookie(&a).unwrap().ends_with("Max-Age=600"));
+}
+
+/// A configuration whose token would be larger than the authorizer accepts is refused
+/// when the token is asked for, naming the limit.
+#[tokio::test]
+async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
+    let s = stack().await;
+    let values: Vec<String> = (0..700).map(|i| format!("region-{i:04}")).collect();
+    let perms = json!([{"dataset_id": "d1", "record_permissions": [
+        {"security_name": "region", "values": values}
+    ]}]);
+    let body = json!({"userid": "u", "appid": "a", "permissions": perms});
+    assert!(body.to_string().len() < gatehouse::config::MAX_BODY_BYTES);
+    let a = s.security_token(body).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    let limit = gatehouse::jwt::MAX_TOKEN_LEN.to_string();
+    assert!(
+        a.body["message"].as_str().unwrap().contains(&limit),
+        "{}",
+        a.body
+    );
+    // Just under the limit, the token is issued and works at the authorizer.
+    let values: Vec<String> = (0..300).map(|i| format!("region-{i:04}")).collect();
+    let perms = json!([{"dataset_id": "d1", "record_permissions": [
+        {"security_name": "region", "values": values}
+    ]}]);
+    let a = s
+        .security_token(json!({"userid": "u", "appid": "a", "permissions": perms}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let bearer = format!("Bearer {}", a.body["token"].as_str().unwrap());
+    assert_eq!(
+        s.get("/whoami", &[("authorization", &bearer), ("origin", ORIGIN)])
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+/// A second allowed embedding origin.
+const OTHER: &str = "http://localhost:3002";
+
+/// Writes a widget session as releases before the origin binding did: no `origin`.
+async fn legacy_session(store: &gatehouse::store::DynamoStore, userid: &str) -> String {
+    use aws_sdk_dynamodb::types::AttributeValue::{N, S};
+    let id = gatehouse::keys::random_id();
+    let pk = format!(
+        "{}{}",
+        gatehouse::access::prefix::SESSION,
+        gatehouse::crypto::sha256_hex(id.as_bytes())
+    );
+    let now = gatehouse::now_epoch();
+    store
+        .client()
+        .put_item()
+        .table_name(store.table())
+        .item("pk", S(pk))
+        .item("userid", S(userid.into()))
+        .item("created_at", N(now.to_string()))
+        .item("expires_at", N((now + 600).to_string()))
+        .send()
+        .await
+        .unwrap();
+    format!("__Host-gh_session={id}")
+}
+
+/// A session is honoured only from the origin `loginToken` was called from; a session
+/// written before sessions remembered their origin, from any allowed origin.
+#[tokio::test]
+async fn a_session_is_honoured_only_from_the_origin_it_was_opened_from() {
+    let both = format!("{ORIGIN},{OTHER}");
+    let s = stack_with(&[("ALLOWED_ORIGINS", &both)]).await;
+    let token = s.temp_token(json!({"userid": "u"})).await;
+    let (a, cookie) = s.login(&token).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let cookie = cookie.unwrap();
+    let from = |origin: &'static str| {
+        let cookie = cookie.clone();
+        let s = &s;
+        async move {
+            s.get("/whoami", &[("cookie", &cookie), ("origin", origin)])
+                .await
+                .status
+        }
+    };
+    assert_eq!(from(ORIGIN).await, StatusCode::OK);
+    assert_eq!(from("HTTP://LOCALHOST:3001").await, StatusCode::OK);
+    assert_eq!(
+        from(OTHER).await,
+        StatusCode::FORBIDDEN,
+        "another allowed origin is not the session's"
+    );
+
+    let legacy = legacy_session(&s.store, "old").await;
+    for origin in [ORIGIN, OTHER] {
+        let a = s
+            .get("/whoami", &[("cookie", &legacy), ("origin", origin)])
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{origin}: {}", a.body);
+        assert_eq!(a.body["subject"], "old");
+    }
+    assert_eq!(
+        s.get(
+            "/whoami",
+            &[("cookie", &legacy), ("origin", "https://evil.example")]
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "a legacy session still needs an allowed origin"
+    );
+}
+
+/// The admin session list shows the origin a widget session is bound to (`null` for a
+/// session written before the binding).
+#[tokio::test]
+async fn admin_session_list_shows_the_widget_session_origin() {
+    let s = common::admin::stack(&[]).await;
+    let key = common::api_key(&s.store, None, None).await;
+    let temp = s
+        .send(
+            reqwest::Method::POST,
+            "/widget/generateToken",
+            &[("x-api-key", &key)],
+            Some(json!({"userid": "bound-user"})),
+        )
+        .await;
+    let temp = temp.body["token"].as_str().unwrap();
+    let login = s
+        .send(
+            reqwest::Method::POST,
+            "/widget/loginToken",
+            &[("origin", ORIGIN), ("authorization", temp)],
+            None,
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.body);
+    legacy_session(&s.store, "legacy-user").await;
+    let member = common::iam_user(true).await;
+    let admin = s.admin(&member).await;
+    let list = s
+        .call(&admin, reqwest::Method::GET, "/admin/sessions", None)
+        .await;
+    let origin_of = |user: &str| {
+        list.body["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == "widget" && x["user"] == user)
+            .map(|x| x["origin"].clone())
+    };
+    assert_eq!(
+        origin_of("bound-user"),
+        Some(json!(ORIGIN)),
+        "{}",
+        list.body
+    );
+    assert_eq!(origin_of("legacy-user"), Some(Value::Null), "{}", list.body);
+}
