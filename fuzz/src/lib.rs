@@ -70,6 +70,7 @@ pub fn host_ring() -> &'static LoadedRing {
             current: host,
             previous: None,
             rotated_at: 0,
+            derived_from: None,
         };
         LoadedRing::load(&ring).expect("host key loads")
     })
