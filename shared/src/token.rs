@@ -2,6 +2,8 @@
 //! `POST /authorize`, `GET /.well-known/jwks.json`,
 //! `GET /.well-known/oauth-authorization-server`, and `GET /whoami` plus the demo
 //! routes, which echo the caller's normalized principal from the authorizer context.
+//! Both grants run under the failed-attempt limits of [`crate::rate`] (README, "Rate
+//! limits").
 
 use std::time::Duration;
 
