@@ -2,7 +2,7 @@
 //! size, UTF-8, then the route's strict body type) and validated as they validate:
 //! widget `generateToken`, `loginToken`, `login/token` (ids, permissions, origins,
 //! `expiresIn`), admin sign-in (submitted keys, or a presigned STS request checked by
-//! `check_presigned`) and the admin API bodies. Input: route selector byte, then body.
+//! `check_presigned`, strictly: canonical signature and credential, allow-listed headers) and the admin API bodies. Input: route selector byte, then body.
 #![no_main]
 
 use gatehouse::admin_requests::{
@@ -11,7 +11,7 @@ use gatehouse::admin_requests::{
 use gatehouse::apikey::{self, KNOWN_SCOPES};
 use gatehouse::config::MAX_BODY_BYTES;
 use gatehouse::http::read_json;
-use gatehouse::iam::{check_presigned, valid_user_name};
+use gatehouse::iam::{check_presigned, forwarded_headers, valid_user_name};
 use gatehouse::widget::{
     LoginTokenRequest, SecurityTokenRequest, TempTokenRequest, from_json, parse_duration,
 };
@@ -65,10 +65,36 @@ fuzz_target!(|data: &[u8]| {
         }
         3 => match SigninRequest::parse(v) {
             Ok(SigninRequest::Presigned { presigned }) => {
-                if check_presigned(&presigned, STS, "fuzz-server", NOW).is_ok() {
+                if let Ok(checked) = check_presigned(&presigned, STS, "fuzz-server", NOW) {
                     assert!(presigned.url.starts_with(STS), "{}", presigned.url);
                     let m = presigned.method.to_ascii_uppercase();
                     assert!(m == "GET" || m == "POST");
+                    // Canonical values only: a lower-case hex signature, an STS credential.
+                    assert_eq!(checked.signature.len(), 64);
+                    assert!(
+                        checked
+                            .signature
+                            .bytes()
+                            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                    );
+                    assert!(checked.credential.ends_with("/sts/aws4_request"));
+                    assert_eq!(checked.redemption_key().len(), 64);
+                    // Only the allow-list is forwarded.
+                    for (name, _) in forwarded_headers(&presigned) {
+                        let n = name.to_ascii_lowercase();
+                        assert!(
+                            n.starts_with("x-gatehouse-")
+                                || [
+                                    "authorization",
+                                    "x-amz-date",
+                                    "x-amz-security-token",
+                                    "x-amz-content-sha256",
+                                    "content-type"
+                                ]
+                                .contains(&n.as_str()),
+                            "{n}"
+                        );
+                    }
                 }
             }
             Ok(SigninRequest::Keys { user_name, .. }) => {

@@ -33,6 +33,7 @@ fn write_keyring() {
         next: generate_key(SigningAlg::RS256, 0).unwrap(),
         previous: Some(generate_key(SigningAlg::RS256, 0).unwrap()),
         rotated_at: 0,
+        derived_from: None,
     };
     std::fs::write(dir("fixtures/keyring.json"), ring.to_json()).unwrap();
 }
@@ -222,8 +223,9 @@ fn write_seeds() {
             3,
             "signin-presigned",
             json!({"presigned": {"method": "POST", "url": "https://sts.amazonaws.com/",
-            "headers": {"host": "sts.amazonaws.com", "x-gatehouse-server-id": "fuzz-server", "x-amz-date": "20270115T080000Z",
-                "authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20270115/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-gatehouse-server-id, Signature=abcd"},
+            "headers": {"host": "sts.amazonaws.com", "x-gatehouse-server-id": "fuzz-server", "x-gatehouse-nonce": "0123456789abcdef",
+                "x-amz-date": "20270115T080000Z",
+                "authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20270115/us-east-1/sts/aws4_request, SignedHeaders=host;x-amz-date;x-gatehouse-nonce;x-gatehouse-server-id, Signature=5e11ab1e5e11ab1e5e11ab1e5e11ab1e5e11ab1e5e11ab1e5e11ab1e5e11ab1e"},
             "body": "Action=GetCallerIdentity&Version=2011-06-15"}}),
         ),
         (

@@ -26,8 +26,10 @@ pub mod prefix {
     pub const SESSION: &str = "session#";
     /// `admin#<sha256>`: an administrator's session.
     pub const ADMIN: &str = "admin#";
-    /// `rate#<scope>#<key>#<window>`: a rate counter.
+    /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::rate`).
     pub const RATE: &str = "rate#";
+    /// `rate#token#…`: the counters of `POST /token`.
+    pub const RATE_TOKEN: &str = "rate#token#";
     /// `lock#<name>`: a lock item.
     pub const LOCK: &str = "lock#";
     /// The lock serialising changes to the signing key ring.
@@ -155,6 +157,14 @@ const TOKEN: &[Grant] = &[
         ops: &[Op::PutItem],
         on: On::Table,
         keys: &[Keys::Prefix(USED_CODE)],
+        attributes: None,
+    },
+    // Its failed-attempt counters: reserved and counted by conditional ADD, given back
+    // by a conditional delete (or ADD) so a success leaves nothing; never read.
+    Grant {
+        ops: &[Op::UpdateItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(RATE_TOKEN)],
         attributes: None,
     },
 ];
@@ -390,6 +400,7 @@ mod tests {
     #[test]
     fn prefixes_nest_as_documented() {
         assert!(prefix::USED_CODE.starts_with(prefix::USED));
+        assert!(prefix::RATE_TOKEN.starts_with(prefix::RATE));
         assert!(prefix::SIGNING_KEYS_LOCK.starts_with(prefix::LOCK));
         assert_eq!(Keys::Prefix(prefix::API_KEY).iam_value(), "apikey#*");
         assert_eq!(
@@ -424,12 +435,21 @@ mod tests {
     }
 
     #[test]
-    fn the_token_function_only_records_used_codes() {
+    fn the_token_function_only_records_used_codes_and_its_counters() {
         let f = Function::Token;
         assert!(
             f.check(&Request::put("used#code#ff", &[PK, EXPIRES_AT]))
                 .is_ok()
         );
+        let counter = "rate#token#ip#198.51.100.7#1";
+        assert!(
+            f.check(&Request::update(counter, &[PK, "count", EXPIRES_AT]).returning_values())
+                .is_ok()
+        );
+        assert!(f.check(&Request::delete(counter)).is_ok());
+        assert!(refused(f, Request::get(counter)), "counters are never read");
+        assert!(refused(f, Request::update("rate#admin#ip#x#1", &[PK])));
+        assert!(refused(f, Request::delete("rate#admin#ip#x#1")));
         assert!(refused(
             f,
             Request::put("used#presign#ff", &[PK, EXPIRES_AT])

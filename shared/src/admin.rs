@@ -1,14 +1,14 @@
 //! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
-//! sessions with a CSRF token and periodic group re-checks, sign-in rate limits, and the
-//! admin API (API keys, OAuth clients, sessions, signing keys). Admin routes have no
+//! sessions with a CSRF token and periodic group re-checks, sign-in rate limits
+//! ([`crate::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
+//! clients, sessions, signing keys). Admin routes have no
 //! authorizer: this function authenticates them itself, and alone holds
 //! `iam:ListGroupsForUser`.
 
 use aws_sdk_secretsmanager::Client as SecretsClient;
 use http::StatusCode;
 use http::header::{HeaderValue, SET_COOKIE};
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
+use lambda_http::Request;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -22,13 +22,14 @@ use crate::clients::{ClientList, ClientSummary};
 use crate::config::Config;
 use crate::crypto::{ct_eq, sha256_hex};
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, json, read_json};
+use crate::http::{Handler, Response, json, origin_absent_or, origin_of, read_json, source_ip};
 use crate::iam::{
     AdminIdentity, AwsIdentity, PRESIGN_REPLAY_WINDOW_SECS, SubmittedKeys, check_presigned,
     user_of_arn, valid_user_name,
 };
 use crate::keys::random_id;
 use crate::lock;
+use crate::rate::{self, Limiter};
 use crate::rotation::{self, RotationPolicy};
 use crate::store::{AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore};
 use crate::widget::from_json;
@@ -58,15 +59,6 @@ pub struct AdminFunction<I> {
     identity: I,
     store: DynamoStore,
     secrets: SecretsClient,
-}
-
-fn source_ip(req: &Request) -> String {
-    match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
-        _ => None,
-    }
-    .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn admin_cookie(id: &str, max_age: i64) -> String {
@@ -169,7 +161,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
                     .store
                     .redeem_once(
                         "presign",
-                        &sha256_hex(checked.signature.as_bytes()),
+                        &checked.redemption_key(),
                         now + PRESIGN_REPLAY_WINDOW_SECS,
                     )
                     .await
@@ -215,77 +207,83 @@ impl<I: AdminIdentity> AdminFunction<I> {
         Ok(user.to_owned())
     }
 
-    fn too_many(&self, now: i64) -> Error {
-        let window = self.config.signin_window.as_secs() as i64;
-        Error::TooManyRequests {
-            retry_after: window - now % window,
-        }
-    }
-
     async fn signin(&self, req: &Request) -> Result<Response> {
         let now = crate::now_epoch();
         let ip = source_ip(req);
         // Malformed bodies are 400 and count for nothing.
         let body = SigninRequest::parse(read_json(req.headers(), req.body().as_ref())?)?;
-        let window_secs = self.config.signin_window.as_secs() as i64;
-        let window = now / window_secs;
-        let window_end = (window + 1) * window_secs;
-        let ip_key = format!("ip#{ip}#{window}");
-        if self.store.rate_count(&ip_key).await? >= self.config.signin_ip_limit {
-            tracing::warn!(event = "admin_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
-            return Err(self.too_many(now));
-        }
         let server_id = match &self.config.admin_server_id {
             Some(s) => s.clone(),
             None => crate::token::issuer(&self.config, req)?,
         };
-        match self.verify(body, &server_id, now).await {
-            Ok(user) => {
-                let id = random_id();
-                let csrf = random_id();
-                let ttl = self.config.admin_session_ttl.as_secs() as i64;
-                let session = AdminSession {
-                    user_name: user.clone(),
-                    csrf_hash: sha256_hex(csrf.as_bytes()),
-                    checked_at: now,
-                    created_at: now,
-                    expires_at: now + ttl,
-                };
-                self.store
-                    .put_admin_session(&sha256_hex(id.as_bytes()), &session)
-                    .await?;
-                tracing::info!(event = "admin_signin", user = %user, source_ip = %ip, outcome = "success");
-                let mut resp = json(
-                    StatusCode::OK,
-                    &json!({"userName": user, "csrfToken": csrf, "expires_at": session.expires_at}),
-                );
-                resp.headers_mut().append(
-                    SET_COOKIE,
-                    HeaderValue::from_str(&admin_cookie(&id, ttl)).expect("ASCII"),
-                );
-                Ok(resp)
+        let limiter = Limiter::new(&self.store, rate::ADMIN, self.config.signin_limits, now);
+        let slot = limiter.reserve(&ip).await.inspect_err(|e| {
+            if let Error::TooManyRequests { .. } = e {
+                tracing::warn!(event = "admin_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
             }
+        })?;
+        let outcome = self.verify(body, &server_id, now).await;
+        let refusal = outcome.as_ref().err();
+        let limited = limiter
+            .settle(
+                slot,
+                refusal.map(|r| &r.error),
+                refusal.and_then(|r| r.user.as_deref()),
+            )
+            .await;
+        match outcome {
+            Ok(user) => self.open_session(user, &ip, now).await,
             Err(r) if r.error.status().is_server_error() => {
                 tracing::error!(event = "admin_signin", source_ip = %ip, outcome = "error", reason = r.reason, error = %r.error.detail());
                 Err(r.error)
             }
             Err(r) => {
-                self.store.rate_increment(&ip_key, window_end).await?;
-                let mut limited = false;
-                if let Some(user) = &r.user {
-                    let n = self
-                        .store
-                        .rate_increment(&format!("user#{user}#{window}"), window_end)
-                        .await?;
-                    limited = n > self.config.signin_user_limit;
-                }
                 tracing::warn!(event = "admin_signin", user = r.user.as_deref().unwrap_or("-"), source_ip = %ip, outcome = "failure", reason = r.reason);
-                if limited {
-                    Err(self.too_many(now))
-                } else {
-                    Err(r.error)
-                }
+                limited?;
+                Err(r.error)
             }
+        }
+    }
+
+    /// A new admin session for `user`: the cookie and the CSRF token.
+    async fn open_session(&self, user: String, ip: &str, now: i64) -> Result<Response> {
+        let id = random_id();
+        let csrf = random_id();
+        let ttl = self.config.admin_session_ttl.as_secs() as i64;
+        let session = AdminSession {
+            user_name: user.clone(),
+            csrf_hash: sha256_hex(csrf.as_bytes()),
+            checked_at: now,
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        self.store
+            .put_admin_session(&sha256_hex(id.as_bytes()), &session)
+            .await?;
+        tracing::info!(event = "admin_signin", user = %user, source_ip = %ip, outcome = "success");
+        let mut resp = json(
+            StatusCode::OK,
+            &json!({"userName": user, "csrfToken": csrf, "expires_at": session.expires_at}),
+        );
+        resp.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_str(&admin_cookie(&id, ttl)).expect("ASCII"),
+        );
+        Ok(resp)
+    }
+
+    /// Admin routes refuse a foreign `Origin` (README, "Administrators"): only the
+    /// issuer's own origin, or none (the CLI, same-origin GETs), is accepted.
+    fn check_origin(&self, req: &Request) -> Result<()> {
+        if !req.headers().contains_key(http::header::ORIGIN) {
+            return Ok(());
+        }
+        let issuer = crate::token::issuer(&self.config, req)?;
+        if origin_absent_or(req.headers(), origin_of(&issuer)) {
+            Ok(())
+        } else {
+            tracing::warn!(event = "admin_request", source_ip = %source_ip(req), outcome = "refused", reason = "foreign_origin");
+            Err(Error::ForeignOrigin)
         }
     }
 
@@ -512,6 +510,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
 
 impl<I: AdminIdentity + 'static> Handler for AdminFunction<I> {
     async fn handle(&self, req: Request) -> Result<Response> {
+        self.check_origin(&req)?;
         match (req.method().as_str(), req.uri().path()) {
             ("POST", "/admin/signin") => self.signin(&req).await,
             ("POST", "/admin/signout") => {

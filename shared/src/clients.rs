@@ -109,6 +109,12 @@ impl ClientList {
         self.0.len()
     }
 
+    /// The client `client_id` names, if it is one of the list (disabled or not): what
+    /// per-client failure counters are keyed by, so unknown ids create none.
+    pub fn known_id(&self, client_id: &str) -> Option<u32> {
+        parse_client_id(client_id).filter(|id| (*id as usize) <= self.0.len())
+    }
+
     /// Checks `client_id` (decimal, 1-based) and `secret` in constant time. Any failure
     /// is the same `None`, so callers answer `invalid_client` alike.
     pub fn authenticate(&self, client_id: &str, secret: &str) -> Option<u32> {
@@ -197,6 +203,10 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(list.len(), 6);
+        assert_eq!(list.known_id("2"), Some(2), "disabled, still a client");
+        for unknown in ["0", "7", "01", "abc", ""] {
+            assert_eq!(list.known_id(unknown), None, "{unknown}");
+        }
         assert_eq!(list.authenticate("1", RAW), Some(1));
         assert_eq!(list.authenticate("4", "s3cret"), Some(4));
         let upper = RAW.to_ascii_uppercase();

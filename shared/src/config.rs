@@ -6,6 +6,7 @@ use std::time::Duration;
 use crate::authz::RouteRules;
 use crate::error::{Error, Result};
 use crate::keys::SigningAlg;
+use crate::rate::Limits;
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +79,12 @@ pub struct Config {
     pub admin_session_ttl: Duration,
     /// Group membership is re-checked at least this often during a session.
     pub admin_recheck: Duration,
-    /// Failed sign-ins allowed per source IP and per user name in `signin_window`.
-    pub signin_ip_limit: u32,
-    pub signin_user_limit: u32,
-    pub signin_window: Duration,
+    /// Admin sign-in limits: `SIGNIN_IP_LIMIT` per source IP, `SIGNIN_USER_LIMIT` per
+    /// user name, per `SIGNIN_WINDOW`.
+    pub signin_limits: Limits,
+    /// `POST /token` limits: `TOKEN_IP_LIMIT` per source IP, `TOKEN_CLIENT_LIMIT` per
+    /// client id, per `TOKEN_WINDOW`.
+    pub token_limits: Limits,
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
@@ -234,9 +237,16 @@ impl Config {
             },
             admin_session_ttl: seconds(&var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
             admin_recheck: seconds(&var, "ADMIN_RECHECK", 300, 1, 300)?,
-            signin_ip_limit: seconds(&var, "SIGNIN_IP_LIMIT", 20, 1, 10_000)?.as_secs() as u32,
-            signin_user_limit: seconds(&var, "SIGNIN_USER_LIMIT", 5, 1, 10_000)?.as_secs() as u32,
-            signin_window: seconds(&var, "SIGNIN_WINDOW", 900, 10, 86_400)?,
+            signin_limits: Limits {
+                ip: count(&var, "SIGNIN_IP_LIMIT", 20, 1, 10_000)?,
+                name: count(&var, "SIGNIN_USER_LIMIT", 5, 1, 10_000)?,
+                window: seconds(&var, "SIGNIN_WINDOW", 900, 10, 86_400)?,
+            },
+            token_limits: Limits {
+                ip: count(&var, "TOKEN_IP_LIMIT", 20, 1, 10_000)?,
+                name: count(&var, "TOKEN_CLIENT_LIMIT", 5, 1, 10_000)?,
+                window: seconds(&var, "TOKEN_WINDOW", 900, 10, 86_400)?,
+            },
             table_name,
             issuer,
             allowed_origins,
@@ -298,6 +308,28 @@ fn boolean(
         Some("false") => Ok(false),
         Some(_) => Err(Error::config(name, "must be `true` or `false`")),
     }
+}
+
+fn count(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32> {
+    let Some(raw) = var(name) else {
+        return Ok(default);
+    };
+    let n: u32 = raw
+        .parse()
+        .map_err(|_| Error::config(name, "must be a whole number"))?;
+    if !(min..=max).contains(&n) {
+        return Err(Error::config(
+            name,
+            format!("must be between {min} and {max}"),
+        ));
+    }
+    Ok(n)
 }
 
 fn valid_table_name(s: &str) -> bool {
@@ -417,6 +449,14 @@ mod tests {
         assert_eq!(c.authorizer_response, AuthorizerResponse::Simple);
         assert_eq!(c.api_key_cache_ttl, Duration::from_secs(60));
         assert_eq!(c.secrets_cache_ttl, Duration::from_secs(60));
+        assert_eq!(
+            c.token_limits,
+            Limits {
+                ip: 20,
+                name: 5,
+                window: Duration::from_secs(900)
+            }
+        );
     }
 
     #[test]
@@ -501,6 +541,30 @@ mod tests {
         assert_eq!(
             err_var(load(&[t, ("ACCESS_TOKEN_TTL", "10")])),
             "ACCESS_TOKEN_TTL"
+        );
+        for (var, bad) in [
+            ("TOKEN_IP_LIMIT", "0"),
+            ("TOKEN_IP_LIMIT", "many"),
+            ("TOKEN_CLIENT_LIMIT", "-1"),
+            ("TOKEN_WINDOW", "5"),
+            ("SIGNIN_IP_LIMIT", "10001"),
+        ] {
+            assert_eq!(err_var(load(&[t, (var, bad)])), var);
+        }
+        let c = load(&[
+            t,
+            ("TOKEN_IP_LIMIT", "3"),
+            ("TOKEN_CLIENT_LIMIT", "2"),
+            ("TOKEN_WINDOW", "60"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (
+                c.token_limits.ip,
+                c.token_limits.name,
+                c.token_limits.window
+            ),
+            (3, 2, Duration::from_secs(60))
         );
     }
 

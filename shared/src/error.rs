@@ -35,9 +35,17 @@ pub enum Error {
     /// OAuth: the grant type is not supported or switched off (400).
     #[error("grant type not supported")]
     UnsupportedGrantType,
-    /// Too many failed attempts (429); retry after this many seconds.
-    #[error("too many failed attempts; retry later")]
-    TooManyRequests { retry_after: i64 },
+    /// Too many failed attempts (429); retry after this many seconds. `oauth`: on an
+    /// RFC 6749 endpoint, the error code the answer carries (`invalid_client`,
+    /// `invalid_grant`); `None` elsewhere (`too_many_requests`).
+    #[error("too many failed attempts")]
+    TooManyRequests {
+        retry_after: i64,
+        oauth: Option<&'static str>,
+    },
+    /// An admin request from another origin than the issuer's (403).
+    #[error("requests from another origin are refused")]
+    ForeignOrigin,
     /// Unknown route or resource (404).
     #[error("not found")]
     NotFound,
@@ -84,7 +92,7 @@ impl Error {
             Error::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::Forbidden(_) | Error::ForeignOrigin => StatusCode::FORBIDDEN,
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -105,7 +113,8 @@ impl Error {
             Error::Forbidden(_) => "forbidden",
             Error::NotFound => "not_found",
             Error::Conflict(_) => "conflict",
-            Error::TooManyRequests { .. } => "too_many_requests",
+            Error::TooManyRequests { oauth, .. } => oauth.unwrap_or("too_many_requests"),
+            Error::ForeignOrigin => "foreign_origin",
             Error::InvalidClient { .. } => "invalid_client",
             Error::InvalidGrant(_) => "invalid_grant",
             Error::UnsupportedGrantType => "unsupported_grant_type",
@@ -139,6 +148,7 @@ impl Error {
                 | Error::InvalidClient { .. }
                 | Error::InvalidGrant(_)
                 | Error::UnsupportedGrantType
+                | Error::TooManyRequests { oauth: Some(_), .. }
         )
     }
 
@@ -171,10 +181,22 @@ mod tests {
             (Error::NotFound, 404, "not_found"),
             (Error::Conflict("x".into()), 409, "conflict"),
             (
-                Error::TooManyRequests { retry_after: 5 },
+                Error::TooManyRequests {
+                    retry_after: 5,
+                    oauth: None,
+                },
                 429,
                 "too_many_requests",
             ),
+            (
+                Error::TooManyRequests {
+                    retry_after: 5,
+                    oauth: Some("invalid_grant"),
+                },
+                429,
+                "invalid_grant",
+            ),
+            (Error::ForeignOrigin, 403, "foreign_origin"),
             (Error::InvalidClient { basic: true }, 401, "invalid_client"),
             (Error::InvalidGrant("x"), 400, "invalid_grant"),
             (Error::UnsupportedGrantType, 400, "unsupported_grant_type"),

@@ -68,7 +68,7 @@ pub fn error(e: &Error) -> Response {
         resp.headers_mut()
             .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
-    if let Error::TooManyRequests { retry_after } = e {
+    if let Error::TooManyRequests { retry_after, .. } = e {
         let v = HeaderValue::from_str(&(*retry_after).max(1).to_string()).expect("digits");
         resp.headers_mut().insert(http::header::RETRY_AFTER, v);
     }
@@ -139,8 +139,25 @@ pub fn allowed_origin<'a>(headers: &HeaderMap, allowed: &'a [String]) -> Option<
     }
 }
 
+/// The origin (`scheme://host[:port]`) of an absolute URL such as the issuer.
+pub fn origin_of(url: &str) -> &str {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].find('/') {
+        Some(i) => &url[..start + i],
+        None => url,
+    }
+}
+
+/// The admin routes' rule (README, "Administrators"): a request without `Origin` (the
+/// CLI, a same-origin GET) or with exactly `origin` passes; another origin, `null`, or
+/// the header sent twice is foreign.
+pub fn origin_absent_or(headers: &HeaderMap, origin: &str) -> bool {
+    !headers.contains_key(http::header::ORIGIN)
+        || origin_allowed(headers, std::slice::from_ref(&origin.to_owned()))
+}
+
 #[cfg(feature = "aws")]
-pub use lambda::{Handler, respond, run, service};
+pub use lambda::{Handler, respond, run, service, source_ip};
 
 #[cfg(feature = "aws")]
 mod lambda {
@@ -195,6 +212,19 @@ mod lambda {
             let handler = handler.clone();
             async move { Ok::<_, Infallible>(respond(&*handler, req).await) }
         })
+    }
+
+    /// The caller's address as the gateway saw it (`requestContext`, never
+    /// `X-Forwarded-For`, which the caller writes); `unknown` without one.
+    pub fn source_ip(req: &Request) -> String {
+        use lambda_http::RequestExt;
+        use lambda_http::request::RequestContext;
+        match req.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            Some(RequestContext::ApiGatewayV1(ctx)) => ctx.identity.source_ip.clone(),
+            _ => None,
+        }
+        .unwrap_or_else(|| "unknown".to_owned())
     }
 
     /// Serves the handler on the Lambda runtime.
@@ -290,6 +320,35 @@ mod tests {
             &["http://localhost:3001", "http://localhost:3001"],
         ] {
             assert!(!origin_allowed(&h(bad), &allowed), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn admin_requests_come_from_no_origin_or_the_issuers() {
+        assert_eq!(
+            origin_of("https://auth.example.com/v1"),
+            "https://auth.example.com"
+        );
+        assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        let issuer = origin_of("https://auth.example.com/v1");
+        let h = |v: &[&str]| {
+            let mut m = HeaderMap::new();
+            for x in v {
+                m.append(http::header::ORIGIN, HeaderValue::from_str(x).unwrap());
+            }
+            m
+        };
+        assert!(origin_absent_or(&h(&[]), issuer), "the CLI sends none");
+        assert!(origin_absent_or(&h(&["https://auth.example.com"]), issuer));
+        assert!(origin_absent_or(&h(&["https://AUTH.example.com"]), issuer));
+        for foreign in [
+            &["null"][..],
+            &["https://evil.example"],
+            &["http://auth.example.com"],
+            &["https://auth.example.com:8443"],
+            &["https://auth.example.com", "https://auth.example.com"],
+        ] {
+            assert!(!origin_absent_or(&h(foreign), issuer), "{foreign:?}");
         }
     }
 

@@ -3,9 +3,10 @@
 //!
 //! a. submitted credentials: the function calls STS signed with them (kept in memory
 //!    for that call only; never stored, logged or echoed);
-//! b. a presigned `GetCallerIdentity` request, with a signed `x-gatehouse-server-id`
-//!    header and a fresh `X-Amz-Date`, forwarded to the configured STS endpoint only;
-//!    the function never sees a secret.
+//! b. a presigned `GetCallerIdentity` request, with signed `x-gatehouse-server-id` and
+//!    `x-gatehouse-nonce` headers and a fresh `X-Amz-Date`, strictly parsed and
+//!    forwarded (an allow-list of its headers) to the configured STS endpoint only; the
+//!    function never sees a secret.
 
 use std::future::Future;
 
@@ -142,11 +143,117 @@ pub struct PresignedRequest {
     pub body: Option<String>,
 }
 
-/// What the function checked of a presigned request before forwarding it.
+/// What the function checked of a presigned request before forwarding it: the
+/// canonical values that identify it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedPresign {
-    /// The value whose hash marks this request as used.
+    /// The SigV4 credential scope: `<access key id>/<date>/<region>/sts/aws4_request`.
+    pub credential: String,
+    /// `X-Amz-Date`, in epoch seconds.
+    pub date: i64,
+    /// The signature: 64 lower-case hex digits.
     pub signature: String,
+}
+
+impl CheckedPresign {
+    /// The value whose hash marks the request as used: its canonical credential, date
+    /// and signature, however the request spelled them (header or query form).
+    pub fn redemption_key(&self) -> String {
+        crate::crypto::sha256_hex(
+            format!("{}\n{}\n{}", self.credential, self.date, self.signature).as_bytes(),
+        )
+    }
+}
+
+/// The SigV4 headers forwarded to STS as sent (besides a form `content-type` and the
+/// `x-gatehouse-*` headers); nothing else is.
+const FORWARDED_HEADERS: [&str; 4] = [
+    "authorization",
+    "x-amz-date",
+    "x-amz-security-token",
+    "x-amz-content-sha256",
+];
+
+fn is_form_content_type(value: &str) -> bool {
+    let mut parts = value.split(';').map(str::trim);
+    parts
+        .next()
+        .is_some_and(|m| m.eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        && parts.all(|p| p.eq_ignore_ascii_case("charset=utf-8"))
+}
+
+fn is_forwarded(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    FORWARDED_HEADERS.contains(&name.as_str())
+        || name.starts_with("x-gatehouse-")
+        || (name == "content-type" && is_form_content_type(value))
+}
+
+/// The headers of `req` that are forwarded to STS: the allow-list above and nothing
+/// else (no cookie, no hop-by-hop header, no `host`: the client sets it from the URL).
+pub fn forwarded_headers(req: &PresignedRequest) -> impl Iterator<Item = (&str, &str)> {
+    req.headers
+        .0
+        .iter()
+        .filter(|(k, v)| is_forwarded(k, v))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// The components of a SigV4 `Authorization` value.
+struct SigV4Header<'a> {
+    credential: &'a str,
+    signed_headers: &'a str,
+    signature: &'a str,
+}
+
+/// `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`: exactly these three
+/// components, each once and non-empty, and nothing else.
+fn parse_authorization(value: &str) -> std::result::Result<SigV4Header<'_>, &'static str> {
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ").ok_or("not_sigv4")?;
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    for part in rest.split(',') {
+        let (name, v) = part
+            .trim()
+            .split_once('=')
+            .ok_or("malformed_authorization")?;
+        let slot = match name {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed_headers,
+            "Signature" => &mut signature,
+            _ => return Err("malformed_authorization"),
+        };
+        if v.is_empty() || slot.replace(v).is_some() {
+            return Err("malformed_authorization");
+        }
+    }
+    match (credential, signed_headers, signature) {
+        (Some(credential), Some(signed_headers), Some(signature)) => Ok(SigV4Header {
+            credential,
+            signed_headers,
+            signature,
+        }),
+        _ => Err("malformed_authorization"),
+    }
+}
+
+/// `<access key id>/<YYYYMMDD of X-Amz-Date>/<region>/sts/aws4_request`.
+fn valid_credential(credential: &str, amz_date: &str) -> bool {
+    let parts: Vec<&str> = credential.split('/').collect();
+    let word = |s: &str, extra: &[u8]| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+    };
+    match parts[..] {
+        [key, date, region, "sts", "aws4_request"] => {
+            word(key, b"") && word(region, b"-") && amz_date.get(..8) == Some(date)
+        }
+        _ => false,
+    }
+}
+
+fn is_signature(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn query_pairs(s: &str) -> Vec<(String, String)> {
@@ -194,9 +301,11 @@ pub fn parse_amz_date(s: &str) -> Option<i64> {
 }
 
 /// Checks a presigned request without forwarding it: the configured STS endpoint only,
-/// action `GetCallerIdentity` only, SigV4 with `x-gatehouse-server-id` (equal to
-/// `server_id`) and `host` among the signed headers, `X-Amz-Date` within 60 s of `now`,
-/// no duplicated security header or parameter. The reason of a refusal is a fixed code.
+/// action `GetCallerIdentity` only, SigV4 (strictly parsed: see `parse_authorization`)
+/// with `host`, `x-gatehouse-server-id` (equal to `server_id`) and `x-gatehouse-nonce`
+/// among the signed headers, `X-Amz-Date` within 60 s of `now`, a credential for STS
+/// of that day, a lower-case hex signature, a form content type if any, and no
+/// security header or parameter twice. The reason of a refusal is a fixed code.
 pub fn check_presigned(
     req: &PresignedRequest,
     sts_endpoint: &str,
@@ -232,69 +341,81 @@ pub fn check_presigned(
     if action != "GetCallerIdentity" {
         return Err("not_get_caller_identity");
     }
-    for h in [
-        "authorization",
-        "x-amz-date",
-        "x-amz-security-token",
-        SERVER_ID_HEADER,
-        "host",
-        "x-amz-content-sha256",
-    ] {
-        req.headers.single(h)?;
+    // Every header that is forwarded or signed for sure: at most once.
+    for (name, _) in &req.headers.0 {
+        if name.eq_ignore_ascii_case("host")
+            || name.eq_ignore_ascii_case("content-type")
+            || is_forwarded(name, "")
+        {
+            req.headers.single(name)?;
+        }
+    }
+    if let Some(ct) = req.headers.single("content-type")?
+        && !is_form_content_type(ct)
+    {
+        return Err("bad_content_type");
     }
     // SigV4 either in the Authorization header or in the query (presigned URL).
-    let (signed_headers, signature, date) = match req.headers.single("authorization")? {
+    let (credential, signed_headers, signature, date) = match req.headers.single("authorization")? {
         Some(auth) => {
             if single(&query, "X-Amz-Signature")?.is_some() {
                 return Err("signed_twice");
             }
-            let rest = auth.strip_prefix("AWS4-HMAC-SHA256 ").ok_or("not_sigv4")?;
-            let field = |name: &str| {
-                rest.split(',')
-                    .map(str::trim)
-                    .find_map(|p| p.strip_prefix(name).and_then(|v| v.strip_prefix('=')))
-            };
-            (
-                field("SignedHeaders").ok_or("not_sigv4")?.to_owned(),
-                field("Signature").ok_or("not_sigv4")?.to_owned(),
-                req.headers
-                    .single("x-amz-date")?
-                    .ok_or("no_date")?
-                    .to_owned(),
-            )
+            let sig = parse_authorization(auth)?;
+            let date = req.headers.single("x-amz-date")?.ok_or("no_date")?;
+            (sig.credential, sig.signed_headers, sig.signature, date)
         }
         None => {
             if single(&query, "X-Amz-Algorithm")? != Some("AWS4-HMAC-SHA256") {
                 return Err("not_sigv4");
             }
+            let part = |name| single(&query, name)?.ok_or("not_sigv4");
             (
-                single(&query, "X-Amz-SignedHeaders")?
-                    .ok_or("not_sigv4")?
-                    .to_owned(),
-                single(&query, "X-Amz-Signature")?
-                    .ok_or("not_sigv4")?
-                    .to_owned(),
-                single(&query, "X-Amz-Date")?.ok_or("no_date")?.to_owned(),
+                part("X-Amz-Credential")?,
+                part("X-Amz-SignedHeaders")?,
+                part("X-Amz-Signature")?,
+                single(&query, "X-Amz-Date")?.ok_or("no_date")?,
             )
         }
     };
     let signed: Vec<&str> = signed_headers.split(';').collect();
+    if signed.iter().any(|h| {
+        h.is_empty()
+            || !h
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    }) {
+        return Err("malformed_authorization");
+    }
     if !signed.contains(&SERVER_ID_HEADER) || !signed.contains(&"host") {
         return Err("server_id_not_signed");
+    }
+    if !signed.contains(&NONCE_HEADER) {
+        return Err("nonce_not_signed");
     }
     match req.headers.single(SERVER_ID_HEADER)? {
         Some(v) if crate::crypto::ct_eq(v.as_bytes(), server_id.as_bytes()) => {}
         Some(_) => return Err("wrong_server_id"),
         None => return Err("no_server_id"),
     }
-    let date = parse_amz_date(&date).ok_or("bad_date")?;
-    if (now - date).abs() > PRESIGN_MAX_SKEW_SECS {
+    if req.headers.single(NONCE_HEADER)?.is_none_or(str::is_empty) {
+        return Err("no_nonce");
+    }
+    let epoch = parse_amz_date(date).ok_or("bad_date")?;
+    if (now - epoch).abs() > PRESIGN_MAX_SKEW_SECS {
         return Err("stale_date");
     }
-    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("not_sigv4");
+    if !valid_credential(credential, date) {
+        return Err("bad_credential");
     }
-    Ok(CheckedPresign { signature })
+    if !is_signature(signature) {
+        return Err("bad_signature");
+    }
+    Ok(CheckedPresign {
+        credential: credential.to_owned(),
+        date: epoch,
+        signature: signature.to_owned(),
+    })
 }
 
 /// The calls the admin sign-in makes to AWS.
@@ -313,11 +434,35 @@ pub trait AdminIdentity: Send + Sync {
     fn in_group(&self, user: &str, group: &str) -> impl Future<Output = Result<bool>> + Send;
 }
 
-/// Reads the `<Arn>` of a `GetCallerIdentity` XML answer.
-pub fn arn_from_xml(xml: &str) -> Option<String> {
-    let start = xml.find("<Arn>")? + 5;
-    let end = start + xml[start..].find("</Arn>")?;
-    Some(xml[start..end].trim().to_owned())
+/// The ARN of a `GetCallerIdentity` answer, read as that document (the decoder the
+/// SDK uses for STS): the root is `GetCallerIdentityResponse`, holding one
+/// `GetCallerIdentityResult` with one non-empty `Arn`. Anything else (an error
+/// document, an `Arn` elsewhere, two of them) is `None`.
+#[cfg(feature = "aws")]
+pub fn arn_from_caller_identity(xml: &str) -> Option<String> {
+    use aws_smithy_xml::decode::{Document, try_data};
+    let mut doc = Document::new(xml);
+    let mut root = doc.root_element().ok()?;
+    if !root.start_el().matches("GetCallerIdentityResponse") {
+        return None;
+    }
+    let mut arn = None;
+    let mut results = 0;
+    while let Some(mut tag) = root.next_tag() {
+        if !tag.start_el().matches("GetCallerIdentityResult") {
+            continue;
+        }
+        results += 1;
+        while let Some(mut field) = tag.next_tag() {
+            if field.start_el().matches("Arn") {
+                let value = try_data(&mut field).ok()?.trim().to_owned();
+                if arn.replace(value).is_some() {
+                    return None;
+                }
+            }
+        }
+    }
+    arn.filter(|a| results == 1 && !a.is_empty())
 }
 
 #[cfg(feature = "aws")]
@@ -469,20 +614,20 @@ mod adapters {
             let method = reqwest::Method::from_bytes(req.method.to_ascii_uppercase().as_bytes())
                 .map_err(|_| Error::bad_request("bad method"))?;
             let mut out = self.http.get()?.request(method, &req.url);
-            for (k, v) in &req.headers.0 {
-                if !k.eq_ignore_ascii_case("host") && !k.eq_ignore_ascii_case("content-length") {
-                    out = out.header(k, v);
-                }
+            for (k, v) in forwarded_headers(req) {
+                out = out.header(k, v);
             }
             if let Some(b) = &req.body {
                 out = out.body(b.clone());
             }
             crate::metrics::record(crate::metrics::Service::Sts);
-            let resp = out.send().await.map_err(|e| Error::dependency("sts", e))?;
+            // A transport error names the URL, which may carry the signature: dropped.
+            let transport = |e: reqwest::Error| Error::dependency("sts", e.without_url());
+            let resp = out.send().await.map_err(transport)?;
             let status = resp.status().as_u16();
-            let text = resp.text().await.map_err(|e| Error::dependency("sts", e))?;
+            let text = resp.text().await.map_err(transport)?;
             match status {
-                200 => arn_from_xml(&text).ok_or(Error::Unauthorized("no_arn")),
+                200 => arn_from_caller_identity(&text).ok_or(Error::Unauthorized("no_arn")),
                 400 | 401 | 403 => Err(Error::Unauthorized("presigned_request_rejected")),
                 _ => Err(Error::dependency(
                     "sts",
@@ -570,130 +715,301 @@ mod tests {
         }
     }
 
+    const NOW: &str = "20261125T213000Z";
+    const EP: &str = "https://sts.us-east-1.amazonaws.com";
+    const BODY: Option<&str> = Some("Action=GetCallerIdentity&Version=2011-06-15");
+    const SIGNED: &str = "content-type;host;x-amz-date;x-gatehouse-nonce;x-gatehouse-server-id";
+    const CREDENTIAL: &str = "AKIA/20261125/us-east-1/sts/aws4_request";
+
+    fn sig() -> String {
+        "a".repeat(64)
+    }
+
+    fn auth_with(signed: &str, signature: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential={CREDENTIAL}, SignedHeaders={signed}, Signature={signature}"
+        )
+    }
+
+    /// A valid request in header form, changed by `changes`: a header of the same
+    /// name (case-insensitive) is replaced, an empty value removes it, and a name
+    /// written differently from the valid one is sent as well.
+    fn with_headers(auth: &str, changes: &[(&str, &str)]) -> PresignedRequest {
+        let mut h: Vec<(&str, &str)> = vec![
+            ("Authorization", auth),
+            ("X-Amz-Date", NOW),
+            ("x-gatehouse-server-id", "https://gh"),
+            ("x-gatehouse-nonce", "0123abcd"),
+        ];
+        for (k, v) in changes {
+            if let Some(i) = h.iter().position(|(n, _)| n == k) {
+                h.remove(i);
+            }
+            if !v.is_empty() {
+                h.push((k, v));
+            }
+        }
+        presigned(&format!("{EP}/"), &h, BODY)
+    }
+
+    fn check(req: &PresignedRequest) -> std::result::Result<CheckedPresign, &'static str> {
+        check_presigned(req, EP, "https://gh", parse_amz_date(NOW).unwrap())
+    }
+
+    fn reason(req: &PresignedRequest) -> &'static str {
+        check(req).expect_err("refused")
+    }
+
     #[test]
     fn presigned_requests_are_screened() {
-        let now = parse_amz_date("20261125T213000Z").unwrap();
-        let sig = "a".repeat(64);
-        let auth = format!(
-            "AWS4-HMAC-SHA256 Credential=AKIA/20261125/us-east-1/sts/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-gatehouse-server-id, Signature={sig}"
-        );
-        let good_headers = [
-            ("Authorization", auth.as_str()),
-            ("X-Amz-Date", "20261125T213000Z"),
-            ("x-gatehouse-server-id", "https://gh"),
-        ];
-        let body = Some("Action=GetCallerIdentity&Version=2011-06-15");
-        let ep = "https://sts.us-east-1.amazonaws.com";
-        let ok = presigned("https://sts.us-east-1.amazonaws.com/", &good_headers, body);
+        let good = auth_with(SIGNED, &sig());
         assert_eq!(
-            check_presigned(&ok, ep, "https://gh", now),
+            check(&with_headers(&good, &[])),
             Ok(CheckedPresign {
-                signature: sig.clone()
+                credential: CREDENTIAL.into(),
+                date: parse_amz_date(NOW).unwrap(),
+                signature: sig(),
             })
         );
+        let at = |url: &str, body: Option<&str>| {
+            let mut r = with_headers(&good, &[]);
+            r.url = url.into();
+            r.body = body.map(String::from);
+            r
+        };
+        let unsigned_server_id = auth_with(&SIGNED.replace(";x-gatehouse-server-id", ""), &sig());
         let cases: Vec<(PresignedRequest, &str)> = vec![
+            (at("https://evil.example/", BODY), "not_the_sts_endpoint"),
             (
-                presigned("https://evil.example/", &good_headers, body),
+                at("https://sts.us-east-1.amazonaws.com.evil.example/", BODY),
                 "not_the_sts_endpoint",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com.evil.example/",
-                    &good_headers,
-                    body,
-                ),
-                "not_the_sts_endpoint",
-            ),
-            (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/",
-                    &good_headers,
+                at(
+                    &format!("{EP}/"),
                     Some("Action=AssumeRole&Version=2011-06-15"),
                 ),
                 "not_get_caller_identity",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/?Action=AssumeRole",
-                    &good_headers,
-                    body,
-                ),
+                at(&format!("{EP}/?Action=AssumeRole"), BODY),
                 "not_get_caller_identity",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/",
-                    &[good_headers[0], good_headers[1]],
-                    body,
-                ),
+                with_headers(&good, &[("x-gatehouse-server-id", "")]),
                 "no_server_id",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/",
-                    &[
-                        good_headers[0],
-                        good_headers[1],
-                        ("x-gatehouse-server-id", "https://other"),
-                    ],
-                    body,
-                ),
+                with_headers(&good, &[("x-gatehouse-server-id", "https://other")]),
                 "wrong_server_id",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/",
-                    &[
-                        good_headers[0],
-                        good_headers[1],
-                        good_headers[2],
-                        ("X-Gatehouse-Server-Id", "https://gh"),
-                    ],
-                    body,
-                ),
+                with_headers(&good, &[("X-Gatehouse-Server-Id", "https://gh")]),
                 "duplicated_security_header",
             ),
             (
-                presigned(
-                    "https://sts.us-east-1.amazonaws.com/",
-                    &[
-                        good_headers[0],
-                        ("X-Amz-Date", "20261125T212800Z"),
-                        good_headers[2],
-                    ],
-                    body,
-                ),
+                with_headers(&good, &[("X-Amz-Date", "20261125T212800Z")]),
                 "stale_date",
+            ),
+            (
+                with_headers(&unsigned_server_id, &[]),
+                "server_id_not_signed",
             ),
         ];
         for (req, reason) in cases {
-            assert_eq!(
-                check_presigned(&req, ep, "https://gh", now),
-                Err(reason),
-                "{req:?}"
-            );
+            assert_eq!(check(&req), Err(reason), "{req:?}");
         }
-        let unsigned = auth.replace(";x-gatehouse-server-id", "");
-        let req = presigned(
-            "https://sts.us-east-1.amazonaws.com/",
-            &[
-                ("Authorization", &unsigned),
-                good_headers[1],
-                good_headers[2],
-            ],
-            body,
+    }
+
+    #[test]
+    fn the_nonce_header_must_be_signed_and_sent() {
+        let unsigned = auth_with(&SIGNED.replace(";x-gatehouse-nonce", ""), &sig());
+        assert_eq!(reason(&with_headers(&unsigned, &[])), "nonce_not_signed");
+        let good = auth_with(SIGNED, &sig());
+        assert_eq!(
+            reason(&with_headers(&good, &[("x-gatehouse-nonce", "")])),
+            "no_nonce"
         );
         assert_eq!(
-            check_presigned(&req, ep, "https://gh", now),
-            Err("server_id_not_signed")
+            reason(&with_headers(&good, &[("X-Gatehouse-Nonce", "again")])),
+            "duplicated_security_header"
         );
     }
 
     #[test]
-    fn xml_arn() {
-        let xml = "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>arn:aws:iam::1:user/a</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>";
-        assert_eq!(arn_from_xml(xml).as_deref(), Some("arn:aws:iam::1:user/a"));
-        assert_eq!(arn_from_xml("<x/>"), None);
+    fn the_authorization_value_has_exactly_three_components() {
+        let s = sig();
+        let other = format!("{CREDENTIAL}x");
+        for (auth, why) in [
+            (
+                auth_with(SIGNED, &s) + &format!(", Signature={}", "b".repeat(64)),
+                "a repeated component (the first used to win)",
+            ),
+            (auth_with(SIGNED, &s) + ", Extra=1", "an unknown component"),
+            (
+                format!(
+                    "AWS4-HMAC-SHA256 Credential={CREDENTIAL}, Credential={other}, SignedHeaders={SIGNED}, Signature={s}"
+                ),
+                "two credentials",
+            ),
+            (
+                format!("AWS4-HMAC-SHA256 Credential={CREDENTIAL}, Signature={s}"),
+                "no SignedHeaders",
+            ),
+            (
+                format!("AWS4-HMAC-SHA256 Credential=, SignedHeaders={SIGNED}, Signature={s}"),
+                "an empty component",
+            ),
+            (
+                format!(
+                    "AWS4-HMAC-SHA256 Credential={CREDENTIAL}, SignedHeaders={SIGNED}, Signature"
+                ),
+                "a component without a value",
+            ),
+            (
+                auth_with(&SIGNED.replace("host", "Host"), &s),
+                "a signed header name not in lower case",
+            ),
+        ] {
+            assert_eq!(
+                reason(&with_headers(&auth, &[])),
+                "malformed_authorization",
+                "{why}"
+            );
+        }
+    }
+
+    #[test]
+    fn signatures_and_credentials_are_canonical() {
+        for bad in [
+            "A".repeat(64),
+            "a".repeat(63),
+            "g".repeat(64),
+            format!("{}=", "a".repeat(63)),
+        ] {
+            assert_eq!(
+                reason(&with_headers(&auth_with(SIGNED, &bad), &[])),
+                "bad_signature",
+                "{bad}"
+            );
+        }
+        for cred in [
+            "AKIA/20261124/us-east-1/sts/aws4_request",
+            "AKIA/20261125/us-east-1/iam/aws4_request",
+            "AKIA/20261125/us-east-1/sts",
+            "/20261125/us-east-1/sts/aws4_request",
+        ] {
+            let auth = auth_with(SIGNED, &sig()).replace(CREDENTIAL, cred);
+            assert_eq!(
+                reason(&with_headers(&auth, &[])),
+                "bad_credential",
+                "{cred}"
+            );
+        }
+        let text = with_headers(
+            &auth_with(SIGNED, &sig()),
+            &[("content-type", "text/plain")],
+        );
+        assert_eq!(reason(&text), "bad_content_type");
+    }
+
+    #[test]
+    fn the_single_use_key_is_the_same_in_header_and_query_form() {
+        let header = check(&with_headers(&auth_with(SIGNED, &sig()), &[])).unwrap();
+        let url = format!(
+            "{EP}/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256\
+             &X-Amz-Credential={}&X-Amz-Date={NOW}&X-Amz-SignedHeaders={}&X-Amz-Signature={}",
+            CREDENTIAL.replace('/', "%2F"),
+            "host%3Bx-gatehouse-nonce%3Bx-gatehouse-server-id",
+            sig()
+        );
+        let query = presigned(
+            &url,
+            &[
+                ("x-gatehouse-server-id", "https://gh"),
+                ("x-gatehouse-nonce", "n"),
+            ],
+            None,
+        );
+        let query = check(&query).unwrap();
+        assert_eq!(header.redemption_key(), query.redemption_key());
+        let mut later = header.clone();
+        later.date += 1;
+        assert_ne!(later.redemption_key(), header.redemption_key());
+    }
+
+    #[test]
+    fn only_allow_listed_headers_reach_sts() {
+        let req = with_headers(
+            &auth_with(SIGNED, &sig()),
+            &[
+                (
+                    "content-type",
+                    "application/x-www-form-urlencoded; charset=utf-8",
+                ),
+                ("X-Amz-Security-Token", "t"),
+                ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
+                ("cookie", "__Host-gh_admin=x"),
+                ("host", "evil.example"),
+                ("content-length", "1"),
+                ("x-forwarded-for", "10.0.0.1"),
+                ("transfer-encoding", "chunked"),
+                (
+                    "x-amz-target",
+                    "AWSSecurityTokenServiceV20110615.AssumeRole",
+                ),
+            ],
+        );
+        assert!(check(&req).is_ok(), "{:?}", check(&req));
+        let mut names: Vec<String> = forwarded_headers(&req)
+            .map(|(k, _)| k.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "authorization",
+                "content-type",
+                "x-amz-content-sha256",
+                "x-amz-date",
+                "x-amz-security-token",
+                "x-gatehouse-nonce",
+                "x-gatehouse-server-id",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_sts_answer_is_read_as_a_get_caller_identity_response() {
+        let ok = r#"<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult>
+    <Arn>arn:aws:iam::123456789012:user/alice</Arn>
+    <UserId>AIDA</UserId>
+    <Account>123456789012</Account>
+  </GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>"#;
+        assert_eq!(
+            arn_from_caller_identity(ok).as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        // An `<Arn>` outside the result, before the real one, is not the caller (the
+        // first `<Arn>` of the text used to be taken).
+        let decoy = "<GetCallerIdentityResponse><ResponseMetadata><Arn>arn:aws:iam::123456789012:user/admin</Arn></ResponseMetadata><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/alice</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>";
+        assert_eq!(
+            arn_from_caller_identity(decoy).as_deref(),
+            Some("arn:aws:iam::123456789012:user/alice")
+        );
+        for bad in [
+            // Another document that happens to hold an `<Arn>`.
+            "<ErrorResponse><Arn>arn:aws:iam::123456789012:user/alice</Arn></ErrorResponse>",
+            "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>a</Arn><Arn>b</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>",
+            "<GetCallerIdentityResponse><GetCallerIdentityResult><Arn>a</Arn></GetCallerIdentityResult><GetCallerIdentityResult><Arn>b</Arn></GetCallerIdentityResult></GetCallerIdentityResponse>",
+            "<GetCallerIdentityResponse><GetCallerIdentityResult></GetCallerIdentityResult></GetCallerIdentityResponse>",
+            "not xml",
+        ] {
+            assert_eq!(arn_from_caller_identity(bad), None, "{bad}");
+        }
     }
 
     #[test]

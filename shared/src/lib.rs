@@ -21,6 +21,7 @@ pub mod jwt;
 pub mod keys;
 pub mod lock;
 pub mod metrics;
+pub mod rate;
 pub mod rotation;
 pub mod secrets;
 pub mod store;

@@ -87,6 +87,28 @@ pub trait OneTimeStore: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// Fixed-window rate counters (`rate#<key>`), as [`crate::rate`] uses them. Every
+/// change is one conditional write; nothing reads a counter.
+pub trait RateStore: Send + Sync {
+    /// Adds one to the counter if it is below `limit` (a conditional ADD; the counter
+    /// lives until `expires_at`). `Ok(false)`: it was at the limit, nothing changed.
+    fn rate_reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Takes one back: deletes the counter when it holds exactly one (so a request that
+    /// succeeds leaves no record), else subtracts one; never below zero, never creating it.
+    fn rate_release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Adds one to a counter living until `expires_at`; the new count.
+    fn rate_increment(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<u32>> + Send;
+}
+
 /// Who a widget session or temp token stands for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WidgetUser {
@@ -167,8 +189,8 @@ pub struct SessionInfo {
     pub expires_at: i64,
 }
 
-/// Admin sessions, sign-in rate counters, and the admin API's listings (locks:
-/// [`crate::lock::LockStore`]).
+/// Admin sessions and the admin API's listings (locks: [`crate::lock::LockStore`];
+/// rate counters: [`RateStore`]).
 pub trait AdminStore: Send + Sync {
     fn put_admin_session(
         &self,
@@ -186,14 +208,6 @@ pub trait AdminStore: Send + Sync {
         checked_at: i64,
     ) -> impl Future<Output = Result<()>> + Send;
     fn delete_admin_session(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
-    /// The current count of a fixed-window counter.
-    fn rate_count(&self, key: &str) -> impl Future<Output = Result<u32>> + Send;
-    /// Adds one to a counter living until `expires_at`; the new count.
-    fn rate_increment(
-        &self,
-        key: &str,
-        expires_at: i64,
-    ) -> impl Future<Output = Result<u32>> + Send;
     fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
     fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
@@ -617,36 +631,6 @@ mod dynamo {
             self.delete_existing(&admin_pk(hash)).await.map(|_| ())
         }
 
-        async fn rate_count(&self, key: &str) -> Result<u32> {
-            let item = self.get(&rate_pk(key)).await?;
-            Ok(item
-                .and_then(|i| get_n(&i, "count").ok().flatten())
-                .unwrap_or(0) as u32)
-        }
-
-        async fn rate_increment(&self, key: &str, expires_at: i64) -> Result<u32> {
-            let pk = rate_pk(key);
-            self.allow(Request::update(&pk, &[PK, "count", EXPIRES_AT]).returning_values())?;
-            let out = self
-                .client
-                .update_item()
-                .table_name(&self.table)
-                .key(PK, s(&pk))
-                .update_expression("ADD #c :one SET #exp = :exp")
-                .expression_attribute_names("#c", "count")
-                .expression_attribute_names("#exp", EXPIRES_AT)
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":exp", n(expires_at))
-                .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
-                .send()
-                .await
-                .map_err(|e| Error::dependency(SERVICE, e))?;
-            Ok(out
-                .attributes()
-                .and_then(|a| get_n(a, "count").ok().flatten())
-                .unwrap_or(1) as u32)
-        }
-
         async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>> {
             self.scan_prefix(prefix::API_KEY)
                 .await?
@@ -755,6 +739,85 @@ mod dynamo {
                 .send()
                 .await;
             applied(r).map(|_| ())
+        }
+    }
+
+    const COUNT: &str = "count";
+
+    impl RateStore for DynamoStore {
+        async fn rate_reserve(&self, key: &str, limit: u32, expires_at: i64) -> Result<bool> {
+            let pk = rate_pk(key);
+            self.allow(Request::update(&pk, &[PK, COUNT, EXPIRES_AT]))?;
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .update_expression("ADD #c :one SET #exp = :exp")
+                .condition_expression("attribute_not_exists(#c) OR #c < :limit")
+                .expression_attribute_names("#c", COUNT)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":exp", n(expires_at))
+                .expression_attribute_values(":limit", n(i64::from(limit)))
+                .send()
+                .await;
+            applied(r)
+        }
+
+        async fn rate_release(&self, key: &str) -> Result<()> {
+            let pk = rate_pk(key);
+            self.allow(Request::delete(&pk))?;
+            let last = self
+                .client
+                .delete_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .condition_expression("#c = :one")
+                .expression_attribute_names("#c", COUNT)
+                .expression_attribute_values(":one", n(1))
+                .send()
+                .await;
+            if applied(last)? {
+                return Ok(());
+            }
+            self.allow(Request::update(&pk, &[PK, COUNT]))?;
+            let r = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .update_expression("ADD #c :minus")
+                .condition_expression("#c > :zero")
+                .expression_attribute_names("#c", COUNT)
+                .expression_attribute_values(":minus", n(-1))
+                .expression_attribute_values(":zero", n(0))
+                .send()
+                .await;
+            applied(r).map(|_| ())
+        }
+
+        async fn rate_increment(&self, key: &str, expires_at: i64) -> Result<u32> {
+            let pk = rate_pk(key);
+            self.allow(Request::update(&pk, &[PK, COUNT, EXPIRES_AT]).returning_values())?;
+            let out = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(PK, s(&pk))
+                .update_expression("ADD #c :one SET #exp = :exp")
+                .expression_attribute_names("#c", COUNT)
+                .expression_attribute_names("#exp", EXPIRES_AT)
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":exp", n(expires_at))
+                .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+                .send()
+                .await
+                .map_err(|e| Error::dependency(SERVICE, e))?;
+            Ok(out
+                .attributes()
+                .and_then(|a| get_n(a, COUNT).ok().flatten())
+                .unwrap_or(1) as u32)
         }
     }
 

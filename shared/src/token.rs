@@ -2,6 +2,8 @@
 //! `POST /authorize`, `GET /.well-known/jwks.json`,
 //! `GET /.well-known/oauth-authorization-server`, and `GET /whoami` plus the demo
 //! routes, which echo the caller's normalized principal from the authorizer context.
+//! Both grants run under the failed-attempt limits of [`crate::rate`] (README, "Rate
+//! limits").
 
 use std::time::Duration;
 
@@ -18,9 +20,10 @@ use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
 use crate::config::Config;
 use crate::error::{Error, Result};
 pub use crate::form::{Form, basic_credentials, read_form};
-use crate::http::{Handler, Response, empty, json};
+use crate::http::{Handler, Response, empty, json, source_ip};
 use crate::jwt::{AUD_API, Claims, issue};
 use crate::keys::SigningKeys;
+use crate::rate::{self, Limiter};
 use crate::store::{DynamoStore, OneTimeStore};
 
 /// Context keys the authorizer sets (DESIGN.md section 4).
@@ -91,7 +94,8 @@ pub struct TokenFunction {
     keys: SigningKeys<SecretsClient>,
     clients: Option<ClientCache<SecretsClient>>,
     codes: Option<HostCodes>,
-    used: DynamoStore,
+    /// Redeemed codes and the failed-attempt counters.
+    store: DynamoStore,
 }
 
 impl TokenFunction {
@@ -124,13 +128,13 @@ impl TokenFunction {
             }),
             _ => None,
         };
-        let used = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Token);
+        let store = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Token);
         Ok(TokenFunction {
             config,
             keys,
             clients,
             codes,
-            used,
+            store,
         })
     }
 
@@ -190,10 +194,8 @@ impl TokenFunction {
         let iss = issuer(&self.config, req)?;
         let claims = match form.get("grant_type")? {
             None => return Err(Error::bad_request("grant_type is required")),
-            Some("client_credentials") => {
-                self.client_credentials(req.headers(), &form, &iss).await?
-            }
-            Some("authorization_code") => self.authorization_code(&form, &iss).await?,
+            Some("client_credentials") => self.client_credentials(req, &form, &iss).await?,
+            Some("authorization_code") => self.authorization_code(req, &form, &iss).await?,
             Some(_) => return Err(Error::UnsupportedGrantType),
         };
         let ring = self.keys.ring().await?;
@@ -212,38 +214,25 @@ impl TokenFunction {
         Ok(resp)
     }
 
-    async fn client_credentials(
-        &self,
-        headers: &HeaderMap,
-        form: &Form,
-        iss: &str,
-    ) -> Result<Claims> {
+    /// The failed-attempt limits of `/token` at `now`; a 429 carries `oauth_error`.
+    fn limiter(&self, now: i64, oauth_error: &'static str) -> Limiter<'_, DynamoStore> {
+        Limiter::new(&self.store, rate::TOKEN, self.config.token_limits, now).oauth(oauth_error)
+    }
+
+    async fn client_credentials(&self, req: &Request, form: &Form, iss: &str) -> Result<Claims> {
         let clients = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
-        let list = clients.list().await?;
-        if list.is_empty() {
-            return Err(Error::UnsupportedGrantType);
-        }
-        let basic = basic_credentials(headers)?;
-        let body = (form.get("client_id")?, form.get("client_secret")?);
-        let used_basic = basic.is_some();
-        let (id, secret) = match (basic, body) {
-            (Some((bid, bsecret)), (None, None)) => (bid, bsecret),
-            (Some((bid, bsecret)), (cid, csecret)) => {
-                if cid.is_some_and(|c| c != bid) || csecret.is_some_and(|c| c != bsecret) {
-                    return Err(Error::bad_request(
-                        "client authenticated twice with different values",
-                    ));
-                }
-                (bid, bsecret)
-            }
-            (None, (Some(cid), csecret)) => (cid.to_owned(), csecret.unwrap_or("").to_owned()),
-            (None, (None, _)) => return Err(Error::InvalidClient { basic: false }),
-        };
-        let client_id = list
-            .authenticate(&id, &secret)
-            .ok_or(Error::InvalidClient { basic: used_basic })?
-            .to_string();
+        // Read before the limits: malformed client authentication counts for nothing.
+        let (id, secret, used_basic) = client_authentication(req.headers(), form)?;
         let now = crate::now_epoch();
+        let limiter = self.limiter(now, "invalid_client");
+        let slot = limiter.reserve(&source_ip(req)).await?;
+        let outcome = authenticate(clients, &id, &secret, used_basic).await;
+        let (failure, known) = match &outcome {
+            Ok(_) => (None, None),
+            Err((e, known)) => (Some(e), known.map(|n| n.to_string())),
+        };
+        limiter.settle(slot, failure, known.as_deref()).await?;
+        let client_id = outcome.map_err(|(e, _)| e)?.to_string();
         let mut claims = Claims::new(
             iss,
             AUD_API,
@@ -256,12 +245,21 @@ impl TokenFunction {
         Ok(claims)
     }
 
-    async fn authorization_code(&self, form: &Form, iss: &str) -> Result<Claims> {
+    async fn authorization_code(&self, req: &Request, form: &Form, iss: &str) -> Result<Claims> {
         let codes = self.codes.as_ref().ok_or(Error::UnsupportedGrantType)?;
         let code = form
             .get("code")?
             .ok_or_else(|| Error::bad_request("code is required"))?;
         let now = crate::now_epoch();
+        // A code carries no client id: the source IP is the only limit.
+        let limiter = self.limiter(now, "invalid_grant");
+        let slot = limiter.reserve(&source_ip(req)).await?;
+        let outcome = self.redeem(codes, code, iss, now).await;
+        limiter.settle(slot, outcome.as_ref().err(), None).await?;
+        outcome
+    }
+
+    async fn redeem(&self, codes: &HostCodes, code: &str, iss: &str, now: i64) -> Result<Claims> {
         let claims = codes
             .jwks
             .verify(code, &codes.rules, now)
@@ -275,7 +273,7 @@ impl TokenFunction {
         self.keys.ring().await?;
         let until = claims.exp + codes.rules.leeway_secs as i64;
         if !self
-            .used
+            .store
             .redeem_once("code", &redemption_hash(code, &claims), until)
             .await?
         {
@@ -292,6 +290,44 @@ impl TokenFunction {
             self.config.access_token_ttl.as_secs() as i64,
         ))
     }
+}
+
+/// The client's id and secret, by HTTP Basic or the form body (both at once must
+/// agree), and whether Basic was used.
+fn client_authentication(headers: &HeaderMap, form: &Form) -> Result<(String, String, bool)> {
+    let basic = basic_credentials(headers)?;
+    let body = (form.get("client_id")?, form.get("client_secret")?);
+    let used_basic = basic.is_some();
+    let (id, secret) = match (basic, body) {
+        (Some((bid, bsecret)), (None, None)) => (bid, bsecret),
+        (Some((bid, bsecret)), (cid, csecret)) => {
+            if cid.is_some_and(|c| c != bid) || csecret.is_some_and(|c| c != bsecret) {
+                return Err(Error::bad_request(
+                    "client authenticated twice with different values",
+                ));
+            }
+            (bid, bsecret)
+        }
+        (None, (Some(cid), csecret)) => (cid.to_owned(), csecret.unwrap_or("").to_owned()),
+        (None, (None, _)) => return Err(Error::InvalidClient { basic: false }),
+    };
+    Ok((id, secret, used_basic))
+}
+
+/// Checks the client against `CLIENT_SECRETS`: its id, or the refusal and the client it
+/// was for (when `id` names one of the list).
+async fn authenticate(
+    clients: &ClientCache<SecretsClient>,
+    id: &str,
+    secret: &str,
+    basic: bool,
+) -> std::result::Result<u32, (Error, Option<u32>)> {
+    let list = clients.list().await.map_err(|e| (e, None))?;
+    if list.is_empty() {
+        return Err((Error::UnsupportedGrantType, None));
+    }
+    list.authenticate(id, secret)
+        .ok_or_else(|| (Error::InvalidClient { basic }, list.known_id(id)))
 }
 
 impl Handler for TokenFunction {

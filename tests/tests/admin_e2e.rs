@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::IamUser;
-use common::admin::{SERVER_ID, keys_body, presigned, stack};
+use common::admin::{Answer, SERVER_ID, Stack, direct, keys_body, presigned, stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -798,5 +798,235 @@ async fn sessions_can_be_revoked_one_by_one_or_per_user() {
             .await
             .status,
         StatusCode::UNAUTHORIZED
+    );
+}
+
+fn wrong_keys(u: &IamUser, i: usize) -> Value {
+    json!({"userName": u.name, "accessKeyId": u.key_id, "secretAccessKey": format!("wrong-{i}-xxxxxxxxxxxx")})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_bad_sign_ins_from_one_ip_cost_at_most_the_limit_of_sts_calls() {
+    let d = Arc::new(direct(&[("SIGNIN_IP_LIMIT", "5"), ("SIGNIN_USER_LIMIT", "1000")]).await);
+    let victim = common::iam_user(true).await;
+    let tasks: Vec<_> = (0..50)
+        .map(|i| {
+            let (d, body) = (d.clone(), wrong_keys(&victim, i));
+            tokio::spawn(async move { d.signin(&body, "198.51.100.7").await })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let refused = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!(refused + limited, 50, "{statuses:?}");
+    assert!(
+        refused <= 5,
+        "{refused} attempts were verified: {statuses:?}"
+    );
+    assert!(
+        d.sts_calls() <= 5,
+        "{} STS calls for a limit of 5",
+        d.sts_calls()
+    );
+    // The source is refused for the window; another one still signs in.
+    assert_eq!(d.signin(&keys_body(&victim), "198.51.100.7").await, 429);
+    assert_eq!(d.signin(&keys_body(&victim), "198.51.100.8").await, 200);
+}
+
+#[tokio::test]
+async fn ipv6_sources_share_one_limit_per_64_and_successes_give_their_slot_back() {
+    let d = direct(&[("SIGNIN_IP_LIMIT", "2")]).await;
+    let admin = common::iam_user(true).await;
+    // Successes take a slot only while they run: none is left behind.
+    for _ in 0..4 {
+        assert_eq!(d.signin(&keys_body(&admin), "2001:db8:0:1::1").await, 200);
+    }
+    assert_eq!(d.counters().await, Vec::<String>::new());
+    // Bad input gives its slot back too.
+    let bad_name = json!({"userName": "a b", "accessKeyId": "x", "secretAccessKey": "y"});
+    assert_eq!(d.signin(&bad_name, "2001:db8:0:1::1").await, 400);
+    // Two failures from two addresses of one /64 use up that network's slots.
+    assert_eq!(
+        d.signin(&wrong_keys(&admin, 1), "2001:db8:0:1::1").await,
+        401
+    );
+    assert_eq!(
+        d.signin(&wrong_keys(&admin, 2), "2001:db8:0:1::2").await,
+        401
+    );
+    assert_eq!(
+        d.signin(&keys_body(&admin), "2001:db8:0:1:ffff::9").await,
+        429,
+        "a third address of the same /64"
+    );
+    assert_eq!(d.signin(&keys_body(&admin), "2001:db8:0:2::1").await, 200);
+}
+
+#[tokio::test]
+async fn a_valid_admin_under_a_per_name_attack_from_another_ip_still_signs_in() {
+    let s = stack(&[("SIGNIN_USER_LIMIT", "3"), ("SIGNIN_IP_LIMIT", "20")]).await;
+    let victim = common::iam_user(true).await;
+    let attacker = common::http_builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let url = format!("{}/admin/signin", s.url);
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let a = common::send_json(
+            &attacker,
+            reqwest::Method::POST,
+            &url,
+            &[],
+            Some(wrong_keys(&victim, i)),
+        )
+        .await;
+        statuses.push(a.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429, 429]);
+    assert_eq!(
+        s.signin(keys_body(&victim)).await.status,
+        StatusCode::OK,
+        "from another IP"
+    );
+    let a = common::send_json(
+        &attacker,
+        reqwest::Method::POST,
+        &url,
+        &[],
+        Some(keys_body(&victim)),
+    )
+    .await;
+    assert_eq!(
+        a.status,
+        StatusCode::OK,
+        "and from the attacker's: {}",
+        a.text
+    );
+}
+
+#[tokio::test]
+async fn malformed_presigned_requests_never_reach_sts() {
+    let d = direct(&[]).await;
+    let member = common::iam_user(true).await;
+    let edit = |f: &dyn Fn(&str) -> String| {
+        let mut req = presigned(&member, SERVER_ID, SystemTime::now());
+        let auth = req["presigned"]["headers"]["authorization"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        req["presigned"]["headers"]["authorization"] = f(&auth).into();
+        req
+    };
+    let cases = [
+        (
+            edit(&|a| a.replace(";x-gatehouse-nonce", "")),
+            "x-gatehouse-nonce not signed",
+        ),
+        (
+            edit(&|a| format!("{a}, Signature={}", "0".repeat(64))),
+            "Signature twice",
+        ),
+        (edit(&|a| format!("{a}, Extra=1")), "an unknown component"),
+        (
+            edit(&|a| {
+                let (head, sig) = a.rsplit_once("Signature=").unwrap();
+                format!("{head}Signature={}", sig.to_ascii_uppercase())
+            }),
+            "an upper-case signature",
+        ),
+    ];
+    for (req, what) in cases {
+        assert_eq!(d.signin(&req, "198.51.100.7").await, 401, "{what}");
+    }
+    assert_eq!(d.sts_calls(), 0, "refused before forwarding");
+    // The untouched request signs in.
+    let ok = presigned(&member, SERVER_ID, SystemTime::now());
+    assert_eq!(d.signin(&ok, "198.51.100.7").await, 200);
+    assert_eq!(d.sts_calls(), 1);
+}
+
+/// `POST /admin/signin` with `u`'s keys and this `Origin` (none: `None`).
+async fn signin_from(s: &Stack, u: &IamUser, origin: Option<&str>) -> Answer {
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+    s.send(
+        reqwest::Method::POST,
+        "/admin/signin",
+        &headers,
+        Some(keys_body(u)),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn admin_routes_refuse_foreign_origins() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let member = common::iam_user(true).await;
+    for foreign in ["https://evil.example", "null", "http://localhost:3001"] {
+        let a = signin_from(&s, &member, Some(foreign)).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{foreign}: {}", a.text);
+        assert_eq!(a.body["error"], "foreign_origin", "{foreign}");
+        assert!(a.headers.get("set-cookie").is_none());
+    }
+    // No Origin (the CLI), or the issuer's own.
+    assert_eq!(signin_from(&s, &member, None).await.status, StatusCode::OK);
+    let own = s.url.as_str();
+    assert_eq!(
+        signin_from(&s, &member, Some(own)).await.status,
+        StatusCode::OK
+    );
+    // Every admin route, reads included.
+    let admin = s.admin(&member).await;
+    let read = s
+        .send(
+            reqwest::Method::GET,
+            "/admin/keys",
+            &[
+                ("cookie", &admin.cookie),
+                ("origin", "https://evil.example"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::FORBIDDEN);
+    assert_eq!(read.body["error"], "foreign_origin");
+    let write = s
+        .send(
+            reqwest::Method::POST,
+            "/admin/keys",
+            &[
+                ("cookie", &admin.cookie),
+                ("x-csrf-token", &admin.csrf),
+                ("origin", "null"),
+            ],
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::FORBIDDEN);
+    let same = s
+        .send(
+            reqwest::Method::GET,
+            "/admin/keys",
+            &[("cookie", &admin.cookie), ("origin", own)],
+            None,
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::OK, "{}", same.text);
+
+    // Without ISSUER the issuer's origin is https://<request domain>.
+    let s = stack(&[]).await;
+    let host = s.url.strip_prefix("http://").unwrap();
+    let https = format!("https://{host}");
+    let http = format!("http://{host}");
+    assert_eq!(
+        signin_from(&s, &member, Some(&https)).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        signin_from(&s, &member, Some(&http)).await.status,
+        StatusCode::FORBIDDEN
     );
 }

@@ -20,8 +20,8 @@ use reqwest::Method;
 use serde_json::json;
 
 /// Every request that reads or writes DynamoDB: the authorizer (an API key it has not
-/// cached, a session cookie), the widget's generateToken and loginToken, the code
-/// redemption of /token, the admin sign-in.
+/// cached, a session cookie), the widget's generateToken and loginToken, both grants of
+/// /token (their failed-attempt counters), the admin sign-in.
 async fn dynamodb_probes(f: &Full, admin: &common::IamUser) -> Vec<Probe> {
     let fresh_key = common::api_key(&f.store, None, None).await;
     // Also puts the stack's own key in the authorizer's cache, so the widget requests
@@ -53,6 +53,9 @@ async fn dynamodb_probes(f: &Full, admin: &common::IamUser) -> Vec<Probe> {
         .header("origin", ORIGIN)
         .header("authorization", &temp),
         code_probe(&code),
+        Probe::new("token: client_credentials", Method::POST, "/token", 503).form(&format!(
+            "grant_type=client_credentials&client_id=1&client_secret={CLIENT_SECRET}"
+        )),
         Probe::new("admin: sign-in", Method::POST, "/admin/signin", 503).json(keys_body(admin)),
     ]
 }

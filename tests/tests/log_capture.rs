@@ -90,7 +90,33 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
         .call(&admin, reqwest::Method::POST, "/admin/clients", None)
         .await;
 
+    // A presigned request in query form (the signature is in the URL) to an STS that
+    // does not answer: the transport error is logged without the URL.
+    let dead = format!(
+        "http://127.0.0.1:{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    );
+    let down = stack(&[("ADMIN_STS_ENDPOINT", &dead)]).await;
+    let url_signature = "5e11ab1e".repeat(8);
+    let signed = presigned_in_query(&member, &dead, &url_signature);
+    let a = down.signin(signed).await;
+    assert_eq!(
+        a.status,
+        reqwest::StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        a.text
+    );
+    bodies.push(a.text);
+
     let logs = capture.text();
+    assert!(
+        logs.contains("sts unavailable"),
+        "the outage was logged: {logs}"
+    );
     assert!(
         logs.contains("admin_signin"),
         "the audit events were captured: {logs}"
@@ -105,6 +131,7 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
         cookie_id.as_str(),
         &key[20..],
         client.body["client_secret"].as_str().unwrap(),
+        url_signature.as_str(),
     ];
     for secret in secrets {
         assert!(!logs.contains(secret), "a secret reached the logs");
@@ -148,4 +175,28 @@ async fn malformed_authorizer_events_never_log_their_values() {
         !logs.contains(secret),
         "a value of a malformed event reached the logs"
     );
+}
+
+/// A presigned `GetCallerIdentity` request in query form for `sts`, with `signature`
+/// (never checked: that STS does not answer) and a fresh `X-Amz-Date`.
+fn presigned_in_query(u: &common::IamUser, sts: &str, signature: &str) -> serde_json::Value {
+    // The CLI's own request gives a current X-Amz-Date.
+    let header_form =
+        common::admin::presigned(u, common::admin::SERVER_ID, std::time::SystemTime::now());
+    let date = header_form["presigned"]["headers"]["x-amz-date"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let credential = format!(
+        "{}%2F{}%2Fus-east-1%2Fsts%2Faws4_request",
+        u.key_id,
+        &date[..8]
+    );
+    let url = format!(
+        "{sts}/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Algorithm=AWS4-HMAC-SHA256\
+         &X-Amz-Credential={credential}&X-Amz-Date={date}\
+         &X-Amz-SignedHeaders=host%3Bx-gatehouse-nonce%3Bx-gatehouse-server-id&X-Amz-Signature={signature}"
+    );
+    json!({"presigned": {"method": "GET", "url": url, "headers": {
+        "x-gatehouse-server-id": common::admin::SERVER_ID, "x-gatehouse-nonce": "0123456789abcdef"}}})
 }

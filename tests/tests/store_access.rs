@@ -14,8 +14,8 @@ use gatehouse::Error;
 use gatehouse::access::Function;
 use gatehouse::lock::LockStore;
 use gatehouse::store::{
-    AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore, SessionStore, TempToken,
-    WidgetUser,
+    AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore, RateStore, SessionStore,
+    TempToken, WidgetUser,
 };
 
 /// A store for `function` over a mock DynamoDB that answers every call with success.
@@ -106,7 +106,8 @@ async fn the_authorizer_store_cannot_forge_admin_sessions_or_api_keys() {
     refused(s.delete_api_key("id").await);
     refused(s.list_api_keys().await);
     refused(s.put_temp_token("ff", &temp_token()).await);
-    refused(s.rate_increment("ip#x#1", 10).await);
+    refused(s.rate_increment("admin#ip#x#1", 10).await);
+    refused(s.rate_reserve("token#ip#x#1", 10, 10).await);
     assert_eq!(m.calls(), 0, "a refused request reaches no AWS API");
 
     // Its own records: an API key read, `last_used`, a session read.
@@ -125,10 +126,20 @@ async fn the_token_store_cannot_write_api_keys_or_other_one_time_values() {
     refused(s.redeem_once("presign", "ff", 10).await);
     refused(s.put_temp_token("ff", &temp_token()).await);
     refused(s.get_api_key("id").await);
+    // The admin sign-in's counters are not its own.
+    refused(s.rate_reserve("admin#ip#x#1", 10, 10).await);
+    refused(s.rate_increment("admin#user#alice#1", 10).await);
+    refused(s.rate_release("admin#ip#x#1").await);
     assert_eq!(m.calls(), 0);
 
     assert!(s.redeem_once("code", "ff", 10).await.unwrap());
     assert_eq!(m.calls(), 1);
+    // Its own counters: a reserve, a release (the mock's delete succeeds: one call),
+    // a failure count.
+    assert!(s.rate_reserve("token#ip#x#1", 10, 10).await.unwrap());
+    s.rate_release("token#ip#x#1").await.unwrap();
+    s.rate_increment("token#client#1#1", 10).await.unwrap();
+    assert_eq!(m.calls(), 4);
 }
 
 #[tokio::test]
@@ -138,7 +149,7 @@ async fn the_widget_store_cannot_touch_keys_admin_sessions_or_counters() {
     refused(s.put_api_key(&api_key()).await);
     refused(s.get_api_key("id").await);
     refused(s.put_admin_session("ff", &admin_session()).await);
-    refused(s.rate_increment("ip#x#1", 10).await);
+    refused(s.rate_increment("token#client#1#1", 10).await);
     refused(s.get_session("ff", 0).await);
     refused(s.redeem_once("code", "ff", 10).await);
     assert_eq!(m.calls(), 0);

@@ -11,6 +11,9 @@ use serde_json::{Value, json};
 struct Stack {
     url: String,
     http: reqwest::Client,
+    /// The same client from another source address (127.0.0.2).
+    other_ip: reqwest::Client,
+    store: gatehouse::store::DynamoStore,
     /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry;
     /// "5": a weak raw secret ([`WEAK`], disabled).
     secret_raw: String,
@@ -33,13 +36,17 @@ async fn stack(extra: &[(&str, &str)]) -> Stack {
     vars.extend_from_slice(extra);
     let store = common::fresh_store().await;
     let url = common::gateway(&store, store.client().clone(), &vars).await;
-    let http = common::http_builder()
-        .redirect(reqwest::redirect::Policy::none())
+    let client = || common::http_builder().redirect(reqwest::redirect::Policy::none());
+    let http = client().build().unwrap();
+    let other_ip = client()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
         .build()
         .unwrap();
     Stack {
         url,
         http,
+        other_ip,
+        store,
         secret_raw: RAW.into(),
         secret_hashed: hashed.into(),
     }
@@ -58,8 +65,17 @@ impl Stack {
         form: &str,
         authorization: Option<&str>,
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut req = self
-            .http
+        self.token_via(&self.http, form, authorization).await
+    }
+
+    /// `POST /token` through `http` (e.g. from another source address).
+    async fn token_via(
+        &self,
+        http: &reqwest::Client,
+        form: &str,
+        authorization: Option<&str>,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+        let mut req = http
             .post(format!("{}/token", self.url))
             .header("content-type", "application/x-www-form-urlencoded")
             .body(form.to_owned());
@@ -462,4 +478,153 @@ async fn standard_libraries_accept_our_tokens_and_endpoint() {
         assert_eq!(o[method]["token_type"], "Bearer", "{o}");
         assert_eq!(o[method]["scope"], "data");
     }
+}
+
+fn client_form(id: &str, secret: &str) -> String {
+    format!("grant_type=client_credentials&client_id={id}&client_secret={secret}")
+}
+
+/// A 429 of `/token`: RFC 6749 body with this error code, `Retry-After`, `no-store`.
+fn assert_throttled(
+    status: StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    body: &Value,
+    error: &str,
+) {
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"], error, "{body}");
+    assert_eq!(body["error_description"], "too many failed attempts");
+    assert_eq!(headers["cache-control"], "no-store");
+    let retry: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_bad_client_secrets_from_one_ip_are_verified_at_most_the_limit_times() {
+    let s = std::sync::Arc::new(
+        stack(&[("TOKEN_IP_LIMIT", "5"), ("TOKEN_CLIENT_LIMIT", "1000")]).await,
+    );
+    let tasks: Vec<_> = (0..30)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(
+                async move { s.token(&client_form("1", &format!("{i:032x}")), None).await },
+            )
+        })
+        .collect();
+    let mut refused = 0;
+    for t in tasks {
+        let (status, headers, body) = t.await.unwrap();
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(body["error"], "invalid_client");
+            refused += 1;
+        } else {
+            assert_throttled(status, &headers, &body, "invalid_client");
+        }
+    }
+    assert!(
+        refused <= 5,
+        "{refused} attempts were verified for a limit of 5"
+    );
+    // The source is refused for the window, the valid secret too; another source is not.
+    let valid = client_form("1", &s.secret_raw);
+    let (status, headers, body) = s.token(&valid, None).await;
+    assert_throttled(status, &headers, &body, "invalid_client");
+    let (status, _, body) = s.token_via(&s.other_ip, &valid, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn a_valid_client_under_a_per_client_attack_from_another_ip_still_gets_a_token() {
+    let s = stack(&[("TOKEN_CLIENT_LIMIT", "3")]).await;
+    let mut statuses = Vec::new();
+    for i in 0..5 {
+        let (status, headers, body) = s
+            .token_via(
+                &s.other_ip,
+                "grant_type=client_credentials",
+                Some(&basic("1", &format!("{i:032x}"))),
+            )
+            .await;
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            assert_throttled(status, &headers, &body, "invalid_client");
+        }
+        statuses.push(status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 429, 429]);
+    let valid = client_form("1", &s.secret_raw);
+    let (status, _, body) = s.token(&valid, None).await;
+    assert_eq!(status, StatusCode::OK, "from another IP: {body}");
+    let (status, _, body) = s.token_via(&s.other_ip, &valid, None).await;
+    assert_eq!(status, StatusCode::OK, "and from the attacker's: {body}");
+    // Another client is not affected; unknown client ids count per IP only.
+    let (status, _, _) = s
+        .token_via(&s.other_ip, &client_form("4", "wrong"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _, _) = s
+        .token_via(&s.other_ip, &client_form("99", "wrong"), None)
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn successful_token_requests_give_their_slot_back_and_leave_no_counter() {
+    let s = stack(&[("TOKEN_IP_LIMIT", "2")]).await;
+    for _ in 0..6 {
+        s.client_token().await;
+    }
+    // Bad input gives its slot back too.
+    let (status, _, _) = s
+        .token(
+            "grant_type=client_credentials&client_id=1&client_id=1",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let counters = s
+        .store
+        .client()
+        .scan()
+        .table_name(s.store.table())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(counters.items().len(), 0, "{:?}", counters.items());
+    // Two failures fill the source's slots.
+    for _ in 0..2 {
+        let (status, _, _) = s.token(&client_form("1", "wrong"), None).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, headers, body) = s.token(&client_form("1", &s.secret_raw), None).await;
+    assert_throttled(status, &headers, &body, "invalid_client");
+}
+
+#[tokio::test]
+async fn code_failures_are_limited_per_ip_with_invalid_grant() {
+    let host = common::Host::start();
+    let auth = format!("{}/authorize", host.url);
+    let jwk = host.jwk_url();
+    let s = stack(&[
+        ("AUTH_URL", &auth),
+        ("JWK_URL", &jwk),
+        ("TOKEN_IP_LIMIT", "2"),
+    ])
+    .await;
+    for _ in 0..2 {
+        let (status, _, body) = s
+            .token("grant_type=authorization_code&code=not-a-code", None)
+            .await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+        );
+    }
+    let code = host.authorize().await;
+    let form = format!("grant_type=authorization_code&code={code}");
+    let (status, headers, body) = s.token(&form, None).await;
+    assert_throttled(status, &headers, &body, "invalid_grant");
+    // The refused code was not spent: it works from another source.
+    let (status, _, body) = s.token_via(&s.other_ip, &form, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -1,0 +1,346 @@
+//! Failed-attempt limits, shared by the admin sign-in and `POST /token` (README,
+//! "Rate limits"). Fixed windows of `window` seconds; counters are DynamoDB items
+//! `rate#<scope>#<kind>#<value>#<window index>` living until the window ends.
+//!
+//! - **Per source IP** (the gateway's `requestContext`, never `X-Forwarded-For`; IPv6
+//!   by /64): a slot is reserved with a conditional ADD *before* verifying, refused
+//!   once `ip` slots are taken, so parallel attempts never exceed the limit. The slot
+//!   is given back on success, on bad input and on a dependency error; a credential
+//!   failure keeps it. Once the limit is reached every attempt from that source is
+//!   refused until the window ends.
+//! - **Per name** (admin user name, OAuth client id): failures are counted *after*
+//!   verifying; past `name` failures the answer is 429 instead of 401/403, but valid
+//!   credentials still succeed, so nobody can lock an administrator or a client out.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::store::RateStore;
+
+/// The limits of one endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Slots (failures plus attempts in flight) per source IP and window.
+    pub ip: u32,
+    /// Failures per name and window before failures get 429.
+    pub name: u32,
+    pub window: Duration,
+}
+
+/// The bucket a source address counts in: an IPv4 address as is (also when written as
+/// an IPv4-mapped IPv6 address), an IPv6 address by its /64 (one subscriber's
+/// network), anything unparsable in one shared `unknown` bucket.
+pub fn ip_bucket(source: &str) -> String {
+    match source.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+        Err(_) => "unknown".to_owned(),
+    }
+}
+
+/// Whether a refusal counts as a failed attempt: a credential that was checked and
+/// refused. Bad input (400, 415, ...), a switched-off grant and dependency errors
+/// count for nothing.
+pub fn is_counted_failure(e: &Error) -> bool {
+    matches!(
+        e,
+        Error::Unauthorized(_)
+            | Error::Forbidden(_)
+            | Error::InvalidClient { .. }
+            | Error::InvalidGrant(_)
+    )
+}
+
+/// Whose counters: the second segment of their keys, and what the per-name counter is
+/// keyed by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub name: &'static str,
+    pub per_name: &'static str,
+}
+
+/// The admin sign-in: per user name.
+pub const ADMIN: Scope = Scope {
+    name: "admin",
+    per_name: "user",
+};
+
+/// `POST /token`: per client id (`rate#token#…`, [`crate::access::prefix::RATE_TOKEN`]).
+pub const TOKEN: Scope = Scope {
+    name: "token",
+    per_name: "client",
+};
+
+/// A reserved per-IP slot: [`Limiter::settle`] gives it back or keeps it.
+#[must_use = "a slot is settled: given back on success, kept on a failure"]
+#[derive(Debug)]
+pub struct Slot {
+    key: String,
+}
+
+/// One attempt's view of the limits of `scope` at `now`.
+pub struct Limiter<'a, S> {
+    store: &'a S,
+    scope: Scope,
+    limits: Limits,
+    now: i64,
+    /// The RFC 6749 error code of a 429 on an OAuth endpoint (`None`: a plain 429).
+    oauth: Option<&'static str>,
+}
+
+impl<'a, S: RateStore> Limiter<'a, S> {
+    pub fn new(store: &'a S, scope: Scope, limits: Limits, now: i64) -> Self {
+        Limiter {
+            store,
+            scope,
+            limits,
+            now,
+            oauth: None,
+        }
+    }
+
+    /// 429 answers carry this RFC 6749 error code (`invalid_client`, `invalid_grant`).
+    pub fn oauth(self, code: &'static str) -> Self {
+        Limiter {
+            oauth: Some(code),
+            ..self
+        }
+    }
+
+    fn window_secs(&self) -> i64 {
+        self.limits.window.as_secs().max(1) as i64
+    }
+
+    fn window(&self) -> i64 {
+        self.now.div_euclid(self.window_secs())
+    }
+
+    fn window_end(&self) -> i64 {
+        (self.window() + 1) * self.window_secs()
+    }
+
+    fn key(&self, kind: &str, value: &str) -> String {
+        format!("{}#{kind}#{value}#{}", self.scope.name, self.window())
+    }
+
+    /// 429 with `Retry-After` until the window ends.
+    pub fn too_many(&self) -> Error {
+        Error::TooManyRequests {
+            retry_after: self.window_end() - self.now,
+            oauth: self.oauth,
+        }
+    }
+
+    /// Reserves a slot for `source_ip` before the credential is checked: 429 when the
+    /// source has used up its slots, a dependency error when the store fails.
+    pub async fn reserve(&self, source_ip: &str) -> Result<Slot> {
+        let key = self.key("ip", &ip_bucket(source_ip));
+        if self
+            .store
+            .rate_reserve(&key, self.limits.ip, self.window_end())
+            .await?
+        {
+            Ok(Slot { key })
+        } else {
+            Err(self.too_many())
+        }
+    }
+
+    /// Settles an attempt: `failure` is its refusal (`None`: it succeeded). A counted
+    /// failure keeps the slot and adds one to the counter of `name` (when the refusal
+    /// is for a known name); `Err(429)` when that counter is past its limit. Anything
+    /// else gives the slot back; a failed give-back is logged and leaves the slot
+    /// taken (stricter, never looser).
+    pub async fn settle(
+        &self,
+        slot: Slot,
+        failure: Option<&Error>,
+        name: Option<&str>,
+    ) -> Result<()> {
+        if !failure.is_some_and(is_counted_failure) {
+            return self.release(slot).await;
+        }
+        let Some(name) = name else {
+            return Ok(());
+        };
+        let n = self
+            .store
+            .rate_increment(&self.key(self.scope.per_name, name), self.window_end())
+            .await?;
+        if n > self.limits.name {
+            Err(self.too_many())
+        } else {
+            Ok(())
+        }
+    }
+
+    async fn release(&self, slot: Slot) -> Result<()> {
+        if let Err(e) = self.store.rate_release(&slot.key).await {
+            tracing::warn!(event = "rate_release_failed", scope = self.scope.name, error = %e.detail());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Counters in memory, with a log of the calls made.
+    #[derive(Default)]
+    struct Counters {
+        counts: Mutex<HashMap<String, i64>>,
+        calls: Mutex<Vec<&'static str>>,
+    }
+
+    impl Counters {
+        fn calls(&self) -> Vec<&'static str> {
+            self.calls.lock().unwrap().clone()
+        }
+        fn count(&self, key: &str) -> i64 {
+            self.counts.lock().unwrap().get(key).copied().unwrap_or(0)
+        }
+    }
+
+    impl RateStore for Counters {
+        async fn rate_reserve(&self, key: &str, limit: u32, _: i64) -> Result<bool> {
+            self.calls.lock().unwrap().push("reserve");
+            let mut c = self.counts.lock().unwrap();
+            let n = c.entry(key.to_owned()).or_default();
+            if *n >= i64::from(limit) {
+                return Ok(false);
+            }
+            *n += 1;
+            Ok(true)
+        }
+        async fn rate_release(&self, key: &str) -> Result<()> {
+            self.calls.lock().unwrap().push("release");
+            let mut c = self.counts.lock().unwrap();
+            if let Some(n) = c.get_mut(key).filter(|n| **n > 0) {
+                *n -= 1;
+            }
+            Ok(())
+        }
+        async fn rate_increment(&self, key: &str, _: i64) -> Result<u32> {
+            self.calls.lock().unwrap().push("increment");
+            let mut c = self.counts.lock().unwrap();
+            let n = c.entry(key.to_owned()).or_default();
+            *n += 1;
+            Ok(*n as u32)
+        }
+    }
+
+    const LIMITS: Limits = Limits {
+        ip: 2,
+        name: 1,
+        window: Duration::from_secs(900),
+    };
+
+    fn limiter(c: &Counters) -> Limiter<'_, Counters> {
+        Limiter::new(c, TOKEN, LIMITS, 1_000)
+    }
+
+    #[test]
+    fn token_counters_are_under_their_access_prefix() {
+        let key = format!("{}{}#", crate::access::prefix::RATE, TOKEN.name);
+        assert_eq!(key, crate::access::prefix::RATE_TOKEN);
+    }
+
+    #[test]
+    fn ipv6_sources_count_by_their_64() {
+        assert_eq!(ip_bucket("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(
+            ip_bucket("2001:db8:1:2:bbbb:cccc:dddd:eeee"),
+            "2001:db8:1:2::/64"
+        );
+        assert_ne!(ip_bucket("2001:db8:1:3::1"), ip_bucket("2001:db8:1:2::1"));
+        assert_eq!(ip_bucket("198.51.100.7"), "198.51.100.7");
+        assert_eq!(ip_bucket("::ffff:198.51.100.7"), "198.51.100.7");
+        assert_eq!(ip_bucket(""), "unknown");
+    }
+
+    #[tokio::test]
+    async fn a_success_costs_a_reserve_and_a_release_and_no_read() {
+        let c = Counters::default();
+        let l = limiter(&c);
+        for _ in 0..10 {
+            let slot = l.reserve("198.51.100.7").await.unwrap();
+            l.settle(slot, None, Some("1")).await.unwrap();
+        }
+        assert_eq!(c.calls(), ["reserve", "release"].repeat(10));
+        assert_eq!(c.count("token#ip#198.51.100.7#1"), 0);
+    }
+
+    #[tokio::test]
+    async fn bad_input_and_dependency_errors_give_the_slot_back() {
+        let c = Counters::default();
+        let l = limiter(&c);
+        let outage = Error::dependency("dynamodb", std::io::Error::other("down"));
+        for e in [Error::bad_request("x"), Error::UnsupportedGrantType, outage] {
+            let slot = l.reserve("198.51.100.7").await.unwrap();
+            l.settle(slot, Some(&e), Some("1")).await.unwrap();
+        }
+        assert_eq!(c.count("token#ip#198.51.100.7#1"), 0);
+        assert_eq!(c.count("token#client#1#1"), 0);
+    }
+
+    #[tokio::test]
+    async fn failures_keep_their_slot_until_the_source_is_refused() {
+        let c = Counters::default();
+        let l = limiter(&c);
+        let bad = Error::InvalidClient { basic: false };
+        for _ in 0..2 {
+            let slot = l.reserve("2001:db8::1").await.unwrap();
+            l.settle(slot, Some(&bad), None).await.unwrap();
+        }
+        // Another address of the same /64 is the same source.
+        let refused = l.reserve("2001:db8::2").await.unwrap_err();
+        assert!(matches!(
+            refused,
+            Error::TooManyRequests {
+                retry_after: 800,
+                oauth: None
+            }
+        ));
+        assert!(l.reserve("2001:db8:0:1::1").await.is_ok(), "another /64");
+    }
+
+    #[tokio::test]
+    async fn past_the_name_limit_failures_get_429_and_valid_secrets_still_succeed() {
+        let c = Counters::default();
+        let l = limiter(&c).oauth("invalid_client");
+        let bad = Error::InvalidClient { basic: false };
+        let mut answers = Vec::new();
+        for ip in ["198.51.100.1", "198.51.100.2", "198.51.100.3"] {
+            let slot = l.reserve(ip).await.unwrap();
+            answers.push(l.settle(slot, Some(&bad), Some("7")).await.is_ok());
+        }
+        assert_eq!(
+            answers,
+            [true, false, false],
+            "the second failure is past 1"
+        );
+        assert!(matches!(
+            l.too_many(),
+            Error::TooManyRequests {
+                oauth: Some("invalid_client"),
+                ..
+            }
+        ));
+        let slot = l.reserve("198.51.100.4").await.unwrap();
+        assert!(
+            l.settle(slot, None, Some("7")).await.is_ok(),
+            "a valid secret"
+        );
+    }
+}
