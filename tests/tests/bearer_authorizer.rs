@@ -238,20 +238,6 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
     }
 }
 
-/// Collects the log lines written under a scoped subscriber.
-#[derive(Clone, Default)]
-struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Access tokens without `client_id` (host codes, also those issued before `host_user`
 /// existed) are `host_user` principals, never `client` ones; a custom rule that admits
 /// `client` for scope `client` but not `host_user` is warned about at start.
@@ -269,12 +255,8 @@ async fn code_flow_tokens_are_host_users_and_rules_that_forget_them_are_warned()
             ("ROUTE_RULES", rules),
         ],
     );
-    let logs = Logs::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_writer(move || writer.clone())
-        .finish();
+    let logs = common::logs::Captured::default();
+    let subscriber = logs.subscriber();
     let secrets = common::secrets().await;
     let a = tracing::subscriber::with_default(subscriber, || {
         Authorizer::new(
@@ -283,7 +265,7 @@ async fn code_flow_tokens_are_host_users_and_rules_that_forget_them_are_warned()
             secrets,
         )
     });
-    let logged = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let logged = logs.text();
     assert!(
         logged.contains("host_user") && logged.contains(r#""path":"/display""#),
         "{logged}"

@@ -3,50 +3,25 @@
 
 mod common;
 
-use std::sync::Arc;
+use std::sync::OnceLock;
 
 use common::admin::stack;
+use common::logs::Captured;
 use serde_json::json;
 
-/// Collects every log line written in this process.
-#[derive(Clone, Default)]
-struct Capture(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Capture {
-    /// The process-wide capture, installed once for every test of this binary.
-    fn installed() -> &'static Capture {
-        static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
-        CAPTURE.get_or_init(|| {
-            let capture = Capture::default();
-            let writer = capture.clone();
-            let subscriber = tracing_subscriber::fmt()
-                .json()
-                .with_max_level(tracing::Level::TRACE)
-                .with_writer(move || writer.clone())
-                .finish();
-            tracing::subscriber::set_global_default(subscriber).unwrap();
-            capture
-        })
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
+/// The process-wide capture, installed once for every test of this binary.
+fn installed() -> &'static Captured {
+    static CAPTURE: OnceLock<Captured> = OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture = Captured::default();
+        tracing::subscriber::set_global_default(capture.subscriber()).unwrap();
+        capture
+    })
 }
 
 #[tokio::test]
 async fn no_secret_appears_in_logs_or_error_bodies() {
-    let capture = Capture::installed();
+    let capture = installed();
 
     let s = stack(&[]).await;
     let member = common::iam_user(true).await;
@@ -145,7 +120,7 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
 /// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
 #[tokio::test]
 async fn malformed_authorizer_events_never_log_their_values() {
-    let capture = Capture::installed();
+    let capture = installed();
     let store = common::fresh_store().await;
     let authorizer = gatehouse::authorizer::Authorizer::new(
         &common::config(store.table(), &[]),

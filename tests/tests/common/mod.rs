@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod full;
+pub mod logs;
 
 use std::collections::HashMap;
 use std::sync::Arc;
