@@ -282,19 +282,42 @@ fn seconds(
     min: u64,
     max: u64,
 ) -> Result<Duration> {
+    bounded(var, name, default, min, max, " seconds").map(Duration::from_secs)
+}
+
+fn count(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u32,
+    min: u32,
+    max: u32,
+) -> Result<u32> {
+    bounded(var, name, default, min, max, "")
+}
+
+/// A whole number in `min..=max` (`unit` names it in the error: " seconds" or "").
+fn bounded<T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display>(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    min: T,
+    max: T,
+    unit: &str,
+) -> Result<T> {
     let Some(raw) = var(name) else {
-        return Ok(Duration::from_secs(default));
+        return Ok(default);
     };
-    let n: u64 = raw
+    let of = if unit.is_empty() { "" } else { " of" };
+    let n: T = raw
         .parse()
-        .map_err(|_| Error::config(name, "must be a whole number of seconds"))?;
+        .map_err(|_| Error::config(name, format!("must be a whole number{of}{unit}")))?;
     if !(min..=max).contains(&n) {
         return Err(Error::config(
             name,
-            format!("must be between {min} and {max} seconds"),
+            format!("must be between {min} and {max}{unit}"),
         ));
     }
-    Ok(Duration::from_secs(n))
+    Ok(n)
 }
 
 fn boolean(
@@ -308,28 +331,6 @@ fn boolean(
         Some("false") => Ok(false),
         Some(_) => Err(Error::config(name, "must be `true` or `false`")),
     }
-}
-
-fn count(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: u32,
-    min: u32,
-    max: u32,
-) -> Result<u32> {
-    let Some(raw) = var(name) else {
-        return Ok(default);
-    };
-    let n: u32 = raw
-        .parse()
-        .map_err(|_| Error::config(name, "must be a whole number"))?;
-    if !(min..=max).contains(&n) {
-        return Err(Error::config(
-            name,
-            format!("must be between {min} and {max}"),
-        ));
-    }
-    Ok(n)
 }
 
 fn valid_table_name(s: &str) -> bool {

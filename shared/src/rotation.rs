@@ -255,6 +255,21 @@ pub async fn create<V: SecretVersions>(
     Ok(StepOutcome::Staged(outcome))
 }
 
+/// The ring staged as version `token` under `stage`, for the step `step`.
+async fn staged_ring<V: SecretVersions>(
+    sm: &V,
+    secret_id: &str,
+    token: &str,
+    stage: &str,
+    step: &str,
+) -> Result<KeyRing> {
+    let value = sm
+        .value(secret_id, Some(token), stage)
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("no pending version to {step}")))?;
+    KeyRing::parse(&value)?.ok_or_else(|| Error::Internal("pending ring is empty".into()))
+}
+
 /// testSecret: every key of the ring staged under `stage` signs and verifies.
 pub async fn test<V: SecretVersions>(
     sm: &V,
@@ -262,12 +277,7 @@ pub async fn test<V: SecretVersions>(
     token: &str,
     stage: &str,
 ) -> Result<()> {
-    let value = sm
-        .value(secret_id, Some(token), stage)
-        .await?
-        .ok_or_else(|| Error::Conflict("no pending version to test".into()))?;
-    let ring =
-        KeyRing::parse(&value)?.ok_or_else(|| Error::Internal("pending ring is empty".into()))?;
+    let ring = staged_ring(sm, secret_id, token, stage, "test").await?;
     let loaded = LoadedRing::load(&ring)?;
     let now = crate::now_epoch();
     let claims = crate::jwt::Claims::new("https://rotation.test", "test", "test", "", now, 60);
@@ -313,12 +323,7 @@ pub async fn finish<V: SecretVersions>(
     if !versions.get(token).is_some_and(|s| has(s, stage)) {
         return Err(Error::Conflict(format!("version {token} is not {stage}")));
     }
-    let value = sm
-        .value(secret_id, Some(token), stage)
-        .await?
-        .ok_or_else(|| Error::Conflict("no pending version to finish".into()))?;
-    let ring =
-        KeyRing::parse(&value)?.ok_or_else(|| Error::Internal("pending ring is empty".into()))?;
+    let ring = staged_ring(sm, secret_id, token, stage, "finish").await?;
     if ring.derived_from.as_deref() != current {
         sm.remove_stage(secret_id, token, stage).await?;
         tracing::warn!(
