@@ -5,7 +5,7 @@
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use gatehouse::apikey::{ApiKeyVerifier, KEY_LEN, PREFIX, parse};
+use gatehouse::credentials::apikey::{ApiKeyVerifier, KEY_LEN, PREFIX, parse};
 use gatehouse_fuzz::{API_KEY, MemStore, runtime};
 use libfuzzer_sys::fuzz_target;
 
@@ -24,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(p.id, &key[PREFIX.len()..PREFIX.len() + 16]);
         assert_eq!(key.as_bytes()[PREFIX.len() + 16], b'_');
     }
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     if let Ok(principal) = runtime().block_on(verifier().verify(key, now)) {
         assert_eq!(key, API_KEY, "a key other than the stored one verified");
         assert_eq!(principal.key_id.as_deref(), Some(&API_KEY[3..19]));

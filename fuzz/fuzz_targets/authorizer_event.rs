@@ -6,9 +6,9 @@
 
 use std::sync::OnceLock;
 
-use gatehouse::authorizer::{Authorizer, parse_event};
+use gatehouse::functions::authorizer::{Authorizer, parse_event};
 use gatehouse::authz::{Credential, classify};
-use gatehouse::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
+use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
 use gatehouse_fuzz::{
     API_KEY, FixedSecrets, ISSUER, MemStore, ORIGIN, SESSION_ID, config, loaded_ring, runtime,
 };
@@ -49,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let parsed = parse_event(event.clone());
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let answer = runtime().block_on(authorizer().handle(event));
     let Ok(answer) = answer else { return };
     if !allowed(&answer) {

@@ -3,7 +3,7 @@
 //! Input: `authorization \0 cookie \0 cookie ...` (an empty authorization is absent).
 #![no_main]
 
-use gatehouse::admin_requests::cookie_value;
+use gatehouse::requests::admin::cookie_value;
 use gatehouse::authz::{Credential, SESSION_COOKIE, classify};
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;

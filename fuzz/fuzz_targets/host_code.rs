@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use gatehouse::codes::{CODE_TYP, CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
+use gatehouse::credentials::codes::{CODE_TYP, CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
 use gatehouse::error::{Error, Result};
 use gatehouse_fuzz::{host_jwks, host_ring, parts, runtime, shift_times, sign_jws};
 use jsonwebtoken::Algorithm;
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let p = parts(rest, 3);
     let doc = if p[0].is_empty() {
         Some(host_jwks())
@@ -60,11 +60,11 @@ fuzz_target!(|data: &[u8]| {
         audience: (mode & 2 != 0).then(|| "gatehouse".to_owned()),
         require_typ: mode & 4 != 0,
     };
-    let typ = gatehouse::jwt::read_jose_header(&code)
+    let typ = gatehouse::credentials::jwt::read_jose_header(&code)
         .ok()
         .and_then(|h| h.typ)
         .map(|t| t.to_ascii_lowercase());
-    let check = |c: &gatehouse::codes::CodeClaims| {
+    let check = |c: &gatehouse::credentials::codes::CodeClaims| {
         assert!(
             c.exp <= now + rules.max_lifetime_secs,
             "code lives too long"

@@ -5,14 +5,14 @@
 //! `check_presigned`, strictly: canonical signature and credential, allow-listed headers) and the admin API bodies. Input: route selector byte, then body.
 #![no_main]
 
-use gatehouse::admin_requests::{
+use gatehouse::requests::admin::{
     ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
 };
-use gatehouse::apikey::{self, KNOWN_SCOPES};
+use gatehouse::credentials::apikey::{self, KNOWN_SCOPES};
 use gatehouse::config::MAX_BODY_BYTES;
 use gatehouse::http::read_json;
-use gatehouse::iam::{check_presigned, forwarded_headers, valid_user_name};
-use gatehouse::widget::{
+use gatehouse::credentials::admin::{check_presigned, forwarded_headers, valid_user_name};
+use gatehouse::functions::widget::{
     LoginTokenRequest, SecurityTokenRequest, TempTokenRequest, from_json, parse_duration,
 };
 use gatehouse_fuzz::{NOW, ORIGIN};
@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             let _ = from_json::<LoginTokenRequest>(v)
-                .map(|r| gatehouse::widget::is_opaque_token(&r.token));
+                .map(|r| gatehouse::functions::widget::is_opaque_token(&r.token));
         }
         2 => {
             if let Ok(r) = from_json::<SecurityTokenRequest>(v) {

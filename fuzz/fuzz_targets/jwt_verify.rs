@@ -5,7 +5,7 @@
 //! `nbf` are offsets from now), so claim checks are reached past the signature.
 #![no_main]
 
-use gatehouse::jwt::{
+use gatehouse::credentials::jwt::{
     AUD_API, AUD_WIDGET, Expect, ISSUED_LEEWAY_SECS, MAX_TOKEN_LEN, read_header, verify_issued,
 };
 use gatehouse_fuzz::{ISSUER, loaded_ring, parts, shift_times, sign_jws};
@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let ring = loaded_ring();
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let token = if mode % 2 == 0 {
         match std::str::from_utf8(rest) {
             Ok(t) => t.to_owned(),

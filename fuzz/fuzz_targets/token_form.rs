@@ -10,9 +10,9 @@
 
 use std::sync::OnceLock;
 
-use gatehouse::clients::ClientList;
+use gatehouse::credentials::clients::ClientList;
 use gatehouse::config::MAX_BODY_BYTES;
-use gatehouse::form::{basic_credentials, read_form};
+use gatehouse::requests::form::{basic_credentials, read_form};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};

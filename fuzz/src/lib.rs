@@ -7,13 +7,13 @@ use std::sync::OnceLock;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use gatehouse::apikey::ApiKeyRecord;
+use gatehouse::credentials::apikey::ApiKeyRecord;
 use gatehouse::config::Config;
-use gatehouse::crypto::sha256_hex;
+use gatehouse::primitives::crypto::sha256_hex;
 use gatehouse::error::Result;
-use gatehouse::keys::{KeyRing, LoadedRing, public_jwk};
-use gatehouse::secrets::SecretSource;
-use gatehouse::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, public_jwk};
+use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::records::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use secrecy::SecretString;
 use serde_json::{Value, json};

@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use gatehouse::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
-use gatehouse::keys::{KeyRing, SigningAlg, generate_key};
+use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
+use gatehouse::credentials::keys::{KeyRing, SigningAlg, generate_key};
 use jsonwebtoken::Algorithm;
 use serde_json::json;
 

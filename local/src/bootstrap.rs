@@ -8,11 +8,11 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
-use gatehouse::apikey::{self, ApiKeyRecord};
-use gatehouse::clients::ClientList;
 use gatehouse::config::Config;
-use gatehouse::rotation::{self, RotationPolicy};
-use gatehouse::store::{ApiKeyStore, DynamoStore, EXPIRES_AT, PK};
+use gatehouse::credentials::apikey::{self, ApiKeyRecord};
+use gatehouse::credentials::clients::ClientList;
+use gatehouse::credentials::rotation::{self, RotationPolicy};
+use gatehouse::records::store::{ApiKeyStore, DynamoStore, EXPIRES_AT, PK};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -68,7 +68,12 @@ pub async fn create_api_key(
     scopes: Option<Vec<String>>,
     expires_at: Option<i64>,
 ) -> Result<(String, ApiKeyRecord), BoxError> {
-    let new = apikey::generate(name, scopes, expires_at, gatehouse::now_epoch())?;
+    let new = apikey::generate(
+        name,
+        scopes,
+        expires_at,
+        gatehouse::primitives::time::now_epoch(),
+    )?;
     store.put_api_key(&new.record).await?;
     Ok((new.key.expose_secret().to_owned(), new.record))
 }
@@ -86,7 +91,7 @@ pub async fn bootstrap(
     let store = DynamoStore::new(
         dynamodb.clone(),
         config.table_name.clone(),
-        gatehouse::access::Function::Admin,
+        gatehouse::records::access::Function::Admin,
     );
     let (key, record) = create_api_key(&store, "demo", None, None).await?;
     // Mode 2 of the widget (API key in the widget config): scope `client` only.
@@ -166,15 +171,24 @@ pub async fn ensure_signing_ring(
     config: &Config,
 ) -> Result<String, BoxError> {
     let id = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
-    ensure_secret(sm, id, gatehouse::keys::UNINITIALIZED).await?;
+    ensure_secret(sm, id, gatehouse::credentials::keys::UNINITIALIZED).await?;
     let current = sm.get_secret_value().secret_id(id).send().await?;
-    if gatehouse::keys::KeyRing::parse(current.secret_string().unwrap_or("{}"))?.is_none() {
+    if gatehouse::credentials::keys::KeyRing::parse(current.secret_string().unwrap_or("{}"))?
+        .is_none()
+    {
         let policy = RotationPolicy {
             alg: config.signing_alg,
             min_interval_secs: config.rotation_min_interval().as_secs() as i64,
         };
         // Before any function runs, so no lock: nothing else rotates yet.
-        rotation::rotate_now(sm, policy, id, gatehouse::now_epoch(), false).await?;
+        rotation::rotate_now(
+            sm,
+            policy,
+            id,
+            gatehouse::primitives::time::now_epoch(),
+            false,
+        )
+        .await?;
     }
     Ok(id.to_owned())
 }
@@ -187,7 +201,7 @@ pub async fn add_client(
     ensure_secret(sm, secret_id, "[]").await?;
     let value = sm.get_secret_value().secret_id(secret_id).send().await?;
     let mut list: Vec<Value> = serde_json::from_str(value.secret_string().unwrap_or("[]"))?;
-    let secret = hex::encode(gatehouse::crypto::random_bytes(32));
+    let secret = hex::encode(gatehouse::primitives::crypto::random_bytes(32));
     list.push(ClientList::hashed_entry(&secret).into());
     sm.put_secret_value()
         .secret_id(secret_id)

@@ -25,7 +25,7 @@ pub struct DemoApp {
 
 impl DemoApp {
     pub fn new(api: String, issuer_key: String, dev_key: String) -> Self {
-        gatehouse::aws::install_crypto_provider();
+        gatehouse::adapters::sdk::install_crypto_provider();
         DemoApp {
             api,
             issuer_key,

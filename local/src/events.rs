@@ -83,7 +83,7 @@ pub fn http_event(
                 "sourceIp": peer.ip().to_string(),
                 "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or(""),
             },
-            "requestId": gatehouse::crypto::random_base62(16),
+            "requestId": gatehouse::primitives::crypto::random_base62(16),
             "routeKey": route_key,
             "stage": "$default",
             "time": "",

@@ -11,13 +11,13 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::ConnectInfo;
 use base64::Engine;
-use gatehouse::admin::AdminFunction;
-use gatehouse::authorizer::{Authorizer, LambdaAuthorizer};
 use gatehouse::config::{AuthorizerResponse, Config};
-use gatehouse::iam::AwsIdentity;
-use gatehouse::store::DynamoStore;
-use gatehouse::token::TokenFunction;
-use gatehouse::widget::WidgetFunction;
+use gatehouse::credentials::admin::AwsIdentity;
+use gatehouse::functions::admin::AdminFunction;
+use gatehouse::functions::authorizer::{Authorizer, LambdaAuthorizer};
+use gatehouse::functions::token::TokenFunction;
+use gatehouse::functions::widget::WidgetFunction;
+use gatehouse::records::store::DynamoStore;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
@@ -60,7 +60,7 @@ impl Gateway {
         let store = DynamoStore::new(
             dynamodb.clone(),
             config.table_name.clone(),
-            gatehouse::access::Function::Authorizer,
+            gatehouse::records::access::Function::Authorizer,
         );
         Ok(Gateway {
             authorizer: Authorizer::new(config, store, secrets.clone()),
@@ -170,7 +170,7 @@ impl Gateway {
     /// Runs the authorizer; `Err` is the gateway's own answer (403 or 500).
     async fn authorize(&self, http_event: &Value) -> Result<Value, Response<AxumBody>> {
         let event = events::authorizer_event(http_event);
-        let answer = gatehouse::authorizer::invoke(&self.authorizer, event)
+        let answer = gatehouse::functions::authorizer::invoke(&self.authorizer, event)
             .await
             .map_err(|_| {
                 gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")

@@ -15,22 +15,22 @@ use gatehouse_local::{bootstrap, gateway::Gateway};
 
 #[tokio::main]
 async fn main() -> Result<(), bootstrap::BoxError> {
-    gatehouse::init_logging();
+    gatehouse::primitives::logging::init_logging();
     let config = Config::from_env()?;
     let addr = std::env::var("GATEWAY_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into());
     let demo_addr = std::env::var("DEMO_ADDR").unwrap_or_else(|_| "127.0.0.1:3001".into());
     let creds_path =
         std::env::var("CREDENTIALS_FILE").unwrap_or_else(|_| ".local/credentials.json".into());
 
-    let sdk = gatehouse::aws::sdk_config().await;
-    let dynamodb = gatehouse::aws::dynamodb(&sdk);
+    let sdk = gatehouse::adapters::sdk::sdk_config().await;
+    let dynamodb = gatehouse::adapters::sdk::dynamodb(&sdk);
     let url = format!("http://{addr}");
     let creds =
         bootstrap::bootstrap(&config, &dynamodb, &bootstrap::operator_secrets(&sdk), &url).await?;
     bootstrap::write_credentials(std::path::Path::new(&creds_path), &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
-    let secrets = gatehouse::aws::secretsmanager(&sdk);
+    let secrets = gatehouse::adapters::sdk::secretsmanager(&sdk);
     let gateway = Arc::new(Gateway::new(
         &config,
         dynamodb,

@@ -11,9 +11,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use gatehouse::config::Config;
-use gatehouse::jwt::{AUD_API, Claims};
-use gatehouse::keys::{KeyRing, LoadedRing, SigningAlg};
-use gatehouse::store::{DynamoStore, SessionStore, TempToken, WidgetUser};
+use gatehouse::credentials::jwt::{AUD_API, Claims};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::records::store::{DynamoStore, SessionStore, TempToken, WidgetUser};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{Value, json};
 
@@ -133,33 +133,40 @@ struct Scenario {
 
 impl Fixture {
     async fn create() -> Result<Fixture, BoxError> {
-        let suffix = gatehouse::crypto::random_base62(8);
+        let suffix = gatehouse::primitives::crypto::random_base62(8);
         let table = format!("gatehouse-perf-{suffix}");
         let rs_ring = format!("gatehouse-perf-rs256-{suffix}");
         let es_ring = format!("gatehouse-perf-es256-{suffix}");
         let clients = format!("gatehouse-perf-clients-{suffix}");
-        let sdk = gatehouse::aws::sdk_config().await;
+        let sdk = gatehouse::adapters::sdk::sdk_config().await;
         let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
         let operator = bootstrap::operator_secrets(&sdk);
         bootstrap::create_table(&dynamodb, &table).await?;
         bootstrap::ensure_secret(&operator, &clients, "[]").await?;
         // Fixture setup acts as the operator (the admin function, unrestricted).
-        let store = DynamoStore::new(dynamodb, table.clone(), gatehouse::access::Function::Admin);
+        let store = DynamoStore::new(
+            dynamodb,
+            table.clone(),
+            gatehouse::records::access::Function::Admin,
+        );
         let (api_key, _) = bootstrap::create_api_key(&store, "perf", None, None).await?;
 
-        let now = gatehouse::now_epoch();
+        let now = gatehouse::primitives::time::now_epoch();
         let mut tokens = Vec::new();
         for (id, alg) in [(&rs_ring, SigningAlg::RS256), (&es_ring, SigningAlg::ES256)] {
             let ring = KeyRing::create(alg, now)?;
             bootstrap::ensure_secret(&operator, id, &ring.to_json()).await?;
             let claims = Claims::new(ISSUER, AUD_API, "1", "client data", now, 6 * 3600);
-            tokens.push(gatehouse::jwt::issue(&LoadedRing::load(&ring)?, &claims)?);
+            tokens.push(gatehouse::credentials::jwt::issue(
+                &LoadedRing::load(&ring)?,
+                &claims,
+            )?);
         }
 
         // A widget session, opened the way loginToken opens one.
-        let temp = gatehouse::keys::random_id();
-        let session_id = gatehouse::keys::random_id();
-        let sha = |s: &str| gatehouse::crypto::sha256_hex(s.as_bytes());
+        let temp = gatehouse::credentials::keys::random_id();
+        let session_id = gatehouse::credentials::keys::random_id();
+        let sha = |s: &str| gatehouse::primitives::crypto::sha256_hex(s.as_bytes());
         let user = WidgetUser {
             userid: "perf-user".into(),
             app_id: Some("app".into()),
@@ -184,7 +191,7 @@ impl Fixture {
             ("ISSUER", ISSUER),
             ("ALLOWED_ORIGINS", ORIGIN),
             ("ADMIN_ACCOUNT_ID", "123456789012"),
-            ("RUST_LOG", "info,gatehouse::metrics=debug"),
+            ("RUST_LOG", "info,gatehouse::primitives::metrics=debug"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -500,7 +507,7 @@ pub async fn run(opts: &Options) -> Result<HarnessResults, BoxError> {
     let functions = run_functions(&fixture, opts).await?;
     let empty = std::env::temp_dir().join(format!(
         "gatehouse-perf-empty-{}",
-        gatehouse::crypto::random_base62(8)
+        gatehouse::primitives::crypto::random_base62(8)
     ));
     std::fs::create_dir_all(&empty)?;
     let mut spec = fixture.spec(

@@ -130,7 +130,7 @@ pub fn render(x: &Inputs<'_>) -> String {
          hands out real-shaped HTTP API payload-2.0 events, and measures init (spawn → \
          first `GET /runtime/invocation/next`), latency (event handed out → response \
          posted), peak RSS (`VmHWM` from `/proc`) and outbound calls (the functions' \
-         `gatehouse::metrics` counters, an SDK interceptor; the peer counts with a boto3 \
+         `gatehouse::primitives::metrics` counters, an SDK interceptor; the peer counts with a boto3 \
          hook). DynamoDB Local and moto stand in for AWS, on loopback, so a call to them \
          costs far less than a call to AWS would. The peer is \
          `local/bench/peer_authorizer.py`: a Python 3.11 authorizer written the usual way \

@@ -8,7 +8,7 @@
 //! - latency: event handed out → response posted, per invocation;
 //! - peak RSS: `VmHWM` of the process, from `/proc`;
 //! - outbound calls: the running totals the function logs after each invocation
-//!   (`gatehouse::metrics`; the Python peer prints the same line).
+//!   (`gatehouse::primitives::metrics`; the Python peer prints the same line).
 //!
 //! Any runtime works: the Rust functions (through `lambda_runtime`) and the Python peer
 //! (its own minimal loop) are driven identically.
@@ -57,7 +57,7 @@ struct Shared {
     init_error: Mutex<Option<String>>,
     queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
     inflight: Mutex<HashMap<String, Inflight>>,
-    /// Parsed `gatehouse::metrics` lines (running totals), in order.
+    /// Parsed `gatehouse::primitives::metrics` lines (running totals), in order.
     totals: Mutex<Vec<HashMap<String, u64>>>,
 }
 
@@ -215,7 +215,7 @@ impl Running {
     }
 }
 
-/// The running totals in a `gatehouse::metrics` log line, if it is one: its numeric
+/// The running totals in a `gatehouse::primitives::metrics` log line, if it is one: its numeric
 /// fields, one per service (the `message` text is not a count and is left out).
 fn metrics_line(line: &str) -> Option<HashMap<String, u64>> {
     if !line.contains("outbound calls") {

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gatehouse::access::Function;
-use gatehouse::apikey::ApiKeyVerifier;
-use gatehouse::store::DynamoStore;
+use gatehouse::credentials::apikey::ApiKeyVerifier;
+use gatehouse::records::access::Function;
+use gatehouse::records::store::DynamoStore;
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -18,9 +18,12 @@ fn bench(c: &mut Criterion) {
         return;
     }
     let (store, key) = rt.block_on(async {
-        let sdk = gatehouse::aws::sdk_config().await;
+        let sdk = gatehouse::adapters::sdk::sdk_config().await;
         let client = aws_sdk_dynamodb::Client::new(&sdk);
-        let table = format!("gatehouse-bench-{}", gatehouse::crypto::random_base62(6));
+        let table = format!(
+            "gatehouse-bench-{}",
+            gatehouse::primitives::crypto::random_base62(6)
+        );
         gatehouse_local::bootstrap::create_table(&client, &table)
             .await
             .unwrap();
@@ -30,7 +33,7 @@ fn bench(c: &mut Criterion) {
             .unwrap();
         (DynamoStore::new(client, table, Function::Authorizer), key)
     });
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
 
     let warm = ApiKeyVerifier::new(store.clone(), Duration::from_secs(3600));
     rt.block_on(warm.verify(&key, now)).unwrap();

@@ -7,13 +7,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gatehouse::apikey::{self, ApiKeyRecord};
-use gatehouse::authorizer::Authorizer;
 use gatehouse::config::Config;
-use gatehouse::jwt::{AUD_API, Claims};
-use gatehouse::keys::{KeyRing, LoadedRing, SigningAlg};
-use gatehouse::secrets::SecretSource;
-use gatehouse::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
+use gatehouse::credentials::apikey::{self, ApiKeyRecord};
+use gatehouse::credentials::jwt::{AUD_API, Claims};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::functions::authorizer::Authorizer;
+use gatehouse::records::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
 use gatehouse_local::perf::{ISSUER, ORIGIN, authorizer_event};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let config = Config::from_lookup(|k| {
         match k {
             "TABLE_NAME" => Some("bench"),
@@ -86,10 +86,10 @@ fn bench(c: &mut Criterion) {
     })
     .unwrap();
     let key = apikey::generate("bench", None, None, now).unwrap();
-    let session_id = gatehouse::keys::random_id();
+    let session_id = gatehouse::credentials::keys::random_id();
     let memory = || Memory {
         key: key.record.clone(),
-        session_hash: gatehouse::crypto::sha256_hex(session_id.as_bytes()),
+        session_hash: gatehouse::primitives::crypto::sha256_hex(session_id.as_bytes()),
         session: Session {
             user: WidgetUser {
                 userid: "bench".into(),
@@ -120,7 +120,8 @@ fn bench(c: &mut Criterion) {
     for alg in [SigningAlg::RS256, SigningAlg::ES256] {
         let ring = KeyRing::create(alg, now).unwrap();
         let claims = Claims::new(ISSUER, AUD_API, "1", "client", now, 3600);
-        let token = gatehouse::jwt::issue(&LoadedRing::load(&ring).unwrap(), &claims).unwrap();
+        let token =
+            gatehouse::credentials::jwt::issue(&LoadedRing::load(&ring).unwrap(), &claims).unwrap();
         let authorizer = Authorizer::new(&config, memory(), Ring(ring.to_json()));
         let event = authorizer_event(
             "GET",

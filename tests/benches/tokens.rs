@@ -4,13 +4,13 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use gatehouse::jwt::{AUD_API, Claims, Expect, issue, read_header, verify_issued};
-use gatehouse::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::credentials::jwt::{AUD_API, Claims, Expect, issue, read_header, verify_issued};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 
 fn bench(c: &mut Criterion) {
     for alg in [SigningAlg::RS256, SigningAlg::ES256] {
         let ring = LoadedRing::load(&KeyRing::create(alg, 0).unwrap()).unwrap();
-        let now = gatehouse::now_epoch();
+        let now = gatehouse::primitives::time::now_epoch();
         let claims = Claims::new("https://auth.example.com", AUD_API, "1", "data", now, 900);
         c.bench_function(&format!("token_issue/{}", alg.as_str()), |b| {
             b.iter(|| issue(black_box(&ring), black_box(&claims)).unwrap())

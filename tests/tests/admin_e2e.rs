@@ -448,7 +448,7 @@ const STRONG_SECRET: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
 /// An admin stack whose `CLIENT_SECRETS` is: weak raw, strong raw, hashed, null.
 async fn stack_with_legacy_clients() -> (common::admin::Stack, String) {
     let s = stack(&[]).await;
-    let hashed = gatehouse::clients::ClientList::hashed_entry("hashed-client-secret");
+    let hashed = gatehouse::credentials::clients::ClientList::hashed_entry("hashed-client-secret");
     let value = json!([WEAK_SECRET, STRONG_SECRET, hashed, null]).to_string();
     common::operator_secrets()
         .await
@@ -580,7 +580,7 @@ async fn sts_unreachable_fails_closed_without_a_session() {
     // Presigned mode forwards to the configured endpoint only: down → 503.
     let creds =
         aws_credential_types::Credentials::new(&member.key_id, &member.secret, None, None, "test");
-    let req = gatehouse::iam::presign_get_caller_identity(
+    let req = gatehouse::credentials::admin::presign_get_caller_identity(
         &creds,
         "us-east-1",
         &dead,
@@ -716,7 +716,10 @@ async fn assumed_roles_are_not_admins() {
     // An assumed role of this account (via moto STS, with a session token): not an IAM user.
     let s = stack(&[]).await;
     let iam = common::operator_iam().await;
-    let role = format!("test-role-{}", gatehouse::crypto::random_base62(8));
+    let role = format!(
+        "test-role-{}",
+        gatehouse::primitives::crypto::random_base62(8)
+    );
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/gatehouse-operator"},"Action":"sts:AssumeRole"}]}"#;
     let created = iam
         .create_role()
@@ -766,8 +769,9 @@ async fn sessions_can_be_revoked_one_by_one_or_per_user() {
         .collect();
     assert_eq!(mine.len(), 2, "{}", list.text);
     // Revoke the second by its id hash (the first session does it).
-    let second_hash =
-        gatehouse::crypto::sha256_hex(second.cookie.split('=').nth(1).unwrap().as_bytes());
+    let second_hash = gatehouse::primitives::crypto::sha256_hex(
+        second.cookie.split('=').nth(1).unwrap().as_bytes(),
+    );
     let r = s
         .call(
             &first,

@@ -6,10 +6,10 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use gatehouse::access::Function;
-use gatehouse::apikey::{ApiKeyRecord, ApiKeyVerifier, VerifyError};
 use gatehouse::authz::{DenyReason, PrincipalType};
-use gatehouse::store::{ApiKeyStore, DynamoStore};
+use gatehouse::credentials::apikey::{ApiKeyRecord, ApiKeyVerifier, VerifyError};
+use gatehouse::records::access::Function;
+use gatehouse::records::store::{ApiKeyStore, DynamoStore};
 
 /// The real DynamoDB store, counting the calls made through it.
 struct Counting {
@@ -60,7 +60,7 @@ async fn valid_key_verifies_and_warm_checks_make_no_store_call() {
         Counting::new(common::as_function(&store, Function::Authorizer)),
         Duration::from_secs(60),
     );
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
 
     let p = v.verify(&key, now).await.unwrap();
     assert_eq!(p.principal_type, PrincipalType::ApiKey);
@@ -81,12 +81,15 @@ async fn valid_key_verifies_and_warm_checks_make_no_store_call() {
 async fn last_used_is_recorded_in_the_table() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
-    let id = gatehouse::apikey::parse(&key).unwrap().id.to_owned();
+    let id = gatehouse::credentials::apikey::parse(&key)
+        .unwrap()
+        .id
+        .to_owned();
     let v = ApiKeyVerifier::new(
         common::as_function(&store, Function::Authorizer),
         Duration::from_secs(60),
     );
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     v.verify(&key, now).await.unwrap();
     let rec = store.get_api_key(&id).await.unwrap().unwrap();
     assert_eq!(rec.last_used, Some(now));
@@ -95,7 +98,7 @@ async fn last_used_is_recorded_in_the_table() {
 #[tokio::test]
 async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let store = common::fresh_store().await;
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let key = common::api_key(&store, None, None).await;
     let short = common::api_key(&store, None, Some(now + 2)).await;
     let v = ApiKeyVerifier::new(
@@ -128,10 +131,13 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
 async fn disabled_key_stops_working_within_the_cache_ttl() {
     let store = common::fresh_store().await;
     let key = common::api_key(&store, None, None).await;
-    let id = gatehouse::apikey::parse(&key).unwrap().id.to_owned();
+    let id = gatehouse::credentials::apikey::parse(&key)
+        .unwrap()
+        .id
+        .to_owned();
     let ttl = Duration::from_millis(300);
     let v = ApiKeyVerifier::new(common::as_function(&store, Function::Authorizer), ttl);
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     assert!(v.verify(&key, now).await.is_ok());
 
     store
@@ -140,7 +146,7 @@ async fn disabled_key_stops_working_within_the_cache_ttl() {
         .table_name(store.table())
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::store::api_key_pk(&id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::records::store::api_key_pk(&id)),
         )
         .update_expression("SET disabled = :t")
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))
@@ -160,7 +166,10 @@ async fn unreachable_dynamodb_fails_closed() {
     );
     let v = ApiKeyVerifier::new(store, Duration::from_secs(60));
     let key = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
-    match v.verify(&key, gatehouse::now_epoch()).await {
+    match v
+        .verify(&key, gatehouse::primitives::time::now_epoch())
+        .await
+    {
         Err(VerifyError::Store(e)) => assert_eq!(e.status().as_u16(), 503),
         other => panic!("expected a store failure, got {other:?}"),
     }
@@ -169,7 +178,13 @@ async fn unreachable_dynamodb_fails_closed() {
 #[tokio::test]
 async fn duplicate_ids_are_refused_by_the_store() {
     let store = common::fresh_store().await;
-    let new = gatehouse::apikey::generate("a", None, None, gatehouse::now_epoch()).unwrap();
+    let new = gatehouse::credentials::apikey::generate(
+        "a",
+        None,
+        None,
+        gatehouse::primitives::time::now_epoch(),
+    )
+    .unwrap();
     store.put_api_key(&new.record).await.unwrap();
     assert!(store.put_api_key(&new.record).await.is_err());
 }

@@ -5,9 +5,9 @@ mod common;
 
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use gatehouse::access::Function;
-use gatehouse::authorizer::{Authorizer, LambdaAuthorizer, invoke};
-use gatehouse::store::DynamoStore;
+use gatehouse::functions::authorizer::{Authorizer, LambdaAuthorizer, invoke};
+use gatehouse::records::access::Function;
+use gatehouse::records::store::DynamoStore;
 use serde_json::{Value, json};
 
 async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {

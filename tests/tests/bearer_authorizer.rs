@@ -6,11 +6,11 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use gatehouse::access::Function;
-use gatehouse::authorizer::{Authorizer, invoke};
-use gatehouse::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
-use gatehouse::keys::{KeyRing, LoadedRing};
-use gatehouse::secrets::SecretSource;
+use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing};
+use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::functions::authorizer::{Authorizer, invoke};
+use gatehouse::records::access::Function;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -59,7 +59,7 @@ async fn warm_bearer_checks_make_no_aws_call() {
             counting,
         );
         let ring = common::loaded_ring(&ring_secret).await;
-        let now = gatehouse::now_epoch();
+        let now = gatehouse::primitives::time::now_epoch();
         let mut claims = Claims::new(ISSUER, AUD_API, "7", "data", now, 900);
         claims.client_id = Some("7".into());
         let token = issue(&ring, &claims).unwrap();
@@ -84,9 +84,10 @@ async fn warm_bearer_checks_make_no_aws_call() {
             false
         );
         // Unknown kids: at most one reload per cooldown (30 s by default).
-        let foreign =
-            LoadedRing::load(&KeyRing::create(gatehouse::keys::SigningAlg::ES256, now).unwrap())
-                .unwrap();
+        let foreign = LoadedRing::load(
+            &KeyRing::create(gatehouse::credentials::keys::SigningAlg::ES256, now).unwrap(),
+        )
+        .unwrap();
         for _ in 0..50 {
             let t = issue(&foreign, &claims).unwrap();
             assert_eq!(
@@ -102,7 +103,7 @@ async fn warm_bearer_checks_make_no_aws_call() {
     }
 }
 
-fn a_reads<S: gatehouse::store::ApiKeyStore + gatehouse::store::SessionStore>(
+fn a_reads<S: gatehouse::records::store::ApiKeyStore + gatehouse::records::store::SessionStore>(
     a: &Authorizer<S, Counting>,
 ) -> usize {
     a.signing_keys()
@@ -125,11 +126,20 @@ async fn secrets_manager_failure_fails_closed() {
         common::as_function(&store, Function::Authorizer),
         common::secrets().await,
     );
-    let ring =
-        LoadedRing::load(&KeyRing::create(gatehouse::keys::SigningAlg::RS256, 0).unwrap()).unwrap();
+    let ring = LoadedRing::load(
+        &KeyRing::create(gatehouse::credentials::keys::SigningAlg::RS256, 0).unwrap(),
+    )
+    .unwrap();
     let token = issue(
         &ring,
-        &Claims::new(ISSUER, AUD_API, "1", "data", gatehouse::now_epoch(), 900),
+        &Claims::new(
+            ISSUER,
+            AUD_API,
+            "1",
+            "data",
+            gatehouse::primitives::time::now_epoch(),
+            900,
+        ),
     )
     .unwrap();
     let err = invoke(&a, event(&token, "/stats")).await.unwrap_err();
@@ -138,19 +148,22 @@ async fn secrets_manager_failure_fails_closed() {
 
 /// The real DynamoDB store, counting the reads the authorizer makes.
 struct CountingStore {
-    inner: gatehouse::store::DynamoStore,
+    inner: gatehouse::records::store::DynamoStore,
     reads: AtomicUsize,
 }
 
-impl gatehouse::store::ApiKeyStore for CountingStore {
+impl gatehouse::records::store::ApiKeyStore for CountingStore {
     async fn get_api_key(
         &self,
         id: &str,
-    ) -> gatehouse::Result<Option<gatehouse::apikey::ApiKeyRecord>> {
+    ) -> gatehouse::Result<Option<gatehouse::credentials::apikey::ApiKeyRecord>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get_api_key(id).await
     }
-    async fn put_api_key(&self, r: &gatehouse::apikey::ApiKeyRecord) -> gatehouse::Result<()> {
+    async fn put_api_key(
+        &self,
+        r: &gatehouse::credentials::apikey::ApiKeyRecord,
+    ) -> gatehouse::Result<()> {
         self.inner.put_api_key(r).await
     }
     async fn touch_api_key(&self, id: &str, at: i64) -> gatehouse::Result<()> {
@@ -158,11 +171,11 @@ impl gatehouse::store::ApiKeyStore for CountingStore {
     }
 }
 
-impl gatehouse::store::SessionStore for CountingStore {
+impl gatehouse::records::store::SessionStore for CountingStore {
     async fn put_temp_token(
         &self,
         h: &str,
-        t: &gatehouse::store::TempToken,
+        t: &gatehouse::records::store::TempToken,
     ) -> gatehouse::Result<()> {
         self.inner.put_temp_token(h, t).await
     }
@@ -172,14 +185,14 @@ impl gatehouse::store::SessionStore for CountingStore {
         s: &str,
         origin: &str,
         now: i64,
-    ) -> gatehouse::Result<Option<gatehouse::store::Session>> {
+    ) -> gatehouse::Result<Option<gatehouse::records::store::Session>> {
         self.inner.redeem_temp_token(h, s, origin, now).await
     }
     async fn get_session(
         &self,
         h: &str,
         now: i64,
-    ) -> gatehouse::Result<Option<gatehouse::store::Session>> {
+    ) -> gatehouse::Result<Option<gatehouse::records::store::Session>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get_session(h, now).await
     }
@@ -190,21 +203,24 @@ impl gatehouse::store::SessionStore for CountingStore {
 
 #[tokio::test]
 async fn a_cookie_request_costs_one_dynamodb_read() {
-    use gatehouse::store::SessionStore;
+    use gatehouse::records::store::SessionStore;
     let store = common::fresh_store().await;
-    let (temp, session_id) = (gatehouse::keys::random_id(), gatehouse::keys::random_id());
-    let user = gatehouse::store::WidgetUser {
+    let (temp, session_id) = (
+        gatehouse::credentials::keys::random_id(),
+        gatehouse::credentials::keys::random_id(),
+    );
+    let user = gatehouse::records::store::WidgetUser {
         userid: "u".into(),
         app_id: None,
         client_id: None,
         org_id: None,
     };
-    let now = gatehouse::now_epoch();
-    let sha = |s: &str| gatehouse::crypto::sha256_hex(s.as_bytes());
+    let now = gatehouse::primitives::time::now_epoch();
+    let sha = |s: &str| gatehouse::primitives::crypto::sha256_hex(s.as_bytes());
     store
         .put_temp_token(
             &sha(&temp),
-            &gatehouse::store::TempToken {
+            &gatehouse::records::store::TempToken {
                 user,
                 session_ttl: 600,
                 expires_at: now + 60,
@@ -276,7 +292,7 @@ async fn code_flow_tokens_are_host_users_and_rules_that_forget_them_are_warned()
     );
 
     let ring = common::loaded_ring(&ring_secret).await;
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     // A host user "1" and OAuth client 1 are told apart.
     let host = issue(
         &ring,
@@ -326,7 +342,7 @@ async fn widget_tokens_need_an_origin_still_allowed() {
         AUD_WIDGET,
         "u",
         "client",
-        gatehouse::now_epoch(),
+        gatehouse::primitives::time::now_epoch(),
         900,
     );
     claims.origins = Some(vec![

@@ -9,11 +9,11 @@ mod common;
 use std::time::Duration;
 
 use common::full::{Full, ORIGIN, claims_of, cookie_pair, full};
-use gatehouse::codes::{CodeRules, HostJwks, HttpJwksFetch};
-use gatehouse::crypto::sha256_hex;
-use gatehouse::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
-use gatehouse::keys::random_id;
-use gatehouse::store::{AdminSession, AdminStore, SessionStore, TempToken, WidgetUser};
+use gatehouse::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch};
+use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
+use gatehouse::credentials::keys::random_id;
+use gatehouse::primitives::crypto::sha256_hex;
+use gatehouse::records::store::{AdminSession, AdminStore, SessionStore, TempToken, WidgetUser};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 const MARGIN: i64 = 10;
 
 fn now() -> i64 {
-    gatehouse::now_epoch()
+    gatehouse::primitives::time::now_epoch()
 }
 
 /// A host code as a host whose clock is `skew` seconds off would sign it (`iat` and/or
@@ -241,7 +241,7 @@ async fn widget_temp_tokens_live_60_s() {
     // Issued for 60 s.
     let t = now();
     s.temp_token().await;
-    let record = &s.items_of(gatehouse::access::prefix::TEMP).await[0];
+    let record = &s.items_of(gatehouse::records::access::prefix::TEMP).await[0];
     let exp: i64 = record["expires_at"].as_n().unwrap().parse().unwrap();
     assert!((t + 60..=t + 61).contains(&exp), "expires 60 s after issue");
     // Redemption with injected time: each attempt on a fresh record of that expiry.
@@ -340,20 +340,20 @@ async fn admin_sessions_expire_at_expires_at() {
 async fn api_keys_expire_at_expires_at() {
     let s = full(&[]).await;
     let exp = now() + 3600;
-    let new = gatehouse::apikey::generate("k", None, Some(exp), now()).unwrap();
-    let key = gatehouse::apikey::reveal(&new.key);
-    let presented = gatehouse::apikey::parse(key).unwrap();
+    let new = gatehouse::credentials::apikey::generate("k", None, Some(exp), now()).unwrap();
+    let key = gatehouse::credentials::apikey::reveal(&new.key);
+    let presented = gatehouse::credentials::apikey::parse(key).unwrap();
     injected("API key", exp, async |at| {
-        gatehouse::apikey::check(&presented, &new.record, at).is_ok()
+        gatehouse::credentials::apikey::check(&presented, &new.record, at).is_ok()
     })
     .await;
     at_the_gateway("API key", StatusCode::FORBIDDEN, async |exp| {
         // Created a while ago (`generate` refuses an expiry that has passed).
-        let new = gatehouse::apikey::generate("k", None, Some(exp), exp - 60).unwrap();
-        gatehouse::store::ApiKeyStore::put_api_key(&s.store, &new.record)
+        let new = gatehouse::credentials::apikey::generate("k", None, Some(exp), exp - 60).unwrap();
+        gatehouse::records::store::ApiKeyStore::put_api_key(&s.store, &new.record)
             .await
             .unwrap();
-        let key = gatehouse::apikey::reveal(&new.key);
+        let key = gatehouse::credentials::apikey::reveal(&new.key);
         s.get("/whoami", &[("x-api-key", key)]).await.status
     })
     .await;

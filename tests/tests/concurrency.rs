@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use common::Answer;
 use common::full::{Full, ORIGIN, full};
-use gatehouse::keys::SigningAlg;
-use gatehouse::rotation::{self, RotationPolicy, RotationStep};
+use gatehouse::credentials::keys::SigningAlg;
+use gatehouse::credentials::rotation::{self, RotationPolicy, RotationStep};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -81,12 +81,16 @@ async fn temp_token_raced_by_50_logins_opens_one_session_in_each_of_100_rounds()
     let refusal = (StatusCode::UNAUTHORIZED, "unauthorized");
     race(&s, async |s| s.temp_token().await, login, refusal).await;
     assert_eq!(
-        s.items_of(gatehouse::access::prefix::SESSION).await.len(),
+        s.items_of(gatehouse::records::access::prefix::SESSION)
+            .await
+            .len(),
         ROUNDS,
         "one session per token"
     );
     assert_eq!(
-        s.items_of(gatehouse::access::prefix::TEMP).await.len(),
+        s.items_of(gatehouse::records::access::prefix::TEMP)
+            .await
+            .len(),
         0,
         "every token consumed"
     );
@@ -98,14 +102,16 @@ async fn host_code_raced_by_50_redemptions_yields_one_token_in_each_of_100_round
     // limit (README, "Rate limits") is raised so the race, not the limit, decides.
     let s = Arc::new(full(&[("TOKEN_IP_LIMIT", "10000")]).await);
     let fresh = async |s: &Full| {
-        let now = gatehouse::now_epoch();
-        s.code(json!({"exp": now + 60, "jti": gatehouse::keys::random_id()}))
+        let now = gatehouse::primitives::time::now_epoch();
+        s.code(json!({"exp": now + 60, "jti": gatehouse::credentials::keys::random_id()}))
             .await
     };
     let refusal = (StatusCode::BAD_REQUEST, "invalid_grant");
     race(&s, fresh, redeem, refusal).await;
     assert_eq!(
-        s.items_of(gatehouse::access::prefix::USED_CODE).await.len(),
+        s.items_of(gatehouse::records::access::prefix::USED_CODE)
+            .await
+            .len(),
         ROUNDS,
         "one mark per code"
     );
@@ -171,9 +177,9 @@ async fn ring_rotations_while_10_clients_verify_reject_no_valid_token() {
     for r in 0..ROTATIONS {
         tokio::time::sleep(SETTLE).await;
         let before = s.client_token().await;
-        let version = gatehouse::keys::random_id();
+        let version = gatehouse::credentials::keys::random_id();
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
-            let now = gatehouse::now_epoch();
+            let now = gatehouse::primitives::time::now_epoch();
             let req = RotationStep::direct(step, &s.ring, &version);
             rotation::run_step(&sm, &s.store, policy, &req, now)
                 .await

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 struct Stack {
     url: String,
-    store: gatehouse::store::DynamoStore,
+    store: gatehouse::records::store::DynamoStore,
     key: String,
     http: reqwest::Client,
 }
@@ -89,20 +89,22 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let wrong_secret = format!("{}{}", &s.key[..20], "Z".repeat(43));
     assert_denied(s.whoami(Some(wrong_secret.as_bytes())).await);
 
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let expired_soon = common::api_key(&s.store, None, Some(now + 1)).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_denied(s.whoami(Some(expired_soon.as_bytes())).await);
 
-    let new = gatehouse::apikey::generate("off", None, None, now).unwrap();
+    let new = gatehouse::credentials::apikey::generate("off", None, None, now).unwrap();
     let mut rec = new.record.clone();
     rec.disabled = true;
-    gatehouse::store::ApiKeyStore::put_api_key(&s.store, &rec)
+    gatehouse::records::store::ApiKeyStore::put_api_key(&s.store, &rec)
         .await
         .unwrap();
     assert_denied(
-        s.whoami(Some(gatehouse::apikey::reveal(&new.key).as_bytes()))
-            .await,
+        s.whoami(Some(
+            gatehouse::credentials::apikey::reveal(&new.key).as_bytes(),
+        ))
+        .await,
     );
 }
 

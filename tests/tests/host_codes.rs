@@ -8,7 +8,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gatehouse::authz::DenyReason;
-use gatehouse::codes::{CodeRules, HostJwks, HttpJwksFetch};
+use gatehouse::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch};
 use serde_json::{Value, json};
 
 fn rules() -> CodeRules {
@@ -35,14 +35,14 @@ async fn check(
     code: &str,
     rules: &CodeRules,
 ) -> Result<(), DenyReason> {
-    j.verify(code, rules, gatehouse::now_epoch())
+    j.verify(code, rules, gatehouse::primitives::time::now_epoch())
         .await
         .expect("host reachable")
         .map(|_| ())
 }
 
 fn now() -> i64 {
-    gatehouse::now_epoch()
+    gatehouse::primitives::time::now_epoch()
 }
 
 fn b64(v: &Value) -> String {
@@ -218,7 +218,7 @@ async fn required_audience_needs_the_code_typ_and_seed_codes_pass_when_not_requi
     let host = common::Host::start();
     let j = jwks(&host, Duration::from_secs(30));
     let t = now();
-    let typed = json!({"typ": gatehouse::codes::CODE_TYP});
+    let typed = json!({"typ": gatehouse::credentials::codes::CODE_TYP});
     let aud = json!({"exp": t + 60, "aud": "gatehouse"});
     // Not required (the default): the documented example (only `exp`) still verifies,
     // and so does a typed code.

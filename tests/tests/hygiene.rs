@@ -369,7 +369,9 @@ async fn every_route_refuses_bad_input_with_a_json_4xx_and_writes_nothing() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
-        s.items_of(gatehouse::access::prefix::RATE).await.is_empty(),
+        s.items_of(gatehouse::records::access::prefix::RATE)
+            .await
+            .is_empty(),
         "no sign-in failure was counted"
     );
     println!(

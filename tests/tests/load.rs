@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::full::{Full, ORIGIN};
-use gatehouse::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 
 const CONNECTIONS: usize = 50;
 const EVIL: &str = "https://evil.example";
@@ -48,21 +48,21 @@ const ROUTES: [(&str, Option<&str>); 3] = [
 ];
 
 async fn credentials(f: &Full) -> Vec<Credential> {
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let revoked = {
-        let new = gatehouse::apikey::generate("revoked", None, None, now).unwrap();
+        let new = gatehouse::credentials::apikey::generate("revoked", None, None, now).unwrap();
         let mut rec = new.record.clone();
         rec.disabled = true;
-        gatehouse::store::ApiKeyStore::put_api_key(&f.store, &rec)
+        gatehouse::records::store::ApiKeyStore::put_api_key(&f.store, &rec)
             .await
             .unwrap();
-        gatehouse::apikey::reveal(&new.key).to_string()
+        gatehouse::credentials::apikey::reveal(&new.key).to_string()
     };
     let access = f.client_token().await;
     let expired = f.retimed(&access, now - 3600).await;
     let foreign = {
         let ring = LoadedRing::load(&KeyRing::create(SigningAlg::RS256, now).unwrap()).unwrap();
-        gatehouse::jwt::issue(&ring, &common::full::claims_of(&access)).unwrap()
+        gatehouse::credentials::jwt::issue(&ring, &common::full::claims_of(&access)).unwrap()
     };
     let tampered = {
         let parts: Vec<&str> = access.split('.').collect();
@@ -74,7 +74,10 @@ async fn credentials(f: &Full) -> Vec<Credential> {
     let bearer = |t: &str| format!("Bearer {t}");
     let widget = bearer(&f.security_token().await);
     let cookie = f.session_cookie().await;
-    let unknown_cookie = format!("__Host-gh_session={}", gatehouse::keys::random_id());
+    let unknown_cookie = format!(
+        "__Host-gh_session={}",
+        gatehouse::credentials::keys::random_id()
+    );
     const ALL: &[&str] = &["data", "client", "widget:issue"];
     vec![
         cred("api key", &[("x-api-key", &f.key)], Some(("api_key", ALL))),

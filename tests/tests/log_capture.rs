@@ -122,9 +122,9 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
 async fn malformed_authorizer_events_never_log_their_values() {
     let capture = installed();
     let store = common::fresh_store().await;
-    let authorizer = gatehouse::authorizer::Authorizer::new(
+    let authorizer = gatehouse::functions::authorizer::Authorizer::new(
         &common::config(store.table(), &[]),
-        common::as_function(&store, gatehouse::access::Function::Authorizer),
+        common::as_function(&store, gatehouse::records::access::Function::Authorizer),
         common::secrets().await,
     );
     let secret = "gk_Log-Test-Secret-In-A-Malformed-Event";

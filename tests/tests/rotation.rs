@@ -8,12 +8,12 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::full::{Full, full};
-use gatehouse::jwt::{AUD_API, Claims, Expect, issue, read_header, verify_issued};
-use gatehouse::keys::{KeyRing, LoadedRing, RotationKind, SigningAlg, StoredKey};
-use gatehouse::lock;
-use gatehouse::rotation::{
+use gatehouse::credentials::jwt::{AUD_API, Claims, Expect, issue, read_header, verify_issued};
+use gatehouse::credentials::keys::{KeyRing, LoadedRing, RotationKind, SigningAlg, StoredKey};
+use gatehouse::credentials::rotation::{
     self, AWSCURRENT, AWSPENDING, Caller, RotationPolicy, RotationStep, SecretVersions, StepOutcome,
 };
+use gatehouse::records::lock;
 use reqwest::StatusCode;
 
 const POLICY: RotationPolicy = RotationPolicy {
@@ -35,7 +35,7 @@ fn verifies(ring: &KeyRing, token: &str) -> bool {
     let expect = Expect {
         issuer: "https://iss",
         audiences: &[AUD_API],
-        now: gatehouse::now_epoch(),
+        now: gatehouse::primitives::time::now_epoch(),
     };
     verify_issued(token, &header, key, &expect).is_ok()
 }
@@ -54,10 +54,13 @@ fn jwks_kids(ring: &KeyRing) -> HashSet<String> {
 async fn four_steps_create_the_ring_then_rotate_it() {
     let sm = common::secrets().await; // the function user: template permissions only
     let locks = common::fresh_store().await;
-    let id = common::fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
-    let now = gatehouse::now_epoch();
+    let id = common::fresh_secret("ring", gatehouse::credentials::keys::UNINITIALIZED).await;
+    let now = gatehouse::primitives::time::now_epoch();
     for (round, expected) in [(0, RotationKind::Created), (1, RotationKind::Rotated)] {
-        let token = format!("token-{round}-{}", gatehouse::crypto::random_base62(40));
+        let token = format!(
+            "token-{round}-{}",
+            gatehouse::primitives::crypto::random_base62(40)
+        );
         let step = |name| RotationStep::direct(name, &id, &token);
         let created = rotation::run_step(&sm, &locks, POLICY, &step("createSecret"), now)
             .await
@@ -117,8 +120,8 @@ async fn four_steps_create_the_ring_then_rotate_it() {
 #[tokio::test]
 async fn tokens_survive_one_rotation_but_not_two_and_next_is_always_published() {
     let sm = common::secrets().await;
-    let id = common::fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
-    let now = gatehouse::now_epoch();
+    let id = common::fresh_secret("ring", gatehouse::credentials::keys::UNINITIALIZED).await;
+    let now = gatehouse::primitives::time::now_epoch();
     rotation::rotate_now(&sm, POLICY, &id, now, false)
         .await
         .unwrap();
@@ -163,8 +166,8 @@ async fn tokens_survive_one_rotation_but_not_two_and_next_is_always_published() 
 async fn too_early_rotation_is_refused_unless_forced() {
     let sm = common::secrets().await;
     let locks = common::fresh_store().await;
-    let id = common::fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
-    let now = gatehouse::now_epoch();
+    let id = common::fresh_secret("ring", gatehouse::credentials::keys::UNINITIALIZED).await;
+    let now = gatehouse::primitives::time::now_epoch();
     rotation::rotate_now(&sm, STRICT, &id, now, false)
         .await
         .unwrap();
@@ -202,14 +205,14 @@ async fn too_early_rotation_is_refused_unless_forced() {
 /// keys, last rotated at `t0` under [`STRICT`].
 async fn three_key_ring() -> (
     aws_sdk_secretsmanager::Client,
-    gatehouse::store::DynamoStore,
+    gatehouse::records::store::DynamoStore,
     String,
     i64,
 ) {
     let sm = common::secrets().await;
     let locks = common::fresh_store().await;
-    let id = common::fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
-    let t0 = gatehouse::now_epoch();
+    let id = common::fresh_secret("ring", gatehouse::credentials::keys::UNINITIALIZED).await;
+    let t0 = gatehouse::primitives::time::now_epoch();
     let interval = STRICT.min_interval_secs;
     rotation::rotate_now(&sm, STRICT, &id, t0 - interval, false)
         .await
@@ -282,9 +285,15 @@ async fn after_a_forced_rotation_no_old_key_is_published_or_trusted_once_the_rin
     let s = full(&[("KEY_RING_REFRESH", "1")]).await;
     let sm = common::secrets().await;
     // Give the ring a previous key (its interval does not apply with min 0).
-    rotation::rotate_now(&sm, POLICY, &s.ring, gatehouse::now_epoch(), false)
-        .await
-        .unwrap();
+    rotation::rotate_now(
+        &sm,
+        POLICY,
+        &s.ring,
+        gatehouse::primitives::time::now_epoch(),
+        false,
+    )
+    .await
+    .unwrap();
     let old = current(&sm, &s.ring).await;
     let claims = common::full::claims_of(&s.client_token().await);
     let tokens: Vec<(String, String)> = old
@@ -307,7 +316,14 @@ async fn after_a_forced_rotation_no_old_key_is_published_or_trusted_once_the_rin
         ..POLICY
     };
     let outcome = lock::locked(&s.store, lock::SIGNING_KEYS, async || {
-        rotation::rotate_now(&sm, strict, &s.ring, gatehouse::now_epoch(), true).await
+        rotation::rotate_now(
+            &sm,
+            strict,
+            &s.ring,
+            gatehouse::primitives::time::now_epoch(),
+            true,
+        )
+        .await
     })
     .await
     .unwrap();
@@ -346,7 +362,7 @@ async fn scheduled_rotation_overtaken_by_an_emergency_one_ends_superseded() {
     let compromised = current(&sm, &id).await;
     // Secrets Manager starts its scheduled rotation: createSecret derives a pending ring
     // from the (compromised) AWSCURRENT.
-    let scheduled = gatehouse::keys::random_id();
+    let scheduled = gatehouse::credentials::keys::random_id();
     let step = |name| RotationStep::direct(name, &id, &scheduled);
     let later = t0 + STRICT.min_interval_secs + 1;
     let staged = rotation::run_step(&sm, &locks, STRICT, &step("createSecret"), later)
@@ -441,7 +457,7 @@ async fn pending_versions(sm: &aws_sdk_secretsmanager::Client, id: &str) -> usiz
 }
 
 /// Whether the `signing-keys` lock item exists.
-async fn lock_held(store: &gatehouse::store::DynamoStore) -> bool {
+async fn lock_held(store: &gatehouse::records::store::DynamoStore) -> bool {
     let item = store
         .client()
         .get_item()
@@ -449,7 +465,7 @@ async fn lock_held(store: &gatehouse::store::DynamoStore) -> bool {
         .key(
             "pk",
             aws_sdk_dynamodb::types::AttributeValue::S(
-                gatehouse::access::prefix::SIGNING_KEYS_LOCK.into(),
+                gatehouse::records::access::prefix::SIGNING_KEYS_LOCK.into(),
             ),
         )
         .consistent_read(true)

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::Credentials;
-use gatehouse::secrets::{SecretCache, SecretSource};
+use gatehouse::credentials::secrets::{SecretCache, SecretSource};
 use secrecy::ExposeSecret;
 
 /// A client signing with an access key moto never issued.
 async fn forged() -> Client {
     common::require_env("AWS_ENDPOINT_URL_SECRETS_MANAGER");
-    let sdk = gatehouse::aws::sdk_config().await;
+    let sdk = gatehouse::adapters::sdk::sdk_config().await;
     let creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "not-the-secret", None, None, "test");
     Client::from_conf(
         aws_sdk_secretsmanager::config::Builder::from(&sdk)

@@ -1,5 +1,5 @@
 //! Each function's DynamoDB store refuses records outside its row of the access table
-//! (`gatehouse::access`) with an internal error and makes no AWS call; its own records
+//! (`gatehouse::records::access`) with an internal error and makes no AWS call; its own records
 //! go through. The client is a mock that counts every call (no emulator needed).
 //! docs/SECURITY.md, finding 2.
 
@@ -11,9 +11,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gatehouse::Error;
-use gatehouse::access::Function;
-use gatehouse::lock::LockStore;
-use gatehouse::store::{
+use gatehouse::records::access::Function;
+use gatehouse::records::lock::LockStore;
+use gatehouse::records::store::{
     AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore, RateStore, SessionStore,
     TempToken, WidgetUser,
 };
@@ -65,8 +65,8 @@ fn refused<T: std::fmt::Debug>(r: gatehouse::Result<T>) {
     }
 }
 
-fn api_key() -> gatehouse::apikey::ApiKeyRecord {
-    gatehouse::apikey::generate("forged", None, None, 0)
+fn api_key() -> gatehouse::credentials::apikey::ApiKeyRecord {
+    gatehouse::credentials::apikey::generate("forged", None, None, 0)
         .unwrap()
         .record
 }
@@ -176,11 +176,13 @@ async fn the_rotate_store_holds_only_the_key_ring_lock() {
     assert_eq!(m.calls(), 0);
 
     assert!(
-        s.try_lock(gatehouse::lock::SIGNING_KEYS, "me", 0, 10)
+        s.try_lock(gatehouse::records::lock::SIGNING_KEYS, "me", 0, 10)
             .await
             .unwrap()
     );
-    s.unlock(gatehouse::lock::SIGNING_KEYS, "me").await.unwrap();
+    s.unlock(gatehouse::records::lock::SIGNING_KEYS, "me")
+        .await
+        .unwrap();
     assert_eq!(m.calls(), 2);
 }
 

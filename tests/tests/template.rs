@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use gatehouse::access::{Access, Function, Grant, Keys, On, Op};
+use gatehouse::records::access::{Access, Function, Grant, Keys, On, Op};
 use serde_yaml::value::{Tag, TaggedValue};
 use serde_yaml::{Mapping, Value};
 
@@ -97,7 +97,7 @@ fn table_matches_the_bootstrap() {
     let p = &table["Properties"];
     assert_eq!(
         p["KeySchema"][0]["AttributeName"].as_str(),
-        Some(gatehouse::store::PK)
+        Some(gatehouse::records::store::PK)
     );
     assert_eq!(p["KeySchema"][0]["KeyType"].as_str(), Some("HASH"));
     assert_eq!(
@@ -107,7 +107,7 @@ fn table_matches_the_bootstrap() {
     assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
     assert_eq!(
         p["TimeToLiveSpecification"]["AttributeName"].as_str(),
-        Some(gatehouse::store::EXPIRES_AT)
+        Some(gatehouse::records::store::EXPIRES_AT)
     );
     assert_eq!(
         p["TimeToLiveSpecification"]["Enabled"].as_bool(),
@@ -274,7 +274,7 @@ fn dynamodb_statements_match_the_access_table() {
         assert_eq!(
             sorted_yaml(dynamodb_statements(id, res)),
             sorted_yaml(expected_statements(f)),
-            "{id}: DynamoDB statements differ from gatehouse::access ({f:?})"
+            "{id}: DynamoDB statements differ from gatehouse::records::access ({f:?})"
         );
     }
     for (id, res) in &functions {
@@ -283,7 +283,7 @@ fn dynamodb_statements_match_the_access_table() {
         {
             assert!(
                 dynamodb_statements(id, res).is_empty(),
-                "{id} touches the table but has no row in gatehouse::access"
+                "{id} touches the table but has no row in gatehouse::records::access"
             );
         }
     }
@@ -347,7 +347,7 @@ fn rotate_function_may_touch_only_the_signing_keys_lock_item() {
         ]
     );
     let keys = &s["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"];
-    let lock_pk = gatehouse::access::prefix::SIGNING_KEYS_LOCK.to_owned();
+    let lock_pk = gatehouse::records::access::prefix::SIGNING_KEYS_LOCK.to_owned();
     assert_eq!(
         keys.as_sequence().unwrap(),
         &vec![Value::String(lock_pk)],

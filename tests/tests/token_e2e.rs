@@ -13,7 +13,7 @@ struct Stack {
     http: reqwest::Client,
     /// The same client from another source address (127.0.0.2).
     other_ip: reqwest::Client,
-    store: gatehouse::store::DynamoStore,
+    store: gatehouse::records::store::DynamoStore,
     /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry;
     /// "5": a weak raw secret ([`WEAK`], disabled).
     secret_raw: String,
@@ -26,7 +26,7 @@ const WEAK: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e";
 
 async fn stack(extra: &[(&str, &str)]) -> Stack {
     let hashed = "correct horse battery staple";
-    let entry = gatehouse::clients::ClientList::hashed_entry(hashed);
+    let entry = gatehouse::credentials::clients::ClientList::hashed_entry(hashed);
     let clients = common::fresh_secret(
         "clients",
         &json!([RAW, null, "disabled", entry, WEAK]).to_string(),
@@ -408,7 +408,12 @@ async fn documented_host_flow_end_to_end() {
         .await
         .unwrap();
     let code = code["code"].as_str().unwrap().to_owned();
-    assert!(gatehouse::jwt::read_header(&code).unwrap().kid.is_none());
+    assert!(
+        gatehouse::credentials::jwt::read_header(&code)
+            .unwrap()
+            .kid
+            .is_none()
+    );
     let form = format!("grant_type=authorization_code&code={code}");
     let (status, _, body) = s.token(&form, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -437,7 +442,7 @@ async fn documented_host_flow_end_to_end() {
     // Signed by a key not in JWK_URL.
     let foreign = host
         .sign(
-            json!({"exp": gatehouse::now_epoch() + 60}),
+            json!({"exp": gatehouse::primitives::time::now_epoch() + 60}),
             json!({}),
             "other",
             false,

@@ -11,7 +11,7 @@ const ORIGIN: &str = "http://localhost:3001";
 
 struct Stack {
     url: String,
-    store: gatehouse::store::DynamoStore,
+    store: gatehouse::records::store::DynamoStore,
     key: String,
     http: reqwest::Client,
 }
@@ -107,7 +107,7 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
     let token = s
         .temp_token(json!({"userid": "u1", "appid": "a1", "orgId": "o1", "expirationTime": "2h"}))
         .await;
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     let (a, cookie) = s.login(&token).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["userid"], "u1");
@@ -185,20 +185,23 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
 #[tokio::test]
 async fn expired_and_malformed_temp_tokens_are_rejected() {
     let s = stack().await;
-    let token = gatehouse::keys::random_id();
-    let temp = gatehouse::store::TempToken {
-        user: gatehouse::store::WidgetUser {
+    let token = gatehouse::credentials::keys::random_id();
+    let temp = gatehouse::records::store::TempToken {
+        user: gatehouse::records::store::WidgetUser {
             userid: "u".into(),
             app_id: None,
             client_id: None,
             org_id: None,
         },
         session_ttl: 3600,
-        expires_at: gatehouse::now_epoch() - 1,
+        expires_at: gatehouse::primitives::time::now_epoch() - 1,
     };
-    use gatehouse::store::SessionStore;
+    use gatehouse::records::store::SessionStore;
     s.store
-        .put_temp_token(&gatehouse::crypto::sha256_hex(token.as_bytes()), &temp)
+        .put_temp_token(
+            &gatehouse::primitives::crypto::sha256_hex(token.as_bytes()),
+            &temp,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -208,7 +211,10 @@ async fn expired_and_malformed_temp_tokens_are_rejected() {
     );
     assert_eq!(s.login("short").await.0.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        s.login(&gatehouse::keys::random_id()).await.0.status,
+        s.login(&gatehouse::credentials::keys::random_id())
+            .await
+            .0
+            .status,
         StatusCode::UNAUTHORIZED,
         "unknown"
     );
@@ -251,7 +257,10 @@ async fn expired_session_is_rejected() {
         )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let wrong = format!("__Host-gh_session={}", gatehouse::keys::random_id());
+    let wrong = format!(
+        "__Host-gh_session={}",
+        gatehouse::credentials::keys::random_id()
+    );
     assert_eq!(
         s.get("/whoami", &[("cookie", &wrong), ("origin", ORIGIN)])
             .await
@@ -542,7 +551,7 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
     assert!(body.to_string().len() < gatehouse::config::MAX_BODY_BYTES);
     let a = s.security_token(body).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
-    let limit = gatehouse::jwt::MAX_TOKEN_LEN.to_string();
+    let limit = gatehouse::credentials::jwt::MAX_TOKEN_LEN.to_string();
     assert!(
         a.body["message"].as_str().unwrap().contains(&limit),
         "{}",
@@ -570,15 +579,15 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
 const OTHER: &str = "http://localhost:3002";
 
 /// Writes a widget session as releases before the origin binding did: no `origin`.
-async fn legacy_session(store: &gatehouse::store::DynamoStore, userid: &str) -> String {
+async fn legacy_session(store: &gatehouse::records::store::DynamoStore, userid: &str) -> String {
     use aws_sdk_dynamodb::types::AttributeValue::{N, S};
-    let id = gatehouse::keys::random_id();
+    let id = gatehouse::credentials::keys::random_id();
     let pk = format!(
         "{}{}",
-        gatehouse::access::prefix::SESSION,
-        gatehouse::crypto::sha256_hex(id.as_bytes())
+        gatehouse::records::access::prefix::SESSION,
+        gatehouse::primitives::crypto::sha256_hex(id.as_bytes())
     );
-    let now = gatehouse::now_epoch();
+    let now = gatehouse::primitives::time::now_epoch();
     store
         .client()
         .put_item()

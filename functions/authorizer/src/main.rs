@@ -5,7 +5,7 @@
 // uses less memory and hands work between no threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    gatehouse::init_logging();
-    let authorizer = gatehouse::authorizer::from_env().await?;
-    gatehouse::authorizer::run(authorizer).await
+    gatehouse::primitives::logging::init_logging();
+    let authorizer = gatehouse::functions::authorizer::from_env().await?;
+    gatehouse::functions::authorizer::run(authorizer).await
 }

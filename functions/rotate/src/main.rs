@@ -4,7 +4,7 @@
 // uses less memory and hands work between no threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    gatehouse::init_logging();
-    let rotator = gatehouse::rotation::Rotator::from_env().await?;
-    gatehouse::rotation::run(rotator).await
+    gatehouse::primitives::logging::init_logging();
+    let rotator = gatehouse::credentials::rotation::Rotator::from_env().await?;
+    gatehouse::credentials::rotation::run(rotator).await
 }

@@ -5,7 +5,7 @@
 // uses less memory and hands work between no threads.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    gatehouse::init_logging();
-    let function = gatehouse::widget::WidgetFunction::from_env().await?;
+    gatehouse::primitives::logging::init_logging();
+    let function = gatehouse::functions::widget::WidgetFunction::from_env().await?;
     gatehouse::http::run(function).await
 }

@@ -11,7 +11,7 @@ pub const SERVER_ID: &str = "https://gatehouse.test";
 
 pub struct Stack {
     pub url: String,
-    pub store: gatehouse::store::DynamoStore,
+    pub store: gatehouse::records::store::DynamoStore,
     pub http: reqwest::Client,
     pub clients_secret: String,
 }
@@ -48,8 +48,14 @@ pub fn keys_body(u: &IamUser) -> Value {
 pub fn presigned(u: &IamUser, server_id: &str, at: SystemTime) -> Value {
     let creds = aws_credential_types::Credentials::new(&u.key_id, &u.secret, None, None, "test");
     let sts = super::require_env("AWS_ENDPOINT_URL_STS");
-    let req = gatehouse::iam::presign_get_caller_identity(&creds, "us-east-1", &sts, server_id, at)
-        .unwrap();
+    let req = gatehouse::credentials::admin::presign_get_caller_identity(
+        &creds,
+        "us-east-1",
+        &sts,
+        server_id,
+        at,
+    )
+    .unwrap();
     json!({ "presigned": req })
 }
 
@@ -104,14 +110,14 @@ impl Stack {
 /// The admin function called directly (no gateway), so a test picks the source address
 /// and counts the STS calls it makes.
 pub struct Direct {
-    pub function: gatehouse::admin::AdminFunction<CountingIdentity>,
-    pub store: gatehouse::store::DynamoStore,
+    pub function: gatehouse::functions::admin::AdminFunction<CountingIdentity>,
+    pub store: gatehouse::records::store::DynamoStore,
     pub sts_calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The real identity calls (moto), counting those that reach STS.
 pub struct CountingIdentity {
-    inner: gatehouse::iam::AwsIdentity,
+    inner: gatehouse::credentials::admin::AwsIdentity,
     sts_calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -122,10 +128,10 @@ impl CountingIdentity {
     }
 }
 
-impl gatehouse::iam::AdminIdentity for CountingIdentity {
+impl gatehouse::credentials::admin::AdminIdentity for CountingIdentity {
     async fn caller_with_keys(
         &self,
-        keys: &gatehouse::iam::SubmittedKeys,
+        keys: &gatehouse::credentials::admin::SubmittedKeys,
     ) -> gatehouse::Result<String> {
         self.count();
         self.inner.caller_with_keys(keys).await
@@ -133,7 +139,7 @@ impl gatehouse::iam::AdminIdentity for CountingIdentity {
 
     async fn caller_from_presigned(
         &self,
-        req: &gatehouse::iam::PresignedRequest,
+        req: &gatehouse::credentials::admin::PresignedRequest,
     ) -> gatehouse::Result<String> {
         self.count();
         self.inner.caller_from_presigned(req).await
@@ -152,10 +158,10 @@ pub async fn direct(extra: &[(&str, &str)]) -> Direct {
     let sdk = super::sdk().await;
     let sts_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let identity = CountingIdentity {
-        inner: gatehouse::iam::AwsIdentity::new(&sdk).unwrap(),
+        inner: gatehouse::credentials::admin::AwsIdentity::new(&sdk).unwrap(),
         sts_calls: sts_calls.clone(),
     };
-    let function = gatehouse::admin::AdminFunction::with_identity(
+    let function = gatehouse::functions::admin::AdminFunction::with_identity(
         config,
         identity,
         super::secrets().await,
@@ -229,7 +235,7 @@ impl Direct {
         scan.items()
             .iter()
             .filter_map(|i| i["pk"].as_s().ok().cloned())
-            .filter(|pk| pk.starts_with(gatehouse::access::prefix::RATE))
+            .filter(|pk| pk.starts_with(gatehouse::records::access::prefix::RATE))
             .collect()
     }
 }

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gatehouse::store::DynamoStore;
+use gatehouse::records::store::DynamoStore;
 use gatehouse_local::gateway::Gateway;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -212,7 +212,7 @@ fn host(port: u16, dir: &str) -> Command {
 
 /// A code from the host at `url` (no `kid`, as the documented example; a `jti`).
 pub async fn host_code(url: &str) -> String {
-    let claims = json!({"exp": gatehouse::now_epoch() + 300, "jti": gatehouse::keys::random_id()});
+    let claims = json!({"exp": gatehouse::primitives::time::now_epoch() + 300, "jti": gatehouse::credentials::keys::random_id()});
     let body = json!({"claims": claims, "headers": {}, "key": "current", "with_kid": false});
     let url = format!("{url}/sign");
     let a = common::send_json(&common::http(), Method::POST, &url, &[], Some(body)).await;
@@ -234,7 +234,7 @@ impl Emulator {
         let port = free_port();
         let dir = std::env::temp_dir().join(format!(
             "gatehouse-emulator-{}",
-            gatehouse::crypto::random_base62(10)
+            gatehouse::primitives::crypto::random_base62(10)
         ));
         std::fs::create_dir_all(&dir).unwrap();
         let mut e = Emulator {
@@ -343,18 +343,24 @@ impl Wiring {
 
 /// A fresh table `name` in `client`'s DynamoDB.
 pub async fn table_in(client: aws_sdk_dynamodb::Client) -> DynamoStore {
-    let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(10));
+    let name = format!(
+        "gatehouse-test-{}",
+        gatehouse::primitives::crypto::random_base62(10)
+    );
     gatehouse_local::bootstrap::create_table(&client, &name)
         .await
         .unwrap();
-    DynamoStore::new(client, name, gatehouse::access::Function::Admin)
+    DynamoStore::new(client, name, gatehouse::records::access::Function::Admin)
 }
 
 /// The signing key ring secret's value, created directly (tests that restart Secrets
 /// Manager write it again).
-pub fn new_ring() -> gatehouse::keys::KeyRing {
-    gatehouse::keys::KeyRing::create(gatehouse::keys::SigningAlg::RS256, gatehouse::now_epoch())
-        .unwrap()
+pub fn new_ring() -> gatehouse::credentials::keys::KeyRing {
+    gatehouse::credentials::keys::KeyRing::create(
+        gatehouse::credentials::keys::SigningAlg::RS256,
+        gatehouse::primitives::time::now_epoch(),
+    )
+    .unwrap()
 }
 
 pub async fn put_secret(client: &aws_sdk_secretsmanager::Client, name: &str, value: &str) {
@@ -378,7 +384,7 @@ impl StackSecrets {
         let name = |p: &str| {
             format!(
                 "gatehouse-test-{p}-{}",
-                gatehouse::crypto::random_base62(10)
+                gatehouse::primitives::crypto::random_base62(10)
             )
         };
         let clients = json!([crate::common::full::CLIENT_SECRET]).to_string();
@@ -390,12 +396,19 @@ impl StackSecrets {
 
     /// An access token (client 1, scope `data`) signed by the ring, for `issuer`.
     pub fn access_token(&self, issuer: &str) -> String {
-        use gatehouse::jwt::{AUD_API, Claims, issue};
-        let ring = gatehouse::keys::KeyRing::parse(&self.ring.1)
+        use gatehouse::credentials::jwt::{AUD_API, Claims, issue};
+        let ring = gatehouse::credentials::keys::KeyRing::parse(&self.ring.1)
             .unwrap()
             .unwrap();
-        let ring = gatehouse::keys::LoadedRing::load(&ring).unwrap();
-        let mut claims = Claims::new(issuer, AUD_API, "1", "data", gatehouse::now_epoch(), 900);
+        let ring = gatehouse::credentials::keys::LoadedRing::load(&ring).unwrap();
+        let mut claims = Claims::new(
+            issuer,
+            AUD_API,
+            "1",
+            "data",
+            gatehouse::primitives::time::now_epoch(),
+            900,
+        );
         claims.client_id = Some("1".into());
         issue(&ring, &claims).unwrap()
     }

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
-use gatehouse::jwt::Claims;
-use gatehouse::keys::LoadedRing;
-use gatehouse::store::DynamoStore;
+use gatehouse::credentials::jwt::Claims;
+use gatehouse::credentials::keys::LoadedRing;
+use gatehouse::records::store::DynamoStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -127,9 +127,9 @@ impl Full {
 
     /// An access token from the code flow (scope `client`).
     pub async fn code_token(&self) -> String {
-        let now = gatehouse::now_epoch();
+        let now = gatehouse::primitives::time::now_epoch();
         let code = self
-            .code(json!({"exp": now + 60, "jti": gatehouse::keys::random_id()}))
+            .code(json!({"exp": now + 60, "jti": gatehouse::credentials::keys::random_id()}))
             .await;
         let a = self.redeem(&code).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
@@ -181,7 +181,7 @@ impl Full {
         let ttl = c.exp - c.iat;
         c.exp = exp;
         c.iat = exp - ttl;
-        gatehouse::jwt::issue(&self.loaded_ring().await, &c).unwrap()
+        gatehouse::credentials::jwt::issue(&self.loaded_ring().await, &c).unwrap()
     }
 
     /// Every item of the table (attributes in name order), sorted by key.

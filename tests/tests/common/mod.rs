@@ -10,9 +10,9 @@ pub mod logs;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use gatehouse::access::Function;
 use gatehouse::config::Config;
-use gatehouse::store::DynamoStore;
+use gatehouse::records::access::Function;
+use gatehouse::records::store::DynamoStore;
 use gatehouse_local::gateway::Gateway;
 
 /// An HTTP client for the tests (rustls on aws-lc-rs, like the functions').
@@ -21,7 +21,7 @@ pub fn http() -> reqwest::Client {
 }
 
 pub fn http_builder() -> reqwest::ClientBuilder {
-    gatehouse::aws::install_crypto_provider();
+    gatehouse::adapters::sdk::install_crypto_provider();
     reqwest::Client::builder()
 }
 
@@ -89,7 +89,7 @@ pub fn require_env(name: &str) -> String {
 /// SDK config for the emulators, as the functions load it (their timeouts and retries).
 pub async fn sdk() -> aws_config::SdkConfig {
     require_env("AWS_ENDPOINT_URL_DYNAMODB");
-    gatehouse::aws::sdk_config().await
+    gatehouse::adapters::sdk::sdk_config().await
 }
 
 /// A DynamoDB client whose endpoint is a closed port: every call fails to connect.
@@ -110,7 +110,10 @@ pub async fn unreachable_dynamodb() -> aws_sdk_dynamodb::Client {
 /// builds each function's own).
 pub async fn fresh_store() -> DynamoStore {
     let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let name = format!("gatehouse-test-{}", gatehouse::crypto::random_base62(10));
+    let name = format!(
+        "gatehouse-test-{}",
+        gatehouse::primitives::crypto::random_base62(10)
+    );
     gatehouse_local::bootstrap::create_table(&client, &name)
         .await
         .unwrap();
@@ -167,7 +170,7 @@ pub async fn operator_secrets() -> aws_sdk_secretsmanager::Client {
 pub async fn fresh_secret(prefix: &str, value: &str) -> String {
     let name = format!(
         "gatehouse-test-{prefix}-{}",
-        gatehouse::crypto::random_base62(10)
+        gatehouse::primitives::crypto::random_base62(10)
     );
     operator_secrets()
         .await
@@ -182,7 +185,7 @@ pub async fn fresh_secret(prefix: &str, value: &str) -> String {
 
 /// A fresh signing key ring secret, created by the rotation steps (`alg`: RS256/ES256).
 pub async fn fresh_ring(alg: &str) -> String {
-    let name = fresh_secret("ring", gatehouse::keys::UNINITIALIZED).await;
+    let name = fresh_secret("ring", gatehouse::credentials::keys::UNINITIALIZED).await;
     let cfg = config(
         "unused",
         &[("SIGNING_KEYS_SECRET_ARN", &name), ("SIGNING_ALG", alg)],
@@ -194,14 +197,14 @@ pub async fn fresh_ring(alg: &str) -> String {
 }
 
 /// The signing key ring held in `secret`, loaded (signer and verifiers).
-pub async fn loaded_ring(secret: &str) -> gatehouse::keys::LoadedRing {
-    use gatehouse::secrets::SecretSource;
+pub async fn loaded_ring(secret: &str) -> gatehouse::credentials::keys::LoadedRing {
+    use gatehouse::credentials::secrets::SecretSource;
     use secrecy::ExposeSecret;
     let v = operator_secrets().await.fetch(secret).await.unwrap();
-    let ring = gatehouse::keys::KeyRing::parse(v.expose_secret())
+    let ring = gatehouse::credentials::keys::KeyRing::parse(v.expose_secret())
         .unwrap()
         .unwrap();
-    gatehouse::keys::LoadedRing::load(&ring).unwrap()
+    gatehouse::credentials::keys::LoadedRing::load(&ring).unwrap()
 }
 
 /// A local gateway on a free port in front of `store`'s table; returns its base URL.
@@ -410,7 +413,7 @@ pub const ADMIN_GROUP: &str = "QrveyAdmin";
 
 pub async fn iam_user(in_admin_group: bool) -> IamUser {
     let iam = operator_iam().await;
-    let name = format!("test-{}", gatehouse::crypto::random_base62(10));
+    let name = format!("test-{}", gatehouse::primitives::crypto::random_base62(10));
     iam.create_user().user_name(&name).send().await.unwrap();
     let key = iam
         .create_access_key()

@@ -234,7 +234,7 @@ async fn run(cli: Cli) -> Result<Value, String> {
         .provide_credentials()
         .await
         .map_err(|e| format!("AWS credentials: {e}"))?;
-    let presigned = gatehouse::iam::presign_get_caller_identity(
+    let presigned = gatehouse::credentials::admin::presign_get_caller_identity(
         &creds,
         &region,
         &sts_url,
@@ -243,7 +243,7 @@ async fn run(cli: Cli) -> Result<Value, String> {
     )
     .map_err(|e| e.to_string())?;
 
-    gatehouse::aws::install_crypto_provider();
+    gatehouse::adapters::sdk::install_crypto_provider();
     let http = reqwest::Client::new();
     let signin = http
         .post(format!("{url}/admin/signin"))

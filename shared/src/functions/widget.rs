@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn tokens_the_authorizer_would_refuse_are_not_issued() {
-        let limit = crate::jwt::MAX_TOKEN_LEN;
+        let limit = crate::credentials::jwt::MAX_TOKEN_LEN;
         assert!(check_token_size(&"a".repeat(limit)).is_ok());
         let e = check_token_size(&"a".repeat(limit + 1)).unwrap_err();
         assert_eq!(e.status(), 400);
@@ -396,11 +396,11 @@ pub fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64>
 }
 
 /// A widget security token is issued only if the authorizer will take it: at most
-/// [`crate::jwt::MAX_TOKEN_LEN`] bytes (docs/DECISIONS.md, "Widgets", also on API
+/// [`crate::credentials::jwt::MAX_TOKEN_LEN`] bytes (docs/DECISIONS.md, "Widgets", also on API
 /// Gateway's header limit). A larger one is a 400 naming the limit, not a token that
 /// can never be used.
 pub fn check_token_size(token: &str) -> Result<()> {
-    let limit = crate::jwt::MAX_TOKEN_LEN;
+    let limit = crate::credentials::jwt::MAX_TOKEN_LEN;
     if token.len() > limit {
         return Err(Error::bad_request(format!(
             "the widget token would be {} bytes, more than the {limit} bytes the authorizer accepts: send fewer or shorter permissions, asset_permissions or origins",
@@ -429,17 +429,17 @@ mod lambda {
     use serde_json::json;
 
     use super::*;
-    use crate::access::Function;
     use crate::authz::{Credential, classify};
     use crate::config::Config;
-    use crate::crypto::sha256_hex;
+    use crate::credentials::jwt::{AUD_WIDGET, Claims, issue};
+    use crate::credentials::keys::{SigningKeys, random_id};
+    use crate::functions::token::{authorizer_context, issuer};
     use crate::http::{
         Handler, Response, allowed_origin, clear_session_cookie, json, read_json, session_cookie,
     };
-    use crate::jwt::{AUD_WIDGET, Claims, issue};
-    use crate::keys::{SigningKeys, random_id};
-    use crate::store::{DynamoStore, SessionStore, TempToken, WidgetUser};
-    use crate::token::{authorizer_context, issuer};
+    use crate::primitives::crypto::sha256_hex;
+    use crate::records::access::Function;
+    use crate::records::store::{DynamoStore, SessionStore, TempToken, WidgetUser};
 
     pub struct WidgetFunction {
         config: Config,
@@ -496,7 +496,7 @@ mod lambda {
         }
 
         pub async fn from_env() -> Result<Self> {
-            crate::aws::build_from_env(Self::new).await
+            crate::adapters::sdk::build_from_env(Self::new).await
         }
 
         fn max_lifetime(&self) -> i64 {
@@ -513,7 +513,7 @@ mod lambda {
                 self.max_lifetime(),
             )?;
             let token = random_id();
-            let now = crate::now_epoch();
+            let now = crate::primitives::time::now_epoch();
             let temp_ttl = self.config.widget_temp_token_ttl.as_secs() as i64;
             let temp = TempToken {
                 user: WidgetUser {
@@ -569,7 +569,7 @@ mod lambda {
                 return Err(Error::Unauthorized("malformed_temp_token"));
             }
             let session_id = random_id();
-            let now = crate::now_epoch();
+            let now = crate::primitives::time::now_epoch();
             let session = self
                 .store
                 .redeem_temp_token(
@@ -604,7 +604,7 @@ mod lambda {
                 AUD_WIDGET,
                 &body.userid,
                 "client",
-                crate::now_epoch(),
+                crate::primitives::time::now_epoch(),
                 ttl,
             );
             claims.app_id = Some(body.appid);

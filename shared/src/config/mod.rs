@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use crate::authz::RouteRules;
+use crate::credentials::keys::SigningAlg;
 use crate::error::{Error, Result};
-use crate::keys::SigningAlg;
-use crate::rate::Limits;
+use crate::records::rate::Limits;
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +206,7 @@ impl Config {
             widget_max_lifetime: seconds(&var, "WIDGET_MAX_LIFETIME", 86_400, 60, 86_400)?,
             admin_group_name: {
                 let g = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
-                if !crate::iam::valid_group_name(&g) {
+                if !crate::credentials::admin::valid_group_name(&g) {
                     return Err(Error::config(
                         "ADMIN_GROUP_NAME",
                         "must match IAM's group name pattern [\\w+=,.@-]{1,128} (no spaces)",

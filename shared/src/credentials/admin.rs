@@ -159,7 +159,7 @@ impl CheckedPresign {
     /// The value whose hash marks the request as used: its canonical credential, date
     /// and signature, however the request spelled them (header or query form).
     pub fn redemption_key(&self) -> String {
-        crate::crypto::sha256_hex(
+        crate::primitives::crypto::sha256_hex(
             format!("{}\n{}\n{}", self.credential, self.date, self.signature).as_bytes(),
         )
     }
@@ -394,7 +394,7 @@ pub fn check_presigned(
         return Err("nonce_not_signed");
     }
     match req.headers.single(SERVER_ID_HEADER)? {
-        Some(v) if crate::crypto::ct_eq(v.as_bytes(), server_id.as_bytes()) => {}
+        Some(v) if crate::primitives::crypto::ct_eq(v.as_bytes(), server_id.as_bytes()) => {}
         Some(_) => return Err("wrong_server_id"),
         None => return Err("no_server_id"),
     }
@@ -501,7 +501,7 @@ mod adapters {
             // (the second would be refused as a replay).
             (
                 NONCE_HEADER.to_owned(),
-                hex::encode(crate::crypto::random_bytes(16)),
+                hex::encode(crate::primitives::crypto::random_bytes(16)),
             ),
         ];
         let identity = creds.clone().into();
@@ -540,18 +540,21 @@ mod adapters {
         /// Base STS client: each mode-a call signs with a copy holding the submitted keys.
         sts: aws_sdk_sts::Client,
         iam: aws_sdk_iam::Client,
-        http: crate::aws::LazyHttp,
+        http: crate::adapters::sdk::LazyHttp,
     }
 
     impl AwsIdentity {
         pub fn new(sdk: &aws_config::SdkConfig) -> Result<Self> {
-            Self::from_clients(crate::aws::sts(sdk), crate::aws::iam(sdk))
+            Self::from_clients(
+                crate::adapters::sdk::sts(sdk),
+                crate::adapters::sdk::iam(sdk),
+            )
         }
 
         /// With given SDK clients (tests inject faults this way).
         pub fn from_clients(sts: aws_sdk_sts::Client, iam: aws_sdk_iam::Client) -> Result<Self> {
             // Built on the first presigned sign-in (mode b), not at init.
-            let http = crate::aws::LazyHttp::new(|| {
+            let http = crate::adapters::sdk::LazyHttp::new(|| {
                 reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(2))
                     .timeout(Duration::from_secs(4))
@@ -620,7 +623,7 @@ mod adapters {
             if let Some(b) = &req.body {
                 out = out.body(b.clone());
             }
-            crate::metrics::record(crate::metrics::Service::Sts);
+            crate::primitives::metrics::record(crate::primitives::metrics::Service::Sts);
             // A transport error names the URL, which may carry the signature: dropped.
             let transport = |e: reqwest::Error| Error::dependency("sts", e.without_url());
             let resp = out.send().await.map_err(transport)?;

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::authz::DenyReason;
+use crate::credentials::keys::{LoadedRing, VerifyKey, random_id};
 use crate::error::{Error, Result};
-use crate::keys::{LoadedRing, VerifyKey, random_id};
 
 /// Audience of access tokens (`/token`).
 pub const AUD_API: &str = "api";
@@ -196,7 +196,7 @@ pub fn header_alg(h: &TokenHeader) -> Option<Algorithm> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::{KeyRing, LoadedRing, SigningAlg};
+    use crate::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 
     fn ring(alg: SigningAlg) -> LoadedRing {
         LoadedRing::load(&KeyRing::create(alg, 0).unwrap()).unwrap()
@@ -233,7 +233,7 @@ mod tests {
     fn issued_tokens_verify_for_both_algorithms() {
         for alg in [SigningAlg::RS256, SigningAlg::ES256] {
             let r = ring(alg);
-            let now = crate::now_epoch();
+            let now = crate::primitives::time::now_epoch();
             let c = Claims::new("https://iss", AUD_API, "1", "data", now, 900);
             let t = issue(&r, &c).unwrap();
             assert_eq!(check(&r, &t, AUD_API, now).unwrap(), c);
@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn forged_tokens_are_refused() {
         let r = ring(SigningAlg::RS256);
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let t = issue(
             &r,
             &Claims::new("https://iss", AUD_API, "1", "data", now, 900),
@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn wrong_issuer_and_future_iat_are_refused() {
         let r = ring(SigningAlg::ES256);
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let t = issue(
             &r,
             &Claims::new("https://other", AUD_API, "1", "data", now, 900),

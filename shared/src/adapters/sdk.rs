@@ -14,7 +14,7 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::metrics::{self, Service};
+use crate::primitives::metrics::{self, Service};
 
 pub async fn sdk_config() -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -30,7 +30,7 @@ pub async fn sdk_config() -> SdkConfig {
         .await
 }
 
-/// Counts each attempt of each SDK operation in [`crate::metrics`].
+/// Counts each attempt of each SDK operation in [`crate::primitives::metrics`].
 #[derive(Debug)]
 struct CountCalls(Service);
 

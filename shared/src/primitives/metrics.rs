@@ -1,6 +1,6 @@
 //! Outbound calls per dependency, counted in process so "no AWS call when warm" is
 //! measured, not assumed. The SDK clients count through an interceptor
-//! ([`crate::aws`]); the presigned STS call and the host JWKS fetch count here by hand.
+//! ([`crate::adapters::sdk`]); the presigned STS call and the host JWKS fetch count here by hand.
 //!
 //! After each invocation the functions log the running totals at `debug` level under
 //! the target `gatehouse::metrics` (off unless `RUST_LOG` enables it, e.g.

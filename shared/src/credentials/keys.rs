@@ -13,8 +13,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::crypto;
 use crate::error::{Error, Result};
+use crate::primitives::crypto;
 
 /// Signature algorithms the ring can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -410,7 +410,7 @@ pub struct SigningKeys<S> {
     loading: tokio::sync::Mutex<()>,
 }
 
-impl<S: crate::secrets::SecretSource> SigningKeys<S> {
+impl<S: crate::credentials::secrets::SecretSource> SigningKeys<S> {
     pub fn new(
         source: S,
         secret_id: impl Into<String>,

@@ -14,17 +14,17 @@ use std::collections::BTreeMap;
 use http::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::apikey::{ApiKeyVerifier, VerifyError};
 use crate::authz::{
     Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
     origin_permits,
 };
 use crate::config::{AuthorizerResponse, Config};
+use crate::credentials::apikey::{ApiKeyVerifier, VerifyError};
+use crate::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
+use crate::credentials::keys::SigningKeys;
+use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
-use crate::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
-use crate::keys::SigningKeys;
-use crate::secrets::SecretSource;
-use crate::store::{ApiKeyStore, SessionStore};
+use crate::records::store::{ApiKeyStore, SessionStore};
 
 /// Which API Gateway event shape arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,7 +214,7 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             input.shape = Some(EventShape::RestToken);
             input.resource_arn = e.method_arn.unwrap_or_default();
             let token = e.authorization_token.unwrap_or_default();
-            if token.starts_with(crate::apikey::PREFIX) {
+            if token.starts_with(crate::credentials::apikey::PREFIX) {
                 input.api_key = Some(token);
             } else if !token.is_empty() {
                 input.authorization = Some(token);
@@ -452,10 +452,10 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         if !origin_permits(origin, &self.allowed_origins, None) {
             return Ok(Err(DenyReason::WrongOrigin));
         }
-        if !crate::widget::is_opaque_token(id) {
+        if !crate::functions::widget::is_opaque_token(id) {
             return Ok(Err(DenyReason::MalformedCredential));
         }
-        let hash = crate::crypto::sha256_hex(id.as_bytes());
+        let hash = crate::primitives::crypto::sha256_hex(id.as_bytes());
         let Some(session) = self.api_keys.store().get_session(&hash, now).await? else {
             return Ok(Err(DenyReason::UnknownKey));
         };
@@ -538,7 +538,10 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
             input.path,
             input.route_template.as_deref().unwrap_or("-")
         );
-        match self.check(&input, crate::now_epoch()).await {
+        match self
+            .check(&input, crate::primitives::time::now_epoch())
+            .await
+        {
             Ok(Outcome::Allow(p)) => {
                 tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);
                 Ok(allow_response(&input, self.mode, &p))
@@ -601,15 +604,15 @@ mod lambda {
     use lambda_runtime::{LambdaEvent, service_fn};
 
     use super::*;
-    use crate::access::Function;
-    use crate::store::DynamoStore;
+    use crate::records::access::Function;
+    use crate::records::store::DynamoStore;
 
     /// The authorizer as deployed: API keys in DynamoDB, the ring in Secrets Manager.
     pub type LambdaAuthorizer = Authorizer<DynamoStore, aws_sdk_secretsmanager::Client>;
 
     /// Builds the authorizer from the environment (no network call).
     pub async fn from_env() -> Result<LambdaAuthorizer> {
-        crate::aws::build_from_env(|config, secrets, dynamodb| {
+        crate::adapters::sdk::build_from_env(|config, secrets, dynamodb| {
             let store = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Authorizer);
             Ok(Authorizer::new(&config, store, secrets))
         })
@@ -632,7 +635,7 @@ mod lambda {
         event: Value,
     ) -> std::result::Result<Value, lambda_runtime::Error> {
         let result = authorizer.handle(event).await;
-        crate::metrics::log_totals();
+        crate::primitives::metrics::log_totals();
         result.map_err(|e| {
             let msg = match e {
                 Error::Unauthorized(_) => "Unauthorized".to_owned(),

@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use crate::authz::DenyReason;
 use crate::config::Config;
-use crate::crypto;
+use crate::credentials::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
 use crate::error::Result;
-use crate::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
+use crate::primitives::crypto;
 
 /// The JWT header `typ` of a host code, required when `CODE_REQUIRE_AUDIENCE` is on
 /// (README, "Host-signed authorization codes").
@@ -441,13 +441,13 @@ mod fetch {
     /// Fetches over HTTPS (HTTP for loopback hosts only) with timeouts and a size cap.
     #[derive(Clone)]
     pub struct HttpJwksFetch {
-        client: std::sync::Arc<crate::aws::LazyHttp>,
+        client: std::sync::Arc<crate::adapters::sdk::LazyHttp>,
     }
 
     impl HttpJwksFetch {
         /// The HTTP client is built on the first fetch (no trust-store load at init).
         pub fn new() -> Result<Self> {
-            let client = crate::aws::LazyHttp::new(|| {
+            let client = crate::adapters::sdk::LazyHttp::new(|| {
                 reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(2))
                     .timeout(Duration::from_secs(3))
@@ -464,7 +464,7 @@ mod fetch {
         async fn fetch(&self, url: &str) -> Result<Value> {
             let dep =
                 |e: Box<dyn std::error::Error + Send + Sync>| Error::dependency("host jwks", e);
-            crate::metrics::record(crate::metrics::Service::HostJwks);
+            crate::primitives::metrics::record(crate::primitives::metrics::Service::HostJwks);
             let mut resp = self
                 .client
                 .get()?

@@ -16,7 +16,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
-use crate::store::RateStore;
+use crate::records::store::RateStore;
 
 /// The limits of one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub const ADMIN: Scope = Scope {
     per_name: "user",
 };
 
-/// `POST /token`: per client id (`rate#token#…`, [`crate::access::prefix::RATE_TOKEN`]).
+/// `POST /token`: per client id (`rate#token#…`, [`crate::records::access::prefix::RATE_TOKEN`]).
 pub const TOKEN: Scope = Scope {
     name: "token",
     per_name: "client",
@@ -252,8 +252,8 @@ mod tests {
 
     #[test]
     fn token_counters_are_under_their_access_prefix() {
-        let key = format!("{}{}#", crate::access::prefix::RATE, TOKEN.name);
-        assert_eq!(key, crate::access::prefix::RATE_TOKEN);
+        let key = format!("{}{}#", crate::records::access::prefix::RATE, TOKEN.name);
+        assert_eq!(key, crate::records::access::prefix::RATE_TOKEN);
     }
 
     #[test]

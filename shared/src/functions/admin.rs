@@ -1,6 +1,6 @@
 //! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
 //! sessions with a CSRF token and periodic group re-checks, sign-in rate limits
-//! ([`crate::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
+//! ([`crate::records::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
 //! clients, sessions, signing keys). Admin routes have no
 //! authorizer: this function authenticates them itself, and alone holds
 //! `iam:ListGroupsForUser`.
@@ -12,27 +12,27 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::access::Function;
-use crate::admin_requests::{
-    ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
-    cookie_value,
-};
-use crate::apikey;
-use crate::clients::{ClientList, ClientSummary};
 use crate::config::Config;
-use crate::crypto::{ct_eq, sha256_hex};
-use crate::error::{Error, Result};
-use crate::http::{Handler, Response, json, origin_absent_or, origin_of, read_json, source_ip};
-use crate::iam::{
+use crate::credentials::admin::{
     AdminIdentity, AwsIdentity, PRESIGN_REPLAY_WINDOW_SECS, SubmittedKeys, check_presigned,
     user_of_arn, valid_user_name,
 };
-use crate::keys::random_id;
-use crate::lock;
-use crate::rate::{self, Limiter};
-use crate::rotation::{self, RotationPolicy};
-use crate::store::{AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore};
-use crate::widget::from_json;
+use crate::credentials::apikey;
+use crate::credentials::clients::{ClientList, ClientSummary};
+use crate::credentials::keys::random_id;
+use crate::credentials::rotation::{self, RotationPolicy};
+use crate::error::{Error, Result};
+use crate::functions::widget::from_json;
+use crate::http::{Handler, Response, json, origin_absent_or, origin_of, read_json, source_ip};
+use crate::primitives::crypto::{ct_eq, sha256_hex};
+use crate::records::access::Function;
+use crate::records::lock;
+use crate::records::rate::{self, Limiter};
+use crate::records::store::{AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore};
+use crate::requests::admin::{
+    ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
+    cookie_value,
+};
 
 /// The admin session cookie (never accepted by the authorizer).
 pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
@@ -86,11 +86,11 @@ impl AdminFunction<AwsIdentity> {
 
     pub async fn from_env() -> Result<Self> {
         let config = Config::from_env()?;
-        let sdk = crate::aws::sdk_config().await;
+        let sdk = crate::adapters::sdk::sdk_config().await;
         Self::new(
             config,
-            crate::aws::secretsmanager(&sdk),
-            crate::aws::dynamodb(&sdk),
+            crate::adapters::sdk::secretsmanager(&sdk),
+            crate::adapters::sdk::dynamodb(&sdk),
             &sdk,
         )
     }
@@ -208,13 +208,13 @@ impl<I: AdminIdentity> AdminFunction<I> {
     }
 
     async fn signin(&self, req: &Request) -> Result<Response> {
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let ip = source_ip(req);
         // Malformed bodies are 400 and count for nothing.
         let body = SigninRequest::parse(read_json(req.headers(), req.body().as_ref())?)?;
         let server_id = match &self.config.admin_server_id {
             Some(s) => s.clone(),
-            None => crate::token::issuer(&self.config, req)?,
+            None => crate::functions::token::issuer(&self.config, req)?,
         };
         let limiter = Limiter::new(&self.store, rate::ADMIN, self.config.signin_limits, now);
         let slot = limiter.reserve(&ip).await.inspect_err(|e| {
@@ -278,7 +278,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
         if !req.headers().contains_key(http::header::ORIGIN) {
             return Ok(());
         }
-        let issuer = crate::token::issuer(&self.config, req)?;
+        let issuer = crate::functions::token::issuer(&self.config, req)?;
         if origin_absent_or(req.headers(), origin_of(&issuer)) {
             Ok(())
         } else {
@@ -293,7 +293,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
         let id = cookie_value(req.headers(), ADMIN_COOKIE)
             .ok_or(Error::Unauthorized("no_admin_session"))?;
         let hash = sha256_hex(id.as_bytes());
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let session = self
             .store
             .get_admin_session(&hash, now)
@@ -335,7 +335,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
     }
 
     async fn read_clients(&self) -> Result<Vec<Value>> {
-        use crate::secrets::SecretSource;
+        use crate::credentials::secrets::SecretSource;
         let value = self.secrets.fetch(self.client_secrets_id()?).await?;
         serde_json::from_str(value.expose_secret())
             .map_err(|_| Error::Internal("CLIENT_SECRETS is not a JSON array".into()))
@@ -343,7 +343,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
 
     /// Every client's id, kind and weakness (never a secret or hash).
     async fn list_clients(&self) -> Result<Vec<ClientSummary>> {
-        use crate::secrets::SecretSource;
+        use crate::credentials::secrets::SecretSource;
         let value = self.secrets.fetch(self.client_secrets_id()?).await?;
         Ok(ClientList::parse(value.expose_secret())?.summary())
     }
@@ -367,7 +367,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
                 read_json(req.headers(), req.body().as_ref())
             }
         };
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let ok = |v: Value| Ok(json(StatusCode::OK, &v));
         match (req.method().as_str(), req.uri().path()) {
             ("GET", "/admin/keys") => {
@@ -414,7 +414,7 @@ impl<I: AdminIdentity> AdminFunction<I> {
             }
             ("POST", "/admin/clients") => {
                 let _: NewClient = from_json(body()?)?;
-                let secret = hex::encode(crate::crypto::random_bytes(32));
+                let secret = hex::encode(crate::primitives::crypto::random_bytes(32));
                 let entry = ClientList::hashed_entry(&secret);
                 let client_id = lock::locked(&self.store, lock::CLIENT_SECRETS, async || {
                     let mut list = self.read_clients().await?;

@@ -2,7 +2,7 @@
 //! `POST /authorize`, `GET /.well-known/jwks.json`,
 //! `GET /.well-known/oauth-authorization-server`, and `GET /whoami` plus the demo
 //! routes, which echo the caller's normalized principal from the authorizer context.
-//! Both grants run under the failed-attempt limits of [`crate::rate`] (README, "Rate
+//! Both grants run under the failed-attempt limits of [`crate::records::rate`] (README, "Rate
 //! limits").
 
 use std::time::Duration;
@@ -14,17 +14,17 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value, json};
 
-use crate::access::Function;
-use crate::clients::ClientCache;
-use crate::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
 use crate::config::Config;
+use crate::credentials::clients::ClientCache;
+use crate::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
+use crate::credentials::jwt::{AUD_API, Claims, issue};
+use crate::credentials::keys::SigningKeys;
 use crate::error::{Error, Result};
-pub use crate::form::{Form, basic_credentials, read_form};
 use crate::http::{Handler, Response, empty, json, source_ip};
-use crate::jwt::{AUD_API, Claims, issue};
-use crate::keys::SigningKeys;
-use crate::rate::{self, Limiter};
-use crate::store::{DynamoStore, OneTimeStore};
+use crate::records::access::Function;
+use crate::records::rate::{self, Limiter};
+use crate::records::store::{DynamoStore, OneTimeStore};
+pub use crate::requests::form::{Form, basic_credentials, read_form};
 
 /// Context keys the authorizer sets (DESIGN.md section 4).
 pub const PRINCIPAL_KEYS: [&str; 11] = [
@@ -140,7 +140,7 @@ impl TokenFunction {
 
     /// Builds the function from the environment (no network call).
     pub async fn from_env() -> Result<Self> {
-        crate::aws::build_from_env(Self::new).await
+        crate::adapters::sdk::build_from_env(Self::new).await
     }
 
     async fn jwks(&self) -> Result<Response> {
@@ -223,7 +223,7 @@ impl TokenFunction {
         let clients = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
         // Read before the limits: malformed client authentication counts for nothing.
         let (id, secret, used_basic) = client_authentication(req.headers(), form)?;
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         let limiter = self.limiter(now, "invalid_client");
         let slot = limiter.reserve(&source_ip(req)).await?;
         let outcome = authenticate(clients, &id, &secret, used_basic).await;
@@ -250,7 +250,7 @@ impl TokenFunction {
         let code = form
             .get("code")?
             .ok_or_else(|| Error::bad_request("code is required"))?;
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         // A code carries no client id: the source IP is the only limit.
         let limiter = self.limiter(now, "invalid_grant");
         let slot = limiter.reserve(&source_ip(req)).await?;

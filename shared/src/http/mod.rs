@@ -195,7 +195,7 @@ mod lambda {
                 error(&e)
             }
         };
-        crate::metrics::log_totals();
+        crate::primitives::metrics::log_totals();
         resp.map(Body::from)
     }
 

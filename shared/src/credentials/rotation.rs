@@ -12,9 +12,9 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use crate::credentials::keys::{KeyRing, LoadedRing, RotationKind, RotationOutcome, SigningAlg};
 use crate::error::{Error, Result};
-use crate::keys::{KeyRing, LoadedRing, RotationKind, RotationOutcome, SigningAlg};
-use crate::lock::{self, LockStore};
+use crate::records::lock::{self, LockStore};
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
 pub const AWSPENDING: &str = "AWSPENDING";
@@ -279,21 +279,22 @@ pub async fn test<V: SecretVersions>(
 ) -> Result<()> {
     let ring = staged_ring(sm, secret_id, token, stage, "test").await?;
     let loaded = LoadedRing::load(&ring)?;
-    let now = crate::now_epoch();
-    let claims = crate::jwt::Claims::new("https://rotation.test", "test", "test", "", now, 60);
-    let token = crate::jwt::issue(&loaded, &claims)?;
-    let header = crate::jwt::read_header(&token)
+    let now = crate::primitives::time::now_epoch();
+    let claims =
+        crate::credentials::jwt::Claims::new("https://rotation.test", "test", "test", "", now, 60);
+    let token = crate::credentials::jwt::issue(&loaded, &claims)?;
+    let header = crate::credentials::jwt::read_header(&token)
         .map_err(|r| Error::Internal(format!("test token header: {}", r.as_str())))?;
     let key = loaded
         .verifiers
         .get(&loaded.signer_kid)
         .ok_or_else(|| Error::Internal("signer not in ring".into()))?;
-    let expect = crate::jwt::Expect {
+    let expect = crate::credentials::jwt::Expect {
         issuer: "https://rotation.test",
         audiences: &["test"],
         now,
     };
-    crate::jwt::verify_issued(&token, &header, key, &expect).map_err(|r| {
+    crate::credentials::jwt::verify_issued(&token, &header, key, &expect).map_err(|r| {
         Error::Internal(format!(
             "pending ring does not verify its own token: {}",
             r.as_str()
@@ -359,7 +360,7 @@ pub async fn rotate_now<V: SecretVersions>(
     now: i64,
     force: bool,
 ) -> Result<RotationOutcome> {
-    let token = crate::keys::random_id();
+    let token = crate::credentials::keys::random_id();
     let stage = DIRECT_PENDING;
     let StepOutcome::Staged(outcome) =
         create(sm, policy, secret_id, &token, now, force, stage).await?
@@ -497,7 +498,7 @@ mod lambda {
 
     use super::*;
     use crate::config::Config;
-    use crate::store::DynamoStore;
+    use crate::records::store::DynamoStore;
 
     /// The rotation Lambda: Secrets Manager client, the lock table, policy, and the one
     /// secret it serves.
@@ -514,13 +515,13 @@ mod lambda {
             let config = Config::from_env()?;
             let secret_id =
                 Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?.to_owned();
-            let sdk = crate::aws::sdk_config().await;
+            let sdk = crate::adapters::sdk::sdk_config().await;
             Ok(Rotator {
-                sm: crate::aws::secretsmanager(&sdk),
+                sm: crate::adapters::sdk::secretsmanager(&sdk),
                 locks: DynamoStore::new(
-                    crate::aws::dynamodb(&sdk),
+                    crate::adapters::sdk::dynamodb(&sdk),
                     config.table_name.clone(),
-                    crate::access::Function::Rotate,
+                    crate::records::access::Function::Rotate,
                 ),
                 policy: RotationPolicy {
                     alg: config.signing_alg,
@@ -542,8 +543,14 @@ mod lambda {
                 token: &event.client_request_token,
                 caller: Caller::SecretsManager,
             };
-            let outcome =
-                run_step(&self.sm, &self.locks, self.policy, &req, crate::now_epoch()).await?;
+            let outcome = run_step(
+                &self.sm,
+                &self.locks,
+                self.policy,
+                &req,
+                crate::primitives::time::now_epoch(),
+            )
+            .await?;
             tracing::info!(event = "rotation_step", step = %event.step, outcome = outcome.as_str());
             Ok(outcome)
         }
@@ -556,7 +563,7 @@ mod lambda {
                 let rotator = rotator.clone();
                 async move {
                     let result = rotator.step(&event.payload).await;
-                    crate::metrics::log_totals();
+                    crate::primitives::metrics::log_totals();
                     result.map(|_| ()).map_err(|e| {
                         tracing::error!(error = %e.detail(), "rotation step failed");
                         lambda_runtime::Error::from(e.public_message())

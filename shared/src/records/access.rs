@@ -26,7 +26,7 @@ pub mod prefix {
     pub const SESSION: &str = "session#";
     /// `admin#<sha256>`: an administrator's session.
     pub const ADMIN: &str = "admin#";
-    /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::rate`).
+    /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::records::rate`).
     pub const RATE: &str = "rate#";
     /// `rate#token#…`: the counters of `POST /token`.
     pub const RATE_TOKEN: &str = "rate#token#";
@@ -147,7 +147,7 @@ const AUTHORIZER: &[Grant] = &[
         ops: &[Op::UpdateItem],
         on: On::Table,
         keys: &[Keys::Prefix(API_KEY)],
-        attributes: Some(&[crate::store::PK, crate::store::LAST_USED]),
+        attributes: Some(&[crate::records::store::PK, crate::records::store::LAST_USED]),
     },
 ];
 
@@ -361,7 +361,7 @@ impl<'a> Request<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{EXPIRES_AT, LAST_USED, PK};
+    use crate::records::store::{EXPIRES_AT, LAST_USED, PK};
 
     fn refused(f: Function, req: Request<'_>) -> bool {
         matches!(f.check(&req), Err(Error::Internal(_)))

@@ -42,9 +42,9 @@ pub async fn locked<L: LockStore, T>(
     name: &str,
     f: impl AsyncFnOnce() -> Result<T>,
 ) -> Result<T> {
-    let owner = crate::keys::random_id();
+    let owner = crate::credentials::keys::random_id();
     for _ in 0..ATTEMPTS {
-        let now = crate::now_epoch();
+        let now = crate::primitives::time::now_epoch();
         if store.try_lock(name, &owner, now, now + HOLD_SECS).await? {
             let out = f().await;
             store.unlock(name, &owner).await?;
@@ -57,7 +57,7 @@ pub async fn locked<L: LockStore, T>(
 
 #[cfg(test)]
 mod tests {
-    use crate::access::prefix;
+    use crate::records::access::prefix;
 
     #[test]
     fn the_signing_keys_lock_is_the_access_tables_item() {

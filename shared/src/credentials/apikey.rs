@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::authz::{DenyReason, Principal, PrincipalType};
-use crate::crypto;
 use crate::error::Error;
-use crate::store::ApiKeyStore;
+use crate::primitives::crypto;
+use crate::records::store::ApiKeyStore;
 
 pub const PREFIX: &str = "gk_";
 pub const ID_LEN: usize = 16;

@@ -11,9 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::crypto;
+use crate::credentials::secrets::{SecretCache, SecretSource};
 use crate::error::{Error, Result};
-use crate::secrets::{SecretCache, SecretSource};
+use crate::primitives::crypto;
 
 /// Shortest raw (legacy) secret accepted: 32 hex characters, 128 bits.
 pub const MIN_RAW_SECRET_LEN: usize = 32;

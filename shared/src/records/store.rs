@@ -11,15 +11,15 @@
 //! | rate counter | `rate#<scope>#<key>#<window>` | `count`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //!
-//! The prefixes are spelled once, in [`crate::access::prefix`], beside the table of which
+//! The prefixes are spelled once, in [`crate::records::access::prefix`], beside the table of which
 //! function may touch which of them; the adapter is built for one function and refuses
-//! everything else (see [`crate::access`]).
+//! everything else (see [`crate::records::access`]).
 
 use std::future::Future;
 
-use crate::access::prefix;
-use crate::apikey::ApiKeyRecord;
+use crate::credentials::apikey::ApiKeyRecord;
 use crate::error::Result;
+use crate::records::access::prefix;
 
 /// Partition key attribute of the table.
 pub const PK: &str = "pk";
@@ -87,7 +87,7 @@ pub trait OneTimeStore: Send + Sync {
     ) -> impl Future<Output = Result<bool>> + Send;
 }
 
-/// Fixed-window rate counters (`rate#<key>`), as [`crate::rate`] uses them. Every
+/// Fixed-window rate counters (`rate#<key>`), as [`crate::records::rate`] uses them. Every
 /// change is one conditional write; nothing reads a counter.
 pub trait RateStore: Send + Sync {
     /// Adds one to the counter if it is below `limit` (a conditional ADD; the counter
@@ -189,7 +189,7 @@ pub struct SessionInfo {
     pub expires_at: i64,
 }
 
-/// Admin sessions and the admin API's listings (locks: [`crate::lock::LockStore`];
+/// Admin sessions and the admin API's listings (locks: [`crate::records::lock::LockStore`];
 /// rate counters: [`RateStore`]).
 pub trait AdminStore: Send + Sync {
     fn put_admin_session(
@@ -233,14 +233,14 @@ mod dynamo {
     use aws_sdk_dynamodb::types::AttributeValue;
 
     use super::*;
-    use crate::access::{Function, Request};
     use crate::error::Error;
-    use crate::lock::LockStore;
+    use crate::records::access::{Function, Request};
+    use crate::records::lock::LockStore;
 
     const SERVICE: &str = "dynamodb";
 
     /// The DynamoDB adapter for every record type, built for one function: a request
-    /// outside that function's row of the access table ([`crate::access`]) fails with an
+    /// outside that function's row of the access table ([`crate::records::access`]) fails with an
     /// internal error before any AWS call.
     #[derive(Clone, Debug)]
     pub struct DynamoStore {

@@ -1,0 +1,10 @@
+//! One module per credential type, each with its port trait.
+
+pub mod admin;
+pub mod apikey;
+pub mod clients;
+pub mod codes;
+pub mod jwt;
+pub mod keys;
+pub mod rotation;
+pub mod secrets;

@@ -1,0 +1,6 @@
+//! Primitives every layer may use; they import nothing else from the crate.
+
+pub mod crypto;
+pub mod logging;
+pub mod metrics;
+pub mod time;
