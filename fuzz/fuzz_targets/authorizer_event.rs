@@ -6,9 +6,10 @@
 
 use std::sync::OnceLock;
 
-use gatehouse::functions::authorizer::{Authorizer, parse_event};
 use gatehouse::authz::{Credential, classify};
 use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
+use gatehouse::functions::authorizer::Authorizer;
+use gatehouse::requests::event::parse_event;
 use gatehouse_fuzz::{
     API_KEY, FixedSecrets, ISSUER, MemStore, ORIGIN, SESSION_ID, config, loaded_ring, runtime,
 };

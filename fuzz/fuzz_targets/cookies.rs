@@ -3,8 +3,8 @@
 //! Input: `authorization \0 cookie \0 cookie ...` (an empty authorization is absent).
 #![no_main]
 
-use gatehouse::requests::admin::cookie_value;
 use gatehouse::authz::{Credential, SESSION_COOKIE, classify};
+use gatehouse::requests::admin::cookie_value;
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

@@ -2,7 +2,7 @@
 //! digits with a unit. Input: a JSON value, or else the bytes as a string.
 #![no_main]
 
-use gatehouse::functions::widget::parse_duration;
+use gatehouse::requests::widget::parse_duration;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 

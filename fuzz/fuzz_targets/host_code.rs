@@ -10,7 +10,9 @@
 
 use std::time::Duration;
 
-use gatehouse::credentials::codes::{CODE_TYP, CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code};
+use gatehouse::credentials::codes::{
+    CODE_TYP, CodeRules, HostJwks, JwksFetch, parse_jwks, verify_code,
+};
 use gatehouse::error::{Error, Result};
 use gatehouse_fuzz::{host_jwks, host_ring, parts, runtime, shift_times, sign_jws};
 use jsonwebtoken::Algorithm;

@@ -5,14 +5,15 @@
 //! `check_presigned`, strictly: canonical signature and credential, allow-listed headers) and the admin API bodies. Input: route selector byte, then body.
 #![no_main]
 
+use gatehouse::credentials::admin::valid_user_name;
+use gatehouse::credentials::apikey::{self, KNOWN_SCOPES};
 use gatehouse::requests::admin::{
     ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
 };
-use gatehouse::credentials::apikey::{self, KNOWN_SCOPES};
-use gatehouse::config::MAX_BODY_BYTES;
-use gatehouse::http::read_json;
-use gatehouse::credentials::admin::{check_presigned, forwarded_headers, valid_user_name};
-use gatehouse::functions::widget::{
+use gatehouse::requests::body::MAX_BODY_BYTES;
+use gatehouse::requests::body::read_json;
+use gatehouse::requests::presign::{check_presigned, forwarded_headers};
+use gatehouse::requests::widget::{
     LoginTokenRequest, SecurityTokenRequest, TempTokenRequest, from_json, parse_duration,
 };
 use gatehouse_fuzz::{NOW, ORIGIN};
@@ -48,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         }
         1 => {
             let _ = from_json::<LoginTokenRequest>(v)
-                .map(|r| gatehouse::functions::widget::is_opaque_token(&r.token));
+                .map(|r| gatehouse::requests::widget::is_opaque_token(&r.token));
         }
         2 => {
             if let Ok(r) = from_json::<SecurityTokenRequest>(v) {

@@ -10,11 +10,11 @@
 
 use std::sync::OnceLock;
 
-use gatehouse::credentials::clients::ClientList;
-use gatehouse::config::MAX_BODY_BYTES;
-use gatehouse::requests::form::{basic_credentials, read_form};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use gatehouse::credentials::clients::ClientList;
+use gatehouse::requests::body::MAX_BODY_BYTES;
+use gatehouse::requests::form::{basic_credentials, read_form};
 use http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 

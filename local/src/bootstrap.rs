@@ -8,11 +8,14 @@ use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
 };
+use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
+use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::clients::ClientList;
 use gatehouse::credentials::rotation::{self, RotationPolicy};
-use gatehouse::records::store::{ApiKeyStore, DynamoStore, EXPIRES_AT, PK};
+use gatehouse::records::key::EXPIRES_AT;
+use gatehouse::records::key::PK;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 

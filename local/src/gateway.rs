@@ -11,13 +11,13 @@ use aws_sdk_dynamodb::Client as DynamoClient;
 use axum::body::{Body as AxumBody, to_bytes};
 use axum::extract::ConnectInfo;
 use base64::Engine;
+use gatehouse::adapters::DynamoStore;
+use gatehouse::adapters::lambda::LambdaAdmin;
+use gatehouse::adapters::lambda::LambdaAuthorizer;
+use gatehouse::adapters::lambda::LambdaToken;
+use gatehouse::adapters::lambda::LambdaWidget;
 use gatehouse::config::{AuthorizerResponse, Config};
-use gatehouse::credentials::admin::AwsIdentity;
-use gatehouse::functions::admin::AdminFunction;
-use gatehouse::functions::authorizer::{Authorizer, LambdaAuthorizer};
-use gatehouse::functions::token::TokenFunction;
-use gatehouse::functions::widget::WidgetFunction;
-use gatehouse::records::store::DynamoStore;
+use gatehouse::functions::authorizer::Authorizer;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
 use lambda_http::lambda_runtime::{Context, LambdaEvent};
 use lambda_http::request::LambdaRequest;
@@ -39,9 +39,9 @@ const CORS_MAX_AGE: &str = "600";
 pub struct Gateway {
     authorizer: LambdaAuthorizer,
     authorizer_mode: AuthorizerResponse,
-    token: Arc<TokenFunction>,
-    widget: Arc<WidgetFunction>,
-    admin: Arc<AdminFunction<AwsIdentity>>,
+    token: Arc<LambdaToken>,
+    widget: Arc<LambdaWidget>,
+    admin: Arc<LambdaAdmin>,
     allowed_origins: Vec<String>,
     /// `host:port` the gateway is reached at (the event's `domainName`).
     domain_name: String,
@@ -65,17 +65,17 @@ impl Gateway {
         Ok(Gateway {
             authorizer: Authorizer::new(config, store, secrets.clone()),
             authorizer_mode: config.authorizer_response,
-            token: Arc::new(TokenFunction::new(
+            token: Arc::new(LambdaToken::new(
                 config.clone(),
                 secrets.clone(),
                 dynamodb.clone(),
             )?),
-            widget: Arc::new(WidgetFunction::new(
+            widget: Arc::new(LambdaWidget::new(
                 config.clone(),
                 secrets.clone(),
                 dynamodb.clone(),
             )?),
-            admin: Arc::new(AdminFunction::new(config.clone(), secrets, dynamodb, sdk)?),
+            admin: Arc::new(LambdaAdmin::new(config.clone(), secrets, dynamodb, sdk)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),
         })
@@ -170,7 +170,7 @@ impl Gateway {
     /// Runs the authorizer; `Err` is the gateway's own answer (403 or 500).
     async fn authorize(&self, http_event: &Value) -> Result<Value, Response<AxumBody>> {
         let event = events::authorizer_event(http_event);
-        let answer = gatehouse::functions::authorizer::invoke(&self.authorizer, event)
+        let answer = gatehouse::adapters::lambda::invoke(&self.authorizer, event)
             .await
             .map_err(|_| {
                 gateway_error(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")

@@ -10,10 +10,13 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
-use gatehouse::records::store::{DynamoStore, SessionStore, TempToken, WidgetUser};
+use gatehouse::credentials::widget::SessionStore;
+use gatehouse::credentials::widget::TempToken;
+use gatehouse::credentials::widget::WidgetUser;
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use serde_json::{Value, json};
 

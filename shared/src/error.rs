@@ -3,6 +3,8 @@
 
 use http::StatusCode;
 
+use crate::primitives::metrics::Service;
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +54,7 @@ pub enum Error {
     /// A dependency (DynamoDB, Secrets Manager, ...) failed: fail closed (503).
     #[error("{service} unavailable")]
     Dependency {
-        service: &'static str,
+        service: Service,
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -70,7 +72,7 @@ impl Error {
     }
 
     pub fn dependency(
-        service: &'static str,
+        service: Service,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
         Error::Dependency {
@@ -201,7 +203,7 @@ mod tests {
             (Error::InvalidGrant("x"), 400, "invalid_grant"),
             (Error::UnsupportedGrantType, 400, "unsupported_grant_type"),
             (
-                Error::dependency("dynamodb", io),
+                Error::dependency(Service::DynamoDb, io),
                 503,
                 "temporarily_unavailable",
             ),
@@ -216,7 +218,10 @@ mod tests {
 
     #[test]
     fn detail_includes_the_source_chain() {
-        let e = Error::dependency("dynamodb", std::io::Error::other("connection refused"));
+        let e = Error::dependency(
+            Service::DynamoDb,
+            std::io::Error::other("connection refused"),
+        );
         assert_eq!(e.detail(), "dynamodb unavailable: connection refused");
         assert_eq!(e.public_message(), "dynamodb unavailable");
     }

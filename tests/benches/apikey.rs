@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use gatehouse::adapters::DynamoStore;
 use gatehouse::credentials::apikey::ApiKeyVerifier;
 use gatehouse::records::access::Function;
-use gatehouse::records::store::DynamoStore;
 
 fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -8,12 +8,16 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse::config::Config;
+use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::credentials::widget::Session;
+use gatehouse::credentials::widget::SessionStore;
+use gatehouse::credentials::widget::TempToken;
+use gatehouse::credentials::widget::WidgetUser;
 use gatehouse::functions::authorizer::Authorizer;
-use gatehouse::records::store::{ApiKeyStore, Session, SessionStore, TempToken, WidgetUser};
 use gatehouse_local::perf::{ISSUER, ORIGIN, authorizer_event};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;

@@ -580,7 +580,7 @@ async fn sts_unreachable_fails_closed_without_a_session() {
     // Presigned mode forwards to the configured endpoint only: down → 503.
     let creds =
         aws_credential_types::Credentials::new(&member.key_id, &member.secret, None, None, "test");
-    let req = gatehouse::credentials::admin::presign_get_caller_identity(
+    let req = gatehouse::adapters::presign_get_caller_identity(
         &creds,
         "us-east-1",
         &dead,

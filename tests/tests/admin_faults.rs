@@ -5,8 +5,8 @@ mod common;
 
 use aws_sdk_iam::operation::list_groups_for_user::ListGroupsForUserError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use gatehouse::credentials::admin::AwsIdentity;
-use gatehouse::functions::admin::AdminFunction;
+use gatehouse::adapters::AwsIdentity;
+use gatehouse::adapters::lambda::LambdaAdmin;
 use lambda_http::Body;
 use serde_json::json;
 
@@ -19,7 +19,7 @@ fn signin_request(body: serde_json::Value) -> lambda_http::Request {
         .unwrap()
 }
 
-async fn admin_sessions(store: &gatehouse::records::store::DynamoStore) -> usize {
+async fn admin_sessions(store: &gatehouse::adapters::DynamoStore) -> usize {
     let scan = store
         .client()
         .scan()
@@ -33,7 +33,7 @@ async fn admin_sessions(store: &gatehouse::records::store::DynamoStore) -> usize
             i["pk"]
                 .as_s()
                 .unwrap()
-                .starts_with(gatehouse::records::access::prefix::ADMIN)
+                .starts_with(gatehouse::records::prefix::ADMIN)
         })
         .count()
 }
@@ -44,7 +44,7 @@ async fn run(identity: AwsIdentity, body: serde_json::Value) -> (u16, usize) {
         store.table(),
         &[("ADMIN_SERVER_ID", "https://gatehouse.test")],
     );
-    let f = AdminFunction::with_identity(
+    let f = LambdaAdmin::with_identity(
         config,
         identity,
         common::secrets().await,

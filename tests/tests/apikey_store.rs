@@ -6,10 +6,11 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use gatehouse::adapters::DynamoStore;
 use gatehouse::authz::{DenyReason, PrincipalType};
+use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{ApiKeyRecord, ApiKeyVerifier, VerifyError};
 use gatehouse::records::access::Function;
-use gatehouse::records::store::{ApiKeyStore, DynamoStore};
 
 /// The real DynamoDB store, counting the calls made through it.
 struct Counting {
@@ -146,7 +147,7 @@ async fn disabled_key_stops_working_within_the_cache_ttl() {
         .table_name(store.table())
         .key(
             "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::records::store::api_key_pk(&id)),
+            aws_sdk_dynamodb::types::AttributeValue::S(gatehouse::records::Key::ApiKey(&id).pk()),
         )
         .update_expression("SET disabled = :t")
         .expression_attribute_values(":t", aws_sdk_dynamodb::types::AttributeValue::Bool(true))

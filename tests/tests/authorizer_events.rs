@@ -5,9 +5,10 @@ mod common;
 
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use gatehouse::functions::authorizer::{Authorizer, LambdaAuthorizer, invoke};
+use gatehouse::adapters::DynamoStore;
+use gatehouse::adapters::lambda::{LambdaAuthorizer, invoke};
+use gatehouse::functions::authorizer::Authorizer;
 use gatehouse::records::access::Function;
-use gatehouse::records::store::DynamoStore;
 use serde_json::{Value, json};
 
 async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {

@@ -6,10 +6,11 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use gatehouse::adapters::lambda::invoke;
 use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, issue};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing};
 use gatehouse::credentials::secrets::SecretSource;
-use gatehouse::functions::authorizer::{Authorizer, invoke};
+use gatehouse::functions::authorizer::Authorizer;
 use gatehouse::records::access::Function;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -103,7 +104,9 @@ async fn warm_bearer_checks_make_no_aws_call() {
     }
 }
 
-fn a_reads<S: gatehouse::records::store::ApiKeyStore + gatehouse::records::store::SessionStore>(
+fn a_reads<
+    S: gatehouse::credentials::apikey::ApiKeyStore + gatehouse::credentials::widget::SessionStore,
+>(
     a: &Authorizer<S, Counting>,
 ) -> usize {
     a.signing_keys()
@@ -148,11 +151,11 @@ async fn secrets_manager_failure_fails_closed() {
 
 /// The real DynamoDB store, counting the reads the authorizer makes.
 struct CountingStore {
-    inner: gatehouse::records::store::DynamoStore,
+    inner: gatehouse::adapters::DynamoStore,
     reads: AtomicUsize,
 }
 
-impl gatehouse::records::store::ApiKeyStore for CountingStore {
+impl gatehouse::credentials::apikey::ApiKeyStore for CountingStore {
     async fn get_api_key(
         &self,
         id: &str,
@@ -171,11 +174,11 @@ impl gatehouse::records::store::ApiKeyStore for CountingStore {
     }
 }
 
-impl gatehouse::records::store::SessionStore for CountingStore {
+impl gatehouse::credentials::widget::SessionStore for CountingStore {
     async fn put_temp_token(
         &self,
         h: &str,
-        t: &gatehouse::records::store::TempToken,
+        t: &gatehouse::credentials::widget::TempToken,
     ) -> gatehouse::Result<()> {
         self.inner.put_temp_token(h, t).await
     }
@@ -185,14 +188,14 @@ impl gatehouse::records::store::SessionStore for CountingStore {
         s: &str,
         origin: &str,
         now: i64,
-    ) -> gatehouse::Result<Option<gatehouse::records::store::Session>> {
+    ) -> gatehouse::Result<Option<gatehouse::credentials::widget::Session>> {
         self.inner.redeem_temp_token(h, s, origin, now).await
     }
     async fn get_session(
         &self,
         h: &str,
         now: i64,
-    ) -> gatehouse::Result<Option<gatehouse::records::store::Session>> {
+    ) -> gatehouse::Result<Option<gatehouse::credentials::widget::Session>> {
         self.reads.fetch_add(1, Ordering::SeqCst);
         self.inner.get_session(h, now).await
     }
@@ -203,13 +206,13 @@ impl gatehouse::records::store::SessionStore for CountingStore {
 
 #[tokio::test]
 async fn a_cookie_request_costs_one_dynamodb_read() {
-    use gatehouse::records::store::SessionStore;
+    use gatehouse::credentials::widget::SessionStore;
     let store = common::fresh_store().await;
     let (temp, session_id) = (
         gatehouse::credentials::keys::random_id(),
         gatehouse::credentials::keys::random_id(),
     );
-    let user = gatehouse::records::store::WidgetUser {
+    let user = gatehouse::credentials::widget::WidgetUser {
         userid: "u".into(),
         app_id: None,
         client_id: None,
@@ -220,7 +223,7 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
     store
         .put_temp_token(
             &sha(&temp),
-            &gatehouse::records::store::TempToken {
+            &gatehouse::credentials::widget::TempToken {
                 user,
                 session_ttl: 600,
                 expires_at: now + 60,

@@ -9,11 +9,16 @@ mod common;
 use std::time::Duration;
 
 use common::full::{Full, ORIGIN, claims_of, cookie_pair, full};
-use gatehouse::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch};
+use gatehouse::adapters::HttpJwksFetch;
+use gatehouse::credentials::admin::AdminSession;
+use gatehouse::credentials::admin::AdminStore;
+use gatehouse::credentials::codes::{CodeRules, HostJwks};
 use gatehouse::credentials::jwt::{AUD_API, AUD_WIDGET, Expect, read_header, verify_issued};
 use gatehouse::credentials::keys::random_id;
+use gatehouse::credentials::widget::SessionStore;
+use gatehouse::credentials::widget::TempToken;
+use gatehouse::credentials::widget::WidgetUser;
 use gatehouse::primitives::crypto::sha256_hex;
-use gatehouse::records::store::{AdminSession, AdminStore, SessionStore, TempToken, WidgetUser};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -241,7 +246,7 @@ async fn widget_temp_tokens_live_60_s() {
     // Issued for 60 s.
     let t = now();
     s.temp_token().await;
-    let record = &s.items_of(gatehouse::records::access::prefix::TEMP).await[0];
+    let record = &s.items_of(gatehouse::records::prefix::TEMP).await[0];
     let exp: i64 = record["expires_at"].as_n().unwrap().parse().unwrap();
     assert!((t + 60..=t + 61).contains(&exp), "expires 60 s after issue");
     // Redemption with injected time: each attempt on a fresh record of that expiry.
@@ -350,7 +355,7 @@ async fn api_keys_expire_at_expires_at() {
     at_the_gateway("API key", StatusCode::FORBIDDEN, async |exp| {
         // Created a while ago (`generate` refuses an expiry that has passed).
         let new = gatehouse::credentials::apikey::generate("k", None, Some(exp), exp - 60).unwrap();
-        gatehouse::records::store::ApiKeyStore::put_api_key(&s.store, &new.record)
+        gatehouse::credentials::apikey::ApiKeyStore::put_api_key(&s.store, &new.record)
             .await
             .unwrap();
         let key = gatehouse::credentials::apikey::reveal(&new.key);

@@ -81,16 +81,12 @@ async fn temp_token_raced_by_50_logins_opens_one_session_in_each_of_100_rounds()
     let refusal = (StatusCode::UNAUTHORIZED, "unauthorized");
     race(&s, async |s| s.temp_token().await, login, refusal).await;
     assert_eq!(
-        s.items_of(gatehouse::records::access::prefix::SESSION)
-            .await
-            .len(),
+        s.items_of(gatehouse::records::prefix::SESSION).await.len(),
         ROUNDS,
         "one session per token"
     );
     assert_eq!(
-        s.items_of(gatehouse::records::access::prefix::TEMP)
-            .await
-            .len(),
+        s.items_of(gatehouse::records::prefix::TEMP).await.len(),
         0,
         "every token consumed"
     );
@@ -109,7 +105,7 @@ async fn host_code_raced_by_50_redemptions_yields_one_token_in_each_of_100_round
     let refusal = (StatusCode::BAD_REQUEST, "invalid_grant");
     race(&s, fresh, redeem, refusal).await;
     assert_eq!(
-        s.items_of(gatehouse::records::access::prefix::USED_CODE)
+        s.items_of(gatehouse::records::prefix::USED_CODE)
             .await
             .len(),
         ROUNDS,

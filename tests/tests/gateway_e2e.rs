@@ -8,7 +8,7 @@ use serde_json::Value;
 
 struct Stack {
     url: String,
-    store: gatehouse::records::store::DynamoStore,
+    store: gatehouse::adapters::DynamoStore,
     key: String,
     http: reqwest::Client,
 }
@@ -97,7 +97,7 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let new = gatehouse::credentials::apikey::generate("off", None, None, now).unwrap();
     let mut rec = new.record.clone();
     rec.disabled = true;
-    gatehouse::records::store::ApiKeyStore::put_api_key(&s.store, &rec)
+    gatehouse::credentials::apikey::ApiKeyStore::put_api_key(&s.store, &rec)
         .await
         .unwrap();
     assert_denied(

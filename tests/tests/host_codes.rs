@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use gatehouse::adapters::HttpJwksFetch;
 use gatehouse::authz::DenyReason;
-use gatehouse::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch};
+use gatehouse::credentials::codes::{CodeRules, HostJwks};
 use serde_json::{Value, json};
 
 fn rules() -> CodeRules {

@@ -22,7 +22,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::admin::keys_body;
 use common::full::{CLIENT_SECRET, Full, ORIGIN, cookie_pair, full};
-use gatehouse::config::MAX_BODY_BYTES;
+use gatehouse::requests::body::MAX_BODY_BYTES;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -369,7 +369,7 @@ async fn every_route_refuses_bad_input_with_a_json_4xx_and_writes_nothing() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
-        s.items_of(gatehouse::records::access::prefix::RATE)
+        s.items_of(gatehouse::records::prefix::RATE)
             .await
             .is_empty(),
         "no sign-in failure was counted"

@@ -53,7 +53,7 @@ async fn credentials(f: &Full) -> Vec<Credential> {
         let new = gatehouse::credentials::apikey::generate("revoked", None, None, now).unwrap();
         let mut rec = new.record.clone();
         rec.disabled = true;
-        gatehouse::records::store::ApiKeyStore::put_api_key(&f.store, &rec)
+        gatehouse::credentials::apikey::ApiKeyStore::put_api_key(&f.store, &rec)
             .await
             .unwrap();
         gatehouse::credentials::apikey::reveal(&new.key).to_string()

@@ -205,7 +205,7 @@ async fn too_early_rotation_is_refused_unless_forced() {
 /// keys, last rotated at `t0` under [`STRICT`].
 async fn three_key_ring() -> (
     aws_sdk_secretsmanager::Client,
-    gatehouse::records::store::DynamoStore,
+    gatehouse::adapters::DynamoStore,
     String,
     i64,
 ) {
@@ -457,7 +457,7 @@ async fn pending_versions(sm: &aws_sdk_secretsmanager::Client, id: &str) -> usiz
 }
 
 /// Whether the `signing-keys` lock item exists.
-async fn lock_held(store: &gatehouse::records::store::DynamoStore) -> bool {
+async fn lock_held(store: &gatehouse::adapters::DynamoStore) -> bool {
     let item = store
         .client()
         .get_item()
@@ -465,7 +465,7 @@ async fn lock_held(store: &gatehouse::records::store::DynamoStore) -> bool {
         .key(
             "pk",
             aws_sdk_dynamodb::types::AttributeValue::S(
-                gatehouse::records::access::prefix::SIGNING_KEYS_LOCK.into(),
+                gatehouse::records::prefix::SIGNING_KEYS_LOCK.into(),
             ),
         )
         .consistent_read(true)

@@ -11,12 +11,17 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsOutput;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemOutput;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use gatehouse::Error;
+use gatehouse::adapters::DynamoStore;
+use gatehouse::credentials::admin::AdminSession;
+use gatehouse::credentials::admin::AdminStore;
+use gatehouse::credentials::apikey::ApiKeyStore;
+use gatehouse::credentials::widget::SessionStore;
+use gatehouse::credentials::widget::TempToken;
+use gatehouse::credentials::widget::WidgetUser;
 use gatehouse::records::access::Function;
 use gatehouse::records::lock::LockStore;
-use gatehouse::records::store::{
-    AdminSession, AdminStore, ApiKeyStore, DynamoStore, OneTimeStore, RateStore, SessionStore,
-    TempToken, WidgetUser,
-};
+use gatehouse::records::once::OneTimeStore;
+use gatehouse::records::rate::RateStore;
 
 /// A store for `function` over a mock DynamoDB that answers every call with success.
 struct Mocked {

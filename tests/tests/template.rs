@@ -97,7 +97,7 @@ fn table_matches_the_bootstrap() {
     let p = &table["Properties"];
     assert_eq!(
         p["KeySchema"][0]["AttributeName"].as_str(),
-        Some(gatehouse::records::store::PK)
+        Some(gatehouse::records::key::PK)
     );
     assert_eq!(p["KeySchema"][0]["KeyType"].as_str(), Some("HASH"));
     assert_eq!(
@@ -107,7 +107,7 @@ fn table_matches_the_bootstrap() {
     assert_eq!(p["BillingMode"].as_str(), Some("PAY_PER_REQUEST"));
     assert_eq!(
         p["TimeToLiveSpecification"]["AttributeName"].as_str(),
-        Some(gatehouse::records::store::EXPIRES_AT)
+        Some(gatehouse::records::key::EXPIRES_AT)
     );
     assert_eq!(
         p["TimeToLiveSpecification"]["Enabled"].as_bool(),
@@ -347,7 +347,7 @@ fn rotate_function_may_touch_only_the_signing_keys_lock_item() {
         ]
     );
     let keys = &s["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"];
-    let lock_pk = gatehouse::records::access::prefix::SIGNING_KEYS_LOCK.to_owned();
+    let lock_pk = gatehouse::records::prefix::SIGNING_KEYS_LOCK.to_owned();
     assert_eq!(
         keys.as_sequence().unwrap(),
         &vec![Value::String(lock_pk)],

@@ -13,7 +13,7 @@ struct Stack {
     http: reqwest::Client,
     /// The same client from another source address (127.0.0.2).
     other_ip: reqwest::Client,
-    store: gatehouse::records::store::DynamoStore,
+    store: gatehouse::adapters::DynamoStore,
     /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry;
     /// "5": a weak raw secret ([`WEAK`], disabled).
     secret_raw: String,

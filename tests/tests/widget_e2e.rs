@@ -11,7 +11,7 @@ const ORIGIN: &str = "http://localhost:3001";
 
 struct Stack {
     url: String,
-    store: gatehouse::records::store::DynamoStore,
+    store: gatehouse::adapters::DynamoStore,
     key: String,
     http: reqwest::Client,
 }
@@ -186,8 +186,8 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
 async fn expired_and_malformed_temp_tokens_are_rejected() {
     let s = stack().await;
     let token = gatehouse::credentials::keys::random_id();
-    let temp = gatehouse::records::store::TempToken {
-        user: gatehouse::records::store::WidgetUser {
+    let temp = gatehouse::credentials::widget::TempToken {
+        user: gatehouse::credentials::widget::WidgetUser {
             userid: "u".into(),
             app_id: None,
             client_id: None,
@@ -196,7 +196,7 @@ async fn expired_and_malformed_temp_tokens_are_rejected() {
         session_ttl: 3600,
         expires_at: gatehouse::primitives::time::now_epoch() - 1,
     };
-    use gatehouse::records::store::SessionStore;
+    use gatehouse::credentials::widget::SessionStore;
     s.store
         .put_temp_token(
             &gatehouse::primitives::crypto::sha256_hex(token.as_bytes()),
@@ -548,7 +548,7 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
         {"security_name": "region", "values": values}
     ]}]);
     let body = json!({"userid": "u", "appid": "a", "permissions": perms});
-    assert!(body.to_string().len() < gatehouse::config::MAX_BODY_BYTES);
+    assert!(body.to_string().len() < gatehouse::requests::body::MAX_BODY_BYTES);
     let a = s.security_token(body).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
     let limit = gatehouse::credentials::jwt::MAX_TOKEN_LEN.to_string();
@@ -579,12 +579,12 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
 const OTHER: &str = "http://localhost:3002";
 
 /// Writes a widget session as releases before the origin binding did: no `origin`.
-async fn legacy_session(store: &gatehouse::records::store::DynamoStore, userid: &str) -> String {
+async fn legacy_session(store: &gatehouse::adapters::DynamoStore, userid: &str) -> String {
     use aws_sdk_dynamodb::types::AttributeValue::{N, S};
     let id = gatehouse::credentials::keys::random_id();
     let pk = format!(
         "{}{}",
-        gatehouse::records::access::prefix::SESSION,
+        gatehouse::records::prefix::SESSION,
         gatehouse::primitives::crypto::sha256_hex(id.as_bytes())
     );
     let now = gatehouse::primitives::time::now_epoch();

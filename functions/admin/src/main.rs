@@ -5,6 +5,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     gatehouse::primitives::logging::init_logging();
-    let function = gatehouse::functions::admin::AdminFunction::from_env().await?;
+    let function = gatehouse::adapters::lambda::LambdaAdmin::from_env().await?;
     gatehouse::http::run(function).await
 }

@@ -6,6 +6,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gatehouse::primitives::logging::init_logging();
-    let authorizer = gatehouse::functions::authorizer::from_env().await?;
-    gatehouse::functions::authorizer::run(authorizer).await
+    let authorizer = gatehouse::adapters::lambda::LambdaAuthorizer::from_env().await?;
+    gatehouse::adapters::lambda::run_authorizer(authorizer).await
 }

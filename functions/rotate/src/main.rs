@@ -5,6 +5,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_runtime::Error> {
     gatehouse::primitives::logging::init_logging();
-    let rotator = gatehouse::credentials::rotation::Rotator::from_env().await?;
-    gatehouse::credentials::rotation::run(rotator).await
+    let rotator = gatehouse::adapters::lambda::LambdaRotator::from_env().await?;
+    gatehouse::adapters::lambda::run_rotator(rotator).await
 }

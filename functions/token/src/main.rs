@@ -5,6 +5,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     gatehouse::primitives::logging::init_logging();
-    let function = gatehouse::functions::token::TokenFunction::from_env().await?;
+    let function = gatehouse::adapters::lambda::LambdaToken::from_env().await?;
     gatehouse::http::run(function).await
 }

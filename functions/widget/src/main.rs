@@ -6,6 +6,6 @@
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
     gatehouse::primitives::logging::init_logging();
-    let function = gatehouse::functions::widget::WidgetFunction::from_env().await?;
+    let function = gatehouse::adapters::lambda::LambdaWidget::from_env().await?;
     gatehouse::http::run(function).await
 }

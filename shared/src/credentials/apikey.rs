@@ -3,15 +3,15 @@
 //! records are kept in memory for `API_KEY_CACHE_TTL`, so warm checks make no AWS call.
 
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::authz::{DenyReason, Principal, PrincipalType};
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::primitives::crypto;
-use crate::records::store::ApiKeyStore;
 
 pub const PREFIX: &str = "gk_";
 pub const ID_LEN: usize = 16;
@@ -354,6 +354,16 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
 /// Exposes the key for display exactly once (e.g. at creation).
 pub fn reveal(key: &SecretString) -> &str {
     key.expose_secret()
+}
+
+/// API-key records, as the authorizer and the admin API need them.
+pub trait ApiKeyStore: Send + Sync {
+    /// The record for `id`, or `None`. Errors are dependency failures.
+    fn get_api_key(&self, id: &str) -> impl Future<Output = Result<Option<ApiKeyRecord>>> + Send;
+    /// Stores a new record; fails if the id exists.
+    fn put_api_key(&self, record: &ApiKeyRecord) -> impl Future<Output = Result<()>> + Send;
+    /// Sets `last_used` (only if the record still exists).
+    fn touch_api_key(&self, id: &str, at: i64) -> impl Future<Output = Result<()>> + Send;
 }
 
 #[cfg(test)]

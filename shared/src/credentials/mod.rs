@@ -8,3 +8,4 @@ pub mod jwt;
 pub mod keys;
 pub mod rotation;
 pub mod secrets;
+pub mod widget;

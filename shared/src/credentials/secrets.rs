@@ -16,6 +16,12 @@ pub trait SecretSource: Send + Sync {
     fn fetch(&self, secret_id: &str) -> impl Future<Output = Result<SecretString>> + Send;
 }
 
+/// Where a new secret value is written (the client list, changed by the admin API).
+pub trait SecretWriter: Send + Sync {
+    /// Stores `value` as the new `AWSCURRENT` value of `secret_id`.
+    fn put(&self, secret_id: &str, value: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
 /// A TTL cache over a [`SecretSource`]. Values stay at most `ttl` in memory, so a
 /// change in Secrets Manager is seen within that time. A cache made with
 /// [`SecretCache::parsed`] keeps the parsed value instead, so the parsing (and what it
@@ -73,22 +79,5 @@ impl<S: SecretSource, T: Clone> SecretCache<S, T> {
             .get(secret_id)
             .filter(|(_, at)| at.elapsed() < self.ttl)
             .map(|(v, _)| v.clone())
-    }
-}
-
-#[cfg(feature = "aws")]
-impl SecretSource for aws_sdk_secretsmanager::Client {
-    async fn fetch(&self, secret_id: &str) -> Result<SecretString> {
-        use crate::error::Error;
-        let out = self
-            .get_secret_value()
-            .secret_id(secret_id)
-            .version_stage("AWSCURRENT")
-            .send()
-            .await
-            .map_err(|e| Error::dependency("secretsmanager", e))?;
-        out.secret_string()
-            .map(|s| SecretString::from(s.to_owned()))
-            .ok_or_else(|| Error::Internal(format!("secret {secret_id} has no string value")))
     }
 }

@@ -7,39 +7,22 @@
 
 use std::time::Duration;
 
-use aws_sdk_secretsmanager::Client as SecretsClient;
 use http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use http::{HeaderMap, StatusCode};
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
-use serde_json::{Map, Value, json};
+use lambda_http::Request;
+use serde_json::json;
 
 use crate::config::Config;
 use crate::credentials::clients::ClientCache;
-use crate::credentials::codes::{CodeRules, HostJwks, HttpJwksFetch, redemption_hash};
+use crate::credentials::codes::{CodeRules, HostJwks, JwksFetch, redemption_hash};
 use crate::credentials::jwt::{AUD_API, Claims, issue};
 use crate::credentials::keys::SigningKeys;
+use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, empty, json, source_ip};
-use crate::records::access::Function;
-use crate::records::rate::{self, Limiter};
-use crate::records::store::{DynamoStore, OneTimeStore};
+use crate::http::{Handler, Response, authorizer_context, empty, issuer, json, source_ip};
+use crate::records::once::OneTimeStore;
+use crate::records::rate::{self, Limiter, RateStore};
 pub use crate::requests::form::{Form, basic_credentials, read_form};
-
-/// Context keys the authorizer sets (DESIGN.md section 4).
-pub const PRINCIPAL_KEYS: [&str; 11] = [
-    "principal_type",
-    "subject",
-    "scopes",
-    "client_id",
-    "app_id",
-    "org_id",
-    "dashboard_id",
-    "key_id",
-    "expires_at",
-    "permissions",
-    "asset_permissions",
-];
 
 /// Routes that echo the principal: `/whoami` and the demo data routes.
 const ECHO_ROUTES: [(&str, &str); 5] = [
@@ -50,60 +33,30 @@ const ECHO_ROUTES: [(&str, &str); 5] = [
     ("GET", "/stats"),
 ];
 
-/// The authorizer context of a request (HTTP API `authorizer.lambda`, REST `authorizer`).
-pub fn authorizer_context(req: &Request) -> Option<Map<String, Value>> {
-    let fields = match req.request_context_ref()? {
-        RequestContext::ApiGatewayV2(ctx) => ctx.authorizer.as_ref()?.fields.clone(),
-        RequestContext::ApiGatewayV1(ctx) => ctx.authorizer.fields.clone(),
-        _ => return None,
-    };
-    let principal: Map<String, Value> = fields
-        .into_iter()
-        .filter(|(k, _)| PRINCIPAL_KEYS.contains(&k.as_str()))
-        .collect();
-    principal
-        .contains_key("principal_type")
-        .then_some(principal)
-}
-
-/// The issuer: `ISSUER`, or `https://<requestContext.domainName>` when it is empty.
-pub fn issuer(config: &Config, req: &Request) -> Result<String> {
-    if let Some(i) = &config.issuer {
-        return Ok(i.clone());
-    }
-    let domain = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.domain_name.clone(),
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.domain_name.clone(),
-        _ => None,
-    };
-    domain
-        .filter(|d| !d.is_empty())
-        .map(|d| format!("https://{d}"))
-        .ok_or_else(|| Error::Internal("ISSUER is empty and the request has no domain name".into()))
-}
-
 /// The host-code half of the function (present when `AUTH_URL`/`JWK_URL` are set).
-struct HostCodes {
+struct HostCodes<F> {
     auth_url: String,
-    jwks: HostJwks<HttpJwksFetch>,
+    jwks: HostJwks<F>,
     rules: CodeRules,
 }
 
-pub struct TokenFunction {
+/// The token function over its ports: `S` stores redeemed codes and the failed-attempt
+/// counters, `K` reads the key ring and the client list, `F` fetches the host's JWKS.
+pub struct TokenFunction<S, K, F> {
     config: Config,
-    keys: SigningKeys<SecretsClient>,
-    clients: Option<ClientCache<SecretsClient>>,
-    codes: Option<HostCodes>,
-    /// Redeemed codes and the failed-attempt counters.
-    store: DynamoStore,
+    keys: SigningKeys<K>,
+    clients: Option<ClientCache<K>>,
+    codes: Option<HostCodes<F>>,
+    store: S,
 }
 
-impl TokenFunction {
-    pub fn new(
-        config: Config,
-        secrets: SecretsClient,
-        dynamodb: aws_sdk_dynamodb::Client,
-    ) -> Result<Self> {
+impl<S, K, F> TokenFunction<S, K, F>
+where
+    S: OneTimeStore + RateStore,
+    K: SecretSource + Clone,
+    F: JwksFetch,
+{
+    pub fn from_parts(config: Config, secrets: K, store: S, fetch: F) -> Result<Self> {
         let keys_secret = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
         let keys = SigningKeys::new(
             secrets.clone(),
@@ -119,7 +72,7 @@ impl TokenFunction {
             (Some(auth_url), Some(jwk_url)) => Some(HostCodes {
                 auth_url: auth_url.clone(),
                 jwks: HostJwks::new(
-                    HttpJwksFetch::new()?,
+                    fetch,
                     jwk_url.clone(),
                     config.host_jwks_ttl,
                     config.jwks_refetch_cooldown,
@@ -128,7 +81,6 @@ impl TokenFunction {
             }),
             _ => None,
         };
-        let store = DynamoStore::new(dynamodb, config.table_name.clone(), Function::Token);
         Ok(TokenFunction {
             config,
             keys,
@@ -139,10 +91,6 @@ impl TokenFunction {
     }
 
     /// Builds the function from the environment (no network call).
-    pub async fn from_env() -> Result<Self> {
-        crate::adapters::sdk::build_from_env(Self::new).await
-    }
-
     async fn jwks(&self) -> Result<Response> {
         let ring = self.keys.ring().await?;
         let mut resp = json(StatusCode::OK, &ring.jwks);
@@ -215,7 +163,7 @@ impl TokenFunction {
     }
 
     /// The failed-attempt limits of `/token` at `now`; a 429 carries `oauth_error`.
-    fn limiter(&self, now: i64, oauth_error: &'static str) -> Limiter<'_, DynamoStore> {
+    fn limiter(&self, now: i64, oauth_error: &'static str) -> Limiter<'_, S> {
         Limiter::new(&self.store, rate::TOKEN, self.config.token_limits, now).oauth(oauth_error)
     }
 
@@ -259,7 +207,13 @@ impl TokenFunction {
         outcome
     }
 
-    async fn redeem(&self, codes: &HostCodes, code: &str, iss: &str, now: i64) -> Result<Claims> {
+    async fn redeem(
+        &self,
+        codes: &HostCodes<F>,
+        code: &str,
+        iss: &str,
+        now: i64,
+    ) -> Result<Claims> {
         let claims = codes
             .jwks
             .verify(code, &codes.rules, now)
@@ -317,7 +271,7 @@ fn client_authentication(headers: &HeaderMap, form: &Form) -> Result<(String, St
 /// Checks the client against `CLIENT_SECRETS`: its id, or the refusal and the client it
 /// was for (when `id` names one of the list).
 async fn authenticate(
-    clients: &ClientCache<SecretsClient>,
+    clients: &ClientCache<impl SecretSource>,
     id: &str,
     secret: &str,
     basic: bool,
@@ -330,7 +284,12 @@ async fn authenticate(
         .ok_or_else(|| (Error::InvalidClient { basic }, list.known_id(id)))
 }
 
-impl Handler for TokenFunction {
+impl<S, K, F> Handler for TokenFunction<S, K, F>
+where
+    S: OneTimeStore + RateStore + 'static,
+    K: SecretSource + Clone + 'static,
+    F: JwksFetch + 'static,
+{
     async fn handle(&self, req: Request) -> Result<Response> {
         let method = req.method().as_str();
         let path = req.uri().path();

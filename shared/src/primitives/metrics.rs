@@ -45,6 +45,12 @@ impl Service {
     }
 }
 
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 static CALLS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
 /// Counts one outbound request (one attempt: a retry counts again).

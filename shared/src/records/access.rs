@@ -11,31 +11,6 @@
 
 use crate::error::{Error, Result};
 
-/// Record kinds: the partition-key prefix of each record (the record table in
-/// `store.rs` lists their attributes). Key builders use these; nothing else spells them.
-pub mod prefix {
-    /// `apikey#<id>`
-    pub const API_KEY: &str = "apikey#";
-    /// `used#<kind>#<sha256>`: a redeemed one-time value.
-    pub const USED: &str = "used#";
-    /// `used#code#<sha256>`: a redeemed host authorization code (kind `code`).
-    pub const USED_CODE: &str = "used#code#";
-    /// `temp#<sha256>`: a widget temp token.
-    pub const TEMP: &str = "temp#";
-    /// `session#<sha256>`: a widget session.
-    pub const SESSION: &str = "session#";
-    /// `admin#<sha256>`: an administrator's session.
-    pub const ADMIN: &str = "admin#";
-    /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::records::rate`).
-    pub const RATE: &str = "rate#";
-    /// `rate#token#…`: the counters of `POST /token`.
-    pub const RATE_TOKEN: &str = "rate#token#";
-    /// `lock#<name>`: a lock item.
-    pub const LOCK: &str = "lock#";
-    /// The lock serialising changes to the signing key ring.
-    pub const SIGNING_KEYS_LOCK: &str = "lock#signing-keys";
-}
-
 /// A DynamoDB operation, as IAM names its action. Items written in a
 /// `TransactWriteItems` are authorized per item action (`PutItem`, `DeleteItem`, ...),
 /// as IAM does; there is no transaction action to grant.
@@ -131,7 +106,7 @@ pub enum Function {
     Admin,
 }
 
-use prefix::*;
+use super::key::prefix::*;
 
 const AUTHORIZER: &[Grant] = &[
     // API keys and widget sessions, read to check a credential.
@@ -147,7 +122,7 @@ const AUTHORIZER: &[Grant] = &[
         ops: &[Op::UpdateItem],
         on: On::Table,
         keys: &[Keys::Prefix(API_KEY)],
-        attributes: Some(&[crate::records::store::PK, crate::records::store::LAST_USED]),
+        attributes: Some(&[crate::records::key::PK, crate::records::key::LAST_USED]),
     },
 ];
 
@@ -361,7 +336,8 @@ impl<'a> Request<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::records::store::{EXPIRES_AT, LAST_USED, PK};
+    use crate::records::key::prefix;
+    use crate::records::key::{EXPIRES_AT, LAST_USED, PK};
 
     fn refused(f: Function, req: Request<'_>) -> bool {
         matches!(f.check(&req), Err(Error::Internal(_)))

@@ -52,12 +52,15 @@ pub async fn locked<L: LockStore, T>(
         }
         tokio::time::sleep(PAUSE).await;
     }
-    Err(Error::dependency("lock", format!("lock {name} is busy")))
+    Err(Error::dependency(
+        crate::primitives::metrics::Service::DynamoDb,
+        format!("lock {name} is busy"),
+    ))
 }
 
 #[cfg(test)]
 mod tests {
-    use crate::records::access::prefix;
+    use crate::records::key::prefix;
 
     #[test]
     fn the_signing_keys_lock_is_the_access_tables_item() {

@@ -1,7 +1,10 @@
-//! What lives in the DynamoDB table: the record prefixes and which function may touch
-//! them, and the protocols on shared records (locks, rate counters).
+//! What lives in the DynamoDB table: its typed keys, which function may touch which
+//! records, and the protocols on shared records (one-time values, locks, rate counters).
 
 pub mod access;
+pub mod key;
 pub mod lock;
+pub mod once;
 pub mod rate;
-pub mod store;
+
+pub use key::{Key, prefix};

@@ -12,11 +12,34 @@
 //!   verifying; past `name` failures the answer is 429 instead of 401/403, but valid
 //!   credentials still succeed, so nobody can lock an administrator or a client out.
 
+use std::future::Future;
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::key::RateKey;
 use crate::error::{Error, Result};
-use crate::records::store::RateStore;
+
+/// Fixed-window rate counters (`rate#<key>`), as [`crate::records::rate`] uses them. Every
+/// change is one conditional write; nothing reads a counter.
+pub trait RateStore: Send + Sync {
+    /// Adds one to the counter if it is below `limit` (a conditional ADD; the counter
+    /// lives until `expires_at`). `Ok(false)`: it was at the limit, nothing changed.
+    fn rate_reserve(
+        &self,
+        key: &str,
+        limit: u32,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Takes one back: deletes the counter when it holds exactly one (so a request that
+    /// succeeds leaves no record), else subtracts one; never below zero, never creating it.
+    fn rate_release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Adds one to a counter living until `expires_at`; the new count.
+    fn rate_increment(
+        &self,
+        key: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<u32>> + Send;
+}
 
 /// The limits of one endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +95,7 @@ pub const ADMIN: Scope = Scope {
     per_name: "user",
 };
 
-/// `POST /token`: per client id (`rate#token#…`, [`crate::records::access::prefix::RATE_TOKEN`]).
+/// `POST /token`: per client id (`rate#token#…`, [`crate::records::prefix::RATE_TOKEN`]).
 pub const TOKEN: Scope = Scope {
     name: "token",
     per_name: "client",
@@ -127,7 +150,13 @@ impl<'a, S: RateStore> Limiter<'a, S> {
     }
 
     fn key(&self, kind: &str, value: &str) -> String {
-        format!("{}#{kind}#{value}#{}", self.scope.name, self.window())
+        RateKey {
+            scope: self.scope.name,
+            kind,
+            value,
+            window: self.window(),
+        }
+        .suffix()
     }
 
     /// 429 with `Retry-After` until the window ends.
@@ -252,8 +281,8 @@ mod tests {
 
     #[test]
     fn token_counters_are_under_their_access_prefix() {
-        let key = format!("{}{}#", crate::records::access::prefix::RATE, TOKEN.name);
-        assert_eq!(key, crate::records::access::prefix::RATE_TOKEN);
+        let key = format!("{}{}#", crate::records::prefix::RATE, TOKEN.name);
+        assert_eq!(key, crate::records::prefix::RATE_TOKEN);
     }
 
     #[test]
@@ -285,7 +314,10 @@ mod tests {
     async fn bad_input_and_dependency_errors_give_the_slot_back() {
         let c = Counters::default();
         let l = limiter(&c);
-        let outage = Error::dependency("dynamodb", std::io::Error::other("down"));
+        let outage = Error::dependency(
+            crate::primitives::metrics::Service::DynamoDb,
+            std::io::Error::other("down"),
+        );
         for e in [Error::bad_request("x"), Error::UnsupportedGrantType, outage] {
             let slot = l.reserve("198.51.100.7").await.unwrap();
             l.settle(slot, Some(&e), Some("1")).await.unwrap();

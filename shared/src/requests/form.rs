@@ -7,7 +7,7 @@ use http::HeaderMap;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use crate::error::{Error, Result};
-use crate::http::check_size;
+use crate::requests::body::check_size;
 
 /// A parsed `application/x-www-form-urlencoded` body.
 pub struct Form(Vec<(String, String)>);

@@ -1,4 +1,8 @@
 //! Pure parsing of attacker-controlled input (what the fuzz targets cover).
 
 pub mod admin;
+pub mod body;
+pub mod event;
 pub mod form;
+pub mod presign;
+pub mod widget;

@@ -11,7 +11,7 @@ pub const SERVER_ID: &str = "https://gatehouse.test";
 
 pub struct Stack {
     pub url: String,
-    pub store: gatehouse::records::store::DynamoStore,
+    pub store: gatehouse::adapters::DynamoStore,
     pub http: reqwest::Client,
     pub clients_secret: String,
 }
@@ -48,14 +48,9 @@ pub fn keys_body(u: &IamUser) -> Value {
 pub fn presigned(u: &IamUser, server_id: &str, at: SystemTime) -> Value {
     let creds = aws_credential_types::Credentials::new(&u.key_id, &u.secret, None, None, "test");
     let sts = super::require_env("AWS_ENDPOINT_URL_STS");
-    let req = gatehouse::credentials::admin::presign_get_caller_identity(
-        &creds,
-        "us-east-1",
-        &sts,
-        server_id,
-        at,
-    )
-    .unwrap();
+    let req =
+        gatehouse::adapters::presign_get_caller_identity(&creds, "us-east-1", &sts, server_id, at)
+            .unwrap();
     json!({ "presigned": req })
 }
 
@@ -110,14 +105,14 @@ impl Stack {
 /// The admin function called directly (no gateway), so a test picks the source address
 /// and counts the STS calls it makes.
 pub struct Direct {
-    pub function: gatehouse::functions::admin::AdminFunction<CountingIdentity>,
-    pub store: gatehouse::records::store::DynamoStore,
+    pub function: gatehouse::adapters::lambda::LambdaAdmin<CountingIdentity>,
+    pub store: gatehouse::adapters::DynamoStore,
     pub sts_calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The real identity calls (moto), counting those that reach STS.
 pub struct CountingIdentity {
-    inner: gatehouse::credentials::admin::AwsIdentity,
+    inner: gatehouse::adapters::AwsIdentity,
     sts_calls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
@@ -139,7 +134,7 @@ impl gatehouse::credentials::admin::AdminIdentity for CountingIdentity {
 
     async fn caller_from_presigned(
         &self,
-        req: &gatehouse::credentials::admin::PresignedRequest,
+        req: &gatehouse::requests::presign::PresignedRequest,
     ) -> gatehouse::Result<String> {
         self.count();
         self.inner.caller_from_presigned(req).await
@@ -158,10 +153,10 @@ pub async fn direct(extra: &[(&str, &str)]) -> Direct {
     let sdk = super::sdk().await;
     let sts_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let identity = CountingIdentity {
-        inner: gatehouse::credentials::admin::AwsIdentity::new(&sdk).unwrap(),
+        inner: gatehouse::adapters::AwsIdentity::new(&sdk).unwrap(),
         sts_calls: sts_calls.clone(),
     };
-    let function = gatehouse::functions::admin::AdminFunction::with_identity(
+    let function = gatehouse::adapters::lambda::LambdaAdmin::with_identity(
         config,
         identity,
         super::secrets().await,
@@ -235,7 +230,7 @@ impl Direct {
         scan.items()
             .iter()
             .filter_map(|i| i["pk"].as_s().ok().cloned())
-            .filter(|pk| pk.starts_with(gatehouse::records::access::prefix::RATE))
+            .filter(|pk| pk.starts_with(gatehouse::records::prefix::RATE))
             .collect()
     }
 }

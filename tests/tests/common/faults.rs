@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use gatehouse::records::store::DynamoStore;
+use gatehouse::adapters::DynamoStore;
 use gatehouse_local::gateway::Gateway;
 use reqwest::{Method, StatusCode};
 use serde_json::json;

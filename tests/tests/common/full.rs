@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use base64::Engine;
+use gatehouse::adapters::DynamoStore;
 use gatehouse::credentials::jwt::Claims;
 use gatehouse::credentials::keys::LoadedRing;
-use gatehouse::records::store::DynamoStore;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

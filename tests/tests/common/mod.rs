@@ -10,9 +10,9 @@ pub mod logs;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
 use gatehouse::records::access::Function;
-use gatehouse::records::store::DynamoStore;
 use gatehouse_local::gateway::Gateway;
 
 /// An HTTP client for the tests (rustls on aws-lc-rs, like the functions').

@@ -234,7 +234,7 @@ async fn run(cli: Cli) -> Result<Value, String> {
         .provide_credentials()
         .await
         .map_err(|e| format!("AWS credentials: {e}"))?;
-    let presigned = gatehouse::credentials::admin::presign_get_caller_identity(
+    let presigned = gatehouse::adapters::presign_get_caller_identity(
         &creds,
         &region,
         &sts_url,

@@ -1,0 +1,144 @@
+//! The normalized principal the authorizer hands the backend.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The kinds of credential the authorizer accepts (the admin session is never one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalType {
+    ApiKey,
+    /// An access token from the client-credentials grant (it carries `client_id`).
+    Client,
+    /// An access token from a host authorization code (it carries no `client_id`).
+    HostUser,
+    WidgetToken,
+    WidgetSession,
+}
+
+impl PrincipalType {
+    pub const ALL: [PrincipalType; 5] = [
+        PrincipalType::ApiKey,
+        PrincipalType::Client,
+        PrincipalType::HostUser,
+        PrincipalType::WidgetToken,
+        PrincipalType::WidgetSession,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalType::ApiKey => "api_key",
+            PrincipalType::Client => "client",
+            PrincipalType::HostUser => "host_user",
+            PrincipalType::WidgetToken => "widget_token",
+            PrincipalType::WidgetSession => "widget_session",
+        }
+    }
+}
+
+/// Who the caller is, once a credential has been verified. Flattened into the
+/// authorizer context (strings and numbers only, absent values omitted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Principal {
+    pub principal_type: PrincipalType,
+    pub subject: String,
+    pub scopes: Vec<String>,
+    pub client_id: Option<String>,
+    pub app_id: Option<String>,
+    pub org_id: Option<String>,
+    pub dashboard_id: Option<String>,
+    pub key_id: Option<String>,
+    pub expires_at: Option<i64>,
+    pub permissions: Option<Value>,
+    pub asset_permissions: Option<Value>,
+}
+
+impl Principal {
+    pub fn new(
+        principal_type: PrincipalType,
+        subject: impl Into<String>,
+        scopes: Vec<String>,
+    ) -> Self {
+        Principal {
+            principal_type,
+            subject: subject.into(),
+            scopes,
+            client_id: None,
+            app_id: None,
+            org_id: None,
+            dashboard_id: None,
+            key_id: None,
+            expires_at: None,
+            permissions: None,
+            asset_permissions: None,
+        }
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// The authorizer context: flat values only (API Gateway's rule).
+    pub fn context(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("principal_type".into(), self.principal_type.as_str().into());
+        m.insert("subject".into(), self.subject.clone().into());
+        m.insert("scopes".into(), self.scopes.join(" ").into());
+        let optional = [
+            ("client_id", &self.client_id),
+            ("app_id", &self.app_id),
+            ("org_id", &self.org_id),
+            ("dashboard_id", &self.dashboard_id),
+            ("key_id", &self.key_id),
+        ];
+        for (k, v) in optional {
+            if let Some(v) = v {
+                m.insert(k.into(), v.clone().into());
+            }
+        }
+        if let Some(e) = self.expires_at {
+            m.insert("expires_at".into(), e.into());
+        }
+        for (k, v) in [
+            ("permissions", &self.permissions),
+            ("asset_permissions", &self.asset_permissions),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.to_string().into());
+            }
+        }
+        m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn principal(t: PrincipalType, scopes: &str) -> Principal {
+        Principal::new(
+            t,
+            "s",
+            scopes.split_whitespace().map(String::from).collect(),
+        )
+    }
+
+    #[test]
+    fn context_is_flat_and_omits_absent_values() {
+        let mut p = principal(PrincipalType::WidgetToken, "data client");
+        p.app_id = Some("app".into());
+        p.expires_at = Some(10);
+        p.permissions = Some(serde_json::json!([{"dataset_id": "d"}]));
+        let c = p.context();
+        assert_eq!(c["principal_type"], "widget_token");
+        assert_eq!(c["scopes"], "data client");
+        assert_eq!(c["app_id"], "app");
+        assert_eq!(c["expires_at"], 10);
+        assert_eq!(c["permissions"], r#"[{"dataset_id":"d"}]"#);
+        assert!(!c.contains_key("org_id"));
+        assert!(
+            c.values()
+                .all(|v| v.is_string() || v.is_number() || v.is_boolean())
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
+//! sessions with a CSRF token and periodic group re-checks, sign-in rate limits
+//! ([`crate::records::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
+//! clients, sessions, signing keys). Admin routes have no
+//! authorizer: this function authenticates them itself, and alone holds
+//! `iam:ListGroupsForUser`.
+
+use http::StatusCode;
+use http::header::{HeaderValue, SET_COOKIE};
+use lambda_http::Request;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+
+use crate::authz::origin::{origin_absent_or, origin_of};
+use crate::config::Config;
+use crate::credentials::admin::{
+    AdminIdentity, AdminSession, AdminStore, SubmittedKeys, user_of_arn, valid_user_name,
+};
+use crate::credentials::apikey::{self, ApiKeyStore};
+use crate::credentials::clients::{ClientList, ClientSummary};
+use crate::credentials::keys::random_id;
+use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
+use crate::credentials::secrets::{SecretSource, SecretWriter};
+use crate::error::{Error, Result};
+use crate::http::{Handler, Response, issuer, json, source_ip};
+use crate::primitives::crypto::{ct_eq, sha256_hex};
+use crate::records::lock::{self, LockStore};
+use crate::records::once::OneTimeStore;
+use crate::records::rate::{self, Limiter, RateStore};
+use crate::requests::admin::{
+    ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
+    cookie_value,
+};
+use crate::requests::body::read_json;
+use crate::requests::presign::{PRESIGN_REPLAY_WINDOW_SECS, check_presigned};
+use crate::requests::widget::from_json;
+
+/// The admin session cookie (never accepted by the authorizer).
+pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+mod api;
+mod signin;
+
+/// What the admin function needs of the table: sessions, API keys, redeemed presigned
+/// requests, sign-in rate counters and the locks.
+pub trait AdminPorts: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore {}
+impl<T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore> AdminPorts for T {}
+
+/// What the admin function needs of Secrets Manager: the client list (read and write)
+/// and the signing key ring's versions (direct rotations).
+pub trait AdminSecrets: SecretSource + SecretWriter + SecretVersions {}
+impl<T: SecretSource + SecretWriter + SecretVersions> AdminSecrets for T {}
+
+/// The admin function over its ports: `I` proves IAM identities and group membership,
+/// `S` is the table, `K` is Secrets Manager.
+pub struct AdminFunction<I, S, K> {
+    config: Config,
+    identity: I,
+    store: S,
+    secrets: K,
+}
+
+fn admin_cookie(id: &str, max_age: i64) -> String {
+    format!(
+        "{ADMIN_COOKIE}={id}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        max_age.max(0)
+    )
+}
+
+impl<I, S, K> AdminFunction<I, S, K>
+where
+    I: AdminIdentity,
+    S: AdminPorts,
+    K: AdminSecrets,
+{
+    pub fn from_parts(config: Config, identity: I, secrets: K, store: S) -> Result<Self> {
+        Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
+        Ok(AdminFunction {
+            store,
+            identity,
+            secrets,
+            config,
+        })
+    }
+
+    fn account(&self) -> &str {
+        self.config.admin_account_id.as_deref().unwrap_or_default()
+    }
+
+    /// Admin routes refuse a foreign `Origin` (README, "Administrators"): only the
+    /// issuer's own origin, or none (the CLI, same-origin GETs), is accepted.
+    fn check_origin(&self, req: &Request) -> Result<()> {
+        if !req.headers().contains_key(http::header::ORIGIN) {
+            return Ok(());
+        }
+        let issuer = issuer(&self.config, req)?;
+        if origin_absent_or(req.headers(), origin_of(&issuer)) {
+            Ok(())
+        } else {
+            tracing::warn!(event = "admin_request", source_ip = %source_ip(req), outcome = "refused", reason = "foreign_origin");
+            Err(Error::ForeignOrigin)
+        }
+    }
+
+    /// The caller's admin session: cookie, not expired, membership re-checked when due,
+    /// and the CSRF header on state-changing calls.
+    async fn session(&self, req: &Request) -> Result<(String, AdminSession)> {
+        let id = cookie_value(req.headers(), ADMIN_COOKIE)
+            .ok_or(Error::Unauthorized("no_admin_session"))?;
+        let hash = sha256_hex(id.as_bytes());
+        let now = crate::primitives::time::now_epoch();
+        let session = self
+            .store
+            .get_admin_session(&hash, now)
+            .await?
+            .ok_or(Error::Unauthorized("no_admin_session"))?;
+        if now - session.checked_at >= self.config.admin_recheck.as_secs() as i64 {
+            if !self
+                .identity
+                .in_group(&session.user_name, &self.config.admin_group_name)
+                .await?
+            {
+                self.store.delete_admin_session(&hash).await?;
+                tracing::warn!(event = "admin_session_ended", user = %session.user_name, reason = "removed_from_admin_group");
+                return Err(Error::Forbidden("not_in_admin_group"));
+            }
+            self.store.touch_admin_session(&hash, now).await?;
+        }
+        if req.method() != http::Method::GET {
+            let token = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !ct_eq(
+                sha256_hex(token.as_bytes()).as_bytes(),
+                session.csrf_hash.as_bytes(),
+            ) {
+                return Err(Error::Forbidden("csrf_token_missing_or_wrong"));
+            }
+        }
+        Ok((hash, session))
+    }
+}
+
+impl<I, S, K> Handler for AdminFunction<I, S, K>
+where
+    I: AdminIdentity + 'static,
+    S: AdminPorts + 'static,
+    K: AdminSecrets + 'static,
+{
+    async fn handle(&self, req: Request) -> Result<Response> {
+        self.check_origin(&req)?;
+        match (req.method().as_str(), req.uri().path()) {
+            ("POST", "/admin/signin") => self.signin(&req).await,
+            ("POST", "/admin/signout") => {
+                let (hash, session) = self.session(&req).await?;
+                self.store.delete_admin_session(&hash).await?;
+                tracing::info!(event = "admin_signout", user = %session.user_name);
+                let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
+                resp.headers_mut().append(
+                    SET_COOKIE,
+                    HeaderValue::from_str(&admin_cookie("", 0)).expect("ASCII"),
+                );
+                Ok(resp)
+            }
+            _ => {
+                let (_, session) = self.session(&req).await?;
+                self.api(&req, &session.user_name).await
+            }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The Lambda authorizer: reads any of the four event shapes (HTTP API payload 2.0 with
+//! simple or IAM responses, REST `TOKEN`, REST `REQUEST`), verifies the credential,
+//! applies the route rules and answers in the event's own response format.
+//!
+//! Failing dependencies are errors (API Gateway answers 500 and caches nothing), never
+//! an Allow and never a cacheable Deny.
+
+mod response;
+
+pub use response::{allow_response, deny_response};
+
+use serde_json::Value;
+
+use crate::authz::{
+    Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
+    origin_permits,
+};
+use crate::config::{AuthorizerResponse, Config};
+use crate::credentials::apikey::ApiKeyStore;
+use crate::credentials::apikey::{ApiKeyVerifier, VerifyError};
+use crate::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
+use crate::credentials::keys::SigningKeys;
+use crate::credentials::secrets::SecretSource;
+use crate::credentials::widget::SessionStore;
+use crate::error::Result;
+use crate::requests::event::{AuthInput, EventShape, parse_event};
+
+/// An access token's principal: `client` when it carries a `client_id` (client
+/// credentials), otherwise `host_user` (a host code; tokens issued before `host_user`
+/// existed carry no `client_id` either).
+fn access_principal(claims: Claims) -> Principal {
+    let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
+    let kind = match claims.client_id {
+        Some(_) => PrincipalType::Client,
+        None => PrincipalType::HostUser,
+    };
+    let mut p = Principal::new(kind, claims.sub, scopes);
+    p.client_id = claims.client_id;
+    p.expires_at = Some(claims.exp);
+    p
+}
+
+/// A widget security token is honoured only from one of the origins it is bound to
+/// that is still in `ALLOWED_ORIGINS`.
+fn widget_token_principal(
+    claims: Claims,
+    origin: Option<&str>,
+    allowed: &[String],
+) -> std::result::Result<Principal, DenyReason> {
+    let bound = claims.origins.as_deref().unwrap_or_default();
+    if !origin_permits(origin, allowed, Some(bound)) {
+        return Err(DenyReason::WrongOrigin);
+    }
+    let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
+    let mut p = Principal::new(PrincipalType::WidgetToken, claims.sub, scopes);
+    p.app_id = claims.app_id;
+    p.client_id = claims.client_id;
+    p.org_id = claims.org_id;
+    p.dashboard_id = claims.dashboard_id;
+    p.expires_at = Some(claims.exp);
+    p.permissions = claims.permissions;
+    p.asset_permissions = claims.asset_permissions;
+    Ok(p)
+}
+
+/// Outcome of checking one request.
+enum Outcome {
+    Allow(Box<Principal>),
+    Deny(DenyReason),
+}
+
+/// The authorizer: route rules, response mode and the credential verifiers.
+pub struct Authorizer<S, K> {
+    rules: RouteRules,
+    /// `ROUTE_PREFIX`: removed from payload-2.0 paths where the path decides.
+    route_prefix: Option<String>,
+    mode: AuthorizerResponse,
+    issuer: Option<String>,
+    /// Where cookie-authenticated requests may come from (the CSRF defence).
+    allowed_origins: Vec<String>,
+    api_keys: ApiKeyVerifier<S>,
+    /// The signing key ring (bearer tokens are denied when it is not configured).
+    keys: Option<SigningKeys<K>>,
+}
+
+impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
+    /// `secrets` reads the signing key ring named by `SIGNING_KEYS_SECRET_ARN`.
+    pub fn new(config: &Config, store: S, secrets: K) -> Self {
+        let keys = config.signing_keys_secret.as_ref().map(|id| {
+            SigningKeys::new(
+                secrets,
+                id.clone(),
+                config.key_ring_refresh,
+                config.jwks_refetch_cooldown,
+            )
+        });
+        if keys.is_none() {
+            tracing::warn!("SIGNING_KEYS_SECRET_ARN is not set: bearer tokens will be denied");
+        }
+        for rule in config.route_rules.missing_host_user() {
+            tracing::warn!(
+                method = %rule.method,
+                path = %rule.path,
+                "ROUTE_RULES: this rule admits `client` for scope `client` but not `host_user`: code-flow tokens are `host_user` principals and are now refused here (README \"Upgrading\")"
+            );
+        }
+        Authorizer {
+            rules: config.route_rules.clone(),
+            route_prefix: config.route_prefix.clone(),
+            mode: config.authorizer_response,
+            issuer: config.issuer.clone(),
+            allowed_origins: config.allowed_origins.clone(),
+            api_keys: ApiKeyVerifier::new(store, config.api_key_cache_ttl),
+            keys,
+        }
+    }
+
+    pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
+        &self.api_keys
+    }
+
+    pub fn signing_keys(&self) -> Option<&SigningKeys<K>> {
+        self.keys.as_ref()
+    }
+
+    /// Verifies a bearer token issued by Gatehouse: an access token (`aud` = `api`), or
+    /// a widget security token (`aud` = `widget`), honoured only from one of its
+    /// `origins`. The audience alone tells them apart.
+    async fn verify_bearer(
+        &self,
+        token: &str,
+        input: &AuthInput,
+        now: i64,
+    ) -> Result<std::result::Result<Principal, DenyReason>> {
+        let Some(keys) = &self.keys else {
+            return Ok(Err(DenyReason::UnsupportedCredential));
+        };
+        let header = match read_header(token) {
+            Ok(h) => h,
+            Err(r) => return Ok(Err(r)),
+        };
+        let Some(kid) = header.kid.as_deref() else {
+            return Ok(Err(DenyReason::MalformedCredential));
+        };
+        let Some(key) = keys.verifier(kid).await? else {
+            return Ok(Err(DenyReason::UnknownKey));
+        };
+        let issuer = match (&self.issuer, &input.domain_name) {
+            (Some(i), _) => i.clone(),
+            (None, Some(d)) => format!("https://{d}"),
+            (None, None) => return Ok(Err(DenyReason::InvalidToken)),
+        };
+        let expect = Expect {
+            issuer: &issuer,
+            audiences: &[AUD_API, AUD_WIDGET],
+            now,
+        };
+        let claims = match verify_issued(token, &header, &key, &expect) {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        Ok(match claims.aud.as_str() {
+            AUD_API => Ok(access_principal(claims)),
+            AUD_WIDGET => {
+                widget_token_principal(claims, input.origin.as_deref(), &self.allowed_origins)
+            }
+            _ => Err(DenyReason::WrongAudience),
+        })
+    }
+
+    /// The widget session cookie: only from an allowed `Origin` (checked before the one
+    /// DynamoDB read) that is the origin the session was opened from (after it).
+    async fn verify_session(
+        &self,
+        id: &str,
+        input: &AuthInput,
+        now: i64,
+    ) -> Result<std::result::Result<Principal, DenyReason>> {
+        let origin = input.origin.as_deref();
+        if !origin_permits(origin, &self.allowed_origins, None) {
+            return Ok(Err(DenyReason::WrongOrigin));
+        }
+        if !crate::requests::widget::is_opaque_token(id) {
+            return Ok(Err(DenyReason::MalformedCredential));
+        }
+        let hash = crate::primitives::crypto::sha256_hex(id.as_bytes());
+        let Some(session) = self.api_keys.store().get_session(&hash, now).await? else {
+            return Ok(Err(DenyReason::UnknownKey));
+        };
+        let bound = session.origin.as_ref().map(std::slice::from_ref);
+        if !origin_permits(origin, &self.allowed_origins, bound) {
+            return Ok(Err(DenyReason::WrongOrigin));
+        }
+        let mut p = Principal::new(
+            PrincipalType::WidgetSession,
+            session.user.userid,
+            vec!["client".to_owned()],
+        );
+        p.app_id = session.user.app_id;
+        p.client_id = session.user.client_id;
+        p.org_id = session.user.org_id;
+        p.expires_at = Some(session.expires_at);
+        Ok(Ok(p))
+    }
+
+    async fn check(&self, input: &AuthInput, now: i64) -> Result<Outcome> {
+        if input.duplicated_credential {
+            return Ok(Outcome::Deny(DenyReason::AmbiguousCredentials));
+        }
+        let credential = match classify(
+            input.api_key.as_deref(),
+            input.authorization.as_deref(),
+            &input.cookies,
+        ) {
+            Ok(c) => c,
+            Err(r) => return Ok(Outcome::Deny(r)),
+        };
+        let principal = match credential {
+            Credential::ApiKey(key) => match self.api_keys.verify(key, now).await {
+                Ok(p) => p,
+                Err(VerifyError::Denied(r)) => return Ok(Outcome::Deny(r)),
+                Err(VerifyError::Store(e)) => return Err(e),
+            },
+            Credential::Bearer(token) => match self.verify_bearer(token, input, now).await? {
+                Ok(p) => p,
+                Err(r) => return Ok(Outcome::Deny(r)),
+            },
+            Credential::SessionCookie(id) => match self.verify_session(id, input, now).await? {
+                Ok(p) => p,
+                Err(r) => return Ok(Outcome::Deny(r)),
+            },
+        };
+        let decided = self
+            .route_target(input)
+            .and_then(|target| self.rules.authorize(&principal, &input.method, &target));
+        Ok(match decided {
+            Ok(_) => Outcome::Allow(Box::new(principal)),
+            Err(r) => Outcome::Deny(r),
+        })
+    }
+
+    /// What the route rules decide on. Only payload-2.0 paths carry a stage or an
+    /// API-mapping prefix; REST paths come from the `methodArn`, which never does.
+    fn route_target(&self, input: &AuthInput) -> std::result::Result<RouteTarget, DenyReason> {
+        let prefix = match input.shape {
+            Some(EventShape::HttpV2) => self.route_prefix.as_deref(),
+            _ => None,
+        };
+        RouteTarget::new(
+            input.route_template.as_deref(),
+            input.path_params.clone(),
+            &input.path,
+            prefix,
+        )
+    }
+
+    /// Handles one raw event. `Err` means "fail closed": the runtime reports an
+    /// error and API Gateway answers 500 (or 401 for `Unauthorized` on REST).
+    pub async fn handle(&self, event: Value) -> Result<Value> {
+        let input = parse_event(event).inspect_err(|e| {
+            tracing::warn!(decision = "error", reason = "malformed_event", error = %e);
+        })?;
+        let route = format!(
+            "{} {} ({})",
+            input.method,
+            input.path,
+            input.route_template.as_deref().unwrap_or("-")
+        );
+        match self
+            .check(&input, crate::primitives::time::now_epoch())
+            .await
+        {
+            Ok(Outcome::Allow(p)) => {
+                tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);
+                Ok(allow_response(&input, self.mode, &p))
+            }
+            Ok(Outcome::Deny(reason)) => {
+                tracing::info!(decision = "deny", %route, reason = reason.as_str());
+                deny_response(&input, self.mode, reason)
+            }
+            Err(e) => {
+                tracing::error!(decision = "error", %route, error = %e.detail(), "dependency failed; failing closed");
+                Err(e)
+            }
+        }
+    }
+}

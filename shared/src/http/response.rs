@@ -1,0 +1,119 @@
+//! Responses: JSON with the security headers, JSON errors, and the session cookie.
+
+use http::StatusCode;
+use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
+use serde::Serialize;
+
+use crate::error::Error;
+
+/// What every function answers with.
+pub type Response = http::Response<String>;
+
+const SECURITY_HEADERS: [(&str, &str); 5] = [
+    ("x-content-type-options", "nosniff"),
+    (
+        "strict-transport-security",
+        "max-age=63072000; includeSubDomains",
+    ),
+    ("referrer-policy", "no-referrer"),
+    (
+        "content-security-policy",
+        "default-src 'none'; frame-ancestors 'none'",
+    ),
+    ("x-frame-options", "DENY"),
+];
+
+/// A JSON response with `Cache-Control: no-store` and the security headers.
+pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
+    let text = serde_json::to_string(body).unwrap_or_else(|_| "{}".to_owned());
+    let mut resp = http::Response::new(text);
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    for (k, v) in SECURITY_HEADERS {
+        h.insert(k, HeaderValue::from_static(v));
+    }
+    resp
+}
+
+/// A bodiless response (redirects) with `Cache-Control: no-store` and the security headers.
+pub fn empty(status: StatusCode) -> Response {
+    let mut resp = json(status, &serde_json::Value::Null);
+    resp.body_mut().clear();
+    resp.headers_mut().remove(CONTENT_TYPE);
+    resp
+}
+
+/// `{"error": code, "message": text}` with the error's status.
+/// RFC 6749 errors also carry `error_description`, and a failed HTTP Basic client
+/// authentication carries `WWW-Authenticate`.
+pub fn error(e: &Error) -> Response {
+    let message = e.public_message();
+    let mut body = serde_json::json!({"error": e.code(), "message": message});
+    if e.is_oauth() {
+        body["error_description"] = message.into();
+    }
+    let mut resp = json(e.status(), &body);
+    if let Error::InvalidClient { basic: true } = e {
+        resp.headers_mut().insert(
+            http::header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"gatehouse\", charset=\"UTF-8\""),
+        );
+    }
+    if e.is_oauth() {
+        resp.headers_mut()
+            .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
+    }
+    if let Error::TooManyRequests { retry_after, .. } = e {
+        let v = HeaderValue::from_str(&(*retry_after).max(1).to_string()).expect("digits");
+        resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// `Set-Cookie` for the widget session: `__Host-` prefix, `Secure; HttpOnly;
+/// SameSite=None; Partitioned; Path=/` (a cross-site embed needs `SameSite=None`, and
+/// `Partitioned` keeps it in the embedding site's cookie jar).
+pub fn session_cookie(id: &str, max_age_secs: i64) -> String {
+    format!(
+        "{}={id}; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age={}",
+        crate::authz::SESSION_COOKIE,
+        max_age_secs.max(0)
+    )
+}
+
+/// Clears the session cookie: same attributes and `Max-Age=0` (a partitioned cookie
+/// is only cleared that way).
+pub fn clear_session_cookie() -> String {
+    session_cookie("", 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_cookie_attributes() {
+        assert_eq!(
+            session_cookie("abc", 3600),
+            "__Host-gh_session=abc; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=3600"
+        );
+        assert_eq!(
+            clear_session_cookie(),
+            "__Host-gh_session=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn responses_carry_security_headers() {
+        let r = error(&Error::bad_request("nope"));
+        assert_eq!(r.status(), 400);
+        assert_eq!(r.headers()["content-type"], "application/json");
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        let v: serde_json::Value = serde_json::from_str(r.body()).unwrap();
+        assert_eq!(v["error"], "invalid_request");
+        assert_eq!(v["message"], "nope");
+    }
+}

@@ -1,0 +1,179 @@
+//! The table's keys: one typed enum, the only place a partition-key value is spelled.
+//!
+//! One table, string partition key `pk`, TTL attribute `expires_at` (epoch seconds).
+//! TTL deletion is lazy, so every read checks `expires_at` itself.
+//!
+//! | record  | `pk`              | attributes |
+//! |---------|-------------------|------------|
+//! | API key | `apikey#<id>`     | `secret_hash`, `name`, `scopes`, `created_at`, `expires_at`?, `disabled`, `last4`, `last_used`? |
+//! | used one-time value | `used#<kind>#<sha256>` | `expires_at` |
+//! | widget temp token | `temp#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `session_ttl`, `expires_at` |
+//! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `origin`? (absent: written before sessions were bound to their origin), `created_at`, `expires_at` |
+//! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
+//! | rate counter | `rate#<scope>#<kind>#<value>#<window>` | `count`, `expires_at` |
+//! | lock | `lock#<name>` | `owner`, `expires_at` |
+//!
+//! [`super::access`] says which function may touch which prefix; the adapter refuses
+//! the rest.
+
+/// Partition key attribute of the table.
+pub const PK: &str = "pk";
+/// TTL attribute of the table.
+pub const EXPIRES_AT: &str = "expires_at";
+/// `last_used` of an API key: the one attribute the authorizer may write.
+pub const LAST_USED: &str = "last_used";
+/// `origin` of a widget session: the origin it was opened from.
+pub const ORIGIN: &str = "origin";
+
+/// Record kinds and their partition-key prefixes (the prefix table of the access rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    ApiKey,
+    Used,
+    Temp,
+    Session,
+    Admin,
+    Rate,
+    Lock,
+}
+
+impl Kind {
+    /// The partition-key prefix of this kind's records.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            Kind::ApiKey => "apikey#",
+            Kind::Used => "used#",
+            Kind::Temp => "temp#",
+            Kind::Session => "session#",
+            Kind::Admin => "admin#",
+            Kind::Rate => "rate#",
+            Kind::Lock => "lock#",
+        }
+    }
+}
+
+/// The prefixes as constants, for the access table (`const` grants) and for tests that
+/// list records. The narrower ones are checked against [`Key`] below.
+pub mod prefix {
+    use super::Kind;
+
+    /// `apikey#<id>`
+    pub const API_KEY: &str = Kind::ApiKey.prefix();
+    /// `used#<kind>#<sha256>`: a redeemed one-time value.
+    pub const USED: &str = Kind::Used.prefix();
+    /// `used#code#<sha256>`: a redeemed host authorization code (kind `code`).
+    pub const USED_CODE: &str = "used#code#";
+    /// `temp#<sha256>`: a widget temp token.
+    pub const TEMP: &str = Kind::Temp.prefix();
+    /// `session#<sha256>`: a widget session.
+    pub const SESSION: &str = Kind::Session.prefix();
+    /// `admin#<sha256>`: an administrator's session.
+    pub const ADMIN: &str = Kind::Admin.prefix();
+    /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::records::rate`).
+    pub const RATE: &str = Kind::Rate.prefix();
+    /// `rate#token#…`: the counters of `POST /token`.
+    pub const RATE_TOKEN: &str = "rate#token#";
+    /// `lock#<name>`: a lock item.
+    pub const LOCK: &str = Kind::Lock.prefix();
+    /// The lock serialising changes to the signing key ring.
+    pub const SIGNING_KEYS_LOCK: &str = "lock#signing-keys";
+}
+
+/// One record's partition key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key<'a> {
+    /// An API key by its id.
+    ApiKey(&'a str),
+    /// A redeemed one-time value of `kind` (`code`, `presign`) by its SHA-256.
+    Used { kind: &'a str, hash: &'a str },
+    /// A widget temp token by its SHA-256.
+    Temp(&'a str),
+    /// A widget session by the SHA-256 of its id.
+    Session(&'a str),
+    /// An admin session by the SHA-256 of its id.
+    Admin(&'a str),
+    /// A rate counter by its [`RateKey::suffix`].
+    Rate(&'a str),
+    /// A lock by name.
+    Lock(&'a str),
+}
+
+impl Key<'_> {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Key::ApiKey(_) => Kind::ApiKey,
+            Key::Used { .. } => Kind::Used,
+            Key::Temp(_) => Kind::Temp,
+            Key::Session(_) => Kind::Session,
+            Key::Admin(_) => Kind::Admin,
+            Key::Rate(_) => Kind::Rate,
+            Key::Lock(_) => Kind::Lock,
+        }
+    }
+
+    /// The `pk` value.
+    pub fn pk(&self) -> String {
+        let prefix = self.kind().prefix();
+        match self {
+            Key::ApiKey(v)
+            | Key::Temp(v)
+            | Key::Session(v)
+            | Key::Admin(v)
+            | Key::Rate(v)
+            | Key::Lock(v) => format!("{prefix}{v}"),
+            Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
+        }
+    }
+}
+
+/// A rate counter's identity: whose counter (`scope`: `admin`, `token`), of what
+/// (`kind`: `ip`, `user`, `client`), for which value, in which fixed window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateKey<'a> {
+    pub scope: &'a str,
+    pub kind: &'a str,
+    pub value: &'a str,
+    pub window: i64,
+}
+
+impl RateKey<'_> {
+    /// `<scope>#<kind>#<value>#<window>`: the counter's key below the `rate#` prefix.
+    pub fn suffix(&self) -> String {
+        let RateKey {
+            scope,
+            kind,
+            value,
+            window,
+        } = self;
+        format!("{scope}#{kind}#{value}#{window}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn narrower_prefixes_are_what_the_keys_spell() {
+        let used = Key::Used {
+            kind: "code",
+            hash: "ab",
+        };
+        assert!(used.pk().starts_with(prefix::USED_CODE));
+        let suffix = RateKey {
+            scope: "token",
+            kind: "ip",
+            value: "1.2.3.4",
+            window: 7,
+        }
+        .suffix();
+        let rate = Key::Rate(&suffix);
+        assert_eq!(rate.pk(), "rate#token#ip#1.2.3.4#7");
+        assert!(rate.pk().starts_with(prefix::RATE_TOKEN));
+        assert_eq!(
+            Key::Lock(crate::records::lock::SIGNING_KEYS).pk(),
+            prefix::SIGNING_KEYS_LOCK
+        );
+        assert_eq!(Key::ApiKey("x").pk(), "apikey#x");
+    }
+}

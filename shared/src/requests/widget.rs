@@ -1,0 +1,418 @@
+//! Widget request bodies: temp tokens and cookie sessions (mode 1), widget security
+//! tokens (mode 3), and their lifetimes.
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+
+/// Parses a lifetime: whole seconds as a number or digits, or digits with a unit
+/// `s`, `m`, `h`, `d` ("90s", "10m", "12h", "1d"). Must be positive and at most `max`.
+pub fn parse_duration(v: &Value, field: &str, max: i64) -> Result<i64> {
+    let bad = || {
+        Error::bad_request(format!(
+            "{field} must be a positive duration like 90s, 10m, 12h, 1d or whole seconds"
+        ))
+    };
+    let secs = match v {
+        Value::Number(n) => n.as_i64().ok_or_else(bad)?,
+        Value::String(s) => {
+            let s = s.trim();
+            let (digits, unit) = match s.char_indices().last() {
+                Some((i, c)) if c.is_ascii_alphabetic() => (&s[..i], c),
+                _ => (s, 's'),
+            };
+            if digits.is_empty() || digits.len() > 9 || !digits.bytes().all(|b| b.is_ascii_digit())
+            {
+                return Err(bad());
+            }
+            let n: i64 = digits.parse().map_err(|_| bad())?;
+            let mult = match unit {
+                's' => 1,
+                'm' => 60,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => return Err(bad()),
+            };
+            n.checked_mul(mult).ok_or_else(bad)?
+        }
+        _ => return Err(bad()),
+    };
+    if secs <= 0 {
+        return Err(bad());
+    }
+    if secs > max {
+        return Err(Error::bad_request(format!(
+            "{field} must be at most {max} seconds"
+        )));
+    }
+    Ok(secs)
+}
+
+/// Deserializes a JSON body, naming the offending field (path) on error.
+pub fn from_json<T: DeserializeOwned>(v: Value) -> Result<T> {
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." {
+            Error::bad_request(format!("invalid body: {inner}"))
+        } else {
+            Error::bad_request(format!("invalid field `{path}`: {inner}"))
+        }
+    })
+}
+
+fn check_id(field: &str, v: &Option<String>) -> Result<()> {
+    match v {
+        Some(s) if s.is_empty() || s.len() > 256 || s.chars().any(char::is_control) => Err(
+            Error::bad_request(format!("{field} must be 1-256 printable characters")),
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `POST /widget/generateToken` body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TempTokenRequest {
+    pub userid: String,
+    #[serde(default, rename = "expirationTime")]
+    pub expiration_time: Option<Value>,
+    #[serde(default)]
+    pub appid: Option<String>,
+    #[serde(default)]
+    pub clientid: Option<String>,
+    #[serde(default, rename = "orgId")]
+    pub org_id: Option<String>,
+}
+
+impl TempTokenRequest {
+    pub fn validate(&self) -> Result<()> {
+        check_id("userid", &Some(self.userid.clone()))?;
+        check_id("appid", &self.appid)?;
+        check_id("clientid", &self.clientid)?;
+        check_id("orgId", &self.org_id)
+    }
+}
+
+/// `POST /widget/loginToken` body (the token may come in `Authorization` instead).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginTokenRequest {
+    pub token: String,
+}
+
+/// Row-level security: which records of a dataset the user may see.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Permission {
+    pub dataset_id: String,
+    #[serde(default)]
+    pub operator: Option<Operator>,
+    pub record_permissions: Vec<RecordPermission>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+pub enum Operator {
+    AND,
+    OR,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RecordPermission {
+    pub security_name: String,
+    #[serde(default)]
+    pub validation_type: Option<ValidationType>,
+    pub values: Vec<ScalarValue>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ValidationType {
+    Equal,
+    NotEqual,
+    Contains,
+    NotContains,
+    StartsWith,
+    EndsWith,
+    GreaterThan,
+    GreaterThanOrEqual,
+    LessThan,
+    LessThanOrEqual,
+    Range,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum ScalarValue {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+/// Which assets the widget may open, by type.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AssetPermissions {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboards: Option<AssetIds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datasets: Option<AssetIds>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reports: Option<AssetIds>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AssetIds {
+    pub ids: Vec<String>,
+}
+
+/// `POST /widget/login/token` body: the widget configuration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityTokenRequest {
+    pub userid: String,
+    pub appid: String,
+    #[serde(default)]
+    pub clientid: Option<String>,
+    #[serde(default, rename = "orgId")]
+    pub org_id: Option<String>,
+    #[serde(default, rename = "dashboardId")]
+    pub dashboard_id: Option<String>,
+    #[serde(default, rename = "expiresIn")]
+    pub expires_in: Option<Value>,
+    #[serde(default)]
+    pub origins: Option<Vec<String>>,
+    #[serde(default)]
+    pub permissions: Option<Vec<Permission>>,
+    #[serde(default)]
+    pub asset_permissions: Option<AssetPermissions>,
+}
+
+impl SecurityTokenRequest {
+    pub fn validate(&self) -> Result<()> {
+        check_id("userid", &Some(self.userid.clone()))?;
+        check_id("appid", &Some(self.appid.clone()))?;
+        check_id("clientid", &self.clientid)?;
+        check_id("orgId", &self.org_id)?;
+        check_id("dashboardId", &self.dashboard_id)?;
+        for (i, p) in self.permissions.iter().flatten().enumerate() {
+            if p.dataset_id.is_empty() {
+                return Err(Error::bad_request(format!(
+                    "invalid field `permissions[{i}].dataset_id`: must not be empty"
+                )));
+            }
+            for (j, r) in p.record_permissions.iter().enumerate() {
+                if r.security_name.is_empty() {
+                    return Err(Error::bad_request(format!(
+                        "invalid field `permissions[{i}].record_permissions[{j}].security_name`: must not be empty"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The token's origins: the requested ones (each must be allowed), or all allowed.
+    pub fn bound_origins(&self, allowed: &[String]) -> Result<Vec<String>> {
+        let origins = match &self.origins {
+            None => allowed.to_vec(),
+            Some(list) => {
+                let mut out = Vec::new();
+                for o in list {
+                    let norm = crate::config::parse_origin(o)
+                        .map_err(|m| Error::bad_request(format!("invalid field `origins`: {m}")))?;
+                    if !allowed.contains(&norm) {
+                        return Err(Error::bad_request(format!(
+                            "invalid field `origins`: `{o}` is not in ALLOWED_ORIGINS"
+                        )));
+                    }
+                    out.push(norm);
+                }
+                out
+            }
+        };
+        if origins.is_empty() {
+            return Err(Error::bad_request(
+                "invalid field `origins`: no allowed origin to bind the token to",
+            ));
+        }
+        Ok(origins)
+    }
+}
+
+/// Default lifetime of a widget session or security token (the longest is
+/// `WIDGET_MAX_LIFETIME`, at most 24 h; temp tokens live `WIDGET_TEMP_TOKEN_TTL`).
+pub const DEFAULT_LIFETIME: i64 = 3600;
+
+/// The lifetime of a widget session or security token: the requested one (at most
+/// `max`, `WIDGET_MAX_LIFETIME`), or the default, never more than `max` either.
+pub fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64> {
+    match requested {
+        None => Ok(DEFAULT_LIFETIME.min(max)),
+        Some(v) => parse_duration(v, field, max),
+    }
+}
+
+/// A widget security token is issued only if the authorizer will take it: at most
+/// [`crate::credentials::jwt::MAX_TOKEN_LEN`] bytes (docs/DECISIONS.md, "Widgets", also on API
+/// Gateway's header limit). A larger one is a 400 naming the limit, not a token that
+/// can never be used.
+pub fn check_token_size(token: &str) -> Result<()> {
+    let limit = crate::credentials::jwt::MAX_TOKEN_LEN;
+    if token.len() > limit {
+        return Err(Error::bad_request(format!(
+            "the widget token would be {} bytes, more than the {limit} bytes the authorizer accepts: send fewer or shorter permissions, asset_permissions or origins",
+            token.len()
+        )));
+    }
+    Ok(())
+}
+
+/// A session id or temp token: 256 random bits, base64url (43 characters).
+pub fn is_opaque_token(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn durations() {
+        let max = 86_400;
+        for (v, secs) in [
+            (json!("90s"), 90),
+            (json!("10m"), 600),
+            (json!("12h"), 43_200),
+            (json!("1d"), 86_400),
+            (json!(3600), 3600),
+            (json!("3600"), 3600),
+        ] {
+            assert_eq!(parse_duration(&v, "expiresIn", max).unwrap(), secs, "{v}");
+        }
+        for v in [
+            json!("0"),
+            json!(0),
+            json!(-5),
+            json!("2d"),
+            json!("1w"),
+            json!("h"),
+            json!("1.5h"),
+            json!(""),
+            json!(null),
+            json!([1]),
+            json!("99999999999999h"),
+            json!(86_401),
+        ] {
+            assert_eq!(
+                parse_duration(&v, "expiresIn", max).unwrap_err().status(),
+                400,
+                "{v}"
+            );
+        }
+    }
+
+    /// The 1-hour default never exceeds a lower `WIDGET_MAX_LIFETIME`.
+    #[test]
+    fn default_lifetime_is_capped_by_the_maximum() {
+        assert_eq!(lifetime(None, "expiresIn", 86_400).unwrap(), 3600);
+        assert_eq!(lifetime(None, "expiresIn", 600).unwrap(), 600);
+        assert_eq!(lifetime(Some(&json!("5m")), "expiresIn", 600).unwrap(), 300);
+        let e = lifetime(Some(&json!("1h")), "expiresIn", 600).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains("expiresIn"), "{e}");
+    }
+
+    #[test]
+    fn tokens_the_authorizer_would_refuse_are_not_issued() {
+        let limit = crate::credentials::jwt::MAX_TOKEN_LEN;
+        assert!(check_token_size(&"a".repeat(limit)).is_ok());
+        let e = check_token_size(&"a".repeat(limit + 1)).unwrap_err();
+        assert_eq!(e.status(), 400);
+        assert!(e.to_string().contains(&limit.to_string()), "{e}");
+    }
+
+    #[test]
+    fn security_token_body_is_schema_checked() {
+        let ok = json!({
+            "userid": "u1", "appid": "a1", "expiresIn": "1h",
+            "permissions": [{"dataset_id": "d1", "operator": "AND", "record_permissions": [
+                {"security_name": "region", "validation_type": "EQUAL", "values": ["EU", 3]}
+            ]}],
+            "asset_permissions": {"dashboards": {"ids": ["x"]}}
+        });
+        from_json::<SecurityTokenRequest>(ok)
+            .unwrap()
+            .validate()
+            .unwrap();
+        let cases = [
+            (json!({"appid": "a"}), "userid"),
+            (json!({"userid": "u", "appid": "a", "extra": 1}), "extra"),
+            (
+                json!({"userid": "u", "appid": "a", "permissions": [{"dataset_id": "d", "operator": "XOR", "record_permissions": []}]}),
+                "permissions[0].operator",
+            ),
+            (
+                json!({"userid": "u", "appid": "a", "permissions": [{"dataset_id": "d", "record_permissions": [{"security_name": "s", "values": [{}]}]}]}),
+                "permissions[0].record_permissions[0].values",
+            ),
+            (
+                json!({"userid": "u", "appid": "a", "permissions": [{"dataset_id": "d", "record_permissions": [{"security_name": "s", "validation_type": "LIKE", "values": []}]}]}),
+                "validation_type",
+            ),
+            (
+                json!({"userid": "u", "appid": "a", "asset_permissions": {"folders": {"ids": []}}}),
+                "asset_permissions",
+            ),
+            (
+                json!({"userid": "u", "appid": "a", "permissions": {}}),
+                "permissions",
+            ),
+        ];
+        for (body, field) in cases {
+            let msg = match from_json::<SecurityTokenRequest>(body.clone()) {
+                Err(e) => e.to_string(),
+                Ok(r) => r.validate().unwrap_err().to_string(),
+            };
+            assert!(msg.contains(field), "{body} -> {msg}");
+        }
+    }
+
+    #[test]
+    fn origins_must_be_allowed() {
+        let allowed = vec!["http://localhost:3001".to_owned()];
+        let req = |o: Option<Vec<&str>>| SecurityTokenRequest {
+            userid: "u".into(),
+            appid: "a".into(),
+            clientid: None,
+            org_id: None,
+            dashboard_id: None,
+            expires_in: None,
+            origins: o.map(|v| v.into_iter().map(String::from).collect()),
+            permissions: None,
+            asset_permissions: None,
+        };
+        assert_eq!(req(None).bound_origins(&allowed).unwrap(), allowed);
+        assert_eq!(
+            req(Some(vec!["http://LOCALHOST:3001"]))
+                .bound_origins(&allowed)
+                .unwrap(),
+            allowed
+        );
+        assert!(
+            req(Some(vec!["https://evil.example"]))
+                .bound_origins(&allowed)
+                .is_err()
+        );
+        assert!(req(Some(vec!["*"])).bound_origins(&allowed).is_err());
+        assert!(req(None).bound_origins(&[]).is_err());
+        assert!(req(Some(vec![])).bound_origins(&allowed).is_err());
+    }
+}
