@@ -194,7 +194,7 @@ impl Fixture {
             ("ISSUER", ISSUER),
             ("ALLOWED_ORIGINS", ORIGIN),
             ("ADMIN_ACCOUNT_ID", "123456789012"),
-            ("RUST_LOG", "info,gatehouse::primitives::metrics=debug"),
+            ("RUST_LOG", "info,gatehouse::metrics=debug"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
