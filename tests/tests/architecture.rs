@@ -590,11 +590,8 @@ fn check(rule: &str, find: impl Fn(&[(&str, &str)]) -> Vec<String>) {
     let (files, _) = tree_on_disk();
     let files: Vec<(&str, &str)> = files.iter().map(|(p, s)| (&p[..], &s[..])).collect();
     let v = find(&files);
-    let head = format!(
-        "{rule}: {} violation(s) in {} files of shared/src",
-        v.len(),
-        files.len()
-    );
+    let (n, files) = (v.len(), files.len());
+    let head = format!("{rule}: {n} violation(s) in {files} files of shared/src");
     assert!(v.is_empty(), "{head}\n  {}\n", v.join("\n  "));
 }
 
@@ -620,30 +617,38 @@ fn architecture_map_lists_the_folders() {
     let doc = std::fs::read_to_string(repo().join("docs/ARCHITECTURE.md"));
     let doc = doc.unwrap_or_else(|e| panic!("docs/ARCHITECTURE.md is missing ({e})"));
     let v = folder_map(&doc, &|p| repo().join(p).exists(), &tree_on_disk().1);
-    let head = format!(
-        "docs/ARCHITECTURE.md, `## Folder map`: {} problem(s)",
-        v.len()
-    );
+    let n = v.len();
+    let head = format!("docs/ARCHITECTURE.md, `## Folder map`: {n} problem(s)");
     assert!(v.is_empty(), "{head}\n  {}\n", v.join("\n  "));
 }
 
 // ---- Self-tests of the checkers ----
 
-fn targets(path: &str, src: &str) -> Vec<String> {
-    let refs = references(&parse(path, src));
-    refs.iter()
-        .map(|(line, path)| format!("{}@{line}", name(path)))
+/// In-memory files: a line `== path` starts each one.
+fn fixture(text: &str) -> Vec<(&str, &str)> {
+    let files = text.split("== ").skip(1);
+    files
+        .map(|f| f.split_once('\n').unwrap_or((f, "")))
         .collect()
+}
+
+fn targets(path: &str, src: &str) -> String {
+    let refs = references(&parse(path, src));
+    let refs: Vec<String> = refs
+        .iter()
+        .map(|(l, p)| format!("{}@{l}", name(p)))
+        .collect();
+    refs.join(" ")
 }
 
 #[test]
 fn file_paths_map_to_module_paths() {
     let m = |p: &str| name(&module_path(p));
+    assert_eq!([m("lib.rs"), m("authz/mod.rs")], ["crate", "authz"]);
     assert_eq!(
-        [m("lib.rs"), m("authz/mod.rs"), m("authz/origin.rs")],
-        ["crate", "authz", "authz::origin"]
+        [m("authz/origin.rs"), m("functions/token/mod.rs")],
+        ["authz::origin", "functions::token"]
     );
-    assert_eq!(m("functions/token/mod.rs"), "functions::token");
     let home = |p: &str, h: &str| in_home(&module_path(p), &[h]);
     assert!(home("primitives/headers/cookie.rs", HEADERS) && home("lib.rs", ROOT));
     assert!(!home("primitives/headers_extra.rs", HEADERS) && !home("config.rs", ROOT));
@@ -657,11 +662,11 @@ let s = "a\"crate::v"; let l: &'static str = b"w"; let u = '\u{22}'; crate::w::f
     let s = parse("a.rs", src);
     let literals: Vec<&str> = s.literals().map(|(_, t)| t).collect();
     assert_eq!(literals, [r#"crate::y "q" "#, r#"a\"crate::v"#, "w"]);
-    assert_eq!(targets("a.rs", src), ["w::f@3"]);
+    assert_eq!(targets("a.rs", src), "w::f@3");
     let words: Vec<&str> = s.toks.iter().map(|t| t.1.as_str()).collect();
-    let want = [
-        "&", "'", "static", "str", "=", "b", "\"w", ";", "let", "u", "=", ";",
-    ];
+    let want = "& ' static str = b \"w ; let u = ;"
+        .split(' ')
+        .collect::<Vec<_>>();
     assert!(words.windows(want.len()).any(|w| w == want), "{words:?}");
 }
 
@@ -675,62 +680,49 @@ mod tests {
     use super::*;
     use super::super::up;
 }";
-    let expect = [
-        "a::b@1",
-        "c@1",
-        "c::d@1",
-        "c::e@1",
-        "h::i@2",
-        "m::sib::X@3",
-        "m::n::*@6",
-        "m::up@7",
-    ];
+    let expect = "a::b@1 c@1 c::d@1 c::e@1 h::i@2 m::sib::X@3 m::n::*@6 m::up@7";
     assert_eq!(targets("m/n.rs", src), expect);
-    assert!(targets("lib.rs", "pub(crate) fn f() {} use super::x;").is_empty());
+    assert_eq!(targets("lib.rs", "pub(crate) fn f() {} use super::x;"), "");
 }
 
 #[test]
 fn a_two_module_cycle_is_found_and_root_items_are_no_edge() {
-    let lib = ("lib.rs", "pub mod a;\npub mod b;\npub use error::Error;");
-    let a = ("a/mod.rs", "use crate::b::B;\npub struct A;");
-    let b = ("b.rs", "use crate::{Error, a::A};\npub struct B;");
-    let found = cycles(&[lib, a, b]);
+    let files = "== lib.rs
+pub mod a;
+pub use error::Error;
+== a/mod.rs
+use crate::b::B;
+== b.rs
+use crate::{Error, a::A};
+";
+    let found = cycles(&fixture(files));
     assert_eq!(
         found,
         ["cycle between {a, b}: a -> b (a/mod.rs:1); b -> a (b.rs:1)"]
     );
-    let b = (
-        "b.rs",
-        "use crate::Error;\nfn f() -> crate::Result<()> { Ok(()) }",
-    );
-    assert!(cycles(&[lib, a, b]).is_empty());
-    let (b, c) = (
-        ("b.rs", "use crate::c as _;"),
-        ("c.rs", "fn f() { super::a::A; }"),
-    );
-    let found = cycles(&[lib, a, b, c]);
-    assert_eq!(
-        found,
-        ["cycle between {a, b, c}: a -> b (a/mod.rs:1); b -> c (b.rs:1); c -> a (c.rs:1)"]
-    );
+    let files = files.replace("a::A", "Result");
+    assert!(cycles(&fixture(&files)).is_empty());
+    let files = files + "use crate::c as _;\n== c.rs\nfn f() { super::a::A; }";
+    let found = cycles(&fixture(&files));
+    let via = "a -> b (a/mod.rs:1); b -> c (b.rs:2); c -> a (c.rs:1)";
+    assert_eq!(found, [format!("cycle between {{a, b, c}}: {via}")]);
 }
 
 #[test]
 fn a_function_importing_another_is_found() {
-    let files = [
-        (
-            "functions/mod.rs",
-            "pub mod a;\npub mod b;\npub struct Deps;",
-        ),
-        (
-            "functions/a.rs",
-            "use super::Deps;\nuse crate::functions::a::x;\nuse super::b::handle;",
-        ),
-        (
-            "functions/b/mod.rs",
-            "fn handle() {}\n#[cfg(test)]\nmod t { use crate::functions::{a::x}; }",
-        ),
-    ];
+    let files = fixture(
+        "== functions/mod.rs
+pub struct Deps;
+== functions/a.rs
+use super::Deps;
+use crate::functions::a::x;
+use super::b::handle;
+== functions/b/mod.rs
+fn handle() {}
+#[cfg(test)]
+mod t { use crate::functions::{a::x}; }
+",
+    );
     let expect = [
         "functions/a.rs:3: functions::a imports functions::b::handle",
         "functions/b/mod.rs:3: functions::b imports functions::a::x",
@@ -740,41 +732,43 @@ fn a_function_importing_another_is_found() {
 
 #[test]
 fn adapters_referenced_from_outside_are_found() {
-    let files = [
-        ("lib.rs", "#[cfg(feature = \"aws\")]\npub mod adapters;"),
-        (
-            "adapters/mod.rs",
-            "pub mod dynamo;\nuse crate::adapters::dynamo::Table;",
-        ),
-        (
-            "functions/token.rs",
-            "// crate::adapters::x\nfn f() { crate::adapters::dynamo::T::new() }",
-        ),
-    ];
+    let files = fixture(
+        r#"== lib.rs
+#[cfg(feature = "aws")]
+pub mod adapters;
+== adapters/mod.rs
+use crate::adapters::dynamo::Table;
+== functions/token.rs
+// crate::adapters::x
+fn f() { crate::adapters::dynamo::T::new() }
+"#,
+    );
     let expect = ["functions/token.rs:2: functions::token references adapters::dynamo::T::new"];
     assert_eq!(adapter_refs(&files), expect);
 }
 
 #[test]
 fn cfg_test_modules_are_excluded_from_the_line_count() {
-    let src = "fn a() {}
+    let files = fixture(
+        "== a.rs
+fn a() {}
 fn b() {}
 #[cfg(test)]
 #[allow(dead_code)]
 pub(crate) mod tests {
     fn c() { let _ = '}'; }
-}";
-    assert!(long_files(&[("a.rs", src)], 2).is_empty());
-    let expect = ["a.rs: 2 lines without #[cfg(test)] modules (limit 1)"];
-    assert_eq!(long_files(&[("a.rs", src)], 1), expect);
-    let lib = ("lib.rs", "pub mod a;\n#[cfg(test)]\nmod test_log;");
-    assert!(
-        long_files(
-            &[lib, ("test_log.rs", "fn x() {}\nfn y() {}\nfn z() {}")],
-            1
-        )
-        .is_empty()
+}
+== lib.rs
+#[cfg(test)]
+mod test_log;
+== test_log.rs
+fn x() {}
+fn y() {}
+",
     );
+    assert!(long_files(&files, 2).is_empty());
+    let expect = ["a.rs: 2 lines without #[cfg(test)] modules (limit 1)"];
+    assert_eq!(long_files(&files, 1), expect);
 }
 
 #[test]
@@ -800,33 +794,25 @@ mod tests { fn t(h: &HeaderMap) { h.get_all(http::header::ORIGIN); } }"#;
         "w.rs:6: a DynamoDB key is formatted outside {records::keys}: \"{}#{d}\"",
     ];
     assert_eq!(home_violations(&[("w.rs", outside)], HOMES), expect);
-    let homes = [
-        ("config/mod.rs", r#"fn v() { var("ALLOWED_ORIGINS") }"#),
-        (
-            "primitives/headers.rs",
-            "use http::header::*;\nfn c(h: &H) { h.get_all(COOKIE); h.get_all(ORIGIN); }",
-        ),
-        (
-            "authz/origin.rs",
-            "fn o(h: &HeaderMap) { h.get(http::header::ORIGIN) }",
-        ),
-        (
-            "http/issuer.rs",
-            r#"fn i(d: &str) -> String { format!("https://{d}") }"#,
-        ),
-        (
-            "records/keys.rs",
-            r#"fn k(id: &str) -> String { format!("key#{id}") }"#,
-        ),
-        (
-            "adapters/dynamo.rs",
-            "use aws_sdk_dynamodb::Client; use reqwest::Client as Http;",
-        ),
-        (
-            "lib.rs",
-            "#[cfg(feature = \"aws\")]\nfn run() { lambda_runtime::run(); }",
-        ),
-    ];
+    let homes = fixture(
+        r#"== config/mod.rs
+fn v() { var("ALLOWED_ORIGINS") }
+== primitives/headers.rs
+use http::header::*;
+fn c(h: &H) { h.get_all(COOKIE); h.get_all(ORIGIN); }
+== authz/origin.rs
+fn o(h: &HeaderMap) { h.get(http::header::ORIGIN) }
+== http/issuer.rs
+fn i(d: &str) -> String { format!("https://{d}") }
+== records/keys.rs
+fn k(id: &str) -> String { format!("key#{id}") }
+== adapters/dynamo.rs
+use aws_sdk_dynamodb::Client; use reqwest::Client as Http;
+== lib.rs
+#[cfg(feature = "aws")]
+fn run() { lambda_runtime::run(); }
+"#,
+    );
     let v = home_violations(&homes, HOMES);
     assert!(v.is_empty(), "{v:#?}");
 }
@@ -845,10 +831,7 @@ shared/src/x/
 `shared/src/records/`
 ";
     let exists = |p: &str| p != "docs/GONE.md";
-    let dirs = [
-        "shared/src/authz".to_string(),
-        "shared/src/records".to_string(),
-    ];
+    let dirs = ["authz", "records"].map(|d| format!("shared/src/{d}"));
     let expect = [
         "`docs/GONE.md` is in the folder map but not on disk",
         "directory `shared/src/records/` is not in the folder map",
