@@ -1,8 +1,8 @@
 //! Architecture test: the layering of `shared/src` (crate `gatehouse`), read from disk.
 //!
-//! DESIGN.md section 1 (modules grouped by concern, one module per function never
-//! importing another, adapters the only place SDK types appear) and section 7 ("one rule,
-//! one home"). Every module name the rules depend on is in the table just below; the rest
+//! docs/ARCHITECTURE.md describes the rules (modules grouped by concern in layers, one
+//! module per function never importing another, adapters the only place SDK types
+//! appear, one home per rule). Every module name the rules depend on is in the table just below; the rest
 //! is a small Rust lexer (comments, string literals, `#[cfg(test)]` modules, `crate::` and
 //! `super::` paths) and pure checkers over `&[(path, source)]` that return every
 //! violation, each with self-tests on in-memory fixtures so that it cannot silently pass.
@@ -33,7 +33,7 @@ const HOMES: &[(&str, &[&str], Finder)] = &[
     ("an issuer is formatted from a domain",          &["http::issuer"],           issuer_format),
     ("a multi-valued header is read",                 &[HEADERS],                  get_all),
     ("an SDK, HTTP client or runtime crate is named", &[ADAPTERS, ROOT],           sdk_crates),
-    ("a DynamoDB key is formatted",                   &["records::keys"],          dynamo_key),
+    ("a DynamoDB key is formatted",                   &["records::key"],          dynamo_key),
 ];
 
 /// Crates only adapters name (`*`: a prefix). lambda_http, aws_lambda_events: anywhere.
@@ -555,6 +555,130 @@ fn folder_map(doc: &str, exists: &dyn Fn(&str) -> bool, dirs: &[String]) -> Vec<
     out
 }
 
+// ---- Test names the docs cite ----
+
+/// First segments of backticked `a::b` tokens in the docs that name something outside
+/// this repository (crates), or a pattern (`module::tests::function`).
+const NOT_CITATIONS: &str = "gatehouse form_urlencoded module file std serde serde_json tokio";
+
+/// Item definitions: `fn`, `const`, `struct`, `enum`, `trait`, `type`, `static`, `mod`.
+fn defines(src: &str, name: &str) -> bool {
+    let toks = lex(src);
+    let kinds = [
+        "fn", "const", "struct", "enum", "trait", "type", "static", "mod",
+    ];
+    toks.windows(2)
+        .any(|w| kinds.contains(&w[0].1.as_str()) && w[1].1 == name)
+}
+
+/// Every backticked `a::b[::c…]` in `doc` that names a test or item of this repository
+/// and does not resolve: `file::function` of an end-to-end file (`e2e`: file stem ->
+/// source), or `module::path[::tests]::name` under shared/src (`lib`: module path ->
+/// source).
+fn dangling_citations(
+    doc: &str,
+    e2e: &BTreeMap<String, String>,
+    lib: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, chunk) in doc.split('`').enumerate() {
+        let parts: Vec<&str> = chunk.split("::").collect();
+        let plain = |p: &&str| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if i % 2 == 0 || parts.len() < 2 || !parts.iter().all(plain) {
+            continue;
+        }
+        if NOT_CITATIONS.split(' ').any(|x| x == parts[0]) {
+            continue;
+        }
+        let name = parts[parts.len() - 1];
+        let in_e2e = parts.len() == 2 && e2e.get(parts[0]).is_some_and(|s| defines(s, name));
+        let module: Vec<&str> = parts[..parts.len() - 1]
+            .iter()
+            .copied()
+            .filter(|p| *p != "tests")
+            .collect();
+        let in_lib = lib
+            .get(&module.join("::"))
+            .is_some_and(|s| defines(s, name));
+        if !in_e2e && !in_lib {
+            out.push(format!("`{chunk}` names no test or item"));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_docs_cite_tests_that_exist() {
+    let (files, _) = tree_on_disk();
+    let lib = files
+        .iter()
+        .map(|(p, s)| (name(&module_path(p)), s.clone()))
+        .collect();
+    let mut e2e = BTreeMap::new();
+    for e in std::fs::read_dir(repo().join("tests/tests")).expect("tests/tests") {
+        let path = e.expect("an entry").path();
+        if path.extension().is_some_and(|x| x == "rs") {
+            let stem = path
+                .file_stem()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            e2e.insert(stem, std::fs::read_to_string(&path).expect("a test file"));
+        }
+    }
+    let mut v = Vec::new();
+    let docs = std::fs::read_dir(repo().join("docs"))
+        .expect("docs")
+        .map(|e| e.expect("an entry").path());
+    for path in docs.chain([repo().join("README.md")]) {
+        if path.extension().is_some_and(|x| x == "md") {
+            let doc = std::fs::read_to_string(&path).expect("a doc");
+            let shown = path
+                .file_name()
+                .expect("a name")
+                .to_string_lossy()
+                .into_owned();
+            v.extend(
+                dangling_citations(&doc, &e2e, &lib)
+                    .into_iter()
+                    .map(|d| format!("{shown}: {d}")),
+            );
+        }
+    }
+    assert!(
+        v.is_empty(),
+        "{} dangling citation(s):\n  {}\n",
+        v.len(),
+        v.join("\n  ")
+    );
+}
+
+#[test]
+fn citations_resolve_to_end_to_end_files_or_library_modules() {
+    let e2e = BTreeMap::from([(
+        "hygiene".to_owned(),
+        "#[test] fn every_route() {}".to_owned(),
+    )]);
+    let lib = BTreeMap::from([(
+        "requests::form".to_owned(),
+        "fn read_form() {} mod tests { fn forms_are_checked() {} }".to_owned(),
+    )]);
+    let doc = "`hygiene::every_route`, `requests::form::tests::forms_are_checked`, `requests::form::read_form`, \
+               `gatehouse::x`, `Not::a_citation`, `form::read_form`, `hygiene::gone`, `requests::form::tests::gone`";
+    assert_eq!(
+        dangling_citations(doc, &e2e, &lib),
+        [
+            "`form::read_form` names no test or item",
+            "`hygiene::gone` names no test or item",
+            "`requests::form::tests::gone` names no test or item"
+        ]
+    );
+}
+
 // ---- The real tree ----
 
 fn repo() -> PathBuf {
@@ -791,7 +915,7 @@ mod tests { fn t(h: &HeaderMap) { h.get_all(http::header::ORIGIN); } }"#;
         "w.rs:6: an issuer is formatted from a domain outside {http::issuer}: \"https://{d}\"",
         "w.rs:5: a multi-valued header is read outside {primitives::headers}: .get_all(",
         "w.rs:7: an SDK, HTTP client or runtime crate is named outside {adapters, crate}: aws_sdk_dynamodb",
-        "w.rs:6: a DynamoDB key is formatted outside {records::keys}: \"{}#{d}\"",
+        "w.rs:6: a DynamoDB key is formatted outside {records::key}: \"{}#{d}\"",
     ];
     assert_eq!(home_violations(&[("w.rs", outside)], HOMES), expect);
     let homes = fixture(
