@@ -12,6 +12,7 @@ use http::{HeaderMap, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
 
+use crate::authz::Scope;
 use crate::config::Config;
 use crate::credentials::clients::ClientCache;
 use crate::credentials::codes::{CodeRules, HostJwks, JwksFetch, redemption_hash};
@@ -109,7 +110,7 @@ where
             "token_endpoint": format!("{iss}/token"),
             "jwks_uri": format!("{iss}/.well-known/jwks.json"),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": ["data", "client"],
+            "scopes_supported": [Scope::Data, Scope::Client],
             "response_types_supported": [],
         });
         if self.codes.is_some() {
@@ -185,7 +186,7 @@ where
             iss,
             AUD_API,
             &client_id,
-            "data",
+            Scope::Data.as_str(),
             now,
             self.config.access_token_ttl.as_secs() as i64,
         );
@@ -239,7 +240,7 @@ where
             iss,
             AUD_API,
             &sub,
-            "client",
+            Scope::Client.as_str(),
             now,
             self.config.access_token_ttl.as_secs() as i64,
         ))

@@ -194,7 +194,7 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         let mut p = Principal::new(
             PrincipalType::WidgetSession,
             session.user.userid,
-            vec!["client".to_owned()],
+            vec![crate::authz::Scope::Client.as_str().to_owned()],
         );
         p.app_id = session.user.app_id;
         p.client_id = session.user.client_id;
