@@ -13,7 +13,7 @@ use lambda_http::Request;
 use serde_json::json;
 
 use crate::authz::Scope;
-use crate::config::Config;
+use crate::config::{Config, HttpsUrl};
 use crate::credentials::clients::ClientCache;
 use crate::credentials::codes::{CodeRules, HostJwks, JwksFetch, redemption_hash};
 use crate::credentials::jwt::{AUD_API, Claims, issue};
@@ -36,7 +36,7 @@ const ECHO_ROUTES: [(&str, &str); 5] = [
 
 /// The host-code half of the function (present when `AUTH_URL`/`JWK_URL` are set).
 struct HostCodes<F> {
-    auth_url: String,
+    auth_url: HttpsUrl,
     jwks: HostJwks<F>,
     rules: CodeRules,
 }
@@ -78,7 +78,7 @@ where
                     config.host_jwks_ttl,
                     config.jwks_refetch_cooldown,
                 ),
-                rules: CodeRules::from_config(&config),
+                rules: config.code_rules(),
             }),
             _ => None,
         };
@@ -126,7 +126,7 @@ where
 
     fn authorize(&self, req: &Request) -> Result<Response> {
         let codes = self.codes.as_ref().ok_or(Error::NotFound)?;
-        let mut location = codes.auth_url.clone();
+        let mut location = codes.auth_url.as_str().to_owned();
         if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
             location.push(if location.contains('?') { '&' } else { '?' });
             location.push_str(q);
