@@ -6,7 +6,8 @@
 #![no_main]
 
 use gatehouse::credentials::admin::valid_user_name;
-use gatehouse::credentials::apikey::{self, KNOWN_SCOPES};
+use gatehouse::authz::Scope;
+use gatehouse::credentials::apikey;
 use gatehouse::requests::admin::{
     ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
 };
@@ -111,7 +112,7 @@ fuzz_target!(|data: &[u8]| {
                     k.record
                         .scopes
                         .iter()
-                        .all(|s| KNOWN_SCOPES.contains(&s.as_str()))
+                        .all(|s| Scope::parse(s).is_some())
                 );
                 assert!(!k.record.scopes.is_empty());
                 assert!(k.record.expires_at.is_none_or(|e| e > NOW));

@@ -121,10 +121,10 @@ pub async fn bootstrap(
         creds["server_id"] = config
             .admin_server_id
             .clone()
-            .or(config.issuer.clone())
+            .or(config.issuer.clone().map(String::from))
             .unwrap_or_else(|| gateway_url.to_owned())
             .into();
-        creds["sts_url"] = config.admin_sts_endpoint.clone().into();
+        creds["sts_url"] = config.admin_sts_endpoint.as_str().into();
     }
     if let Some(clients_secret) = &config.client_secrets_secret {
         let (client_id, client_secret) = add_client(operator_sm, clients_secret).await?;

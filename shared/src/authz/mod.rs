@@ -6,6 +6,7 @@ mod deny;
 pub mod origin;
 mod principal;
 mod routes;
+mod scope;
 
 pub use credential::{Credential, SESSION_COOKIE, classify};
 pub use deny::DenyReason;
@@ -14,3 +15,4 @@ pub use principal::{Principal, PrincipalType};
 pub use routes::{
     AnyMarker, Principals, RouteMatch, RouteRule, RouteRules, RouteTarget, valid_route_prefix,
 };
+pub use scope::{Scope, UnknownScope};

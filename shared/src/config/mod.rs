@@ -1,12 +1,19 @@
 //! Typed, validated configuration from the environment. A missing or bad value stops
-//! start-up with an error naming the variable (DESIGN.md section 5).
+//! start-up with an error naming the variable (README, "Configuration").
+
+mod parse;
+mod url;
 
 use std::time::Duration;
 
 use crate::authz::RouteRules;
+use crate::credentials::codes::CodeRules;
 use crate::credentials::keys::SigningAlg;
 use crate::error::{Error, Result};
 use crate::records::rate::Limits;
+
+use self::parse::{boolean, count, seconds};
+pub use self::url::{HttpsUrl, Issuer, is_loopback_host, parse_origin};
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +29,7 @@ pub struct Config {
     /// DynamoDB table for API keys, sessions, one-time tokens.
     pub table_name: String,
     /// Token issuer URL; `None` derives `https://<requestContext.domainName>` per request.
-    pub issuer: Option<String>,
+    pub issuer: Option<Issuer>,
     /// Exact embedding origins (`scheme://host[:port]`), never `*`.
     pub allowed_origins: Vec<String>,
     pub route_rules: RouteRules,
@@ -40,9 +47,9 @@ pub struct Config {
     pub client_secrets_secret: Option<String>,
     /// Host sign-in URL (`POST /authorize` answers 307 there); with `jwk_url`, or
     /// neither (the code flow is then off).
-    pub auth_url: Option<String>,
+    pub auth_url: Option<HttpsUrl>,
     /// Host JWKS (or single JWK) URL.
-    pub jwk_url: Option<String>,
+    pub jwk_url: Option<HttpsUrl>,
     pub code_issuer: Option<String>,
     pub code_audience: Option<String>,
     /// `CODE_REQUIRE_AUDIENCE`: `CODE_AUDIENCE` must be set and codes must carry `typ`
@@ -75,7 +82,7 @@ pub struct Config {
     /// This AWS account: admins are IAM users of it.
     pub admin_account_id: Option<String>,
     /// The only STS endpoint presigned requests are forwarded to.
-    pub admin_sts_endpoint: String,
+    pub admin_sts_endpoint: HttpsUrl,
     pub admin_session_ttl: Duration,
     /// Group membership is re-checked at least this often during a session.
     pub admin_recheck: Duration,
@@ -115,7 +122,7 @@ impl Config {
                 "must be 3-255 characters of [A-Za-z0-9_.-]",
             ));
         }
-        let issuer = var("ISSUER").map(|v| parse_issuer(&v)).transpose()?;
+        let issuer = var("ISSUER").map(|v| Issuer::parse(&v)).transpose()?;
         let allowed_origins = match var("ALLOWED_ORIGINS") {
             None => Vec::new(),
             Some(v) => v
@@ -155,10 +162,8 @@ impl Config {
         };
         let api_key_cache_ttl = seconds(&var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
         let secrets_cache_ttl = seconds(&var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
-        let url = |name: &'static str| -> Result<Option<String>> {
-            var(name)
-                .map(|v| parse_url(&v).map_err(|m| Error::config(name, m)))
-                .transpose()
+        let url = |name: &'static str| -> Result<Option<HttpsUrl>> {
+            var(name).map(|v| HttpsUrl::parse(name, &v)).transpose()
         };
         let auth_url = url("AUTH_URL")?;
         let jwk_url = url("JWK_URL")?;
@@ -228,12 +233,10 @@ impl Config {
             admin_sts_endpoint: match var("ADMIN_STS_ENDPOINT")
                 .or_else(|| var("AWS_ENDPOINT_URL_STS"))
             {
-                Some(u) => parse_url(u.trim_end_matches('/'))
-                    .map_err(|m| Error::config("ADMIN_STS_ENDPOINT", m))?,
-                None => format!(
-                    "https://sts.{}.amazonaws.com",
-                    var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned())
-                ),
+                Some(u) => HttpsUrl::parse("ADMIN_STS_ENDPOINT", u.trim_end_matches('/'))?,
+                None => {
+                    HttpsUrl::aws_sts(&var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()))
+                }
             },
             admin_session_ttl: seconds(&var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
             admin_recheck: seconds(&var, "ADMIN_RECHECK", 300, 1, 300)?,
@@ -273,63 +276,24 @@ impl Config {
     pub fn rotation_min_interval(&self) -> Duration {
         MAX_TOKEN_LIFETIME + self.jwks_max_age
     }
-}
 
-fn seconds(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<Duration> {
-    bounded(var, name, default, min, max, " seconds").map(Duration::from_secs)
-}
-
-fn count(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: u32,
-    min: u32,
-    max: u32,
-) -> Result<u32> {
-    bounded(var, name, default, min, max, "")
-}
-
-/// A whole number in `min..=max` (`unit` names it in the error: " seconds" or "").
-fn bounded<T: std::str::FromStr + PartialOrd + Copy + std::fmt::Display>(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: T,
-    min: T,
-    max: T,
-    unit: &str,
-) -> Result<T> {
-    let Some(raw) = var(name) else {
-        return Ok(default);
-    };
-    let of = if unit.is_empty() { "" } else { " of" };
-    let n: T = raw
-        .parse()
-        .map_err(|_| Error::config(name, format!("must be a whole number{of}{unit}")))?;
-    if !(min..=max).contains(&n) {
-        return Err(Error::config(
-            name,
-            format!("must be between {min} and {max}{unit}"),
-        ));
-    }
-    Ok(n)
-}
-
-fn boolean(
-    var: &impl Fn(&str) -> Option<String>,
-    name: &'static str,
-    default: bool,
-) -> Result<bool> {
-    match var(name).as_deref() {
-        None => Ok(default),
-        Some("true") => Ok(true),
-        Some("false") => Ok(false),
-        Some(_) => Err(Error::config(name, "must be `true` or `false`")),
+    /// The host-code rules of a function whose code flow is on. Warns, naming
+    /// `CODE_AUDIENCE`, when it is empty: any short-lived JWT the host signs is then
+    /// redeemable.
+    pub fn code_rules(&self) -> CodeRules {
+        if self.code_audience.is_none() {
+            tracing::warn!(
+                variable = "CODE_AUDIENCE",
+                "the code flow is on and CODE_AUDIENCE is empty: any short-lived JWT the host signs can be redeemed as a code; set CODE_AUDIENCE (and CODE_REQUIRE_AUDIENCE)"
+            );
+        }
+        CodeRules {
+            max_lifetime_secs: self.code_max_lifetime.as_secs() as i64,
+            leeway_secs: self.code_leeway.as_secs(),
+            issuer: self.code_issuer.clone(),
+            audience: self.code_audience.clone(),
+            require_typ: self.code_require_audience,
+        }
     }
 }
 
@@ -337,88 +301,6 @@ fn valid_table_name(s: &str) -> bool {
     (3..=255).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
-}
-
-/// Whether `host` is a loopback name or address (plain http is accepted only for these).
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
-/// Splits `scheme://authority[/path]`; the authority's host must be non-empty.
-fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if authority.is_empty()
-        || authority.contains('@')
-        || !authority
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
-    {
-        return None;
-    }
-    Some((scheme, authority, path))
-}
-
-fn host_of(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        return authority
-            .split(']')
-            .next()
-            .map_or(authority, |h| &authority[..h.len() + 1]);
-    }
-    authority.split(':').next().unwrap_or(authority)
-}
-
-/// An issuer URL: `https://host[:port][/path]` (no trailing slash, query or fragment),
-/// or `http://` for loopback hosts only (the local stack).
-pub fn parse_issuer(url: &str) -> Result<String> {
-    let bad = |m: &str| Error::config("ISSUER", m.to_owned());
-    if url.contains(['?', '#', ' ']) || url.ends_with('/') {
-        return Err(bad(
-            "must be a URL without query, fragment or trailing slash",
-        ));
-    }
-    let (scheme, authority, _) = split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
-    match scheme {
-        "https" => Ok(url.to_owned()),
-        "http" if is_loopback_host(host_of(authority)) => Ok(url.to_owned()),
-        "http" => Err(bad("plain http is accepted for loopback hosts only")),
-        _ => Err(bad("scheme must be https")),
-    }
-}
-
-/// A URL the functions call or redirect to: https, or http for loopback hosts only.
-pub fn parse_url(url: &str) -> std::result::Result<String, String> {
-    let (scheme, authority, _) = split_url(url).ok_or("must be an absolute URL")?;
-    if url.contains(' ') {
-        return Err("must not contain spaces".into());
-    }
-    match scheme {
-        "https" => Ok(url.to_owned()),
-        "http" if is_loopback_host(host_of(authority)) => Ok(url.to_owned()),
-        _ => Err("must be https (plain http only for loopback hosts)".into()),
-    }
-}
-
-/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
-pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
-    if origin == "*" || origin == "null" {
-        return Err(format!("`{origin}` is not allowed; list exact origins"));
-    }
-    match split_url(origin) {
-        Some(("https" | "http", _, "")) => Ok(origin.to_ascii_lowercase()),
-        _ => Err(format!(
-            "`{origin}` is not an origin of the form scheme://host[:port]"
-        )),
-    }
 }
 
 #[cfg(test)]
@@ -595,6 +477,33 @@ mod tests {
         );
     }
 
+    /// The code rules of `vars` (with a table name) and what building them logged.
+    fn rules_of(vars: &[(&str, &str)]) -> (CodeRules, String) {
+        let vars: Vec<_> = vars
+            .iter()
+            .copied()
+            .chain([("TABLE_NAME", "t-1")])
+            .collect();
+        let config = load(&vars).unwrap();
+        let mut rules = None;
+        let logs = crate::test_log::captured(|| rules = Some(config.code_rules()));
+        (rules.expect("built"), logs)
+    }
+
+    #[test]
+    fn rules_warn_naming_code_audience_when_it_is_empty() {
+        let (rules, logs) = rules_of(&[]);
+        assert!(logs.contains(r#""variable":"CODE_AUDIENCE""#), "{logs}");
+        assert!(!rules.require_typ, "not required by default");
+        let (rules, logs) = rules_of(&[
+            ("CODE_AUDIENCE", "gatehouse"),
+            ("CODE_REQUIRE_AUDIENCE", "true"),
+        ]);
+        assert!(!logs.contains("CODE_AUDIENCE"), "{logs}");
+        assert!(rules.require_typ);
+        assert_eq!(rules.audience.as_deref(), Some("gatehouse"));
+    }
+
     #[test]
     fn issuer_accepts_https_and_loopback_http() {
         for ok in [
@@ -604,7 +513,7 @@ mod tests {
             "http://localhost:3000",
             "http://[::1]:3000",
         ] {
-            assert_eq!(parse_issuer(ok).unwrap(), ok);
+            assert_eq!(Issuer::parse(ok).unwrap().as_str(), ok);
         }
         for bad in [
             "http://10.0.0.1",
@@ -612,7 +521,7 @@ mod tests {
             "https://a.com?x=1",
             "https://u@a.com",
         ] {
-            assert!(parse_issuer(bad).is_err(), "{bad}");
+            assert!(Issuer::parse(bad).is_err(), "{bad}");
         }
     }
 

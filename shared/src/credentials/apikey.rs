@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::authz::{DenyReason, Principal, PrincipalType};
+use crate::authz::{DenyReason, Principal, PrincipalType, Scope};
 use crate::error::{Error, Result};
 use crate::primitives::crypto;
 
@@ -19,9 +19,7 @@ pub const SECRET_LEN: usize = 43;
 /// Total length of a well-formed key.
 pub const KEY_LEN: usize = PREFIX.len() + ID_LEN + 1 + SECRET_LEN;
 /// Scopes of a key created without explicit scopes: a private key can do everything.
-pub const DEFAULT_SCOPES: [&str; 3] = ["data", "client", "widget:issue"];
-/// The scopes a key may carry.
-pub const KNOWN_SCOPES: [&str; 3] = DEFAULT_SCOPES;
+pub const DEFAULT_SCOPES: [Scope; 3] = Scope::ALL;
 
 /// A key as presented by a caller, split into its public id and its secret.
 pub struct PresentedKey<'a> {
@@ -107,11 +105,15 @@ pub fn generate(
         ));
     }
     let scopes = match scopes {
-        None => DEFAULT_SCOPES.iter().map(|s| s.to_string()).collect(),
+        None => DEFAULT_SCOPES
+            .iter()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
         Some(s) if s.is_empty() => return Err(Error::bad_request("scopes must not be empty")),
         Some(s) => {
-            if let Some(bad) = s.iter().find(|x| !KNOWN_SCOPES.contains(&x.as_str())) {
-                return Err(Error::bad_request(format!("unknown scope `{bad}`")));
+            for x in &s {
+                x.parse::<Scope>()
+                    .map_err(|unknown| Error::bad_request(unknown.to_string()))?;
             }
             let mut s = s;
             s.sort();

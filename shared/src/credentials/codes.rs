@@ -15,7 +15,6 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::authz::DenyReason;
-use crate::config::Config;
 use crate::credentials::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
 use crate::error::Result;
 use crate::primitives::crypto;
@@ -216,7 +215,8 @@ pub struct CodeClaims {
     pub iss: Option<String>,
 }
 
-/// The code rules (README, "Host-signed authorization codes").
+/// The code rules (README, "Host-signed authorization codes"); the configuration
+/// builds them from the `CODE_*` variables.
 #[derive(Debug, Clone)]
 pub struct CodeRules {
     pub max_lifetime_secs: i64,
@@ -226,26 +226,6 @@ pub struct CodeRules {
     /// `CODE_REQUIRE_AUDIENCE`: codes must carry `typ` [`CODE_TYP`] (the audience is
     /// then always set: the configuration refuses to start without it).
     pub require_typ: bool,
-}
-
-impl CodeRules {
-    /// The rules of a function whose code flow is on. Warns, naming `CODE_AUDIENCE`,
-    /// when it is empty: any short-lived JWT the host signs is then redeemable.
-    pub fn from_config(config: &Config) -> CodeRules {
-        if config.code_audience.is_none() {
-            tracing::warn!(
-                variable = "CODE_AUDIENCE",
-                "the code flow is on and CODE_AUDIENCE is empty: any short-lived JWT the host signs can be redeemed as a code; set CODE_AUDIENCE (and CODE_REQUIRE_AUDIENCE)"
-            );
-        }
-        CodeRules {
-            max_lifetime_secs: config.code_max_lifetime.as_secs() as i64,
-            leeway_secs: config.code_leeway.as_secs(),
-            issuer: config.code_issuer.clone(),
-            audience: config.code_audience.clone(),
-            require_typ: config.code_require_audience,
-        }
-    }
 }
 
 /// Whether a code's `typ` passes: [`CODE_TYP`] (also as `application/…`) always; when
@@ -354,40 +334,9 @@ mod tests {
     use super::*;
     use base64::Engine;
 
-    fn config(vars: &[(&str, &str)]) -> Config {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .chain([("TABLE_NAME".into(), "t-1".into())])
-            .collect();
-        Config::from_lookup(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())).unwrap()
-    }
-
     fn with_header(header: serde_json::Value) -> String {
         let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
         format!("{}.{}.sig", b64(header.to_string().as_bytes()), b64(b"{}"))
-    }
-
-    /// The rules of `vars` and what building them logged.
-    fn rules_of(vars: &[(&str, &str)]) -> (CodeRules, String) {
-        let config = config(vars);
-        let mut rules = None;
-        let logs = crate::test_log::captured(|| rules = Some(CodeRules::from_config(&config)));
-        (rules.expect("built"), logs)
-    }
-
-    #[test]
-    fn rules_warn_naming_code_audience_when_it_is_empty() {
-        let (rules, logs) = rules_of(&[]);
-        assert!(logs.contains(r#""variable":"CODE_AUDIENCE""#), "{logs}");
-        assert!(!rules.require_typ, "not required by default");
-        let (rules, logs) = rules_of(&[
-            ("CODE_AUDIENCE", "gatehouse"),
-            ("CODE_REQUIRE_AUDIENCE", "true"),
-        ]);
-        assert!(!logs.contains("CODE_AUDIENCE"), "{logs}");
-        assert!(rules.require_typ);
-        assert_eq!(rules.audience.as_deref(), Some("gatehouse"));
     }
 
     #[test]

@@ -12,7 +12,8 @@ use http::{HeaderMap, StatusCode};
 use lambda_http::Request;
 use serde_json::json;
 
-use crate::config::Config;
+use crate::authz::Scope;
+use crate::config::{Config, HttpsUrl};
 use crate::credentials::clients::ClientCache;
 use crate::credentials::codes::{CodeRules, HostJwks, JwksFetch, redemption_hash};
 use crate::credentials::jwt::{AUD_API, Claims, issue};
@@ -35,7 +36,7 @@ const ECHO_ROUTES: [(&str, &str); 5] = [
 
 /// The host-code half of the function (present when `AUTH_URL`/`JWK_URL` are set).
 struct HostCodes<F> {
-    auth_url: String,
+    auth_url: HttpsUrl,
     jwks: HostJwks<F>,
     rules: CodeRules,
 }
@@ -77,7 +78,7 @@ where
                     config.host_jwks_ttl,
                     config.jwks_refetch_cooldown,
                 ),
-                rules: CodeRules::from_config(&config),
+                rules: config.code_rules(),
             }),
             _ => None,
         };
@@ -109,7 +110,7 @@ where
             "token_endpoint": format!("{iss}/token"),
             "jwks_uri": format!("{iss}/.well-known/jwks.json"),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": ["data", "client"],
+            "scopes_supported": [Scope::Data, Scope::Client],
             "response_types_supported": [],
         });
         if self.codes.is_some() {
@@ -125,7 +126,7 @@ where
 
     fn authorize(&self, req: &Request) -> Result<Response> {
         let codes = self.codes.as_ref().ok_or(Error::NotFound)?;
-        let mut location = codes.auth_url.clone();
+        let mut location = codes.auth_url.as_str().to_owned();
         if let Some(q) = req.uri().query().filter(|q| !q.is_empty()) {
             location.push(if location.contains('?') { '&' } else { '?' });
             location.push_str(q);
@@ -185,7 +186,7 @@ where
             iss,
             AUD_API,
             &client_id,
-            "data",
+            Scope::Data.as_str(),
             now,
             self.config.access_token_ttl.as_secs() as i64,
         );
@@ -239,7 +240,7 @@ where
             iss,
             AUD_API,
             &sub,
-            "client",
+            Scope::Client.as_str(),
             now,
             self.config.access_token_ttl.as_secs() as i64,
         ))

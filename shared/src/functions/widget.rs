@@ -34,10 +34,10 @@ pub struct WidgetFunction<S, K> {
 fn require_issuer_key(req: &Request) -> Result<()> {
     let p = authorizer_context(req).ok_or(Error::Unauthorized("no_principal"))?;
     let is_key = p.get("principal_type").and_then(Value::as_str) == Some("api_key");
-    let scoped = p
-        .get("scopes")
-        .and_then(Value::as_str)
-        .is_some_and(|s| s.split(' ').any(|x| x == "widget:issue"));
+    let scoped = p.get("scopes").and_then(Value::as_str).is_some_and(|s| {
+        s.split(' ')
+            .any(|x| x == crate::authz::Scope::WidgetIssue.as_str())
+    });
     if is_key && scoped {
         Ok(())
     } else {
@@ -175,7 +175,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
             &iss,
             AUD_WIDGET,
             &body.userid,
-            "client",
+            crate::authz::Scope::Client.as_str(),
             crate::primitives::time::now_epoch(),
             ttl,
         );

@@ -2,16 +2,16 @@
 //! errors, the issuer rule, the authorizer's context, and (with `aws`) the glue that
 //! turns a [`Handler`] into a `lambda_http` service.
 
+mod issuer;
 mod response;
 
+pub use issuer::issuer_from;
 pub use response::{Response, clear_session_cookie, empty, error, json, session_cookie};
 
 #[cfg(feature = "aws")]
 mod context;
 #[cfg(feature = "aws")]
 mod handler;
-#[cfg(feature = "aws")]
-mod issuer;
 
 #[cfg(feature = "aws")]
 pub use context::{PRINCIPAL_KEYS, authorizer_context};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use self::pattern::{Pattern, segments};
 use super::deny::DenyReason;
 use super::principal::{Principal, PrincipalType};
+use super::scope::Scope;
 
 /// Which principals a rule admits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,8 @@ pub struct RouteRule {
     pub method: String,
     pub path: String,
     pub principals: Principals,
+    /// The scope the principal must hold: a [`Scope`]'s name, or any other name
+    /// `ROUTE_RULES` gives (kept as written, matched exactly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
 }
@@ -166,11 +169,11 @@ impl RouteRules {
     pub fn default_rules() -> Self {
         use PrincipalType::*;
         let rule =
-            |method: &str, path: &str, principals: Principals, scope: Option<&str>| RouteRule {
+            |method: &str, path: &str, principals: Principals, scope: Option<Scope>| RouteRule {
                 method: method.into(),
                 path: path.into(),
                 principals,
-                scope: scope.map(Into::into),
+                scope: scope.map(|s| s.as_str().to_owned()),
             };
         let only = |t: &[PrincipalType]| Principals::List(t.iter().copied().collect());
         let any = || Principals::Any(AnyMarker::Any);
@@ -179,20 +182,20 @@ impl RouteRules {
                 "POST",
                 "/widget/generateToken",
                 only(&[ApiKey]),
-                Some("widget:issue"),
+                Some(Scope::WidgetIssue),
             ),
             rule(
                 "POST",
                 "/widget/login/token",
                 only(&[ApiKey]),
-                Some("widget:issue"),
+                Some(Scope::WidgetIssue),
             ),
             rule("POST", "/widget/logout", only(&[WidgetSession]), None),
             rule("GET", "/whoami", any(), None),
-            rule("GET", "/display", any(), Some("client")),
-            rule("GET", "/display/rules", any(), Some("client")),
-            rule("POST", "/comments", any(), Some("client")),
-            rule("GET", "/*", any(), Some("data")),
+            rule("GET", "/display", any(), Some(Scope::Client)),
+            rule("GET", "/display/rules", any(), Some(Scope::Client)),
+            rule("POST", "/comments", any(), Some(Scope::Client)),
+            rule("GET", "/*", any(), Some(Scope::Data)),
         ])
         .expect("the default rules are valid")
     }
@@ -230,7 +233,7 @@ impl RouteRules {
     /// "Upgrading"). The authorizer warns about each at start.
     pub fn missing_host_user(&self) -> impl Iterator<Item = &RouteRule> {
         self.rules().filter(|r| {
-            r.scope.as_deref() == Some("client")
+            r.scope.as_deref() == Some(Scope::Client.as_str())
                 && r.principals.admits(PrincipalType::Client)
                 && !r.principals.admits(PrincipalType::HostUser)
         })

@@ -62,9 +62,13 @@ where
                 (arn, Some(user_name))
             }
             SigninRequest::Presigned { presigned } => {
-                let checked =
-                    check_presigned(&presigned, &self.config.admin_sts_endpoint, server_id, now)
-                        .map_err(|reason| refuse(Error::Unauthorized(reason), reason, None))?;
+                let checked = check_presigned(
+                    &presigned,
+                    self.config.admin_sts_endpoint.as_str(),
+                    server_id,
+                    now,
+                )
+                .map_err(|reason| refuse(Error::Unauthorized(reason), reason, None))?;
                 let first = self
                     .store
                     .redeem_once(

@@ -15,7 +15,7 @@ use crate::authz::{
     Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
     origin_permits,
 };
-use crate::config::{AuthorizerResponse, Config};
+use crate::config::{AuthorizerResponse, Config, Issuer};
 use crate::credentials::apikey::ApiKeyStore;
 use crate::credentials::apikey::{ApiKeyVerifier, VerifyError};
 use crate::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
@@ -23,6 +23,7 @@ use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
 use crate::credentials::widget::SessionStore;
 use crate::error::Result;
+use crate::http::issuer_from;
 use crate::requests::event::{AuthInput, EventShape, parse_event};
 
 /// An access token's principal: `client` when it carries a `client_id` (client
@@ -75,7 +76,7 @@ pub struct Authorizer<S, K> {
     /// `ROUTE_PREFIX`: removed from payload-2.0 paths where the path decides.
     route_prefix: Option<String>,
     mode: AuthorizerResponse,
-    issuer: Option<String>,
+    issuer: Option<Issuer>,
     /// Where cookie-authenticated requests may come from (the CSRF defence).
     allowed_origins: Vec<String>,
     api_keys: ApiKeyVerifier<S>,
@@ -145,10 +146,8 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         let Some(key) = keys.verifier(kid).await? else {
             return Ok(Err(DenyReason::UnknownKey));
         };
-        let issuer = match (&self.issuer, &input.domain_name) {
-            (Some(i), _) => i.clone(),
-            (None, Some(d)) => format!("https://{d}"),
-            (None, None) => return Ok(Err(DenyReason::InvalidToken)),
+        let Some(issuer) = issuer_from(self.issuer.as_ref(), input.domain_name.as_deref()) else {
+            return Ok(Err(DenyReason::InvalidToken));
         };
         let expect = Expect {
             issuer: &issuer,
@@ -194,7 +193,7 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         let mut p = Principal::new(
             PrincipalType::WidgetSession,
             session.user.userid,
-            vec!["client".to_owned()],
+            vec![crate::authz::Scope::Client.as_str().to_owned()],
         );
         p.app_id = session.user.app_id;
         p.client_id = session.user.client_id;

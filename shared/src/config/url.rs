@@ -1,0 +1,142 @@
+//! URLs in the configuration: the issuer, the URLs the functions call or redirect to,
+//! and the embedding origins. https everywhere; plain http only for loopback hosts (the
+//! local stack).
+
+use std::fmt;
+
+use crate::error::{Error, Result};
+
+/// The token issuer set by `ISSUER`: `https://host[:port][/path]` (no trailing slash,
+/// query or fragment), or `http://` for loopback hosts only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer(String);
+
+impl Issuer {
+    /// Checks `url` as an issuer; an error names `ISSUER`.
+    pub fn parse(url: &str) -> Result<Issuer> {
+        let bad = |m: &str| Error::config("ISSUER", m.to_owned());
+        if url.contains(['?', '#', ' ']) || url.ends_with('/') {
+            return Err(bad(
+                "must be a URL without query, fragment or trailing slash",
+            ));
+        }
+        let (scheme, authority, _) =
+            split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
+        match scheme {
+            "https" => Ok(Issuer(url.to_owned())),
+            "http" if is_loopback_host(host_of(authority)) => Ok(Issuer(url.to_owned())),
+            "http" => Err(bad("plain http is accepted for loopback hosts only")),
+            _ => Err(bad("scheme must be https")),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A URL the functions call or redirect to (`AUTH_URL`, `JWK_URL`, the STS endpoint):
+/// https, or http for loopback hosts only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpsUrl(String);
+
+impl HttpsUrl {
+    /// Checks `url`, the value of the variable `var` (which an error names).
+    pub fn parse(var: &'static str, url: &str) -> Result<HttpsUrl> {
+        let bad = |m: &str| Error::config(var, m.to_owned());
+        let (scheme, authority, _) =
+            split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
+        if url.contains(' ') {
+            return Err(bad("must not contain spaces"));
+        }
+        match scheme {
+            "https" => Ok(HttpsUrl(url.to_owned())),
+            "http" if is_loopback_host(host_of(authority)) => Ok(HttpsUrl(url.to_owned())),
+            _ => Err(bad("must be https (plain http only for loopback hosts)")),
+        }
+    }
+
+    /// AWS's STS endpoint of `region` (the function's own `AWS_REGION`).
+    pub(super) fn aws_sts(region: &str) -> HttpsUrl {
+        HttpsUrl(format!("https://sts.{region}.amazonaws.com"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Issuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for HttpsUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<Issuer> for String {
+    fn from(i: Issuer) -> String {
+        i.0
+    }
+}
+
+impl From<HttpsUrl> for String {
+    fn from(u: HttpsUrl) -> String {
+        u.0
+    }
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
+pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
+    if origin == "*" || origin == "null" {
+        return Err(format!("`{origin}` is not allowed; list exact origins"));
+    }
+    match split_url(origin) {
+        Some(("https" | "http", _, "")) => Ok(origin.to_ascii_lowercase()),
+        _ => Err(format!(
+            "`{origin}` is not an origin of the form scheme://host[:port]"
+        )),
+    }
+}
+
+/// Whether `host` is a loopback name or address (plain http is accepted only for these).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
+}
+
+/// Splits `scheme://authority[/path]`; the authority's host must be non-empty.
+fn split_url(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    if authority.is_empty()
+        || authority.contains('@')
+        || !authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+    {
+        return None;
+    }
+    Some((scheme, authority, path))
+}
+
+fn host_of(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        return authority
+            .split(']')
+            .next()
+            .map_or(authority, |h| &authority[..h.len() + 1]);
+    }
+    authority.split(':').next().unwrap_or(authority)
+}
