@@ -2,15 +2,15 @@
 //! CSPRNG. Only SHA-256 of the secret is stored; the check is constant-time. Verified
 //! records are kept in memory for `API_KEY_CACHE_TTL`, so warm checks make no AWS call.
 
-use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::authz::{DenyReason, Principal, PrincipalType, Scope};
 use crate::error::{Error, Result};
+use crate::primitives::cache::{Bound, Eviction, Lookup, TtlCache};
 use crate::primitives::crypto;
 
 pub const PREFIX: &str = "gk_";
@@ -183,11 +183,6 @@ pub enum VerifyError {
     Store(Error),
 }
 
-struct CacheEntry {
-    record: Option<Arc<ApiKeyRecord>>,
-    fetched: Instant,
-}
-
 /// `last_used` is written at most once per `max(API_KEY_CACHE_TTL, this)`.
 pub const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
 
@@ -195,77 +190,29 @@ pub const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
 /// ids can push out only other unknown ids, never a valid key (README "API keys").
 pub const CACHE_CAPACITY: usize = 10_000;
 
-/// Entries in the order they were last used (`touch`) or inserted: at capacity, the
-/// entry first in that order goes.
-struct Bounded {
-    entries: HashMap<String, (CacheEntry, u64)>,
-    order: BTreeMap<u64, String>,
-    tick: u64,
-}
+/// Cached records by id: `Some` for a known key, `None` for an unknown id.
+type RecordCache = TtlCache<String, Option<Arc<ApiKeyRecord>>>;
 
-impl Bounded {
-    fn new() -> Self {
-        Bounded {
-            entries: HashMap::new(),
-            order: BTreeMap::new(),
-            tick: 0,
-        }
-    }
-
-    fn next_tick(&mut self) -> u64 {
-        self.tick += 1;
-        self.tick
-    }
-
-    /// The entry for `id`; `touch` moves it to the back of the eviction order.
-    fn get(&mut self, id: &str, touch: bool) -> Option<&CacheEntry> {
-        if touch && self.entries.contains_key(id) {
-            let tick = self.next_tick();
-            if let Some((_, at)) = self.entries.get_mut(id) {
-                self.order.remove(at);
-                *at = tick;
-                self.order.insert(tick, id.to_owned());
-            }
-        }
-        self.entries.get(id).map(|(e, _)| e)
-    }
-
-    fn remove(&mut self, id: &str) {
-        if let Some((_, at)) = self.entries.remove(id) {
-            self.order.remove(&at);
-        }
-    }
-
-    fn insert(&mut self, id: &str, entry: CacheEntry) {
-        self.remove(id);
-        if self.entries.len() >= CACHE_CAPACITY
-            && let Some((_, oldest)) = self.order.pop_first()
-        {
-            self.entries.remove(&oldest);
-        }
-        let tick = self.next_tick();
-        self.order.insert(tick, id.to_owned());
-        self.entries.insert(id.to_owned(), (entry, tick));
-    }
-
-    fn len(&self) -> usize {
-        self.entries.len()
-    }
-}
-
-/// Known keys (least recently used evicted first) and unknown ids (oldest evicted
-/// first), bounded separately; never cleared whole.
-struct Cache {
-    known: Bounded,
-    unknown: Bounded,
+/// Known keys (partition 0, least recently used evicted first) and unknown ids
+/// (partition 1, oldest evicted first), bounded separately; never cleared whole.
+fn record_cache(ttl: Duration) -> RecordCache {
+    let bound = |eviction| Bound {
+        capacity: CACHE_CAPACITY,
+        eviction,
+    };
+    TtlCache::new(ttl).partitioned(
+        |record| usize::from(record.is_none()),
+        &[bound(Eviction::LeastRecentlyUsed), bound(Eviction::Oldest)],
+    )
 }
 
 /// Verifies keys against a store, with an in-memory cache of records (positive and
-/// negative) for `ttl`. A cache hit makes no store call.
+/// negative) for `ttl`. A cache hit makes no store call; concurrent misses for one id
+/// make one.
 pub struct ApiKeyVerifier<S> {
     store: S,
     ttl: Duration,
-    cache: Mutex<Cache>,
+    cache: RecordCache,
 }
 
 impl<S: ApiKeyStore> ApiKeyVerifier<S> {
@@ -273,10 +220,7 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
         ApiKeyVerifier {
             store,
             ttl,
-            cache: Mutex::new(Cache {
-                known: Bounded::new(),
-                unknown: Bounded::new(),
-            }),
+            cache: record_cache(ttl),
         }
     }
 
@@ -286,60 +230,24 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
 
     /// How many known and unknown ids the cache holds.
     pub fn cached_counts(&self) -> (usize, usize) {
-        let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        (cache.known.len(), cache.unknown.len())
-    }
-
-    fn cached(&self, id: &str) -> Option<Option<Arc<ApiKeyRecord>>> {
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let ttl = self.ttl;
-        let fresh = |e: &CacheEntry| e.fetched.elapsed() < ttl;
-        if let Some(e) = cache.known.get(id, true).filter(|e| fresh(e)) {
-            return Some(e.record.clone());
-        }
-        cache
-            .unknown
-            .get(id, false)
-            .filter(|e| fresh(e))
-            .map(|_| None)
-    }
-
-    fn remember(&self, id: &str, record: Option<Arc<ApiKeyRecord>>) {
-        if self.ttl.is_zero() {
-            return;
-        }
-        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let known = record.is_some();
-        let entry = CacheEntry {
-            record,
-            fetched: Instant::now(),
-        };
-        if known {
-            cache.unknown.remove(id);
-            cache.known.insert(id, entry);
-        } else {
-            cache.known.remove(id);
-            cache.unknown.insert(id, entry);
-        }
+        (self.cache.count(0), self.cache.count(1))
     }
 
     /// Verifies `key` (the raw `x-api-key` value) at time `now`.
     pub async fn verify(&self, key: &str, now: i64) -> Result<Principal, VerifyError> {
         let presented = parse(key).map_err(VerifyError::Denied)?;
-        let (record, from_store) = match self.cached(presented.id) {
-            Some(r) => (r, false),
-            None => {
-                let r = self
-                    .store
-                    .get_api_key(presented.id)
-                    .await
-                    .map_err(VerifyError::Store)?
-                    .filter(|r| r.id == presented.id)
-                    .map(Arc::new);
-                self.remember(presented.id, r.clone());
-                (r, true)
-            }
-        };
+        let id = presented.id;
+        let Lookup {
+            value: record,
+            loaded: from_store,
+        } = self
+            .cache
+            .lookup(id, || async {
+                let record = self.store.get_api_key(id).await?;
+                Ok(record.filter(|r| r.id == id).map(Arc::new))
+            })
+            .await
+            .map_err(VerifyError::Store)?;
         let record = record.ok_or(VerifyError::Denied(DenyReason::UnknownKey))?;
         check(&presented, &record, now).map_err(VerifyError::Denied)?;
         let period = self.ttl.max(LAST_USED_MIN_PERIOD).as_secs() as i64;
@@ -502,24 +410,18 @@ mod tests {
     /// Known keys are evicted least recently used first, never all at once.
     #[test]
     fn known_keys_evict_the_least_recently_used() {
-        let entry = || CacheEntry {
-            record: None,
-            fetched: Instant::now(),
-        };
-        let mut b = Bounded::new();
+        let known = Some(Arc::new(generate("ci", None, None, 0).unwrap().record));
+        let b = record_cache(Duration::from_secs(60));
         for i in 0..CACHE_CAPACITY {
-            b.insert(&i.to_string(), entry());
+            b.insert(i.to_string(), known.clone());
         }
-        assert!(
-            b.get("0", true).is_some(),
-            "0 is now the most recently used"
-        );
-        b.insert("new", entry());
-        assert_eq!(b.len(), CACHE_CAPACITY);
-        assert!(b.get("0", false).is_some());
-        assert!(b.get("1", false).is_none(), "1 was the least recently used");
-        assert!(b.get("2", false).is_some());
-        assert!(b.get("new", false).is_some());
+        assert!(b.get("0").is_some(), "0 is now the most recently used");
+        b.insert("new".into(), known.clone());
+        assert_eq!(b.count(0), CACHE_CAPACITY);
+        assert!(b.get("0").is_some());
+        assert!(b.get("1").is_none(), "1 was the least recently used");
+        assert!(b.get("2").is_some());
+        assert!(b.get("new").is_some());
     }
 
     #[test]

@@ -7,8 +7,8 @@
 //! A code without `kid` is accepted when one of the keys verifies it.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::authz::DenyReason;
 use crate::credentials::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
 use crate::error::Result;
+use crate::primitives::cache::{Cooldown, TtlCache};
 use crate::primitives::crypto;
 
 /// The JWT header `typ` of a host code, required when `CODE_REQUIRE_AUDIENCE` is on
@@ -76,91 +77,55 @@ pub trait JwksFetch: Send + Sync {
     fn fetch(&self, url: &str) -> impl Future<Output = Result<Value>> + Send;
 }
 
-struct CacheState {
-    keys: Arc<Vec<HostKey>>,
-    fetched_at: Option<Instant>,
-    last_fetch_attempt: Option<Instant>,
-}
-
 /// The cached host JWKS.
 pub struct HostJwks<F> {
     fetcher: F,
     url: String,
-    ttl: Duration,
-    cooldown: Duration,
-    state: Mutex<CacheState>,
-    fetching: tokio::sync::Mutex<()>,
+    keys: TtlCache<(), Arc<Vec<HostKey>>>,
 }
 
 impl<F: JwksFetch> HostJwks<F> {
+    /// Keys cached for `ttl`; a refetch (unknown `kid`, or a code without `kid` that no
+    /// key verifies) at most once per `cooldown` after any fetch: a flood must not
+    /// hammer the host.
     pub fn new(fetcher: F, url: impl Into<String>, ttl: Duration, cooldown: Duration) -> Self {
         HostJwks {
             fetcher,
             url: url.into(),
-            ttl,
-            cooldown,
-            state: Mutex::new(CacheState {
-                keys: Arc::new(Vec::new()),
-                fetched_at: None,
-                last_fetch_attempt: None,
-            }),
-            fetching: tokio::sync::Mutex::new(()),
+            keys: TtlCache::new(ttl).with_cooldown(Cooldown::SinceAnyLoad(cooldown)),
         }
-    }
-
-    fn snapshot(&self) -> (Arc<Vec<HostKey>>, Option<Instant>, Option<Instant>) {
-        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        (s.keys.clone(), s.fetched_at, s.last_fetch_attempt)
     }
 
     /// Keys able to check a code with this `kid` (all keys when `None`). Fetches when
     /// the cache is empty or older than the TTL; refetches for an unknown `kid` at
     /// most once per cooldown. A failed fetch is an error (fail closed).
     pub async fn keys_for(&self, kid: Option<&str>) -> Result<Vec<HostKey>> {
-        let (keys, fetched_at, _) = self.snapshot();
-        let fresh = fetched_at.is_some_and(|t| t.elapsed() < self.ttl);
+        let keys = self.keys.get_or_load(&(), || self.fetch()).await?;
         let found = select(&keys, kid);
-        if fresh && !found.is_empty() {
+        if !found.is_empty() {
             return Ok(found);
         }
-        // Serialize fetches; re-check once we hold the lock.
-        let _guard = self.fetching.lock().await;
-        let (keys, fetched_at, last_attempt) = self.snapshot();
-        let fresh = fetched_at.is_some_and(|t| t.elapsed() < self.ttl);
-        let found = select(&keys, kid);
-        if fresh && (!found.is_empty() || last_attempt.is_some_and(|t| t.elapsed() < self.cooldown))
-        {
-            // Known, or unknown but refetched recently: a flood must not hammer the host.
-            return Ok(found);
+        match self.keys.refetch(&(), || self.fetch()).await? {
+            Some(keys) => Ok(select(&keys, kid)),
+            // Fetched recently (perhaps by a concurrent caller): the current keys.
+            None => Ok(select(&self.keys.get(&()).unwrap_or(keys), kid)),
         }
-        Ok(select(&self.fetch_now().await?, kid))
     }
 
     /// Refetches (once per cooldown) after no cached key verified a code without `kid`:
     /// the host may have rotated its key. `None` when the cooldown has not passed.
     pub async fn refetch_after_failure(&self) -> Result<Option<Vec<HostKey>>> {
-        let _guard = self.fetching.lock().await;
-        let (_, _, last_attempt) = self.snapshot();
-        if last_attempt.is_some_and(|t| t.elapsed() < self.cooldown) {
-            return Ok(None);
-        }
-        Ok(Some(self.fetch_now().await?.to_vec()))
+        let keys = self.keys.refetch(&(), || self.fetch()).await?;
+        Ok(keys.map(|k| k.to_vec()))
     }
 
-    /// Fetches and installs the document (callers hold `fetching`).
-    async fn fetch_now(&self) -> Result<Arc<Vec<HostKey>>> {
-        self.state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .last_fetch_attempt = Some(Instant::now());
+    /// Fetches and parses the document.
+    async fn fetch(&self) -> Result<Arc<Vec<HostKey>>> {
         let doc = self.fetcher.fetch(&self.url).await?;
         let parsed = Arc::new(parse_jwks(&doc));
         if parsed.is_empty() {
             tracing::warn!("host JWKS holds no usable RS256 signature key");
         }
-        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.keys = parsed.clone();
-        s.fetched_at = Some(Instant::now());
         Ok(parsed)
     }
 
@@ -337,6 +302,60 @@ mod tests {
     fn with_header(header: serde_json::Value) -> String {
         let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
         format!("{}.{}.sig", b64(header.to_string().as_bytes()), b64(b"{}"))
+    }
+
+    /// A host JWKS in memory that counts its fetches; `None` fails them.
+    struct Host(Option<Value>, std::sync::atomic::AtomicUsize);
+
+    impl JwksFetch for Host {
+        async fn fetch(&self, _: &str) -> Result<Value> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let doc = self.0.clone();
+            doc.ok_or_else(|| crate::error::Error::Internal("down".into()))
+        }
+    }
+
+    fn host_jwks(doc: Option<Value>) -> HostJwks<Host> {
+        let hour = Duration::from_secs(3600);
+        HostJwks::new(Host(doc, Default::default()), "https://host", hour, hour)
+    }
+
+    fn fetches(j: &HostJwks<Host>) -> usize {
+        j.fetcher.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Concurrent first uses fetch once; within a cooldown of that fetch, unknown kids
+    /// and failed codes without `kid` fetch nothing more.
+    #[tokio::test]
+    async fn the_host_jwks_is_fetched_once_and_not_refetched_within_the_cooldown() {
+        use crate::credentials::keys::{SigningAlg, generate_key, public_jwk};
+        let jwk = public_jwk(&generate_key(SigningAlg::RS256, 0).unwrap()).unwrap();
+        let kid = jwk["kid"].as_str().unwrap().to_owned();
+        let j = Arc::new(host_jwks(Some(serde_json::json!({ "keys": [jwk] }))));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (j, kid) = (j.clone(), kid.clone());
+            tasks.push(tokio::spawn(async move { j.keys_for(Some(&kid)).await }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().len(), 1);
+        }
+        assert_eq!(fetches(&j), 1, "one fetch for 20 concurrent first uses");
+        for i in 0..20 {
+            let unknown = format!("unknown-{i}");
+            assert!(j.keys_for(Some(&unknown)).await.unwrap().is_empty());
+        }
+        assert_eq!(j.keys_for(None).await.unwrap().len(), 1);
+        assert!(j.refetch_after_failure().await.unwrap().is_none());
+        assert_eq!(fetches(&j), 1, "within the cooldown of the first fetch");
+    }
+
+    #[tokio::test]
+    async fn a_failed_jwks_fetch_is_an_error_and_is_not_cached() {
+        let j = host_jwks(None);
+        assert!(j.keys_for(None).await.is_err());
+        assert!(j.keys_for(Some("k")).await.is_err());
+        assert_eq!(fetches(&j), 2);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! rotation period before it signs and stays public one period after.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rand::SystemRandom;
@@ -13,7 +15,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
+use crate::primitives::cache::{Cooldown, TtlCache};
 use crate::primitives::crypto;
 
 /// Signature algorithms the ring can hold.
@@ -403,43 +407,26 @@ pub fn random_id() -> String {
 pub struct SigningKeys<S> {
     source: S,
     secret_id: String,
-    refresh: std::time::Duration,
-    cooldown: std::time::Duration,
-    state: std::sync::Mutex<Option<(std::sync::Arc<LoadedRing>, std::time::Instant)>>,
-    last_unknown_kid_reload: std::sync::Mutex<Option<std::time::Instant>>,
-    loading: tokio::sync::Mutex<()>,
+    ring: TtlCache<(), Arc<LoadedRing>>,
 }
 
-impl<S: crate::credentials::secrets::SecretSource> SigningKeys<S> {
+impl<S: SecretSource> SigningKeys<S> {
     pub fn new(
         source: S,
         secret_id: impl Into<String>,
-        refresh: std::time::Duration,
-        cooldown: std::time::Duration,
+        refresh: Duration,
+        cooldown: Duration,
     ) -> Self {
         SigningKeys {
             source,
             secret_id: secret_id.into(),
-            refresh,
-            cooldown,
-            state: std::sync::Mutex::new(None),
-            last_unknown_kid_reload: std::sync::Mutex::new(None),
-            loading: tokio::sync::Mutex::new(()),
+            // Counted from the last unknown-kid reload only: a kid that appeared just
+            // after a routine load is picked up at once.
+            ring: TtlCache::new(refresh).with_cooldown(Cooldown::SinceRefetch(cooldown)),
         }
     }
 
-    fn cached(&self, max_age: std::time::Duration) -> Option<std::sync::Arc<LoadedRing>> {
-        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        s.as_ref()
-            .filter(|(_, at)| at.elapsed() < max_age)
-            .map(|(r, _)| r.clone())
-    }
-
-    async fn reload(&self, max_age: std::time::Duration) -> Result<std::sync::Arc<LoadedRing>> {
-        let _guard = self.loading.lock().await;
-        if let Some(r) = self.cached(max_age) {
-            return Ok(r);
-        }
+    async fn load(&self) -> Result<Arc<LoadedRing>> {
         use secrecy::ExposeSecret;
         let value = self.source.fetch(&self.secret_id).await?;
         let ring = KeyRing::parse(value.expose_secret())?.ok_or_else(|| {
@@ -447,18 +434,12 @@ impl<S: crate::credentials::secrets::SecretSource> SigningKeys<S> {
                 "the signing key ring has not been created yet (first rotation pending)".into(),
             )
         })?;
-        let loaded = std::sync::Arc::new(LoadedRing::load(&ring)?);
-        *self.state.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((loaded.clone(), std::time::Instant::now()));
-        Ok(loaded)
+        Ok(Arc::new(LoadedRing::load(&ring)?))
     }
 
     /// The ring (from memory when fresh).
-    pub async fn ring(&self) -> Result<std::sync::Arc<LoadedRing>> {
-        match self.cached(self.refresh) {
-            Some(r) => Ok(r),
-            None => self.reload(self.refresh).await,
-        }
+    pub async fn ring(&self) -> Result<Arc<LoadedRing>> {
+        self.ring.get_or_load(&(), || self.load()).await
     }
 
     /// The verification key for `kid`, reloading once per cooldown when it is unknown.
@@ -467,17 +448,11 @@ impl<S: crate::credentials::secrets::SecretSource> SigningKeys<S> {
         if let Some(k) = ring.verifiers.get(kid) {
             return Ok(Some(k.clone()));
         }
-        {
-            let mut last = self
-                .last_unknown_kid_reload
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            if last.is_some_and(|t| t.elapsed() < self.cooldown) {
-                return Ok(None);
-            }
-            *last = Some(std::time::Instant::now());
-        }
-        let ring = self.reload(std::time::Duration::ZERO).await?;
+        let ring = match self.ring.refetch(&(), || self.load()).await? {
+            Some(reloaded) => reloaded,
+            // Reloaded recently (perhaps by a concurrent caller): the current ring.
+            None => self.ring.get(&()).unwrap_or(ring),
+        };
         Ok(ring.verifiers.get(kid).cloned())
     }
 
@@ -487,7 +462,7 @@ impl<S: crate::credentials::secrets::SecretSource> SigningKeys<S> {
 
     /// Forgets the cached ring (after this process rotated it).
     pub fn invalidate(&self) {
-        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.ring.invalidate(&());
     }
 }
 
@@ -629,6 +604,66 @@ mod tests {
             );
         }
         assert_eq!(loaded.signer_kid, ring.current.kid);
+    }
+
+    /// A ring secret in memory that counts its reads; `None` fails them.
+    struct Ring(Option<String>, std::sync::atomic::AtomicUsize);
+
+    impl SecretSource for Ring {
+        async fn fetch(&self, _: &str) -> Result<secrecy::SecretString> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let value = self.0.clone();
+            value
+                .map(Into::into)
+                .ok_or_else(|| Error::Internal("down".into()))
+        }
+    }
+
+    fn signing_keys(value: Option<String>) -> SigningKeys<Ring> {
+        let ring = Ring(value, Default::default());
+        let hour = Duration::from_secs(3600);
+        SigningKeys::new(ring, "ring", hour, hour)
+    }
+
+    fn reads(keys: &SigningKeys<Ring>) -> usize {
+        keys.source().1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Warm reads make no call; an unknown kid reloads at once (a routine load does not
+    /// start the cooldown), then not again within the cooldown.
+    #[tokio::test]
+    async fn the_ring_is_read_once_and_reloaded_once_per_cooldown_for_unknown_kids() {
+        let (ring, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 0, false).unwrap();
+        let keys = std::sync::Arc::new(signing_keys(Some(ring.to_json())));
+        for _ in 0..10 {
+            assert_eq!(keys.ring().await.unwrap().signer_kid, ring.current.kid);
+        }
+        assert!(keys.verifier(&ring.next.kid).await.unwrap().is_some());
+        assert_eq!(reads(&keys), 1);
+        let mut tasks = Vec::new();
+        for i in 0..20 {
+            let keys = keys.clone();
+            tasks.push(tokio::spawn(async move {
+                keys.verifier(&format!("unknown-{i}")).await
+            }));
+        }
+        for t in tasks {
+            assert!(t.await.unwrap().unwrap().is_none());
+        }
+        assert_eq!(reads(&keys), 2, "one reload for the unknown-kid flood");
+        keys.invalidate();
+        assert!(keys.ring().await.is_ok());
+        assert_eq!(reads(&keys), 3);
+    }
+
+    #[tokio::test]
+    async fn a_failed_ring_read_is_an_error_and_is_not_cached() {
+        let keys = signing_keys(None);
+        assert!(keys.ring().await.is_err());
+        assert!(keys.verifier("k").await.is_err());
+        assert_eq!(reads(&keys), 2);
+        let keys = signing_keys(Some(UNINITIALIZED.into()));
+        assert!(keys.ring().await.is_err(), "no ring yet");
     }
 
     #[test]

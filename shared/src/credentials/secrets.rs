@@ -1,14 +1,13 @@
 //! Secrets Manager reads behind a small trait, with an in-memory TTL cache so a warm
 //! function does not call Secrets Manager on every request.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use secrecy::SecretString;
 
 use crate::error::Result;
+use crate::primitives::cache::TtlCache;
 
 /// Where secret values come from.
 pub trait SecretSource: Send + Sync {
@@ -28,9 +27,8 @@ pub trait SecretWriter: Send + Sync {
 /// logs) happens once per load, not once per request.
 pub struct SecretCache<S, T = SecretString> {
     source: S,
-    ttl: Duration,
     parse: fn(SecretString) -> Result<T>,
-    entries: Mutex<HashMap<String, (T, Instant)>>,
+    values: TtlCache<String, T>,
 }
 
 impl<S: SecretSource> SecretCache<S> {
@@ -45,39 +43,23 @@ impl<S: SecretSource, T: Clone> SecretCache<S, T> {
     pub fn parsed(source: S, ttl: Duration, parse: fn(SecretString) -> Result<T>) -> Self {
         SecretCache {
             source,
-            ttl,
             parse,
-            entries: Mutex::new(HashMap::new()),
+            values: TtlCache::new(ttl),
         }
     }
 
     /// The value of `secret_id`, from memory when fresh; a failed fetch is an error
     /// (callers fail closed), never a stale value.
     pub async fn get(&self, secret_id: &str) -> Result<T> {
-        if let Some(v) = self.fresh(secret_id) {
-            return Ok(v);
-        }
-        let value = (self.parse)(self.source.fetch(secret_id).await?)?;
-        if !self.ttl.is_zero() {
-            let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-            entries.insert(secret_id.to_owned(), (value.clone(), Instant::now()));
-        }
-        Ok(value)
+        self.values
+            .get_or_load(secret_id, || async {
+                (self.parse)(self.source.fetch(secret_id).await?)
+            })
+            .await
     }
 
     /// Forgets a cached value (after this process wrote the secret).
     pub fn invalidate(&self, secret_id: &str) {
-        self.entries
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(secret_id);
-    }
-
-    fn fresh(&self, secret_id: &str) -> Option<T> {
-        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(secret_id)
-            .filter(|(_, at)| at.elapsed() < self.ttl)
-            .map(|(v, _)| v.clone())
+        self.values.invalidate(secret_id);
     }
 }

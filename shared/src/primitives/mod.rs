@@ -1,5 +1,6 @@
 //! Primitives every layer may use; they import nothing else from the crate.
 
+pub mod cache;
 pub mod crypto;
 pub mod logging;
 pub mod metrics;
