@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use crate::authz::RouteRules;
+use crate::authz::origin::AllowedOrigins;
 use crate::credentials::keys::SigningAlg;
 use crate::error::{Error, Result};
 use crate::records::rate::Limits;
@@ -24,7 +25,7 @@ pub struct Config {
     /// Token issuer URL; `None` derives `https://<requestContext.domainName>` per request.
     pub issuer: Option<String>,
     /// Exact embedding origins (`scheme://host[:port]`), never `*`.
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: AllowedOrigins,
     pub route_rules: RouteRules,
     /// `ROUTE_PREFIX`: a stage or API-mapping prefix removed from payload-2.0 paths
     /// where the path decides (`$default` and greedy routes).
@@ -117,13 +118,9 @@ impl Config {
         }
         let issuer = var("ISSUER").map(|v| parse_issuer(&v)).transpose()?;
         let allowed_origins = match var("ALLOWED_ORIGINS") {
-            None => Vec::new(),
-            Some(v) => v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|o| parse_origin(o).map_err(|m| Error::config("ALLOWED_ORIGINS", m)))
-                .collect::<Result<Vec<_>>>()?,
+            None => AllowedOrigins::default(),
+            Some(v) => AllowedOrigins::parse(v.split(',').map(str::trim).filter(|s| !s.is_empty()))
+                .map_err(|m| Error::config("ALLOWED_ORIGINS", m))?,
         };
         let route_rules = match var("ROUTE_RULES") {
             None => RouteRules::default_rules(),
@@ -408,19 +405,6 @@ pub fn parse_url(url: &str) -> std::result::Result<String, String> {
     }
 }
 
-/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
-pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
-    if origin == "*" || origin == "null" {
-        return Err(format!("`{origin}` is not allowed; list exact origins"));
-    }
-    match split_url(origin) {
-        Some(("https" | "http", _, "")) => Ok(origin.to_ascii_lowercase()),
-        _ => Err(format!(
-            "`{origin}` is not an origin of the form scheme://host[:port]"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -629,8 +613,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.allowed_origins,
-            vec!["http://localhost:3001", "https://app.example.com"]
+            c.allowed_origins.as_slice(),
+            ["http://localhost:3001", "https://app.example.com"]
         );
         assert_eq!(c.authorizer_response, AuthorizerResponse::Iam);
         assert_eq!(c.api_key_cache_ttl, Duration::ZERO);
