@@ -1,10 +1,11 @@
 //! Cookie and Authorization headers: the authorizer's credential classification
-//! (session cookie, bearer scheme, ambiguity) and the admin session cookie lookup.
+//! (session cookie, bearer scheme, ambiguity) and the cookie jar's lookup (the admin
+//! session cookie).
 //! Input: `authorization \0 cookie \0 cookie ...` (an empty authorization is absent).
 #![no_main]
 
 use gatehouse::authz::{Credential, SESSION_COOKIE, classify};
-use gatehouse::requests::admin::cookie_value;
+use gatehouse::primitives::headers::cookie;
 use http::header::{COOKIE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
 
@@ -46,7 +47,7 @@ fuzz_target!(|data: &[u8]| {
         Ok(Credential::ApiKey(_)) => panic!("no api key was given"),
         Err(_) => {}
     }
-    if let Some(v) = cookie_value(&headers, "__Host-gh_admin") {
+    if let Ok(Some(v)) = cookie(&headers, "__Host-gh_admin") {
         assert!(!v.contains(';'));
     }
 });

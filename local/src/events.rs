@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use base64::Engine;
+use gatehouse::primitives::headers::cookie_strings;
 use http::{HeaderMap, Method};
 use serde_json::{Value, json};
 
@@ -23,22 +24,16 @@ pub fn http_event(
 ) -> Value {
     let mut hdrs = serde_json::Map::new();
     let mut cookies = Vec::new();
-    for name in headers.keys() {
-        let values: Vec<&str> = headers
-            .get_all(name)
-            .iter()
-            .map(|v| v.to_str().unwrap_or(""))
-            .collect();
+    // Repeated headers are joined with commas; cookies are split into `cookies`.
+    for (name, value) in headers {
+        let value = value.to_str().unwrap_or("");
         if name == http::header::COOKIE {
-            cookies.extend(
-                values
-                    .iter()
-                    .flat_map(|v| v.split(';'))
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty()),
-            );
+            cookies.extend(cookie_strings([value]).map(str::to_owned));
+        } else if let Some(Value::String(joined)) = hdrs.get_mut(name.as_str()) {
+            joined.push(',');
+            joined.push_str(value);
         } else {
-            hdrs.insert(name.as_str().to_owned(), values.join(",").into());
+            hdrs.insert(name.as_str().to_owned(), value.into());
         }
     }
     let query = uri.query().unwrap_or("");

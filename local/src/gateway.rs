@@ -16,6 +16,7 @@ use gatehouse::adapters::lambda::LambdaAdmin;
 use gatehouse::adapters::lambda::LambdaAuthorizer;
 use gatehouse::adapters::lambda::LambdaToken;
 use gatehouse::adapters::lambda::LambdaWidget;
+use gatehouse::authz::origin::{AllowedOrigins, sent_origin};
 use gatehouse::config::{AuthorizerResponse, Config};
 use gatehouse::functions::authorizer::Authorizer;
 use http::{HeaderValue, Method, Request, Response, StatusCode};
@@ -42,7 +43,7 @@ pub struct Gateway {
     token: Arc<LambdaToken>,
     widget: Arc<LambdaWidget>,
     admin: Arc<LambdaAdmin>,
-    allowed_origins: Vec<String>,
+    allowed_origins: AllowedOrigins,
     /// `host:port` the gateway is reached at (the event's `domainName`).
     domain_name: String,
 }
@@ -96,18 +97,11 @@ impl Gateway {
         .await
     }
 
-    fn origin_allowed(&self, origin: Option<&str>) -> Option<String> {
-        let origin = origin?.to_ascii_lowercase();
-        self.allowed_origins.contains(&origin).then_some(origin)
-    }
-
     async fn handle(&self, peer: SocketAddr, req: Request<AxumBody>) -> Response<AxumBody> {
-        let origin = req
-            .headers()
-            .get("origin")
-            .and_then(|v| v.to_str().ok())
+        // CORS answers an allowed origin with the configured entry (lower case).
+        let allowed_origin = sent_origin(req.headers())
+            .and_then(|o| self.allowed_origins.find(o))
             .map(str::to_owned);
-        let allowed_origin = self.origin_allowed(origin.as_deref());
         let mut resp = if is_preflight(&req) {
             preflight(&req, allowed_origin.as_deref())
         } else {

@@ -1,6 +1,7 @@
 //! Which credential a request carries.
 
 use super::deny::DenyReason;
+use crate::primitives::headers::single_cookie;
 
 /// The credential found on a request, before verification.
 #[derive(Debug, PartialEq, Eq)]
@@ -10,11 +11,13 @@ pub enum Credential<'a> {
     SessionCookie(&'a str),
 }
 
-/// Name of the widget session cookie (DESIGN.md section 3).
+/// Name of the widget session cookie (README, "Embedding widgets: three modes").
 pub const SESSION_COOKIE: &str = "__Host-gh_session";
 
 /// Picks the one credential of a request. Explicit headers win over the ambient
-/// session cookie; an `x-api-key` together with an `Authorization` header is ambiguous.
+/// session cookie; an `x-api-key` together with an `Authorization` header is ambiguous,
+/// and so is the session cookie sent twice. `cookies` are `Cookie` header values or the
+/// payload-2.0 `cookies` list.
 pub fn classify<'a>(
     api_key: Option<&'a str>,
     authorization: Option<&'a str>,
@@ -31,18 +34,11 @@ pub fn classify<'a>(
                 Err(DenyReason::MalformedCredential)
             }
         }
-        (None, None) => {
-            let mut found = cookies
-                .iter()
-                .flat_map(|c| c.split(';'))
-                .filter_map(|c| c.trim().split_once('='))
-                .filter(|(name, _)| *name == SESSION_COOKIE);
-            match (found.next(), found.next()) {
-                (Some((_, v)), None) => Ok(Credential::SessionCookie(v)),
-                (Some(_), Some(_)) => Err(DenyReason::AmbiguousCredentials),
-                (None, _) => Err(DenyReason::NoCredential),
-            }
-        }
+        (None, None) => match single_cookie(cookies.iter().map(String::as_str), SESSION_COOKIE) {
+            Ok(Some(v)) => Ok(Credential::SessionCookie(v)),
+            Ok(None) => Err(DenyReason::NoCredential),
+            Err(_) => Err(DenyReason::AmbiguousCredentials),
+        },
     }
 }
 

@@ -10,7 +10,7 @@ mod scope;
 
 pub use credential::{Credential, SESSION_COOKIE, classify};
 pub use deny::DenyReason;
-pub use origin::origin_permits;
+pub use origin::AllowedOrigins;
 pub use principal::{Principal, PrincipalType};
 pub use routes::{
     AnyMarker, Principals, RouteMatch, RouteRule, RouteRules, RouteTarget, valid_route_prefix,

@@ -1,42 +1,136 @@
 //! The one Origin rule (README "Origin checks"): which browser requests are honoured
-//! from where. Cookie-authenticated and widget-token requests need an allowed `Origin`;
-//! admin routes refuse a foreign one.
+//! from where. Cookie-authenticated and widget-token requests need an allowed `Origin`,
+//! `loginToken` binds a session to one, widget tokens are bound to some, admin routes
+//! refuse a foreign one, and the local gateway's CORS answers allowed ones. Every one of
+//! them compares origins with [`same_origin`] and reads the `Origin` header here.
 
 use http::HeaderMap;
+use http::header::ORIGIN;
 
-/// The Origin rule for browser credentials (README "Origin checks"): the request's
-/// `Origin` must be in `allowed` (`ALLOWED_ORIGINS`, as configured now) and, when the
-/// credential is bound to origins (`bound`: a widget token's `origins`, a session's
-/// origin), one of those too. `bound: None` is a credential bound to no origin (a
-/// widget session written before sessions remembered theirs). A missing `Origin` is
-/// denied.
-pub fn origin_permits(origin: Option<&str>, allowed: &[String], bound: Option<&[String]>) -> bool {
-    let Some(origin) = origin else {
-        return false;
-    };
-    let listed = |list: &[String]| list.iter().any(|a| a.eq_ignore_ascii_case(origin));
-    listed(allowed) && bound.is_none_or(listed)
+use crate::error::{Error, Result};
+use crate::primitives::headers::single_value;
+
+/// The one comparison of two origins: exact, ASCII case-insensitive (scheme and host
+/// are case-insensitive; an origin has no path).
+fn same_origin(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
 }
 
-/// Whether the request's `Origin` is one of `allowed` (exact, case-insensitive host).
-pub fn origin_allowed(headers: &HeaderMap, allowed: &[String]) -> bool {
-    allowed_origin(headers, allowed).is_some()
-}
-
-/// The entry of `allowed` the request's single `Origin` matches (exact,
-/// case-insensitive host), if any.
-pub fn allowed_origin<'a>(headers: &HeaderMap, allowed: &'a [String]) -> Option<&'a str> {
-    let mut values = headers.get_all(http::header::ORIGIN).iter();
-    match (values.next(), values.next()) {
-        (Some(v), None) => {
-            let o = v.to_str().ok()?;
-            allowed
-                .iter()
-                .find(|a| a.eq_ignore_ascii_case(o))
-                .map(String::as_str)
-        }
-        _ => None,
+/// An origin as browsers send it: `scheme://host[:port]` (http or https), nothing
+/// else; `*` and `null` are refused. Returned in lower case.
+pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
+    if origin == "*" || origin == "null" {
+        return Err(format!("`{origin}` is not allowed; list exact origins"));
     }
+    let authority = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"));
+    match authority {
+        Some(a)
+            if !a.is_empty()
+                && a.bytes().all(|b| {
+                    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+                }) =>
+        {
+            Ok(origin.to_ascii_lowercase())
+        }
+        _ => Err(format!(
+            "`{origin}` is not an origin of the form scheme://host[:port]"
+        )),
+    }
+}
+
+/// `ALLOWED_ORIGINS`: the exact embedding origins (read and validated by the
+/// configuration), each in lower case, never `*`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllowedOrigins(Vec<String>);
+
+impl AllowedOrigins {
+    /// The list of `entries`, each checked by [`parse_origin`]; the error names the
+    /// first bad one.
+    pub fn parse<'a>(
+        entries: impl IntoIterator<Item = &'a str>,
+    ) -> std::result::Result<Self, String> {
+        entries
+            .into_iter()
+            .map(parse_origin)
+            .collect::<std::result::Result<_, _>>()
+            .map(AllowedOrigins)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The whole list, where it must be echoed (the default `origins` of a widget token).
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+
+    /// The configured entry `origin` is (the configured spelling, lower case).
+    pub fn find(&self, origin: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|a| same_origin(a, origin))
+            .map(String::as_str)
+    }
+
+    /// The rule for browser credentials: the request's `origin` must be allowed and,
+    /// when the credential is bound to origins (`bound`: a widget token's `origins`, a
+    /// session's origin), one of those too. `bound: None` is a credential bound to no
+    /// origin (a widget session written before sessions remembered theirs). A missing
+    /// `Origin` is denied.
+    pub fn permits(&self, origin: Option<&str>, bound: Option<&[String]>) -> bool {
+        let Some(origin) = origin else {
+            return false;
+        };
+        self.find(origin).is_some()
+            && bound.is_none_or(|list| list.iter().any(|b| same_origin(b, origin)))
+    }
+
+    /// The entry the request's single `Origin` header is; `None` when the header is
+    /// missing, sent twice, not text or not allowed.
+    pub fn of_request(&self, headers: &HeaderMap) -> Option<&str> {
+        self.find(request_origin(headers)?)
+    }
+
+    /// The origins a widget security token is bound to: the `requested` ones (each an
+    /// origin in `ALLOWED_ORIGINS`), or all allowed ones; never none.
+    pub fn bind(&self, requested: Option<&[String]>) -> Result<Vec<String>> {
+        let origins = match requested {
+            None => self.0.clone(),
+            Some(list) => list
+                .iter()
+                .map(|o| {
+                    let norm = parse_origin(o)
+                        .map_err(|m| Error::bad_request(format!("invalid field `origins`: {m}")))?;
+                    self.find(&norm).map(str::to_owned).ok_or_else(|| {
+                        Error::bad_request(format!(
+                            "invalid field `origins`: `{o}` is not in ALLOWED_ORIGINS"
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
+        };
+        if origins.is_empty() {
+            return Err(Error::bad_request(
+                "invalid field `origins`: no allowed origin to bind the token to",
+            ));
+        }
+        Ok(origins)
+    }
+}
+
+/// The request's single `Origin` header, if it sent exactly one as text.
+fn request_origin(headers: &HeaderMap) -> Option<&str> {
+    single_value(headers, ORIGIN).ok().flatten()
+}
+
+/// The `Origin` of an authorizer event, and what the local gateway answers CORS for:
+/// the first value when the header is repeated (as they have always read it; HTTP APIs
+/// join repeats with commas, which no allowed origin matches), `None` when not text.
+pub fn sent_origin(headers: &HeaderMap) -> Option<&str> {
+    headers.get(ORIGIN).and_then(|v| v.to_str().ok())
 }
 
 /// The origin (`scheme://host[:port]`) of an absolute URL such as the issuer.
@@ -49,11 +143,19 @@ pub fn origin_of(url: &str) -> &str {
 }
 
 /// The admin routes' rule (README, "Administrators"): a request without `Origin` (the
-/// CLI, a same-origin GET) or with exactly `origin` passes; another origin, `null`, or
-/// the header sent twice is foreign.
-pub fn origin_absent_or(headers: &HeaderMap, origin: &str) -> bool {
-    !headers.contains_key(http::header::ORIGIN)
-        || origin_allowed(headers, std::slice::from_ref(&origin.to_owned()))
+/// CLI, a same-origin GET) passes; otherwise its single `Origin` must be the origin of
+/// the issuer, which `issuer` gives (called only then). Another origin, `null`, or the
+/// header sent twice is foreign (`Ok(false)`).
+pub fn origin_absent_or<S: AsRef<str>>(
+    headers: &HeaderMap,
+    issuer: impl FnOnce() -> Result<S>,
+) -> Result<bool> {
+    if !headers.contains_key(ORIGIN) {
+        return Ok(true);
+    }
+    let issuer = issuer()?;
+    let own = origin_of(issuer.as_ref());
+    Ok(request_origin(headers).is_some_and(|o| same_origin(o, own)))
 }
 
 #[cfg(test)]
@@ -62,17 +164,22 @@ mod tests {
 
     use super::*;
 
+    fn h(values: &[&str]) -> HeaderMap {
+        let mut m = HeaderMap::new();
+        for x in values {
+            m.append(ORIGIN, HeaderValue::from_str(x).unwrap());
+        }
+        m
+    }
+
+    fn allowed(list: &[&str]) -> AllowedOrigins {
+        AllowedOrigins::parse(list.iter().copied()).unwrap()
+    }
+
     #[test]
     fn origins_are_matched_exactly() {
-        let allowed = vec!["http://localhost:3001".to_owned()];
-        let h = |v: &[&str]| {
-            let mut m = HeaderMap::new();
-            for x in v {
-                m.append(http::header::ORIGIN, HeaderValue::from_str(x).unwrap());
-            }
-            m
-        };
-        assert!(origin_allowed(&h(&["http://localhost:3001"]), &allowed));
+        let allowed = allowed(&["http://localhost:3001"]);
+        assert!(allowed.of_request(&h(&["http://localhost:3001"])).is_some());
         for bad in [
             &[][..],
             &["http://localhost:3002"],
@@ -80,7 +187,7 @@ mod tests {
             &["null"],
             &["http://localhost:3001", "http://localhost:3001"],
         ] {
-            assert!(!origin_allowed(&h(bad), &allowed), "{bad:?}");
+            assert!(allowed.of_request(&h(bad)).is_none(), "{bad:?}");
         }
     }
 
@@ -91,17 +198,12 @@ mod tests {
             "https://auth.example.com"
         );
         assert_eq!(origin_of("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
-        let issuer = origin_of("https://auth.example.com/v1");
-        let h = |v: &[&str]| {
-            let mut m = HeaderMap::new();
-            for x in v {
-                m.append(http::header::ORIGIN, HeaderValue::from_str(x).unwrap());
-            }
-            m
+        let absent_or = |values: &[&str]| {
+            origin_absent_or(&h(values), || Ok("https://auth.example.com/v1")).unwrap()
         };
-        assert!(origin_absent_or(&h(&[]), issuer), "the CLI sends none");
-        assert!(origin_absent_or(&h(&["https://auth.example.com"]), issuer));
-        assert!(origin_absent_or(&h(&["https://AUTH.example.com"]), issuer));
+        assert!(absent_or(&[]), "the CLI sends none");
+        assert!(absent_or(&["https://auth.example.com"]));
+        assert!(absent_or(&["https://AUTH.example.com"]));
         for foreign in [
             &["null"][..],
             &["https://evil.example"],
@@ -109,47 +211,122 @@ mod tests {
             &["https://auth.example.com:8443"],
             &["https://auth.example.com", "https://auth.example.com"],
         ] {
-            assert!(!origin_absent_or(&h(foreign), issuer), "{foreign:?}");
+            assert!(!absent_or(foreign), "{foreign:?}");
         }
+        // The issuer is needed only when an Origin is sent.
+        let no_issuer = || Err::<String, _>(Error::Internal("no issuer".into()));
+        assert_eq!(origin_absent_or(&h(&[]), no_issuer).ok(), Some(true));
+        assert!(origin_absent_or(&h(&["https://auth.example.com"]), no_issuer).is_err());
     }
 
     #[test]
     fn origin_rule_needs_an_allowed_and_bound_origin() {
-        let allowed = vec![
-            "https://a.example".to_owned(),
-            "https://b.example".to_owned(),
-        ];
+        let allowed = allowed(&["https://a.example", "https://b.example"]);
         let a = vec!["https://a.example".to_owned()];
         let gone = vec!["https://old.example".to_owned()];
-        assert!(origin_permits(
-            Some("https://a.example"),
-            &allowed,
-            Some(&a)
-        ));
-        assert!(origin_permits(
-            Some("https://A.example"),
-            &allowed,
-            Some(&a)
-        ));
+        assert!(allowed.permits(Some("https://a.example"), Some(&a)));
+        assert!(allowed.permits(Some("https://A.example"), Some(&a)));
         // Bound elsewhere, or bound to an origin no longer allowed.
-        assert!(!origin_permits(
-            Some("https://b.example"),
-            &allowed,
-            Some(&a)
-        ));
-        assert!(!origin_permits(
-            Some("https://old.example"),
-            &allowed,
-            Some(&gone)
-        ));
+        assert!(!allowed.permits(Some("https://b.example"), Some(&a)));
+        assert!(!allowed.permits(Some("https://old.example"), Some(&gone)));
         // Unbound (legacy sessions): any allowed origin.
-        assert!(origin_permits(Some("https://b.example"), &allowed, None));
-        assert!(!origin_permits(
-            Some("https://evil.example"),
-            &allowed,
-            None
-        ));
-        assert!(!origin_permits(None, &allowed, None));
-        assert!(!origin_permits(Some("null"), &allowed, Some(&[])));
+        assert!(allowed.permits(Some("https://b.example"), None));
+        assert!(!allowed.permits(Some("https://evil.example"), None));
+        assert!(!allowed.permits(None, None));
+        assert!(!allowed.permits(Some("null"), Some(&[])));
+    }
+
+    #[test]
+    fn origins_must_be_allowed() {
+        let list = allowed(&["http://localhost:3001"]);
+        let bind = |o: Option<Vec<&str>>| {
+            let o: Option<Vec<String>> = o.map(|v| v.into_iter().map(String::from).collect());
+            list.bind(o.as_deref())
+        };
+        assert_eq!(bind(None).unwrap(), list.as_slice());
+        assert_eq!(
+            bind(Some(vec!["http://LOCALHOST:3001"])).unwrap(),
+            list.as_slice()
+        );
+        assert!(bind(Some(vec!["https://evil.example"])).is_err());
+        assert!(bind(Some(vec!["*"])).is_err());
+        assert!(AllowedOrigins::default().bind(None).is_err());
+        assert!(bind(Some(vec![])).is_err());
+    }
+
+    #[test]
+    fn origins_are_parsed_exactly() {
+        assert_eq!(
+            parse_origin("https://App.Example.com:8443").as_deref(),
+            Ok("https://app.example.com:8443")
+        );
+        assert_eq!(
+            parse_origin("http://[::1]:3000").as_deref(),
+            Ok("http://[::1]:3000")
+        );
+        for bad in [
+            "*",
+            "null",
+            "https://",
+            "https://a.example/",
+            "https://a.example/path",
+            "https://u@a.example",
+            "ftp://a.example",
+            "HTTPS://a.example",
+            "a.example",
+            "https://a.example?x",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+        assert!(AllowedOrigins::parse(["https://a.example", "*"]).is_err());
+    }
+
+    /// The five callers (the authorizer's cookie and widget-token checks, `loginToken`,
+    /// the token binding, the local CORS) and the admin rule decide alike on one
+    /// `Origin` header: mixed case is the same origin, `null` and look-alikes are not.
+    #[test]
+    fn every_caller_reads_an_origin_alike() {
+        let list = allowed(&["https://app.example"]);
+        let bound = vec!["https://app.example".to_owned()];
+        for (origin, ok) in [
+            ("https://app.example", true),
+            ("HTTPS://APP.EXAMPLE", true),
+            ("https://App.Example", true),
+            ("null", false),
+            ("https://app.example.evil", false),
+            ("http://app.example", false),
+            ("https://app.example:443", false),
+        ] {
+            let headers = h(&[origin]);
+            let sent = sent_origin(&headers);
+            assert_eq!(sent, Some(origin));
+            assert_eq!(list.permits(sent, None), ok, "session cookie: {origin}");
+            assert_eq!(
+                list.permits(sent, Some(&bound)),
+                ok,
+                "widget token: {origin}"
+            );
+            assert_eq!(
+                list.of_request(&headers).is_some(),
+                ok,
+                "loginToken: {origin}"
+            );
+            assert_eq!(list.find(origin).is_some(), ok, "local CORS: {origin}");
+            // The binding reads a JSON field, where the origin must also be well
+            // written (a lower-case scheme), then compares it the same way.
+            assert_eq!(
+                list.bind(Some(std::slice::from_ref(&origin.to_owned())))
+                    .is_ok(),
+                ok && parse_origin(origin).is_ok(),
+                "token binding: {origin}"
+            );
+            let admin = origin_absent_or(&headers, || Ok("https://app.example")).unwrap();
+            assert_eq!(admin, ok, "admin routes: {origin}");
+            // What matched is the configured entry.
+            if ok {
+                assert_eq!(list.of_request(&headers), Some("https://app.example"));
+                assert_eq!(list.find(origin), Some("https://app.example"));
+            }
+        }
     }
 }

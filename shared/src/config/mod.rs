@@ -7,13 +7,14 @@ mod url;
 use std::time::Duration;
 
 use crate::authz::RouteRules;
+use crate::authz::origin::AllowedOrigins;
 use crate::credentials::codes::CodeRules;
 use crate::credentials::keys::SigningAlg;
 use crate::error::{Error, Result};
 use crate::records::rate::Limits;
 
 use self::parse::{boolean, count, seconds};
-pub use self::url::{HttpsUrl, Issuer, is_loopback_host, parse_origin};
+pub use self::url::{HttpsUrl, Issuer, is_loopback_host};
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,7 @@ pub struct Config {
     /// Token issuer URL; `None` derives `https://<requestContext.domainName>` per request.
     pub issuer: Option<Issuer>,
     /// Exact embedding origins (`scheme://host[:port]`), never `*`.
-    pub allowed_origins: Vec<String>,
+    pub allowed_origins: AllowedOrigins,
     pub route_rules: RouteRules,
     /// `ROUTE_PREFIX`: a stage or API-mapping prefix removed from payload-2.0 paths
     /// where the path decides (`$default` and greedy routes).
@@ -124,13 +125,9 @@ impl Config {
         }
         let issuer = var("ISSUER").map(|v| Issuer::parse(&v)).transpose()?;
         let allowed_origins = match var("ALLOWED_ORIGINS") {
-            None => Vec::new(),
-            Some(v) => v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|o| parse_origin(o).map_err(|m| Error::config("ALLOWED_ORIGINS", m)))
-                .collect::<Result<Vec<_>>>()?,
+            None => AllowedOrigins::default(),
+            Some(v) => AllowedOrigins::parse(v.split(',').map(str::trim).filter(|s| !s.is_empty()))
+                .map_err(|m| Error::config("ALLOWED_ORIGINS", m))?,
         };
         let route_rules = match var("ROUTE_RULES") {
             None => RouteRules::default_rules(),
@@ -538,8 +535,8 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            c.allowed_origins,
-            vec!["http://localhost:3001", "https://app.example.com"]
+            c.allowed_origins.as_slice(),
+            ["http://localhost:3001", "https://app.example.com"]
         );
         assert_eq!(c.authorizer_response, AuthorizerResponse::Iam);
         assert_eq!(c.api_key_cache_ttl, Duration::ZERO);

@@ -90,19 +90,6 @@ impl From<HttpsUrl> for String {
     }
 }
 
-/// An origin as browsers send it: `scheme://host[:port]`, nothing else.
-pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
-    if origin == "*" || origin == "null" {
-        return Err(format!("`{origin}` is not allowed; list exact origins"));
-    }
-    match split_url(origin) {
-        Some(("https" | "http", _, "")) => Ok(origin.to_ascii_lowercase()),
-        _ => Err(format!(
-            "`{origin}` is not an origin of the form scheme://host[:port]"
-        )),
-    }
-}
-
 /// Whether `host` is a loopback name or address (plain http is accepted only for these).
 pub fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');

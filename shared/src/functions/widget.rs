@@ -6,8 +6,7 @@ use http::header::{AUTHORIZATION, HeaderValue, SET_COOKIE};
 use lambda_http::Request;
 use serde_json::{Value, json};
 
-use crate::authz::origin::allowed_origin;
-use crate::authz::{Credential, classify};
+use crate::authz::SESSION_COOKIE;
 use crate::config::Config;
 use crate::credentials::jwt::{AUD_WIDGET, Claims, issue};
 use crate::credentials::keys::{SigningKeys, random_id};
@@ -18,6 +17,7 @@ use crate::http::{
     Handler, Response, authorizer_context, clear_session_cookie, issuer, json, session_cookie,
 };
 use crate::primitives::crypto::sha256_hex;
+use crate::primitives::headers::cookie;
 use crate::requests::body::read_json;
 use crate::requests::widget::*;
 
@@ -110,7 +110,10 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
     async fn login_token(&self, req: &Request) -> Result<Response> {
         // Called by the embedding page's browser: only from an allowed origin, which
         // the session is then bound to.
-        let origin = allowed_origin(req.headers(), &self.config.allowed_origins)
+        let origin = self
+            .config
+            .allowed_origins
+            .of_request(req.headers())
             .ok_or(Error::Forbidden("origin_not_allowed"))?;
         let header = match req.headers().get(AUTHORIZATION) {
             None => None,
@@ -168,7 +171,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
         require_issuer_key(req)?;
         let body: SecurityTokenRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         body.validate()?;
-        let origins = body.bound_origins(&self.config.allowed_origins)?;
+        let origins = self.config.allowed_origins.bind(body.origins.as_deref())?;
         let ttl = lifetime(body.expires_in.as_ref(), "expiresIn", self.max_lifetime())?;
         let iss = issuer(&self.config, req)?;
         let mut claims = Claims::new(
@@ -195,13 +198,8 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
     }
 
     async fn logout(&self, req: &Request) -> Result<Response> {
-        let cookies: Vec<String> = req
-            .headers()
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok().map(str::to_owned))
-            .collect();
-        let Ok(Credential::SessionCookie(id)) = classify(None, None, &cookies) else {
+        // The one session cookie (sent twice, it is no session).
+        let Ok(Some(id)) = cookie(req.headers(), SESSION_COOKIE) else {
             return Err(Error::Unauthorized("no_session_cookie"));
         };
         self.store

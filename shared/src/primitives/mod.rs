@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod crypto;
+pub mod headers;
 pub mod logging;
 pub mod metrics;
 pub mod time;

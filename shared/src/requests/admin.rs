@@ -1,10 +1,8 @@
 //! What the admin API reads from a request: the sign-in body (submitted keys or a
-//! presigned STS request), the admin API bodies (strict: no unknown fields) and the
-//! session cookie. Pure (no AWS types), so it is unit-tested and fuzzed without the
-//! `aws` feature; the handlers are in `admin`.
+//! presigned STS request) and the admin API bodies (strict: no unknown fields). Pure
+//! (no AWS types), so it is unit-tested and fuzzed without the `aws` feature; the
+//! handlers are in `admin`, the session cookie is read by the headers primitive.
 
-use http::HeaderMap;
-use http::header::COOKIE;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
@@ -70,23 +68,6 @@ impl SigninRequest {
     }
 }
 
-/// The value of the cookie called `name` in the `Cookie` headers; `None` when it is
-/// absent or sent more than once (a repeated credential is refused, never resolved by
-/// picking one, as the authorizer does with the widget session cookie).
-pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    let mut found = headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .filter(|(n, _)| *n == name);
-    match (found.next(), found.next()) {
-        (Some((_, v)), None) => Some(v),
-        _ => None,
-    }
-}
-
 /// `POST /admin/clients` body: none, or an empty object.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -143,7 +124,6 @@ pub struct Rotate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use http::header::HeaderValue;
     use serde_json::json;
 
     #[test]
@@ -163,16 +143,5 @@ mod tests {
             let err = SigninRequest::parse(bad.clone()).err().expect("refused");
             assert_eq!(err.status(), 400, "{bad}");
         }
-    }
-
-    #[test]
-    fn cookie_values_are_found() {
-        let mut h = HeaderMap::new();
-        h.append(COOKIE, HeaderValue::from_static("a=1; __Host-gh_admin=xyz"));
-        h.append(COOKIE, HeaderValue::from_static("__Host-gh_admin=later"));
-        assert_eq!(cookie_value(&h, "__Host-gh_admin"), None, "sent twice");
-        assert_eq!(cookie_value(&h, "a"), Some("1"));
-        assert_eq!(cookie_value(&h, "b"), None);
-        assert_eq!(cookie_value(&HeaderMap::new(), "a"), None);
     }
 }

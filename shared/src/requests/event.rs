@@ -10,7 +10,9 @@ use aws_lambda_events::apigw::{
 use http::HeaderMap;
 use serde_json::Value;
 
+use crate::authz::origin::sent_origin;
 use crate::error::{Error, Result};
+use crate::primitives::headers::{cookie_headers, single_value};
 
 /// Which API Gateway event shape arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,28 +129,17 @@ fn split_execute_api_arn(arn: &str) -> Option<(String, String)> {
     Some((method.to_owned(), path))
 }
 
-/// The single value of a header; a repeated header (or a comma-joined one, as HTTP
-/// APIs deliver repeats) is flagged, never silently resolved.
-fn single_header(headers: &HeaderMap, name: &str, dup: &mut bool) -> Option<String> {
-    let mut values = headers.get_all(name).iter();
-    let first = values.next()?;
-    if values.next().is_some() {
-        *dup = true;
+/// The single value of a credential header; a repeated or non-text one (or, for HTTP
+/// APIs, which join repeats, a comma-joined one: checked by the caller) is flagged,
+/// never silently resolved.
+fn credential_header(headers: &HeaderMap, name: &str, dup: &mut bool) -> Option<String> {
+    match single_value(headers, name) {
+        Ok(v) => v.map(str::to_owned),
+        Err(_) => {
+            *dup = true;
+            None
+        }
     }
-    let v = first.to_str().ok().map(str::to_owned);
-    if v.is_none() {
-        *dup = true;
-    }
-    v
-}
-
-fn header_cookies(headers: &HeaderMap) -> Vec<String> {
-    headers
-        .get_all(http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Reads any supported event shape.
@@ -184,9 +175,9 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             input.path_params = e.path_parameters.into_iter().collect();
             input.resource_arn = e.route_arn.unwrap_or_default();
             let mut dup = false;
-            input.api_key = single_header(&e.headers, "x-api-key", &mut dup);
-            input.authorization = single_header(&e.headers, "authorization", &mut dup);
-            input.origin = single_header(&e.headers, "origin", &mut false);
+            input.api_key = credential_header(&e.headers, "x-api-key", &mut dup);
+            input.authorization = credential_header(&e.headers, "authorization", &mut dup);
+            input.origin = sent_origin(&e.headers).map(str::to_owned);
             input.duplicated_credential = dup
                 || input.api_key.as_deref().is_some_and(|v| v.contains(','))
                 || input
@@ -218,10 +209,10 @@ pub fn parse_event(event: Value) -> Result<AuthInput> {
             } else {
                 &e.multi_value_headers
             };
-            input.api_key = single_header(headers, "x-api-key", &mut dup);
-            input.authorization = single_header(headers, "authorization", &mut dup);
-            input.origin = single_header(headers, "origin", &mut false);
-            input.cookies = header_cookies(headers);
+            input.api_key = credential_header(headers, "x-api-key", &mut dup);
+            input.authorization = credential_header(headers, "authorization", &mut dup);
+            input.origin = sent_origin(headers).map(str::to_owned);
+            input.cookies = cookie_headers(headers).map(str::to_owned).collect();
             input.duplicated_credential = dup;
         }
         _ => return Err(malformed("unknown event shape")),

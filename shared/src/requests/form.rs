@@ -7,6 +7,7 @@ use http::HeaderMap;
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 
 use crate::error::{Error, Result};
+use crate::primitives::headers::{NotSingle, single, single_value};
 use crate::requests::body::check_size;
 
 /// A parsed `application/x-www-form-urlencoded` body.
@@ -15,14 +16,13 @@ pub struct Form(Vec<(String, String)>);
 impl Form {
     /// The single value of `name`; repeated parameters are refused (RFC 6749 3.2).
     pub fn get(&self, name: &str) -> Result<Option<&str>> {
-        let mut it = self.0.iter().filter(|(k, _)| k == name);
-        match (it.next(), it.next()) {
-            (Some(_), Some(_)) => Err(Error::bad_request(format!(
-                "parameter `{name}` is repeated"
-            ))),
-            (Some((_, v)), None) => Ok(Some(v.as_str())),
-            (None, _) => Ok(None),
-        }
+        single(
+            self.0
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str()),
+        )
+        .map_err(|_| Error::bad_request(format!("parameter `{name}` is repeated")))
     }
 }
 
@@ -72,17 +72,15 @@ pub fn decode_component(s: &str) -> Option<String> {
 /// HTTP Basic client credentials (RFC 6749 2.3.1: both parts form-urlencoded).
 /// A malformed header is `invalid_client`.
 pub fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>> {
-    let mut values = headers.get_all(AUTHORIZATION).iter();
-    let Some(v) = values.next() else {
-        return Ok(None);
-    };
     let bad = Error::InvalidClient { basic: true };
-    if values.next().is_some() {
-        return Err(Error::bad_request("Authorization header is repeated"));
-    }
-    let v = v
-        .to_str()
-        .map_err(|_| Error::InvalidClient { basic: true })?;
+    let v = match single_value(headers, AUTHORIZATION) {
+        Ok(None) => return Ok(None),
+        Ok(Some(v)) => v,
+        Err(NotSingle::Repeated) => {
+            return Err(Error::bad_request("Authorization header is repeated"));
+        }
+        Err(NotSingle::NotText) => return Err(bad),
+    };
     let Some((scheme, b64)) = v.split_once(' ') else {
         return Err(bad);
     };

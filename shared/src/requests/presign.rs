@@ -6,6 +6,8 @@
 use serde::Deserialize;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
+use crate::primitives::headers::single;
+
 /// Header that binds a presigned request to one Gatehouse deployment.
 pub const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
 /// Random value the CLI signs into each presigned request.
@@ -55,12 +57,13 @@ impl serde::Serialize for HeaderList {
 impl HeaderList {
     /// The single value of `name` (case-insensitive); `Err` if repeated.
     pub fn single(&self, name: &str) -> std::result::Result<Option<&str>, &'static str> {
-        let mut it = self.0.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name));
-        match (it.next(), it.next()) {
-            (Some(_), Some(_)) => Err("duplicated_security_header"),
-            (Some((_, v)), None) => Ok(Some(v.as_str())),
-            (None, _) => Ok(None),
-        }
+        single(
+            self.0
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str()),
+        )
+        .map_err(|_| "duplicated_security_header")
     }
 }
 
@@ -193,16 +196,19 @@ fn query_pairs(s: &str) -> Vec<(String, String)> {
     form_urlencoded::parse(s.as_bytes()).into_owned().collect()
 }
 
-fn single<'a>(
+/// The single value of query or form parameter `name` (case-insensitive); `Err` if
+/// repeated.
+fn single_param<'a>(
     pairs: &'a [(String, String)],
     name: &str,
 ) -> std::result::Result<Option<&'a str>, &'static str> {
-    let mut it = pairs.iter().filter(|(k, _)| k.eq_ignore_ascii_case(name));
-    match (it.next(), it.next()) {
-        (Some(_), Some(_)) => Err("duplicated_parameter"),
-        (Some((_, v)), None) => Ok(Some(v.as_str())),
-        (None, _) => Ok(None),
-    }
+    single(
+        pairs
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str()),
+    )
+    .map_err(|_| "duplicated_parameter")
 }
 
 /// `YYYYMMDDTHHMMSSZ` → epoch seconds.
@@ -267,7 +273,10 @@ pub fn check_presigned(
     let query = query_pairs(query);
     let body = query_pairs(req.body.as_deref().unwrap_or(""));
     // The action may be in the query or the form body, never in both.
-    let action = match (single(&query, "Action")?, single(&body, "Action")?) {
+    let action = match (
+        single_param(&query, "Action")?,
+        single_param(&body, "Action")?,
+    ) {
         (Some(a), None) | (None, Some(a)) => a,
         _ => return Err("not_get_caller_identity"),
     };
@@ -291,7 +300,7 @@ pub fn check_presigned(
     // SigV4 either in the Authorization header or in the query (presigned URL).
     let (credential, signed_headers, signature, date) = match req.headers.single("authorization")? {
         Some(auth) => {
-            if single(&query, "X-Amz-Signature")?.is_some() {
+            if single_param(&query, "X-Amz-Signature")?.is_some() {
                 return Err("signed_twice");
             }
             let sig = parse_authorization(auth)?;
@@ -299,15 +308,15 @@ pub fn check_presigned(
             (sig.credential, sig.signed_headers, sig.signature, date)
         }
         None => {
-            if single(&query, "X-Amz-Algorithm")? != Some("AWS4-HMAC-SHA256") {
+            if single_param(&query, "X-Amz-Algorithm")? != Some("AWS4-HMAC-SHA256") {
                 return Err("not_sigv4");
             }
-            let part = |name| single(&query, name)?.ok_or("not_sigv4");
+            let part = |name| single_param(&query, name)?.ok_or("not_sigv4");
             (
                 part("X-Amz-Credential")?,
                 part("X-Amz-SignedHeaders")?,
                 part("X-Amz-Signature")?,
-                single(&query, "X-Amz-Date")?.ok_or("no_date")?,
+                single_param(&query, "X-Amz-Date")?.ok_or("no_date")?,
             )
         }
     };

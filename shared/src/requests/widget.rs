@@ -215,33 +215,6 @@ impl SecurityTokenRequest {
         }
         Ok(())
     }
-
-    /// The token's origins: the requested ones (each must be allowed), or all allowed.
-    pub fn bound_origins(&self, allowed: &[String]) -> Result<Vec<String>> {
-        let origins = match &self.origins {
-            None => allowed.to_vec(),
-            Some(list) => {
-                let mut out = Vec::new();
-                for o in list {
-                    let norm = crate::config::parse_origin(o)
-                        .map_err(|m| Error::bad_request(format!("invalid field `origins`: {m}")))?;
-                    if !allowed.contains(&norm) {
-                        return Err(Error::bad_request(format!(
-                            "invalid field `origins`: `{o}` is not in ALLOWED_ORIGINS"
-                        )));
-                    }
-                    out.push(norm);
-                }
-                out
-            }
-        };
-        if origins.is_empty() {
-            return Err(Error::bad_request(
-                "invalid field `origins`: no allowed origin to bind the token to",
-            ));
-        }
-        Ok(origins)
-    }
 }
 
 /// Default lifetime of a widget session or security token (the longest is
@@ -383,36 +356,5 @@ mod tests {
             };
             assert!(msg.contains(field), "{body} -> {msg}");
         }
-    }
-
-    #[test]
-    fn origins_must_be_allowed() {
-        let allowed = vec!["http://localhost:3001".to_owned()];
-        let req = |o: Option<Vec<&str>>| SecurityTokenRequest {
-            userid: "u".into(),
-            appid: "a".into(),
-            clientid: None,
-            org_id: None,
-            dashboard_id: None,
-            expires_in: None,
-            origins: o.map(|v| v.into_iter().map(String::from).collect()),
-            permissions: None,
-            asset_permissions: None,
-        };
-        assert_eq!(req(None).bound_origins(&allowed).unwrap(), allowed);
-        assert_eq!(
-            req(Some(vec!["http://LOCALHOST:3001"]))
-                .bound_origins(&allowed)
-                .unwrap(),
-            allowed
-        );
-        assert!(
-            req(Some(vec!["https://evil.example"]))
-                .bound_origins(&allowed)
-                .is_err()
-        );
-        assert!(req(Some(vec!["*"])).bound_origins(&allowed).is_err());
-        assert!(req(None).bound_origins(&[]).is_err());
-        assert!(req(Some(vec![])).bound_origins(&allowed).is_err());
     }
 }

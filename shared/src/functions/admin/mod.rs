@@ -11,7 +11,7 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
-use crate::authz::origin::{origin_absent_or, origin_of};
+use crate::authz::origin::origin_absent_or;
 use crate::config::Config;
 use crate::credentials::admin::{
     AdminIdentity, AdminSession, AdminStore, SubmittedKeys, user_of_arn, valid_user_name,
@@ -24,12 +24,12 @@ use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, issuer, json, source_ip};
 use crate::primitives::crypto::{ct_eq, sha256_hex};
+use crate::primitives::headers::cookie;
 use crate::records::lock::{self, LockStore};
 use crate::records::once::OneTimeStore;
 use crate::records::rate::{self, Limiter, RateStore};
 use crate::requests::admin::{
     ClientId, KeyId, NewClient, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
-    cookie_value,
 };
 use crate::requests::body::read_json;
 use crate::requests::presign::{PRESIGN_REPLAY_WINDOW_SECS, check_presigned};
@@ -91,11 +91,7 @@ where
     /// Admin routes refuse a foreign `Origin` (README, "Administrators"): only the
     /// issuer's own origin, or none (the CLI, same-origin GETs), is accepted.
     fn check_origin(&self, req: &Request) -> Result<()> {
-        if !req.headers().contains_key(http::header::ORIGIN) {
-            return Ok(());
-        }
-        let issuer = issuer(&self.config, req)?;
-        if origin_absent_or(req.headers(), origin_of(&issuer)) {
+        if origin_absent_or(req.headers(), || issuer(&self.config, req))? {
             Ok(())
         } else {
             tracing::warn!(event = "admin_request", source_ip = %source_ip(req), outcome = "refused", reason = "foreign_origin");
@@ -106,7 +102,10 @@ where
     /// The caller's admin session: cookie, not expired, membership re-checked when due,
     /// and the CSRF header on state-changing calls.
     async fn session(&self, req: &Request) -> Result<(String, AdminSession)> {
-        let id = cookie_value(req.headers(), ADMIN_COOKIE)
+        // Sent twice, the cookie is refused, never resolved by picking one.
+        let id = cookie(req.headers(), ADMIN_COOKIE)
+            .ok()
+            .flatten()
             .ok_or(Error::Unauthorized("no_admin_session"))?;
         let hash = sha256_hex(id.as_bytes());
         let now = crate::primitives::time::now_epoch();

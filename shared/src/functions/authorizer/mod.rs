@@ -12,8 +12,8 @@ pub use response::{allow_response, deny_response};
 use serde_json::Value;
 
 use crate::authz::{
-    Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget, classify,
-    origin_permits,
+    AllowedOrigins, Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget,
+    classify,
 };
 use crate::config::{AuthorizerResponse, Config, Issuer};
 use crate::credentials::apikey::ApiKeyStore;
@@ -46,10 +46,10 @@ fn access_principal(claims: Claims) -> Principal {
 fn widget_token_principal(
     claims: Claims,
     origin: Option<&str>,
-    allowed: &[String],
+    allowed: &AllowedOrigins,
 ) -> std::result::Result<Principal, DenyReason> {
     let bound = claims.origins.as_deref().unwrap_or_default();
-    if !origin_permits(origin, allowed, Some(bound)) {
+    if !allowed.permits(origin, Some(bound)) {
         return Err(DenyReason::WrongOrigin);
     }
     let scopes = claims.scope.split_whitespace().map(str::to_owned).collect();
@@ -78,7 +78,7 @@ pub struct Authorizer<S, K> {
     mode: AuthorizerResponse,
     issuer: Option<Issuer>,
     /// Where cookie-authenticated requests may come from (the CSRF defence).
-    allowed_origins: Vec<String>,
+    allowed_origins: AllowedOrigins,
     api_keys: ApiKeyVerifier<S>,
     /// The signing key ring (bearer tokens are denied when it is not configured).
     keys: Option<SigningKeys<K>>,
@@ -176,7 +176,7 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         now: i64,
     ) -> Result<std::result::Result<Principal, DenyReason>> {
         let origin = input.origin.as_deref();
-        if !origin_permits(origin, &self.allowed_origins, None) {
+        if !self.allowed_origins.permits(origin, None) {
             return Ok(Err(DenyReason::WrongOrigin));
         }
         if !crate::requests::widget::is_opaque_token(id) {
@@ -187,7 +187,7 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
             return Ok(Err(DenyReason::UnknownKey));
         };
         let bound = session.origin.as_ref().map(std::slice::from_ref);
-        if !origin_permits(origin, &self.allowed_origins, bound) {
+        if !self.allowed_origins.permits(origin, bound) {
             return Ok(Err(DenyReason::WrongOrigin));
         }
         let mut p = Principal::new(
