@@ -167,8 +167,8 @@ impl Fixture {
         }
 
         // A widget session, opened the way loginToken opens one.
-        let temp = gatehouse::credentials::keys::random_id();
-        let session_id = gatehouse::credentials::keys::random_id();
+        let temp = gatehouse::primitives::crypto::random_id();
+        let session_id = gatehouse::primitives::crypto::random_id();
         let sha = |s: &str| gatehouse::primitives::crypto::sha256_hex(s.as_bytes());
         let user = WidgetUser {
             userid: "perf-user".into(),

@@ -90,7 +90,7 @@ fn bench(c: &mut Criterion) {
     })
     .unwrap();
     let key = apikey::generate("bench", None, None, now).unwrap();
-    let session_id = gatehouse::credentials::keys::random_id();
+    let session_id = gatehouse::primitives::crypto::random_id();
     let memory = || Memory {
         key: key.record.clone(),
         session_hash: gatehouse::primitives::crypto::sha256_hex(session_id.as_bytes()),

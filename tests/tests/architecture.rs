@@ -928,7 +928,7 @@ fn c(h: &H) { h.get_all(COOKIE); h.get_all(ORIGIN); }
 fn o(h: &HeaderMap) { h.get(http::header::ORIGIN) }
 == http/issuer.rs
 fn i(d: &str) -> String { format!("https://{d}") }
-== records/keys.rs
+== records/key.rs
 fn k(id: &str) -> String { format!("key#{id}") }
 == adapters/dynamo.rs
 use aws_sdk_dynamodb::Client; use reqwest::Client as Http;

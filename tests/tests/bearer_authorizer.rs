@@ -209,8 +209,8 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
     use gatehouse::credentials::widget::SessionStore;
     let store = common::fresh_store().await;
     let (temp, session_id) = (
-        gatehouse::credentials::keys::random_id(),
-        gatehouse::credentials::keys::random_id(),
+        gatehouse::primitives::crypto::random_id(),
+        gatehouse::primitives::crypto::random_id(),
     );
     let user = gatehouse::credentials::widget::WidgetUser {
         userid: "u".into(),

@@ -99,7 +99,7 @@ async fn host_code_raced_by_50_redemptions_yields_one_token_in_each_of_100_round
     let s = Arc::new(full(&[("TOKEN_IP_LIMIT", "10000")]).await);
     let fresh = async |s: &Full| {
         let now = gatehouse::primitives::time::now_epoch();
-        s.code(json!({"exp": now + 60, "jti": gatehouse::credentials::keys::random_id()}))
+        s.code(json!({"exp": now + 60, "jti": gatehouse::primitives::crypto::random_id()}))
             .await
     };
     let refusal = (StatusCode::BAD_REQUEST, "invalid_grant");
@@ -173,7 +173,7 @@ async fn ring_rotations_while_10_clients_verify_reject_no_valid_token() {
     for r in 0..ROTATIONS {
         tokio::time::sleep(SETTLE).await;
         let before = s.client_token().await;
-        let version = gatehouse::credentials::keys::random_id();
+        let version = gatehouse::primitives::crypto::random_id();
         for step in ["createSecret", "setSecret", "testSecret", "finishSecret"] {
             let now = gatehouse::primitives::time::now_epoch();
             let req = RotationStep::direct(step, &s.ring, &version);

@@ -76,7 +76,7 @@ async fn credentials(f: &Full) -> Vec<Credential> {
     let cookie = f.session_cookie().await;
     let unknown_cookie = format!(
         "__Host-gh_session={}",
-        gatehouse::credentials::keys::random_id()
+        gatehouse::primitives::crypto::random_id()
     );
     const ALL: &[&str] = &["data", "client", "widget:issue"];
     vec![

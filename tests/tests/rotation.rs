@@ -362,7 +362,7 @@ async fn scheduled_rotation_overtaken_by_an_emergency_one_ends_superseded() {
     let compromised = current(&sm, &id).await;
     // Secrets Manager starts its scheduled rotation: createSecret derives a pending ring
     // from the (compromised) AWSCURRENT.
-    let scheduled = gatehouse::credentials::keys::random_id();
+    let scheduled = gatehouse::primitives::crypto::random_id();
     let step = |name| RotationStep::direct(name, &id, &scheduled);
     let later = t0 + STRICT.min_interval_secs + 1;
     let staged = rotation::run_step(&sm, &locks, STRICT, &step("createSecret"), later)

@@ -185,7 +185,7 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
 #[tokio::test]
 async fn expired_and_malformed_temp_tokens_are_rejected() {
     let s = stack().await;
-    let token = gatehouse::credentials::keys::random_id();
+    let token = gatehouse::primitives::crypto::random_id();
     let temp = gatehouse::credentials::widget::TempToken {
         user: gatehouse::credentials::widget::WidgetUser {
             userid: "u".into(),
@@ -211,7 +211,7 @@ async fn expired_and_malformed_temp_tokens_are_rejected() {
     );
     assert_eq!(s.login("short").await.0.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
-        s.login(&gatehouse::credentials::keys::random_id())
+        s.login(&gatehouse::primitives::crypto::random_id())
             .await
             .0
             .status,
@@ -259,7 +259,7 @@ async fn expired_session_is_rejected() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let wrong = format!(
         "__Host-gh_session={}",
-        gatehouse::credentials::keys::random_id()
+        gatehouse::primitives::crypto::random_id()
     );
     assert_eq!(
         s.get("/whoami", &[("cookie", &wrong), ("origin", ORIGIN)])
@@ -581,7 +581,7 @@ const OTHER: &str = "http://localhost:3002";
 /// Writes a widget session as releases before the origin binding did: no `origin`.
 async fn legacy_session(store: &gatehouse::adapters::DynamoStore, userid: &str) -> String {
     use aws_sdk_dynamodb::types::AttributeValue::{N, S};
-    let id = gatehouse::credentials::keys::random_id();
+    let id = gatehouse::primitives::crypto::random_id();
     let pk = format!(
         "{}{}",
         gatehouse::records::prefix::SESSION,

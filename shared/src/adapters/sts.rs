@@ -6,12 +6,10 @@ use std::time::Duration;
 use aws_sdk_iam::error::ProvideErrorMetadata;
 use secrecy::ExposeSecret;
 
-use crate::credentials::admin::{AdminIdentity, SubmittedKeys};
+use crate::credentials::admin::{AdminIdentity, HeaderList, PresignedRequest, SubmittedKeys};
 use crate::error::{Error, Result};
 use crate::primitives::metrics::Service;
-use crate::requests::presign::{
-    HeaderList, NONCE_HEADER, PresignedRequest, SERVER_ID_HEADER, forwarded_headers,
-};
+use crate::requests::presign::{NONCE_HEADER, SERVER_ID_HEADER, forwarded_headers};
 
 /// The ARN of a `GetCallerIdentity` answer, read as that document (the decoder the
 /// SDK uses for STS): the root is `GetCallerIdentityResponse`, holding one

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::authz::DenyReason;
-use crate::credentials::keys::{LoadedRing, VerifyKey, random_id};
+use crate::credentials::keys::{LoadedRing, VerifyKey};
 use crate::error::{Error, Result};
+use crate::primitives::crypto::random_id;
 
 /// Audience of access tokens (`/token`).
 pub const AUD_API: &str = "api";

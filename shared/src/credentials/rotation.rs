@@ -360,7 +360,7 @@ pub async fn rotate_now<V: SecretVersions>(
     now: i64,
     force: bool,
 ) -> Result<RotationOutcome> {
-    let token = crate::credentials::keys::random_id();
+    let token = crate::primitives::crypto::random_id();
     let stage = DIRECT_PENDING;
     let StepOutcome::Staged(outcome) =
         create(sm, policy, secret_id, &token, now, force, stage).await?

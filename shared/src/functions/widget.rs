@@ -9,13 +9,14 @@ use serde_json::{Value, json};
 use crate::authz::SESSION_COOKIE;
 use crate::config::Config;
 use crate::credentials::jwt::{AUD_WIDGET, Claims, issue};
-use crate::credentials::keys::{SigningKeys, random_id};
+use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
 use crate::credentials::widget::{SessionStore, TempToken, WidgetUser};
 use crate::error::{Error, Result};
 use crate::http::{
     Handler, Response, authorizer_context, clear_session_cookie, issuer, json, session_cookie,
 };
+use crate::primitives::crypto::random_id;
 use crate::primitives::crypto::sha256_hex;
 use crate::primitives::headers::cookie;
 use crate::requests::body::read_json;

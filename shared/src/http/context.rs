@@ -4,7 +4,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value};
 
-/// Context keys the authorizer sets (DESIGN.md section 4).
+/// Context keys the authorizer sets (README "Route rules", the principal table).
 pub const PRINCIPAL_KEYS: [&str; 11] = [
     "principal_type",
     "subject",

@@ -45,6 +45,14 @@ pub fn is_base62(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Random identifier for `jti`, session ids and the like (256 bits, base64url).
+pub fn random_id() -> String {
+    base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        random_bytes(32),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

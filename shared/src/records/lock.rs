@@ -42,7 +42,7 @@ pub async fn locked<L: LockStore, T>(
     name: &str,
     f: impl AsyncFnOnce() -> Result<T>,
 ) -> Result<T> {
-    let owner = crate::credentials::keys::random_id();
+    let owner = crate::primitives::crypto::random_id();
     for _ in 0..ATTEMPTS {
         let now = crate::primitives::time::now_epoch();
         if store.try_lock(name, &owner, now, now + HOLD_SECS).await? {

@@ -7,8 +7,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::credentials::admin::PresignedRequest;
 use crate::error::{Error, Result};
-use crate::requests::presign::PresignedRequest;
 
 /// `POST /admin/signin` body: submitted keys (mode a) or a presigned request (mode b).
 pub enum SigninRequest {

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
-/// Largest request body read, in bytes (DESIGN.md section 6: 413 above it).
+/// Largest request body read, in bytes: 413 above it (docs/SECURITY.md, bad input).
 pub const MAX_BODY_BYTES: usize = 16_384;
 
 /// Parses a JSON body: `Content-Type: application/json`, at most [`MAX_BODY_BYTES`],

@@ -134,7 +134,7 @@ impl gatehouse::credentials::admin::AdminIdentity for CountingIdentity {
 
     async fn caller_from_presigned(
         &self,
-        req: &gatehouse::requests::presign::PresignedRequest,
+        req: &gatehouse::credentials::admin::PresignedRequest,
     ) -> gatehouse::Result<String> {
         self.count();
         self.inner.caller_from_presigned(req).await

@@ -212,7 +212,7 @@ fn host(port: u16, dir: &str) -> Command {
 
 /// A code from the host at `url` (no `kid`, as the documented example; a `jti`).
 pub async fn host_code(url: &str) -> String {
-    let claims = json!({"exp": gatehouse::primitives::time::now_epoch() + 300, "jti": gatehouse::credentials::keys::random_id()});
+    let claims = json!({"exp": gatehouse::primitives::time::now_epoch() + 300, "jti": gatehouse::primitives::crypto::random_id()});
     let body = json!({"claims": claims, "headers": {}, "key": "current", "with_kid": false});
     let url = format!("{url}/sign");
     let a = common::send_json(&common::http(), Method::POST, &url, &[], Some(body)).await;

@@ -129,7 +129,7 @@ impl Full {
     pub async fn code_token(&self) -> String {
         let now = gatehouse::primitives::time::now_epoch();
         let code = self
-            .code(json!({"exp": now + 60, "jti": gatehouse::credentials::keys::random_id()}))
+            .code(json!({"exp": now + 60, "jti": gatehouse::primitives::crypto::random_id()}))
             .await;
         let a = self.redeem(&code).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);

@@ -1,5 +1,5 @@
-//! Route rules: which principals and scope each route needs (DESIGN.md section 4's
-//! table by default; `ROUTE_RULES` replaces it). Anything not listed is denied.
+//! Route rules: which principals and scope each route needs (README "Route rules" lists
+//! the defaults; `ROUTE_RULES` replaces them). Anything not listed is denied.
 
 mod pattern;
 
@@ -163,7 +163,7 @@ enum RuleFit {
 pub struct RouteRules(Vec<CompiledRule>);
 
 impl RouteRules {
-    /// DESIGN.md section 4. Routes served without the authorizer (`/token`,
+    /// The defaults of README "Route rules". Routes served without the authorizer (`/token`,
     /// `/authorize`, `/.well-known/*`, `/widget/loginToken`, `/admin/*`) are absent:
     /// if the authorizer is ever put in front of them, they are denied.
     pub fn default_rules() -> Self {

@@ -8,8 +8,10 @@
 //!    forwarded (an allow-list of its headers) to the configured STS endpoint only; the
 //!    function never sees a secret.
 
+mod presigned;
 mod session;
 
+pub use presigned::{HeaderList, PresignedRequest};
 pub use session::{AdminSession, AdminStore, SessionInfo};
 
 use std::future::Future;
@@ -17,7 +19,6 @@ use std::future::Future;
 use secrecy::SecretString;
 
 use crate::error::Result;
-use crate::requests::presign::PresignedRequest;
 
 /// IAM's pattern for group names: `[\w+=,.@-]+`, 1-128 characters.
 pub fn valid_group_name(name: &str) -> bool {

@@ -18,11 +18,11 @@ use crate::credentials::admin::{
 };
 use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
-use crate::credentials::keys::random_id;
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, issuer, json, source_ip};
+use crate::primitives::crypto::random_id;
 use crate::primitives::crypto::{ct_eq, sha256_hex};
 use crate::primitives::headers::cookie;
 use crate::records::lock::{self, LockStore};

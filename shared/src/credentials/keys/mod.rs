@@ -2,23 +2,17 @@
 //! Signers use `current`; the JWKS publishes all three, so every key is public one
 //! rotation period before it signs and stays public one period after.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
+mod cache;
+mod material;
 
-use aws_lc_rs::encoding::AsDer;
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
+pub use cache::SigningKeys;
+pub use material::{LoadedRing, VerifyKey, generate_key, public_jwk};
+
+use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
-use crate::primitives::cache::{Cooldown, TtlCache};
-use crate::primitives::crypto;
 
 /// Signature algorithms the ring can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -233,242 +227,12 @@ impl KeyRing {
     }
 }
 
-/// Generates a key pair: RSA-2048 for RS256, P-256 for ES256. The `kid` is the RFC 7638
-/// thumbprint of the public key.
-pub fn generate_key(alg: SigningAlg, now: i64) -> Result<StoredKey> {
-    let failed = |_| Error::Internal("key generation failed".into());
-    let pkcs8 = match alg {
-        SigningAlg::RS256 => {
-            let kp = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
-                .map_err(failed)?;
-            kp.as_der().map_err(failed)?.as_ref().to_vec()
-        }
-        SigningAlg::ES256 => {
-            EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
-                .map_err(failed)?
-                .as_ref()
-                .to_vec()
-        }
-    };
-    let mut key = StoredKey {
-        kid: String::new(),
-        alg,
-        pkcs8: STANDARD.encode(&pkcs8),
-        created_at: now,
-    };
-    key.kid = thumbprint(&public_jwk(&key)?);
-    Ok(key)
-}
-
-fn pkcs8_der(key: &StoredKey) -> Result<Vec<u8>> {
-    STANDARD
-        .decode(&key.pkcs8)
-        .map_err(|_| Error::Internal(format!("key {} is not base64", key.kid)))
-}
-
-fn b64u(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The public JWK of a stored key (`kid`, `use=sig`, `alg`).
-pub fn public_jwk(key: &StoredKey) -> Result<Value> {
-    let der = pkcs8_der(key)?;
-    let bad = |_| {
-        Error::Internal(format!(
-            "key {} is not a valid {} key",
-            key.kid,
-            key.alg.as_str()
-        ))
-    };
-    let mut jwk = match key.alg {
-        SigningAlg::RS256 => {
-            let kp = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).map_err(bad)?;
-            let public = kp.public_key();
-            json!({
-                "kty": "RSA",
-                "n": b64u(public.modulus().big_endian_without_leading_zero()),
-                "e": b64u(public.exponent().big_endian_without_leading_zero()),
-            })
-        }
-        SigningAlg::ES256 => {
-            let kp =
-                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).map_err(bad)?;
-            let point = kp.public_key().as_ref();
-            if point.len() != 65 || point[0] != 4 {
-                return Err(Error::Internal("unexpected EC public key encoding".into()));
-            }
-            json!({"kty": "EC", "crv": "P-256", "x": b64u(&point[1..33]), "y": b64u(&point[33..])})
-        }
-    };
-    jwk["kid"] = key.kid.clone().into();
-    jwk["use"] = "sig".into();
-    jwk["alg"] = key.alg.as_str().into();
-    Ok(jwk)
-}
-
-/// RFC 7638 JWK thumbprint (SHA-256, base64url).
-fn thumbprint(jwk: &Value) -> String {
-    let canonical = match jwk["kty"].as_str() {
-        Some("RSA") => format!(
-            r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-            jwk["e"].as_str().unwrap_or(""),
-            jwk["n"].as_str().unwrap_or("")
-        ),
-        _ => format!(
-            r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-            jwk["x"].as_str().unwrap_or(""),
-            jwk["y"].as_str().unwrap_or("")
-        ),
-    };
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
-    b64u(digest.as_ref())
-}
-
-/// A verification key from the ring.
-#[derive(Clone)]
-pub struct VerifyKey {
-    pub alg: SigningAlg,
-    pub key: DecodingKey,
-}
-
-/// A parsed ring, ready to sign and verify.
-#[derive(Clone)]
-pub struct LoadedRing {
-    pub signer_kid: String,
-    pub signer_alg: SigningAlg,
-    pub signer: EncodingKey,
-    pub verifiers: HashMap<String, VerifyKey>,
-    /// `{"keys": [...]}`: next, current, previous.
-    pub jwks: Value,
-}
-
-impl LoadedRing {
-    pub fn load(ring: &KeyRing) -> Result<LoadedRing> {
-        let mut verifiers = HashMap::new();
-        let mut keys = Vec::new();
-        for k in ring.keys() {
-            let jwk = public_jwk(k)?;
-            let dk = match k.alg {
-                SigningAlg::RS256 => DecodingKey::from_rsa_components(
-                    jwk["n"].as_str().unwrap_or(""),
-                    jwk["e"].as_str().unwrap_or(""),
-                ),
-                SigningAlg::ES256 => DecodingKey::from_ec_components(
-                    jwk["x"].as_str().unwrap_or(""),
-                    jwk["y"].as_str().unwrap_or(""),
-                ),
-            }
-            .map_err(|e| Error::Internal(format!("key {}: {e}", k.kid)))?;
-            verifiers.insert(
-                k.kid.clone(),
-                VerifyKey {
-                    alg: k.alg,
-                    key: dk,
-                },
-            );
-            keys.push(jwk);
-        }
-        let c = &ring.current;
-        let der = pkcs8_der(c)?;
-        let signer = match c.alg {
-            SigningAlg::RS256 => EncodingKey::from_rsa_pem(pem("PRIVATE KEY", &der).as_bytes()),
-            SigningAlg::ES256 => Ok(EncodingKey::from_ec_der(&der)),
-        }
-        .map_err(|e| Error::Internal(format!("key {}: {e}", c.kid)))?;
-        Ok(LoadedRing {
-            signer_kid: c.kid.clone(),
-            signer_alg: c.alg,
-            signer,
-            verifiers,
-            jwks: json!({ "keys": keys }),
-        })
-    }
-}
-
-fn pem(label: &str, der: &[u8]) -> String {
-    let b64 = STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
-}
-
-/// Random identifier for `jti`, session ids and the like (256 bits, base64url).
-pub fn random_id() -> String {
-    b64u(&crypto::random_bytes(32))
-}
-
-/// The ring as a function sees it: loaded from Secrets Manager on first use, reloaded
-/// every `refresh` (so an emergency rotation reaches warm instances), and at once for
-/// an unknown `kid` at most once per `cooldown`. Warm requests make no AWS call.
-pub struct SigningKeys<S> {
-    source: S,
-    secret_id: String,
-    ring: TtlCache<(), Arc<LoadedRing>>,
-}
-
-impl<S: SecretSource> SigningKeys<S> {
-    pub fn new(
-        source: S,
-        secret_id: impl Into<String>,
-        refresh: Duration,
-        cooldown: Duration,
-    ) -> Self {
-        SigningKeys {
-            source,
-            secret_id: secret_id.into(),
-            // Counted from the last unknown-kid reload only: a kid that appeared just
-            // after a routine load is picked up at once.
-            ring: TtlCache::new(refresh).with_cooldown(Cooldown::SinceRefetch(cooldown)),
-        }
-    }
-
-    async fn load(&self) -> Result<Arc<LoadedRing>> {
-        use secrecy::ExposeSecret;
-        let value = self.source.fetch(&self.secret_id).await?;
-        let ring = KeyRing::parse(value.expose_secret())?.ok_or_else(|| {
-            Error::Internal(
-                "the signing key ring has not been created yet (first rotation pending)".into(),
-            )
-        })?;
-        Ok(Arc::new(LoadedRing::load(&ring)?))
-    }
-
-    /// The ring (from memory when fresh).
-    pub async fn ring(&self) -> Result<Arc<LoadedRing>> {
-        self.ring.get_or_load(&(), || self.load()).await
-    }
-
-    /// The verification key for `kid`, reloading once per cooldown when it is unknown.
-    pub async fn verifier(&self, kid: &str) -> Result<Option<VerifyKey>> {
-        let ring = self.ring().await?;
-        if let Some(k) = ring.verifiers.get(kid) {
-            return Ok(Some(k.clone()));
-        }
-        let ring = match self.ring.refetch(&(), || self.load()).await? {
-            Some(reloaded) => reloaded,
-            // Reloaded recently (perhaps by a concurrent caller): the current ring.
-            None => self.ring.get(&()).unwrap_or(ring),
-        };
-        Ok(ring.verifiers.get(kid).cloned())
-    }
-
-    pub fn source(&self) -> &S {
-        &self.source
-    }
-
-    /// Forgets the cached ring (after this process rotated it).
-    pub fn invalidate(&self) {
-        self.ring.invalidate(&());
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+    use crate::credentials::secrets::SecretSource;
 
     fn kids(ring: &KeyRing) -> Vec<String> {
         ring.keys().map(|k| k.kid.clone()).collect()

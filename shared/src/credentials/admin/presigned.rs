@@ -1,0 +1,70 @@
+//! The presigned STS `GetCallerIdentity` request an administrator signs in with (mode
+//! b), as the client sends it; `crate::requests::presign` checks it strictly.
+
+use serde::Deserialize;
+use serde::de::{Deserializer, MapAccess, Visitor};
+
+use crate::primitives::headers::single;
+
+/// Header pairs in the order given, duplicates kept (a JSON object may repeat a key).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeaderList(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for HeaderList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = HeaderList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of header names to string values")
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> std::result::Result<HeaderList, A::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = m.next_entry::<String, String>()? {
+                    out.push((k, v));
+                }
+                Ok(HeaderList(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+impl serde::Serialize for HeaderList {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+impl HeaderList {
+    /// The single value of `name` (case-insensitive); `Err` if repeated.
+    pub fn single(&self, name: &str) -> std::result::Result<Option<&str>, &'static str> {
+        single(
+            self.0
+                .iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str()),
+        )
+        .map_err(|_| "duplicated_security_header")
+    }
+}
+
+/// A presigned `GetCallerIdentity` request as the client sends it (mode b).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresignedRequest {
+    pub method: String,
+    pub url: String,
+    #[serde(default)]
+    pub headers: HeaderList,
+    #[serde(default)]
+    pub body: Option<String>,
+}
