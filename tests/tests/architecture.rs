@@ -20,6 +20,21 @@ const FUNCTIONS: &str = "functions";
 const ADAPTERS: &str = "adapters";
 /// The headers primitive: single_value, the cookie jar.
 const HEADERS: &str = "primitives::headers";
+/// The layers of docs/ARCHITECTURE.md, lowest first: a top-level module references only
+/// modules of its own layer or lower ones.
+const LAYERS: &[&[&str]] = &[
+    // test_log: the unit tests' log capture (`#[cfg(test)]`), importing nothing.
+    &["primitives", "test_log"],
+    &["error"],
+    &["authz"],
+    &["records"],
+    &["credentials"],
+    &["requests"],
+    &["config"],
+    &["http"],
+    &["functions"],
+    &["adapters"],
+];
 /// Longest file, not counting its `#[cfg(test)]` modules.
 const MAX_LINES: usize = 400;
 
@@ -337,21 +352,47 @@ fn in_home(module: &[String], homes: &[&str]) -> bool {
 // ---- Rules: pure checkers over (path relative to shared/src, source) ----
 
 /// Rule 1: cycles between top-level modules, each with its edges.
-fn cycles(files: &[(&str, &str)]) -> Vec<String> {
+/// Top-level module -> the top-level modules it references, each with where first.
+fn top_edges(files: &[(&str, &str)]) -> BTreeMap<String, BTreeMap<String, String>> {
     let all = parse_all(files);
     let known = known_modules(&all);
-    let mut edges: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    let mut edges: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for s in all.iter().filter(|s| !s.module.is_empty()) {
         let from = top(&s.module);
         for (line, path) in references(s) {
             let to = module_of(&known, &path);
             if !to.is_empty() && to[0] != from {
                 let at = format!("{}:{line}", s.path);
-                let from_here = edges.entry(from).or_default();
+                let from_here = edges.entry(from.to_owned()).or_default();
                 from_here.entry(to[0].clone()).or_insert(at);
             }
         }
     }
+    edges
+}
+
+/// References from a top-level module to one of a higher layer ([`LAYERS`]), and
+/// top-level modules the table does not place.
+fn upward_imports(files: &[(&str, &str)], layers: &[&[&str]]) -> Vec<String> {
+    let rank = |m: &str| layers.iter().position(|l| l.contains(&m));
+    let mut out = Vec::new();
+    for (from, to) in top_edges(files) {
+        for (to, at) in to {
+            match (rank(&from), rank(&to)) {
+                (Some(a), Some(b)) if a < b => {
+                    out.push(format!("{from} -> {to} ({at}): {to} is a higher layer"))
+                }
+                (Some(_), Some(_)) => {}
+                (None, _) => out.push(format!("{from} ({at}) is in no layer")),
+                (_, None) => out.push(format!("{to} ({at}) is in no layer")),
+            }
+        }
+    }
+    out
+}
+
+fn cycles(files: &[(&str, &str)]) -> Vec<String> {
+    let edges = top_edges(files);
     let reach = |from: &str| {
         let (mut seen, mut todo) = (BTreeSet::new(), vec![from.to_string()]);
         while let Some(n) = todo.pop() {
@@ -360,7 +401,8 @@ fn cycles(files: &[(&str, &str)]) -> Vec<String> {
         }
         seen
     };
-    let reaches: BTreeMap<&str, BTreeSet<String>> = edges.keys().map(|n| (*n, reach(n))).collect();
+    let reaches: BTreeMap<&str, BTreeSet<String>> =
+        edges.keys().map(|n| (n.as_str(), reach(n))).collect();
     let (mut done, mut out) = (BTreeSet::new(), Vec::new());
     for (n, r) in reaches.iter().filter(|(n, r)| r.contains(**n)) {
         let back = |m: &&String| reaches.get(m.as_str()).is_some_and(|rm| rm.contains(*n));
@@ -734,6 +776,7 @@ rules! {
     rule_3_only_adapters_reference_adapters: "rule 3, only adapters reference adapters" => adapter_refs;
     rule_4_no_file_over_the_line_limit: "rule 4, no file over the line limit" => |f| long_files(f, MAX_LINES);
     rule_5_one_home_per_rule: "rule 5, one home per rule" => |f| home_violations(f, HOMES);
+    rule_6_imports_go_down_the_layers: "rule 6, imports go down the layers" => |f| upward_imports(f, LAYERS);
 }
 
 #[test]
@@ -830,6 +873,23 @@ use crate::{Error, a::A};
     let found = cycles(&fixture(&files));
     let via = "a -> b (a/mod.rs:1); b -> c (b.rs:2); c -> a (c.rs:1)";
     assert_eq!(found, [format!("cycle between {{a, b, c}}: {via}")]);
+}
+
+#[test]
+fn an_upward_import_and_an_unplaced_module_are_found() {
+    let files = fixture(
+        r#"== low/mod.rs
+fn f() { crate::high::g(); }
+== high/mod.rs
+fn g() { crate::low::f(); crate::stray::h(); }
+== stray/mod.rs
+fn h() {}
+"#,
+    );
+    let v = upward_imports(&files, &[&["low"], &["high"]]);
+    assert_eq!(v.len(), 2, "{v:#?}");
+    assert_eq!(v[0], "stray (high/mod.rs:1) is in no layer");
+    assert!(v[1].starts_with("low -> high (low/mod.rs:1)"), "{v:#?}");
 }
 
 #[test]
