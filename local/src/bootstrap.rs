@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     TimeToLiveSpecification,
@@ -31,7 +32,7 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
         .await
         .is_ok();
     if !exists {
-        client
+        let created = client
             .create_table()
             .table_name(name)
             .attribute_definitions(
@@ -48,8 +49,15 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
             )
             .billing_mode(BillingMode::PayPerRequest)
             .send()
-            .await?;
-        client
+            .await;
+        // On a loaded machine the SDK may time out an attempt that DynamoDB Local then
+        // completes, and its retry finds the table: it exists, which is what we want.
+        if let Err(e) = created
+            && e.code() != Some("ResourceInUseException")
+        {
+            return Err(e.into());
+        }
+        let ttl = client
             .update_time_to_live()
             .table_name(name)
             .time_to_live_specification(
@@ -59,9 +67,28 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
                     .build()?,
             )
             .send()
-            .await?;
+            .await;
+        // The same for a retried TTL update: it is fine if TTL is on already.
+        if let Err(e) = ttl
+            && !ttl_enabled(client, name).await
+        {
+            return Err(e.into());
+        }
     }
     Ok(())
+}
+
+/// Whether the table's TTL is on, on `expires_at`.
+async fn ttl_enabled(client: &Client, name: &str) -> bool {
+    let described = client.describe_time_to_live().table_name(name).send().await;
+    described
+        .ok()
+        .and_then(|d| d.time_to_live_description)
+        .is_some_and(|d| {
+            d.attribute_name() == Some(EXPIRES_AT)
+                && d.time_to_live_status()
+                    == Some(&aws_sdk_dynamodb::types::TimeToLiveStatus::Enabled)
+        })
 }
 
 /// A demo key, stored; returns the full key (shown once) and its record.
