@@ -13,6 +13,7 @@ pub use deny::DenyReason;
 pub use origin::AllowedOrigins;
 pub use principal::{Principal, PrincipalType};
 pub use routes::{
-    AnyMarker, Principals, RouteMatch, RouteRule, RouteRules, RouteTarget, valid_route_prefix,
+    AnyMarker, BadPath, PathProblem, Principals, RouteMatch, RouteRule, RouteRules, RouteTarget,
+    RuleError, valid_route_prefix,
 };
 pub use scope::{Scope, UnknownScope};

@@ -16,11 +16,22 @@ fn same_origin(a: &str, b: &str) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
+/// Why an origin is refused; the message quotes the origin as written (it reaches the
+/// operator through `ALLOWED_ORIGINS` or the caller through a widget token's `origins`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OriginError {
+    /// `*` or `null`.
+    #[error("`{0}` is not allowed; list exact origins")]
+    Wildcard(String),
+    #[error("`{0}` is not an origin of the form scheme://host[:port]")]
+    NotAnOrigin(String),
+}
+
 /// An origin as browsers send it: `scheme://host[:port]` (http or https), nothing
 /// else; `*` and `null` are refused. Returned in lower case.
-pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
+pub fn parse_origin(origin: &str) -> std::result::Result<String, OriginError> {
     if origin == "*" || origin == "null" {
-        return Err(format!("`{origin}` is not allowed; list exact origins"));
+        return Err(OriginError::Wildcard(origin.to_owned()));
     }
     let authority = origin
         .strip_prefix("https://")
@@ -34,9 +45,7 @@ pub fn parse_origin(origin: &str) -> std::result::Result<String, String> {
         {
             Ok(origin.to_ascii_lowercase())
         }
-        _ => Err(format!(
-            "`{origin}` is not an origin of the form scheme://host[:port]"
-        )),
+        _ => Err(OriginError::NotAnOrigin(origin.to_owned())),
     }
 }
 
@@ -50,7 +59,7 @@ impl AllowedOrigins {
     /// first bad one.
     pub fn parse<'a>(
         entries: impl IntoIterator<Item = &'a str>,
-    ) -> std::result::Result<Self, String> {
+    ) -> std::result::Result<Self, OriginError> {
         entries
             .into_iter()
             .map(parse_origin)
@@ -328,5 +337,21 @@ mod tests {
                 assert_eq!(list.find(origin), Some("https://app.example"));
             }
         }
+    }
+
+    /// The messages a bad origin is refused with (they quote the origin).
+    #[test]
+    fn bad_origins_are_refused_with_their_reason() {
+        let message = |o: &str| parse_origin(o).unwrap_err().to_string();
+        assert_eq!(message("*"), "`*` is not allowed; list exact origins");
+        assert_eq!(message("null"), "`null` is not allowed; list exact origins");
+        assert_eq!(
+            message("ftp://a.example"),
+            "`ftp://a.example` is not an origin of the form scheme://host[:port]"
+        );
+        assert_eq!(
+            AllowedOrigins::parse(["https://a.example", "*"]),
+            Err(OriginError::Wildcard("*".to_owned()))
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::records::rate::Limits;
 
 use self::parse::{boolean, count, seconds};
-pub use self::url::{HttpsUrl, Issuer, is_loopback_host};
+pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,87 +107,26 @@ impl Config {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads variables through `get` (tests pass a map).
+    /// Reads variables through `get` (tests pass a map). Each concern has its reader
+    /// below, over the bounded parsers of `parse.rs`; variables are read in this order,
+    /// so the first bad one is the one reported.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = |name: &str| {
+        let var = &|name: &str| {
             get(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-
-        let table_name =
-            var("TABLE_NAME").ok_or_else(|| Error::config("TABLE_NAME", "is required"))?;
-        if !valid_table_name(&table_name) {
-            return Err(Error::config(
-                "TABLE_NAME",
-                "must be 3-255 characters of [A-Za-z0-9_.-]",
-            ));
-        }
-        let issuer = var("ISSUER").map(|v| Issuer::parse(&v)).transpose()?;
-        let allowed_origins = match var("ALLOWED_ORIGINS") {
-            None => AllowedOrigins::default(),
-            Some(v) => AllowedOrigins::parse(v.split(',').map(str::trim).filter(|s| !s.is_empty()))
-                .map_err(|m| Error::config("ALLOWED_ORIGINS", m))?,
-        };
-        let route_rules = match var("ROUTE_RULES") {
-            None => RouteRules::default_rules(),
-            Some(json) => {
-                RouteRules::from_json(&json).map_err(|m| Error::config("ROUTE_RULES", m))?
-            }
-        };
-        let route_prefix = var("ROUTE_PREFIX")
-            .map(|p| {
-                if crate::authz::valid_route_prefix(&p) {
-                    Ok(p)
-                } else {
-                    Err(Error::config(
-                        "ROUTE_PREFIX",
-                        "must be `/segment[/segment...]` of [A-Za-z0-9-._~], without a trailing slash",
-                    ))
-                }
-            })
-            .transpose()?;
-        let authorizer_response = match var("AUTHORIZER_RESPONSE").as_deref() {
-            None | Some("simple") => AuthorizerResponse::Simple,
-            Some("iam") => AuthorizerResponse::Iam,
-            Some(_) => {
-                return Err(Error::config(
-                    "AUTHORIZER_RESPONSE",
-                    "must be `simple` or `iam`",
-                ));
-            }
-        };
-        let api_key_cache_ttl = seconds(&var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
-        let secrets_cache_ttl = seconds(&var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
-        let url = |name: &'static str| -> Result<Option<HttpsUrl>> {
-            var(name).map(|v| HttpsUrl::parse(name, &v)).transpose()
-        };
-        let auth_url = url("AUTH_URL")?;
-        let jwk_url = url("JWK_URL")?;
-        if auth_url.is_some() != jwk_url.is_some() {
-            let missing = if auth_url.is_some() {
-                "JWK_URL"
-            } else {
-                "AUTH_URL"
-            };
-            return Err(Error::config(
-                missing,
-                "AUTH_URL and JWK_URL go together (both set: code flow on; neither: off)",
-            ));
-        }
-        let code_audience = var("CODE_AUDIENCE");
-        let code_require_audience = boolean(&var, "CODE_REQUIRE_AUDIENCE", false)?;
-        if code_require_audience && code_audience.is_none() {
-            return Err(Error::config(
-                "CODE_AUDIENCE",
-                "is required when CODE_REQUIRE_AUDIENCE is true",
-            ));
-        }
-        let signing_alg = match var("SIGNING_ALG") {
-            None => SigningAlg::RS256,
-            Some(v) => SigningAlg::parse(&v)
-                .ok_or_else(|| Error::config("SIGNING_ALG", "must be RS256 or ES256"))?,
-        };
+        let table_name = table_name(var)?;
+        let issuer = issuer(var)?;
+        let allowed_origins = allowed_origins(var)?;
+        let route_rules = route_rules(var)?;
+        let route_prefix = route_prefix(var)?;
+        let authorizer_response = authorizer_response(var)?;
+        let api_key_cache_ttl = seconds(var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
+        let secrets_cache_ttl = seconds(var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
+        let (auth_url, jwk_url) = code_flow_urls(var)?;
+        let (code_audience, code_require_audience) = code_audience(var)?;
+        let signing_alg = signing_alg(var)?;
         Ok(Config {
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
@@ -196,57 +135,30 @@ impl Config {
             code_issuer: var("CODE_ISSUER"),
             code_audience,
             code_require_audience,
-            code_max_lifetime: seconds(&var, "CODE_MAX_LIFETIME", 120, 1, 600)?,
-            code_leeway: seconds(&var, "CODE_LEEWAY", 30, 0, 300)?,
-            access_token_ttl: seconds(&var, "ACCESS_TOKEN_TTL", 900, 60, 86_400)?,
+            code_max_lifetime: seconds(var, "CODE_MAX_LIFETIME", 120, 1, 600)?,
+            code_leeway: seconds(var, "CODE_LEEWAY", 30, 0, 300)?,
+            access_token_ttl: seconds(var, "ACCESS_TOKEN_TTL", 900, 60, 86_400)?,
             signing_alg,
-            jwks_max_age: seconds(&var, "JWKS_MAX_AGE", 300, 0, 86_400)?,
-            key_ring_refresh: seconds(&var, "KEY_RING_REFRESH", 300, 1, 3600)?,
-            jwks_refetch_cooldown: seconds(&var, "JWKS_REFETCH_COOLDOWN", 30, 1, 3600)?,
-            host_jwks_ttl: seconds(&var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
-            widget_temp_token_ttl: seconds(&var, "WIDGET_TEMP_TOKEN_TTL", 60, 1, 600)?,
-            widget_max_lifetime: seconds(&var, "WIDGET_MAX_LIFETIME", 86_400, 60, 86_400)?,
-            admin_group_name: {
-                let g = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
-                if !crate::credentials::admin::valid_group_name(&g) {
-                    return Err(Error::config(
-                        "ADMIN_GROUP_NAME",
-                        "must match IAM's group name pattern [\\w+=,.@-]{1,128} (no spaces)",
-                    ));
-                }
-                g
-            },
+            jwks_max_age: seconds(var, "JWKS_MAX_AGE", 300, 0, 86_400)?,
+            key_ring_refresh: seconds(var, "KEY_RING_REFRESH", 300, 1, 3600)?,
+            jwks_refetch_cooldown: seconds(var, "JWKS_REFETCH_COOLDOWN", 30, 1, 3600)?,
+            host_jwks_ttl: seconds(var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
+            widget_temp_token_ttl: seconds(var, "WIDGET_TEMP_TOKEN_TTL", 60, 1, 600)?,
+            widget_max_lifetime: seconds(var, "WIDGET_MAX_LIFETIME", 86_400, 60, 86_400)?,
+            admin_group_name: admin_group_name(var)?,
             admin_server_id: var("ADMIN_SERVER_ID"),
-            admin_account_id: match var("ADMIN_ACCOUNT_ID") {
-                Some(a) if a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()) => Some(a),
-                Some(_) => {
-                    return Err(Error::config(
-                        "ADMIN_ACCOUNT_ID",
-                        "must be a 12-digit AWS account id",
-                    ));
-                }
-                None => None,
-            },
-            admin_sts_endpoint: match var("ADMIN_STS_ENDPOINT")
-                .or_else(|| var("AWS_ENDPOINT_URL_STS"))
-            {
-                Some(u) => HttpsUrl::parse("ADMIN_STS_ENDPOINT", u.trim_end_matches('/'))?,
-                None => {
-                    HttpsUrl::aws_sts(&var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()))
-                }
-            },
-            admin_session_ttl: seconds(&var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
-            admin_recheck: seconds(&var, "ADMIN_RECHECK", 300, 1, 300)?,
-            signin_limits: Limits {
-                ip: count(&var, "SIGNIN_IP_LIMIT", 20, 1, 10_000)?,
-                name: count(&var, "SIGNIN_USER_LIMIT", 5, 1, 10_000)?,
-                window: seconds(&var, "SIGNIN_WINDOW", 900, 10, 86_400)?,
-            },
-            token_limits: Limits {
-                ip: count(&var, "TOKEN_IP_LIMIT", 20, 1, 10_000)?,
-                name: count(&var, "TOKEN_CLIENT_LIMIT", 5, 1, 10_000)?,
-                window: seconds(&var, "TOKEN_WINDOW", 900, 10, 86_400)?,
-            },
+            admin_account_id: admin_account_id(var)?,
+            admin_sts_endpoint: admin_sts_endpoint(var)?,
+            admin_session_ttl: seconds(var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
+            admin_recheck: seconds(var, "ADMIN_RECHECK", 300, 1, 300)?,
+            signin_limits: limits(
+                var,
+                ["SIGNIN_IP_LIMIT", "SIGNIN_USER_LIMIT", "SIGNIN_WINDOW"],
+            )?,
+            token_limits: limits(
+                var,
+                ["TOKEN_IP_LIMIT", "TOKEN_CLIENT_LIMIT", "TOKEN_WINDOW"],
+            )?,
             table_name,
             issuer,
             allowed_origins,
@@ -257,6 +169,168 @@ impl Config {
             secrets_cache_ttl,
         })
     }
+}
+
+/// The variables as `Config::from_lookup` reads them: trimmed, an empty one unset.
+trait Vars: Fn(&str) -> Option<String> {}
+impl<F: Fn(&str) -> Option<String>> Vars for F {}
+
+/// `TABLE_NAME`: required, a valid DynamoDB table name.
+fn table_name(var: &impl Vars) -> Result<String> {
+    let name = var("TABLE_NAME").ok_or_else(|| Error::config("TABLE_NAME", "is required"))?;
+    if !valid_table_name(&name) {
+        return Err(Error::config(
+            "TABLE_NAME",
+            "must be 3-255 characters of [A-Za-z0-9_.-]",
+        ));
+    }
+    Ok(name)
+}
+
+fn valid_table_name(s: &str) -> bool {
+    (3..=255).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
+/// `ISSUER`, if set.
+fn issuer(var: &impl Vars) -> Result<Option<Issuer>> {
+    var("ISSUER")
+        .map(|v| Issuer::parse(&v).map_err(|e| Error::config("ISSUER", e.to_string())))
+        .transpose()
+}
+
+/// `ALLOWED_ORIGINS`: comma-separated exact origins; none when unset.
+fn allowed_origins(var: &impl Vars) -> Result<AllowedOrigins> {
+    match var("ALLOWED_ORIGINS") {
+        None => Ok(AllowedOrigins::default()),
+        Some(v) => AllowedOrigins::parse(v.split(',').map(str::trim).filter(|s| !s.is_empty()))
+            .map_err(|e| Error::config("ALLOWED_ORIGINS", e.to_string())),
+    }
+}
+
+/// `ROUTE_RULES` (JSON), else the default rules.
+fn route_rules(var: &impl Vars) -> Result<RouteRules> {
+    match var("ROUTE_RULES") {
+        None => Ok(RouteRules::default_rules()),
+        Some(json) => {
+            RouteRules::from_json(&json).map_err(|e| Error::config("ROUTE_RULES", e.to_string()))
+        }
+    }
+}
+
+/// `ROUTE_PREFIX`, if set.
+fn route_prefix(var: &impl Vars) -> Result<Option<String>> {
+    match var("ROUTE_PREFIX") {
+        Some(p) if !crate::authz::valid_route_prefix(&p) => Err(Error::config(
+            "ROUTE_PREFIX",
+            "must be `/segment[/segment...]` of [A-Za-z0-9-._~], without a trailing slash",
+        )),
+        prefix => Ok(prefix),
+    }
+}
+
+/// `AUTHORIZER_RESPONSE`: `simple` (the default) or `iam`.
+fn authorizer_response(var: &impl Vars) -> Result<AuthorizerResponse> {
+    match var("AUTHORIZER_RESPONSE").as_deref() {
+        None | Some("simple") => Ok(AuthorizerResponse::Simple),
+        Some("iam") => Ok(AuthorizerResponse::Iam),
+        Some(_) => Err(Error::config(
+            "AUTHORIZER_RESPONSE",
+            "must be `simple` or `iam`",
+        )),
+    }
+}
+
+/// A URL variable, if set.
+fn https_url(var: &impl Vars, name: &'static str) -> Result<Option<HttpsUrl>> {
+    var(name)
+        .map(|v| HttpsUrl::parse(&v).map_err(|e| Error::config(name, e.to_string())))
+        .transpose()
+}
+
+/// `AUTH_URL` and `JWK_URL`: both (the code flow is on) or neither.
+fn code_flow_urls(var: &impl Vars) -> Result<(Option<HttpsUrl>, Option<HttpsUrl>)> {
+    let auth_url = https_url(var, "AUTH_URL")?;
+    let jwk_url = https_url(var, "JWK_URL")?;
+    if auth_url.is_some() != jwk_url.is_some() {
+        let missing = if auth_url.is_some() {
+            "JWK_URL"
+        } else {
+            "AUTH_URL"
+        };
+        return Err(Error::config(
+            missing,
+            "AUTH_URL and JWK_URL go together (both set: code flow on; neither: off)",
+        ));
+    }
+    Ok((auth_url, jwk_url))
+}
+
+/// `CODE_AUDIENCE` and `CODE_REQUIRE_AUDIENCE` (which needs the audience).
+fn code_audience(var: &impl Vars) -> Result<(Option<String>, bool)> {
+    let audience = var("CODE_AUDIENCE");
+    let required = boolean(var, "CODE_REQUIRE_AUDIENCE", false)?;
+    if required && audience.is_none() {
+        return Err(Error::config(
+            "CODE_AUDIENCE",
+            "is required when CODE_REQUIRE_AUDIENCE is true",
+        ));
+    }
+    Ok((audience, required))
+}
+
+/// `SIGNING_ALG`: RS256 (the default) or ES256.
+fn signing_alg(var: &impl Vars) -> Result<SigningAlg> {
+    match var("SIGNING_ALG") {
+        None => Ok(SigningAlg::RS256),
+        Some(v) => SigningAlg::parse(&v)
+            .ok_or_else(|| Error::config("SIGNING_ALG", "must be RS256 or ES256")),
+    }
+}
+
+/// `ADMIN_GROUP_NAME`, by default `QrveyAdmin`.
+fn admin_group_name(var: &impl Vars) -> Result<String> {
+    let group = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
+    if !crate::credentials::admin::valid_group_name(&group) {
+        return Err(Error::config(
+            "ADMIN_GROUP_NAME",
+            "must match IAM's group name pattern [\\w+=,.@-]{1,128} (no spaces)",
+        ));
+    }
+    Ok(group)
+}
+
+/// `ADMIN_ACCOUNT_ID`, if set: 12 digits.
+fn admin_account_id(var: &impl Vars) -> Result<Option<String>> {
+    match var("ADMIN_ACCOUNT_ID") {
+        Some(a) if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) => Err(Error::config(
+            "ADMIN_ACCOUNT_ID",
+            "must be a 12-digit AWS account id",
+        )),
+        account => Ok(account),
+    }
+}
+
+/// `ADMIN_STS_ENDPOINT`, else `AWS_ENDPOINT_URL_STS`, else AWS's STS endpoint of
+/// `AWS_REGION` (by default `us-east-1`).
+fn admin_sts_endpoint(var: &impl Vars) -> Result<HttpsUrl> {
+    match var("ADMIN_STS_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL_STS")) {
+        Some(u) => HttpsUrl::parse(u.trim_end_matches('/'))
+            .map_err(|e| Error::config("ADMIN_STS_ENDPOINT", e.to_string())),
+        None => Ok(HttpsUrl::aws_sts(
+            &var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
+        )),
+    }
+}
+
+/// Rate limits from their three variables: per source IP, per name, and the window.
+fn limits(var: &impl Vars, [ip, name, window]: [&'static str; 3]) -> Result<Limits> {
+    Ok(Limits {
+        ip: count(var, ip, 20, 1, 10_000)?,
+        name: count(var, name, 5, 1, 10_000)?,
+        window: seconds(var, window, 900, 10, 86_400)?,
+    })
 }
 
 impl Config {
@@ -292,12 +366,6 @@ impl Config {
             require_typ: self.code_require_audience,
         }
     }
-}
-
-fn valid_table_name(s: &str) -> bool {
-    (3..=255).contains(&s.len())
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 #[cfg(test)]

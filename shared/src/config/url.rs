@@ -4,7 +4,22 @@
 
 use std::fmt;
 
-use crate::error::{Error, Result};
+/// Why a configured URL is refused (the message follows the variable's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("must be a URL without query, fragment or trailing slash")]
+    QueryFragmentOrSlash,
+    #[error("must be an absolute URL")]
+    NotAbsolute,
+    #[error("plain http is accepted for loopback hosts only")]
+    PlainHttp,
+    #[error("scheme must be https")]
+    NotHttps,
+    #[error("must not contain spaces")]
+    Spaces,
+    #[error("must be https (plain http only for loopback hosts)")]
+    NotHttpsOrLoopback,
+}
 
 /// The token issuer set by `ISSUER`: `https://host[:port][/path]` (no trailing slash,
 /// query or fragment), or `http://` for loopback hosts only.
@@ -12,21 +27,17 @@ use crate::error::{Error, Result};
 pub struct Issuer(String);
 
 impl Issuer {
-    /// Checks `url` as an issuer; an error names `ISSUER`.
-    pub fn parse(url: &str) -> Result<Issuer> {
-        let bad = |m: &str| Error::config("ISSUER", m.to_owned());
+    /// Checks `url` as an issuer.
+    pub fn parse(url: &str) -> Result<Issuer, UrlError> {
         if url.contains(['?', '#', ' ']) || url.ends_with('/') {
-            return Err(bad(
-                "must be a URL without query, fragment or trailing slash",
-            ));
+            return Err(UrlError::QueryFragmentOrSlash);
         }
-        let (scheme, authority, _) =
-            split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
+        let (scheme, authority, _) = split_url(url).ok_or(UrlError::NotAbsolute)?;
         match scheme {
             "https" => Ok(Issuer(url.to_owned())),
             "http" if is_loopback_host(host_of(authority)) => Ok(Issuer(url.to_owned())),
-            "http" => Err(bad("plain http is accepted for loopback hosts only")),
-            _ => Err(bad("scheme must be https")),
+            "http" => Err(UrlError::PlainHttp),
+            _ => Err(UrlError::NotHttps),
         }
     }
 
@@ -41,18 +52,16 @@ impl Issuer {
 pub struct HttpsUrl(String);
 
 impl HttpsUrl {
-    /// Checks `url`, the value of the variable `var` (which an error names).
-    pub fn parse(var: &'static str, url: &str) -> Result<HttpsUrl> {
-        let bad = |m: &str| Error::config(var, m.to_owned());
-        let (scheme, authority, _) =
-            split_url(url).ok_or_else(|| bad("must be an absolute URL"))?;
+    /// Checks `url`.
+    pub fn parse(url: &str) -> Result<HttpsUrl, UrlError> {
+        let (scheme, authority, _) = split_url(url).ok_or(UrlError::NotAbsolute)?;
         if url.contains(' ') {
-            return Err(bad("must not contain spaces"));
+            return Err(UrlError::Spaces);
         }
         match scheme {
             "https" => Ok(HttpsUrl(url.to_owned())),
             "http" if is_loopback_host(host_of(authority)) => Ok(HttpsUrl(url.to_owned())),
-            _ => Err(bad("must be https (plain http only for loopback hosts)")),
+            _ => Err(UrlError::NotHttpsOrLoopback),
         }
     }
 
@@ -126,4 +135,40 @@ fn host_of(authority: &str) -> &str {
             .map_or(authority, |h| &authority[..h.len() + 1]);
     }
     authority.split(':').next().unwrap_or(authority)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a bad URL is refused with (after the variable's name).
+    #[test]
+    fn bad_urls_are_refused_with_their_reason() {
+        let issuer = |u| Issuer::parse(u).unwrap_err().to_string();
+        let url = |u| HttpsUrl::parse(u).unwrap_err().to_string();
+        for (u, why) in [
+            (
+                "https://a.com/",
+                "must be a URL without query, fragment or trailing slash",
+            ),
+            ("a.com", "must be an absolute URL"),
+            (
+                "http://10.0.0.1",
+                "plain http is accepted for loopback hosts only",
+            ),
+            ("ftp://a.com", "scheme must be https"),
+        ] {
+            assert_eq!(issuer(u), why, "{u}");
+        }
+        for (u, why) in [
+            ("https://", "must be an absolute URL"),
+            ("https://a.com/a b", "must not contain spaces"),
+            (
+                "http://10.0.0.1/jwks",
+                "must be https (plain http only for loopback hosts)",
+            ),
+        ] {
+            assert_eq!(url(u), why, "{u}");
+        }
+    }
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+pub use self::pattern::{BadPath, PathProblem};
 use self::pattern::{Pattern, segments};
 use super::deny::DenyReason;
 use super::principal::{Principal, PrincipalType};
@@ -124,6 +125,17 @@ pub fn valid_route_prefix(prefix: &str) -> bool {
         })
 }
 
+/// Why `ROUTE_RULES` is refused (the message names the rule's method or path).
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("invalid JSON rules: {0}")]
+    Json(serde_json::Error),
+    #[error("rule method `{0}` must be an upper-case HTTP method or `*`")]
+    Method(String),
+    #[error(transparent)]
+    Path(BadPath),
+}
+
 /// The rule that decided, and the route parameters it bound.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteMatch {
@@ -137,7 +149,7 @@ struct CompiledRule {
 }
 
 impl CompiledRule {
-    fn new(rule: RouteRule) -> Result<Self, String> {
+    fn new(rule: RouteRule) -> Result<Self, BadPath> {
         let pattern = Pattern::parse(&rule.path)?;
         Ok(CompiledRule { rule, pattern })
     }
@@ -200,25 +212,23 @@ impl RouteRules {
         .expect("the default rules are valid")
     }
 
-    fn compile(rules: Vec<RouteRule>) -> Result<Self, String> {
+    fn compile(rules: Vec<RouteRule>) -> Result<Self, RuleError> {
         rules
             .into_iter()
             .map(CompiledRule::new)
             .collect::<Result<Vec<_>, _>>()
             .map(RouteRules)
+            .map_err(RuleError::Path)
     }
 
-    pub fn from_json(json: &str) -> Result<Self, String> {
-        let rules: Vec<RouteRule> =
-            serde_json::from_str(json).map_err(|e| format!("invalid JSON rules: {e}"))?;
+    /// The rules `ROUTE_RULES` gives (a JSON array of [`RouteRule`]s).
+    pub fn from_json(json: &str) -> Result<Self, RuleError> {
+        let rules: Vec<RouteRule> = serde_json::from_str(json).map_err(RuleError::Json)?;
         for r in &rules {
             let method_ok = r.method == "*"
                 || (!r.method.is_empty() && r.method.bytes().all(|b| b.is_ascii_uppercase()));
             if !method_ok {
-                return Err(format!(
-                    "rule method `{}` must be an upper-case HTTP method or `*`",
-                    r.method
-                ));
+                return Err(RuleError::Method(r.method.clone()));
             }
         }
         Self::compile(rules)
@@ -788,6 +798,35 @@ mod tests {
             "", "/", "v1", "/v1/", "//v1", "/v 1", "/v%31", "/..", "/{x}",
         ] {
             assert!(!valid_route_prefix(bad), "{bad}");
+        }
+    }
+
+    /// The messages `ROUTE_RULES` is refused with (shown by the configuration error).
+    #[test]
+    fn bad_rules_are_refused_with_their_reason() {
+        let message = |json: &str| RouteRules::from_json(json).unwrap_err().to_string();
+        let json_error = serde_json::from_str::<Vec<RouteRule>>("{").unwrap_err();
+        assert_eq!(message("{"), format!("invalid JSON rules: {json_error}"));
+        let rule = |method: &str, path: &str| {
+            format!(r#"[{{"method": "{method}", "path": "{path}", "principals": "any"}}]"#)
+        };
+        assert_eq!(
+            message(&rule("get", "/a")),
+            "rule method `get` must be an upper-case HTTP method or `*`"
+        );
+        for (path, why) in [
+            ("a", "must start with `/`"),
+            ("/a//b", "empty segment"),
+            (
+                "/{a-b}",
+                "a parameter is `{name}` with a name of [A-Za-z0-9_] (no greedy `{name+}`)",
+            ),
+            ("/a*", "`*` and `{name}` must be whole segments"),
+        ] {
+            assert_eq!(
+                message(&rule("GET", path)),
+                format!("rule path `{path}`: {why}")
+            );
         }
     }
 }

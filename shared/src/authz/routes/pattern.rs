@@ -29,11 +29,35 @@ fn valid_param_name(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// A rule path `ROUTE_RULES` may not use; shown as "rule path `<path>`: <problem>".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("rule path `{path}`: {problem}")]
+pub struct BadPath {
+    pub path: String,
+    pub problem: PathProblem,
+}
+
+/// What is wrong with a rule path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PathProblem {
+    #[error("must start with `/`")]
+    NoLeadingSlash,
+    #[error("empty segment")]
+    EmptySegment,
+    #[error("a parameter is `{{name}}` with a name of [A-Za-z0-9_] (no greedy `{{name+}}`)")]
+    BadParameter,
+    #[error("`*` and `{{name}}` must be whole segments")]
+    PartialWildcard,
+}
+
 impl Pattern {
-    pub(super) fn parse(path: &str) -> Result<Pattern, String> {
-        let bad = |why: &str| format!("rule path `{path}`: {why}");
+    pub(super) fn parse(path: &str) -> Result<Pattern, BadPath> {
+        let bad = |problem| BadPath {
+            path: path.to_owned(),
+            problem,
+        };
         if !path.starts_with('/') {
-            return Err(bad("must start with `/`"));
+            return Err(bad(PathProblem::NoLeadingSlash));
         }
         let mut parts = segments(path);
         let rest = parts.last() == Some(&"*");
@@ -43,19 +67,17 @@ impl Pattern {
         let mut out = Vec::with_capacity(parts.len());
         for seg in parts {
             out.push(match seg {
-                "" => return Err(bad("empty segment")),
+                "" => return Err(bad(PathProblem::EmptySegment)),
                 "*" => Segment::AnyOne,
                 s if s.starts_with('{') && s.ends_with('}') => {
                     let name = &s[1..s.len() - 1];
                     if !valid_param_name(name) {
-                        return Err(bad(
-                            "a parameter is `{name}` with a name of [A-Za-z0-9_] (no greedy `{name+}`)",
-                        ));
+                        return Err(bad(PathProblem::BadParameter));
                     }
                     Segment::Param(name.to_owned())
                 }
                 s if s.contains(['*', '{', '}']) => {
-                    return Err(bad("`*` and `{name}` must be whole segments"));
+                    return Err(bad(PathProblem::PartialWildcard));
                 }
                 s => Segment::Literal(s.to_owned()),
             });
