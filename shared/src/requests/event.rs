@@ -142,92 +142,111 @@ fn credential_header(headers: &HeaderMap, name: &str, dup: &mut bool) -> Option<
     }
 }
 
-/// Reads any supported event shape.
+/// Reads any supported event shape: the shape's reader, then what every shape needs.
 pub fn parse_event(event: Value) -> Result<AuthInput> {
     let domain_name = event
         .pointer("/requestContext/domainName")
         .and_then(Value::as_str)
         .filter(|d| !d.is_empty())
         .map(str::to_owned);
-    let version = event
-        .get("version")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    let kind = event.get("type").and_then(Value::as_str).map(str::to_owned);
-    let mut input = AuthInput::default();
-    match (version.as_deref(), kind.as_deref()) {
-        (Some("2.0"), _) => {
-            let e: ApiGatewayV2CustomAuthorizerV2Request = read_shape(event)?;
-            input.shape = Some(EventShape::HttpV2);
-            input.method = e.request_context.http.method.as_str().to_owned();
-            // The raw path keeps any stage or API-mapping prefix: only `ROUTE_PREFIX`
-            // removes one (README "Route rules").
-            input.path = e
-                .raw_path
-                .clone()
-                .or(e.request_context.http.path.clone())
-                .unwrap_or_default();
-            input.route_template = e
-                .route_key
-                .as_deref()
-                .and_then(|k| k.split_once(' '))
-                .map(|(_, path)| path.to_owned());
-            input.path_params = e.path_parameters.into_iter().collect();
-            input.resource_arn = e.route_arn.unwrap_or_default();
-            let mut dup = false;
-            input.api_key = credential_header(&e.headers, "x-api-key", &mut dup);
-            input.authorization = credential_header(&e.headers, "authorization", &mut dup);
-            input.origin = sent_origin(&e.headers).map(str::to_owned);
-            input.duplicated_credential = dup
-                || input.api_key.as_deref().is_some_and(|v| v.contains(','))
-                || input
-                    .authorization
-                    .as_deref()
-                    .is_some_and(|v| v.contains(','));
-            input.cookies = e.cookies;
-        }
-        (_, Some("TOKEN")) => {
-            let e: ApiGatewayCustomAuthorizerRequest = read_shape(event)?;
-            input.shape = Some(EventShape::RestToken);
-            input.resource_arn = e.method_arn.unwrap_or_default();
-            let token = e.authorization_token.unwrap_or_default();
-            if token.starts_with(crate::credentials::apikey::PREFIX) {
-                input.api_key = Some(token);
-            } else if !token.is_empty() {
-                input.authorization = Some(token);
-            }
-        }
-        (_, Some("REQUEST")) => {
-            let e: ApiGatewayCustomAuthorizerRequestTypeRequest = read_shape(event)?;
-            input.shape = Some(EventShape::RestRequest);
-            input.resource_arn = e.method_arn.unwrap_or_default();
-            input.route_template = e.resource;
-            input.path_params = e.path_parameters.into_iter().collect();
-            let mut dup = false;
-            let headers = if e.multi_value_headers.is_empty() {
-                &e.headers
-            } else {
-                &e.multi_value_headers
-            };
-            input.api_key = credential_header(headers, "x-api-key", &mut dup);
-            input.authorization = credential_header(headers, "authorization", &mut dup);
-            input.origin = sent_origin(headers).map(str::to_owned);
-            input.cookies = cookie_headers(headers).map(str::to_owned).collect();
-            input.duplicated_credential = dup;
-        }
+    let version = event.get("version").and_then(Value::as_str);
+    let shape = match (version, event.get("type").and_then(Value::as_str)) {
+        (Some("2.0"), _) => EventShape::HttpV2,
+        (_, Some("TOKEN")) => EventShape::RestToken,
+        (_, Some("REQUEST")) => EventShape::RestRequest,
         _ => return Err(malformed("unknown event shape")),
-    }
-    if input.shape != Some(EventShape::HttpV2) {
-        let (method, path) =
-            split_execute_api_arn(&input.resource_arn).ok_or_else(|| malformed("bad methodArn"))?;
-        input.method = method;
-        input.path = path;
-    }
+    };
+    let mut input = match shape {
+        EventShape::HttpV2 => http_v2(read_shape(event)?),
+        EventShape::RestToken => rest_token(read_shape(event)?)?,
+        EventShape::RestRequest => rest_request(read_shape(event)?)?,
+    };
     input.domain_name = domain_name;
     if input.method.is_empty() || input.resource_arn.is_empty() {
         return Err(malformed("missing method or route ARN"));
     }
     Ok(input)
+}
+
+/// HTTP API, payload 2.0: the method and raw path as received, the matched route, and
+/// the credential headers (a comma-joined value is a repeated header).
+fn http_v2(e: ApiGatewayV2CustomAuthorizerV2Request) -> AuthInput {
+    let mut dup = false;
+    let api_key = credential_header(&e.headers, "x-api-key", &mut dup);
+    let authorization = credential_header(&e.headers, "authorization", &mut dup);
+    let joined = |v: &Option<String>| v.as_deref().is_some_and(|v| v.contains(','));
+    AuthInput {
+        shape: Some(EventShape::HttpV2),
+        method: e.request_context.http.method.as_str().to_owned(),
+        // The raw path keeps any stage or API-mapping prefix: only `ROUTE_PREFIX`
+        // removes one (README "Route rules").
+        path: e
+            .raw_path
+            .clone()
+            .or(e.request_context.http.path.clone())
+            .unwrap_or_default(),
+        route_template: e
+            .route_key
+            .as_deref()
+            .and_then(|k| k.split_once(' '))
+            .map(|(_, path)| path.to_owned()),
+        path_params: e.path_parameters.into_iter().collect(),
+        resource_arn: e.route_arn.unwrap_or_default(),
+        origin: sent_origin(&e.headers).map(str::to_owned),
+        duplicated_credential: dup || joined(&api_key) || joined(&authorization),
+        api_key,
+        authorization,
+        cookies: e.cookies,
+        domain_name: None,
+    }
+}
+
+/// REST `TOKEN`: the one token (an API key by its prefix, else a bearer token); the
+/// method and path come from the `methodArn`.
+fn rest_token(e: ApiGatewayCustomAuthorizerRequest) -> Result<AuthInput> {
+    let mut input = with_method_arn(e.method_arn.unwrap_or_default())?;
+    input.shape = Some(EventShape::RestToken);
+    let token = e.authorization_token.unwrap_or_default();
+    if token.starts_with(crate::credentials::apikey::PREFIX) {
+        input.api_key = Some(token);
+    } else if !token.is_empty() {
+        input.authorization = Some(token);
+    }
+    Ok(input)
+}
+
+/// REST `REQUEST` (and HTTP API payload 1.0): the matched resource, the credential
+/// headers (multi-value ones when sent) and cookies; method and path from the
+/// `methodArn`.
+fn rest_request(e: ApiGatewayCustomAuthorizerRequestTypeRequest) -> Result<AuthInput> {
+    let mut input = with_method_arn(e.method_arn.unwrap_or_default())?;
+    input.shape = Some(EventShape::RestRequest);
+    input.route_template = e.resource;
+    input.path_params = e.path_parameters.into_iter().collect();
+    let headers = if e.multi_value_headers.is_empty() {
+        &e.headers
+    } else {
+        &e.multi_value_headers
+    };
+    let mut dup = false;
+    input.api_key = credential_header(headers, "x-api-key", &mut dup);
+    input.authorization = credential_header(headers, "authorization", &mut dup);
+    input.origin = sent_origin(headers).map(str::to_owned);
+    input.cookies = cookie_headers(headers).map(str::to_owned).collect();
+    input.duplicated_credential = dup;
+    Ok(input)
+}
+
+/// The input of a REST event so far: its `methodArn` and the method and path in it.
+fn with_method_arn(resource_arn: String) -> Result<AuthInput> {
+    let (method, path) =
+        split_execute_api_arn(&resource_arn).ok_or_else(|| malformed("bad methodArn"))?;
+    Ok(AuthInput {
+        method,
+        path,
+        resource_arn,
+        ..AuthInput::default()
+    })
 }
 
 #[cfg(test)]
