@@ -11,7 +11,7 @@
 mod presigned;
 mod session;
 
-pub use presigned::{HeaderList, PresignedRequest};
+pub use presigned::{HeaderList, PresignedRequest, RepeatedHeader};
 pub use session::{AdminSession, AdminStore, SessionInfo};
 
 use std::future::Future;

@@ -44,16 +44,21 @@ impl serde::Serialize for HeaderList {
     }
 }
 
+/// A header of the presigned request sent more than once (the check refuses it as
+/// `duplicated_security_header`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatedHeader;
+
 impl HeaderList {
     /// The single value of `name` (case-insensitive); `Err` if repeated.
-    pub fn single(&self, name: &str) -> std::result::Result<Option<&str>, &'static str> {
+    pub fn single(&self, name: &str) -> std::result::Result<Option<&str>, RepeatedHeader> {
         single(
             self.0
                 .iter()
                 .filter(|(k, _)| k.eq_ignore_ascii_case(name))
                 .map(|(_, v)| v.as_str()),
         )
-        .map_err(|_| "duplicated_security_header")
+        .map_err(|_| RepeatedHeader)
     }
 }
 

@@ -68,7 +68,7 @@ where
                     server_id,
                     now,
                 )
-                .map_err(|reason| refuse(Error::Unauthorized(reason), reason, None))?;
+                .map_err(|r| refuse(Error::Unauthorized(r.as_str()), r.as_str(), None))?;
                 let first = self
                     .store
                     .redeem_once(

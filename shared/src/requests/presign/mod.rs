@@ -1,10 +1,15 @@
 //! Presigned STS `GetCallerIdentity` requests (admin sign-in, mode b), parsed strictly:
 //! signed `x-gatehouse-server-id` and `x-gatehouse-nonce` headers, a fresh `X-Amz-Date`,
 //! one well-formed SigV4 `Authorization` (or query form), and only allow-listed headers
-//! forwarded.
+//! forwarded. A request is first parsed into a `Presign`, then the policy decides.
 
-use crate::credentials::admin::PresignedRequest;
+mod sigv4;
+
+use crate::credentials::admin::{PresignedRequest, RepeatedHeader};
 use crate::primitives::headers::single;
+
+use self::sigv4::SigV4;
+pub use self::sigv4::parse_amz_date;
 
 /// Header that binds a presigned request to one Gatehouse deployment.
 pub const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
@@ -14,6 +19,66 @@ pub const NONCE_HEADER: &str = "x-gatehouse-nonce";
 pub const PRESIGN_MAX_SKEW_SECS: i64 = 60;
 /// STS accepts a signature for at most 15 minutes; the redeemed marker lives that long.
 pub const PRESIGN_REPLAY_WINDOW_SECS: i64 = 15 * 60;
+
+/// Why a presigned request is refused: a fixed code (logged and answered), never text
+/// from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresignRefusal {
+    MethodNotAllowed,
+    NotTheStsEndpoint,
+    NotGetCallerIdentity,
+    DuplicatedParameter,
+    DuplicatedSecurityHeader,
+    BadContentType,
+    SignedTwice,
+    NotSigv4,
+    MalformedAuthorization,
+    NoDate,
+    BadDate,
+    StaleDate,
+    ServerIdNotSigned,
+    NonceNotSigned,
+    NoServerId,
+    WrongServerId,
+    NoNonce,
+    BadCredential,
+    BadSignature,
+}
+
+impl PresignRefusal {
+    pub fn as_str(self) -> &'static str {
+        use PresignRefusal::*;
+        match self {
+            MethodNotAllowed => "method_not_allowed",
+            NotTheStsEndpoint => "not_the_sts_endpoint",
+            NotGetCallerIdentity => "not_get_caller_identity",
+            DuplicatedParameter => "duplicated_parameter",
+            DuplicatedSecurityHeader => "duplicated_security_header",
+            BadContentType => "bad_content_type",
+            SignedTwice => "signed_twice",
+            NotSigv4 => "not_sigv4",
+            MalformedAuthorization => "malformed_authorization",
+            NoDate => "no_date",
+            BadDate => "bad_date",
+            StaleDate => "stale_date",
+            ServerIdNotSigned => "server_id_not_signed",
+            NonceNotSigned => "nonce_not_signed",
+            NoServerId => "no_server_id",
+            WrongServerId => "wrong_server_id",
+            NoNonce => "no_nonce",
+            BadCredential => "bad_credential",
+            BadSignature => "bad_signature",
+        }
+    }
+}
+
+impl From<RepeatedHeader> for PresignRefusal {
+    fn from(_: RepeatedHeader) -> Self {
+        PresignRefusal::DuplicatedSecurityHeader
+    }
+}
+
+type Refused<T> = std::result::Result<T, PresignRefusal>;
 
 /// What the function checked of a presigned request before forwarding it: the
 /// canonical values that identify it.
@@ -71,61 +136,57 @@ pub fn forwarded_headers(req: &PresignedRequest) -> impl Iterator<Item = (&str, 
         .map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
-/// The components of a SigV4 `Authorization` value.
-struct SigV4Header<'a> {
-    credential: &'a str,
-    signed_headers: &'a str,
-    signature: &'a str,
+/// A presigned request read strictly, before any policy: every value the policy looks
+/// at, each sent at most once.
+#[derive(Debug)]
+struct Presign<'a> {
+    /// The method, upper-cased.
+    method: String,
+    url: &'a str,
+    /// `Action`, when exactly one of the query and the form body carries it.
+    action: Option<String>,
+    content_type: Option<&'a str>,
+    server_id: Option<&'a str>,
+    nonce: Option<&'a str>,
+    sigv4: SigV4,
 }
 
-/// `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`: exactly these three
-/// components, each once and non-empty, and nothing else.
-fn parse_authorization(value: &str) -> std::result::Result<SigV4Header<'_>, &'static str> {
-    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ").ok_or("not_sigv4")?;
-    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
-    for part in rest.split(',') {
-        let (name, v) = part
-            .trim()
-            .split_once('=')
-            .ok_or("malformed_authorization")?;
-        let slot = match name {
-            "Credential" => &mut credential,
-            "SignedHeaders" => &mut signed_headers,
-            "Signature" => &mut signature,
-            _ => return Err("malformed_authorization"),
+impl<'a> Presign<'a> {
+    fn parse(req: &'a PresignedRequest) -> Refused<Self> {
+        let query = query_pairs(req.url.split_once('?').map_or("", |(_, q)| q));
+        let body = query_pairs(req.body.as_deref().unwrap_or(""));
+        // The action may be in the query or the form body, never in both.
+        let action = match (
+            single_param(&query, "Action")?,
+            single_param(&body, "Action")?,
+        ) {
+            (Some(a), None) | (None, Some(a)) => Some(a.to_owned()),
+            _ => None,
         };
-        if v.is_empty() || slot.replace(v).is_some() {
-            return Err("malformed_authorization");
+        // Every header that is forwarded or signed for sure: at most once.
+        for (name, _) in &req.headers.0 {
+            if name.eq_ignore_ascii_case("host")
+                || name.eq_ignore_ascii_case("content-type")
+                || is_forwarded(name, "")
+            {
+                req.headers.single(name)?;
+            }
         }
+        let header = |name| req.headers.single(name);
+        let sigv4 = match header("authorization")? {
+            Some(auth) => SigV4::of_header(auth, header("x-amz-date")?, &query)?,
+            None => SigV4::of_query(&query)?,
+        };
+        Ok(Presign {
+            method: req.method.to_ascii_uppercase(),
+            url: &req.url,
+            action,
+            content_type: header("content-type")?,
+            server_id: header(SERVER_ID_HEADER)?,
+            nonce: header(NONCE_HEADER)?,
+            sigv4,
+        })
     }
-    match (credential, signed_headers, signature) {
-        (Some(credential), Some(signed_headers), Some(signature)) => Ok(SigV4Header {
-            credential,
-            signed_headers,
-            signature,
-        }),
-        _ => Err("malformed_authorization"),
-    }
-}
-
-/// `<access key id>/<YYYYMMDD of X-Amz-Date>/<region>/sts/aws4_request`.
-fn valid_credential(credential: &str, amz_date: &str) -> bool {
-    let parts: Vec<&str> = credential.split('/').collect();
-    let word = |s: &str, extra: &[u8]| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
-    };
-    match parts[..] {
-        [key, date, region, "sts", "aws4_request"] => {
-            word(key, b"") && word(region, b"-") && amz_date.get(..8) == Some(date)
-        }
-        _ => false,
-    }
-}
-
-fn is_signature(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 fn query_pairs(s: &str) -> Vec<(String, String)> {
@@ -134,165 +195,87 @@ fn query_pairs(s: &str) -> Vec<(String, String)> {
 
 /// The single value of query or form parameter `name` (case-insensitive); `Err` if
 /// repeated.
-fn single_param<'a>(
-    pairs: &'a [(String, String)],
-    name: &str,
-) -> std::result::Result<Option<&'a str>, &'static str> {
+fn single_param<'a>(pairs: &'a [(String, String)], name: &str) -> Refused<Option<&'a str>> {
     single(
         pairs
             .iter()
             .filter(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str()),
     )
-    .map_err(|_| "duplicated_parameter")
+    .map_err(|_| PresignRefusal::DuplicatedParameter)
 }
 
-/// `YYYYMMDDTHHMMSSZ` → epoch seconds.
-pub fn parse_amz_date(s: &str) -> Option<i64> {
-    if s.len() != 16 || !s.ends_with('Z') || s.as_bytes()[8] != b'T' {
-        return None;
-    }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d, h, mi, se) = (
-        n(0..4)?,
-        n(4..6)?,
-        n(6..8)?,
-        n(9..11)?,
-        n(11..13)?,
-        n(13..15)?,
-    );
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if mo <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + h * 3600 + mi * 60 + se)
+/// The URL is the endpoint, then at most `/`, then the query: no other path, no
+/// fragment, no user info.
+fn at_endpoint(url: &str, endpoint: &str) -> bool {
+    let Some(rest) = url.strip_prefix(endpoint) else {
+        return false;
+    };
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    matches!(path, "" | "/") && !rest.contains(['#', '@'])
 }
 
-/// Checks a presigned request without forwarding it: the configured STS endpoint only,
-/// action `GetCallerIdentity` only, SigV4 (strictly parsed: see `parse_authorization`)
-/// with `host`, `x-gatehouse-server-id` (equal to `server_id`) and `x-gatehouse-nonce`
-/// among the signed headers, `X-Amz-Date` within 60 s of `now`, a credential for STS
-/// of that day, a lower-case hex signature, a form content type if any, and no
-/// security header or parameter twice. The reason of a refusal is a fixed code.
+/// The policy over a parsed request: GET or POST to the configured STS endpoint,
+/// action `GetCallerIdentity`, a form content type if any, `host`,
+/// `x-gatehouse-server-id` (equal to `server_id`) and `x-gatehouse-nonce` signed and
+/// sent, and `X-Amz-Date` within 60 s of `now`.
+fn admit(p: &Presign<'_>, sts_endpoint: &str, server_id: &str, now: i64) -> Refused<()> {
+    use PresignRefusal::*;
+    if p.method != "GET" && p.method != "POST" {
+        return Err(MethodNotAllowed);
+    }
+    if !at_endpoint(p.url, sts_endpoint.trim_end_matches('/')) {
+        return Err(NotTheStsEndpoint);
+    }
+    if p.action.as_deref() != Some("GetCallerIdentity") {
+        return Err(NotGetCallerIdentity);
+    }
+    if p.content_type.is_some_and(|ct| !is_form_content_type(ct)) {
+        return Err(BadContentType);
+    }
+    if !p.sigv4.signs(SERVER_ID_HEADER) || !p.sigv4.signs("host") {
+        return Err(ServerIdNotSigned);
+    }
+    if !p.sigv4.signs(NONCE_HEADER) {
+        return Err(NonceNotSigned);
+    }
+    match p.server_id {
+        Some(v) if crate::primitives::crypto::ct_eq(v.as_bytes(), server_id.as_bytes()) => {}
+        Some(_) => return Err(WrongServerId),
+        None => return Err(NoServerId),
+    }
+    if p.nonce.is_none_or(str::is_empty) {
+        return Err(NoNonce);
+    }
+    if (now - p.sigv4.date).abs() > PRESIGN_MAX_SKEW_SECS {
+        return Err(StaleDate);
+    }
+    Ok(())
+}
+
+/// Checks a presigned request without forwarding it: parsed strictly (see
+/// `Presign`, `parse_authorization`: no security header or parameter twice, a
+/// well-formed SigV4 `Authorization` or query form, canonical credential and
+/// signature), then admitted by the policy (see `admit`). The reason of a refusal is a
+/// fixed code.
 pub fn check_presigned(
     req: &PresignedRequest,
     sts_endpoint: &str,
     server_id: &str,
     now: i64,
-) -> std::result::Result<CheckedPresign, &'static str> {
-    let method = req.method.to_ascii_uppercase();
-    if method != "GET" && method != "POST" {
-        return Err("method_not_allowed");
-    }
-    let endpoint = sts_endpoint.trim_end_matches('/');
-    let rest = req
-        .url
-        .strip_prefix(endpoint)
-        .ok_or("not_the_sts_endpoint")?;
-    if !(rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
-        || rest.contains('#')
-        || rest.contains('@')
-    {
-        return Err("not_the_sts_endpoint");
-    }
-    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if !(path.is_empty() || path == "/") {
-        return Err("not_the_sts_endpoint");
-    }
-    let query = query_pairs(query);
-    let body = query_pairs(req.body.as_deref().unwrap_or(""));
-    // The action may be in the query or the form body, never in both.
-    let action = match (
-        single_param(&query, "Action")?,
-        single_param(&body, "Action")?,
-    ) {
-        (Some(a), None) | (None, Some(a)) => a,
-        _ => return Err("not_get_caller_identity"),
-    };
-    if action != "GetCallerIdentity" {
-        return Err("not_get_caller_identity");
-    }
-    // Every header that is forwarded or signed for sure: at most once.
-    for (name, _) in &req.headers.0 {
-        if name.eq_ignore_ascii_case("host")
-            || name.eq_ignore_ascii_case("content-type")
-            || is_forwarded(name, "")
-        {
-            req.headers.single(name)?;
-        }
-    }
-    if let Some(ct) = req.headers.single("content-type")?
-        && !is_form_content_type(ct)
-    {
-        return Err("bad_content_type");
-    }
-    // SigV4 either in the Authorization header or in the query (presigned URL).
-    let (credential, signed_headers, signature, date) = match req.headers.single("authorization")? {
-        Some(auth) => {
-            if single_param(&query, "X-Amz-Signature")?.is_some() {
-                return Err("signed_twice");
-            }
-            let sig = parse_authorization(auth)?;
-            let date = req.headers.single("x-amz-date")?.ok_or("no_date")?;
-            (sig.credential, sig.signed_headers, sig.signature, date)
-        }
-        None => {
-            if single_param(&query, "X-Amz-Algorithm")? != Some("AWS4-HMAC-SHA256") {
-                return Err("not_sigv4");
-            }
-            let part = |name| single_param(&query, name)?.ok_or("not_sigv4");
-            (
-                part("X-Amz-Credential")?,
-                part("X-Amz-SignedHeaders")?,
-                part("X-Amz-Signature")?,
-                single_param(&query, "X-Amz-Date")?.ok_or("no_date")?,
-            )
-        }
-    };
-    let signed: Vec<&str> = signed_headers.split(';').collect();
-    if signed.iter().any(|h| {
-        h.is_empty()
-            || !h
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    }) {
-        return Err("malformed_authorization");
-    }
-    if !signed.contains(&SERVER_ID_HEADER) || !signed.contains(&"host") {
-        return Err("server_id_not_signed");
-    }
-    if !signed.contains(&NONCE_HEADER) {
-        return Err("nonce_not_signed");
-    }
-    match req.headers.single(SERVER_ID_HEADER)? {
-        Some(v) if crate::primitives::crypto::ct_eq(v.as_bytes(), server_id.as_bytes()) => {}
-        Some(_) => return Err("wrong_server_id"),
-        None => return Err("no_server_id"),
-    }
-    if req.headers.single(NONCE_HEADER)?.is_none_or(str::is_empty) {
-        return Err("no_nonce");
-    }
-    let epoch = parse_amz_date(date).ok_or("bad_date")?;
-    if (now - epoch).abs() > PRESIGN_MAX_SKEW_SECS {
-        return Err("stale_date");
-    }
-    if !valid_credential(credential, date) {
-        return Err("bad_credential");
-    }
-    if !is_signature(signature) {
-        return Err("bad_signature");
-    }
+) -> Refused<CheckedPresign> {
+    let parsed = Presign::parse(req)?;
+    admit(&parsed, sts_endpoint, server_id, now)?;
+    let SigV4 {
+        credential,
+        signature,
+        date,
+        ..
+    } = parsed.sigv4;
     Ok(CheckedPresign {
-        credential: credential.to_owned(),
-        date: epoch,
-        signature: signature.to_owned(),
+        credential,
+        date,
+        signature,
     })
 }
 
@@ -359,8 +342,10 @@ mod tests {
         presigned(&format!("{EP}/"), &h, BODY)
     }
 
+    /// The check, its refusal spelled as logged.
     fn check(req: &PresignedRequest) -> std::result::Result<CheckedPresign, &'static str> {
         check_presigned(req, EP, "https://gh", parse_amz_date(NOW).unwrap())
+            .map_err(PresignRefusal::as_str)
     }
 
     fn reason(req: &PresignedRequest) -> &'static str {
