@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use crate::authz::origin::origin_absent_or;
 use crate::config::Config;
 use crate::credentials::admin::{
-    AdminIdentity, AdminSession, AdminStore, SubmittedKeys, user_of_arn, valid_user_name,
+    AdminIdentity, AdminSession, AdminStore, PresignedRequest, SubmittedKeys, user_of_arn,
+    valid_user_name,
 };
 use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
