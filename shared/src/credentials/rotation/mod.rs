@@ -132,15 +132,15 @@ pub async fn run_step<V: SecretVersions, L: LockStore>(
             .into());
         }
         Some(_) => {}
-        None if step == Step::CreateSecret && caller == Caller::Direct => {}
+        None if step == Step::Create && caller == Caller::Direct => {}
         None => return Err(unknown_token(step, token)),
     }
     match step {
-        Step::CreateSecret => create(sm, policy, secret_id, token, now, false, AWSPENDING).await,
-        Step::TestSecret => test(sm, secret_id, token, AWSPENDING)
+        Step::Create => create(sm, policy, secret_id, token, now, false, AWSPENDING).await,
+        Step::Test => test(sm, secret_id, token, AWSPENDING)
             .await
             .map(|_| StepOutcome::Tested),
-        Step::FinishSecret => {
+        Step::Finish => {
             lock::locked(locks, lock::SIGNING_KEYS, async || {
                 // Read again under the lock: what counts is AWSCURRENT now.
                 let versions = sm.versions(secret_id).await?;
@@ -151,7 +151,7 @@ pub async fn run_step<V: SecretVersions, L: LockStore>(
             })
             .await
         }
-        Step::SetSecret => Ok(StepOutcome::Unchanged), // the ring lives only in this secret
+        Step::Set => Ok(StepOutcome::Unchanged), // the ring lives only in this secret
     }
 }
 
@@ -214,7 +214,7 @@ pub async fn test<V: SecretVersions>(
     token: &str,
     stage: &str,
 ) -> Result<()> {
-    let ring = staged_ring(sm, secret_id, token, stage, Step::TestSecret).await?;
+    let ring = staged_ring(sm, secret_id, token, stage, Step::Test).await?;
     let loaded = LoadedRing::load(&ring)?;
     let now = crate::primitives::time::now_epoch();
     let claims =
@@ -261,7 +261,7 @@ pub async fn finish<V: SecretVersions>(
     if !versions.get(token).is_some_and(|s| has(s, stage)) {
         return Err(StepRefusal::NotStaged { token, stage }.into());
     }
-    let ring = staged_ring(sm, secret_id, token, stage, Step::FinishSecret).await?;
+    let ring = staged_ring(sm, secret_id, token, stage, Step::Finish).await?;
     if ring.derived_from.as_deref() != current {
         sm.remove_stage(secret_id, token, stage).await?;
         tracing::warn!(

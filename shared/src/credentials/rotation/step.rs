@@ -73,20 +73,20 @@ impl StepOutcome {
 /// The four steps, as Secrets Manager names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Step {
-    CreateSecret,
-    SetSecret,
-    TestSecret,
-    FinishSecret,
+    Create,
+    Set,
+    Test,
+    Finish,
 }
 
 impl Step {
     /// The step `name` stands for, if one of the four.
     pub(super) fn parse(name: &str) -> Option<Step> {
         match name {
-            "createSecret" => Some(Step::CreateSecret),
-            "setSecret" => Some(Step::SetSecret),
-            "testSecret" => Some(Step::TestSecret),
-            "finishSecret" => Some(Step::FinishSecret),
+            "createSecret" => Some(Step::Create),
+            "setSecret" => Some(Step::Set),
+            "testSecret" => Some(Step::Test),
+            "finishSecret" => Some(Step::Finish),
             _ => None,
         }
     }
@@ -94,20 +94,20 @@ impl Step {
     /// The name Secrets Manager sends (and the logs show).
     pub(super) fn as_str(self) -> &'static str {
         match self {
-            Step::CreateSecret => "createSecret",
-            Step::SetSecret => "setSecret",
-            Step::TestSecret => "testSecret",
-            Step::FinishSecret => "finishSecret",
+            Step::Create => "createSecret",
+            Step::Set => "setSecret",
+            Step::Test => "testSecret",
+            Step::Finish => "finishSecret",
         }
     }
 
     /// The verb in messages ("no pending version to test").
     fn verb(self) -> &'static str {
         match self {
-            Step::CreateSecret => "create",
-            Step::SetSecret => "set",
-            Step::TestSecret => "test",
-            Step::FinishSecret => "finish",
+            Step::Create => "create",
+            Step::Set => "set",
+            Step::Test => "test",
+            Step::Finish => "finish",
         }
     }
 }
@@ -193,7 +193,7 @@ mod tests {
                 "version t is not AWSPENDING",
             ),
             (
-                StepRefusal::NothingStaged(Step::TestSecret),
+                StepRefusal::NothingStaged(Step::Test),
                 409,
                 "no pending version to test",
             ),
