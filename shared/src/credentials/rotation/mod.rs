@@ -9,12 +9,12 @@
 //! `superseded`. `testSecret` and `finishSecret` refuse a token Secrets Manager does not
 //! list.
 
-use std::collections::HashMap;
-use std::future::Future;
-
 mod step;
 
 pub use step::{Caller, RotationStep, StepOutcome};
+
+use std::collections::HashMap;
+use std::future::Future;
 
 use crate::credentials::keys::{KeyRing, LoadedRing, RotationKind, RotationOutcome, SigningAlg};
 use crate::error::{Error, Result};
