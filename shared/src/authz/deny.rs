@@ -1,4 +1,5 @@
-//! Why a request was denied: machine-readable reasons (logged, never the credential).
+//! Why a request was denied: machine-readable reasons (logged, never the credential),
+//! and [`Verdict`], the answer of a check that may also fail on a dependency.
 
 /// A machine-readable reason for a denial; logged, never the credential itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,3 +48,26 @@ impl DenyReason {
         }
     }
 }
+
+/// The answer of a check that may also fail on a dependency: `Err` is the dependency
+/// failure (fail closed: never an Allow, never a cacheable Deny), `Ok(Err(reason))` a
+/// denial, `Ok(Ok(value))` a pass.
+pub type Verdict<T> = crate::error::Result<Result<T, DenyReason>>;
+
+/// The denial `reason` as a [`Verdict`].
+pub fn deny<T>(reason: DenyReason) -> Verdict<T> {
+    Ok(Err(reason))
+}
+
+/// The value of a `Result<T, DenyReason>`, or an early `return Ok(Err(reason))` from the
+/// enclosing function (which answers a [`Verdict`]): `?` for denials, so checks read
+/// flat while dependency failures still propagate with `?` as `Err`.
+macro_rules! or_deny {
+    ($check:expr) => {
+        match $check {
+            Ok(value) => value,
+            Err(reason) => return Ok(Err(reason)),
+        }
+    };
+}
+pub(crate) use or_deny;

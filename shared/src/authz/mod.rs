@@ -9,7 +9,8 @@ mod routes;
 mod scope;
 
 pub use credential::{Credential, SESSION_COOKIE, classify};
-pub use deny::DenyReason;
+pub(crate) use deny::or_deny;
+pub use deny::{DenyReason, Verdict, deny};
 pub use origin::AllowedOrigins;
 pub use principal::{Principal, PrincipalType};
 pub use routes::{

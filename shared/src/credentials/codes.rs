@@ -14,7 +14,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::authz::DenyReason;
+use crate::authz::{DenyReason, Verdict, or_deny};
 use crate::credentials::jwt::{TokenHeader, deny_reason, is_jwt_typ, read_jose_header};
 use crate::error::Result;
 use crate::primitives::cache::{Cooldown, TtlCache};
@@ -133,16 +133,8 @@ impl<F: JwksFetch> HostJwks<F> {
     /// unknown); for a code without `kid` that no cached key verifies, one refetch
     /// (once per cooldown) and a second try. `Err` only when the host JWKS cannot be
     /// fetched (fail closed); `Ok(Err(reason))` is a rejected code.
-    pub async fn verify(
-        &self,
-        code: &str,
-        rules: &CodeRules,
-        now: i64,
-    ) -> Result<std::result::Result<CodeClaims, DenyReason>> {
-        let header = match code_header(code, rules) {
-            Ok(h) => h,
-            Err(r) => return Ok(Err(r)),
-        };
+    pub async fn verify(&self, code: &str, rules: &CodeRules, now: i64) -> Verdict<CodeClaims> {
+        let header = or_deny!(code_header(code, rules));
         let keys = self.keys_for(header.kid.as_deref()).await?;
         let first = verify_code(code, &keys, rules, now);
         let may_retry = header.kid.is_none()

@@ -7,7 +7,10 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::provider::error::CredentialsError;
 use clap::{Parser, Subcommand};
+use gatehouse::credentials::admin::PresignedRequest;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 #[derive(Parser)]
@@ -109,48 +112,142 @@ enum SigningKeys {
     },
 }
 
+/// One admin API call: method, path and JSON body.
+type Call = (Method, &'static str, Option<Value>);
+
 impl Command {
-    fn request(&self) -> (&'static str, &'static str, Option<Value>) {
+    fn request(&self) -> Call {
         match self {
-            Command::Keys(Keys::Create { name, scopes }) => {
+            Command::Keys(c) => c.request(),
+            Command::Clients(c) => c.request(),
+            Command::Sessions(c) => c.request(),
+            Command::SigningKeys(c) => c.request(),
+        }
+    }
+}
+
+impl Keys {
+    fn request(&self) -> Call {
+        match self {
+            Keys::Create { name, scopes } => {
                 let mut b = json!({ "name": name });
                 if let Some(s) = scopes {
                     b["scopes"] = json!(s);
                 }
-                ("POST", "/admin/keys", Some(b))
+                (Method::POST, "/admin/keys", Some(b))
             }
-            Command::Keys(Keys::List) => ("GET", "/admin/keys", None),
-            Command::Keys(Keys::Disable { id }) => {
-                ("POST", "/admin/keys/disable", Some(json!({ "id": id })))
-            }
-            Command::Keys(Keys::Delete { id }) => {
-                ("POST", "/admin/keys/delete", Some(json!({ "id": id })))
-            }
-            Command::Clients(Clients::Add) => ("POST", "/admin/clients", None),
-            Command::Clients(Clients::List) => ("GET", "/admin/clients", None),
-            Command::Clients(Clients::Disable { client_id }) => (
-                "POST",
+            Keys::List => (Method::GET, "/admin/keys", None),
+            Keys::Disable { id } => (
+                Method::POST,
+                "/admin/keys/disable",
+                Some(json!({ "id": id })),
+            ),
+            Keys::Delete { id } => (
+                Method::POST,
+                "/admin/keys/delete",
+                Some(json!({ "id": id })),
+            ),
+        }
+    }
+}
+
+impl Clients {
+    fn request(&self) -> Call {
+        match self {
+            Clients::Add => (Method::POST, "/admin/clients", None),
+            Clients::List => (Method::GET, "/admin/clients", None),
+            Clients::Disable { client_id } => (
+                Method::POST,
                 "/admin/clients/disable",
                 Some(json!({ "client_id": client_id })),
             ),
-            Command::Sessions(Sessions::List) => ("GET", "/admin/sessions", None),
-            Command::Sessions(Sessions::Revoke { kind, id_hash }) => (
-                "POST",
+        }
+    }
+}
+
+impl Sessions {
+    fn request(&self) -> Call {
+        match self {
+            Sessions::List => (Method::GET, "/admin/sessions", None),
+            Sessions::Revoke { kind, id_hash } => (
+                Method::POST,
                 "/admin/sessions/revoke",
                 Some(json!({ "kind": kind, "id_hash": id_hash })),
             ),
-            Command::Sessions(Sessions::RevokeUser { userid }) => (
-                "POST",
+            Sessions::RevokeUser { userid } => (
+                Method::POST,
                 "/admin/sessions/revoke-user",
                 Some(json!({ "userid": userid })),
             ),
-            Command::SigningKeys(SigningKeys::Rotate { force }) => (
-                "POST",
+        }
+    }
+}
+
+impl SigningKeys {
+    fn request(&self) -> Call {
+        match self {
+            SigningKeys::Rotate { force } => (
+                Method::POST,
                 "/admin/signing-keys/rotate",
                 Some(json!({ "force": force })),
             ),
         }
     }
+}
+
+/// Why a command failed; shown after `gatehouse-admin: `.
+#[derive(Debug)]
+enum CliError {
+    /// The standard chain found no credentials.
+    NoCredentials,
+    /// The standard chain failed to provide them.
+    Credentials(CredentialsError),
+    /// Signing the presigned request failed.
+    Presign(gatehouse::Error),
+    /// The sign-in request was not answered.
+    SignIn(reqwest::Error),
+    /// The API refused the sign-in.
+    SignInRefused { status: StatusCode, message: String },
+    /// The command's request was not answered.
+    Send {
+        path: &'static str,
+        error: reqwest::Error,
+    },
+    /// The API refused the command.
+    Failed {
+        path: &'static str,
+        status: StatusCode,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::NoCredentials => {
+                f.write_str("no AWS credentials found (profile, environment or SSO)")
+            }
+            CliError::Credentials(e) => write!(f, "AWS credentials: {e}"),
+            CliError::Presign(e) => write!(f, "{e}"),
+            CliError::SignIn(e) => write!(f, "sign-in: {e}"),
+            CliError::SignInRefused { status, message } => {
+                write!(f, "sign-in refused ({status}): {message}")
+            }
+            CliError::Send { path, error } => write!(f, "{path}: {error}"),
+            CliError::Failed {
+                path,
+                status,
+                message,
+            } => write!(f, "{path} failed ({status}): {message}"),
+        }
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// An error answer's `message` (empty when it has none).
+fn message(answer: &Value) -> String {
+    answer["message"].as_str().unwrap_or("").to_owned()
 }
 
 /// Prints a list as a table (the first array in the answer), or the fields of an object.
@@ -210,9 +307,15 @@ fn print_table(v: &Value) {
     }
 }
 
-async fn run(cli: Cli) -> Result<Value, String> {
-    let url = cli.url.trim_end_matches('/').to_owned();
-    let server_id = cli.server_id.clone().unwrap_or_else(|| url.clone());
+/// A signed-in admin session: the cookie and its CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+/// A presigned `GetCallerIdentity` request for `server_id`, signed with the standard
+/// chain's credentials (they never leave this machine).
+async fn presign(cli: &Cli, server_id: &str) -> Result<PresignedRequest, CliError> {
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
     if let Some(p) = &cli.profile {
         loader = loader.profile_name(p);
@@ -227,30 +330,33 @@ async fn run(cli: Cli) -> Result<Value, String> {
         .clone()
         .or_else(|| std::env::var("AWS_ENDPOINT_URL_STS").ok())
         .unwrap_or_else(|| format!("https://sts.{region}.amazonaws.com"));
-    let provider = sdk
-        .credentials_provider()
-        .ok_or("no AWS credentials found (profile, environment or SSO)")?;
+    let provider = sdk.credentials_provider().ok_or(CliError::NoCredentials)?;
     let creds = provider
         .provide_credentials()
         .await
-        .map_err(|e| format!("AWS credentials: {e}"))?;
-    let presigned = gatehouse::adapters::presign_get_caller_identity(
+        .map_err(CliError::Credentials)?;
+    gatehouse::adapters::presign_get_caller_identity(
         &creds,
         &region,
         &sts_url,
-        &server_id,
+        server_id,
         SystemTime::now(),
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(CliError::Presign)
+}
 
-    gatehouse::adapters::sdk::install_crypto_provider();
-    let http = reqwest::Client::new();
+/// Signs in with the presigned request: the session cookie and CSRF token.
+async fn sign_in(
+    http: &reqwest::Client,
+    url: &str,
+    presigned: &PresignedRequest,
+) -> Result<Session, CliError> {
     let signin = http
         .post(format!("{url}/admin/signin"))
         .json(&json!({ "presigned": presigned }))
         .send()
         .await
-        .map_err(|e| format!("sign-in: {e}"))?;
+        .map_err(CliError::SignIn)?;
     let status = signin.status();
     let cookie = signin
         .headers()
@@ -260,37 +366,65 @@ async fn run(cli: Cli) -> Result<Value, String> {
         .map(str::to_owned);
     let body: Value = signin.json().await.unwrap_or(Value::Null);
     let (Some(cookie), true) = (cookie, status.is_success()) else {
-        return Err(format!(
-            "sign-in refused ({status}): {}",
-            body["message"].as_str().unwrap_or("")
-        ));
+        return Err(CliError::SignInRefused {
+            status,
+            message: message(&body),
+        });
     };
     let csrf = body["csrfToken"].as_str().unwrap_or_default().to_owned();
+    Ok(Session { cookie, csrf })
+}
 
-    let (method, path, payload) = cli.command.request();
+/// Runs one command in `session`, then signs out (whatever the command's answer).
+async fn call(
+    http: &reqwest::Client,
+    url: &str,
+    session: &Session,
+    command: &Command,
+) -> Result<Value, CliError> {
+    let (method, path, payload) = command.request();
     let mut req = http
-        .request(method.parse().expect("method"), format!("{url}{path}"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf);
+        .request(method, format!("{url}{path}"))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf);
     if let Some(p) = payload {
         req = req.json(&p);
     }
-    let resp = req.send().await.map_err(|e| format!("{path}: {e}"))?;
+    let resp = req
+        .send()
+        .await
+        .map_err(|error| CliError::Send { path, error })?;
     let status = resp.status();
     let answer: Value = resp.json().await.unwrap_or(Value::Null);
-    let _ = http
-        .post(format!("{url}/admin/signout"))
-        .header("cookie", &cookie)
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await;
+    sign_out(http, url, session).await;
     if !status.is_success() {
-        return Err(format!(
-            "{path} failed ({status}): {}",
-            answer["message"].as_str().unwrap_or("")
-        ));
+        return Err(CliError::Failed {
+            path,
+            status,
+            message: message(&answer),
+        });
     }
     Ok(answer)
+}
+
+/// Ends the session (best effort: it expires anyway).
+async fn sign_out(http: &reqwest::Client, url: &str, session: &Session) {
+    let _ = http
+        .post(format!("{url}/admin/signout"))
+        .header("cookie", &session.cookie)
+        .header("x-csrf-token", &session.csrf)
+        .send()
+        .await;
+}
+
+async fn run(cli: Cli) -> Result<Value, CliError> {
+    let url = cli.url.trim_end_matches('/').to_owned();
+    let server_id = cli.server_id.clone().unwrap_or_else(|| url.clone());
+    let presigned = presign(&cli, &server_id).await?;
+    gatehouse::adapters::sdk::install_crypto_provider();
+    let http = reqwest::Client::new();
+    let session = sign_in(&http, &url, &presigned).await?;
+    call(&http, &url, &session, &cli.command).await
 }
 
 #[tokio::main]

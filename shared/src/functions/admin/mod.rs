@@ -14,7 +14,8 @@ use serde_json::{Value, json};
 use crate::authz::origin::origin_absent_or;
 use crate::config::Config;
 use crate::credentials::admin::{
-    AdminIdentity, AdminSession, AdminStore, SubmittedKeys, user_of_arn, valid_user_name,
+    AdminIdentity, AdminSession, AdminStore, PresignedRequest, SubmittedKeys, user_of_arn,
+    valid_user_name,
 };
 use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
@@ -141,6 +142,19 @@ where
         }
         Ok((hash, session))
     }
+
+    /// `POST /admin/signout`: the session ends and the cookie is cleared.
+    async fn signout(&self, req: &Request) -> Result<Response> {
+        let (hash, session) = self.session(req).await?;
+        self.store.delete_admin_session(&hash).await?;
+        tracing::info!(event = "admin_signout", user = %session.user_name);
+        let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
+        resp.headers_mut().append(
+            SET_COOKIE,
+            HeaderValue::from_str(&admin_cookie("", 0)).expect("ASCII"),
+        );
+        Ok(resp)
+    }
 }
 
 impl<I, S, K> Handler for AdminFunction<I, S, K>
@@ -153,17 +167,7 @@ where
         self.check_origin(&req)?;
         match (req.method().as_str(), req.uri().path()) {
             ("POST", "/admin/signin") => self.signin(&req).await,
-            ("POST", "/admin/signout") => {
-                let (hash, session) = self.session(&req).await?;
-                self.store.delete_admin_session(&hash).await?;
-                tracing::info!(event = "admin_signout", user = %session.user_name);
-                let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
-                resp.headers_mut().append(
-                    SET_COOKIE,
-                    HeaderValue::from_str(&admin_cookie("", 0)).expect("ASCII"),
-                );
-                Ok(resp)
-            }
+            ("POST", "/admin/signout") => self.signout(&req).await,
             _ => {
                 let (_, session) = self.session(&req).await?;
                 self.api(&req, &session.user_name).await

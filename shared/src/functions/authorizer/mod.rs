@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::authz::{
     AllowedOrigins, Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget,
-    classify,
+    Verdict, classify, deny, or_deny,
 };
 use crate::config::{AuthorizerResponse, Config, Issuer};
 use crate::credentials::apikey::ApiKeyStore;
@@ -62,12 +62,6 @@ fn widget_token_principal(
     p.permissions = claims.permissions;
     p.asset_permissions = claims.asset_permissions;
     Ok(p)
-}
-
-/// Outcome of checking one request.
-enum Outcome {
-    Allow(Box<Principal>),
-    Deny(DenyReason),
 }
 
 /// The authorizer: route rules, response mode and the credential verifiers.
@@ -127,37 +121,21 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
     /// Verifies a bearer token issued by Gatehouse: an access token (`aud` = `api`), or
     /// a widget security token (`aud` = `widget`), honoured only from one of its
     /// `origins`. The audience alone tells them apart.
-    async fn verify_bearer(
-        &self,
-        token: &str,
-        input: &AuthInput,
-        now: i64,
-    ) -> Result<std::result::Result<Principal, DenyReason>> {
-        let Some(keys) = &self.keys else {
-            return Ok(Err(DenyReason::UnsupportedCredential));
-        };
-        let header = match read_header(token) {
-            Ok(h) => h,
-            Err(r) => return Ok(Err(r)),
-        };
-        let Some(kid) = header.kid.as_deref() else {
-            return Ok(Err(DenyReason::MalformedCredential));
-        };
-        let Some(key) = keys.verifier(kid).await? else {
-            return Ok(Err(DenyReason::UnknownKey));
-        };
-        let Some(issuer) = issuer_from(self.issuer.as_ref(), input.domain_name.as_deref()) else {
-            return Ok(Err(DenyReason::InvalidToken));
-        };
+    async fn verify_bearer(&self, token: &str, input: &AuthInput, now: i64) -> Verdict<Principal> {
+        let keys = or_deny!(self.keys.as_ref().ok_or(DenyReason::UnsupportedCredential));
+        let header = or_deny!(read_header(token));
+        let kid = or_deny!(header.kid.as_deref().ok_or(DenyReason::MalformedCredential));
+        let key = or_deny!(keys.verifier(kid).await?.ok_or(DenyReason::UnknownKey));
+        let issuer = or_deny!(
+            issuer_from(self.issuer.as_ref(), input.domain_name.as_deref())
+                .ok_or(DenyReason::InvalidToken)
+        );
         let expect = Expect {
             issuer: &issuer,
             audiences: &[AUD_API, AUD_WIDGET],
             now,
         };
-        let claims = match verify_issued(token, &header, &key, &expect) {
-            Ok(c) => c,
-            Err(r) => return Ok(Err(r)),
-        };
+        let claims = or_deny!(verify_issued(token, &header, &key, &expect));
         Ok(match claims.aud.as_str() {
             AUD_API => Ok(access_principal(claims)),
             AUD_WIDGET => {
@@ -169,26 +147,21 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
 
     /// The widget session cookie: only from an allowed `Origin` (checked before the one
     /// DynamoDB read) that is the origin the session was opened from (after it).
-    async fn verify_session(
-        &self,
-        id: &str,
-        input: &AuthInput,
-        now: i64,
-    ) -> Result<std::result::Result<Principal, DenyReason>> {
+    async fn verify_session(&self, id: &str, input: &AuthInput, now: i64) -> Verdict<Principal> {
         let origin = input.origin.as_deref();
         if !self.allowed_origins.permits(origin, None) {
-            return Ok(Err(DenyReason::WrongOrigin));
+            return deny(DenyReason::WrongOrigin);
         }
         if !crate::requests::widget::is_opaque_token(id) {
-            return Ok(Err(DenyReason::MalformedCredential));
+            return deny(DenyReason::MalformedCredential);
         }
         let hash = crate::primitives::crypto::sha256_hex(id.as_bytes());
         let Some(session) = self.api_keys.store().get_session(&hash, now).await? else {
-            return Ok(Err(DenyReason::UnknownKey));
+            return deny(DenyReason::UnknownKey);
         };
         let bound = session.origin.as_ref().map(std::slice::from_ref);
         if !self.allowed_origins.permits(origin, bound) {
-            return Ok(Err(DenyReason::WrongOrigin));
+            return deny(DenyReason::WrongOrigin);
         }
         let mut p = Principal::new(
             PrincipalType::WidgetSession,
@@ -202,40 +175,33 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         Ok(Ok(p))
     }
 
-    async fn check(&self, input: &AuthInput, now: i64) -> Result<Outcome> {
-        if input.duplicated_credential {
-            return Ok(Outcome::Deny(DenyReason::AmbiguousCredentials));
+    /// An API key: the cache, then the store.
+    async fn verify_api_key(&self, key: &str, now: i64) -> Verdict<Principal> {
+        match self.api_keys.verify(key, now).await {
+            Ok(p) => Ok(Ok(p)),
+            Err(VerifyError::Denied(r)) => deny(r),
+            Err(VerifyError::Store(e)) => Err(e),
         }
-        let credential = match classify(
+    }
+
+    /// The one credential the request carries, verified, then the route rules.
+    async fn check(&self, input: &AuthInput, now: i64) -> Verdict<Principal> {
+        if input.duplicated_credential {
+            return deny(DenyReason::AmbiguousCredentials);
+        }
+        let credential = or_deny!(classify(
             input.api_key.as_deref(),
             input.authorization.as_deref(),
             &input.cookies,
-        ) {
-            Ok(c) => c,
-            Err(r) => return Ok(Outcome::Deny(r)),
-        };
-        let principal = match credential {
-            Credential::ApiKey(key) => match self.api_keys.verify(key, now).await {
-                Ok(p) => p,
-                Err(VerifyError::Denied(r)) => return Ok(Outcome::Deny(r)),
-                Err(VerifyError::Store(e)) => return Err(e),
-            },
-            Credential::Bearer(token) => match self.verify_bearer(token, input, now).await? {
-                Ok(p) => p,
-                Err(r) => return Ok(Outcome::Deny(r)),
-            },
-            Credential::SessionCookie(id) => match self.verify_session(id, input, now).await? {
-                Ok(p) => p,
-                Err(r) => return Ok(Outcome::Deny(r)),
-            },
-        };
-        let decided = self
-            .route_target(input)
-            .and_then(|target| self.rules.authorize(&principal, &input.method, &target));
-        Ok(match decided {
-            Ok(_) => Outcome::Allow(Box::new(principal)),
-            Err(r) => Outcome::Deny(r),
-        })
+        ));
+        let principal = or_deny!(match credential {
+            Credential::ApiKey(key) => self.verify_api_key(key, now).await?,
+            Credential::Bearer(token) => self.verify_bearer(token, input, now).await?,
+            Credential::SessionCookie(id) => self.verify_session(id, input, now).await?,
+        });
+        let target = or_deny!(self.route_target(input));
+        or_deny!(self.rules.authorize(&principal, &input.method, &target));
+        Ok(Ok(principal))
     }
 
     /// What the route rules decide on. Only payload-2.0 paths carry a stage or an
@@ -269,11 +235,11 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
             .check(&input, crate::primitives::time::now_epoch())
             .await
         {
-            Ok(Outcome::Allow(p)) => {
+            Ok(Ok(p)) => {
                 tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);
                 Ok(allow_response(&input, self.mode, &p))
             }
-            Ok(Outcome::Deny(reason)) => {
+            Ok(Err(reason)) => {
                 tracing::info!(decision = "deny", %route, reason = reason.as_str());
                 deny_response(&input, self.mode, reason)
             }

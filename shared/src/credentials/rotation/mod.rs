@@ -9,12 +9,17 @@
 //! `superseded`. `testSecret` and `finishSecret` refuse a token Secrets Manager does not
 //! list.
 
+mod step;
+
+pub use step::{Caller, RotationStep, StepOutcome};
+
 use std::collections::HashMap;
 use std::future::Future;
 
 use crate::credentials::keys::{KeyRing, LoadedRing, RotationKind, RotationOutcome, SigningAlg};
 use crate::error::{Error, Result};
 use crate::records::lock::{self, LockStore};
+use step::{Step, StepRefusal};
 
 pub const AWSCURRENT: &str = "AWSCURRENT";
 pub const AWSPENDING: &str = "AWSPENDING";
@@ -79,86 +84,20 @@ pub struct RotationPolicy {
     pub min_interval_secs: i64,
 }
 
-/// Who runs a rotation step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Caller {
-    /// Secrets Manager, through the rotation Lambda. It labels the token AWSPENDING
-    /// before `createSecret`, so every step refuses a token it does not list.
-    SecretsManager,
-    /// A direct caller (the tests: moto cannot invoke a rotation Lambda).
-    /// `createSecret` may name a token Secrets Manager never listed; the other steps
-    /// still refuse one.
-    Direct,
-}
-
-/// One rotation step, as the rotation Lambda receives it.
-#[derive(Debug, Clone, Copy)]
-pub struct RotationStep<'a> {
-    /// `createSecret`, `setSecret`, `testSecret` or `finishSecret`.
-    pub step: &'a str,
-    pub secret_id: &'a str,
-    /// The version id (`ClientRequestToken`).
-    pub token: &'a str,
-    pub caller: Caller,
-}
-
-impl<'a> RotationStep<'a> {
-    /// A step run directly (see [`Caller::Direct`]).
-    pub fn direct(step: &'a str, secret_id: &'a str, token: &'a str) -> Self {
-        RotationStep {
-            step,
-            secret_id,
-            token,
-            caller: Caller::Direct,
-        }
-    }
-}
-
-/// What a step did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepOutcome {
-    /// `createSecret` staged this rotation's ring.
-    Staged(RotationOutcome),
-    /// Nothing to do: the version is already AWSCURRENT, its pending ring already
-    /// exists (a retried `createSecret`), or `setSecret` (the ring lives only here).
-    Unchanged,
-    /// `testSecret`: the pending ring signs and verifies its own token.
-    Tested,
-    /// `finishSecret`: the pending version is now AWSCURRENT.
-    Promoted,
-    /// `finishSecret`: AWSCURRENT is no longer the version the pending ring was derived
-    /// from (another rotation, e.g. an emergency one, overtook this one). Nothing was
-    /// promoted; the pending label was removed.
-    Superseded,
-}
-
-impl StepOutcome {
-    /// The name in logs.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            StepOutcome::Staged(_) => "staged",
-            StepOutcome::Unchanged => "unchanged",
-            StepOutcome::Tested => "tested",
-            StepOutcome::Promoted => "promoted",
-            StepOutcome::Superseded => "superseded",
-        }
-    }
-}
-
 fn has(stages: &[String], stage: &str) -> bool {
     stages.iter().any(|s| s == stage)
 }
 
-fn unknown_token(step: &str, token: &str) -> Error {
+/// The refusal of a version Secrets Manager does not list (logged).
+fn unknown_token(step: Step, token: &str) -> Error {
+    let refusal = StepRefusal::TokenNotListed { token };
     tracing::warn!(
         event = "rotation_step_refused",
-        step,
-        reason = "token_not_listed",
+        step = step.as_str(),
+        reason = refusal.as_str(),
         version = token
     );
-    Error::Conflict(format!(
-        "version {token} is not a version Secrets Manager lists for this secret"
-    ))
+    refusal.into()
 }
 
 /// One rotation step. `finishSecret` runs under the `signing-keys` lock in `locks`.
@@ -175,35 +114,33 @@ pub async fn run_step<V: SecretVersions, L: LockStore>(
         token,
         caller,
     } = *req;
-    if !matches!(
-        step,
-        "createSecret" | "setSecret" | "testSecret" | "finishSecret"
-    ) {
-        return Err(Error::bad_request(format!(
-            "unknown rotation step `{step}`"
-        )));
-    }
+    let step = Step::parse(step).ok_or(StepRefusal::UnknownStep(step))?;
     let versions = sm.versions(secret_id).await?;
     match versions.get(token) {
         Some(stages) if has(stages, AWSCURRENT) => {
-            tracing::info!(step, "version is already AWSCURRENT; nothing to do");
+            tracing::info!(
+                step = step.as_str(),
+                "version is already AWSCURRENT; nothing to do"
+            );
             return Ok(StepOutcome::Unchanged);
         }
         Some(stages) if !has(stages, AWSPENDING) => {
-            return Err(Error::Conflict(format!(
-                "version {token} is not AWSPENDING"
-            )));
+            return Err(StepRefusal::NotStaged {
+                token,
+                stage: AWSPENDING,
+            }
+            .into());
         }
         Some(_) => {}
-        None if step == "createSecret" && caller == Caller::Direct => {}
+        None if step == Step::Create && caller == Caller::Direct => {}
         None => return Err(unknown_token(step, token)),
     }
     match step {
-        "createSecret" => create(sm, policy, secret_id, token, now, false, AWSPENDING).await,
-        "testSecret" => test(sm, secret_id, token, AWSPENDING)
+        Step::Create => create(sm, policy, secret_id, token, now, false, AWSPENDING).await,
+        Step::Test => test(sm, secret_id, token, AWSPENDING)
             .await
             .map(|_| StepOutcome::Tested),
-        "finishSecret" => {
+        Step::Finish => {
             lock::locked(locks, lock::SIGNING_KEYS, async || {
                 // Read again under the lock: what counts is AWSCURRENT now.
                 let versions = sm.versions(secret_id).await?;
@@ -214,7 +151,7 @@ pub async fn run_step<V: SecretVersions, L: LockStore>(
             })
             .await
         }
-        _ => Ok(StepOutcome::Unchanged), // setSecret: the ring lives only in this secret
+        Step::Set => Ok(StepOutcome::Unchanged), // the ring lives only in this secret
     }
 }
 
@@ -261,12 +198,12 @@ async fn staged_ring<V: SecretVersions>(
     secret_id: &str,
     token: &str,
     stage: &str,
-    step: &str,
+    step: Step,
 ) -> Result<KeyRing> {
     let value = sm
         .value(secret_id, Some(token), stage)
         .await?
-        .ok_or_else(|| Error::Conflict(format!("no pending version to {step}")))?;
+        .ok_or(StepRefusal::NothingStaged(step))?;
     KeyRing::parse(&value)?.ok_or_else(|| Error::Internal("pending ring is empty".into()))
 }
 
@@ -277,7 +214,7 @@ pub async fn test<V: SecretVersions>(
     token: &str,
     stage: &str,
 ) -> Result<()> {
-    let ring = staged_ring(sm, secret_id, token, stage, "test").await?;
+    let ring = staged_ring(sm, secret_id, token, stage, Step::Test).await?;
     let loaded = LoadedRing::load(&ring)?;
     let now = crate::primitives::time::now_epoch();
     let claims =
@@ -322,9 +259,9 @@ pub async fn finish<V: SecretVersions>(
         return Ok(StepOutcome::Unchanged);
     }
     if !versions.get(token).is_some_and(|s| has(s, stage)) {
-        return Err(Error::Conflict(format!("version {token} is not {stage}")));
+        return Err(StepRefusal::NotStaged { token, stage }.into());
     }
-    let ring = staged_ring(sm, secret_id, token, stage, "finish").await?;
+    let ring = staged_ring(sm, secret_id, token, stage, Step::Finish).await?;
     if ring.derived_from.as_deref() != current {
         sm.remove_stage(secret_id, token, stage).await?;
         tracing::warn!(
@@ -371,9 +308,7 @@ pub async fn rotate_now<V: SecretVersions>(
     let versions = sm.versions(secret_id).await?;
     match finish(sm, secret_id, &token, &versions, stage).await? {
         StepOutcome::Promoted => Ok(outcome),
-        _ => Err(Error::Conflict(
-            "the ring changed during the rotation; nothing was promoted; retry".into(),
-        )),
+        _ => Err(StepRefusal::RingChanged.into()),
     }
 }
 
