@@ -74,10 +74,12 @@ pub fn record_decision(decision: &'static str, reason: Option<&'static str>) {
     }
 }
 
-/// Request ids are short tokens (UUIDs, API Gateway's base64 ids): anything else in
-/// that event field is not logged.
+/// Request ids are short tokens, at most as long as a UUID (Lambda's and REST APIs'
+/// ids; HTTP APIs' are 16 characters): anything else in that event field is not
+/// logged. The credentials an authorizer event can carry are longer (an API key has
+/// 63 characters, an AWS secret key 40, a session token 43, a JWT more).
 fn is_request_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
+    (1..=36).contains(&id.len())
         && id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"-_=+/.".contains(&b))
@@ -156,7 +158,8 @@ mod tests {
     #[test]
     fn only_id_shaped_request_ids_are_logged() {
         let lines = logged(|| {
-            for id in ["", "has space", "gk_x\"y", &"a".repeat(65)] {
+            let aws_secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+            for id in ["", "has space", "gk_x\"y", &"a".repeat(37), aws_secret] {
                 let span = request_span("token", Some(id), Some("POST /token"));
                 let _in = span.enter();
                 tracing::info!("line");
@@ -165,12 +168,12 @@ mod tests {
             let _in = span.enter();
             tracing::info!("line");
         });
-        for line in &lines[..4] {
+        for line in &lines[..5] {
             assert!(line["span"].get("request_id").is_none(), "{line}");
             assert_eq!(line["span"]["route"], "POST /token");
         }
         assert_eq!(
-            lines[4]["span"]["request_id"],
+            lines[5]["span"]["request_id"],
             "8f0c2f1e-1b7a-4c1d-9d7e-0a1b2c3d4e5f"
         );
     }
