@@ -301,3 +301,24 @@ async fn init_error(State(s): State<Arc<Shared>>, body: Bytes) -> StatusCode {
     *s.init_error.lock().expect("lock") = Some(String::from_utf8_lossy(&body).into_owned());
     StatusCode::ACCEPTED
 }
+
+#[cfg(test)]
+mod tests {
+    use super::metrics_line;
+
+    #[test]
+    fn the_metrics_line_is_read_from_its_fields_and_not_its_span() {
+        // The functions' line shape (README "Logs"): the request span's fields sit
+        // under `span` and are not counts.
+        let rust = r#"{"level":"DEBUG","fields":{"message":"outbound calls","dynamodb":2,"secretsmanager":1,"sts":0,"iam":0,"host_jwks":0},"span":{"decision":"deny","function":"authorizer","name":"request","reason":"unknown_key","request_id":"bench-00000001","route":"GET /whoami"}}"#;
+        let t = metrics_line(rust).expect("a metrics line");
+        assert_eq!(t.len(), 5, "{t:?}");
+        assert_eq!((t["dynamodb"], t["secretsmanager"]), (2, 1));
+        // The Python peer's line has no span.
+        let python =
+            r#"{"level": "DEBUG", "fields": {"message": "outbound calls", "dynamodb": 3}}"#;
+        assert_eq!(metrics_line(python).expect("a metrics line")["dynamodb"], 3);
+        let other = r#"{"level":"INFO","fields":{"message":"rejected"},"span":{"name":"request"}}"#;
+        assert!(metrics_line(other).is_none());
+    }
+}

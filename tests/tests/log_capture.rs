@@ -152,6 +152,106 @@ async fn malformed_authorizer_events_never_log_their_values() {
     );
 }
 
+/// One span per request (README "Logs"): the lines of a denial at the authorizer and
+/// of a refusal in an HTTP function each carry their request's span, the same request
+/// id, function and route on every line (and the authorizer's decision once decided),
+/// and neither a span field nor a line holds the credential that was refused.
+#[tokio::test]
+async fn a_denials_lines_share_one_request_span() {
+    use gatehouse::primitives::crypto::random_base62;
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+
+    let capture = installed();
+
+    // The authorizer denies an API key whose secret is wrong.
+    let store = common::fresh_store().await;
+    let authorizer = gatehouse::functions::authorizer::Authorizer::new(
+        &common::config(store.table(), &[]),
+        common::as_function(&store, gatehouse::records::access::Function::Authorizer),
+        common::secrets().await,
+    );
+    let key = common::api_key(&store, None, None).await;
+    let wrong_key = format!("{}{}", &key[..20], random_base62(43));
+    let denied_id = format!("deny-{}", random_base62(12));
+    let mut event = common::fixture("http-v2-request.json", &wrong_key);
+    event["requestContext"]["requestId"] = json!(denied_id);
+    let answer = gatehouse::adapters::lambda::invoke(&authorizer, event)
+        .await
+        .unwrap();
+    assert_eq!(answer["isAuthorized"], false, "{answer}");
+
+    // The admin function refuses a sign-in with a wrong secret.
+    let admin = common::admin::direct(&[]).await;
+    let member = common::iam_user(true).await;
+    let wrong_secret = format!("Wr0ng-{}", random_base62(24));
+    let body = json!({"userName": member.name, "accessKeyId": member.key_id, "secretAccessKey": wrong_secret});
+    let req = common::admin::event("POST", "/admin/signin", &[], Some(&body), "198.51.100.23");
+    let refused_id = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone().unwrap(),
+        _ => panic!("a payload-2.0 request"),
+    };
+    let resp = gatehouse::http::respond(&admin.function, req).await;
+    assert_eq!(resp.status(), 401);
+
+    let text = capture.text();
+    for line in text.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok_and(|v| v.is_object()),
+            "one JSON object per line: {line}"
+        );
+    }
+    let denied = json!({"name": "request", "request_id": denied_id, "function": "authorizer",
+        "route": "GET /whoami", "decision": "deny", "reason": "wrong_secret"});
+    let refused = json!({"name": "request", "request_id": refused_id, "function": "admin",
+        "route": "POST /admin/signin"});
+    // Each request's refusal line: the authorizer's decision, the function's rejection.
+    for (id, expected, (field, value)) in [
+        (&denied_id, &denied, ("decision", "deny")),
+        (&refused_id, &refused, ("message", "request rejected")),
+    ] {
+        let lines = common::logs::request_lines(&text, id);
+        // The lines written in the request span itself (what production prints, at
+        // any level) all carry the whole span, decision included.
+        let own: Vec<_> = lines
+            .iter()
+            .filter(|(line, _)| line["span"]["name"] == "request")
+            .collect();
+        assert!(
+            own.len() >= 2,
+            "the refusal and the metrics line: {lines:?}"
+        );
+        for (line, span) in &own {
+            assert_eq!(span, expected, "{line}");
+            assert_eq!(&line["span"], expected, "{line}");
+        }
+        assert!(
+            own.iter().any(|(line, _)| line["fields"][field] == value),
+            "the refusal is among them: {own:?}"
+        );
+        assert!(
+            own.iter()
+                .any(|(line, _)| line["fields"]["message"] == "outbound calls"),
+            "so is the metrics line: {own:?}"
+        );
+        // Lines the SDK writes in its own spans name the same request.
+        for (line, span) in &lines {
+            for field in ["request_id", "function", "route"] {
+                assert_eq!(span[field], expected[field], "{line}");
+            }
+        }
+        for (line, _) in &lines {
+            let line = line.to_string();
+            for secret in [&key[20..], &wrong_key[20..], &wrong_secret, &member.secret] {
+                assert!(
+                    !line.contains(secret),
+                    "a credential reached a line: {line}"
+                );
+            }
+        }
+    }
+}
+
 /// A presigned `GetCallerIdentity` request in query form for `sts`, with `signature`
 /// (never checked: that STS does not answer) and a fresh `X-Amz-Date`.
 fn presigned_in_query(u: &common::IamUser, sts: &str, signature: &str) -> serde_json::Value {

@@ -8,6 +8,7 @@ use aws_lambda_events::secretsmanager::SecretsManagerSecretRotationEvent;
 use aws_sdk_secretsmanager::Client as SecretsClient;
 use lambda_runtime::{LambdaEvent, service_fn};
 use serde_json::Value;
+use tracing::Instrument;
 
 use super::dynamo::DynamoStore;
 use super::jwks::HttpJwksFetch;
@@ -25,6 +26,7 @@ use crate::functions::authorizer::Authorizer;
 use crate::functions::rotate::Rotator;
 use crate::functions::token::TokenFunction;
 use crate::functions::widget::WidgetFunction;
+use crate::primitives::logging::request_span;
 use crate::primitives::metrics;
 use crate::records::access::Function;
 
@@ -140,6 +142,12 @@ pub async fn run_rotator(rotator: LambdaRotator) -> std::result::Result<(), lamb
     lambda_runtime::run(service_fn(
         move |event: LambdaEvent<SecretsManagerSecretRotationEvent>| {
             let rotator = rotator.clone();
+            // The route of a rotation is its step (README "Logs").
+            let span = request_span(
+                Function::Rotate.name(),
+                Some(&event.context.request_id),
+                Some(&event.payload.step),
+            );
             async move {
                 let result = rotator.step(&event.payload).await;
                 metrics::log_totals();
@@ -148,6 +156,7 @@ pub async fn run_rotator(rotator: LambdaRotator) -> std::result::Result<(), lamb
                     lambda_runtime::Error::from(e.public_message())
                 })
             }
+            .instrument(span)
         },
     ))
     .await
@@ -163,20 +172,41 @@ impl std::fmt::Display for Failure {
 }
 impl std::error::Error for Failure {}
 
-/// One event through the authorizer, with errors as the runtime reports them.
+/// One event through the authorizer, with errors as the runtime reports them, in the
+/// request's span (README "Logs"; the local gateway calls this).
 pub async fn invoke<S: ApiKeyStore + SessionStore, K: SecretSource>(
     authorizer: &Authorizer<S, K>,
     event: Value,
 ) -> std::result::Result<Value, lambda_runtime::Error> {
-    let result = authorizer.handle(event).await;
-    metrics::log_totals();
-    result.map_err(|e| {
-        let msg = match e {
-            Error::Unauthorized(_) => "Unauthorized".to_owned(),
-            other => other.code().to_owned(),
-        };
-        Box::new(Failure(msg)) as lambda_runtime::Error
-    })
+    invoke_as(authorizer, event, None).await
+}
+
+/// [`invoke`] for one Lambda invocation: its id names the request when the event
+/// carries no `requestContext.requestId` (REST `TOKEN` events). The authorizer records
+/// the route and its decision on the span.
+async fn invoke_as<S: ApiKeyStore + SessionStore, K: SecretSource>(
+    authorizer: &Authorizer<S, K>,
+    event: Value,
+    invocation_id: Option<&str>,
+) -> std::result::Result<Value, lambda_runtime::Error> {
+    let request_id = event
+        .pointer("/requestContext/requestId")
+        .and_then(Value::as_str)
+        .or(invocation_id);
+    let span = request_span(Function::Authorizer.name(), request_id, None);
+    async move {
+        let result = authorizer.handle(event).await;
+        metrics::log_totals();
+        result.map_err(|e| {
+            let msg = match e {
+                Error::Unauthorized(_) => "Unauthorized".to_owned(),
+                other => other.code().to_owned(),
+            };
+            Box::new(Failure(msg)) as lambda_runtime::Error
+        })
+    }
+    .instrument(span)
+    .await
 }
 
 /// Serves the authorizer on the Lambda runtime.
@@ -186,7 +216,7 @@ pub async fn run_authorizer<S: ApiKeyStore + SessionStore + 'static, K: SecretSo
     let authorizer = Arc::new(authorizer);
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let authorizer = authorizer.clone();
-        async move { invoke(&authorizer, event.payload).await }
+        async move { invoke_as(&authorizer, event.payload, Some(&event.context.request_id)).await }
     }))
     .await
 }

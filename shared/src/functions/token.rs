@@ -291,6 +291,8 @@ where
     K: SecretSource + Clone + 'static,
     F: JwksFetch + 'static,
 {
+    const FUNCTION: crate::records::access::Function = crate::records::access::Function::Token;
+
     async fn handle(&self, req: Request) -> Result<Response> {
         let method = req.method().as_str();
         let path = req.uri().path();

@@ -213,6 +213,8 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
 }
 
 impl<S: SessionStore + 'static, K: SecretSource + 'static> Handler for WidgetFunction<S, K> {
+    const FUNCTION: crate::records::access::Function = crate::records::access::Function::Widget;
+
     async fn handle(&self, req: Request) -> Result<Response> {
         match (req.method().as_str(), req.uri().path()) {
             ("POST", "/widget/generateToken") => self.generate_token(&req).await,

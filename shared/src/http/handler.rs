@@ -6,8 +6,11 @@ use std::future::Future;
 use std::sync::Arc;
 
 use lambda_http::{Body, Request, service_fn};
+use tracing::Instrument;
 
 use crate::error::Result;
+use crate::primitives::logging::request_span;
+use crate::records::access::Function;
 use crate::requests::body::check_size;
 
 use super::response::{Response, error};
@@ -15,11 +18,48 @@ use super::response::{Response, error};
 /// An HTTP function's logic. Expected failures are `Err(Error)`; [`respond`] turns
 /// them into JSON responses, so handlers never build error bodies themselves.
 pub trait Handler: Send + Sync + 'static {
+    /// Which function this is: named on every log line of its requests.
+    const FUNCTION: Function;
+
     fn handle(&self, req: Request) -> impl Future<Output = Result<Response>> + Send;
 }
 
-/// Runs the handler and maps errors to JSON (logging the code, never the request).
+/// Runs the handler and maps errors to JSON (logging the code, never the request), in
+/// the request's span (README "Logs").
 pub async fn respond<H: Handler>(handler: &H, req: Request) -> http::Response<Body> {
+    let span = span_of(H::FUNCTION, &req);
+    answer(handler, req).instrument(span).await
+}
+
+/// The request span of an HTTP request: API Gateway's request id (else the Lambda
+/// invocation's), the method and the matched route's path template (payload 2.0
+/// `routeKey`, REST `resource`), or the path where API Gateway matched none.
+fn span_of(function: Function, req: &Request) -> tracing::Span {
+    use lambda_http::RequestExt;
+    use lambda_http::request::RequestContext;
+    let (id, template) = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (
+            ctx.request_id.as_deref(),
+            ctx.route_key
+                .as_deref()
+                .and_then(|k| k.split_once(' '))
+                .map(|(_, path)| path),
+        ),
+        Some(RequestContext::ApiGatewayV1(ctx)) => {
+            (ctx.request_id.as_deref(), ctx.resource_path.as_deref())
+        }
+        _ => (None, None),
+    };
+    let id = id.or_else(|| req.lambda_context_ref().map(|c| c.request_id.as_str()));
+    let route = format!(
+        "{} {}",
+        req.method(),
+        template.unwrap_or_else(|| req.uri().path())
+    );
+    request_span(function.name(), id, Some(&route))
+}
+
+async fn answer<H: Handler>(handler: &H, req: Request) -> http::Response<Body> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     // The size limit holds on every route, also where the handler reads no body.

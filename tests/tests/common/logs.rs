@@ -35,3 +35,17 @@ impl Captured {
         String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
     }
 }
+
+/// The lines logged inside the request span whose `request_id` is `id` (README "Logs"),
+/// each with that span's fields: the line's own span or, for a line written in a span
+/// of the SDK (only at `debug` and below), the `request` span among its parents.
+pub fn request_lines(text: &str, id: &str) -> Vec<(serde_json::Value, serde_json::Value)> {
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|line| {
+            let spans = line.get("spans")?.as_array()?;
+            let span = spans.iter().rev().find(|s| s["name"] == "request")?.clone();
+            (span["request_id"] == id).then_some((line, span))
+        })
+        .collect()
+}

@@ -163,6 +163,8 @@ where
     S: AdminPorts + 'static,
     K: AdminSecrets + 'static,
 {
+    const FUNCTION: crate::records::access::Function = crate::records::access::Function::Admin;
+
     async fn handle(&self, req: Request) -> Result<Response> {
         self.check_origin(&req)?;
         match (req.method().as_str(), req.uri().path()) {

@@ -24,6 +24,7 @@ use crate::credentials::secrets::SecretSource;
 use crate::credentials::widget::SessionStore;
 use crate::error::Result;
 use crate::http::issuer_from;
+use crate::primitives::logging::{record_decision, record_route};
 use crate::requests::event::{AuthInput, EventShape, parse_event};
 
 /// An access token's principal: `client` when it carries a `client_id` (client
@@ -223,8 +224,11 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
     /// error and API Gateway answers 500 (or 401 for `Unauthorized` on REST).
     pub async fn handle(&self, event: Value) -> Result<Value> {
         let input = parse_event(event).inspect_err(|e| {
+            record_decision("error", Some("malformed_event"));
             tracing::warn!(decision = "error", reason = "malformed_event", error = %e);
         })?;
+        let template = input.route_template.as_deref();
+        record_route(&input.method, template.unwrap_or(&input.path));
         let route = format!(
             "{} {} ({})",
             input.method,
@@ -236,14 +240,17 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
             .await
         {
             Ok(Ok(p)) => {
+                record_decision("allow", None);
                 tracing::info!(decision = "allow", %route, principal_type = p.principal_type.as_str(), subject = %p.subject);
                 Ok(allow_response(&input, self.mode, &p))
             }
             Ok(Err(reason)) => {
+                record_decision("deny", Some(reason.as_str()));
                 tracing::info!(decision = "deny", %route, reason = reason.as_str());
                 deny_response(&input, self.mode, reason)
             }
             Err(e) => {
+                record_decision("error", Some(e.code()));
                 tracing::error!(decision = "error", %route, error = %e.detail(), "dependency failed; failing closed");
                 Err(e)
             }
