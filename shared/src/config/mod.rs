@@ -408,6 +408,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines, reason = "a test: one case per variable")]
     fn missing_or_bad_values_name_the_variable() {
         assert_eq!(err_var(load(&[])), "TABLE_NAME");
         assert_eq!(err_var(load(&[("TABLE_NAME", "a b")])), "TABLE_NAME");

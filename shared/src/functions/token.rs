@@ -20,7 +20,9 @@ use crate::credentials::jwt::{AUD_API, Claims, issue};
 use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, authorizer_context, empty, issuer, json, source_ip};
+use crate::http::{
+    Handler, Response, authorizer_context, empty, header_value, issuer, json, source_ip,
+};
 use crate::records::once::OneTimeStore;
 use crate::records::rate::{self, Limiter, RateStore};
 pub use crate::requests::form::{Form, basic_credentials, read_form};
@@ -95,7 +97,7 @@ where
     async fn jwks(&self) -> Result<Response> {
         let ring = self.keys.ring().await?;
         let mut resp = json(StatusCode::OK, &ring.jwks);
-        set_public_cache(&mut resp, self.config.jwks_max_age);
+        set_public_cache(&mut resp, self.config.jwks_max_age)?;
         Ok(resp)
     }
 
@@ -120,7 +122,7 @@ where
         }
         doc["grant_types_supported"] = json!(grants);
         let mut resp = json(StatusCode::OK, &doc);
-        set_public_cache(&mut resp, self.config.jwks_max_age);
+        set_public_cache(&mut resp, self.config.jwks_max_age)?;
         Ok(resp)
     }
 
@@ -312,8 +314,8 @@ where
     }
 }
 
-fn set_public_cache(resp: &mut Response, max_age: Duration) {
-    let v = format!("public, max-age={}", max_age.as_secs());
-    resp.headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_str(&v).expect("ASCII"));
+fn set_public_cache(resp: &mut Response, max_age: Duration) -> Result<()> {
+    let v = header_value(&format!("public, max-age={}", max_age.as_secs()))?;
+    resp.headers_mut().insert(CACHE_CONTROL, v);
+    Ok(())
 }

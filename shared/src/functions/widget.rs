@@ -2,7 +2,7 @@
 //! tokens (mode 3). Mode 2 (an API key in the widget config) needs nothing here.
 
 use http::StatusCode;
-use http::header::{AUTHORIZATION, HeaderValue, SET_COOKIE};
+use http::header::AUTHORIZATION;
 use lambda_http::Request;
 use serde_json::{Value, json};
 
@@ -14,7 +14,8 @@ use crate::credentials::secrets::SecretSource;
 use crate::credentials::widget::{SessionStore, TempToken, WidgetUser};
 use crate::error::{Error, Result};
 use crate::http::{
-    Handler, Response, authorizer_context, clear_session_cookie, issuer, json, session_cookie,
+    Handler, Response, append_cookie, authorizer_context, clear_session_cookie, issuer, json,
+    session_cookie,
 };
 use crate::primitives::crypto::random_id;
 use crate::primitives::crypto::sha256_hex;
@@ -48,13 +49,6 @@ fn require_issuer_key(req: &Request) -> Result<()> {
 
 fn to_value<T: serde::Serialize>(v: T) -> Result<Value> {
     serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()))
-}
-
-fn set_cookie(resp: &mut Response, cookie: &str) {
-    resp.headers_mut().append(
-        SET_COOKIE,
-        HeaderValue::from_str(cookie).expect("cookie is ASCII"),
-    );
 }
 
 impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
@@ -161,10 +155,10 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
             StatusCode::OK,
             &json!({ "userid": session.user.userid, "expires_at": session.expires_at }),
         );
-        set_cookie(
+        append_cookie(
             &mut resp,
             &session_cookie(&session_id, session.expires_at - now),
-        );
+        )?;
         Ok(resp)
     }
 
@@ -207,7 +201,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
             .delete_session(&sha256_hex(id.as_bytes()))
             .await?;
         let mut resp = json(StatusCode::OK, &json!({ "logged_out": true }));
-        set_cookie(&mut resp, &clear_session_cookie());
+        append_cookie(&mut resp, &clear_session_cookie())?;
         Ok(resp)
     }
 }

@@ -6,7 +6,9 @@ mod issuer;
 mod response;
 
 pub use issuer::issuer_from;
-pub use response::{Response, clear_session_cookie, empty, error, json, session_cookie};
+pub use response::{
+    Response, append_cookie, clear_session_cookie, empty, error, header_value, json, session_cookie,
+};
 
 #[cfg(feature = "aws")]
 mod context;

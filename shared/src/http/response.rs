@@ -4,7 +4,7 @@ use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// What every function answers with.
 pub type Response = http::Response<String>;
@@ -66,7 +66,7 @@ pub fn error(e: &Error) -> Response {
             .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
     if let Error::TooManyRequests { retry_after, .. } = e {
-        let v = HeaderValue::from_str(&(*retry_after).max(1).to_string()).expect("digits");
+        let v = HeaderValue::from((*retry_after).max(1));
         resp.headers_mut().insert(http::header::RETRY_AFTER, v);
     }
     resp
@@ -87,6 +87,20 @@ pub fn session_cookie(id: &str, max_age_secs: i64) -> String {
 /// is only cleared that way).
 pub fn clear_session_cookie() -> String {
     session_cookie("", 0)
+}
+
+/// A header value Gatehouse computed (a cookie, a cache directive): visible ASCII, or an
+/// internal error (never a panic).
+pub fn header_value(value: &str) -> Result<HeaderValue> {
+    HeaderValue::from_str(value)
+        .map_err(|_| Error::Internal("a computed header value is not visible ASCII".into()))
+}
+
+/// Adds a `Set-Cookie` header to `resp`.
+pub fn append_cookie(resp: &mut Response, cookie: &str) -> Result<()> {
+    let v = header_value(cookie)?;
+    resp.headers_mut().append(http::header::SET_COOKIE, v);
+    Ok(())
 }
 
 #[cfg(test)]

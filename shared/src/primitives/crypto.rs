@@ -11,6 +11,7 @@ pub fn random_base62(n: usize) -> String {
     let mut out = String::with_capacity(n);
     let mut buf = [0u8; 64];
     while out.len() < n {
+        #[allow(clippy::expect_used, reason = "see random_bytes")]
         rand::SecureRandom::fill(&rng, &mut buf).expect("system CSPRNG unavailable");
         for b in buf {
             // 248 = 4 * 62: bytes at or above it would bias the draw.
@@ -23,6 +24,10 @@ pub fn random_base62(n: usize) -> String {
 }
 
 /// `n` random bytes from the system CSPRNG.
+#[allow(
+    clippy::expect_used,
+    reason = "without the OS CSPRNG no secret can be made; stopping beats a guessable value"
+)]
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
     rand::SecureRandom::fill(&rand::SystemRandom::new(), &mut buf)

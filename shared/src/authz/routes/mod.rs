@@ -178,6 +178,10 @@ impl RouteRules {
     /// The defaults of README "Route rules". Routes served without the authorizer (`/token`,
     /// `/authorize`, `/.well-known/*`, `/widget/loginToken`, `/admin/*`) are absent:
     /// if the authorizer is ever put in front of them, they are denied.
+    #[allow(
+        clippy::expect_used,
+        reason = "a constant table; `default_rules_follow_the_design_table` compiles it"
+    )]
     pub fn default_rules() -> Self {
         use PrincipalType::*;
         let rule =
@@ -367,6 +371,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::too_many_lines, reason = "a test: one row per default rule")]
     fn default_rules_follow_the_design_table() {
         use PrincipalType::*;
         let r = RouteRules::default_rules();

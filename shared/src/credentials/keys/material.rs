@@ -169,8 +169,12 @@ impl LoadedRing {
 fn pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+    for start in (0..b64.len()).step_by(64) {
+        // Base64 is ASCII, so every byte offset is a character boundary.
+        out.push_str(
+            b64.get(start..(start + 64).min(b64.len()))
+                .unwrap_or_default(),
+        );
         out.push('\n');
     }
     out.push_str(&format!("-----END {label}-----\n"));

@@ -160,6 +160,10 @@ impl KeyRing {
             .map_err(|e| Error::Internal(format!("signing key ring is not valid: {e}")))
     }
 
+    #[allow(
+        clippy::expect_used,
+        reason = "a ring is strings and numbers only: serializing it cannot fail"
+    )]
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("key ring serializes")
     }

@@ -6,7 +6,6 @@
 //! `iam:ListGroupsForUser`.
 
 use http::StatusCode;
-use http::header::{HeaderValue, SET_COOKIE};
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -22,7 +21,7 @@ use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::error::{Error, Result};
-use crate::http::{Handler, Response, issuer, json, source_ip};
+use crate::http::{Handler, Response, append_cookie, issuer, json, source_ip};
 use crate::primitives::crypto::random_id;
 use crate::primitives::crypto::{ct_eq, sha256_hex};
 use crate::primitives::headers::cookie;
@@ -149,10 +148,7 @@ where
         self.store.delete_admin_session(&hash).await?;
         tracing::info!(event = "admin_signout", user = %session.user_name);
         let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
-        resp.headers_mut().append(
-            SET_COOKIE,
-            HeaderValue::from_str(&admin_cookie("", 0)).expect("ASCII"),
-        );
+        append_cookie(&mut resp, &admin_cookie("", 0))?;
         Ok(resp)
     }
 }

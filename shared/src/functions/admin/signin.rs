@@ -244,10 +244,7 @@ where
             StatusCode::OK,
             &json!({"userName": user, "csrfToken": csrf, "expires_at": session.expires_at}),
         );
-        resp.headers_mut().append(
-            SET_COOKIE,
-            HeaderValue::from_str(&admin_cookie(&id, ttl)).expect("ASCII"),
-        );
+        append_cookie(&mut resp, &admin_cookie(&id, ttl))?;
         Ok(resp)
     }
 }
