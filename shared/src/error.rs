@@ -67,11 +67,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Error::BadRequest(message.into())
     }
 
-    pub fn dependency(
+    pub(crate) fn dependency(
         service: Service,
         source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> Self {
@@ -81,7 +81,7 @@ impl Error {
         }
     }
 
-    pub fn config(var: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn config(var: &'static str, message: impl Into<String>) -> Self {
         Error::Config {
             var,
             message: message.into(),
@@ -106,7 +106,7 @@ impl Error {
     }
 
     /// Machine-readable code for the JSON body's `error` field.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             Error::BadRequest(_) => "invalid_request",
             Error::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -143,7 +143,7 @@ impl Error {
     }
 
     /// Whether this is an RFC 6749 error (its body also carries `error_description`).
-    pub fn is_oauth(&self) -> bool {
+    pub(crate) fn is_oauth(&self) -> bool {
         matches!(
             self,
             Error::BadRequest(_)
@@ -155,7 +155,7 @@ impl Error {
     }
 
     /// Text safe to show the caller: internal details stay in the logs.
-    pub fn public_message(&self) -> String {
+    pub(crate) fn public_message(&self) -> String {
         match self {
             Error::Config { .. } | Error::Internal(_) => "internal error".to_owned(),
             other => other.to_string(),

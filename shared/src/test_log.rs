@@ -19,7 +19,7 @@ impl std::io::Write for Capture {
 }
 
 /// Runs `f` with a JSON subscriber on this thread and returns what it logged.
-pub fn captured(f: impl FnOnce()) -> String {
+pub(crate) fn captured(f: impl FnOnce()) -> String {
     let capture = Capture::default();
     let writer = capture.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -82,13 +82,13 @@ counted_client!(
 /// A `reqwest` client built on first use. Building one loads the trust store (native
 /// roots: milliseconds, see docs/PERFORMANCE.md), and most invocations never need it
 /// (host JWKS fetches, presigned STS forwards), so init does not pay for it.
-pub struct LazyHttp {
+pub(crate) struct LazyHttp {
     builder: fn() -> reqwest::ClientBuilder,
     client: std::sync::OnceLock<reqwest::Client>,
 }
 
 impl LazyHttp {
-    pub fn new(builder: fn() -> reqwest::ClientBuilder) -> Self {
+    pub(crate) fn new(builder: fn() -> reqwest::ClientBuilder) -> Self {
         LazyHttp {
             builder,
             client: std::sync::OnceLock::new(),
@@ -96,7 +96,7 @@ impl LazyHttp {
     }
 
     /// The client, built now if this is the first use.
-    pub fn get(&self) -> crate::Result<&reqwest::Client> {
+    pub(crate) fn get(&self) -> crate::Result<&reqwest::Client> {
         if let Some(c) = self.client.get() {
             return Ok(c);
         }
@@ -116,7 +116,7 @@ pub fn install_crypto_provider() {
 
 /// Builds a function from the environment: validated config, then the SDK clients it
 /// may use (no network call). Every function's `from_env` goes through here.
-pub async fn build_from_env<T>(
+pub(crate) async fn build_from_env<T>(
     build: impl FnOnce(
         crate::config::Config,
         aws_sdk_secretsmanager::Client,

@@ -15,7 +15,7 @@ use crate::requests::presign::{NONCE_HEADER, SERVER_ID_HEADER, forwarded_headers
 /// SDK uses for STS): the root is `GetCallerIdentityResponse`, holding one
 /// `GetCallerIdentityResult` with one non-empty `Arn`. Anything else (an error
 /// document, an `Arn` elsewhere, two of them) is `None`.
-pub fn arn_from_caller_identity(xml: &str) -> Option<String> {
+pub(crate) fn arn_from_caller_identity(xml: &str) -> Option<String> {
     use aws_smithy_xml::decode::{Document, try_data};
     let mut doc = Document::new(xml);
     let mut root = doc.root_element().ok()?;

@@ -25,7 +25,7 @@ pub enum DenyReason {
 }
 
 impl DenyReason {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DenyReason::NoCredential => "no_credential",
             DenyReason::AmbiguousCredentials => "ambiguous_credentials",

@@ -29,7 +29,7 @@ pub enum OriginError {
 
 /// An origin as browsers send it: `scheme://host[:port]` (http or https), nothing
 /// else; `*` and `null` are refused. Returned in lower case.
-pub fn parse_origin(origin: &str) -> std::result::Result<String, OriginError> {
+pub(crate) fn parse_origin(origin: &str) -> std::result::Result<String, OriginError> {
     if origin == "*" || origin == "null" {
         return Err(OriginError::Wildcard(origin.to_owned()));
     }
@@ -89,7 +89,7 @@ impl AllowedOrigins {
     /// session's origin), one of those too. `bound: None` is a credential bound to no
     /// origin (a widget session written before sessions remembered theirs). A missing
     /// `Origin` is denied.
-    pub fn permits(&self, origin: Option<&str>, bound: Option<&[String]>) -> bool {
+    pub(crate) fn permits(&self, origin: Option<&str>, bound: Option<&[String]>) -> bool {
         let Some(origin) = origin else {
             return false;
         };

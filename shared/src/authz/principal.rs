@@ -25,7 +25,7 @@ impl PrincipalType {
         PrincipalType::WidgetSession,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             PrincipalType::ApiKey => "api_key",
             PrincipalType::Client => "client",
@@ -54,7 +54,7 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub fn new(
+    pub(crate) fn new(
         principal_type: PrincipalType,
         subject: impl Into<String>,
         scopes: Vec<String>,
@@ -74,12 +74,12 @@ impl Principal {
         }
     }
 
-    pub fn has_scope(&self, scope: &str) -> bool {
+    pub(crate) fn has_scope(&self, scope: &str) -> bool {
         self.scopes.iter().any(|s| s == scope)
     }
 
     /// The authorizer context: flat values only (API Gateway's rule).
-    pub fn context(&self) -> Map<String, Value> {
+    pub(crate) fn context(&self) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("principal_type".into(), self.principal_type.as_str().into());
         m.insert("subject".into(), self.subject.clone().into());

@@ -26,9 +26,9 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, in the order a new key lists them by default.
-    pub const ALL: [Scope; 3] = [Scope::Data, Scope::Client, Scope::WidgetIssue];
+    pub(crate) const ALL: [Scope; 3] = [Scope::Data, Scope::Client, Scope::WidgetIssue];
 
-    pub const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Scope::Data => "data",
             Scope::Client => "client",

@@ -96,10 +96,7 @@ pub struct Config {
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
-pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
-
-/// The largest request body read; larger bodies get 413.
-pub const MAX_BODY_BYTES: usize = 16_384;
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 impl Config {
     /// Reads the process environment.

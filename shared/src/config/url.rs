@@ -28,7 +28,7 @@ pub struct Issuer(String);
 
 impl Issuer {
     /// Checks `url` as an issuer.
-    pub fn parse(url: &str) -> Result<Issuer, UrlError> {
+    pub(crate) fn parse(url: &str) -> Result<Issuer, UrlError> {
         if url.contains(['?', '#', ' ']) || url.ends_with('/') {
             return Err(UrlError::QueryFragmentOrSlash);
         }
@@ -41,7 +41,7 @@ impl Issuer {
         }
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -53,7 +53,7 @@ pub struct HttpsUrl(String);
 
 impl HttpsUrl {
     /// Checks `url`.
-    pub fn parse(url: &str) -> Result<HttpsUrl, UrlError> {
+    pub(crate) fn parse(url: &str) -> Result<HttpsUrl, UrlError> {
         let (scheme, authority, _) = split_url(url).ok_or(UrlError::NotAbsolute)?;
         if url.contains(' ') {
             return Err(UrlError::Spaces);

@@ -14,12 +14,12 @@ use crate::primitives::cache::{Bound, Eviction, Lookup, TtlCache};
 use crate::primitives::crypto;
 
 pub const PREFIX: &str = "gk_";
-pub const ID_LEN: usize = 16;
-pub const SECRET_LEN: usize = 43;
+pub(crate) const ID_LEN: usize = 16;
+pub(crate) const SECRET_LEN: usize = 43;
 /// Total length of a well-formed key.
 pub const KEY_LEN: usize = PREFIX.len() + ID_LEN + 1 + SECRET_LEN;
 /// Scopes of a key created without explicit scopes: a private key can do everything.
-pub const DEFAULT_SCOPES: [Scope; 3] = Scope::ALL;
+pub(crate) const DEFAULT_SCOPES: [Scope; 3] = Scope::ALL;
 
 /// A key as presented by a caller, split into its public id and its secret.
 pub struct PresentedKey<'a> {
@@ -163,7 +163,7 @@ pub fn check(
 }
 
 /// The principal an API key stands for.
-pub fn principal(record: &ApiKeyRecord) -> Principal {
+pub(crate) fn principal(record: &ApiKeyRecord) -> Principal {
     let mut p = Principal::new(
         PrincipalType::ApiKey,
         record.id.clone(),
@@ -184,11 +184,11 @@ pub enum VerifyError {
 }
 
 /// `last_used` is written at most once per `max(API_KEY_CACHE_TTL, this)`.
-pub const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
+pub(crate) const LAST_USED_MIN_PERIOD: Duration = Duration::from_secs(60);
 
 /// Bound on cached known ids, and separately on cached unknown ids: a flood of random
 /// ids can push out only other unknown ids, never a valid key (README "API keys").
-pub const CACHE_CAPACITY: usize = 10_000;
+pub(crate) const CACHE_CAPACITY: usize = 10_000;
 
 /// Cached records by id: `Some` for a known key, `None` for an unknown id.
 type RecordCache = TtlCache<String, Option<Arc<ApiKeyRecord>>>;

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::primitives::crypto;
 
 /// Shortest raw (legacy) secret accepted: 32 hex characters, 128 bits.
-pub const MIN_RAW_SECRET_LEN: usize = 32;
+pub(crate) const MIN_RAW_SECRET_LEN: usize = 32;
 
 #[derive(Clone, PartialEq, Eq)]
 enum Entry {

@@ -114,7 +114,7 @@ impl<F: JwksFetch> HostJwks<F> {
 
     /// Refetches (once per cooldown) after no cached key verified a code without `kid`:
     /// the host may have rotated its key. `None` when the cooldown has not passed.
-    pub async fn refetch_after_failure(&self) -> Result<Option<Vec<HostKey>>> {
+    pub(crate) async fn refetch_after_failure(&self) -> Result<Option<Vec<HostKey>>> {
         let keys = self.keys.refetch(&(), || self.fetch()).await?;
         Ok(keys.map(|k| k.to_vec()))
     }

@@ -89,7 +89,7 @@ pub struct TokenHeader {
 }
 
 /// Whether `typ` names a plain JWT (`JWT` or `at+jwt`, any case).
-pub fn is_jwt_typ(typ: &str) -> bool {
+pub(crate) fn is_jwt_typ(typ: &str) -> bool {
     typ.eq_ignore_ascii_case("JWT") || typ.eq_ignore_ascii_case("at+jwt")
 }
 
@@ -175,7 +175,7 @@ pub fn verify_issued(
 }
 
 /// Maps a verification error to a deny reason (never echoing the token).
-pub fn deny_reason(e: &jsonwebtoken::errors::Error) -> DenyReason {
+pub(crate) fn deny_reason(e: &jsonwebtoken::errors::Error) -> DenyReason {
     use jsonwebtoken::errors::ErrorKind as K;
     match e.kind() {
         K::ExpiredSignature => DenyReason::Expired,

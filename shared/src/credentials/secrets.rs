@@ -40,7 +40,7 @@ impl<S: SecretSource> SecretCache<S> {
 impl<S: SecretSource, T: Clone> SecretCache<S, T> {
     /// A cache of `parse(value)`; a value that does not parse is an error and is not
     /// cached.
-    pub fn parsed(source: S, ttl: Duration, parse: fn(SecretString) -> Result<T>) -> Self {
+    pub(crate) fn parsed(source: S, ttl: Duration, parse: fn(SecretString) -> Result<T>) -> Self {
         SecretCache {
             source,
             parse,

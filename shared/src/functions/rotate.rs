@@ -21,7 +21,10 @@ pub struct Rotator<V, L> {
 
 impl<V: SecretVersions, L: LockStore> Rotator<V, L> {
     /// One rotation step; only the configured secret is rotated.
-    pub async fn step(&self, event: &SecretsManagerSecretRotationEvent) -> Result<StepOutcome> {
+    pub(crate) async fn step(
+        &self,
+        event: &SecretsManagerSecretRotationEvent,
+    ) -> Result<StepOutcome> {
         if event.secret_id != self.secret_id {
             return Err(Error::Forbidden("not_the_signing_key_secret"));
         }

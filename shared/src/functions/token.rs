@@ -59,7 +59,7 @@ where
     K: SecretSource + Clone,
     F: JwksFetch,
 {
-    pub fn from_parts(config: Config, secrets: K, store: S, fetch: F) -> Result<Self> {
+    pub(crate) fn from_parts(config: Config, secrets: K, store: S, fetch: F) -> Result<Self> {
         let keys_secret = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
         let keys = SigningKeys::new(
             secrets.clone(),

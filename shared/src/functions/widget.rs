@@ -52,7 +52,7 @@ fn to_value<T: serde::Serialize>(v: T) -> Result<Value> {
 }
 
 impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
-    pub fn from_parts(config: Config, secrets: K, store: S) -> Result<Self> {
+    pub(crate) fn from_parts(config: Config, secrets: K, store: S) -> Result<Self> {
         let ring = Config::require(&config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
         let keys = SigningKeys::new(
             secrets,

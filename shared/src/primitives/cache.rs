@@ -23,27 +23,28 @@ use std::time::{Duration, Instant};
 
 /// Where a cache reads the time: the system clock, or one a test moves by hand.
 #[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
+pub(crate) struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
 
 impl Clock {
     /// [`Instant::now`].
-    pub fn system() -> Self {
+    pub(crate) fn system() -> Self {
         Clock(Arc::new(Instant::now))
     }
 
     /// A clock reading `now` (tests).
-    pub fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
         Clock(Arc::new(now))
     }
 
-    pub fn now(&self) -> Instant {
+    pub(crate) fn now(&self) -> Instant {
         (self.0)()
     }
 }
 
 /// Which entry a full partition drops to make room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Eviction {
+pub(crate) enum Eviction {
     /// The one read or written longest ago: a read moves an entry to the back.
     LeastRecentlyUsed,
     /// The one written longest ago: reads do not move entries.
@@ -52,7 +53,7 @@ pub enum Eviction {
 
 /// How many entries a partition holds, and which goes first when it is full.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bound {
+pub(crate) struct Bound {
     /// At least one entry is always kept.
     pub capacity: usize,
     pub eviction: Eviction,
@@ -60,7 +61,7 @@ pub struct Bound {
 
 impl Bound {
     /// No bound (a cache of a few known keys).
-    pub const UNBOUNDED: Bound = Bound {
+    pub(crate) const UNBOUNDED: Bound = Bound {
         capacity: usize::MAX,
         eviction: Eviction::Oldest,
     };
@@ -70,7 +71,7 @@ impl Bound {
 /// the start of the last load attempt, failed or not, of the kind named. One cooldown
 /// serves the whole cache (it is meant for a single value, `K = ()`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cooldown {
+pub(crate) enum Cooldown {
     /// Any load: a routine load also starts the cooldown. For a server run by someone
     /// else (the host JWKS), which a flood of unknown kids must never hammer.
     SinceAnyLoad(Duration),
@@ -81,7 +82,7 @@ pub enum Cooldown {
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lookup<V> {
+pub(crate) struct Lookup<V> {
     pub value: V,
     /// This call ran the load (the cold path); `false` for a value from memory,
     /// including one another caller's load produced while this one waited.
@@ -192,7 +193,7 @@ impl<K: Hash + Eq, V> Drop for Flight<'_, K, V> {
 }
 
 /// A map from `K` to `V`, each value fresh for the TTL after its load finished.
-pub struct TtlCache<K: Hash + Eq, V> {
+pub(crate) struct TtlCache<K: Hash + Eq, V> {
     ttl: Duration,
     bounds: Vec<Bound>,
     part_of: fn(&V) -> usize,
@@ -204,7 +205,7 @@ pub struct TtlCache<K: Hash + Eq, V> {
 
 impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     /// An unbounded cache without a cooldown, on the system clock.
-    pub fn new(ttl: Duration) -> Self {
+    pub(crate) fn new(ttl: Duration) -> Self {
         TtlCache {
             ttl,
             bounds: vec![Bound::UNBOUNDED],
@@ -217,14 +218,15 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// One partition, with this bound.
-    pub fn bounded(self, bound: Bound) -> Self {
+    #[cfg(test)]
+    pub(crate) fn bounded(self, bound: Bound) -> Self {
         self.partitioned(|_| 0, &[bound])
     }
 
     /// Partition `part_of(value)` (an index into `bounds`; past the end means the last)
     /// holds at most its bound's capacity, evicted in its bound's order, so entries of
     /// one partition never push out another's.
-    pub fn partitioned(mut self, part_of: fn(&V) -> usize, bounds: &[Bound]) -> Self {
+    pub(crate) fn partitioned(mut self, part_of: fn(&V) -> usize, bounds: &[Bound]) -> Self {
         if !bounds.is_empty() {
             self.bounds = bounds.to_vec();
             self.part_of = part_of;
@@ -234,12 +236,13 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// Gates [`TtlCache::refetch`].
-    pub fn with_cooldown(mut self, cooldown: Cooldown) -> Self {
+    pub(crate) fn with_cooldown(mut self, cooldown: Cooldown) -> Self {
         self.cooldown = Some(cooldown);
         self
     }
 
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    #[cfg(test)]
+    pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self
     }
@@ -249,7 +252,7 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// The value of `key` if it is fresh (no load; a read counts as a use).
-    pub fn get<Q>(&self, key: &Q) -> Option<V>
+    pub(crate) fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -265,7 +268,7 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// Keeps `value` for `key` from now on (nothing with a TTL of zero).
-    pub fn insert(&self, key: K, value: V) {
+    pub(crate) fn insert(&self, key: K, value: V) {
         if self.ttl.is_zero() {
             return;
         }
@@ -290,7 +293,7 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// The fresh value of `key`, or the value one load produces (see [`TtlCache::lookup`]).
-    pub async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<V, E>
+    pub(crate) async fn get_or_load<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<V, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -303,7 +306,7 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     /// The fresh value of `key`; on a miss, `load` runs, unless a concurrent load of the
     /// same key is under way: then this call waits for it and takes its value (or, if
     /// it failed, loads itself). A failed load is returned and not cached.
-    pub async fn lookup<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Lookup<V>, E>
+    pub(crate) async fn lookup<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Lookup<V>, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
@@ -330,7 +333,7 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     /// know), single-flight with every other load of it. With a cooldown, `Ok(None)`
     /// (and no load) while it runs: a waiter behind a refetch gets `None` and reads the
     /// refetched value with [`TtlCache::get`].
-    pub async fn refetch<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Option<V>, E>
+    pub(crate) async fn refetch<Q, E, F, Fut>(&self, key: &Q, load: F) -> Result<Option<V>, E>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,

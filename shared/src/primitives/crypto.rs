@@ -41,12 +41,12 @@ pub fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Constant-time equality of two byte strings (length is not secret).
-pub fn ct_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     constant_time::verify_slices_are_equal(a, b).is_ok()
 }
 
 /// Whether `s` consists only of base62 characters.
-pub fn is_base62(s: &str) -> bool {
+pub(crate) fn is_base62(s: &str) -> bool {
     s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 

@@ -17,7 +17,7 @@ pub enum NotSingle {
 
 /// The one value of `values`: `Ok(None)` when there is none, `Err` when there are two
 /// or more.
-pub fn single<T>(values: impl IntoIterator<Item = T>) -> Result<Option<T>, NotSingle> {
+pub(crate) fn single<T>(values: impl IntoIterator<Item = T>) -> Result<Option<T>, NotSingle> {
     let mut values = values.into_iter();
     match (values.next(), values.next()) {
         (Some(_), Some(_)) => Err(NotSingle::Repeated),
@@ -28,7 +28,7 @@ pub fn single<T>(values: impl IntoIterator<Item = T>) -> Result<Option<T>, NotSi
 /// The one value of header `name`: `Ok(None)` when absent, `Err` when sent twice or not
 /// text. API Gateway HTTP APIs join repeats with commas into one value, which is
 /// returned as it is: a caller for whom a comma cannot be data checks for one.
-pub fn single_value<K: AsHeaderName>(
+pub(crate) fn single_value<K: AsHeaderName>(
     headers: &HeaderMap,
     name: K,
 ) -> Result<Option<&str>, NotSingle> {
@@ -40,7 +40,7 @@ pub fn single_value<K: AsHeaderName>(
 
 /// The text values of the request's `Cookie` headers; one that is not text is skipped
 /// (a browser never sends one).
-pub fn cookie_headers(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+pub(crate) fn cookie_headers(headers: &HeaderMap) -> impl Iterator<Item = &str> {
     headers
         .get_all(COOKIE)
         .into_iter()
@@ -62,7 +62,7 @@ pub fn cookie_strings<'a>(
 
 /// The name/value pairs of `Cookie` header values or of payload-2.0 `cookies`, split at
 /// the first `=` (a value may contain more); a cookie without `=` is skipped.
-pub fn cookie_pairs<'a>(
+pub(crate) fn cookie_pairs<'a>(
     values: impl IntoIterator<Item = &'a str>,
 ) -> impl Iterator<Item = (&'a str, &'a str)> {
     cookie_strings(values).filter_map(|c| c.split_once('='))
@@ -70,7 +70,7 @@ pub fn cookie_pairs<'a>(
 
 /// The one value of cookie `name` across all of `values` (`Cookie` header values or
 /// payload-2.0 `cookies`): `Err` when the cookie is sent twice, in one header or two.
-pub fn single_cookie<'a>(
+pub(crate) fn single_cookie<'a>(
     values: impl IntoIterator<Item = &'a str>,
     name: &str,
 ) -> Result<Option<&'a str>, NotSingle> {

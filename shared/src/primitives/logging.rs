@@ -60,13 +60,13 @@ pub fn request_span(
 
 /// Records the route on the current request span (the authorizer knows it once the
 /// event is parsed): `METHOD template`, or `METHOD path` without a template.
-pub fn record_route(method: &str, template_or_path: &str) {
+pub(crate) fn record_route(method: &str, template_or_path: &str) {
     tracing::Span::current().record("route", format!("{method} {template_or_path}"));
 }
 
 /// Records the authorizer's decision (`allow`, `deny`, `error`) and, for a denial or
 /// an error, its reason code on the current request span.
-pub fn record_decision(decision: &'static str, reason: Option<&'static str>) {
+pub(crate) fn record_decision(decision: &'static str, reason: Option<&'static str>) {
     let span = tracing::Span::current();
     span.record("decision", decision);
     if let Some(reason) = reason {

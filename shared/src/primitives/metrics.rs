@@ -29,7 +29,7 @@ impl Service {
         Service::HostJwks,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Service::DynamoDb => "dynamodb",
             Service::SecretsManager => "secretsmanager",

@@ -21,13 +21,13 @@ pub const PK: &str = "pk";
 /// TTL attribute of the table.
 pub const EXPIRES_AT: &str = "expires_at";
 /// `last_used` of an API key: the one attribute the authorizer may write.
-pub const LAST_USED: &str = "last_used";
+pub(crate) const LAST_USED: &str = "last_used";
 /// `origin` of a widget session: the origin it was opened from.
 pub const ORIGIN: &str = "origin";
 
 /// Record kinds and their partition-key prefixes (the prefix table of the access rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     ApiKey,
     Used,
     Temp,
@@ -39,7 +39,7 @@ pub enum Kind {
 
 impl Kind {
     /// The partition-key prefix of this kind's records.
-    pub const fn prefix(self) -> &'static str {
+    pub(crate) const fn prefix(self) -> &'static str {
         match self {
             Kind::ApiKey => "apikey#",
             Kind::Used => "used#",
@@ -58,7 +58,7 @@ pub mod prefix {
     use super::Kind;
 
     /// `apikey#<id>`
-    pub const API_KEY: &str = Kind::ApiKey.prefix();
+    pub(crate) const API_KEY: &str = Kind::ApiKey.prefix();
     /// `used#<kind>#<sha256>`: a redeemed one-time value.
     pub const USED: &str = Kind::Used.prefix();
     /// `used#code#<sha256>`: a redeemed host authorization code (kind `code`).
@@ -72,7 +72,7 @@ pub mod prefix {
     /// `rate#<scope>#<kind>#<value>#<window>`: a rate counter (`crate::records::rate`).
     pub const RATE: &str = Kind::Rate.prefix();
     /// `rate#token#…`: the counters of `POST /token`.
-    pub const RATE_TOKEN: &str = "rate#token#";
+    pub(crate) const RATE_TOKEN: &str = "rate#token#";
     /// `lock#<name>`: a lock item.
     pub const LOCK: &str = Kind::Lock.prefix();
     /// The lock serialising changes to the signing key ring.
@@ -99,7 +99,7 @@ pub enum Key<'a> {
 }
 
 impl Key<'_> {
-    pub fn kind(&self) -> Kind {
+    pub(crate) fn kind(&self) -> Kind {
         match self {
             Key::ApiKey(_) => Kind::ApiKey,
             Key::Used { .. } => Kind::Used,

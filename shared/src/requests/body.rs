@@ -26,7 +26,7 @@ pub fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Resul
 }
 
 /// Bodies over [`MAX_BODY_BYTES`] get 413; exactly that many are read.
-pub fn check_size(len: usize) -> Result<()> {
+pub(crate) fn check_size(len: usize) -> Result<()> {
     if len > MAX_BODY_BYTES {
         Err(Error::PayloadTooLarge(MAX_BODY_BYTES))
     } else {

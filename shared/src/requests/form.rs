@@ -61,7 +61,7 @@ pub fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<Form> {
 /// Decodes one `application/x-www-form-urlencoded` name or value: `+` is a space and
 /// `%XX` a byte (a `%` not followed by two hex digits stays as it is). `None` when the
 /// bytes are not UTF-8: a secret is compared as sent, never after a lossy repair.
-pub fn decode_component(s: &str) -> Option<String> {
+pub(crate) fn decode_component(s: &str) -> Option<String> {
     let spaced = s.replace('+', " ");
     percent_encoding::percent_decode_str(&spaced)
         .decode_utf8()

@@ -74,7 +74,7 @@ impl RouteTarget {
     /// removed from `path` and required on it; it applies only where the path decides.
     /// A path whose meaning could differ between the gateway and a backend is refused
     /// first, whatever decides.
-    pub fn new(
+    pub(crate) fn new(
         template: Option<&str>,
         params: BTreeMap<String, String>,
         path: &str,
@@ -182,7 +182,7 @@ impl RouteRules {
         clippy::expect_used,
         reason = "a constant table; `default_rules_follow_the_design_table` compiles it"
     )]
-    pub fn default_rules() -> Self {
+    pub(crate) fn default_rules() -> Self {
         use PrincipalType::*;
         let rule =
             |method: &str, path: &str, principals: Principals, scope: Option<Scope>| RouteRule {
@@ -226,7 +226,7 @@ impl RouteRules {
     }
 
     /// The rules `ROUTE_RULES` gives (a JSON array of [`RouteRule`]s).
-    pub fn from_json(json: &str) -> Result<Self, RuleError> {
+    pub(crate) fn from_json(json: &str) -> Result<Self, RuleError> {
         let rules: Vec<RouteRule> = serde_json::from_str(json).map_err(RuleError::Json)?;
         for r in &rules {
             let method_ok = r.method == "*"
@@ -238,14 +238,14 @@ impl RouteRules {
         Self::compile(rules)
     }
 
-    pub fn rules(&self) -> impl Iterator<Item = &RouteRule> {
+    pub(crate) fn rules(&self) -> impl Iterator<Item = &RouteRule> {
         self.0.iter().map(|c| &c.rule)
     }
 
     /// Rules that admit `client` for scope `client` but not `host_user`: written when
     /// code-flow tokens were `client` principals, they now refuse those tokens (README
     /// "Upgrading"). The authorizer warns about each at start.
-    pub fn missing_host_user(&self) -> impl Iterator<Item = &RouteRule> {
+    pub(crate) fn missing_host_user(&self) -> impl Iterator<Item = &RouteRule> {
         self.rules().filter(|r| {
             r.scope.as_deref() == Some(Scope::Client.as_str())
                 && r.principals.admits(PrincipalType::Client)
@@ -295,7 +295,7 @@ impl RouteRules {
     /// fits decides; a spelling that differs from a rule only by case, a trailing slash
     /// or percent-encoding is denied, and so is a rule's route without the value of a
     /// parameter it names: neither is ever handed to a later, broader rule.
-    pub fn authorize(
+    pub(crate) fn authorize(
         &self,
         principal: &Principal,
         method: &str,

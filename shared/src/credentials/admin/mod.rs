@@ -21,7 +21,7 @@ use secrecy::SecretString;
 use crate::error::Result;
 
 /// IAM's pattern for group names: `[\w+=,.@-]+`, 1-128 characters.
-pub fn valid_group_name(name: &str) -> bool {
+pub(crate) fn valid_group_name(name: &str) -> bool {
     (1..=128).contains(&name.len())
         && name
             .bytes()

@@ -51,7 +51,7 @@ pub struct RepeatedHeader;
 
 impl HeaderList {
     /// The single value of `name` (case-insensitive); `Err` if repeated.
-    pub fn single(&self, name: &str) -> std::result::Result<Option<&str>, RepeatedHeader> {
+    pub(crate) fn single(&self, name: &str) -> std::result::Result<Option<&str>, RepeatedHeader> {
         single(
             self.0
                 .iter()

@@ -18,7 +18,7 @@ pub struct SigningKeys<S> {
 }
 
 impl<S: SecretSource> SigningKeys<S> {
-    pub fn new(
+    pub(crate) fn new(
         source: S,
         secret_id: impl Into<String>,
         refresh: Duration,
@@ -45,12 +45,12 @@ impl<S: SecretSource> SigningKeys<S> {
     }
 
     /// The ring (from memory when fresh).
-    pub async fn ring(&self) -> Result<Arc<LoadedRing>> {
+    pub(crate) async fn ring(&self) -> Result<Arc<LoadedRing>> {
         self.ring.get_or_load(&(), || self.load()).await
     }
 
     /// The verification key for `kid`, reloading once per cooldown when it is unknown.
-    pub async fn verifier(&self, kid: &str) -> Result<Option<VerifyKey>> {
+    pub(crate) async fn verifier(&self, kid: &str) -> Result<Option<VerifyKey>> {
         let ring = self.ring().await?;
         if let Some(k) = ring.verifiers.get(kid) {
             return Ok(Some(k.clone()));

@@ -22,7 +22,7 @@ pub enum SigningAlg {
 }
 
 impl SigningAlg {
-    pub fn parse(s: &str) -> Option<Self> {
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "RS256" => Some(SigningAlg::RS256),
             "ES256" => Some(SigningAlg::ES256),
@@ -102,7 +102,7 @@ pub enum RotationKind {
 
 impl RotationKind {
     /// The name in answers and logs.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             RotationKind::Created => "created",
             RotationKind::Rotated => "rotated",
@@ -186,7 +186,7 @@ impl KeyRing {
     /// compromised, whatever the timing: a new current and a new next, no previous, so
     /// every old key (including the old next, which sat in the same secret) is dropped.
     /// The minimum interval does not apply to a forced rotation.
-    pub fn rotate(
+    pub(crate) fn rotate(
         existing: Option<&KeyRing>,
         alg: SigningAlg,
         now: i64,

@@ -27,7 +27,7 @@ pub const AWSPENDING: &str = "AWSPENDING";
 /// tests) stages its new version under instead of AWSPENDING. A scheduled rotation in
 /// flight so keeps its AWSPENDING version, and its `finishSecret` then sees that
 /// AWSCURRENT moved on and ends `superseded` instead of failing half-way.
-pub const DIRECT_PENDING: &str = "GATEHOUSE_DIRECT";
+pub(crate) const DIRECT_PENDING: &str = "GATEHOUSE_DIRECT";
 
 /// The Secrets Manager operations rotation needs.
 pub trait SecretVersions: Send + Sync {
@@ -157,7 +157,7 @@ pub async fn run_step<V: SecretVersions, L: LockStore>(
 
 /// createSecret: the ring staged under `stage` is the current one rotated (or a new
 /// ring), and records the AWSCURRENT version it was derived from.
-pub async fn create<V: SecretVersions>(
+pub(crate) async fn create<V: SecretVersions>(
     sm: &V,
     policy: RotationPolicy,
     secret_id: &str,
@@ -208,7 +208,7 @@ async fn staged_ring<V: SecretVersions>(
 }
 
 /// testSecret: every key of the ring staged under `stage` signs and verifies.
-pub async fn test<V: SecretVersions>(
+pub(crate) async fn test<V: SecretVersions>(
     sm: &V,
     secret_id: &str,
     token: &str,
@@ -244,7 +244,7 @@ pub async fn test<V: SecretVersions>(
 /// AWSCURRENT is still the version its ring was derived from; otherwise the label is
 /// removed and the step ends `superseded`. The caller holds the `signing-keys` lock and
 /// read `versions` under it.
-pub async fn finish<V: SecretVersions>(
+pub(crate) async fn finish<V: SecretVersions>(
     sm: &V,
     secret_id: &str,
     token: &str,

@@ -36,8 +36,8 @@ use crate::requests::presign::{PRESIGN_REPLAY_WINDOW_SECS, check_presigned};
 use crate::requests::widget::from_json;
 
 /// The admin session cookie (never accepted by the authorizer).
-pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const ADMIN_COOKIE: &str = "__Host-gh_admin";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
 mod signin;
@@ -74,7 +74,7 @@ where
     S: AdminPorts,
     K: AdminSecrets,
 {
-    pub fn from_parts(config: Config, identity: I, secrets: K, store: S) -> Result<Self> {
+    pub(crate) fn from_parts(config: Config, identity: I, secrets: K, store: S) -> Result<Self> {
         Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
         Ok(AdminFunction {
             store,

@@ -12,11 +12,11 @@ use self::sigv4::SigV4;
 pub use self::sigv4::parse_amz_date;
 
 /// Header that binds a presigned request to one Gatehouse deployment.
-pub const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
+pub(crate) const SERVER_ID_HEADER: &str = "x-gatehouse-server-id";
 /// Random value the CLI signs into each presigned request.
-pub const NONCE_HEADER: &str = "x-gatehouse-nonce";
+pub(crate) const NONCE_HEADER: &str = "x-gatehouse-nonce";
 /// Largest clock difference accepted for a presigned request's `X-Amz-Date`.
-pub const PRESIGN_MAX_SKEW_SECS: i64 = 60;
+pub(crate) const PRESIGN_MAX_SKEW_SECS: i64 = 60;
 /// STS accepts a signature for at most 15 minutes; the redeemed marker lives that long.
 pub const PRESIGN_REPLAY_WINDOW_SECS: i64 = 15 * 60;
 
