@@ -6,9 +6,11 @@ run:
 	bash local/run.sh
 
 # Every test: unit, integration (DynamoDB Local, moto) and end to end (local gateway).
-# The binaries are built first: the CLI test runs the real gatehouse-admin.
+# The binaries are built first: the CLI test runs the real gatehouse-admin. Then every
+# test the docs cite must be in the test list (no rebuild, no emulator).
 test:
 	bash local/scripts/with-emulators.sh bash -c 'cargo build --workspace --bins && cargo test --workspace --all-targets --no-fail-fast'
+	bash local/scripts/check-doc-citations.sh
 
 # The CI gates that need no emulator.
 lint:

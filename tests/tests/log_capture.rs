@@ -1,12 +1,11 @@
 //! Log capture: no test secret ever appears in the functions' logs or error bodies.
 //! A test binary of its own, so the global subscriber sees every log line.
 
-mod common;
-
 use std::sync::OnceLock;
 
 use common::admin::stack;
 use common::logs::Captured;
+use gatehouse_e2e as common;
 use serde_json::json;
 
 /// The process-wide capture, installed once for every test of this binary.

@@ -1,8 +1,7 @@
-//! Fault injection for the end-to-end tests (included with `#[path]` by the fault
-//! suite): a fault proxy in front of an emulator for what emulators cannot produce
-//! (throttling, 5xx, a dependency that never answers, reset connections), private
-//! emulator processes a test kills and restarts on the same port, and the full stack
-//! wired to whichever endpoints the test chooses.
+//! Fault injection for the end-to-end tests: a fault proxy in front of an emulator for
+//! what emulators cannot produce (throttling, 5xx, a dependency that never answers, reset
+//! connections), private emulator processes a test kills and restarts on the same port,
+//! and the full stack wired to whichever endpoints the test chooses.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,12 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use gatehouse::adapters::DynamoStore;
-use gatehouse_local::gateway::Gateway;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::full::{Full, ORIGIN};
-use crate::common::{self, Answer};
+use crate::{Answer, CLIENT_SECRET, ORIGIN, Stack};
 
 /// What the proxy does with a request.
 #[derive(Clone, Debug, PartialEq)]
@@ -195,7 +192,7 @@ fn dynamodb_local(port: u16, dir: &str) -> Command {
 
 /// moto (signature checks off: a private instance holds only this test's secrets).
 fn moto(port: u16, _dir: &str) -> Command {
-    let python = std::path::PathBuf::from(common::python());
+    let python = std::path::PathBuf::from(crate::python());
     let mut c = Command::new(python.with_file_name("moto_server"));
     c.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
     c
@@ -203,7 +200,7 @@ fn moto(port: u16, _dir: &str) -> Command {
 
 /// The test host (tests/host/host.py), its key kept across restarts.
 fn host(port: u16, dir: &str) -> Command {
-    let mut c = Command::new(common::python());
+    let mut c = Command::new(crate::python());
     c.arg(format!("{}/host/host.py", env!("CARGO_MANIFEST_DIR")))
         .args(["--port", &port.to_string()])
         .args(["--key-file", &format!("{dir}/key.json")]);
@@ -215,7 +212,7 @@ pub async fn host_code(url: &str) -> String {
     let claims = json!({"exp": gatehouse::primitives::time::now_epoch() + 300, "jti": gatehouse::primitives::crypto::random_id()});
     let body = json!({"claims": claims, "headers": {}, "key": "current", "with_kid": false});
     let url = format!("{url}/sign");
-    let a = common::send_json(&common::http(), Method::POST, &url, &[], Some(body)).await;
+    let a = crate::send_json(&crate::http(), Method::POST, &url, &[], Some(body)).await;
     a.body["code"].as_str().unwrap().to_owned()
 }
 
@@ -266,7 +263,7 @@ impl Emulator {
             .spawn()
             .expect("start the emulator");
         self.child = Some(child);
-        let http = common::http();
+        let http = crate::http();
         let deadline = Instant::now() + Duration::from_secs(90);
         while http.get(&self.url).send().await.is_err() {
             assert!(Instant::now() < deadline, "{} did not start", self.url);
@@ -286,7 +283,7 @@ impl Drop for Emulator {
 /// functions' timeouts and retries. Built afresh so that no `AWS_ENDPOINT_URL_*`
 /// variable overrides the endpoint.
 pub async fn sdk_at(url: &str) -> aws_config::SdkConfig {
-    let base = common::sdk().await;
+    let base = crate::sdk().await;
     let mut b = aws_config::SdkConfig::builder()
         .behavior_version(aws_config::BehaviorVersion::latest())
         .endpoint_url(url);
@@ -300,14 +297,14 @@ pub async fn sdk_at(url: &str) -> aws_config::SdkConfig {
 }
 
 pub async fn dynamodb_at(url: &str) -> aws_sdk_dynamodb::Client {
-    let conf = aws_sdk_dynamodb::config::Builder::from(&common::sdk().await)
+    let conf = aws_sdk_dynamodb::config::Builder::from(&crate::sdk().await)
         .endpoint_url(url)
         .build();
     aws_sdk_dynamodb::Client::from_conf(conf)
 }
 
 pub async fn secrets_at(url: &str) -> aws_sdk_secretsmanager::Client {
-    let conf = aws_sdk_secretsmanager::config::Builder::from(&common::sdk().await)
+    let conf = aws_sdk_secretsmanager::config::Builder::from(&crate::sdk().await)
         .endpoint_url(url)
         .build();
     aws_sdk_secretsmanager::Client::from_conf(conf)
@@ -330,13 +327,13 @@ pub struct Wiring {
 impl Wiring {
     /// Everything on the shared emulators (a fresh table).
     pub async fn emulators() -> Wiring {
-        let store = common::fresh_store().await;
+        let store = crate::fresh_store().await;
         Wiring {
             dynamodb: store.client().clone(),
             store,
-            secrets: common::secrets().await,
-            secrets_admin: common::operator_secrets().await,
-            admin_sdk: common::sdk().await,
+            secrets: crate::secrets().await,
+            secrets_admin: crate::operator_secrets().await,
+            admin_sdk: crate::sdk().await,
         }
     }
 }
@@ -374,12 +371,15 @@ pub async fn put_secret(client: &aws_sdk_secretsmanager::Client, name: &str, val
 }
 
 /// The secrets of a [`full_via`] stack: (name, value) of the client list and the ring.
+#[derive(Clone)]
 pub struct StackSecrets {
     pub clients: (String, String),
     pub ring: (String, String),
 }
 
 impl StackSecrets {
+    /// Fresh names and values (no `Default`: every call differs).
+    #[allow(clippy::new_without_default)]
     pub fn new() -> StackSecrets {
         let name = |p: &str| {
             format!(
@@ -387,7 +387,7 @@ impl StackSecrets {
                 gatehouse::primitives::crypto::random_base62(10)
             )
         };
-        let clients = json!([crate::common::full::CLIENT_SECRET]).to_string();
+        let clients = json!([CLIENT_SECRET]).to_string();
         StackSecrets {
             clients: (name("clients"), clients),
             ring: (name("ring"), new_ring().to_json()),
@@ -420,40 +420,15 @@ impl StackSecrets {
     }
 }
 
-/// The full stack ([`crate::common::full`]) with its AWS calls wired as `w` says.
-/// Codes may live 10 minutes (a test that restarts an emulator outlives 2).
-pub async fn full_via(w: Wiring, secrets: &StackSecrets, extra: &[(&str, &str)]) -> Full {
-    secrets.write(&w.secrets_admin).await;
-    let host = common::Host::start();
-    let key = common::api_key(&w.store, None, None).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
-    let url = format!("http://{addr}");
-    let (auth, jwk) = (format!("{}/authorize", host.url), host.jwk_url());
-    let mut vars = vec![
-        ("ISSUER", url.as_str()),
-        ("CLIENT_SECRETS_SECRET_ARN", secrets.clients.0.as_str()),
-        ("SIGNING_KEYS_SECRET_ARN", secrets.ring.0.as_str()),
-        ("AUTH_URL", auth.as_str()),
-        ("JWK_URL", jwk.as_str()),
-        ("ADMIN_SERVER_ID", common::admin::SERVER_ID),
-        ("CODE_MAX_LIFETIME", "600"),
-    ];
-    vars.extend_from_slice(extra);
-    let cfg = common::config(w.store.table(), &vars);
-    let gw = Gateway::new(&cfg, w.dynamodb, w.secrets, &w.admin_sdk, addr).unwrap();
-    tokio::spawn(Arc::new(gw).serve(listener));
-    Full {
-        url,
-        store: w.store,
-        key,
-        ring: secrets.ring.0.clone(),
-        host,
-        http: common::http_builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap(),
-    }
+/// [`Stack::full`] with its AWS calls wired as `w` says and these secrets. Codes may
+/// live 10 minutes (a test that restarts an emulator outlives 2).
+pub async fn full_via(w: Wiring, secrets: &StackSecrets, extra: &[(&str, &str)]) -> Stack {
+    let builder = Stack::full().via(w).secrets(secrets);
+    builder
+        .env(&[("CODE_MAX_LIFETIME", "600")])
+        .env(extra)
+        .start()
+        .await
 }
 
 /// One request, kept so it can be sent during the outage and again after it.
@@ -497,7 +472,7 @@ impl Probe {
         p
     }
 
-    pub async fn send(&self, f: &Full) -> Answer {
+    pub async fn send(&self, f: &Stack) -> Answer {
         let headers: Vec<(&str, &str)> = self
             .headers
             .iter()
@@ -566,7 +541,7 @@ impl Outage<'_> {
 /// Every probe fails closed during the outage (the expected status, nothing granted,
 /// within [`FAIL_WITHIN`]), nothing is written to the table, and every probe — the
 /// same requests — succeeds once the dependency is back.
-pub async fn outage_round(f: &Full, probes: &[Probe], mut outage: Outage<'_>) {
+pub async fn outage_round(f: &Stack, probes: &[Probe], mut outage: Outage<'_>) {
     let what = outage.describe();
     let before = f.items().await;
     outage.begin().await;
@@ -600,7 +575,7 @@ pub async fn outage_round(f: &Full, probes: &[Probe], mut outage: Outage<'_>) {
 }
 
 async fn host_mode(url: &str, mode: &str) {
-    common::http()
+    crate::http()
         .post(format!("{url}/jwks-mode"))
         .json(&json!({ "mode": mode }))
         .send()

@@ -1,114 +1,45 @@
 //! Widget embedding end to end through the local gateway: temp tokens and cookie
 //! sessions, widget security tokens, origin binding, CORS.
 
-mod common;
-
-use common::Answer;
+use gatehouse_e2e::{self as common, ORIGIN, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-const ORIGIN: &str = "http://localhost:3001";
-
-struct Stack {
-    url: String,
-    store: gatehouse::adapters::DynamoStore,
-    key: String,
-    http: reqwest::Client,
-}
 
 async fn stack() -> Stack {
     stack_with(&[]).await
 }
 
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
-    let store = common::fresh_store().await;
-    let key = common::api_key(&store, None, None).await;
-    let clients = common::fresh_secret("clients", r#"["6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5"]"#).await;
-    let mut vars = vec![
-        ("ISSUER", "{gateway}"),
-        ("CLIENT_SECRETS_SECRET_ARN", clients.as_str()),
-    ];
-    vars.extend_from_slice(extra);
-    let url = common::gateway(&store, store.client().clone(), &vars).await;
-    Stack {
-        url,
-        store,
-        key,
-        http: common::http(),
-    }
-}
-
-impl Stack {
-    async fn post(&self, path: &str, headers: &[(&str, &str)], body: Option<Value>) -> Answer {
-        let url = format!("{}{path}", self.url);
-        common::send_json(&self.http, reqwest::Method::POST, &url, headers, body).await
-    }
-
-    async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        let url = format!("{}{path}", self.url);
-        common::send(&self.http, reqwest::Method::GET, &url, headers, None).await
-    }
-
-    async fn temp_token(&self, body: Value) -> String {
-        let a = self
-            .post(
-                "/widget/generateToken",
-                &[("x-api-key", &self.key)],
-                Some(body),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-        a.body["token"].as_str().unwrap().to_owned()
-    }
-
-    /// loginToken from the browser; returns the answer and the session cookie pair.
-    async fn login(&self, token: &str) -> (Answer, Option<String>) {
-        let a = self
-            .post(
-                "/widget/loginToken",
-                &[("origin", ORIGIN), ("authorization", token)],
-                None,
-            )
-            .await;
-        let cookie = set_cookie(&a).map(|c| c.split(';').next().unwrap().to_owned());
-        (a, cookie)
-    }
-
-    async fn security_token(&self, body: Value) -> Answer {
-        self.post(
-            "/widget/login/token",
-            &[("x-api-key", &self.key)],
-            Some(body),
-        )
+    let builder = Stack::new()
+        .api_key()
+        .clients(json!([common::CLIENT_SECRET]));
+    builder
+        .env(&[("ISSUER", "{gateway}")])
+        .env(extra)
+        .start()
         .await
-    }
 }
 
-impl Stack {
-    /// A widget credential can never call the issuing routes.
-    async fn assert_cannot_issue(&self, headers: &[(&str, &str)]) {
-        for path in ["/widget/generateToken", "/widget/login/token"] {
-            let body = json!({"userid": "x", "appid": "a"});
-            let a = self.post(path, headers, Some(body)).await;
-            assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
-        }
+/// A widget credential can never call the issuing routes.
+async fn assert_cannot_issue(s: &Stack, headers: &[(&str, &str)]) {
+    for path in ["/widget/generateToken", "/widget/login/token"] {
+        let body = json!({"userid": "x", "appid": "a"});
+        let a = s.post(path, headers, Some(body)).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
     }
-}
-
-fn set_cookie(a: &Answer) -> Option<String> {
-    a.headers
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_owned())
 }
 
 #[tokio::test]
 async fn temp_token_opens_one_session_with_the_specified_cookie() {
     let s = stack().await;
     let token = s
-        .temp_token(json!({"userid": "u1", "appid": "a1", "orgId": "o1", "expirationTime": "2h"}))
+        .temp_token_for(
+            json!({"userid": "u1", "appid": "a1", "orgId": "o1", "expirationTime": "2h"}),
+        )
         .await;
     let now = gatehouse::primitives::time::now_epoch();
-    let (a, cookie) = s.login(&token).await;
+    let a = s.login(&token).await;
+    let cookie = a.cookie();
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["userid"], "u1");
     let exp = a.body["expires_at"].as_i64().unwrap();
@@ -116,7 +47,7 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
         (now + 7200..=now + 7202).contains(&exp),
         "session lifetime follows expirationTime"
     );
-    let set = set_cookie(&a).unwrap();
+    let set = a.set_cookie().unwrap();
     let id = cookie.clone().unwrap();
     assert_eq!(
         set,
@@ -124,7 +55,8 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
     );
     assert!(id.starts_with("__Host-gh_session="));
     // Single use.
-    let (again, c2) = s.login(&token).await;
+    let again = s.login(&token).await;
+    let c2 = again.cookie();
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
     assert!(c2.is_none());
     // The session works from the allowed origin only.
@@ -159,8 +91,7 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
         StatusCode::FORBIDDEN
     );
     // A cookie never issues widget credentials.
-    s.assert_cannot_issue(&[("cookie", &cookie), ("origin", ORIGIN)])
-        .await;
+    assert_cannot_issue(&s, &[("cookie", &cookie), ("origin", ORIGIN)]).await;
     // Logout: the session is deleted at once and the cookie cleared the same way.
     let out = s
         .post(
@@ -171,7 +102,7 @@ async fn temp_token_opens_one_session_with_the_specified_cookie() {
         .await;
     assert_eq!(out.status, StatusCode::OK, "{}", out.body);
     assert_eq!(
-        set_cookie(&out).unwrap(),
+        out.set_cookie().unwrap(),
         "__Host-gh_session=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
     );
     assert_eq!(
@@ -205,21 +136,20 @@ async fn expired_and_malformed_temp_tokens_are_rejected() {
         .await
         .unwrap();
     assert_eq!(
-        s.login(&token).await.0.status,
+        s.login(&token).await.status,
         StatusCode::UNAUTHORIZED,
         "expired"
     );
-    assert_eq!(s.login("short").await.0.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(s.login("short").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         s.login(&gatehouse::primitives::crypto::random_id())
             .await
-            .0
             .status,
         StatusCode::UNAUTHORIZED,
         "unknown"
     );
     // From another origin, even a valid token is refused (and not consumed).
-    let valid = s.temp_token(json!({"userid": "u"})).await;
+    let valid = s.temp_token_for(json!({"userid": "u"})).await;
     let a = s
         .post(
             "/widget/loginToken",
@@ -245,10 +175,11 @@ async fn expired_and_malformed_temp_tokens_are_rejected() {
 async fn expired_session_is_rejected() {
     let s = stack().await;
     let token = s
-        .temp_token(json!({"userid": "u", "expirationTime": "1s"}))
+        .temp_token_for(json!({"userid": "u", "expirationTime": "1s"}))
         .await;
-    let (a, cookie) = s.login(&token).await;
-    assert!(set_cookie(&a).unwrap().ends_with("Max-Age=1"));
+    let a = s.login(&token).await;
+    let cookie = a.cookie();
+    assert!(a.set_cookie().unwrap().ends_with("Max-Age=1"));
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     let r = s
         .get(
@@ -277,7 +208,7 @@ async fn security_token_carries_the_widget_configuration() {
     ]}]);
     let assets = json!({"dashboards": {"ids": ["dash-1"]}});
     let a = s
-        .security_token(json!({
+        .security_token_answer(json!({
             "userid": "u9", "appid": "app", "clientid": "c", "orgId": "org", "dashboardId": "dash-1",
             "expiresIn": "10m", "permissions": perms, "asset_permissions": assets
         }))
@@ -330,8 +261,7 @@ async fn security_token_carries_the_widget_configuration() {
             .status,
         StatusCode::FORBIDDEN
     );
-    s.assert_cannot_issue(&[("authorization", &bearer), ("origin", ORIGIN)])
-        .await;
+    assert_cannot_issue(&s, &[("authorization", &bearer), ("origin", ORIGIN)]).await;
 }
 
 #[tokio::test]
@@ -356,7 +286,9 @@ async fn access_tokens_and_widget_tokens_are_never_confused() {
         who.body["principal_type"], "client",
         "an access token is never a widget token"
     );
-    let widget = s.security_token(json!({"userid": "u", "appid": "a"})).await;
+    let widget = s
+        .security_token_answer(json!({"userid": "u", "appid": "a"}))
+        .await;
     let widget = format!("Bearer {}", widget.body["token"].as_str().unwrap());
     let who = s
         .get("/whoami", &[("authorization", &widget), ("origin", ORIGIN)])
@@ -409,7 +341,7 @@ async fn security_token_requests_are_validated() {
         ),
     ];
     for (body, field) in cases {
-        let a = s.security_token(body.clone()).await;
+        let a = s.security_token_answer(body.clone()).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}");
         assert!(
             a.body["message"].as_str().unwrap().contains(field),
@@ -441,7 +373,7 @@ async fn security_token_requests_are_validated() {
 async fn expired_security_token_is_rejected() {
     let s = stack().await;
     let a = s
-        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": 3}))
+        .security_token_answer(json!({"userid": "u", "appid": "a", "expiresIn": 3}))
         .await;
     let bearer = format!("Bearer {}", a.body["token"].as_str().unwrap());
     assert_eq!(
@@ -490,8 +422,8 @@ async fn cors_preflights_and_responses() {
                 .is_none()
         );
     }
-    let token = s.temp_token(json!({"userid": "u"})).await;
-    let (a, _) = s.login(&token).await;
+    let token = s.temp_token_for(json!({"userid": "u"})).await;
+    let a = s.login(&token).await;
     assert_eq!(a.headers["access-control-allow-origin"], ORIGIN);
     assert_ne!(a.headers["access-control-allow-origin"], "*");
 }
@@ -503,15 +435,15 @@ async fn lifetimes_follow_the_configuration() {
         ("WIDGET_MAX_LIFETIME", "600"),
     ])
     .await;
-    let token = s.temp_token(json!({"userid": "u"})).await;
+    let token = s.temp_token_for(json!({"userid": "u"})).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(
-        s.login(&token).await.0.status,
+        s.login(&token).await.status,
         StatusCode::UNAUTHORIZED,
         "temp token expired"
     );
     let a = s
-        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": "1h"}))
+        .security_token_answer(json!({"userid": "u", "appid": "a", "expiresIn": "1h"}))
         .await;
     assert_eq!(
         a.status,
@@ -519,7 +451,7 @@ async fn lifetimes_follow_the_configuration() {
         "beyond WIDGET_MAX_LIFETIME"
     );
     let a = s
-        .security_token(json!({"userid": "u", "appid": "a", "expiresIn": "10m"}))
+        .security_token_answer(json!({"userid": "u", "appid": "a", "expiresIn": "10m"}))
         .await;
     assert_eq!(a.status, StatusCode::OK);
 }
@@ -529,13 +461,15 @@ async fn lifetimes_follow_the_configuration() {
 #[tokio::test]
 async fn default_lifetime_never_exceeds_widget_max_lifetime() {
     let s = stack_with(&[("WIDGET_MAX_LIFETIME", "600")]).await;
-    let a = s.security_token(json!({"userid": "u", "appid": "a"})).await;
+    let a = s
+        .security_token_answer(json!({"userid": "u", "appid": "a"}))
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     assert_eq!(a.body["expires_in"], 600);
-    let token = s.temp_token(json!({"userid": "u"})).await;
-    let (a, _) = s.login(&token).await;
+    let token = s.temp_token_for(json!({"userid": "u"})).await;
+    let a = s.login(&token).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    assert!(set_cookie(&a).unwrap().ends_with("Max-Age=600"));
+    assert!(a.set_cookie().unwrap().ends_with("Max-Age=600"));
 }
 
 /// A configuration whose token would be larger than the authorizer accepts is refused
@@ -549,7 +483,7 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
     ]}]);
     let body = json!({"userid": "u", "appid": "a", "permissions": perms});
     assert!(body.to_string().len() < gatehouse::requests::body::MAX_BODY_BYTES);
-    let a = s.security_token(body).await;
+    let a = s.security_token_answer(body).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
     let limit = gatehouse::credentials::jwt::MAX_TOKEN_LEN.to_string();
     assert!(
@@ -563,7 +497,7 @@ async fn widget_token_larger_than_the_authorizer_accepts_is_refused() {
         {"security_name": "region", "values": values}
     ]}]);
     let a = s
-        .security_token(json!({"userid": "u", "appid": "a", "permissions": perms}))
+        .security_token_answer(json!({"userid": "u", "appid": "a", "permissions": perms}))
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     let bearer = format!("Bearer {}", a.body["token"].as_str().unwrap());
@@ -608,8 +542,9 @@ async fn legacy_session(store: &gatehouse::adapters::DynamoStore, userid: &str) 
 async fn a_session_is_honoured_only_from_the_origin_it_was_opened_from() {
     let both = format!("{ORIGIN},{OTHER}");
     let s = stack_with(&[("ALLOWED_ORIGINS", &both)]).await;
-    let token = s.temp_token(json!({"userid": "u"})).await;
-    let (a, cookie) = s.login(&token).await;
+    let token = s.temp_token_for(json!({"userid": "u"})).await;
+    let a = s.login(&token).await;
+    let cookie = a.cookie();
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
     let cookie = cookie.unwrap();
     let from = |origin: &'static str| {
@@ -656,7 +591,7 @@ async fn admin_session_list_shows_the_widget_session_origin() {
     let s = common::admin::stack(&[]).await;
     let key = common::api_key(&s.store, None, None).await;
     let temp = s
-        .send(
+        .send_json(
             reqwest::Method::POST,
             "/widget/generateToken",
             &[("x-api-key", &key)],

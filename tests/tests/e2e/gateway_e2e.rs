@@ -1,44 +1,27 @@
 //! End to end: real HTTP to the local gateway, which runs the authorizer and the token
 //! function in front of DynamoDB Local, as API Gateway would.
 
-mod common;
-
+use gatehouse_e2e::{self as common, Stack};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-struct Stack {
-    url: String,
-    store: gatehouse::adapters::DynamoStore,
-    key: String,
-    http: reqwest::Client,
-}
-
 async fn stack(extra: &[(&str, &str)]) -> Stack {
-    let store = common::fresh_store().await;
-    let key = common::api_key(&store, None, None).await;
-    let url = common::gateway(&store, store.client().clone(), extra).await;
-    Stack {
-        url,
-        store,
-        key,
-        http: common::http(),
-    }
+    Stack::new().api_key().env(extra).start().await
 }
 
-impl Stack {
-    async fn whoami(&self, key: Option<&[u8]>) -> (StatusCode, Value) {
-        let mut req = self.http.get(format!("{}/whoami", self.url));
-        if let Some(k) = key {
-            req = req.header(
-                "x-api-key",
-                reqwest::header::HeaderValue::from_bytes(k).unwrap(),
-            );
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status();
-        assert_eq!(resp.headers()["content-type"], "application/json");
-        (status, resp.json().await.unwrap())
+/// GET /whoami with this `x-api-key` (raw bytes); the answer is JSON.
+async fn whoami(s: &Stack, key: Option<&[u8]>) -> (StatusCode, Value) {
+    let mut req = s.http.get(format!("{}/whoami", s.url));
+    if let Some(k) = key {
+        req = req.header(
+            "x-api-key",
+            reqwest::header::HeaderValue::from_bytes(k).unwrap(),
+        );
     }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    (status, resp.json().await.unwrap())
 }
 
 fn assert_denied((status, body): (StatusCode, Value)) {
@@ -52,7 +35,7 @@ fn assert_denied((status, body): (StatusCode, Value)) {
 #[tokio::test]
 async fn valid_key_gets_its_principal() {
     let s = stack(&[]).await;
-    let (status, body) = s.whoami(Some(s.key.as_bytes())).await;
+    let (status, body) = whoami(&s, Some(s.key.as_bytes())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["principal_type"], "api_key");
     assert_eq!(body["subject"], s.key[3..19]);
@@ -64,7 +47,7 @@ async fn valid_key_gets_its_principal() {
 async fn missing_and_malformed_keys_are_denied() {
     let s = stack(&[]).await;
     let k = s.key.clone();
-    assert_denied(s.whoami(None).await);
+    assert_denied(whoami(&s, None).await);
     let wrong_prefix = k.replacen("gk_", "pk_", 1);
     let too_short = k[..k.len() - 1].to_owned();
     let too_long = format!("{k}A");
@@ -77,7 +60,7 @@ async fn missing_and_malformed_keys_are_denied() {
         &non_ascii,
         b"" as &[u8],
     ] {
-        assert_denied(s.whoami(Some(bad)).await);
+        assert_denied(whoami(&s, Some(bad)).await);
     }
 }
 
@@ -85,14 +68,14 @@ async fn missing_and_malformed_keys_are_denied() {
 async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
     let s = stack(&[]).await;
     let unknown = format!("gk_{}_{}", "A".repeat(16), "b".repeat(43));
-    assert_denied(s.whoami(Some(unknown.as_bytes())).await);
+    assert_denied(whoami(&s, Some(unknown.as_bytes())).await);
     let wrong_secret = format!("{}{}", &s.key[..20], "Z".repeat(43));
-    assert_denied(s.whoami(Some(wrong_secret.as_bytes())).await);
+    assert_denied(whoami(&s, Some(wrong_secret.as_bytes())).await);
 
     let now = gatehouse::primitives::time::now_epoch();
     let expired_soon = common::api_key(&s.store, None, Some(now + 1)).await;
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    assert_denied(s.whoami(Some(expired_soon.as_bytes())).await);
+    assert_denied(whoami(&s, Some(expired_soon.as_bytes())).await);
 
     let new = gatehouse::credentials::apikey::generate("off", None, None, now).unwrap();
     let mut rec = new.record.clone();
@@ -101,9 +84,10 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
         .await
         .unwrap();
     assert_denied(
-        s.whoami(Some(
-            gatehouse::credentials::apikey::reveal(&new.key).as_bytes(),
-        ))
+        whoami(
+            &s,
+            Some(gatehouse::credentials::apikey::reveal(&new.key).as_bytes()),
+        )
         .await,
     );
 }
@@ -112,9 +96,9 @@ async fn unknown_wrong_disabled_and_expired_keys_are_denied() {
 async fn oversized_header_is_rejected() {
     let s = stack(&[]).await;
     let big = format!("{}{}", s.key, "A".repeat(8 * 1024));
-    assert_denied(s.whoami(Some(big.as_bytes())).await);
+    assert_denied(whoami(&s, Some(big.as_bytes())).await);
     let huge = "A".repeat(12 * 1024);
-    let (status, body) = s.whoami(Some(huge.as_bytes())).await;
+    let (status, body) = whoami(&s, Some(huge.as_bytes())).await;
     assert_eq!(
         status,
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -126,7 +110,7 @@ async fn oversized_header_is_rejected() {
 async fn route_missing_from_the_rules_is_denied() {
     let rules = r#"[{"method":"GET","path":"/stats","principals":"any","scope":"data"}]"#;
     let s = stack(&[("ROUTE_RULES", rules)]).await;
-    let (status, _) = s.whoami(Some(s.key.as_bytes())).await;
+    let (status, _) = whoami(&s, Some(s.key.as_bytes())).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
@@ -192,21 +176,21 @@ async fn route_aliases_are_404_at_the_gateway_before_the_authorizer() {
 #[tokio::test]
 async fn iam_response_mode_works_through_the_gateway() {
     let s = stack(&[("AUTHORIZER_RESPONSE", "iam")]).await;
-    let (status, body) = s.whoami(Some(s.key.as_bytes())).await;
+    let (status, body) = whoami(&s, Some(s.key.as_bytes())).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["principal_type"], "api_key");
     let wrong = format!("{}{}", &s.key[..20], "Z".repeat(43));
-    assert_denied(s.whoami(Some(wrong.as_bytes())).await);
+    assert_denied(whoami(&s, Some(wrong.as_bytes())).await);
 }
 
 #[tokio::test]
 async fn dynamodb_unavailable_fails_closed() {
-    let store = common::fresh_store().await;
-    let key = common::api_key(&store, None, None).await;
-    let url = common::gateway(&store, common::unreachable_dynamodb().await, &[]).await;
+    let mut w = common::faults::Wiring::emulators().await;
+    w.dynamodb = common::unreachable_dynamodb().await;
+    let s = Stack::new().api_key().via(w).start().await;
     let resp = common::http()
-        .get(format!("{url}/whoami"))
-        .header("x-api-key", key)
+        .get(format!("{}/whoami", s.url))
+        .header("x-api-key", s.key)
         .send()
         .await
         .unwrap();

@@ -1,28 +1,17 @@
 //! The authorizer on each of the four API Gateway event shapes (fixtures of the real
 //! shapes), with API keys in DynamoDB Local.
 
-mod common;
-
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gatehouse::adapters::DynamoStore;
 use gatehouse::adapters::lambda::{LambdaAuthorizer, invoke};
 use gatehouse::functions::authorizer::Authorizer;
 use gatehouse::records::access::Function;
+use gatehouse_e2e::{self as common, Stack};
 use serde_json::{Value, json};
 
 async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {
-    let store = common::fresh_store().await;
-    let key = common::api_key(&store, None, None).await;
-    let config = common::config(store.table(), extra);
-    (
-        Authorizer::new(
-            &config,
-            common::as_function(&store, Function::Authorizer),
-            common::secrets().await,
-        ),
-        key,
-    )
+    Stack::new().api_key().env(extra).authorizer().await
 }
 
 fn allowed_policy(v: &Value, arn: &str) {

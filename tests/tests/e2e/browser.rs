@@ -3,10 +3,9 @@
 //! the cookie flow, the API-key flow and the security-token flow with credentialed
 //! cross-site `fetch`; the same page from a disallowed origin fails.
 
-mod common;
-
 use std::sync::Arc;
 
+use gatehouse_e2e::{self as common, Stack};
 use gatehouse_local::demo::DemoApp;
 
 async fn demo(
@@ -34,22 +33,20 @@ async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
         std::path::Path::new(&chromium).exists(),
         "Chromium not found at {chromium}: `make test` installs it (apt chromium)"
     );
-    let store = common::fresh_store().await;
-    let issuer_key = common::api_key(&store, None, None).await;
-    let dev_key = common::api_key(&store, Some(&["client"]), None).await;
     // The page's port must be known before the gateway (its ALLOWED_ORIGINS).
     let page_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let page_port = page_listener.local_addr().unwrap().port();
     let allowed_origin = format!("http://localhost:{page_port}");
-    let api = common::gateway(
-        &store,
-        store.client().clone(),
-        &[
+    let s = Stack::new()
+        .env(&[
             ("ALLOWED_ORIGINS", &allowed_origin),
             ("ISSUER", "{gateway}"),
-        ],
-    )
-    .await;
+        ])
+        .start()
+        .await;
+    let api = s.url.clone();
+    let issuer_key = common::api_key(&s.store, None, None).await;
+    let dev_key = common::api_key(&s.store, Some(&["client"]), None).await;
     let app = Arc::new(DemoApp::new(
         api.clone(),
         issuer_key.clone(),

@@ -1,8 +1,6 @@
 //! API-key verification against DynamoDB Local: the cache, revocation, `last_used`,
 //! and failing closed when the store fails.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -11,6 +9,7 @@ use gatehouse::authz::{DenyReason, PrincipalType};
 use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{ApiKeyRecord, ApiKeyVerifier, VerifyError};
 use gatehouse::records::access::Function;
+use gatehouse_e2e as common;
 
 /// The real DynamoDB store, counting the calls made through it.
 struct Counting {

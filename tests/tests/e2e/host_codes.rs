@@ -1,8 +1,6 @@
 //! Host authorization codes: the verifier against a real host (tests/host/host.py,
 //! PyJWT) serving its JWK over HTTP.
 
-mod common;
-
 use std::time::Duration;
 
 use base64::Engine;
@@ -10,6 +8,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use gatehouse::adapters::HttpJwksFetch;
 use gatehouse::authz::DenyReason;
 use gatehouse::credentials::codes::{CodeRules, HostJwks};
+use gatehouse_e2e as common;
 use serde_json::{Value, json};
 
 fn rules() -> CodeRules {

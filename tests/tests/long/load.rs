@@ -3,9 +3,8 @@
 //! on every authorizer-protected read route — with the decision for each request
 //! known in advance. Zero wrong decisions and zero 5xx are asserted; throughput and
 //! latency are printed (run with `--nocapture`), never asserted. CI runs 2 000
-//! requests; `cargo test --test load -- --ignored --nocapture` runs the full 20 000.
-
-mod common;
+//! requests; `cargo test -p gatehouse-e2e --test long -- --ignored --nocapture` runs the
+//! full 20 000.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::full::{Full, ORIGIN};
+use common::{ORIGIN, Stack};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse_e2e as common;
 
 const CONNECTIONS: usize = 50;
 const EVIL: &str = "https://evil.example";
@@ -47,7 +47,7 @@ const ROUTES: [(&str, Option<&str>); 3] = [
     ("/stats", Some("data")),
 ];
 
-async fn credentials(f: &Full) -> Vec<Credential> {
+async fn credentials(f: &Stack) -> Vec<Credential> {
     let now = gatehouse::primitives::time::now_epoch();
     let revoked = {
         let new = gatehouse::credentials::apikey::generate("revoked", None, None, now).unwrap();
@@ -62,11 +62,11 @@ async fn credentials(f: &Full) -> Vec<Credential> {
     let expired = f.retimed(&access, now - 3600).await;
     let foreign = {
         let ring = LoadedRing::load(&KeyRing::create(SigningAlg::RS256, now).unwrap()).unwrap();
-        gatehouse::credentials::jwt::issue(&ring, &common::full::claims_of(&access)).unwrap()
+        gatehouse::credentials::jwt::issue(&ring, &common::claims_of(&access)).unwrap()
     };
     let tampered = {
         let parts: Vec<&str> = access.split('.').collect();
-        let mut claims = common::full::claims_of(&access);
+        let mut claims = common::claims_of(&access);
         claims.scope = "data client widget:issue".into();
         let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims).unwrap());
         format!("{}.{payload}.{}", parts[0], parts[2])
@@ -173,7 +173,8 @@ struct Tally {
 
 /// Sends `total` requests over [`CONNECTIONS`] concurrent tasks, the cases interleaved.
 async fn run(total: usize) {
-    let f = common::full::full(&[]).await;
+    let _alone = crate::ALONE.lock().await;
+    let f = common::full(&[]).await;
     let cases = Arc::new(cases(credentials(&f).await));
     let http = common::http_builder()
         .pool_max_idle_per_host(CONNECTIONS)
@@ -248,7 +249,7 @@ async fn mixed_credentials_under_load_get_exactly_the_expected_decisions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the full run (20 000 requests): cargo test --test load -- --ignored --nocapture"]
+#[ignore = "the full run (20 000 requests): cargo test -p gatehouse-e2e --test long -- --ignored --nocapture"]
 async fn twenty_thousand_mixed_requests_over_fifty_connections_get_the_expected_decisions() {
     run(20_000).await;
 }

@@ -2,18 +2,17 @@
 //! directly (moto cannot invoke a rotation Lambda), signing as the function user whose
 //! policy mirrors template.yaml.
 
-mod common;
-
 use std::collections::HashSet;
 use std::time::Duration;
 
-use common::full::{Full, full};
+use common::{Stack, full};
 use gatehouse::credentials::jwt::{AUD_API, Claims, Expect, issue, read_header, verify_issued};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, RotationKind, SigningAlg, StoredKey};
 use gatehouse::credentials::rotation::{
     self, AWSCURRENT, AWSPENDING, Caller, RotationPolicy, RotationStep, SecretVersions, StepOutcome,
 };
 use gatehouse::records::lock;
+use gatehouse_e2e as common;
 use reqwest::StatusCode;
 
 const POLICY: RotationPolicy = RotationPolicy {
@@ -274,7 +273,7 @@ fn signed_by(key: &StoredKey, claims: &Claims) -> String {
 }
 
 /// The authorizer's answer for `token` on `GET /stats` (scope `data`).
-async fn at_authorizer(s: &Full, token: &str) -> StatusCode {
+async fn at_authorizer(s: &Stack, token: &str) -> StatusCode {
     let bearer = format!("Bearer {token}");
     s.get("/stats", &[("authorization", &bearer)]).await.status
 }
@@ -295,7 +294,7 @@ async fn after_a_forced_rotation_no_old_key_is_published_or_trusted_once_the_rin
     .await
     .unwrap();
     let old = current(&sm, &s.ring).await;
-    let claims = common::full::claims_of(&s.client_token().await);
+    let claims = common::claims_of(&s.client_token().await);
     let tokens: Vec<(String, String)> = old
         .keys()
         .map(|k| (k.kid.clone(), signed_by(k, &claims)))

@@ -2,54 +2,26 @@
 //! authorization codes (with the Python example host), JWKS, metadata, and the issued
 //! tokens at the authorizer.
 
-mod common;
-
 use base64::Engine;
+use gatehouse_e2e::{self as common, Stack};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-struct Stack {
-    url: String,
-    http: reqwest::Client,
-    /// The same client from another source address (127.0.0.2).
-    other_ip: reqwest::Client,
-    store: gatehouse::adapters::DynamoStore,
-    /// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry;
-    /// "5": a weak raw secret ([`WEAK`], disabled).
-    secret_raw: String,
-    secret_hashed: String,
-}
-
-const RAW: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
+const RAW: &str = common::CLIENT_SECRET;
 /// 31 hex characters: one short of the least a raw secret needs.
 const WEAK: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e";
+/// client_id 4's secret, stored as its sha256 entry.
+const HASHED: &str = "correct horse battery staple";
+
+/// client_id "1": raw hex (compatibility); "2": null; "3": "disabled"; "4": sha256 entry
+/// of [`HASHED`]; "5": a weak raw secret ([`WEAK`], disabled).
+fn clients() -> Value {
+    let entry = gatehouse::credentials::clients::ClientList::hashed_entry(HASHED);
+    json!([RAW, null, "disabled", entry, WEAK])
+}
 
 async fn stack(extra: &[(&str, &str)]) -> Stack {
-    let hashed = "correct horse battery staple";
-    let entry = gatehouse::credentials::clients::ClientList::hashed_entry(hashed);
-    let clients = common::fresh_secret(
-        "clients",
-        &json!([RAW, null, "disabled", entry, WEAK]).to_string(),
-    )
-    .await;
-    let mut vars = vec![("CLIENT_SECRETS_SECRET_ARN", clients.as_str())];
-    vars.extend_from_slice(extra);
-    let store = common::fresh_store().await;
-    let url = common::gateway(&store, store.client().clone(), &vars).await;
-    let client = || common::http_builder().redirect(reqwest::redirect::Policy::none());
-    let http = client().build().unwrap();
-    let other_ip = client()
-        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
-        .build()
-        .unwrap();
-    Stack {
-        url,
-        http,
-        other_ip,
-        store,
-        secret_raw: RAW.into(),
-        secret_hashed: hashed.into(),
-    }
+    Stack::new().clients(clients()).env(extra).start().await
 }
 
 fn basic(id: &str, secret: &str) -> String {
@@ -59,65 +31,17 @@ fn basic(id: &str, secret: &str) -> String {
     )
 }
 
-impl Stack {
-    async fn token(
-        &self,
-        form: &str,
-        authorization: Option<&str>,
-    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        self.token_via(&self.http, form, authorization).await
-    }
-
-    /// `POST /token` through `http` (e.g. from another source address).
-    async fn token_via(
-        &self,
-        http: &reqwest::Client,
-        form: &str,
-        authorization: Option<&str>,
-    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut req = http
-            .post(format!("{}/token", self.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(form.to_owned());
-        if let Some(a) = authorization {
-            req = req.header("authorization", a);
-        }
-        let resp = req.send().await.unwrap();
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        (status, headers, resp.json().await.unwrap())
-    }
-
-    async fn get(&self, path: &str, bearer: &str) -> (StatusCode, Value) {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(bearer)
-            .send()
-            .await
-            .unwrap();
-        (resp.status(), resp.json().await.unwrap())
-    }
-
-    async fn client_token(&self) -> String {
-        let form = format!(
-            "grant_type=client_credentials&client_id=1&client_secret={}",
-            self.secret_raw
-        );
-        let (status, _, body) = self.token(&form, None).await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["access_token"].as_str().unwrap().to_owned()
-    }
-}
-
 #[tokio::test]
 async fn client_credentials_by_basic_and_by_body() {
     let s = stack(&[("ISSUER", "{gateway}")]).await;
     let (status, headers, body) = s
-        .token(
+        .token_with(
+            &s.http,
             "grant_type=client_credentials&unknown=ignored",
-            Some(&basic("1", &s.secret_raw)),
+            Some(&basic("1", RAW)),
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["scope"], "data");
@@ -125,21 +49,24 @@ async fn client_credentials_by_basic_and_by_body() {
     assert_eq!(headers["cache-control"], "no-store");
     let form = format!(
         "grant_type=client_credentials&client_id=4&client_secret={}",
-        s.secret_hashed.replace(' ', "+")
+        HASHED.replace(' ', "+")
     );
-    let (status, _, body) = s.token(&form, None).await;
+    let (status, _, body) = s.token(&form).await.parts();
     assert_eq!(status, StatusCode::OK, "sha256 entries work: {body}");
 
     // The access token at the authorizer: scope data.
     let token = body["access_token"].as_str().unwrap();
-    let (status, who) = s.get("/whoami", token).await;
+    let (status, _, who) = s.get_with_bearer("/whoami", token).await.parts();
     assert_eq!(status, StatusCode::OK, "{who}");
     assert_eq!(who["principal_type"], "client");
     assert_eq!(who["client_id"], "4");
     assert_eq!(who["scopes"], "data");
-    assert_eq!(s.get("/stats", token).await.0, StatusCode::OK);
     assert_eq!(
-        s.get("/display", token).await.0,
+        s.get_with_bearer("/stats", token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get_with_bearer("/display", token).await.status,
         StatusCode::FORBIDDEN,
         "display needs client"
     );
@@ -148,7 +75,7 @@ async fn client_credentials_by_basic_and_by_body() {
 #[tokio::test]
 async fn client_authentication_failures() {
     let s = stack(&[]).await;
-    let raw = s.secret_raw.clone();
+    let raw = RAW.to_owned();
     for (id, secret) in [
         ("0", raw.as_str()),
         ("-1", &raw),
@@ -161,7 +88,7 @@ async fn client_authentication_failures() {
         ("1", "00000000000000000000000000000000"),
     ] {
         let form = format!("grant_type=client_credentials&client_id={id}&client_secret={secret}");
-        let (status, headers, body) = s.token(&form, None).await;
+        let (status, headers, body) = s.token(&form).await.parts();
         assert_eq!(
             (status, body["error"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("invalid_client")),
@@ -169,8 +96,13 @@ async fn client_authentication_failures() {
         );
         assert!(headers.get("www-authenticate").is_none());
         let (status, headers, body) = s
-            .token("grant_type=client_credentials", Some(&basic(id, secret)))
-            .await;
+            .token_with(
+                &s.http,
+                "grant_type=client_credentials",
+                Some(&basic(id, secret)),
+            )
+            .await
+            .parts();
         assert_eq!(
             (status, body["error"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("invalid_client")),
@@ -187,8 +119,13 @@ async fn client_authentication_failures() {
     // the id or the secret (it used to end them, so `<secret>&anything` signed in).
     for (id, secret) in [("1", format!("{raw}&x")), ("1&x", raw.clone())] {
         let (status, _, body) = s
-            .token("grant_type=client_credentials", Some(&basic(id, &secret)))
-            .await;
+            .token_with(
+                &s.http,
+                "grant_type=client_credentials",
+                Some(&basic(id, &secret)),
+            )
+            .await
+            .parts();
         assert_eq!(
             (status, body["error"].as_str()),
             (StatusCode::UNAUTHORIZED, Some("invalid_client")),
@@ -197,17 +134,19 @@ async fn client_authentication_failures() {
     }
     // Basic and body disagreeing.
     let (status, _, body) = s
-        .token(
+        .token_with(
+            &s.http,
             "grant_type=client_credentials&client_id=4&client_secret=x",
             Some(&basic("1", &raw)),
         )
-        .await;
+        .await
+        .parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
     );
     // No client authentication at all.
-    let (status, _, body) = s.token("grant_type=client_credentials", None).await;
+    let (status, _, body) = s.token("grant_type=client_credentials").await.parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::UNAUTHORIZED, Some("invalid_client"))
@@ -217,22 +156,20 @@ async fn client_authentication_failures() {
 #[tokio::test]
 async fn malformed_token_requests() {
     let s = stack(&[]).await;
-    let (status, _, body) = s.token("client_id=1", None).await;
+    let (status, _, body) = s.token("client_id=1").await.parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
     );
-    let (status, _, body) = s.token("grant_type=password", None).await;
+    let (status, _, body) = s.token("grant_type=password").await.parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
     );
     let (status, _, body) = s
-        .token(
-            "grant_type=client_credentials&grant_type=client_credentials",
-            None,
-        )
-        .await;
+        .token("grant_type=client_credentials&grant_type=client_credentials")
+        .await
+        .parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_request"))
@@ -246,9 +183,12 @@ async fn malformed_token_requests() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
     let big = format!("grant_type=client_credentials&pad={}", "a".repeat(16_384));
-    assert_eq!(s.token(&big, None).await.0, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(s.token(&big).await.status, StatusCode::PAYLOAD_TOO_LARGE);
     // Code flow off (no AUTH_URL/JWK_URL).
-    let (status, _, body) = s.token("grant_type=authorization_code&code=x", None).await;
+    let (status, _, body) = s
+        .token("grant_type=authorization_code&code=x")
+        .await
+        .parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("unsupported_grant_type"))
@@ -264,16 +204,9 @@ async fn malformed_token_requests() {
 
 #[tokio::test]
 async fn empty_client_list_switches_the_grant_off() {
-    let empty = common::fresh_secret("clients", "[]").await;
-    let store = common::fresh_store().await;
-    let url = common::gateway(
-        &store,
-        store.client().clone(),
-        &[("CLIENT_SECRETS_SECRET_ARN", &empty)],
-    )
-    .await;
+    let s = Stack::new().clients(json!([])).start().await;
     let resp = common::http()
-        .post(format!("{url}/token"))
+        .post(format!("{}/token", s.url))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!(
             "grant_type=client_credentials&client_id=1&client_secret={RAW}"
@@ -340,7 +273,7 @@ async fn issuer_is_derived_from_the_domain_when_unset() {
     assert_eq!(claims["aud"], "api");
     assert!(claims["jti"].is_string() && claims["iat"].is_number());
     assert_eq!(
-        s.get("/stats", &token).await.0,
+        s.get_with_bearer("/stats", &token).await.status,
         StatusCode::OK,
         "the authorizer derives the same issuer"
     );
@@ -361,32 +294,44 @@ async fn forged_bearer_tokens_are_denied() {
         .replace("\"data\"", "\"data client\""),
     );
     let tampered = format!("{}.{wider}.{}", parts[0], parts[2]);
-    assert_eq!(s.get("/display", &tampered).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
-        s.get("/stats", &format!("{}.{}.", parts[0], parts[1]))
+        s.get_with_bearer("/display", &tampered).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.get_with_bearer("/stats", &format!("{}.{}.", parts[0], parts[1]))
             .await
-            .0,
+            .status,
         StatusCode::FORBIDDEN
     );
     // A token from another Gatehouse (another ring) is not ours.
     let other = stack(&[]).await;
     assert_eq!(
-        s.get("/stats", &other.client_token().await).await.0,
+        s.get_with_bearer("/stats", &other.client_token().await)
+            .await
+            .status,
         StatusCode::FORBIDDEN
     );
-    assert_eq!(s.get("/stats", "not-a-jwt").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        s.get_with_bearer("/stats", "not-a-jwt").await.status,
+        StatusCode::FORBIDDEN
+    );
 }
 
-async fn code_stack(host: &common::Host) -> Stack {
-    let auth = format!("{}/authorize", host.url);
-    let jwk = host.jwk_url();
-    stack(&[("AUTH_URL", &auth), ("JWK_URL", &jwk)]).await
+/// The code flow on, with the test host's codes.
+async fn code_stack(extra: &[(&str, &str)]) -> Stack {
+    Stack::new()
+        .clients(clients())
+        .host()
+        .env(extra)
+        .start()
+        .await
 }
 
 #[tokio::test]
 async fn documented_host_flow_end_to_end() {
-    let host = common::Host::start();
-    let s = code_stack(&host).await;
+    let s = code_stack(&[]).await;
+    let host = s.host();
     // Browser → POST /authorize → 307 to the host, query string kept.
     let resp = s
         .http
@@ -415,26 +360,32 @@ async fn documented_host_flow_end_to_end() {
             .is_none()
     );
     let form = format!("grant_type=authorization_code&code={code}");
-    let (status, _, body) = s.token(&form, None).await;
+    let (status, _, body) = s.token(&form).await.parts();
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["scope"], "client");
     let token = body["access_token"].as_str().unwrap();
-    let (status, who) = s.get("/whoami", token).await;
+    let (status, _, who) = s.get_with_bearer("/whoami", token).await.parts();
     assert_eq!(status, StatusCode::OK, "{who}");
     assert_eq!(
         who["principal_type"], "host_user",
         "a code-flow token is never an OAuth client"
     );
     assert!(who.get("client_id").is_none(), "{who}");
-    assert_eq!(s.get("/display", token).await.0, StatusCode::OK);
-    assert_eq!(s.get("/display/rules", token).await.0, StatusCode::OK);
     assert_eq!(
-        s.get("/stats", token).await.0,
+        s.get_with_bearer("/display", token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get_with_bearer("/display/rules", token).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        s.get_with_bearer("/stats", token).await.status,
         StatusCode::FORBIDDEN,
         "stats needs data"
     );
     // Replay.
-    let (status, _, body) = s.token(&form, None).await;
+    let (status, _, body) = s.token(&form).await.parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -449,11 +400,9 @@ async fn documented_host_flow_end_to_end() {
         )
         .await;
     let (status, _, body) = s
-        .token(
-            &format!("grant_type=authorization_code&code={foreign}"),
-            None,
-        )
-        .await;
+        .token(&format!("grant_type=authorization_code&code={foreign}"))
+        .await
+        .parts();
     assert_eq!(
         (status, body["error"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -478,7 +427,7 @@ async fn standard_libraries_accept_our_tokens_and_endpoint() {
     let v = common::independent(&["verify", &jwks_url, &s.url, &token]).await;
     assert_eq!(v["sub"], "1");
     assert_eq!(v["scope"], "data");
-    let o = common::independent(&["oauth", &format!("{}/token", s.url), "1", &s.secret_raw]).await;
+    let o = common::independent(&["oauth", &format!("{}/token", s.url), "1", RAW]).await;
     for method in ["client_secret_basic", "client_secret_post"] {
         assert_eq!(o[method]["token_type"], "Bearer", "{o}");
         assert_eq!(o[method]["scope"], "data");
@@ -512,14 +461,12 @@ async fn parallel_bad_client_secrets_from_one_ip_are_verified_at_most_the_limit_
     let tasks: Vec<_> = (0..30)
         .map(|i| {
             let s = s.clone();
-            tokio::spawn(
-                async move { s.token(&client_form("1", &format!("{i:032x}")), None).await },
-            )
+            tokio::spawn(async move { s.token(&client_form("1", &format!("{i:032x}"))).await })
         })
         .collect();
     let mut refused = 0;
     for t in tasks {
-        let (status, headers, body) = t.await.unwrap();
+        let (status, headers, body) = t.await.unwrap().parts();
         if status == StatusCode::UNAUTHORIZED {
             assert_eq!(body["error"], "invalid_client");
             refused += 1;
@@ -532,10 +479,10 @@ async fn parallel_bad_client_secrets_from_one_ip_are_verified_at_most_the_limit_
         "{refused} attempts were verified for a limit of 5"
     );
     // The source is refused for the window, the valid secret too; another source is not.
-    let valid = client_form("1", &s.secret_raw);
-    let (status, headers, body) = s.token(&valid, None).await;
+    let valid = client_form("1", RAW);
+    let (status, headers, body) = s.token(&valid).await.parts();
     assert_throttled(status, &headers, &body, "invalid_client");
-    let (status, _, body) = s.token_via(&s.other_ip, &valid, None).await;
+    let (status, _, body) = s.token_with(&s.other_ip, &valid, None).await.parts();
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
@@ -545,31 +492,34 @@ async fn a_valid_client_under_a_per_client_attack_from_another_ip_still_gets_a_t
     let mut statuses = Vec::new();
     for i in 0..5 {
         let (status, headers, body) = s
-            .token_via(
+            .token_with(
                 &s.other_ip,
                 "grant_type=client_credentials",
                 Some(&basic("1", &format!("{i:032x}"))),
             )
-            .await;
+            .await
+            .parts();
         if status == StatusCode::TOO_MANY_REQUESTS {
             assert_throttled(status, &headers, &body, "invalid_client");
         }
         statuses.push(status.as_u16());
     }
     assert_eq!(statuses, [401, 401, 401, 429, 429]);
-    let valid = client_form("1", &s.secret_raw);
-    let (status, _, body) = s.token(&valid, None).await;
+    let valid = client_form("1", RAW);
+    let (status, _, body) = s.token(&valid).await.parts();
     assert_eq!(status, StatusCode::OK, "from another IP: {body}");
-    let (status, _, body) = s.token_via(&s.other_ip, &valid, None).await;
+    let (status, _, body) = s.token_with(&s.other_ip, &valid, None).await.parts();
     assert_eq!(status, StatusCode::OK, "and from the attacker's: {body}");
     // Another client is not affected; unknown client ids count per IP only.
     let (status, _, _) = s
-        .token_via(&s.other_ip, &client_form("4", "wrong"), None)
-        .await;
+        .token_with(&s.other_ip, &client_form("4", "wrong"), None)
+        .await
+        .parts();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _, _) = s
-        .token_via(&s.other_ip, &client_form("99", "wrong"), None)
-        .await;
+        .token_with(&s.other_ip, &client_form("99", "wrong"), None)
+        .await
+        .parts();
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
@@ -581,11 +531,9 @@ async fn successful_token_requests_give_their_slot_back_and_leave_no_counter() {
     }
     // Bad input gives its slot back too.
     let (status, _, _) = s
-        .token(
-            "grant_type=client_credentials&client_id=1&client_id=1",
-            None,
-        )
-        .await;
+        .token("grant_type=client_credentials&client_id=1&client_id=1")
+        .await
+        .parts();
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let counters = s
         .store
@@ -598,28 +546,22 @@ async fn successful_token_requests_give_their_slot_back_and_leave_no_counter() {
     assert_eq!(counters.items().len(), 0, "{:?}", counters.items());
     // Two failures fill the source's slots.
     for _ in 0..2 {
-        let (status, _, _) = s.token(&client_form("1", "wrong"), None).await;
+        let (status, _, _) = s.token(&client_form("1", "wrong")).await.parts();
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (status, headers, body) = s.token(&client_form("1", &s.secret_raw), None).await;
+    let (status, headers, body) = s.token(&client_form("1", RAW)).await.parts();
     assert_throttled(status, &headers, &body, "invalid_client");
 }
 
 #[tokio::test]
 async fn code_failures_are_limited_per_ip_with_invalid_grant() {
-    let host = common::Host::start();
-    let auth = format!("{}/authorize", host.url);
-    let jwk = host.jwk_url();
-    let s = stack(&[
-        ("AUTH_URL", &auth),
-        ("JWK_URL", &jwk),
-        ("TOKEN_IP_LIMIT", "2"),
-    ])
-    .await;
+    let s = code_stack(&[("TOKEN_IP_LIMIT", "2")]).await;
+    let host = s.host();
     for _ in 0..2 {
         let (status, _, body) = s
-            .token("grant_type=authorization_code&code=not-a-code", None)
-            .await;
+            .token("grant_type=authorization_code&code=not-a-code")
+            .await
+            .parts();
         assert_eq!(
             (status, body["error"].as_str()),
             (StatusCode::BAD_REQUEST, Some("invalid_grant"))
@@ -627,9 +569,9 @@ async fn code_failures_are_limited_per_ip_with_invalid_grant() {
     }
     let code = host.authorize().await;
     let form = format!("grant_type=authorization_code&code={code}");
-    let (status, headers, body) = s.token(&form, None).await;
+    let (status, headers, body) = s.token(&form).await.parts();
     assert_throttled(status, &headers, &body, "invalid_grant");
     // The refused code was not spent: it works from another source.
-    let (status, _, body) = s.token_via(&s.other_ip, &form, None).await;
+    let (status, _, body) = s.token_with(&s.other_ip, &form, None).await.parts();
     assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -4,11 +4,9 @@
 //! Host codes: default leeway 30 s, `CODE_MAX_LIFETIME` 120 s, and the host's codes
 //! live 60 s. Every other credential: valid up to its expiry second, refused from it.
 
-mod common;
-
 use std::time::Duration;
 
-use common::full::{Full, ORIGIN, claims_of, cookie_pair, full};
+use common::{ORIGIN, Stack, claims_of, full};
 use gatehouse::adapters::HttpJwksFetch;
 use gatehouse::credentials::admin::AdminSession;
 use gatehouse::credentials::admin::AdminStore;
@@ -19,6 +17,7 @@ use gatehouse::credentials::widget::TempToken;
 use gatehouse::credentials::widget::WidgetUser;
 use gatehouse::primitives::crypto::random_id;
 use gatehouse::primitives::crypto::sha256_hex;
+use gatehouse_e2e as common;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -156,7 +155,7 @@ async fn at_the_gateway(
 /// An issued token: its lifetime, then its expiry with injected time (the real token)
 /// and at the gateway (the same claims re-timed and re-signed).
 async fn issued_token_expiry(
-    s: &Full,
+    s: &Stack,
     what: &str,
     token: &str,
     aud: &str,
@@ -228,7 +227,7 @@ fn user() -> WidgetUser {
 }
 
 /// Writes a temp token record expiring at `exp` (opening a session of `session_ttl`).
-async fn temp_record(s: &Full, exp: i64, session_ttl: i64) -> String {
+async fn temp_record(s: &Stack, exp: i64, session_ttl: i64) -> String {
     let token = random_id();
     let temp = TempToken {
         user: user(),
@@ -266,7 +265,7 @@ async fn widget_temp_tokens_live_60_s() {
 
 /// A widget session expiring at `exp`: a temp token redeemed, with injected time, one
 /// session lifetime before `exp`. Returns the session id.
-async fn session_expiring(s: &Full, exp: i64) -> String {
+async fn session_expiring(s: &Stack, exp: i64) -> String {
     let ttl = 3600;
     let token = temp_record(s, exp + 60, ttl).await;
     let id = random_id();
@@ -286,11 +285,11 @@ async fn widget_sessions_expire_at_expires_at() {
     // The cookie of a real login lasts the session lifetime (default 1 h).
     let a = s.login(&s.temp_token().await).await;
     let expires_at = a.body["expires_at"].as_i64().unwrap();
-    assert!(cookie_pair(&a).starts_with("__Host-gh_session="));
+    assert!(a.cookie().unwrap().starts_with("__Host-gh_session="));
     let set = a.headers["set-cookie"].to_str().unwrap();
     let max_age: i64 = set.rsplit("Max-Age=").next().unwrap().parse().unwrap();
     assert_eq!(max_age, 3600, "{set}");
-    let id = cookie_pair(&a).split_once('=').unwrap().1.to_owned();
+    let id = a.cookie().unwrap().split_once('=').unwrap().1.to_owned();
     let hash = sha256_hex(id.as_bytes());
     injected("widget session", expires_at, async |at| {
         s.store.get_session(&hash, at).await.unwrap().is_some()
@@ -310,11 +309,11 @@ async fn admin_sessions_expire_at_expires_at() {
     let member = common::iam_user(true).await;
     let t = now();
     let body = common::admin::keys_body(&member);
-    let a = s.post_json("/admin/signin", &[], body).await;
+    let a = s.signin(body).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let expires_at = a.body["expires_at"].as_i64().unwrap();
     assert!((t + 3600..=t + 3601).contains(&expires_at), "1 h sessions");
-    let id = cookie_pair(&a).split_once('=').unwrap().1.to_owned();
+    let id = a.cookie().unwrap().split_once('=').unwrap().1.to_owned();
     let hash = sha256_hex(id.as_bytes());
     injected("admin session", expires_at, async |at| {
         s.store

@@ -2,17 +2,16 @@
 //! redeemed by many requests at once, and signing-key rotation while clients keep
 //! verifying. Each test prints its figures (run with `--nocapture` to see them).
 
-mod common;
-
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::Answer;
-use common::full::{Full, ORIGIN, full};
+use common::{ORIGIN, Stack, full};
 use gatehouse::credentials::keys::SigningAlg;
 use gatehouse::credentials::rotation::{self, RotationPolicy, RotationStep};
+use gatehouse_e2e as common;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -25,9 +24,9 @@ const RACERS: usize = 50;
 /// concurrent `redeem`s of it. Exactly one may succeed (200); every other answer must
 /// be the documented refusal (`status`, JSON `error`), never a 5xx.
 async fn race<Fut>(
-    s: &Arc<Full>,
-    fresh: impl AsyncFn(&Full) -> String,
-    redeem: fn(Arc<Full>, String) -> Fut,
+    s: &Arc<Stack>,
+    fresh: impl AsyncFn(&Stack) -> String,
+    redeem: fn(Arc<Stack>, String) -> Fut,
     refusal: (StatusCode, &str),
 ) -> usize
 where
@@ -67,11 +66,11 @@ where
     successes
 }
 
-async fn login(s: Arc<Full>, token: String) -> Answer {
+async fn login(s: Arc<Stack>, token: String) -> Answer {
     s.login(&token).await
 }
 
-async fn redeem(s: Arc<Full>, code: String) -> Answer {
+async fn redeem(s: Arc<Stack>, code: String) -> Answer {
     s.redeem(&code).await
 }
 
@@ -97,7 +96,7 @@ async fn host_code_raced_by_50_redemptions_yields_one_token_in_each_of_100_round
     // Every losing redemption is a failed attempt from this one address: the per-IP
     // limit (README, "Rate limits") is raised so the race, not the limit, decides.
     let s = Arc::new(full(&[("TOKEN_IP_LIMIT", "10000")]).await);
-    let fresh = async |s: &Full| {
+    let fresh = async |s: &Stack| {
         let now = gatehouse::primitives::time::now_epoch();
         s.code(json!({"exp": now + 60, "jti": gatehouse::primitives::crypto::random_id()}))
             .await
@@ -121,7 +120,7 @@ const CLIENTS: usize = 10;
 
 /// Verifies `token` at the authorizer: access tokens on `GET /stats` (scope `data`),
 /// widget tokens on `GET /display` from their origin.
-async fn verify(s: &Full, token: &str, widget: bool) -> StatusCode {
+async fn verify(s: &Stack, token: &str, widget: bool) -> StatusCode {
     let bearer = format!("Bearer {token}");
     let a = if widget {
         let h = [("authorization", bearer.as_str()), ("origin", ORIGIN)];
@@ -134,7 +133,7 @@ async fn verify(s: &Full, token: &str, widget: bool) -> StatusCode {
 
 /// One client until `stop`: gets a fresh token from the current key, verifies it and the
 /// one before it (which may predate a rotation). Returns (requests, rejections).
-async fn client(s: Arc<Full>, widget: bool, stop: Arc<AtomicBool>) -> (usize, usize) {
+async fn client(s: Arc<Stack>, widget: bool, stop: Arc<AtomicBool>) -> (usize, usize) {
     let (mut requests, mut rejections) = (0, 0);
     let mut previous: Option<String> = None;
     while !stop.load(Ordering::Relaxed) {

@@ -16,13 +16,12 @@
 //! | a credential header of 9 000 bytes | 4xx | 4xx | 4xx |
 //! | any header of the request sent twice | 4xx | 4xx | 4xx |
 
-mod common;
-
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use common::admin::keys_body;
-use common::full::{CLIENT_SECRET, Full, ORIGIN, cookie_pair, full};
+use common::{CLIENT_SECRET, ORIGIN, Stack, full};
 use gatehouse::requests::body::MAX_BODY_BYTES;
+use gatehouse_e2e as common;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -226,7 +225,7 @@ fn cases(t: &Template) -> Vec<Case> {
 
 /// Sends the case and checks its answer (and, for bad input, that nothing was
 /// written); what went wrong, if anything.
-async fn run(s: &Full, route: &str, c: &Case) -> Option<String> {
+async fn run(s: &Stack, route: &str, c: &Case) -> Option<String> {
     let before = s.items().await;
     let headers: Vec<(&str, &str)> = c
         .req
@@ -283,18 +282,18 @@ fn row(
 }
 
 /// A signed-in admin: (cookie pair, CSRF token).
-async fn admin(s: &Full, member: &common::IamUser) -> (String, String) {
-    let a = s.post_json("/admin/signin", &[], keys_body(member)).await;
+async fn admin(s: &Stack, member: &common::IamUser) -> (String, String) {
+    let a = s.signin(keys_body(member)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     (
-        cookie_pair(&a),
+        a.cookie().unwrap(),
         a.body["csrfToken"].as_str().unwrap().to_owned(),
     )
 }
 
 /// The valid request of every route, with fresh credentials: the table of the suite.
 #[rustfmt::skip]
-async fn templates(s: &Full) -> Vec<Template> {
+async fn templates(s: &Stack) -> Vec<Template> {
     use Kind::*;
     use StatusCode as S;
     let basic = format!("Basic {}", B64.encode(format!("1:{CLIENT_SECRET}")));

@@ -1,13 +1,13 @@
 //! Admin sign-in with AWS IAM credentials (moto with signature and policy checks on),
 //! sessions, CSRF, rate limits and the admin API, through the local gateway.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use common::IamUser;
-use common::admin::{Answer, SERVER_ID, Stack, direct, keys_body, presigned, stack};
+use common::admin::{SERVER_ID, direct, keys_body, presigned, stack};
+use common::{Answer, Stack};
+use gatehouse_e2e as common;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -123,7 +123,7 @@ async fn csrf_token_is_required_on_state_changes() {
     let s = stack(&[]).await;
     let admin = s.admin(&common::iam_user(true).await).await;
     let list = s
-        .send(
+        .send_json(
             reqwest::Method::GET,
             "/admin/keys",
             &[("cookie", &admin.cookie)],
@@ -138,7 +138,7 @@ async fn csrf_token_is_required_on_state_changes() {
     );
     let body = Some(json!({"name": "x"}));
     let none = s
-        .send(
+        .send_json(
             reqwest::Method::POST,
             "/admin/keys",
             &[("cookie", &admin.cookie)],
@@ -147,7 +147,7 @@ async fn csrf_token_is_required_on_state_changes() {
         .await;
     assert_eq!(none.status, StatusCode::FORBIDDEN);
     let wrong = s
-        .send(
+        .send_json(
             reqwest::Method::POST,
             "/admin/keys",
             &[("cookie", &admin.cookie), ("x-csrf-token", "nope")],
@@ -160,7 +160,7 @@ async fn csrf_token_is_required_on_state_changes() {
         .await;
     assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
     assert_eq!(
-        s.send(reqwest::Method::GET, "/admin/keys", &[], None)
+        s.send_json(reqwest::Method::GET, "/admin/keys", &[], None)
             .await
             .status,
         StatusCode::UNAUTHORIZED,
@@ -168,7 +168,7 @@ async fn csrf_token_is_required_on_state_changes() {
     );
     // The authorizer never accepts the admin cookie.
     let who = s
-        .send(
+        .send_json(
             reqwest::Method::GET,
             "/whoami",
             &[
@@ -304,7 +304,7 @@ async fn admin_api_manages_keys_clients_sessions_and_signing_keys() {
     let key = created.body["key"].as_str().unwrap().to_owned();
     let id = created.body["id"].as_str().unwrap().to_owned();
     let who = s
-        .send(Method::GET, "/whoami", &[("x-api-key", &key)], None)
+        .send_json(Method::GET, "/whoami", &[("x-api-key", &key)], None)
         .await;
     assert_eq!(
         who.status,
@@ -446,7 +446,7 @@ const WEAK_SECRET: &str = "6a1f0c9e4b7d2a58";
 const STRONG_SECRET: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
 
 /// An admin stack whose `CLIENT_SECRETS` is: weak raw, strong raw, hashed, null.
-async fn stack_with_legacy_clients() -> (common::admin::Stack, String) {
+async fn stack_with_legacy_clients() -> (Stack, String) {
     let s = stack(&[]).await;
     let hashed = gatehouse::credentials::clients::ClientList::hashed_entry("hashed-client-secret");
     let value = json!([WEAK_SECRET, STRONG_SECRET, hashed, null]).to_string();
@@ -465,7 +465,7 @@ async fn stack_with_legacy_clients() -> (common::admin::Stack, String) {
 async fn admin_lists_clients_by_kind_and_flags_weak_ones_without_a_secret() {
     let (s, hashed) = stack_with_legacy_clients().await;
     assert_eq!(
-        s.send(reqwest::Method::GET, "/admin/clients", &[], None)
+        s.send_json(reqwest::Method::GET, "/admin/clients", &[], None)
             .await
             .status,
         StatusCode::UNAUTHORIZED,
@@ -594,7 +594,7 @@ async fn sts_unreachable_fails_closed_without_a_session() {
 }
 
 fn cli_path() -> std::path::PathBuf {
-    // target/debug/deps/admin_e2e-… → target/debug/gatehouse-admin (built by --all-targets).
+    // target/debug/deps/e2e-… → target/debug/gatehouse-admin (built by --all-targets).
     let exe = std::env::current_exe().unwrap();
     exe.parent()
         .unwrap()
@@ -651,7 +651,7 @@ async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
     let created: Value = serde_json::from_slice(&out.stdout).unwrap();
     let key = created["key"].as_str().unwrap();
     let who = s
-        .send(reqwest::Method::GET, "/whoami", &[("x-api-key", key)], None)
+        .send_json(reqwest::Method::GET, "/whoami", &[("x-api-key", key)], None)
         .await;
     assert_eq!(who.status, StatusCode::OK, "{}", who.text);
     assert_eq!(who.body["scopes"], "client data");
@@ -873,15 +873,12 @@ async fn ipv6_sources_share_one_limit_per_64_and_successes_give_their_slot_back(
 async fn a_valid_admin_under_a_per_name_attack_from_another_ip_still_signs_in() {
     let s = stack(&[("SIGNIN_USER_LIMIT", "3"), ("SIGNIN_IP_LIMIT", "20")]).await;
     let victim = common::iam_user(true).await;
-    let attacker = common::http_builder()
-        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
-        .build()
-        .unwrap();
+    let attacker = &s.other_ip;
     let url = format!("{}/admin/signin", s.url);
     let mut statuses = Vec::new();
     for i in 0..6 {
         let a = common::send_json(
-            &attacker,
+            attacker,
             reqwest::Method::POST,
             &url,
             &[],
@@ -897,7 +894,7 @@ async fn a_valid_admin_under_a_per_name_attack_from_another_ip_still_signs_in() 
         "from another IP"
     );
     let a = common::send_json(
-        &attacker,
+        attacker,
         reqwest::Method::POST,
         &url,
         &[],
@@ -956,7 +953,7 @@ async fn malformed_presigned_requests_never_reach_sts() {
 /// `POST /admin/signin` with `u`'s keys and this `Origin` (none: `None`).
 async fn signin_from(s: &Stack, u: &IamUser, origin: Option<&str>) -> Answer {
     let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
-    s.send(
+    s.send_json(
         reqwest::Method::POST,
         "/admin/signin",
         &headers,
@@ -985,7 +982,7 @@ async fn admin_routes_refuse_foreign_origins() {
     // Every admin route, reads included.
     let admin = s.admin(&member).await;
     let read = s
-        .send(
+        .send_json(
             reqwest::Method::GET,
             "/admin/keys",
             &[
@@ -998,7 +995,7 @@ async fn admin_routes_refuse_foreign_origins() {
     assert_eq!(read.status, StatusCode::FORBIDDEN);
     assert_eq!(read.body["error"], "foreign_origin");
     let write = s
-        .send(
+        .send_json(
             reqwest::Method::POST,
             "/admin/keys",
             &[
@@ -1011,7 +1008,7 @@ async fn admin_routes_refuse_foreign_origins() {
         .await;
     assert_eq!(write.status, StatusCode::FORBIDDEN);
     let same = s
-        .send(
+        .send_json(
             reqwest::Method::GET,
             "/admin/keys",
             &[("cookie", &admin.cookie), ("origin", own)],

@@ -6,29 +6,26 @@
 //! written) within a bounded time; once the dependency is back, the same requests
 //! succeed on the same warm functions. Run with `--nocapture` for the times.
 
-mod common;
-#[path = "common/faults.rs"]
-mod kit;
-
 use common::admin::keys_body;
-use common::full::{CLIENT_SECRET, Full, ORIGIN};
-use kit::{
-    Emulator, Fault, FaultProxy, Outage, Probe, StackSecrets, Wiring, dynamodb_error, outage_round,
-    query_error, secrets_error,
+use common::faults::{
+    self as kit, Emulator, Fault, FaultProxy, Outage, Probe, StackSecrets, Wiring, dynamodb_error,
+    outage_round, query_error, secrets_error,
 };
+use common::{CLIENT_SECRET, ORIGIN, Stack};
+use gatehouse_e2e as common;
 use reqwest::Method;
 use serde_json::json;
 
 /// Every request that reads or writes DynamoDB: the authorizer (an API key it has not
 /// cached, a session cookie), the widget's generateToken and loginToken, both grants of
 /// /token (their failed-attempt counters), the admin sign-in.
-async fn dynamodb_probes(f: &Full, admin: &common::IamUser) -> Vec<Probe> {
+async fn dynamodb_probes(f: &Stack, admin: &common::IamUser) -> Vec<Probe> {
     let fresh_key = common::api_key(&f.store, None, None).await;
     // Also puts the stack's own key in the authorizer's cache, so the widget requests
     // below reach the widget function.
     let temp = f.temp_token().await;
     let cookie = f.session_cookie().await;
-    let code = kit::host_code(&f.host.url).await;
+    let code = kit::host_code(&f.host().url).await;
     vec![
         Probe::new("authorizer: API key", Method::GET, "/whoami", 500)
             .header("x-api-key", &fresh_key),
@@ -67,12 +64,12 @@ fn code_probe(code: &str) -> Probe {
 
 /// Every request that reads Secrets Manager: the JWKS, both grants of /token, the
 /// widget security token, a bearer token at the authorizer.
-async fn secrets_probes(f: &Full, secrets: &StackSecrets) -> Vec<Probe> {
+async fn secrets_probes(f: &Stack, secrets: &StackSecrets) -> Vec<Probe> {
     // The stack's key in the authorizer's cache (its first use writes `last_used`).
     let warm = f.get("/whoami", &[("x-api-key", &f.key)]).await;
     assert!(kit::granted(&warm), "{}", warm.text);
     let bearer = format!("Bearer {}", secrets.access_token(&f.url));
-    let code = kit::host_code(&f.host.url).await;
+    let code = kit::host_code(&f.host().url).await;
     vec![
         Probe::new("token: JWKS", Method::GET, "/.well-known/jwks.json", 503),
         Probe::new("token: client_credentials", Method::POST, "/token", 503).form(&format!(

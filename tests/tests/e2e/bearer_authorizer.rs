@@ -2,8 +2,6 @@
 //! once, warm requests make no AWS call, and an unknown `kid` reloads the ring at most
 //! once per cooldown.
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gatehouse::adapters::lambda::invoke;
@@ -12,6 +10,7 @@ use gatehouse::credentials::keys::{KeyRing, LoadedRing};
 use gatehouse::credentials::secrets::SecretSource;
 use gatehouse::functions::authorizer::Authorizer;
 use gatehouse::records::access::Function;
+use gatehouse_e2e as common;
 use secrecy::SecretString;
 use serde_json::{Value, json};
 

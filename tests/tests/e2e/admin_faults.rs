@@ -1,12 +1,11 @@
 //! Fault paths of the admin sign-in that the emulators cannot produce (aws-smithy-mocks):
 //! STS or IAM throttling and server errors fail closed with 503, and no session is made.
 
-mod common;
-
 use aws_sdk_iam::operation::list_groups_for_user::ListGroupsForUserError;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use gatehouse::adapters::AwsIdentity;
 use gatehouse::adapters::lambda::LambdaAdmin;
+use gatehouse_e2e as common;
 use lambda_http::Body;
 use serde_json::json;
 

@@ -1,39 +1,20 @@
-//! Admin API test helpers: a gateway with the admin function, sign-in requests.
+//! Admin test helpers: the admin stack, sign-in bodies, the admin function called
+//! directly (counting its STS calls).
 
 use std::time::SystemTime;
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use super::IamUser;
+use crate::{IamUser, Stack};
 
 pub const SERVER_ID: &str = "https://gatehouse.test";
 
-pub struct Stack {
-    pub url: String,
-    pub store: gatehouse::adapters::DynamoStore,
-    pub http: reqwest::Client,
-    pub clients_secret: String,
-}
-
+/// The admin stack: a gateway with admin sign-in, an empty client list and `extra`
+/// environment (no API key, no `ISSUER`: the issuer is `https://<request domain>`).
 pub async fn stack(extra: &[(&str, &str)]) -> Stack {
-    let store = super::fresh_store().await;
-    let clients_secret = super::fresh_secret("clients", "[]").await;
-    let mut vars = vec![
-        ("ADMIN_SERVER_ID", SERVER_ID),
-        ("CLIENT_SECRETS_SECRET_ARN", clients_secret.as_str()),
-    ];
-    vars.extend_from_slice(extra);
-    let url = super::gateway(&store, store.client().clone(), &vars).await;
-    Stack {
-        url,
-        store,
-        http: super::http(),
-        clients_secret,
-    }
+    let builder = Stack::new().clients(json!([])).admin_signin();
+    builder.env(extra).start().await
 }
-
-pub use super::Answer;
 
 /// A signed-in admin: the cookie and the CSRF token.
 pub struct Admin {
@@ -47,59 +28,11 @@ pub fn keys_body(u: &IamUser) -> Value {
 
 pub fn presigned(u: &IamUser, server_id: &str, at: SystemTime) -> Value {
     let creds = aws_credential_types::Credentials::new(&u.key_id, &u.secret, None, None, "test");
-    let sts = super::require_env("AWS_ENDPOINT_URL_STS");
+    let sts = crate::require_env("AWS_ENDPOINT_URL_STS");
     let req =
         gatehouse::adapters::presign_get_caller_identity(&creds, "us-east-1", &sts, server_id, at)
             .unwrap();
     json!({ "presigned": req })
-}
-
-impl Stack {
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<Value>,
-    ) -> Answer {
-        let url = format!("{}{path}", self.url);
-        super::send_json(&self.http, method, &url, headers, body).await
-    }
-
-    pub async fn signin(&self, body: Value) -> Answer {
-        self.send(reqwest::Method::POST, "/admin/signin", &[], Some(body))
-            .await
-    }
-
-    pub async fn admin(&self, u: &IamUser) -> Admin {
-        let a = self.signin(keys_body(u)).await;
-        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        let set = a.headers["set-cookie"].to_str().unwrap().to_owned();
-        assert!(
-            set.ends_with("; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=3600"),
-            "{set}"
-        );
-        Admin {
-            cookie: set.split(';').next().unwrap().to_owned(),
-            csrf: a.body["csrfToken"].as_str().unwrap().to_owned(),
-        }
-    }
-
-    pub async fn call(
-        &self,
-        admin: &Admin,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<Value>,
-    ) -> Answer {
-        self.send(
-            method,
-            path,
-            &[("cookie", &admin.cookie), ("x-csrf-token", &admin.csrf)],
-            body,
-        )
-        .await
-    }
 }
 
 /// The admin function called directly (no gateway), so a test picks the source address
@@ -146,11 +79,11 @@ impl gatehouse::credentials::admin::AdminIdentity for CountingIdentity {
 }
 
 pub async fn direct(extra: &[(&str, &str)]) -> Direct {
-    let store = super::fresh_store().await;
+    let store = crate::fresh_store().await;
     let mut vars = vec![("ADMIN_SERVER_ID", SERVER_ID)];
     vars.extend_from_slice(extra);
-    let config = super::config(store.table(), &vars);
-    let sdk = super::sdk().await;
+    let config = crate::config(store.table(), &vars);
+    let sdk = crate::sdk().await;
     let sts_calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let identity = CountingIdentity {
         inner: gatehouse::adapters::AwsIdentity::new(&sdk).unwrap(),
@@ -159,7 +92,7 @@ pub async fn direct(extra: &[(&str, &str)]) -> Direct {
     let function = gatehouse::adapters::lambda::LambdaAdmin::with_identity(
         config,
         identity,
-        super::secrets().await,
+        crate::secrets().await,
         store.client().clone(),
     )
     .unwrap();

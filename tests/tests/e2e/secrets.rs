@@ -1,12 +1,11 @@
 //! Secrets Manager reads against moto (signature and policy checks on).
 
-mod common;
-
 use std::time::Duration;
 
 use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::config::Credentials;
 use gatehouse::credentials::secrets::{SecretCache, SecretSource};
+use gatehouse_e2e as common;
 use secrecy::ExposeSecret;
 
 /// A client signing with an access key moto never issued.

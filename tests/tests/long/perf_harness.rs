@@ -5,19 +5,19 @@
 //! own interceptors saw — none at init, none for a warm bearer or cached API key, one
 //! DynamoDB read per cookie request.
 
-mod common;
-
+use gatehouse_e2e as common;
 use gatehouse_local::perf::{self, Options, aws_total};
 use gatehouse_local::perf_report::{self, Inputs};
 
 fn bin_dir() -> std::path::PathBuf {
-    // target/debug/deps/perf_harness-… → target/debug (make test builds the binaries).
+    // target/debug/deps/long-… → target/debug (make test builds the binaries).
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn harness_measures_our_functions_and_the_peer() {
+    let _alone = crate::ALONE.lock().await;
     let opts = Options {
         bin_dir: bin_dir(),
         python: Some(common::python()),

@@ -1,0 +1,26 @@
+//! The integration and end-to-end suites: one module per suite, in one binary over the
+//! harness (crate `gatehouse-e2e`, tests/src). A test's path is `suite::test`
+//! (`cargo test -p gatehouse-e2e --test e2e -- hygiene::`), as the docs cite it.
+//!
+//! Tests that must own their process have binaries of their own: `log_capture` (the
+//! global log subscriber) and `long` (the load and benchmark-harness runs).
+
+mod admin_e2e;
+mod admin_faults;
+mod apikey_store;
+mod architecture;
+mod authorizer_events;
+mod bearer_authorizer;
+mod browser;
+mod clock_skew;
+mod concurrency;
+mod faults;
+mod gateway_e2e;
+mod host_codes;
+mod hygiene;
+mod rotation;
+mod secrets;
+mod store_access;
+mod template;
+mod token_e2e;
+mod widget_e2e;
