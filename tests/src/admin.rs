@@ -12,7 +12,7 @@ pub const SERVER_ID: &str = "https://gatehouse.test";
 /// The admin stack: a gateway with admin sign-in, an empty client list and `extra`
 /// environment (no API key, no `ISSUER`: the issuer is `https://<request domain>`).
 pub async fn stack(extra: &[(&str, &str)]) -> Stack {
-    let builder = Stack::new().clients(json!([])).admin_signin();
+    let builder = Stack::builder().clients(json!([])).admin_signin();
     builder.env(extra).start().await
 }
 

@@ -3,7 +3,7 @@
 //! host's codes, admin sign-in, extra environment), and the requests the suites send it.
 //!
 //! ```ignore
-//! let s = Stack::new().api_key().env(&[("AUTHORIZER_RESPONSE", "iam")]).start().await;
+//! let s = Stack::builder().api_key().env(&[("AUTHORIZER_RESPONSE", "iam")]).start().await;
 //! let s = full(&[]).await; // every function configured (Stack::full)
 //! ```
 
@@ -50,7 +50,7 @@ pub struct Stack {
     pub other_ip: reqwest::Client,
 }
 
-/// What [`Stack::new`] sets up; [`StackBuilder::start`] runs it.
+/// What [`Stack::builder`] sets up; [`StackBuilder::start`] runs it.
 #[derive(Default)]
 pub struct StackBuilder {
     api_key: bool,
@@ -70,15 +70,14 @@ pub async fn full(extra: &[(&str, &str)]) -> Stack {
 
 impl Stack {
     /// A bare stack: a fresh table and RS256 ring, every function with its defaults.
-    #[allow(clippy::new_ret_no_self)]
-    pub fn new() -> StackBuilder {
+    pub fn builder() -> StackBuilder {
         StackBuilder::default()
     }
 
     /// Every function configured: an API key, client 1 ([`CLIENT_SECRET`]), the test
     /// host's codes, admin sign-in, and `ISSUER` set to the gateway's URL.
     pub fn full() -> StackBuilder {
-        Stack::new()
+        Stack::builder()
             .api_key()
             .clients(json!([CLIENT_SECRET]))
             .host()
@@ -152,30 +151,7 @@ impl StackBuilder {
         };
         let host = self.host.then(Host::start);
         let key = self.key(&w.store).await;
-        let (mut vars, clients_secret, ring) = match &self.secrets {
-            Some(s) => {
-                s.write(&w.secrets_admin).await;
-                let vars = vec![
-                    ("CLIENT_SECRETS_SECRET_ARN".into(), s.clients.0.clone()),
-                    ("SIGNING_KEYS_SECRET_ARN".into(), s.ring.0.clone()),
-                ];
-                (vars, s.clients.0.clone(), s.ring.0.clone())
-            }
-            None => {
-                let alg = self.ring_alg.unwrap_or(SigningAlg::RS256);
-                let ring = crate::fresh_ring(alg.as_str()).await;
-                let mut vars = vec![("SIGNING_KEYS_SECRET_ARN".into(), ring.clone())];
-                if self.ring_alg.is_some() {
-                    vars.push(("SIGNING_ALG".into(), alg.as_str().into()));
-                }
-                let mut clients = String::new();
-                if let Some(list) = &self.clients {
-                    clients = crate::fresh_secret("clients", &list.to_string()).await;
-                    vars.push(("CLIENT_SECRETS_SECRET_ARN".into(), clients.clone()));
-                }
-                (vars, clients, ring)
-            }
-        };
+        let (ring, clients_secret, mut vars) = self.secret_vars(&w).await;
         if let Some(h) = &host {
             vars.push(("AUTH_URL".into(), format!("{}/authorize", h.url)));
             vars.push(("JWK_URL".into(), h.jwk_url()));
@@ -204,6 +180,31 @@ impl StackBuilder {
             http: client().build().unwrap(),
             other_ip: other_ip.build().unwrap(),
         }
+    }
+
+    /// The ring's and the client list's secret names, and their variables: the given
+    /// [`Self::secrets`], or fresh ones.
+    async fn secret_vars(&self, w: &Wiring) -> (String, String, Vec<(String, String)>) {
+        if let Some(s) = &self.secrets {
+            s.write(&w.secrets_admin).await;
+            let vars = vec![
+                ("SIGNING_KEYS_SECRET_ARN".into(), s.ring.0.clone()),
+                ("CLIENT_SECRETS_SECRET_ARN".into(), s.clients.0.clone()),
+            ];
+            return (s.ring.0.clone(), s.clients.0.clone(), vars);
+        }
+        let alg = self.ring_alg.unwrap_or(SigningAlg::RS256);
+        let ring = crate::fresh_ring(alg.as_str()).await;
+        let mut vars = vec![("SIGNING_KEYS_SECRET_ARN".into(), ring.clone())];
+        if self.ring_alg.is_some() {
+            vars.push(("SIGNING_ALG".into(), alg.as_str().into()));
+        }
+        let mut clients = String::new();
+        if let Some(list) = &self.clients {
+            clients = crate::fresh_secret("clients", &list.to_string()).await;
+            vars.push(("CLIENT_SECRETS_SECRET_ARN".into(), clients.clone()));
+        }
+        (ring, clients, vars)
     }
 
     /// The authorizer alone, called directly (no gateway, no ring): over the table,

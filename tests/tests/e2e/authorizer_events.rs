@@ -11,7 +11,7 @@ use gatehouse_e2e::{self as common, Stack};
 use serde_json::{Value, json};
 
 async fn setup(extra: &[(&str, &str)]) -> (LambdaAuthorizer, String) {
-    Stack::new().api_key().env(extra).authorizer().await
+    Stack::builder().api_key().env(extra).authorizer().await
 }
 
 fn allowed_policy(v: &Value, arn: &str) {

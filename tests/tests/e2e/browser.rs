@@ -37,7 +37,7 @@ async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
     let page_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let page_port = page_listener.local_addr().unwrap().port();
     let allowed_origin = format!("http://localhost:{page_port}");
-    let s = Stack::new()
+    let s = Stack::builder()
         .env(&[
             ("ALLOWED_ORIGINS", &allowed_origin),
             ("ISSUER", "{gateway}"),

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 async fn stack(extra: &[(&str, &str)]) -> Stack {
-    Stack::new().api_key().env(extra).start().await
+    Stack::builder().api_key().env(extra).start().await
 }
 
 /// GET /whoami with this `x-api-key` (raw bytes); the answer is JSON.
@@ -187,7 +187,7 @@ async fn iam_response_mode_works_through_the_gateway() {
 async fn dynamodb_unavailable_fails_closed() {
     let mut w = common::faults::Wiring::emulators().await;
     w.dynamodb = common::unreachable_dynamodb().await;
-    let s = Stack::new().api_key().via(w).start().await;
+    let s = Stack::builder().api_key().via(w).start().await;
     let resp = common::http()
         .get(format!("{}/whoami", s.url))
         .header("x-api-key", s.key)

@@ -21,7 +21,7 @@ fn clients() -> Value {
 }
 
 async fn stack(extra: &[(&str, &str)]) -> Stack {
-    Stack::new().clients(clients()).env(extra).start().await
+    Stack::builder().clients(clients()).env(extra).start().await
 }
 
 fn basic(id: &str, secret: &str) -> String {
@@ -204,7 +204,7 @@ async fn malformed_token_requests() {
 
 #[tokio::test]
 async fn empty_client_list_switches_the_grant_off() {
-    let s = Stack::new().clients(json!([])).start().await;
+    let s = Stack::builder().clients(json!([])).start().await;
     let resp = common::http()
         .post(format!("{}/token", s.url))
         .header("content-type", "application/x-www-form-urlencoded")
@@ -320,7 +320,7 @@ async fn forged_bearer_tokens_are_denied() {
 
 /// The code flow on, with the test host's codes.
 async fn code_stack(extra: &[(&str, &str)]) -> Stack {
-    Stack::new()
+    Stack::builder()
         .clients(clients())
         .host()
         .env(extra)

@@ -10,7 +10,7 @@ async fn stack() -> Stack {
 }
 
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
-    let builder = Stack::new()
+    let builder = Stack::builder()
         .api_key()
         .clients(json!([common::CLIENT_SECRET]));
     builder
