@@ -87,34 +87,18 @@ fn is_request_id(id: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl std::io::Write for Lines {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::test_log::Capture;
 
     /// The production format's lines while `f` runs on this thread.
     fn logged(f: impl FnOnce()) -> Vec<serde_json::Value> {
-        let lines = Lines::default();
+        let lines = Capture::default();
         let writer = lines.clone();
         let filter = tracing_subscriber::EnvFilter::new("info,gatehouse::metrics=debug");
         tracing::subscriber::with_default(subscriber(filter, move || writer.clone()), f);
-        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
-        text.lines()
+        lines
+            .text()
+            .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
