@@ -67,12 +67,14 @@ impl AllowedOrigins {
             .map(AllowedOrigins)
     }
 
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
     /// The whole list, where it must be echoed (the default `origins` of a widget token).
-    pub fn as_slice(&self) -> &[String] {
+    #[cfg(test)]
+    pub(crate) fn as_slice(&self) -> &[String] {
         &self.0
     }
 
@@ -99,7 +101,7 @@ impl AllowedOrigins {
 
     /// The entry the request's single `Origin` header is; `None` when the header is
     /// missing, sent twice, not text or not allowed.
-    pub fn of_request(&self, headers: &HeaderMap) -> Option<&str> {
+    pub(crate) fn of_request(&self, headers: &HeaderMap) -> Option<&str> {
         self.find(request_origin(headers)?)
     }
 
@@ -143,7 +145,7 @@ pub fn sent_origin(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The origin (`scheme://host[:port]`) of an absolute URL such as the issuer.
-pub fn origin_of(url: &str) -> &str {
+pub(crate) fn origin_of(url: &str) -> &str {
     let start = url.find("://").map_or(0, |i| i + 3);
     match url[start..].find('/') {
         Some(i) => &url[..start + i],
@@ -155,7 +157,7 @@ pub fn origin_of(url: &str) -> &str {
 /// CLI, a same-origin GET) passes; otherwise its single `Origin` must be the origin of
 /// the issuer, which `issuer` gives (called only then). Another origin, `null`, or the
 /// header sent twice is foreign (`Ok(false)`).
-pub fn origin_absent_or<S: AsRef<str>>(
+pub(crate) fn origin_absent_or<S: AsRef<str>>(
     headers: &HeaderMap,
     issuer: impl FnOnce() -> Result<S>,
 ) -> Result<bool> {

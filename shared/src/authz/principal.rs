@@ -17,14 +17,6 @@ pub enum PrincipalType {
 }
 
 impl PrincipalType {
-    pub const ALL: [PrincipalType; 5] = [
-        PrincipalType::ApiKey,
-        PrincipalType::Client,
-        PrincipalType::HostUser,
-        PrincipalType::WidgetToken,
-        PrincipalType::WidgetSession,
-    ];
-
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             PrincipalType::ApiKey => "api_key",

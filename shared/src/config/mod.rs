@@ -348,7 +348,7 @@ impl Config {
     /// The host-code rules of a function whose code flow is on. Warns, naming
     /// `CODE_AUDIENCE`, when it is empty: any short-lived JWT the host signs is then
     /// redeemable.
-    pub fn code_rules(&self) -> CodeRules {
+    pub(crate) fn code_rules(&self) -> CodeRules {
         if self.code_audience.is_none() {
             tracing::warn!(
                 variable = "CODE_AUDIENCE",

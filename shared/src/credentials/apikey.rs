@@ -229,7 +229,8 @@ impl<S: ApiKeyStore> ApiKeyVerifier<S> {
     }
 
     /// How many known and unknown ids the cache holds.
-    pub fn cached_counts(&self) -> (usize, usize) {
+    #[cfg(test)]
+    pub(crate) fn cached_counts(&self) -> (usize, usize) {
         (self.cache.count(0), self.cache.count(1))
     }
 

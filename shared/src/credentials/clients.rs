@@ -40,7 +40,7 @@ impl std::fmt::Debug for Entry {
 
 /// What the admin API shows of a client: never its secret or hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ClientSummary {
+pub(crate) struct ClientSummary {
     pub client_id: String,
     /// `raw`, `hashed` or `disabled` (a weak raw secret is `disabled`).
     pub kind: &'static str,
@@ -101,17 +101,18 @@ impl ClientList {
     }
 
     /// An empty list switches the grant off.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.0.len()
     }
 
     /// The client `client_id` names, if it is one of the list (disabled or not): what
     /// per-client failure counters are keyed by, so unknown ids create none.
-    pub fn known_id(&self, client_id: &str) -> Option<u32> {
+    pub(crate) fn known_id(&self, client_id: &str) -> Option<u32> {
         parse_client_id(client_id).filter(|id| (*id as usize) <= self.0.len())
     }
 
@@ -135,7 +136,7 @@ impl ClientList {
     }
 
     /// Every client's id, kind and weakness, in `client_id` order.
-    pub fn summary(&self) -> Vec<ClientSummary> {
+    pub(crate) fn summary(&self) -> Vec<ClientSummary> {
         self.0
             .iter()
             .enumerate()
@@ -159,13 +160,13 @@ impl ClientList {
 
 /// The `CLIENT_SECRETS` secret, parsed once per cache load (so a weak or unknown entry
 /// is logged once per load, not once per request).
-pub struct ClientCache<S> {
+pub(crate) struct ClientCache<S> {
     cache: SecretCache<S, Arc<ClientList>>,
     secret_id: String,
 }
 
 impl<S: SecretSource> ClientCache<S> {
-    pub fn new(source: S, secret_id: impl Into<String>, ttl: std::time::Duration) -> Self {
+    pub(crate) fn new(source: S, secret_id: impl Into<String>, ttl: std::time::Duration) -> Self {
         ClientCache {
             cache: SecretCache::parsed(source, ttl, |v: SecretString| {
                 ClientList::parse(v.expose_secret()).map(Arc::new)
@@ -175,7 +176,7 @@ impl<S: SecretSource> ClientCache<S> {
     }
 
     /// The current list (from memory when fresh; a failed fetch is an error).
-    pub async fn list(&self) -> Result<Arc<ClientList>> {
+    pub(crate) async fn list(&self) -> Result<Arc<ClientList>> {
         self.cache.get(&self.secret_id).await
     }
 }

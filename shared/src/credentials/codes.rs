@@ -25,7 +25,7 @@ use crate::primitives::crypto;
 pub const CODE_TYP: &str = "gatehouse-code+jwt";
 
 /// Largest JWKS document read from the host.
-pub const MAX_JWKS_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_JWKS_BYTES: usize = 64 * 1024;
 
 /// A usable host key.
 #[derive(Clone)]
@@ -277,7 +277,7 @@ pub fn verify_code(
 
 /// The value whose hash marks a code as used: its `jti` (with issuer) when present,
 /// otherwise the whole code.
-pub fn redemption_hash(code: &str, claims: &CodeClaims) -> String {
+pub(crate) fn redemption_hash(code: &str, claims: &CodeClaims) -> String {
     match &claims.jti {
         Some(jti) => crypto::sha256_hex(
             format!("jti\0{}\0{jti}", claims.iss.as_deref().unwrap_or("")).as_bytes(),

@@ -4,7 +4,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, Header, Validation};
+use jsonwebtoken::{Header, Validation};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -186,10 +186,11 @@ pub(crate) fn deny_reason(e: &jsonwebtoken::errors::Error) -> DenyReason {
 }
 
 /// The algorithm named by a header, if Gatehouse knows it.
-pub fn header_alg(h: &TokenHeader) -> Option<Algorithm> {
+#[cfg(test)]
+pub(crate) fn header_alg(h: &TokenHeader) -> Option<jsonwebtoken::Algorithm> {
     match h.alg.as_str() {
-        "RS256" => Some(Algorithm::RS256),
-        "ES256" => Some(Algorithm::ES256),
+        "RS256" => Some(jsonwebtoken::Algorithm::RS256),
+        "ES256" => Some(jsonwebtoken::Algorithm::ES256),
         _ => None,
     }
 }

@@ -57,9 +57,4 @@ impl<S: SecretSource, T: Clone> SecretCache<S, T> {
             })
             .await
     }
-
-    /// Forgets a cached value (after this process wrote the secret).
-    pub fn invalidate(&self, secret_id: &str) {
-        self.values.invalidate(secret_id);
-    }
 }

@@ -279,7 +279,8 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// Forgets `key` (after this process changed what it names).
-    pub fn invalidate<Q>(&self, key: &Q)
+    #[cfg(test)]
+    pub(crate) fn invalidate<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
@@ -288,7 +289,8 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
     }
 
     /// How many entries, fresh or not, partition `part` holds.
-    pub fn count(&self, part: usize) -> usize {
+    #[cfg(test)]
+    pub(crate) fn count(&self, part: usize) -> usize {
         self.state().order.get(part).map_or(0, BTreeMap::len)
     }
 

@@ -42,7 +42,7 @@ where
 /// template, or the request path where API Gateway matched none (the rotation
 /// function: its step). The span is at `error` level so it is on at every `RUST_LOG`
 /// level that logs anything; it prints no line of its own.
-pub fn request_span(
+pub(crate) fn request_span(
     function: &'static str,
     request_id: Option<&str>,
     route: Option<&str>,

@@ -21,7 +21,8 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Service; 5] = [
+    #[cfg(test)]
+    pub(crate) const ALL: [Service; 5] = [
         Service::DynamoDb,
         Service::SecretsManager,
         Service::Sts,
@@ -40,7 +41,8 @@ impl Service {
     }
 
     /// Whether this is an AWS service (the host JWKS is not).
-    pub fn is_aws(self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_aws(self) -> bool {
         self != Service::HostJwks
     }
 }
@@ -54,17 +56,17 @@ impl std::fmt::Display for Service {
 static CALLS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
 
 /// Counts one outbound request (one attempt: a retry counts again).
-pub fn record(service: Service) {
+pub(crate) fn record(service: Service) {
     CALLS[service as usize].fetch_add(1, Ordering::Relaxed);
 }
 
 /// Calls so far to `service` since the process started.
-pub fn total(service: Service) -> u64 {
+pub(crate) fn total(service: Service) -> u64 {
     CALLS[service as usize].load(Ordering::Relaxed)
 }
 
 /// Logs the running totals (one `debug` line; nothing when the level is off).
-pub fn log_totals() {
+pub(crate) fn log_totals() {
     tracing::debug!(
         target: "gatehouse::metrics",
         dynamodb = total(Service::DynamoDb),

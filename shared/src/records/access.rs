@@ -50,7 +50,7 @@ pub enum Keys {
 }
 
 impl Keys {
-    pub fn matches(self, key: &str) -> bool {
+    pub(crate) fn matches(self, key: &str) -> bool {
         match self {
             Keys::Prefix(p) => key.starts_with(p),
             Keys::Exact(k) => key == k,
@@ -193,7 +193,7 @@ impl Function {
         Function::Admin,
     ];
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Function::Authorizer => "authorizer",
             Function::Token => "token",
@@ -227,7 +227,7 @@ impl Function {
 
     /// `Ok` if this function may make `req`; otherwise an internal error (a request
     /// outside the table is a bug or an attack, never a caller's mistake).
-    pub fn check(self, req: &Request<'_>) -> Result<()> {
+    pub(crate) fn check(self, req: &Request<'_>) -> Result<()> {
         let allowed = match self.access() {
             Access::Unrestricted(ops) => ops.contains(&req.op),
             Access::Only(grants) => grants.iter().any(|g| g.allows(req)),
@@ -272,7 +272,7 @@ impl Grant {
 
 /// One DynamoDB request as the access check sees it.
 #[derive(Clone, Copy, Debug)]
-pub struct Request<'a> {
+pub(crate) struct Request<'a> {
     pub op: Op,
     pub on: On,
     /// The partition-key value; `None` for a Scan.
@@ -296,25 +296,25 @@ impl<'a> Request<'a> {
     }
 
     /// GetItem of the whole item.
-    pub fn get(key: &'a str) -> Self {
+    pub(crate) fn get(key: &'a str) -> Self {
         Self::item(Op::GetItem, key, None)
     }
 
     /// PutItem of an item with these attributes.
-    pub fn put(key: &'a str, attributes: &'a [&'a str]) -> Self {
+    pub(crate) fn put(key: &'a str, attributes: &'a [&'a str]) -> Self {
         Self::item(Op::PutItem, key, Some(attributes))
     }
 
     /// UpdateItem naming these attributes (key, update and condition expressions).
-    pub fn update(key: &'a str, attributes: &'a [&'a str]) -> Self {
+    pub(crate) fn update(key: &'a str, attributes: &'a [&'a str]) -> Self {
         Self::item(Op::UpdateItem, key, Some(attributes))
     }
 
-    pub fn delete(key: &'a str) -> Self {
+    pub(crate) fn delete(key: &'a str) -> Self {
         Self::item(Op::DeleteItem, key, None)
     }
 
-    pub fn scan() -> Self {
+    pub(crate) fn scan() -> Self {
         Request {
             op: Op::Scan,
             on: On::Table,
@@ -325,7 +325,7 @@ impl<'a> Request<'a> {
     }
 
     /// The same request asking for attribute values back.
-    pub fn returning_values(self) -> Self {
+    pub(crate) fn returning_values(self) -> Self {
         Request {
             returns_values: true,
             ..self

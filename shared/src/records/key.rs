@@ -23,7 +23,7 @@ pub const EXPIRES_AT: &str = "expires_at";
 /// `last_used` of an API key: the one attribute the authorizer may write.
 pub(crate) const LAST_USED: &str = "last_used";
 /// `origin` of a widget session: the origin it was opened from.
-pub const ORIGIN: &str = "origin";
+pub(crate) const ORIGIN: &str = "origin";
 
 /// Record kinds and their partition-key prefixes (the prefix table of the access rules).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,8 @@ pub mod prefix {
     /// `apikey#<id>`
     pub(crate) const API_KEY: &str = Kind::ApiKey.prefix();
     /// `used#<kind>#<sha256>`: a redeemed one-time value.
-    pub const USED: &str = Kind::Used.prefix();
+    #[cfg(test)]
+    pub(crate) const USED: &str = Kind::Used.prefix();
     /// `used#code#<sha256>`: a redeemed host authorization code (kind `code`).
     pub const USED_CODE: &str = "used#code#";
     /// `temp#<sha256>`: a widget temp token.
@@ -74,7 +75,8 @@ pub mod prefix {
     /// `rate#token#…`: the counters of `POST /token`.
     pub(crate) const RATE_TOKEN: &str = "rate#token#";
     /// `lock#<name>`: a lock item.
-    pub const LOCK: &str = Kind::Lock.prefix();
+    #[cfg(test)]
+    pub(crate) const LOCK: &str = Kind::Lock.prefix();
     /// The lock serialising changes to the signing key ring.
     pub const SIGNING_KEYS_LOCK: &str = "lock#signing-keys";
 }
@@ -129,7 +131,7 @@ impl Key<'_> {
 /// A rate counter's identity: whose counter (`scope`: `admin`, `token`), of what
 /// (`kind`: `ip`, `user`, `client`), for which value, in which fixed window.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RateKey<'a> {
+pub(crate) struct RateKey<'a> {
     pub scope: &'a str,
     pub kind: &'a str,
     pub value: &'a str,
@@ -138,7 +140,7 @@ pub struct RateKey<'a> {
 
 impl RateKey<'_> {
     /// `<scope>#<kind>#<value>#<window>`: the counter's key below the `rate#` prefix.
-    pub fn suffix(&self) -> String {
+    pub(crate) fn suffix(&self) -> String {
         let RateKey {
             scope,
             kind,

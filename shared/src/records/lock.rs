@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 /// `SIGNING_KEYS_LOCK`, the one record the rotation function may touch.
 pub const SIGNING_KEYS: &str = "signing-keys";
 /// The lock around changes of the `CLIENT_SECRETS` list.
-pub const CLIENT_SECRETS: &str = "client-secrets";
+pub(crate) const CLIENT_SECRETS: &str = "client-secrets";
 
 /// How long a taken lock lives if its holder never releases it (a crashed function).
 const HOLD_SECS: i64 = 30;

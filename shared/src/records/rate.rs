@@ -54,7 +54,7 @@ pub struct Limits {
 /// The bucket a source address counts in: an IPv4 address as is (also when written as
 /// an IPv4-mapped IPv6 address), an IPv6 address by its /64 (one subscriber's
 /// network), anything unparsable in one shared `unknown` bucket.
-pub fn ip_bucket(source: &str) -> String {
+pub(crate) fn ip_bucket(source: &str) -> String {
     match source.parse::<IpAddr>() {
         Ok(IpAddr::V4(v4)) => v4.to_string(),
         Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
@@ -71,7 +71,7 @@ pub fn ip_bucket(source: &str) -> String {
 /// Whether a refusal counts as a failed attempt: a credential that was checked and
 /// refused. Bad input (400, 415, ...), a switched-off grant and dependency errors
 /// count for nothing.
-pub fn is_counted_failure(e: &Error) -> bool {
+pub(crate) fn is_counted_failure(e: &Error) -> bool {
     matches!(
         e,
         Error::Unauthorized(_)
@@ -84,19 +84,19 @@ pub fn is_counted_failure(e: &Error) -> bool {
 /// Whose counters: the second segment of their keys, and what the per-name counter is
 /// keyed by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Scope {
+pub(crate) struct Scope {
     pub name: &'static str,
     pub per_name: &'static str,
 }
 
 /// The admin sign-in: per user name.
-pub const ADMIN: Scope = Scope {
+pub(crate) const ADMIN: Scope = Scope {
     name: "admin",
     per_name: "user",
 };
 
 /// `POST /token`: per client id (`rate#token#…`, [`crate::records::prefix::RATE_TOKEN`]).
-pub const TOKEN: Scope = Scope {
+pub(crate) const TOKEN: Scope = Scope {
     name: "token",
     per_name: "client",
 };
@@ -104,12 +104,12 @@ pub const TOKEN: Scope = Scope {
 /// A reserved per-IP slot: [`Limiter::settle`] gives it back or keeps it.
 #[must_use = "a slot is settled: given back on success, kept on a failure"]
 #[derive(Debug)]
-pub struct Slot {
+pub(crate) struct Slot {
     key: String,
 }
 
 /// One attempt's view of the limits of `scope` at `now`.
-pub struct Limiter<'a, S> {
+pub(crate) struct Limiter<'a, S> {
     store: &'a S,
     scope: Scope,
     limits: Limits,
@@ -119,7 +119,7 @@ pub struct Limiter<'a, S> {
 }
 
 impl<'a, S: RateStore> Limiter<'a, S> {
-    pub fn new(store: &'a S, scope: Scope, limits: Limits, now: i64) -> Self {
+    pub(crate) fn new(store: &'a S, scope: Scope, limits: Limits, now: i64) -> Self {
         Limiter {
             store,
             scope,
@@ -130,7 +130,7 @@ impl<'a, S: RateStore> Limiter<'a, S> {
     }
 
     /// 429 answers carry this RFC 6749 error code (`invalid_client`, `invalid_grant`).
-    pub fn oauth(self, code: &'static str) -> Self {
+    pub(crate) fn oauth(self, code: &'static str) -> Self {
         Limiter {
             oauth: Some(code),
             ..self
@@ -160,7 +160,7 @@ impl<'a, S: RateStore> Limiter<'a, S> {
     }
 
     /// 429 with `Retry-After` until the window ends.
-    pub fn too_many(&self) -> Error {
+    pub(crate) fn too_many(&self) -> Error {
         Error::TooManyRequests {
             retry_after: self.window_end() - self.now,
             oauth: self.oauth,
@@ -169,7 +169,7 @@ impl<'a, S: RateStore> Limiter<'a, S> {
 
     /// Reserves a slot for `source_ip` before the credential is checked: 429 when the
     /// source has used up its slots, a dependency error when the store fails.
-    pub async fn reserve(&self, source_ip: &str) -> Result<Slot> {
+    pub(crate) async fn reserve(&self, source_ip: &str) -> Result<Slot> {
         let key = self.key("ip", &ip_bucket(source_ip));
         if self
             .store
@@ -187,7 +187,7 @@ impl<'a, S: RateStore> Limiter<'a, S> {
     /// is for a known name); `Err(429)` when that counter is past its limit. Anything
     /// else gives the slot back; a failed give-back is logged and leaves the slot
     /// taken (stricter, never looser).
-    pub async fn settle(
+    pub(crate) async fn settle(
         &self,
         slot: Slot,
         failure: Option<&Error>,

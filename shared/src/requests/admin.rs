@@ -71,7 +71,7 @@ impl SigninRequest {
 /// `POST /admin/clients` body: none, or an empty object.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct NewClient {}
+pub(crate) struct NewClient {}
 
 /// `POST /admin/keys` body.
 #[derive(Deserialize)]

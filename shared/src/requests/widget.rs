@@ -219,11 +219,11 @@ impl SecurityTokenRequest {
 
 /// Default lifetime of a widget session or security token (the longest is
 /// `WIDGET_MAX_LIFETIME`, at most 24 h; temp tokens live `WIDGET_TEMP_TOKEN_TTL`).
-pub const DEFAULT_LIFETIME: i64 = 3600;
+pub(crate) const DEFAULT_LIFETIME: i64 = 3600;
 
 /// The lifetime of a widget session or security token: the requested one (at most
 /// `max`, `WIDGET_MAX_LIFETIME`), or the default, never more than `max` either.
-pub fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64> {
+pub(crate) fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64> {
     match requested {
         None => Ok(DEFAULT_LIFETIME.min(max)),
         Some(v) => parse_duration(v, field, max),
@@ -234,7 +234,7 @@ pub fn lifetime(requested: Option<&Value>, field: &str, max: i64) -> Result<i64>
 /// [`crate::credentials::jwt::MAX_TOKEN_LEN`] bytes (docs/DECISIONS.md, "Widgets", also on API
 /// Gateway's header limit). A larger one is a 400 naming the limit, not a token that
 /// can never be used.
-pub fn check_token_size(token: &str) -> Result<()> {
+pub(crate) fn check_token_size(token: &str) -> Result<()> {
     let limit = crate::credentials::jwt::MAX_TOKEN_LEN;
     if token.len() > limit {
         return Err(Error::bad_request(format!(

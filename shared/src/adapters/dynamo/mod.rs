@@ -37,10 +37,6 @@ impl DynamoStore {
         }
     }
 
-    pub fn function(&self) -> Function {
-        self.function
-    }
-
     pub fn client(&self) -> &Client {
         &self.client
     }

@@ -39,7 +39,7 @@ pub fn valid_user_name(name: &str) -> bool {
 /// The IAM user an ARN names, if it is a user of `account`:
 /// `arn:aws:iam::<account>:user/<path/><name>`. Roles, assumed roles, root and other
 /// accounts are `None`.
-pub fn user_of_arn<'a>(arn: &'a str, account: &str) -> Option<&'a str> {
+pub(crate) fn user_of_arn<'a>(arn: &'a str, account: &str) -> Option<&'a str> {
     let mut parts = arn.splitn(6, ':');
     let (prefix, partition, service, region, acct, resource) = (
         parts.next()?,

@@ -68,7 +68,8 @@ impl<S: SecretSource> SigningKeys<S> {
     }
 
     /// Forgets the cached ring (after this process rotated it).
-    pub fn invalidate(&self) {
+    #[cfg(test)]
+    pub(crate) fn invalidate(&self) {
         self.ring.invalidate(&());
     }
 }

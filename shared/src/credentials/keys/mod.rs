@@ -142,7 +142,7 @@ impl RotationOutcome {
     /// The admin API's answer (and the CLI's fields): the outcome plus
     /// `trusted_for_at_most_s`, how long a warm instance may still trust a dropped kid
     /// (`KEY_RING_REFRESH`).
-    pub fn answer(&self, key_ring_refresh: std::time::Duration) -> Value {
+    pub(crate) fn answer(&self, key_ring_refresh: std::time::Duration) -> Value {
         let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
         v["trusted_for_at_most_s"] = key_ring_refresh.as_secs().into();
         v

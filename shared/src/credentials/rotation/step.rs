@@ -59,7 +59,7 @@ pub enum StepOutcome {
 
 impl StepOutcome {
     /// The name in logs.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             StepOutcome::Staged(_) => "staged",
             StepOutcome::Unchanged => "unchanged",

@@ -18,7 +18,7 @@ pub(crate) const NONCE_HEADER: &str = "x-gatehouse-nonce";
 /// Largest clock difference accepted for a presigned request's `X-Amz-Date`.
 pub(crate) const PRESIGN_MAX_SKEW_SECS: i64 = 60;
 /// STS accepts a signature for at most 15 minutes; the redeemed marker lives that long.
-pub const PRESIGN_REPLAY_WINDOW_SECS: i64 = 15 * 60;
+pub(crate) const PRESIGN_REPLAY_WINDOW_SECS: i64 = 15 * 60;
 
 /// Why a presigned request is refused: a fixed code (logged and answered), never text
 /// from the request.
@@ -46,7 +46,7 @@ pub enum PresignRefusal {
 }
 
 impl PresignRefusal {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         use PresignRefusal::*;
         match self {
             MethodNotAllowed => "method_not_allowed",
