@@ -141,15 +141,7 @@ pub async fn unreachable_dynamodb() -> aws_sdk_dynamodb::Client {
 /// inspection; functions under test get their own with [`as_function`] (the gateway
 /// builds each function's own).
 pub async fn fresh_store() -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let name = format!(
-        "gatehouse-test-{}",
-        gatehouse::primitives::crypto::random_base62(10)
-    );
-    gatehouse_local::bootstrap::create_table(&client, &name)
-        .await
-        .unwrap();
-    DynamoStore::new(client, name, Function::Admin)
+    faults::table_in(aws_sdk_dynamodb::Client::new(&sdk().await)).await
 }
 
 /// The same table as `function` sees it: only what the access table lets it touch.
