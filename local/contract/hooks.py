@@ -32,6 +32,7 @@ import itertools
 import json
 import os
 import threading
+import zlib
 from collections import defaultdict
 
 import requests
@@ -241,15 +242,46 @@ class GatehouseAuth:
         case.headers = headers
 
 
+def operation_id(case) -> str:
+    return case.operation.definition.raw.get("operationId", "")
+
+
+# Sign-in bodies the generator cannot guess: about half the positive cases of these
+# operations send real ones, so their success answers are checked too.
+def real_signin_body():
+    a = CREDS.file["admin"]
+    return {k: a[k] for k in ("userName", "accessKeyId", "secretAccessKey")}
+
+
+def real_login_token_body():
+    resp = call(
+        "POST",
+        "/widget/generateToken",
+        json={"userid": "contract"},
+        headers={"x-api-key": CREDS.get("api_key")},
+    )
+    return {"token": expect(resp, "POST /widget/generateToken").json()["token"]}
+
+
+REAL_BODIES = {"adminSignin": real_signin_body, "widgetLoginToken": real_login_token_body}
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     headers = case.headers if case.headers is not None else {}
     headers.setdefault("Origin", origin_for(case.operation.path))
     case.headers = headers
+    real = REAL_BODIES.get(operation_id(case))
+    meta = case.meta
+    if real and meta is not None and not meta.generation.mode.is_negative:
+        # Decided by the generated body itself, so a replay of a case sends the same.
+        digest = zlib.crc32(json.dumps(case.body, sort_keys=True, default=str).encode())
+        if digest % 2 == 0:
+            case.body = real()
 
 
 @schemathesis.hook
 def after_call(context, case, response):
-    ended = ENDS.get(case.operation.definition.raw.get("operationId", ""))
+    ended = ENDS.get(operation_id(case))
     if ended and 200 <= response.status_code < 300:
         CREDS.drop(*ended)
