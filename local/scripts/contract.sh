@@ -13,7 +13,8 @@
 #
 # Env: OPENAPI_SPEC (default docs/openapi.json), GATEHOUSE_LOCAL_BIN (a built
 # gatehouse-local; default: cargo build -p gatehouse-local), CONTRACT_MAX_EXAMPLES
-# (per operation and phase, default 25), CONTRACT_SEED, CONTRACT_ST_ARGS (more
+# (per operation and phase, default 25), CONTRACT_BUDGET (seconds for the whole run
+# after the build, default 175), CONTRACT_SEED, CONTRACT_ST_ARGS (more
 # schemathesis run options, e.g. "--output-sanitize false"), CONTRACT_REPORT_DIR
 # (default .local/contract: schemathesis' output, JUnit and NDJSON reports, the
 # gateway log).
@@ -36,6 +37,8 @@ if [ "${1:-}" != "--inner" ]; then
   fi
   [ -x "$bin" ] || { echo "contract: $bin is not an executable" >&2; exit 1; }
   export CONTRACT_SPEC="$spec" CONTRACT_BIN="$(realpath "$bin")"
+  # The clock of the whole run (after the build): every phase stops by its end.
+  export CONTRACT_DEADLINE=$(($(date +%s) + ${CONTRACT_BUDGET:-175}))
   exec bash local/scripts/with-emulators.sh bash "$root/local/scripts/contract.sh" --inner
 fi
 
@@ -103,7 +106,10 @@ phase() {
   local name="$1" t0=$SECONDS rc=0
   shift
   echo "contract: phase $name" >&2
-  timeout --signal=INT 150 "$st" --config-file "$root/local/contract/schemathesis.toml" run "$CONTRACT_SPEC" \
+  rm -f "$reports/$name".*
+  local left=$((CONTRACT_DEADLINE - $(date +%s)))
+  if [ "$left" -lt 5 ]; then echo "contract: no time left for phase $name" >&2; return 1; fi
+  timeout --signal=INT --kill-after=5 "$left" "$st" --config-file "$root/local/contract/schemathesis.toml" run "$CONTRACT_SPEC" \
     --url "$ISSUER" --max-examples "$max_examples" "${extra[@]}" "$@" \
     --report junit,ndjson --report-dir "$reports" \
     --report-junit-path "$reports/$name.junit.xml" --report-ndjson-path "$reports/$name.ndjson" \
@@ -113,9 +119,11 @@ phase() {
   cases="$(sed -n 's/^ *\([0-9]\+\) generated.*/\1/p' "$reports/$name.log" | tail -n1)"
   printf 'contract: phase %-11s %6s cases %4d s  exit %d\n' "$name" "$cases" "$((SECONDS - t0))" "$rc" >&2
   if [ "$rc" != 0 ]; then
-    # The failures, without the progress lines (full output: $reports/$name.log).
-    sed -n '/^=\+ FAILURES\|^_\+ /,$p' "$reports/$name.log" | head -n 200 >&2
+    # The failures and the summary, without the progress lines (all: $reports/$name.log).
+    sed -n '/^=\+ FAILURES\|^_\+ /,$p' "$reports/$name.log" \
+      | grep -v 'Need more help\|discord\.gg' | head -n 300 >&2
   fi
+  case "$rc" in 124 | 130 | 137) echo "contract: phase $name ran out of the run's ${CONTRACT_BUDGET:-175} s" >&2 ;; esac
   return "$rc"
 }
 
