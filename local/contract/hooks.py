@@ -5,8 +5,9 @@ declares in docs/openapi.json, chosen in turn so each alternative is exercised. 
 scheme names are those of `components.securitySchemes`:
 
   apiKey         x-api-key: the demo API key of the credentials file
-  bearer         Authorization: Bearer <client-credentials access token>
-  oauth2         the same token (client credentials, tokenUrl /token)
+  bearer         Authorization: Bearer <client-credentials access token>; for the
+                 routes that need scope `client`, the widget security token
+  oauth2         the same token as bearer (client credentials, tokenUrl /token)
   clientBasic    HTTP Basic with the demo client (POST /token)
   widgetSession  Cookie __Host-gh_session (generateToken, then loginToken)
   adminSession   Cookie __Host-gh_admin (POST /admin/signin)
@@ -59,6 +60,11 @@ ENDS = {
     "adminSignout": ("admin",),
     "widgetLogout": ("widget_session",),
 }
+
+
+# Operations whose route needs scope `client` (README, "Running locally": /display): a
+# client-credentials token cannot call them, a widget security token can.
+CLIENT_SCOPE_OPS = {"display", "displayRules", "postComment"}
 
 
 class CredentialError(Exception):
@@ -201,14 +207,17 @@ class GatehouseAuth:
         with TURNS_LOCK:
             turn = next(TURNS[context.operation.label])
         requirement = options[turn % len(options)]
-        return {scheme: self.value(scheme) for scheme in requirement}
+        op = context.operation.definition.raw.get("operationId", "")
+        return {scheme: self.value(scheme, op) for scheme in requirement}
 
     @staticmethod
-    def value(scheme: str):
+    def value(scheme: str, op: str):
         if scheme == "apiKey":
             return CREDS.get("api_key")
         if scheme in ("bearer", "oauth2"):
-            return CREDS.get("client_token")
+            # A client token has scope `data` only (README); routes needing `client`
+            # get the widget security token instead.
+            return CREDS.get("widget_token" if op in CLIENT_SCOPE_OPS else "client_token")
         if scheme == "clientBasic":
             return CREDS.get("client")
         if scheme == "widgetSession":
