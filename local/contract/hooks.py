@@ -186,6 +186,15 @@ class Credentials:
         return call(method, path, headers=headers, **kwargs)
 
 
+def op_of(case) -> str:
+    return case.operation.definition.raw.get("operationId", "")
+
+
+def is_positive(case) -> bool:
+    meta = case.meta
+    return meta is not None and not meta.generation.mode.is_negative
+
+
 CREDS = Credentials()
 # Per operation, which of its security requirements the next case uses.
 TURNS: dict[str, itertools.count] = defaultdict(itertools.count)
@@ -249,10 +258,19 @@ class GatehouseAuth:
             case.cookies = {}
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in merged.items())
         case.headers = headers
+        if op_of(case) == "token" and is_positive(case) and isinstance(case.body, dict):
+            self.token_body(case, data)
 
-
-def operation_id(case) -> str:
-    return case.operation.definition.raw.get("operationId", "")
+    @staticmethod
+    def token_body(case, data):
+        # POST /token takes the client from Basic or from the form, and both at once
+        # with different values is invalid_request (README): with Basic, the form's
+        # generated pair goes; without it, a generated pair becomes the real one.
+        if "clientBasic" in data:
+            case.body.pop("client_id", None)
+            case.body.pop("client_secret", None)
+        elif not data and ("client_id" in case.body or "client_secret" in case.body):
+            case.body["client_id"], case.body["client_secret"] = CREDS.get("client")
 
 
 # Sign-in bodies the generator cannot guess: about half the positive cases of these
@@ -280,9 +298,8 @@ def before_call(context, case, kwargs):
     headers = case.headers if case.headers is not None else {}
     headers.setdefault("Origin", origin_for(case.operation.path))
     case.headers = headers
-    real = REAL_BODIES.get(operation_id(case))
-    meta = case.meta
-    if real and meta is not None and not meta.generation.mode.is_negative:
+    real = REAL_BODIES.get(op_of(case))
+    if real and is_positive(case):
         # Decided by the generated body itself, so a replay of a case sends the same.
         digest = zlib.crc32(json.dumps(case.body, sort_keys=True, default=str).encode())
         if digest % 2 == 0:
@@ -291,6 +308,6 @@ def before_call(context, case, kwargs):
 
 @schemathesis.hook
 def after_call(context, case, response):
-    ended = ENDS.get(operation_id(case))
+    ended = ENDS.get(op_of(case))
     if ended and 200 <= response.status_code < 300:
         CREDS.drop(*ended)
