@@ -38,7 +38,8 @@ if [ "${1:-}" != "--inner" ]; then
   [ -x "$bin" ] || { echo "contract: $bin is not an executable" >&2; exit 1; }
   export CONTRACT_SPEC="$spec" CONTRACT_BIN="$(realpath "$bin")"
   # The clock of the whole run (after the build): every phase stops by its end.
-  export CONTRACT_DEADLINE=$(($(date +%s) + ${CONTRACT_BUDGET:-175}))
+  CONTRACT_T0=$(date +%s)
+  export CONTRACT_T0 CONTRACT_DEADLINE=$((CONTRACT_T0 + ${CONTRACT_BUDGET:-175}))
   exec bash local/scripts/with-emulators.sh bash "$root/local/scripts/contract.sh" --inner
 fi
 
@@ -114,10 +115,12 @@ phase() {
     --report junit,ndjson --report-dir "$reports" \
     --report-junit-path "$reports/$name.junit.xml" --report-ndjson-path "$reports/$name.ndjson" \
     >"$reports/$name.log" 2>&1 || rc=$?
-  local cases
-  # From schemathesis' summary: "Test cases:" then "  N generated, ...".
+  local cases seed
+  # From schemathesis' summary: "Test cases:" then "  N generated, ...", and "Seed: N".
   cases="$(sed -n 's/^ *\([0-9]\+\) generated.*/\1/p' "$reports/$name.log" | tail -n1)"
-  printf 'contract: phase %-11s %6s cases %4d s  exit %d\n' "$name" "$cases" "$((SECONDS - t0))" "$rc" >&2
+  seed="$(sed -n 's/^Seed: //p' "$reports/$name.log" | tail -n1)"
+  printf 'contract: phase %-11s %5s cases %4d s  exit %d  (CONTRACT_SEED=%s)\n' \
+    "$name" "${cases:-?}" "$((SECONDS - t0))" "$rc" "${seed:-?}" >&2
   if [ "$rc" != 0 ]; then
     # The failures and the summary, without the progress lines (all: $reports/$name.log).
     sed -n '/^=\+ FAILURES\|^_\+ /,$p' "$reports/$name.log" \
@@ -130,5 +133,5 @@ phase() {
 rc=0
 phase main --exclude-operation-id-regex "$ids_regex" || rc=1
 phase destructive --include-operation-id-regex "$ids_regex" || rc=1
-echo "contract: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $((SECONDS - start)) s (reports in $reports)" >&2
+echo "contract: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $(($(date +%s) - CONTRACT_T0)) s, emulators included (reports: $reports)" >&2
 exit "$rc"
