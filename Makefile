@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test lint bench perf contract
+.PHONY: run test lint bench perf openapi contract
 
 # The local stack: emulators, table, demo credentials, gateway on 127.0.0.1:3000.
 run:
@@ -11,6 +11,10 @@ run:
 test:
 	bash local/scripts/with-emulators.sh bash -c 'cargo build --workspace --bins && cargo test --workspace --all-targets --no-fail-fast'
 	bash local/scripts/check-doc-citations.sh
+
+# Regenerates docs/openapi.json from the route table (a test fails when it is stale).
+openapi:
+	cargo run -q -p gatehouse-local --features openapi --bin gatehouse-openapi
 
 # The CI gates that need no emulator.
 lint:

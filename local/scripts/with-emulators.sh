@@ -61,6 +61,8 @@ export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$moto_port"
 export MOTO_URL="http://127.0.0.1:$moto_port"
 # The tool venv's Python (PyJWT, Authlib) for the tests' host and independent checks.
 export GATEHOUSE_PYTHON="$py"
+# The tool directory (the OpenAPI validator's venv is in it).
+export GATEHOUSE_TOOLS_DIR="$tools"
 # Seed users while moto still accepts unsigned calls, then switch checks on.
 "$py" "$root/local/scripts/seed_moto.py" --template "$root/template.yaml" --out "$state/users.json"
 eval "$("$py" -c 'import json,shlex,sys

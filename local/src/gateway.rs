@@ -152,7 +152,7 @@ impl Gateway {
             &body,
             peer,
         );
-        if route.authorizer {
+        if route.authorizer() {
             match self.authorize(&event).await {
                 Ok(context) => event["requestContext"]["authorizer"] = json!({ "lambda": context }),
                 Err(resp) => return resp,

@@ -7,6 +7,7 @@
 //!   same `lambda_http` adapter the Lambda runtime uses.
 //! - [`bootstrap`]: creates the table and the demo credentials in the emulators.
 //! - [`routes`]: the route table, checked against `template.yaml` by a test.
+//! - `openapi` (feature `openapi`): writes `docs/openapi.json` from the route table.
 //! - [`demo`]: the demo embedding page and its app server (another site than the API).
 //! - [`events`]: the payload-2.0 events the gateway (and the benchmark harness) sends.
 //! - [`runtime_api`], [`perf`], [`perf_report`]: the benchmark harness behind
@@ -17,6 +18,8 @@ pub mod bootstrap;
 pub mod demo;
 pub mod events;
 pub mod gateway;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod perf;
 pub mod perf_report;
 pub mod routes;

@@ -1,5 +1,19 @@
-//! The API's routes: the one table the local gateway serves. A test parses
-//! `template.yaml` and fails if the two drift apart.
+//! The API's routes: the one table the local gateway serves and `docs/openapi.json` is
+//! generated from (`make openapi`). Each row names its function, its operation id, what
+//! it reads and answers (the serde types the handlers use) and its security. Tests fail
+//! if the table, `template.yaml`, the default route rules and the committed spec drift
+//! apart (docs/ARCHITECTURE.md, "The API description").
+
+use gatehouse::answers::admin::*;
+use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
+use gatehouse::answers::widget::*;
+use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
+use gatehouse::authz::PrincipalType::{self, *};
+use gatehouse::authz::Scope;
+use gatehouse::credentials::keys::JwkSet;
+use gatehouse::requests::admin::*;
+use gatehouse::requests::form::TokenForm;
+use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
 /// The Lambda function serving a route (the template's logical id names it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,68 +34,313 @@ impl Function {
     }
 }
 
+/// A schema and its name, as utoipa collects them.
+#[cfg(feature = "openapi")]
+pub type NamedSchema = (
+    String,
+    utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+);
+
+/// A serde type of the API. Its schema (with the `openapi` feature) comes from the type
+/// itself; without the feature the row still names the type, so a rename breaks the
+/// build.
+#[derive(Clone, Copy)]
+pub struct Schema {
+    /// The Rust type's path (for messages).
+    pub type_name: fn() -> &'static str,
+    /// Adds the type's schema and those it refers to; answers the type's schema name.
+    #[cfg(feature = "openapi")]
+    pub register: fn(&mut Vec<NamedSchema>) -> String,
+}
+
+impl std::fmt::Debug for Schema {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str((self.type_name)())
+    }
+}
+
+#[cfg(feature = "openapi")]
+fn register<T: utoipa::ToSchema>(
+    out: &mut Vec<(
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    )>,
+) -> String {
+    let name = T::name().into_owned();
+    out.push((name.clone(), T::schema()));
+    T::schemas(out);
+    name
+}
+
+/// The [`Schema`] of a type.
+macro_rules! schema {
+    ($t:ty) => {
+        Schema {
+            type_name: std::any::type_name::<$t>,
+            #[cfg(feature = "openapi")]
+            register: register::<$t>,
+        }
+    };
+}
+
+/// Refusals every function answers with (`{"error", "message"}`).
+pub const ERROR_BODY: Schema = schema!(ErrorBody);
+/// API Gateway's own answers (`{"message"}`).
+pub const GATEWAY_MESSAGE: Schema = schema!(GatewayMessage);
+
+/// The API description itself: a JSON object (OpenAPI 3.1).
+pub const OPENAPI_DOCUMENT: Schema = Schema {
+    type_name: || "OpenAPI document",
+    #[cfg(feature = "openapi")]
+    register: |out| {
+        let name = "OpenApiDocument".to_owned();
+        let object = utoipa::openapi::schema::ObjectBuilder::new()
+            .description(Some("An OpenAPI 3.1 document (this one)"))
+            .build();
+        out.push((name.clone(), object.into()));
+        name
+    },
+};
+
+/// What a route reads besides headers.
+#[derive(Debug, Clone, Copy)]
+pub enum Input {
+    /// Nothing (a body is ignored, but counts against the size limit).
+    Nothing,
+    /// A JSON body of this type; `required: false` where an empty body reads as `{}`.
+    Json { body: Schema, required: bool },
+    /// An `application/x-www-form-urlencoded` body (`/token`).
+    Form(Schema),
+    /// Any query parameters, passed on (`/authorize`).
+    AnyQuery,
+}
+
+/// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// No credential (`Authorizer: NONE`).
+    Public,
+    /// `/token`: the client authenticates itself (HTTP Basic or the form) or presents a
+    /// host code (`Authorizer: NONE`).
+    TokenClient,
+    /// The Lambda authorizer decides: these principals (`None`: any credential it
+    /// accepts) holding this scope. Must equal the default route rule.
+    Authorizer {
+        principals: Option<&'static [PrincipalType]>,
+        scope: Option<Scope>,
+    },
+    /// The admin session cookie, and `x-csrf-token` on writes; checked by the admin
+    /// function (`Authorizer: NONE`).
+    Admin,
+}
+
+/// A header a route's answer sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sets {
+    /// `Set-Cookie` with this cookie.
+    Cookie(&'static str),
+    /// `Location` (a redirect).
+    Location,
+    /// `Cache-Control: public, max-age=<this>` instead of `no-store`.
+    PublicCache(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub method: &'static str,
     pub path: &'static str,
     pub function: Function,
-    /// Whether the default (Lambda) authorizer runs first (`Authorizer: NONE` if not).
-    pub authorizer: bool,
+    pub operation_id: &'static str,
+    pub summary: &'static str,
+    pub security: Security,
+    pub input: Input,
+    /// The success status and its body (`None`: no body).
+    pub ok: (u16, Option<Schema>),
+    /// Headers the success answer sets.
+    pub sets: &'static [Sets],
+    /// Refusals of this route beyond those every route of its kind has (see
+    /// `crate::openapi`, with the `openapi` feature).
+    pub refusals: &'static [u16],
+    /// Changes state another request depends on (the contract run calls it last).
+    pub destructive: bool,
 }
 
-const fn route(
-    method: &'static str,
-    path: &'static str,
-    function: Function,
-    authorizer: bool,
-) -> Route {
-    Route {
-        method,
-        path,
-        function,
-        authorizer,
+impl Route {
+    /// Whether the default (Lambda) authorizer runs first (`Authorizer: NONE` if not).
+    pub fn authorizer(&self) -> bool {
+        matches!(self.security, Security::Authorizer { .. })
+    }
+
+    const fn new(
+        method: &'static str,
+        path: &'static str,
+        function: Function,
+        operation_id: &'static str,
+        summary: &'static str,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            function,
+            operation_id,
+            summary,
+            security: Security::Public,
+            input: Input::Nothing,
+            ok: (200, None),
+            sets: &[],
+            refusals: &[],
+            destructive: false,
+        }
+    }
+
+    const fn security(mut self, security: Security) -> Route {
+        self.security = security;
+        self
+    }
+
+    const fn admin(self) -> Route {
+        self.security(Security::Admin)
+    }
+
+    const fn authorizer_rule(
+        self,
+        principals: Option<&'static [PrincipalType]>,
+        scope: Option<Scope>,
+    ) -> Route {
+        self.security(Security::Authorizer { principals, scope })
+    }
+
+    const fn json(mut self, body: Schema) -> Route {
+        self.input = Input::Json {
+            body,
+            required: true,
+        };
+        self
+    }
+
+    /// A JSON body an empty body stands in for (`{}`).
+    const fn optional_json(mut self, body: Schema) -> Route {
+        self.input = Input::Json {
+            body,
+            required: false,
+        };
+        self
+    }
+
+    const fn input(mut self, input: Input) -> Route {
+        self.input = input;
+        self
+    }
+
+    const fn ok(mut self, status: u16, body: Option<Schema>) -> Route {
+        self.ok = (status, body);
+        self
+    }
+
+    const fn answers(self, body: Schema) -> Route {
+        self.ok(200, Some(body))
+    }
+
+    const fn sets(mut self, sets: &'static [Sets]) -> Route {
+        self.sets = sets;
+        self
+    }
+
+    const fn refusals(mut self, refusals: &'static [u16]) -> Route {
+        self.refusals = refusals;
+        self
+    }
+
+    const fn destructive(mut self) -> Route {
+        self.destructive = true;
+        self
     }
 }
 
+use Function::{Admin, Token, Widget};
+
+const WIDGET_COOKIE: Sets = Sets::Cookie(gatehouse::authz::SESSION_COOKIE);
+const ADMIN_COOKIE: Sets = Sets::Cookie(gatehouse::functions::admin::ADMIN_COOKIE);
+/// `JWKS_MAX_AGE` (default 300 s) caps the discovery documents' caching.
+const DISCOVERY_CACHE: Sets = Sets::PublicCache("JWKS_MAX_AGE (default 300)");
+
+#[rustfmt::skip]
 pub const ROUTES: &[Route] = &[
-    route("POST", "/token", Function::Token, false),
-    route("POST", "/authorize", Function::Token, false),
-    route("GET", "/.well-known/jwks.json", Function::Token, false),
-    route(
-        "GET",
-        "/.well-known/oauth-authorization-server",
-        Function::Token,
-        false,
-    ),
-    route("GET", "/whoami", Function::Token, true),
+    Route::new("POST", "/token", Token, "token",
+        "Issue an access token: client credentials (HTTP Basic or the form) or a host authorization code")
+        .security(Security::TokenClient).input(Input::Form(schema!(TokenForm<'static>)))
+        .answers(schema!(TokenAnswer)).refusals(&[401, 429, 503]),
+    Route::new("POST", "/authorize", Token, "authorize",
+        "Redirect (307) to the host's sign-in page (AUTH_URL) with the query string; 404 when the code flow is off")
+        .input(Input::AnyQuery).ok(307, None).sets(&[Sets::Location]).refusals(&[404]),
+    Route::new("GET", "/.well-known/jwks.json", Token, "jwks",
+        "The signing keys' public JWKs (next, current, previous)")
+        .answers(schema!(JwkSet)).sets(&[DISCOVERY_CACHE]).refusals(&[503]),
+    Route::new("GET", "/.well-known/oauth-authorization-server", Token, "authorizationServerMetadata",
+        "RFC 8414 authorization server metadata")
+        .answers(schema!(ServerMetadata)).sets(&[DISCOVERY_CACHE]),
+    Route::new("GET", "/openapi.json", Token, "openapi",
+        "This API description (OpenAPI 3.1)")
+        .answers(OPENAPI_DOCUMENT).sets(&[Sets::PublicCache("300")]),
+    Route::new("GET", "/whoami", Token, "whoami",
+        "The caller as the authorizer normalized it")
+        .authorizer_rule(None, None).answers(schema!(Caller)).refusals(&[401]),
     // Demo routes: they echo the principal, so the scopes can be seen working.
-    route("GET", "/display", Function::Token, true),
-    route("GET", "/display/rules", Function::Token, true),
-    route("POST", "/comments", Function::Token, true),
-    route("GET", "/stats", Function::Token, true),
-    route("POST", "/widget/generateToken", Function::Widget, true),
-    route("POST", "/widget/login/token", Function::Widget, true),
-    route("POST", "/widget/loginToken", Function::Widget, false),
-    route("POST", "/widget/logout", Function::Widget, true),
+    Route::new("GET", "/display", Token, "display", "Demo: needs scope client; echoes the caller")
+        .authorizer_rule(None, Some(Scope::Client)).answers(schema!(Caller)).refusals(&[401]),
+    Route::new("GET", "/display/rules", Token, "displayRules", "Demo: needs scope client; echoes the caller")
+        .authorizer_rule(None, Some(Scope::Client)).answers(schema!(Caller)).refusals(&[401]),
+    Route::new("POST", "/comments", Token, "postComment", "Demo: needs scope client; echoes the caller")
+        .authorizer_rule(None, Some(Scope::Client)).answers(schema!(Caller)).refusals(&[401]),
+    Route::new("GET", "/stats", Token, "stats", "Demo survey data: needs scope data; echoes the caller")
+        .authorizer_rule(None, Some(Scope::Data)).answers(schema!(Caller)).refusals(&[401]),
+    Route::new("POST", "/widget/generateToken", Widget, "widgetGenerateToken",
+        "Mode 1: a one-time temp token the browser redeems for a session cookie")
+        .authorizer_rule(Some(&[ApiKey]), Some(Scope::WidgetIssue)).json(schema!(TempTokenRequest))
+        .answers(schema!(TempTokenAnswer)).refusals(&[401, 503]),
+    Route::new("POST", "/widget/login/token", Widget, "widgetSecurityToken",
+        "Mode 3: a widget security token (aud widget) bound to the embedding origins")
+        .authorizer_rule(Some(&[ApiKey]), Some(Scope::WidgetIssue)).json(schema!(SecurityTokenRequest))
+        .answers(schema!(SecurityTokenAnswer)).refusals(&[401, 503]),
+    Route::new("POST", "/widget/loginToken", Widget, "widgetLoginToken",
+        "Mode 1: redeem a temp token (body or Authorization) from an allowed Origin for the session cookie")
+        .optional_json(schema!(LoginTokenRequest)).answers(schema!(WidgetSessionAnswer))
+        .sets(&[WIDGET_COOKIE]).refusals(&[401, 403, 503]),
+    Route::new("POST", "/widget/logout", Widget, "widgetLogout",
+        "End the widget session and clear its cookie")
+        .authorizer_rule(Some(&[WidgetSession]), None).answers(schema!(LoggedOut))
+        .sets(&[WIDGET_COOKIE]).refusals(&[401, 503]).destructive(),
     // Admin routes authenticate inside the admin function: no authorizer.
-    route("POST", "/admin/signin", Function::Admin, false),
-    route("POST", "/admin/signout", Function::Admin, false),
-    route("GET", "/admin/keys", Function::Admin, false),
-    route("POST", "/admin/keys", Function::Admin, false),
-    route("POST", "/admin/keys/disable", Function::Admin, false),
-    route("POST", "/admin/keys/delete", Function::Admin, false),
-    route("GET", "/admin/clients", Function::Admin, false),
-    route("POST", "/admin/clients", Function::Admin, false),
-    route("POST", "/admin/clients/disable", Function::Admin, false),
-    route("GET", "/admin/sessions", Function::Admin, false),
-    route("POST", "/admin/sessions/revoke", Function::Admin, false),
-    route(
-        "POST",
-        "/admin/sessions/revoke-user",
-        Function::Admin,
-        false,
-    ),
-    route("POST", "/admin/signing-keys/rotate", Function::Admin, false),
+    Route::new("POST", "/admin/signin", Admin, "adminSignin",
+        "Sign in with an IAM user's access key or a presigned STS request; membership of ADMIN_GROUP_NAME decides")
+        .json(schema!(SigninBody)).answers(schema!(SignedIn)).sets(&[ADMIN_COOKIE])
+        .refusals(&[401, 403, 429, 503]),
+    Route::new("POST", "/admin/signout", Admin, "adminSignout", "End the admin session")
+        .admin().answers(schema!(SignedOut)).sets(&[ADMIN_COOKIE]).destructive(),
+    Route::new("GET", "/admin/keys", Admin, "adminListKeys", "Every API key's metadata")
+        .admin().answers(schema!(KeyList)),
+    Route::new("POST", "/admin/keys", Admin, "adminCreateKey", "A new API key, shown once")
+        .admin().json(schema!(NewKey)).answers(schema!(CreatedKey)),
+    Route::new("POST", "/admin/keys/disable", Admin, "adminDisableKey", "Disable an API key")
+        .admin().json(schema!(KeyId)).answers(schema!(KeyDisabled)).refusals(&[404]).destructive(),
+    Route::new("POST", "/admin/keys/delete", Admin, "adminDeleteKey", "Delete an API key")
+        .admin().json(schema!(KeyId)).answers(schema!(KeyDeleted)).refusals(&[404]).destructive(),
+    Route::new("GET", "/admin/clients", Admin, "adminListClients", "Every OAuth client (never a secret)")
+        .admin().answers(schema!(ClientListing)),
+    Route::new("POST", "/admin/clients", Admin, "adminAddClient", "A new OAuth client, its secret shown once")
+        .admin().optional_json(schema!(NewClient)).answers(schema!(CreatedClient)),
+    Route::new("POST", "/admin/clients/disable", Admin, "adminDisableClient", "Disable an OAuth client")
+        .admin().json(schema!(ClientId)).answers(schema!(ClientDisabled)).refusals(&[404]).destructive(),
+    Route::new("GET", "/admin/sessions", Admin, "adminListSessions", "The live widget and admin sessions")
+        .admin().answers(schema!(SessionListing)),
+    Route::new("POST", "/admin/sessions/revoke", Admin, "adminRevokeSession", "Revoke one session")
+        .admin().json(schema!(RevokeSession)).answers(schema!(Revoked)).refusals(&[404]).destructive(),
+    Route::new("POST", "/admin/sessions/revoke-user", Admin, "adminRevokeUserSessions",
+        "Revoke every session of one user")
+        .admin().json(schema!(RevokeUser)).answers(schema!(Revoked)).destructive(),
+    Route::new("POST", "/admin/signing-keys/rotate", Admin, "adminRotateSigningKeys",
+        "Rotate the signing key ring (409 when too early, unless forced)")
+        .admin().optional_json(schema!(Rotate)).answers(schema!(Rotated)).refusals(&[409]).destructive(),
 ];
 
 /// The route serving `method path`, if any.

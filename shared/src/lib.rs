@@ -12,6 +12,7 @@
     allow(dead_code, reason = "items only the aws-gated functions use")
 )]
 
+pub mod answers;
 pub mod authz;
 pub mod config;
 pub mod credentials;

@@ -28,7 +28,7 @@ impl Scope {
     /// Every scope, in the order a new key lists them by default.
     pub(crate) const ALL: [Scope; 3] = [Scope::Data, Scope::Client, Scope::WidgetIssue];
 
-    pub(crate) const fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Scope::Data => "data",
             Scope::Client => "client",

@@ -40,7 +40,8 @@ impl std::fmt::Debug for Entry {
 
 /// What the admin API shows of a client: never its secret or hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub(crate) struct ClientSummary {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientSummary {
     pub client_id: String,
     /// `raw`, `hashed` or `disabled` (a weak raw secret is `disabled`).
     pub kind: &'static str,

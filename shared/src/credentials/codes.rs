@@ -322,7 +322,7 @@ mod tests {
     async fn the_host_jwks_is_fetched_once_and_not_refetched_within_the_cooldown() {
         use crate::credentials::keys::{SigningAlg, generate_key, public_jwk};
         let jwk = public_jwk(&generate_key(SigningAlg::RS256, 0).unwrap()).unwrap();
-        let kid = jwk["kid"].as_str().unwrap().to_owned();
+        let kid = jwk.kid.clone();
         let j = Arc::new(host_jwks(Some(serde_json::json!({ "keys": [jwk] }))));
         let mut tasks = Vec::new();
         for _ in 0..20 {

@@ -1,6 +1,6 @@
 //! The token function: `POST /token` (client credentials, host authorization codes),
 //! `POST /authorize`, `GET /.well-known/jwks.json`,
-//! `GET /.well-known/oauth-authorization-server`, and `GET /whoami` plus the demo
+//! `GET /.well-known/oauth-authorization-server`, `GET /openapi.json`, and `GET /whoami` plus the demo
 //! routes, which echo the caller's normalized principal from the authorizer context.
 //! Both grants run under the failed-attempt limits of [`crate::records::rate`] (README, "Rate
 //! limits").
@@ -10,8 +10,9 @@ use std::time::Duration;
 use http::header::{CACHE_CONTROL, HeaderValue, LOCATION};
 use http::{HeaderMap, StatusCode};
 use lambda_http::Request;
-use serde_json::json;
 
+use crate::answers::Caller;
+use crate::answers::token::{ServerMetadata, TokenAnswer};
 use crate::authz::Scope;
 use crate::config::{Config, HttpsUrl};
 use crate::credentials::clients::ClientCache;
@@ -21,11 +22,11 @@ use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
 use crate::error::{Error, Result};
 use crate::http::{
-    Handler, Response, authorizer_context, empty, header_value, issuer, json, source_ip,
+    Handler, Response, authorizer_context, empty, header_value, issuer, json, json_text, source_ip,
 };
 use crate::records::once::OneTimeStore;
 use crate::records::rate::{self, Limiter, RateStore};
-pub use crate::requests::form::{Form, basic_credentials, read_form};
+pub use crate::requests::form::{Form, TokenForm, basic_credentials, read_form};
 
 /// Routes that echo the principal: `/whoami` and the demo data routes.
 const ECHO_ROUTES: [(&str, &str); 5] = [
@@ -35,6 +36,12 @@ const ECHO_ROUTES: [(&str, &str); 5] = [
     ("POST", "/comments"),
     ("GET", "/stats"),
 ];
+
+/// The API description this build serves (`make openapi` regenerates it; a test fails
+/// when it differs from the route table).
+const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+/// `GET /openapi.json` may be cached this long (a documented exception to `no-store`).
+const OPENAPI_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// The host-code half of the function (present when `AUTH_URL`/`JWK_URL` are set).
 struct HostCodes<F> {
@@ -103,26 +110,37 @@ where
 
     fn metadata(&self, req: &Request) -> Result<Response> {
         let iss = issuer(&self.config, req)?;
-        let mut grants = Vec::new();
+        let mut doc = ServerMetadata {
+            authorization_endpoint: None,
+            token_endpoint: format!("{iss}/token"),
+            jwks_uri: format!("{iss}/.well-known/jwks.json"),
+            token_endpoint_auth_methods_supported: vec![
+                "client_secret_basic",
+                "client_secret_post",
+            ],
+            scopes_supported: vec![Scope::Data.as_str(), Scope::Client.as_str()],
+            response_types_supported: Vec::new(),
+            grant_types_supported: Vec::new(),
+            issuer: iss.clone(),
+        };
         if self.clients.is_some() {
-            grants.push("client_credentials");
+            doc.grant_types_supported.push("client_credentials");
         }
-        let mut doc = json!({
-            "issuer": iss,
-            "token_endpoint": format!("{iss}/token"),
-            "jwks_uri": format!("{iss}/.well-known/jwks.json"),
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-            "scopes_supported": [Scope::Data, Scope::Client],
-            "response_types_supported": [],
-        });
         if self.codes.is_some() {
-            grants.push("authorization_code");
-            doc["authorization_endpoint"] = format!("{iss}/authorize").into();
-            doc["response_types_supported"] = json!(["code"]);
+            doc.grant_types_supported.push("authorization_code");
+            doc.authorization_endpoint = Some(format!("{iss}/authorize"));
+            doc.response_types_supported.push("code");
         }
-        doc["grant_types_supported"] = json!(grants);
         let mut resp = json(StatusCode::OK, &doc);
         set_public_cache(&mut resp, self.config.jwks_max_age)?;
+        Ok(resp)
+    }
+
+    /// `GET /openapi.json`: the committed API description (`docs/openapi.json`), public
+    /// and cacheable (README "API description").
+    fn openapi(&self) -> Result<Response> {
+        let mut resp = json_text(StatusCode::OK, OPENAPI);
+        set_public_cache(&mut resp, OPENAPI_MAX_AGE)?;
         Ok(resp)
     }
 
@@ -142,23 +160,23 @@ where
 
     async fn token(&self, req: &Request) -> Result<Response> {
         let form = read_form(req.headers(), req.body().as_ref())?;
+        let params = TokenForm::read(&form)?;
         let iss = issuer(&self.config, req)?;
-        let claims = match form.get("grant_type")? {
-            None => return Err(Error::bad_request("grant_type is required")),
-            Some("client_credentials") => self.client_credentials(req, &form, &iss).await?,
-            Some("authorization_code") => self.authorization_code(req, &form, &iss).await?,
-            Some(_) => return Err(Error::UnsupportedGrantType),
+        let claims = match params.grant_type {
+            "client_credentials" => self.client_credentials(req, &params, &iss).await?,
+            "authorization_code" => self.authorization_code(req, &params, &iss).await?,
+            _ => return Err(Error::UnsupportedGrantType),
         };
         let ring = self.keys.ring().await?;
         let token = issue(&ring, &claims)?;
         let mut resp = json(
             StatusCode::OK,
-            &json!({
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": claims.exp - claims.iat,
-                "scope": claims.scope,
-            }),
+            &TokenAnswer {
+                access_token: token,
+                token_type: "Bearer",
+                expires_in: claims.exp - claims.iat,
+                scope: claims.scope,
+            },
         );
         resp.headers_mut()
             .insert(http::header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -170,7 +188,12 @@ where
         Limiter::new(&self.store, rate::TOKEN, self.config.token_limits, now).oauth(oauth_error)
     }
 
-    async fn client_credentials(&self, req: &Request, form: &Form, iss: &str) -> Result<Claims> {
+    async fn client_credentials(
+        &self,
+        req: &Request,
+        form: &TokenForm<'_>,
+        iss: &str,
+    ) -> Result<Claims> {
         let clients = self.clients.as_ref().ok_or(Error::UnsupportedGrantType)?;
         // Read before the limits: malformed client authentication counts for nothing.
         let (id, secret, used_basic) = client_authentication(req.headers(), form)?;
@@ -196,10 +219,15 @@ where
         Ok(claims)
     }
 
-    async fn authorization_code(&self, req: &Request, form: &Form, iss: &str) -> Result<Claims> {
+    async fn authorization_code(
+        &self,
+        req: &Request,
+        form: &TokenForm<'_>,
+        iss: &str,
+    ) -> Result<Claims> {
         let codes = self.codes.as_ref().ok_or(Error::UnsupportedGrantType)?;
         let code = form
-            .get("code")?
+            .code
             .ok_or_else(|| Error::bad_request("code is required"))?;
         let now = crate::primitives::time::now_epoch();
         // A code carries no client id: the source IP is the only limit.
@@ -251,9 +279,12 @@ where
 
 /// The client's id and secret, by HTTP Basic or the form body (both at once must
 /// agree), and whether Basic was used.
-fn client_authentication(headers: &HeaderMap, form: &Form) -> Result<(String, String, bool)> {
+fn client_authentication(
+    headers: &HeaderMap,
+    form: &TokenForm<'_>,
+) -> Result<(String, String, bool)> {
     let basic = basic_credentials(headers)?;
-    let body = (form.get("client_id")?, form.get("client_secret")?);
+    let body = (form.client_id, form.client_secret);
     let used_basic = basic.is_some();
     let (id, secret) = match (basic, body) {
         (Some((bid, bsecret)), (None, None)) => (bid, bsecret),
@@ -301,13 +332,16 @@ where
         match (method, path) {
             ("GET", "/.well-known/jwks.json") => self.jwks().await,
             ("GET", "/.well-known/oauth-authorization-server") => self.metadata(&req),
+            ("GET", "/openapi.json") => self.openapi(),
             ("POST", "/authorize") => self.authorize(&req),
             ("POST", "/token") => self.token(&req).await,
             r if ECHO_ROUTES.contains(&r) => {
                 // Reached only through the authorizer; no context means a misrouted call.
-                let principal =
-                    authorizer_context(&req).ok_or(Error::Unauthorized("no_principal"))?;
-                Ok(json(StatusCode::OK, &principal))
+                let caller = authorizer_context(&req)
+                    .as_ref()
+                    .and_then(Caller::from_context)
+                    .ok_or(Error::Unauthorized("no_principal"))?;
+                Ok(json(StatusCode::OK, &caller))
             }
             _ => Err(Error::NotFound),
         }

@@ -4,8 +4,11 @@
 use http::StatusCode;
 use http::header::AUTHORIZATION;
 use lambda_http::Request;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::answers::widget::{
+    LoggedOut, SecurityTokenAnswer, TempTokenAnswer, WidgetSessionAnswer,
+};
 use crate::authz::SESSION_COOKIE;
 use crate::config::Config;
 use crate::credentials::jwt::{AUD_WIDGET, Claims, issue};
@@ -98,7 +101,10 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
             .await?;
         Ok(json(
             StatusCode::OK,
-            &json!({ "token": token, "expires_in": temp_ttl }),
+            &TempTokenAnswer {
+                token,
+                expires_in: temp_ttl,
+            },
         ))
     }
 
@@ -153,7 +159,10 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
             .ok_or(Error::Unauthorized("temp_token_invalid_expired_or_used"))?;
         let mut resp = json(
             StatusCode::OK,
-            &json!({ "userid": session.user.userid, "expires_at": session.expires_at }),
+            &WidgetSessionAnswer {
+                userid: session.user.userid,
+                expires_at: session.expires_at,
+            },
         );
         append_cookie(
             &mut resp,
@@ -188,7 +197,11 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
         check_token_size(&token)?;
         Ok(json(
             StatusCode::OK,
-            &json!({ "token": token, "domain": iss, "expires_in": ttl }),
+            &SecurityTokenAnswer {
+                token,
+                domain: iss,
+                expires_in: ttl,
+            },
         ))
     }
 
@@ -200,7 +213,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
         self.store
             .delete_session(&sha256_hex(id.as_bytes()))
             .await?;
-        let mut resp = json(StatusCode::OK, &json!({ "logged_out": true }));
+        let mut resp = json(StatusCode::OK, &LoggedOut { logged_out: true });
         append_cookie(&mut resp, &clear_session_cookie())?;
         Ok(resp)
     }

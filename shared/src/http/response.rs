@@ -4,6 +4,7 @@ use http::StatusCode;
 use http::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 
+use crate::answers::ErrorBody;
 use crate::error::{Error, Result};
 
 /// What every function answers with.
@@ -37,6 +38,14 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     resp
 }
 
+/// A response whose body is JSON text already (the embedded API description), with the
+/// same headers as [`json`].
+pub fn json_text(status: StatusCode, text: &str) -> Response {
+    let mut resp = json(status, &serde_json::Value::Null);
+    *resp.body_mut() = text.to_owned();
+    resp
+}
+
 /// A bodiless response (redirects) with `Cache-Control: no-store` and the security headers.
 pub fn empty(status: StatusCode) -> Response {
     let mut resp = json(status, &serde_json::Value::Null);
@@ -50,10 +59,11 @@ pub fn empty(status: StatusCode) -> Response {
 /// authentication carries `WWW-Authenticate`.
 pub fn error(e: &Error) -> Response {
     let message = e.public_message();
-    let mut body = serde_json::json!({"error": e.code(), "message": message});
-    if e.is_oauth() {
-        body["error_description"] = message.into();
-    }
+    let body = ErrorBody {
+        error: e.code().to_owned(),
+        error_description: e.is_oauth().then(|| message.clone()),
+        message,
+    };
     let mut resp = json(e.status(), &body);
     if let Error::InvalidClient { basic: true } = e {
         resp.headers_mut().insert(

@@ -23,22 +23,38 @@ pub enum SigninRequest {
     },
 }
 
+/// The `POST /admin/signin` body as sent: one of the two shapes (each strict, so a body
+/// fits at most one).
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum SigninBody {
+    Presigned(PresignedBody),
+    Keys(KeysBody),
+}
+
+/// Mode b: a presigned STS `GetCallerIdentity` request (recommended: no secret sent).
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct PresignedBody {
+pub struct PresignedBody {
     presigned: PresignedRequest,
 }
 
+/// Mode a: the IAM user's name and access key, checked with STS and never stored.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-struct KeysBody {
+pub struct KeysBody {
     #[serde(rename = "userName")]
     user_name: String,
     #[serde(rename = "accessKeyId")]
     access_key_id: String,
     #[serde(rename = "secretAccessKey")]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     secret_access_key: SecretString,
     #[serde(default, rename = "sessionToken")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     session_token: Option<SecretString>,
 }
 
@@ -51,30 +67,29 @@ impl SigninRequest {
                 "body must be {userName, accessKeyId, secretAccessKey, sessionToken?} or {presigned: {method, url, headers, body}}",
             )
         };
-        if v.get("presigned").is_some() {
-            let b: PresignedBody = serde_json::from_value(v).map_err(|_| bad())?;
-            Ok(SigninRequest::Presigned {
+        Ok(match serde_json::from_value(v).map_err(|_| bad())? {
+            SigninBody::Presigned(b) => SigninRequest::Presigned {
                 presigned: b.presigned,
-            })
-        } else {
-            let b: KeysBody = serde_json::from_value(v).map_err(|_| bad())?;
-            Ok(SigninRequest::Keys {
+            },
+            SigninBody::Keys(b) => SigninRequest::Keys {
                 user_name: b.user_name,
                 access_key_id: b.access_key_id,
                 secret_access_key: b.secret_access_key,
                 session_token: b.session_token,
-            })
-        }
+            },
+        })
     }
 }
 
 /// `POST /admin/clients` body: none, or an empty object.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub(crate) struct NewClient {}
+pub struct NewClient {}
 
 /// `POST /admin/keys` body.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
     pub name: String,
@@ -86,6 +101,7 @@ pub struct NewKey {
 
 /// `POST /admin/keys/disable` and `/admin/keys/delete` body.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeyId {
     pub id: String,
@@ -93,6 +109,7 @@ pub struct KeyId {
 
 /// `POST /admin/clients/disable` body.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ClientId {
     pub client_id: u32,
@@ -100,6 +117,7 @@ pub struct ClientId {
 
 /// `POST /admin/sessions/revoke` body.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RevokeSession {
     pub kind: String,
@@ -108,6 +126,7 @@ pub struct RevokeSession {
 
 /// `POST /admin/sessions/revoke-user` body.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RevokeUser {
     pub userid: String,
@@ -115,6 +134,7 @@ pub struct RevokeUser {
 
 /// `POST /admin/signing-keys/rotate` body.
 #[derive(Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Rotate {
     #[serde(default)]

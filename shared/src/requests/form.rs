@@ -26,6 +26,34 @@ impl Form {
     }
 }
 
+/// The `POST /token` parameters Gatehouse reads (RFC 6749 sections 4.1.3 and 4.4), each
+/// at most once; any other parameter is ignored, as section 3.2 requires.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenForm<'a> {
+    /// `client_credentials` or `authorization_code`.
+    pub grant_type: &'a str,
+    /// `client_credentials` without HTTP Basic (`client_secret_post`): the client's id.
+    pub client_id: Option<&'a str>,
+    /// `client_credentials` without HTTP Basic: the client's secret.
+    pub client_secret: Option<&'a str>,
+    /// `authorization_code`: the JWT code the host signed.
+    pub code: Option<&'a str>,
+}
+
+impl<'a> TokenForm<'a> {
+    /// The parameters of `form`; `grant_type` is required.
+    pub fn read(form: &'a Form) -> Result<TokenForm<'a>> {
+        Ok(TokenForm {
+            grant_type: form
+                .get("grant_type")?
+                .ok_or_else(|| Error::bad_request("grant_type is required"))?,
+            client_id: form.get("client_id")?,
+            client_secret: form.get("client_secret")?,
+            code: form.get("code")?,
+        })
+    }
+}
+
 /// Reads a form body: the right content type, at most 16 384 bytes, UTF-8.
 pub fn read_form(headers: &HeaderMap, body: &[u8]) -> Result<Form> {
     let ct = headers

@@ -74,6 +74,7 @@ fn check_id(field: &str, v: &Option<String>) -> Result<()> {
 
 /// `POST /widget/generateToken` body.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TempTokenRequest {
     pub userid: String,
@@ -98,6 +99,7 @@ impl TempTokenRequest {
 
 /// `POST /widget/loginToken` body (the token may come in `Authorization` instead).
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginTokenRequest {
     pub token: String,
@@ -105,6 +107,7 @@ pub struct LoginTokenRequest {
 
 /// Row-level security: which records of a dataset the user may see.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Permission {
     pub dataset_id: String,
@@ -114,12 +117,14 @@ pub struct Permission {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Operator {
     AND,
     OR,
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RecordPermission {
     pub security_name: String,
@@ -129,6 +134,7 @@ pub struct RecordPermission {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ValidationType {
     Equal,
@@ -145,15 +151,18 @@ pub enum ValidationType {
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ScalarValue {
     Text(String),
+    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
     Number(serde_json::Number),
     Bool(bool),
 }
 
 /// Which assets the widget may open, by type.
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssetPermissions {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -165,6 +174,7 @@ pub struct AssetPermissions {
 }
 
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssetIds {
     pub ids: Vec<String>,
@@ -172,6 +182,7 @@ pub struct AssetIds {
 
 /// `POST /widget/login/token` body: the widget configuration.
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecurityTokenRequest {
     pub userid: String,

@@ -31,7 +31,7 @@ const LAYERS: &[&[&str]] = &[
     &["authz"],
     &["records"],
     &["credentials"],
-    &["requests"],
+    &["requests", "answers"],
     &["config"],
     &["http"],
     &["functions"],

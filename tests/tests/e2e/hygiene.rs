@@ -317,6 +317,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
         row("GET /.well-known/jwks.json", &[], NoBody, "", S::OK),
         row("GET /.well-known/oauth-authorization-server", &[], NoBody, "", S::OK),
+        row("GET /openapi.json", &[], NoBody, "", S::OK),
         row("GET /whoami", &[key], NoBody, "", S::OK),
         row("GET /display", &[("authorization", &widget), origin], NoBody, "", S::OK),
         row("GET /display/rules", &[("cookie", &cookie), origin], NoBody, "", S::OK),

@@ -41,12 +41,7 @@ fn verifies(ring: &KeyRing, token: &str) -> bool {
 
 fn jwks_kids(ring: &KeyRing) -> HashSet<String> {
     let loaded = LoadedRing::load(ring).unwrap();
-    loaded.jwks["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
+    loaded.jwks.keys.iter().map(|k| k.kid.clone()).collect()
 }
 
 #[tokio::test]

@@ -182,7 +182,7 @@ impl RouteRules {
         clippy::expect_used,
         reason = "a constant table; `default_rules_follow_the_design_table` compiles it"
     )]
-    pub(crate) fn default_rules() -> Self {
+    pub fn default_rules() -> Self {
         use PrincipalType::*;
         let rule =
             |method: &str, path: &str, principals: Principals, scope: Option<Scope>| RouteRule {
@@ -238,7 +238,7 @@ impl RouteRules {
         Self::compile(rules)
     }
 
-    pub(crate) fn rules(&self) -> impl Iterator<Item = &RouteRule> {
+    pub fn rules(&self) -> impl Iterator<Item = &RouteRule> {
         self.0.iter().map(|c| &c.rule)
     }
 
@@ -295,7 +295,7 @@ impl RouteRules {
     /// fits decides; a spelling that differs from a rule only by case, a trailing slash
     /// or percent-encoding is denied, and so is a rule's route without the value of a
     /// parameter it names: neither is ever handed to a later, broader rule.
-    pub(crate) fn authorize(
+    pub fn authorize(
         &self,
         principal: &Principal,
         method: &str,

@@ -64,11 +64,14 @@ impl HeaderList {
 
 /// A presigned `GetCallerIdentity` request as the client sends it (mode b).
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PresignedRequest {
     pub method: String,
     pub url: String,
+    /// The signed headers (names are case-insensitive; none may repeat).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, String>))]
     pub headers: HeaderList,
     #[serde(default)]
     pub body: Option<String>,

@@ -20,6 +20,7 @@ pub struct AdminSession {
 
 /// A session as the admin API lists it: its key hash and who it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     pub kind: &'static str,
     pub id_hash: String,

@@ -9,7 +9,7 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPai
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{KeyRing, SigningAlg, StoredKey};
 use crate::error::{Error, Result};
@@ -51,8 +51,46 @@ fn b64u(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A public key as the JWKS publishes it (RFC 7517): RSA (`n`, `e`) or P-256 (`crv`,
+/// `x`, `y`), with `kid`, `use=sig` and `alg`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Jwk {
+    /// `RSA` (RS256) or `EC` (ES256).
+    pub kty: &'static str,
+    /// The RFC 7638 thumbprint of the key.
+    pub kid: String,
+    /// Always `sig`.
+    #[serde(rename = "use")]
+    pub key_use: &'static str,
+    /// `RS256` or `ES256`.
+    pub alg: &'static str,
+    /// RSA modulus (base64url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// RSA exponent (base64url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// EC curve: `P-256`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crv: Option<&'static str>,
+    /// EC x coordinate (base64url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// EC y coordinate (base64url).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub y: Option<String>,
+}
+
+/// `GET /.well-known/jwks.json`: the ring's public keys (next, current, previous).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct JwkSet {
+    pub keys: Vec<Jwk>,
+}
+
 /// The public JWK of a stored key (`kid`, `use=sig`, `alg`).
-pub fn public_jwk(key: &StoredKey) -> Result<Value> {
+pub fn public_jwk(key: &StoredKey) -> Result<Jwk> {
     let der = pkcs8_der(key)?;
     let bad = |_| {
         Error::Internal(format!(
@@ -61,15 +99,23 @@ pub fn public_jwk(key: &StoredKey) -> Result<Value> {
             key.alg.as_str()
         ))
     };
-    let mut jwk = match key.alg {
+    let mut jwk = Jwk {
+        kty: "RSA",
+        kid: key.kid.clone(),
+        key_use: "sig",
+        alg: key.alg.as_str(),
+        n: None,
+        e: None,
+        crv: None,
+        x: None,
+        y: None,
+    };
+    match key.alg {
         SigningAlg::RS256 => {
             let kp = aws_lc_rs::rsa::KeyPair::from_pkcs8(&der).map_err(bad)?;
             let public = kp.public_key();
-            json!({
-                "kty": "RSA",
-                "n": b64u(public.modulus().big_endian_without_leading_zero()),
-                "e": b64u(public.exponent().big_endian_without_leading_zero()),
-            })
+            jwk.n = Some(b64u(public.modulus().big_endian_without_leading_zero()));
+            jwk.e = Some(b64u(public.exponent().big_endian_without_leading_zero()));
         }
         SigningAlg::ES256 => {
             let kp =
@@ -78,27 +124,28 @@ pub fn public_jwk(key: &StoredKey) -> Result<Value> {
             if point.len() != 65 || point[0] != 4 {
                 return Err(Error::Internal("unexpected EC public key encoding".into()));
             }
-            json!({"kty": "EC", "crv": "P-256", "x": b64u(&point[1..33]), "y": b64u(&point[33..])})
+            jwk.kty = "EC";
+            jwk.crv = Some("P-256");
+            jwk.x = Some(b64u(&point[1..33]));
+            jwk.y = Some(b64u(&point[33..]));
         }
-    };
-    jwk["kid"] = key.kid.clone().into();
-    jwk["use"] = "sig".into();
-    jwk["alg"] = key.alg.as_str().into();
+    }
     Ok(jwk)
 }
 
 /// RFC 7638 JWK thumbprint (SHA-256, base64url).
-fn thumbprint(jwk: &Value) -> String {
-    let canonical = match jwk["kty"].as_str() {
-        Some("RSA") => format!(
+fn thumbprint(jwk: &Jwk) -> String {
+    let part = |v: &Option<String>| v.clone().unwrap_or_default();
+    let canonical = match jwk.kty {
+        "RSA" => format!(
             r#"{{"e":"{}","kty":"RSA","n":"{}"}}"#,
-            jwk["e"].as_str().unwrap_or(""),
-            jwk["n"].as_str().unwrap_or("")
+            part(&jwk.e),
+            part(&jwk.n)
         ),
         _ => format!(
             r#"{{"crv":"P-256","kty":"EC","x":"{}","y":"{}"}}"#,
-            jwk["x"].as_str().unwrap_or(""),
-            jwk["y"].as_str().unwrap_or("")
+            part(&jwk.x),
+            part(&jwk.y)
         ),
     };
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes());
@@ -119,8 +166,8 @@ pub struct LoadedRing {
     pub signer_alg: SigningAlg,
     pub signer: EncodingKey,
     pub verifiers: HashMap<String, VerifyKey>,
-    /// `{"keys": [...]}`: next, current, previous.
-    pub jwks: Value,
+    /// next, current, previous.
+    pub jwks: JwkSet,
 }
 
 impl LoadedRing {
@@ -129,15 +176,10 @@ impl LoadedRing {
         let mut keys = Vec::new();
         for k in ring.keys() {
             let jwk = public_jwk(k)?;
+            let part = |v: &Option<String>| v.clone().unwrap_or_default();
             let dk = match k.alg {
-                SigningAlg::RS256 => DecodingKey::from_rsa_components(
-                    jwk["n"].as_str().unwrap_or(""),
-                    jwk["e"].as_str().unwrap_or(""),
-                ),
-                SigningAlg::ES256 => DecodingKey::from_ec_components(
-                    jwk["x"].as_str().unwrap_or(""),
-                    jwk["y"].as_str().unwrap_or(""),
-                ),
+                SigningAlg::RS256 => DecodingKey::from_rsa_components(&part(&jwk.n), &part(&jwk.e)),
+                SigningAlg::ES256 => DecodingKey::from_ec_components(&part(&jwk.x), &part(&jwk.y)),
             }
             .map_err(|e| Error::Internal(format!("key {}: {e}", k.kid)))?;
             verifiers.insert(
@@ -161,7 +203,7 @@ impl LoadedRing {
             signer_alg: c.alg,
             signer,
             verifiers,
-            jwks: json!({ "keys": keys }),
+            jwks: JwkSet { keys },
         })
     }
 }

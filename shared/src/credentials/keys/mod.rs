@@ -6,11 +6,10 @@ mod cache;
 mod material;
 
 pub use cache::SigningKeys;
-pub use material::{LoadedRing, VerifyKey, generate_key, public_jwk};
+pub use material::{Jwk, JwkSet, LoadedRing, VerifyKey, generate_key, public_jwk};
 
 use jsonwebtoken::Algorithm;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use crate::error::{Error, Result};
 
@@ -89,6 +88,7 @@ pub const UNINITIALIZED: &str = "{}";
 
 /// What kind of rotation happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RotationKind {
     /// The first rotation: a whole new ring.
@@ -137,15 +137,6 @@ impl RotationOutcome {
             next_kid: new.next.kid.clone(),
             dropped_kids,
         }
-    }
-
-    /// The admin API's answer (and the CLI's fields): the outcome plus
-    /// `trusted_for_at_most_s`, how long a warm instance may still trust a dropped kid
-    /// (`KEY_RING_REFRESH`).
-    pub(crate) fn answer(&self, key_ring_refresh: std::time::Duration) -> Value {
-        let mut v = serde_json::to_value(self).unwrap_or_else(|_| json!({}));
-        v["trusted_for_at_most_s"] = key_ring_refresh.as_secs().into();
-        v
     }
 }
 
@@ -317,29 +308,6 @@ mod tests {
     }
 
     #[test]
-    fn rotation_answer_is_structured_json() {
-        let (old, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 0, false).unwrap();
-        let (new, o) = KeyRing::rotate(Some(&old), SigningAlg::ES256, 5, 0, true).unwrap();
-        let a = o.answer(std::time::Duration::from_secs(300));
-        assert_eq!(a["outcome"], "emergency_rotated");
-        assert_eq!(a["current_kid"], new.current.kid.as_str());
-        assert_eq!(a["next_kid"], new.next.kid.as_str());
-        assert_eq!(a["dropped_kids"].as_array().unwrap().len(), 2);
-        assert_eq!(a["trusted_for_at_most_s"], 300);
-        assert_eq!(a.as_object().unwrap().len(), 5, "{a}");
-        let (_, o) = KeyRing::rotate(Some(&new), SigningAlg::ES256, 5, 0, false).unwrap();
-        assert_eq!(
-            o.answer(std::time::Duration::from_secs(1))["outcome"],
-            "rotated"
-        );
-        let (_, o) = KeyRing::rotate(None, SigningAlg::ES256, 5, 0, true).unwrap();
-        assert_eq!(
-            o.answer(std::time::Duration::from_secs(1))["outcome"],
-            "created"
-        );
-    }
-
-    #[test]
     fn rings_with_and_without_derived_from_parse() {
         let (mut ring, _) = KeyRing::rotate(None, SigningAlg::ES256, 0, 0, false).unwrap();
         // A ring written before the field existed (deny_unknown_fields stays on).
@@ -361,7 +329,8 @@ mod tests {
         assert_eq!(KeyRing::parse(" {} ").unwrap(), None);
         assert!(KeyRing::parse("{\"x\":1}").is_err());
         let loaded = LoadedRing::load(&ring).unwrap();
-        let keys = loaded.jwks["keys"].as_array().unwrap();
+        let jwks = serde_json::to_value(&loaded.jwks).unwrap();
+        let keys = jwks["keys"].as_array().unwrap();
         assert_eq!(keys.len(), 3);
         for k in keys {
             assert_eq!(k["use"], "sig");

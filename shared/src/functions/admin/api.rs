@@ -1,6 +1,7 @@
 //! The admin API: API keys, OAuth clients, sessions and signing keys.
 
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use super::*;
 
@@ -33,67 +34,79 @@ where
     /// body is parsed (and refused when malformed) only on a route that takes one.
     pub(super) async fn api(&self, req: &Request, user: &str) -> Result<Response> {
         let now = crate::primitives::time::now_epoch();
-        let answer = match (req.method().as_str(), req.uri().path()) {
-            ("GET", "/admin/keys") => self.list_keys().await,
-            ("POST", "/admin/keys") => self.create_key(body(req)?, user, now).await,
-            ("POST", "/admin/keys/disable") => self.disable_key(body(req)?, user).await,
-            ("POST", "/admin/keys/delete") => self.delete_key(body(req)?, user).await,
-            ("GET", "/admin/clients") => self.list_clients(user).await,
-            ("POST", "/admin/clients") => self.add_client(body(req)?, user).await,
-            ("POST", "/admin/clients/disable") => self.disable_client(body(req)?, user).await,
-            ("GET", "/admin/sessions") => self.list_sessions(now).await,
-            ("POST", "/admin/sessions/revoke") => self.revoke_session(body(req)?, user).await,
+        match (req.method().as_str(), req.uri().path()) {
+            ("GET", "/admin/keys") => self.list_keys().await.map(ok),
+            ("POST", "/admin/keys") => self.create_key(body(req)?, user, now).await.map(ok),
+            ("POST", "/admin/keys/disable") => self.disable_key(body(req)?, user).await.map(ok),
+            ("POST", "/admin/keys/delete") => self.delete_key(body(req)?, user).await.map(ok),
+            ("GET", "/admin/clients") => self.list_clients(user).await.map(ok),
+            ("POST", "/admin/clients") => self.add_client(body(req)?, user).await.map(ok),
+            ("POST", "/admin/clients/disable") => {
+                self.disable_client(body(req)?, user).await.map(ok)
+            }
+            ("GET", "/admin/sessions") => self.list_sessions(now).await.map(ok),
+            ("POST", "/admin/sessions/revoke") => {
+                self.revoke_session(body(req)?, user).await.map(ok)
+            }
             ("POST", "/admin/sessions/revoke-user") => {
-                self.revoke_user(body(req)?, user, now).await
+                self.revoke_user(body(req)?, user, now).await.map(ok)
             }
-            ("POST", "/admin/signing-keys/rotate") => {
-                self.rotate_signing_keys(body(req)?, user, now).await
-            }
+            ("POST", "/admin/signing-keys/rotate") => self
+                .rotate_signing_keys(body(req)?, user, now)
+                .await
+                .map(ok),
             _ => Err(Error::NotFound),
-        }?;
-        Ok(json(StatusCode::OK, &answer))
+        }
     }
 
     /// `GET /admin/keys`: every key's metadata (never its value or hash).
-    async fn list_keys(&self) -> Result<Value> {
-        let keys: Vec<Value> = self.store.list_api_keys().await?.into_iter().map(|k| json!({
-            "id": k.id, "name": k.name, "scopes": k.scopes, "created_at": k.created_at,
-            "expires_at": k.expires_at, "disabled": k.disabled, "last4": k.last4, "last_used": k.last_used,
-        })).collect();
-        Ok(json!({ "keys": keys }))
+    async fn list_keys(&self) -> Result<KeyList> {
+        let keys = self.store.list_api_keys().await?;
+        Ok(KeyList {
+            keys: keys.into_iter().map(KeyInfo::from).collect(),
+        })
     }
 
     /// `POST /admin/keys`: a new key; its value is in this answer only.
-    async fn create_key(&self, b: NewKey, user: &str, now: i64) -> Result<Value> {
+    async fn create_key(&self, b: NewKey, user: &str, now: i64) -> Result<CreatedKey> {
         let new = apikey::generate(&b.name, b.scopes, b.expires_at, now)?;
         self.store.put_api_key(&new.record).await?;
         tracing::info!(event = "admin_api", user, action = "key_create", key_id = %new.record.id);
-        Ok(
-            json!({ "key": apikey::reveal(&new.key), "id": new.record.id, "scopes": new.record.scopes, "last4": new.record.last4 }),
-        )
+        Ok(CreatedKey {
+            key: apikey::reveal(&new.key).to_owned(),
+            id: new.record.id,
+            scopes: new.record.scopes,
+            last4: new.record.last4,
+        })
     }
 
     /// `POST /admin/keys/disable`.
-    async fn disable_key(&self, b: KeyId, user: &str) -> Result<Value> {
+    async fn disable_key(&self, b: KeyId, user: &str) -> Result<KeyDisabled> {
         if !self.store.set_api_key_disabled(&b.id).await? {
             return Err(Error::NotFound);
         }
         tracing::info!(event = "admin_api", user, action = "key_disable", key_id = %b.id);
-        Ok(json!({ "id": b.id, "disabled": true }))
+        Ok(KeyDisabled {
+            id: b.id,
+            disabled: true,
+        })
     }
 
     /// `POST /admin/keys/delete`.
-    async fn delete_key(&self, b: KeyId, user: &str) -> Result<Value> {
+    async fn delete_key(&self, b: KeyId, user: &str) -> Result<KeyDeleted> {
         if !self.store.delete_api_key(&b.id).await? {
             return Err(Error::NotFound);
         }
         tracing::info!(event = "admin_api", user, action = "key_delete", key_id = %b.id);
-        Ok(json!({ "id": b.id, "deleted": true }))
+        Ok(KeyDeleted {
+            id: b.id,
+            deleted: true,
+        })
     }
 
     /// `GET /admin/clients`: every client's id, kind and weakness (never a secret or
     /// hash).
-    async fn list_clients(&self, user: &str) -> Result<Value> {
+    async fn list_clients(&self, user: &str) -> Result<ClientListing> {
         let value = self.secrets.fetch(self.client_secrets_id()?).await?;
         let clients: Vec<ClientSummary> = ClientList::parse(value.expose_secret())?.summary();
         tracing::info!(
@@ -102,11 +115,11 @@ where
             action = "client_list",
             clients = clients.len()
         );
-        Ok(json!({ "clients": clients }))
+        Ok(ClientListing { clients })
     }
 
     /// `POST /admin/clients`: a new hashed client; its secret is in this answer only.
-    async fn add_client(&self, _: NewClient, user: &str) -> Result<Value> {
+    async fn add_client(&self, _: NewClient, user: &str) -> Result<CreatedClient> {
         let secret = hex::encode(crate::primitives::crypto::random_bytes(32));
         let entry = ClientList::hashed_entry(&secret);
         let client_id = lock::locked(&self.store, lock::CLIENT_SECRETS, async || {
@@ -117,12 +130,15 @@ where
         })
         .await?;
         tracing::info!(event = "admin_api", user, action = "client_add", client_id);
-        Ok(json!({ "client_id": client_id.to_string(), "client_secret": secret }))
+        Ok(CreatedClient {
+            client_id: client_id.to_string(),
+            client_secret: secret,
+        })
     }
 
     /// `POST /admin/clients/disable`: the client's entry becomes `"disabled"` (ids are
     /// positions, so it stays in the list).
-    async fn disable_client(&self, b: ClientId, user: &str) -> Result<Value> {
+    async fn disable_client(&self, b: ClientId, user: &str) -> Result<ClientDisabled> {
         lock::locked(&self.store, lock::CLIENT_SECRETS, async || {
             let mut list = self.read_clients().await?;
             let slot = list
@@ -138,16 +154,21 @@ where
             action = "client_disable",
             client_id = b.client_id
         );
-        Ok(json!({ "client_id": b.client_id.to_string(), "disabled": true }))
+        Ok(ClientDisabled {
+            client_id: b.client_id.to_string(),
+            disabled: true,
+        })
     }
 
     /// `GET /admin/sessions`: the live widget and admin sessions.
-    async fn list_sessions(&self, now: i64) -> Result<Value> {
-        Ok(json!({ "sessions": self.store.list_sessions(now).await? }))
+    async fn list_sessions(&self, now: i64) -> Result<SessionListing> {
+        Ok(SessionListing {
+            sessions: self.store.list_sessions(now).await?,
+        })
     }
 
     /// `POST /admin/sessions/revoke`: one session by kind and id hash.
-    async fn revoke_session(&self, b: RevokeSession, user: &str) -> Result<Value> {
+    async fn revoke_session(&self, b: RevokeSession, user: &str) -> Result<Revoked> {
         if !self
             .store
             .delete_session_by_hash(&b.kind, &b.id_hash)
@@ -156,11 +177,11 @@ where
             return Err(Error::NotFound);
         }
         tracing::info!(event = "admin_api", user, action = "session_revoke", kind = %b.kind);
-        Ok(json!({ "revoked": 1 }))
+        Ok(Revoked { revoked: 1 })
     }
 
     /// `POST /admin/sessions/revoke-user`: every session of one user.
-    async fn revoke_user(&self, b: RevokeUser, user: &str, now: i64) -> Result<Value> {
+    async fn revoke_user(&self, b: RevokeUser, user: &str, now: i64) -> Result<Revoked> {
         let mut n = 0;
         for s in self
             .store
@@ -183,11 +204,11 @@ where
             action = "session_revoke_user",
             revoked = n
         );
-        Ok(json!({ "revoked": n }))
+        Ok(Revoked { revoked: n })
     }
 
     /// `POST /admin/signing-keys/rotate`: a direct rotation under the `signing-keys` lock.
-    async fn rotate_signing_keys(&self, b: Rotate, user: &str, now: i64) -> Result<Value> {
+    async fn rotate_signing_keys(&self, b: Rotate, user: &str, now: i64) -> Result<Rotated> {
         let secret = Config::require(&self.config.signing_keys_secret, "SIGNING_KEYS_SECRET_ARN")?;
         let policy = RotationPolicy {
             alg: self.config.signing_alg,
@@ -200,15 +221,20 @@ where
         .await?;
         let dropped = outcome.dropped_kids.join(" ");
         tracing::warn!(event = "admin_api", user, action = "signing_keys_rotate", force = b.force, outcome = outcome.kind.as_str(), current_kid = %outcome.current_kid, next_kid = %outcome.next_kid, dropped_kids = %dropped);
-        Ok(outcome.answer(self.config.key_ring_refresh))
+        Ok(Rotated::new(outcome, self.config.key_ring_refresh))
     }
+}
+
+/// A 200 with the answer's JSON.
+fn ok(answer: impl serde::Serialize) -> Response {
+    json(StatusCode::OK, &answer)
 }
 
 /// A route's JSON body; none at all reads as `{}` (the CLI sends none when a command
 /// has no arguments).
 fn body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     let value = if req.body().as_ref().is_empty() {
-        json!({})
+        Value::Object(Default::default())
     } else {
         read_json(req.headers(), req.body().as_ref())?
     };

@@ -8,8 +8,8 @@
 use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
-use serde_json::{Value, json};
 
+use crate::answers::admin::*;
 use crate::authz::origin::origin_absent_or;
 use crate::config::Config;
 use crate::credentials::admin::{
@@ -36,8 +36,8 @@ use crate::requests::presign::{PRESIGN_REPLAY_WINDOW_SECS, check_presigned};
 use crate::requests::widget::from_json;
 
 /// The admin session cookie (never accepted by the authorizer).
-pub(crate) const ADMIN_COOKIE: &str = "__Host-gh_admin";
-pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
+pub const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
 mod signin;
@@ -147,7 +147,7 @@ where
         let (hash, session) = self.session(req).await?;
         self.store.delete_admin_session(&hash).await?;
         tracing::info!(event = "admin_signout", user = %session.user_name);
-        let mut resp = json(StatusCode::OK, &json!({ "signed_out": true }));
+        let mut resp = json(StatusCode::OK, &SignedOut { signed_out: true });
         append_cookie(&mut resp, &admin_cookie("", 0))?;
         Ok(resp)
     }

@@ -242,7 +242,11 @@ where
         tracing::info!(event = "admin_signin", user = %user, source_ip = %ip, outcome = "success");
         let mut resp = json(
             StatusCode::OK,
-            &json!({"userName": user, "csrfToken": csrf, "expires_at": session.expires_at}),
+            &SignedIn {
+                user_name: user,
+                csrf_token: csrf,
+                expires_at: session.expires_at,
+            },
         );
         append_cookie(&mut resp, &admin_cookie(&id, ttl))?;
         Ok(resp)
