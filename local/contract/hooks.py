@@ -325,6 +325,10 @@ def before_call(context, case, kwargs):
         digest = zlib.crc32(json.dumps(case.body, sort_keys=True, default=str).encode())
         if digest % 2 == 0:
             case.body = real(case.body)
+        elif digest % 4 == 1 and op_of(case) == "adminSignin" and "accessKeyId" in case.body:
+            # A real user name with generated keys: past the name check, the keys
+            # themselves reach the STS call.
+            case.body = {**case.body, "userName": CREDS.file["admin"]["userName"]}
 
 
 @schemathesis.hook

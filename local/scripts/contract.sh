@@ -13,7 +13,7 @@
 #
 # Env: OPENAPI_SPEC (default docs/openapi.json), GATEHOUSE_LOCAL_BIN (a built
 # gatehouse-local; default: cargo build -p gatehouse-local), CONTRACT_MAX_EXAMPLES
-# (per operation and phase, default 25), CONTRACT_BUDGET (seconds for the whole run
+# (per operation and phase, default 50: about 70 s in all here), CONTRACT_BUDGET (seconds for the whole run
 # after the build, default 175), CONTRACT_SEED, CONTRACT_ST_ARGS (more
 # schemathesis run options, e.g. "--output-sanitize false"), CONTRACT_REPORT_DIR
 # (default .local/contract: schemathesis' output, JUnit and NDJSON reports, the
@@ -95,7 +95,7 @@ export CONTRACT_BASE_URL="$ISSUER" CONTRACT_WIDGET_ORIGIN="${ALLOWED_ORIGINS%%,*
 export CONTRACT_ADMIN_ORIGIN="$ISSUER" CONTRACT_CREDENTIALS_FILE="$CREDENTIALS_FILE"
 export SCHEMATHESIS_HOOKS="$root/local/contract/hooks.py"
 st="$tools/contract-venv/bin/schemathesis"
-max_examples="${CONTRACT_MAX_EXAMPLES:-25}"
+max_examples="${CONTRACT_MAX_EXAMPLES:-50}"
 extra=()
 [ -n "${CONTRACT_SEED:-}" ] && extra+=(--seed "$CONTRACT_SEED")
 # shellcheck disable=SC2206 # word splitting wanted: extra schemathesis options
