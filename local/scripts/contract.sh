@@ -13,11 +13,11 @@
 #
 # Env: OPENAPI_SPEC (default docs/openapi.json), GATEHOUSE_LOCAL_BIN (a built
 # gatehouse-local; default: cargo build -p gatehouse-local), CONTRACT_MAX_EXAMPLES
-# (per operation and phase, default 50: about 70 s in all here), CONTRACT_BUDGET (seconds for the whole run
-# after the build, default 175), CONTRACT_SEED, CONTRACT_ST_ARGS (more
-# schemathesis run options, e.g. "--output-sanitize false"), CONTRACT_REPORT_DIR
-# (default .local/contract: schemathesis' output, JUnit and NDJSON reports, the
-# gateway log).
+# (per operation and phase, default 50: about 70 s in all on two cores),
+# CONTRACT_BUDGET (seconds for the whole run after the build, default 175),
+# CONTRACT_SEED, CONTRACT_ST_ARGS (more schemathesis run options, e.g.
+# "--output-sanitize false"), CONTRACT_REPORT_DIR (default .local/contract:
+# schemathesis' output, JUnit and NDJSON reports, the gateway log).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
