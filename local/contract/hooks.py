@@ -163,14 +163,20 @@ class Credentials:
 
     # widgetSession: a temp token redeemed for the session cookie.
     def _fetch_widget_session(self) -> str:
+        return self.open_widget_session("contract")
+
+    def temp_token(self, userid: str) -> str:
         resp = call(
             "POST",
             "/widget/generateToken",
-            json={"userid": "contract"},
+            json={"userid": userid},
             headers={"x-api-key": self.get("api_key")},
         )
-        token = expect(resp, "POST /widget/generateToken").json()["token"]
-        resp = expect(call("POST", "/widget/loginToken", json={"token": token}), "POST /widget/loginToken")
+        return expect(resp, "POST /widget/generateToken").json()["token"]
+
+    def open_widget_session(self, userid: str) -> str:
+        body = {"token": self.temp_token(userid)}
+        resp = expect(call("POST", "/widget/loginToken", json=body), "POST /widget/loginToken")
         return set_cookie(resp, WIDGET_COOKIE)
 
     # adminSession + csrfToken: the demo admin's sign-in with submitted keys.
@@ -273,8 +279,8 @@ class GatehouseAuth:
             case.body["client_id"], case.body["client_secret"] = CREDS.get("client")
 
 
-# Values the document cannot express (real secrets, one-time tokens) or does not yet
-# constrain (docs/openapi.json leaves grant_type, userid, appid and name free strings;
+# Values the document cannot express (real secrets, one-time tokens, ids of existing
+# things) or does not yet constrain (docs/openapi.json leaves grant_type, userid, appid and name free strings;
 # the server wants a supported grant and 1-256 printable characters): about half the
 # positive cases of these operations get them, the rest of the generated body kept, so
 # their success answers are checked too.
@@ -284,13 +290,24 @@ def real_signin(body):
 
 
 def real_login_token(body):
-    resp = call(
-        "POST",
-        "/widget/generateToken",
-        json={"userid": "contract"},
-        headers={"x-api-key": CREDS.get("api_key")},
-    )
-    return {"token": expect(resp, "POST /widget/generateToken").json()["token"]}
+    return {"token": CREDS.temp_token("contract")}
+
+
+# The destructive calls get something of their own to destroy, never the phase's
+# credentials: a new key, a new widget session.
+THROWAWAY = "contract-throwaway"
+
+
+def throwaway_key(body):
+    resp = CREDS.admin_call("POST", "/admin/keys", json={"name": THROWAWAY})
+    return {"id": expect(resp, "POST /admin/keys").json()["id"]}
+
+
+def throwaway_session(body):
+    CREDS.open_widget_session(THROWAWAY)
+    listing = expect(CREDS.admin_call("GET", "/admin/sessions"), "GET /admin/sessions").json()
+    s = next(s for s in listing["sessions"] if s["user"] == THROWAWAY and s["kind"] == "widget")
+    return {"kind": s["kind"], "id_hash": s["id_hash"]}
 
 
 def client_credentials_grant(body):
@@ -311,6 +328,9 @@ REAL_BODIES = {
     "widgetGenerateToken": lambda body: {**body, "userid": "contract"},
     "widgetSecurityToken": widget_user,
     "adminCreateKey": lambda body: {**body, "name": "contract"},
+    "adminDisableKey": throwaway_key,
+    "adminDeleteKey": throwaway_key,
+    "adminRevokeSession": throwaway_session,
 }
 
 

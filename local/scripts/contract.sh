@@ -2,19 +2,22 @@
 # `make contract`: schemathesis against the OpenAPI document (docs/openapi.json) on a
 # stack of its own. Starts DynamoDB Local and moto (with-emulators.sh), the local
 # gateway on free ports with every rate limit at its maximum, waits for it and its
-# credentials file, then runs two phases, each a schemathesis run with fresh
+# credentials file, then runs four phases, each a schemathesis run with fresh
 # credentials (local/contract/hooks.py): every operation that leaves credentials
-# intact, then the destructive ones (rotation, disabling, deleting, revoking, sign-out,
-# logout). Positive and negative cases; fails on any server error or any answer the
-# document does not describe (status code, content type, body schema).
+# intact (main: generated bodies and parameters, valid credentials; credentials:
+# generated credentials), then the same two for the destructive ones (rotation,
+# disabling, deleting, revoking, sign-out, logout). Positive and negative cases; fails
+# on any server error or any answer the document does not describe (status code,
+# content type, body schema).
 # Prints per phase the generated cases and the wall time; stops everything on exit.
 #
 #   local/scripts/contract.sh
 #
 # Env: OPENAPI_SPEC (default docs/openapi.json), GATEHOUSE_LOCAL_BIN (a built
 # gatehouse-local; default: cargo build -p gatehouse-local), CONTRACT_MAX_EXAMPLES
-# (per operation and phase, default 50: about 70 s in all on two cores),
-# CONTRACT_BUDGET (seconds for the whole run after the build, default 175),
+# (per operation, main and destructive phases, default 50), CONTRACT_AUTH_EXAMPLES
+# (the credential phases, default 15), CONTRACT_BUDGET (seconds for the whole run
+# after the build, default 175; a run takes about 80 s on two cores),
 # CONTRACT_SEED, CONTRACT_ST_ARGS (more schemathesis run options, e.g.
 # "--output-sanitize false"), CONTRACT_REPORT_DIR (default .local/contract:
 # schemathesis' output, JUnit and NDJSON reports, the gateway log).
@@ -96,6 +99,8 @@ export CONTRACT_ADMIN_ORIGIN="$ISSUER" CONTRACT_CREDENTIALS_FILE="$CREDENTIALS_F
 export SCHEMATHESIS_HOOKS="$root/local/contract/hooks.py"
 st="$tools/contract-venv/bin/schemathesis"
 max_examples="${CONTRACT_MAX_EXAMPLES:-50}"
+# The credential phases vary only the credentials (missing, empty, wrong): fewer cases.
+auth_examples="${CONTRACT_AUTH_EXAMPLES:-15}"
 extra=()
 [ -n "${CONTRACT_SEED:-}" ] && extra+=(--seed "$CONTRACT_SEED")
 # shellcheck disable=SC2206 # word splitting wanted: extra schemathesis options
@@ -106,12 +111,11 @@ ids_regex="^($(IFS='|'; echo "${destructive[*]}"))\$"
 phase() {
   local name="$1" t0=$SECONDS rc=0
   shift
-  echo "contract: phase $name" >&2
   rm -f "$reports/$name".*
   local left=$((CONTRACT_DEADLINE - $(date +%s)))
   if [ "$left" -lt 5 ]; then echo "contract: no time left for phase $name" >&2; return 1; fi
   timeout --signal=INT --kill-after=5 "$left" "$st" --config-file "$root/local/contract/schemathesis.toml" run "$CONTRACT_SPEC" \
-    --url "$ISSUER" --max-examples "$max_examples" "${extra[@]}" "$@" \
+    --url "$ISSUER" "${extra[@]}" "$@" \
     --report junit,ndjson --report-dir "$reports" \
     --report-junit-path "$reports/$name.junit.xml" --report-ndjson-path "$reports/$name.ndjson" \
     >"$reports/$name.log" 2>&1 || rc=$?
@@ -130,8 +134,15 @@ phase() {
   return "$rc"
 }
 
+# Each selection twice: bodies and parameters with valid credentials (the security
+# parameters are not generated, hooks.py supplies them), then the credentials
+# themselves generated, positive and negative (absent, empty, random).
+bodies=(--generation-with-security-parameters false --max-examples "$max_examples")
+creds=(--generation-with-security-parameters true --max-examples "$auth_examples")
 rc=0
-phase main --exclude-operation-id-regex "$ids_regex" || rc=1
-phase destructive --include-operation-id-regex "$ids_regex" || rc=1
+phase main "${bodies[@]}" --exclude-operation-id-regex "$ids_regex" || rc=1
+phase credentials "${creds[@]}" --exclude-operation-id-regex "$ids_regex" || rc=1
+phase destructive "${bodies[@]}" --include-operation-id-regex "$ids_regex" || rc=1
+phase destr-creds "${creds[@]}" --include-operation-id-regex "$ids_regex" || rc=1
 echo "contract: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $(($(date +%s) - CONTRACT_T0)) s, emulators included (reports: $reports)" >&2
 exit "$rc"
