@@ -72,7 +72,7 @@ class CredentialError(Exception):
 
 
 def origin_for(path: str) -> str:
-    return ADMIN_ORIGIN if path.startswith("/admin/") or path == "/admin" else WIDGET_ORIGIN
+    return ADMIN_ORIGIN if path.startswith("/admin/") else WIDGET_ORIGIN
 
 
 def call(method: str, path: str, **kwargs) -> requests.Response:
@@ -279,11 +279,11 @@ class GatehouseAuth:
             case.body["client_id"], case.body["client_secret"] = CREDS.get("client")
 
 
-# Values the document cannot express (real secrets, one-time tokens, ids of existing
-# things) or does not yet constrain (docs/openapi.json leaves grant_type, userid, appid and name free strings;
-# the server wants a supported grant and 1-256 printable characters): about half the
-# positive cases of these operations get them, the rest of the generated body kept, so
-# their success answers are checked too.
+# Values the document cannot express (real secrets, one-time tokens, ids of things that
+# exist) or leaves unconstrained (grant_type, userid, appid and the key name are free
+# strings there; the server wants a supported grant and 1-256 printable characters):
+# about half the positive cases of these operations get them, with the rest of the
+# generated body kept, so their success answers are checked too.
 def real_signin(body):
     a = CREDS.file["admin"]
     return {k: a[k] for k in ("userName", "accessKeyId", "secretAccessKey")}
@@ -291,6 +291,17 @@ def real_signin(body):
 
 def real_login_token(body):
     return {"token": CREDS.temp_token("contract")}
+
+
+def client_credentials_grant(body):
+    body = {k: v for k, v in body.items() if k != "code"}
+    return {**body, "grant_type": "client_credentials"}
+
+
+def widget_user(body):
+    # `origins` must be allowed ones; left out, the token gets all of ALLOWED_ORIGINS.
+    body = {k: v for k, v in body.items() if k != "origins"}
+    return {**body, "userid": "contract", "appid": "contract"}
 
 
 # The destructive calls get something of their own to destroy, never the phase's
@@ -308,17 +319,6 @@ def throwaway_session(body):
     listing = expect(CREDS.admin_call("GET", "/admin/sessions"), "GET /admin/sessions").json()
     s = next(s for s in listing["sessions"] if s["user"] == THROWAWAY and s["kind"] == "widget")
     return {"kind": s["kind"], "id_hash": s["id_hash"]}
-
-
-def client_credentials_grant(body):
-    body = {k: v for k, v in body.items() if k != "code"}
-    return {**body, "grant_type": "client_credentials"}
-
-
-def widget_user(body):
-    # `origins` must be allowed ones; left out, the token gets all of ALLOWED_ORIGINS.
-    body = {k: v for k, v in body.items() if k != "origins"}
-    return {**body, "userid": "contract", "appid": "contract"}
 
 
 REAL_BODIES = {

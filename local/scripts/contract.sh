@@ -53,7 +53,10 @@ mkdir -p "$reports"
 state="$(mktemp -d "${TMPDIR:-/tmp}/gatehouse-contract.XXXXXX")"
 gateway=""
 cleanup() {
-  if [ -n "$gateway" ]; then kill "$gateway" 2>/dev/null || true; wait "$gateway" 2>/dev/null || true; fi
+  if [ -n "$gateway" ]; then
+    kill "$gateway" 2>/dev/null || true
+    wait "$gateway" 2>/dev/null || true
+  fi
   rm -rf "$state"
 }
 trap cleanup EXIT
@@ -68,7 +71,8 @@ while [ "$demo_port" = "$gw_port" ]; do demo_port="$(free_port)"; done
 export GATEWAY_ADDR="127.0.0.1:$gw_port" DEMO_ADDR="127.0.0.1:$demo_port"
 export ISSUER="http://127.0.0.1:$gw_port" ALLOWED_ORIGINS="http://localhost:$demo_port"
 export TABLE_NAME="gatehouse-contract"
-export SIGNING_KEYS_SECRET_ARN="gatehouse-signing-keys" CLIENT_SECRETS_SECRET_ARN="gatehouse-client-secrets"
+export SIGNING_KEYS_SECRET_ARN="gatehouse-signing-keys"
+export CLIENT_SECRETS_SECRET_ARN="gatehouse-client-secrets"
 export ADMIN_ACCOUNT_ID="123456789012"
 export CREDENTIALS_FILE="$state/credentials.json"
 # Every limit at its maximum (the window stays the default): thousands of sign-ins and
@@ -107,14 +111,15 @@ extra=()
 [ -n "${CONTRACT_ST_ARGS:-}" ] && extra+=(${CONTRACT_ST_ARGS})
 
 ids_regex="^($(IFS='|'; echo "${destructive[*]}"))\$"
-# phase NAME SELECTION...: one schemathesis run; prints its case count and wall time.
+# phase NAME OPTIONS...: one schemathesis run; prints its case count and wall time.
 phase() {
   local name="$1" t0=$SECONDS rc=0
   shift
   rm -f "$reports/$name".*
   local left=$((CONTRACT_DEADLINE - $(date +%s)))
   if [ "$left" -lt 5 ]; then echo "contract: no time left for phase $name" >&2; return 1; fi
-  timeout --signal=INT --kill-after=5 "$left" "$st" --config-file "$root/local/contract/schemathesis.toml" run "$CONTRACT_SPEC" \
+  timeout --signal=INT --kill-after=5 "$left" \
+    "$st" --config-file "$root/local/contract/schemathesis.toml" run "$CONTRACT_SPEC" \
     --url "$ISSUER" "${extra[@]}" "$@" \
     --report junit,ndjson --report-dir "$reports" \
     --report-junit-path "$reports/$name.junit.xml" --report-ndjson-path "$reports/$name.ndjson" \
@@ -130,7 +135,9 @@ phase() {
     sed -n '/^=\+ FAILURES\|^_\+ /,$p' "$reports/$name.log" \
       | grep -v 'Need more help\|discord\.gg' | head -n 300 >&2
   fi
-  case "$rc" in 124 | 130 | 137) echo "contract: phase $name ran out of the run's ${CONTRACT_BUDGET:-175} s" >&2 ;; esac
+  case "$rc" in
+    124 | 130 | 137) echo "contract: phase $name ran out of the run's ${CONTRACT_BUDGET:-175} s" >&2 ;;
+  esac
   return "$rc"
 }
 
@@ -144,5 +151,6 @@ phase main "${bodies[@]}" --exclude-operation-id-regex "$ids_regex" || rc=1
 phase credentials "${creds[@]}" --exclude-operation-id-regex "$ids_regex" || rc=1
 phase destructive "${bodies[@]}" --include-operation-id-regex "$ids_regex" || rc=1
 phase destr-creds "${creds[@]}" --include-operation-id-regex "$ids_regex" || rc=1
-echo "contract: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $(($(date +%s) - CONTRACT_T0)) s, emulators included (reports: $reports)" >&2
+echo "contract: $([ "$rc" = 0 ] && echo ok || echo FAILED) in $(($(date +%s) - CONTRACT_T0)) s," \
+  "emulators included (reports: $reports)" >&2
 exit "$rc"
