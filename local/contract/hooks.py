@@ -1,0 +1,313 @@
+"""Schemathesis hooks for `make contract` (local/scripts/contract.sh).
+
+Every request gets real credentials for one of the security requirements its operation
+declares in docs/openapi.json, chosen in turn so each alternative is exercised. The
+scheme names are those of `components.securitySchemes`:
+
+  apiKey         x-api-key: the demo API key of the credentials file
+  bearer         Authorization: Bearer <client-credentials access token>; for the
+                 routes that need scope `client`, the widget security token
+  oauth2         the same token as bearer (client credentials, tokenUrl /token)
+  clientBasic    HTTP Basic with the demo client (POST /token)
+  widgetSession  Cookie __Host-gh_session (generateToken, then loginToken)
+  adminSession   Cookie __Host-gh_admin (POST /admin/signin)
+  csrfToken      x-csrf-token: the CSRF token of that admin sign-in
+
+Cookies are sent as a `Cookie` header: they are `Secure` and the local gateway is plain
+http (README, "Running locally"). Every request carries `Origin`: the first allowed
+origin, or for `/admin/*` the issuer's own (admin routes refuse a foreign one).
+
+Credentials are fetched lazily, once per schemathesis process (contract.sh runs one per
+phase, so each phase signs in afresh), and fetched again after an operation that ends
+them has succeeded (sign-out, logout, revocation, rotation, disabling a key or client).
+A credential that cannot be obtained fails the run with the gateway's answer.
+
+Environment (set by contract.sh): CONTRACT_BASE_URL, CONTRACT_WIDGET_ORIGIN,
+CONTRACT_ADMIN_ORIGIN, CONTRACT_CREDENTIALS_FILE.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import os
+import threading
+import zlib
+from collections import defaultdict
+
+import requests
+import schemathesis
+
+BASE_URL = os.environ["CONTRACT_BASE_URL"].rstrip("/")
+WIDGET_ORIGIN = os.environ["CONTRACT_WIDGET_ORIGIN"]
+ADMIN_ORIGIN = os.environ["CONTRACT_ADMIN_ORIGIN"]
+CREDENTIALS_FILE = os.environ["CONTRACT_CREDENTIALS_FILE"]
+
+WIDGET_COOKIE = "__Host-gh_session"
+ADMIN_COOKIE = "__Host-gh_admin"
+CSRF_HEADER = "x-csrf-token"
+TIMEOUT = 10
+
+# What a successful call of each credential-ending operation invalidates.
+ENDS = {
+    "adminRotateSigningKeys": ("client_token", "widget_token"),
+    "adminDisableKey": ("api_key",),
+    "adminDeleteKey": ("api_key",),
+    "adminDisableClient": ("client", "client_token"),
+    "adminRevokeSession": ("widget_session", "admin"),
+    "adminRevokeUserSessions": ("widget_session", "admin"),
+    "adminSignout": ("admin",),
+    "widgetLogout": ("widget_session",),
+}
+
+
+# Operations whose route needs scope `client` (README, "Running locally": /display): a
+# client-credentials token cannot call them, a widget security token can.
+CLIENT_SCOPE_OPS = {"display", "displayRules", "postComment"}
+
+
+class CredentialError(Exception):
+    pass
+
+
+def origin_for(path: str) -> str:
+    return ADMIN_ORIGIN if path.startswith("/admin/") or path == "/admin" else WIDGET_ORIGIN
+
+
+def call(method: str, path: str, **kwargs) -> requests.Response:
+    headers = {"Origin": origin_for(path), **kwargs.pop("headers", {})}
+    return requests.request(method, BASE_URL + path, headers=headers, timeout=TIMEOUT, **kwargs)
+
+
+def expect(resp: requests.Response, what: str) -> requests.Response:
+    if resp.status_code != 200:
+        raise CredentialError(f"{what}: {resp.status_code} {resp.text[:300]}")
+    return resp
+
+
+def set_cookie(resp: requests.Response, name: str) -> str:
+    # requests' jar drops `Secure` cookies of an http answer, so read the header itself.
+    # (http.cookies would refuse the whole header for its `Partitioned` attribute.)
+    for raw in resp.raw.headers.getlist("set-cookie"):
+        key, _, value = raw.split(";", 1)[0].strip().partition("=")
+        if key == name and value:
+            return value
+    raise CredentialError(f"no {name} cookie in {resp.request.method} {resp.url}")
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+class Credentials:
+    """The phase's credentials, each fetched on first use and cached until dropped."""
+
+    def __init__(self) -> None:
+        with open(CREDENTIALS_FILE) as f:
+            self.file = json.load(f)
+        self._cache: dict[str, object] = {}
+        self._lock = threading.RLock()
+
+    def get(self, name: str):
+        with self._lock:
+            if name not in self._cache:
+                self._cache[name] = getattr(self, "_fetch_" + name)()
+            return self._cache[name]
+
+    def drop(self, *names: str) -> None:
+        with self._lock:
+            for name in names:
+                self._cache.pop(name, None)
+
+    # apiKey: the demo key; a fresh one from the admin API once the demo key is gone
+    # (disabled or deleted by an earlier destructive call).
+    def _fetch_api_key(self) -> str:
+        key = self.file["api_key"]["key"]
+        if call("GET", "/whoami", headers={"x-api-key": key}).status_code == 200:
+            return key
+        resp = self.admin_call("POST", "/admin/keys", json={"name": "contract"})
+        return expect(resp, "POST /admin/keys").json()["key"]
+
+    # clientBasic: the demo client; a new one from the admin API once it is disabled.
+    def _fetch_client(self) -> tuple[str, str]:
+        c = self.file["client"]
+        pair = (c["client_id"], c["client_secret"])
+        if self._token_for(pair).status_code == 200:
+            return pair
+        resp = expect(self.admin_call("POST", "/admin/clients", json={}), "POST /admin/clients")
+        return resp.json()["client_id"], resp.json()["client_secret"]
+
+    def _token_for(self, pair: tuple[str, str]) -> requests.Response:
+        return call(
+            "POST",
+            "/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": basic(*pair)},
+        )
+
+    # bearer / oauth2: a client-credentials access token.
+    def _fetch_client_token(self) -> str:
+        resp = expect(self._token_for(self.get("client")), "POST /token")
+        return resp.json()["access_token"]
+
+    # The widget security token (also a bearer; used where no client token fits).
+    def _fetch_widget_token(self) -> str:
+        resp = call(
+            "POST",
+            "/widget/login/token",
+            json={"userid": "contract", "appid": "contract"},
+            headers={"x-api-key": self.get("api_key")},
+        )
+        return expect(resp, "POST /widget/login/token").json()["token"]
+
+    # widgetSession: a temp token redeemed for the session cookie.
+    def _fetch_widget_session(self) -> str:
+        resp = call(
+            "POST",
+            "/widget/generateToken",
+            json={"userid": "contract"},
+            headers={"x-api-key": self.get("api_key")},
+        )
+        token = expect(resp, "POST /widget/generateToken").json()["token"]
+        resp = expect(call("POST", "/widget/loginToken", json={"token": token}), "POST /widget/loginToken")
+        return set_cookie(resp, WIDGET_COOKIE)
+
+    # adminSession + csrfToken: the demo admin's sign-in with submitted keys.
+    def _fetch_admin(self) -> tuple[str, str]:
+        a = self.file["admin"]
+        body = {k: a[k] for k in ("userName", "accessKeyId", "secretAccessKey")}
+        resp = expect(call("POST", "/admin/signin", json=body), "POST /admin/signin")
+        return set_cookie(resp, ADMIN_COOKIE), resp.json()["csrfToken"]
+
+    def admin_call(self, method: str, path: str, **kwargs) -> requests.Response:
+        cookie, csrf = self.get("admin")
+        headers = {"Cookie": f"{ADMIN_COOKIE}={cookie}", CSRF_HEADER: csrf}
+        return call(method, path, headers=headers, **kwargs)
+
+
+def op_of(case) -> str:
+    return case.operation.definition.raw.get("operationId", "")
+
+
+def is_positive(case) -> bool:
+    meta = case.meta
+    return meta is not None and not meta.generation.mode.is_negative
+
+
+CREDS = Credentials()
+# Per operation, which of its security requirements the next case uses.
+TURNS: dict[str, itertools.count] = defaultdict(itertools.count)
+TURNS_LOCK = threading.Lock()
+
+
+def requirements(operation) -> list[dict]:
+    raw = operation.definition.raw
+    security = raw.get("security", operation.schema.raw_schema.get("security", []))
+    return security or [{}]
+
+
+@schemathesis.auth(refresh_interval=None)
+class GatehouseAuth:
+    """Real credentials for one security requirement of the operation, in turn."""
+
+    def get(self, case, context):
+        options = requirements(context.operation)
+        with TURNS_LOCK:
+            turn = next(TURNS[context.operation.label])
+        requirement = options[turn % len(options)]
+        op = context.operation.definition.raw.get("operationId", "")
+        return {scheme: self.value(scheme, op) for scheme in requirement}
+
+    @staticmethod
+    def value(scheme: str, op: str):
+        if scheme == "apiKey":
+            return CREDS.get("api_key")
+        if scheme in ("bearer", "oauth2"):
+            # A client token has scope `data` only (README); routes needing `client`
+            # get the widget security token instead.
+            return CREDS.get("widget_token" if op in CLIENT_SCOPE_OPS else "client_token")
+        if scheme == "clientBasic":
+            return CREDS.get("client")
+        if scheme == "widgetSession":
+            return CREDS.get("widget_session")
+        if scheme in ("adminSession", "csrfToken"):
+            return CREDS.get("admin")
+        raise CredentialError(f"unknown security scheme {scheme!r} (see local/contract/hooks.py)")
+
+    def set(self, case, data, context):
+        headers = case.headers if case.headers is not None else {}
+        cookies = {}
+        for scheme, value in data.items():
+            if scheme == "apiKey":
+                headers["x-api-key"] = value
+            elif scheme in ("bearer", "oauth2"):
+                headers["Authorization"] = f"Bearer {value}"
+            elif scheme == "clientBasic":
+                headers["Authorization"] = basic(*value)
+            elif scheme == "widgetSession":
+                cookies[WIDGET_COOKIE] = value
+            elif scheme == "adminSession":
+                cookies[ADMIN_COOKIE] = value[0]
+            elif scheme == "csrfToken":
+                headers[CSRF_HEADER] = value[1]
+        if cookies:
+            # One `Cookie` header: requests would not send a `Secure` cookie over http,
+            # and its jar (any other generated cookie) would replace the header.
+            merged = {**(case.cookies or {}), **cookies}
+            case.cookies = {}
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in merged.items())
+        case.headers = headers
+        if op_of(case) == "token" and is_positive(case) and isinstance(case.body, dict):
+            self.token_body(case, data)
+
+    @staticmethod
+    def token_body(case, data):
+        # POST /token takes the client from Basic or from the form, and both at once
+        # with different values is invalid_request (README): with Basic, the form's
+        # generated pair goes; without it, a generated pair becomes the real one.
+        if "clientBasic" in data:
+            case.body.pop("client_id", None)
+            case.body.pop("client_secret", None)
+        elif not data and ("client_id" in case.body or "client_secret" in case.body):
+            case.body["client_id"], case.body["client_secret"] = CREDS.get("client")
+
+
+# Sign-in bodies the generator cannot guess: about half the positive cases of these
+# operations send real ones, so their success answers are checked too.
+def real_signin_body():
+    a = CREDS.file["admin"]
+    return {k: a[k] for k in ("userName", "accessKeyId", "secretAccessKey")}
+
+
+def real_login_token_body():
+    resp = call(
+        "POST",
+        "/widget/generateToken",
+        json={"userid": "contract"},
+        headers={"x-api-key": CREDS.get("api_key")},
+    )
+    return {"token": expect(resp, "POST /widget/generateToken").json()["token"]}
+
+
+REAL_BODIES = {"adminSignin": real_signin_body, "widgetLoginToken": real_login_token_body}
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    headers = case.headers if case.headers is not None else {}
+    headers.setdefault("Origin", origin_for(case.operation.path))
+    case.headers = headers
+    real = REAL_BODIES.get(op_of(case))
+    if real and is_positive(case):
+        # Decided by the generated body itself, so a replay of a case sends the same.
+        digest = zlib.crc32(json.dumps(case.body, sort_keys=True, default=str).encode())
+        if digest % 2 == 0:
+            case.body = real()
+
+
+@schemathesis.hook
+def after_call(context, case, response):
+    ended = ENDS.get(op_of(case))
+    if ended and 200 <= response.status_code < 300:
+        CREDS.drop(*ended)
