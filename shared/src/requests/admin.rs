@@ -48,13 +48,17 @@ pub struct PresignedBody {
 pub struct KeysBody {
     #[serde(rename = "userName")]
     user_name: String,
+    /// An AWS access key id: 16-128 letters, digits or `_`.
     #[serde(rename = "accessKeyId")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_]{16,128}$"))]
     access_key_id: String,
+    /// Visible ASCII only.
     #[serde(rename = "secretAccessKey")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[!-~]+$"))]
     secret_access_key: SecretString,
+    /// Visible ASCII only.
     #[serde(default, rename = "sessionToken")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[!-~]+$"))]
     session_token: Option<SecretString>,
 }
 
