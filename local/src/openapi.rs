@@ -106,7 +106,8 @@ authorizer (`#/components/responses/CorsPreflight`). Cookie and widget-token cre
 /// The gateway's answer to a CORS preflight on any route (not an operation: the template
 /// declares no `OPTIONS` routes).
 fn preflight() -> Value {
-    let header = |description: &str| json!({ "description": description, "schema": { "type": "string" } });
+    let header =
+        |description: &str| json!({ "description": description, "schema": { "type": "string" } });
     json!({
         "description": "A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`), answered by API Gateway without the authorizer. The `Access-Control-Allow-*` headers are present only for an allowed origin and method.",
         "headers": {
