@@ -16,6 +16,7 @@ use gatehouse::adapters::lambda::LambdaAdmin;
 use gatehouse::adapters::lambda::LambdaAuthorizer;
 use gatehouse::adapters::lambda::LambdaToken;
 use gatehouse::adapters::lambda::LambdaWidget;
+use gatehouse::answers::GatewayMessage;
 use gatehouse::authz::origin::{AllowedOrigins, sent_origin};
 use gatehouse::config::{AuthorizerResponse, Config};
 use gatehouse::functions::authorizer::Authorizer;
@@ -241,7 +242,12 @@ fn gateway_error(status: StatusCode, message: &str) -> Response<AxumBody> {
     Response::builder()
         .status(status)
         .header("content-type", "application/json")
-        .body(AxumBody::from(json!({ "message": message }).to_string()))
+        .body(AxumBody::from(
+            serde_json::to_string(&GatewayMessage {
+                message: message.to_owned(),
+            })
+            .unwrap_or_default(),
+        ))
         .expect("static response")
 }
 

@@ -89,6 +89,7 @@ pub fn document() -> Value {
         "components": {
             "schemas": components.schemas,
             "securitySchemes": security_schemes(),
+            "responses": { "CorsPreflight": preflight() },
         },
     })
 }
@@ -99,8 +100,25 @@ and this description, which are public and cacheable. Refusals are JSON: \
 `{\"error\", \"message\"}` from the functions (RFC 6749 errors with `error_description` \
 on `/token`), `{\"message\"}` from API Gateway itself. CORS preflights (`OPTIONS`) are \
 answered by the gateway with 204 and the configured allowed origins, without the \
-authorizer. Cookie and widget-token credentials are honoured only from an allowed \
+authorizer (`#/components/responses/CorsPreflight`). Cookie and widget-token credentials are honoured only from an allowed \
 `Origin`; admin routes refuse any Origin but the API's own.";
+
+/// The gateway's answer to a CORS preflight on any route (not an operation: the template
+/// declares no `OPTIONS` routes).
+fn preflight() -> Value {
+    let header =
+        |description: &str| json!({ "description": description, "schema": { "type": "string" } });
+    json!({
+        "description": "A CORS preflight (`OPTIONS` with `Origin` and `Access-Control-Request-Method`), answered by API Gateway without the authorizer. The `Access-Control-Allow-*` headers are present only for an allowed origin and method.",
+        "headers": {
+            "Access-Control-Allow-Origin": header("The request's origin, when it is in ALLOWED_ORIGINS"),
+            "Access-Control-Allow-Credentials": header("`true`"),
+            "Access-Control-Allow-Methods": header("`GET,POST`"),
+            "Access-Control-Allow-Headers": header("`authorization,content-type,x-api-key`"),
+            "Access-Control-Max-Age": header("`600`"),
+        },
+    })
+}
 
 fn security_schemes() -> Value {
     json!({

@@ -46,7 +46,8 @@ pub struct Principal {
 }
 
 impl Principal {
-    pub(crate) fn new(
+    /// A principal of this type with these scopes and nothing else.
+    pub fn new(
         principal_type: PrincipalType,
         subject: impl Into<String>,
         scopes: Vec<String>,

@@ -3,7 +3,7 @@
 //! (no AWS types), so it is unit-tested and fuzzed without the `aws` feature; the
 //! handlers are in `admin`, the session cookie is read by the headers primitive.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -48,13 +48,17 @@ pub struct PresignedBody {
 pub struct KeysBody {
     #[serde(rename = "userName")]
     user_name: String,
+    /// An AWS access key id: 16-128 letters, digits or `_`.
     #[serde(rename = "accessKeyId")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_]{16,128}$"))]
     access_key_id: String,
+    /// Visible ASCII only.
     #[serde(rename = "secretAccessKey")]
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[!-~]+$"))]
     secret_access_key: SecretString,
+    /// Visible ASCII only.
     #[serde(default, rename = "sessionToken")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, pattern = "^[!-~]+$"))]
     session_token: Option<SecretString>,
 }
 
@@ -71,14 +75,53 @@ impl SigninRequest {
             SigninBody::Presigned(b) => SigninRequest::Presigned {
                 presigned: b.presigned,
             },
-            SigninBody::Keys(b) => SigninRequest::Keys {
-                user_name: b.user_name,
-                access_key_id: b.access_key_id,
-                secret_access_key: b.secret_access_key,
-                session_token: b.session_token,
-            },
+            SigninBody::Keys(b) => b.checked()?,
         })
     }
+}
+
+impl KeysBody {
+    /// The submitted keys, refused (400, naming the field, never its value) unless each
+    /// could be an AWS credential: they go into the signed STS request's headers, where a
+    /// control character would stop the SDK's signer.
+    fn checked(self) -> Result<SigninRequest> {
+        if !(16..=128).contains(&self.access_key_id.len())
+            || !self
+                .access_key_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(Error::bad_request(
+                "accessKeyId must be an AWS access key id (16-128 letters, digits or _)",
+            ));
+        }
+        if !visible_ascii(self.secret_access_key.expose_secret()) {
+            return Err(Error::bad_request(
+                "secretAccessKey must be visible ASCII characters",
+            ));
+        }
+        if self
+            .session_token
+            .as_ref()
+            .is_some_and(|t| !visible_ascii(t.expose_secret()))
+        {
+            return Err(Error::bad_request(
+                "sessionToken must be visible ASCII characters",
+            ));
+        }
+        let b = self;
+        Ok(SigninRequest::Keys {
+            user_name: b.user_name,
+            access_key_id: b.access_key_id,
+            secret_access_key: b.secret_access_key,
+            session_token: b.session_token,
+        })
+    }
+}
+
+/// Non-empty, and only `!`..`~` (what an HTTP header carries unchanged).
+fn visible_ascii(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_graphic())
 }
 
 /// `POST /admin/clients` body: none, or an empty object.
@@ -148,13 +191,13 @@ mod tests {
 
     #[test]
     fn signin_bodies_are_strict() {
-        let keys = json!({"userName": "alice", "accessKeyId": "AKIA", "secretAccessKey": "s"});
+        let keys = json!({"userName": "alice", "accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": "s"});
         assert!(matches!(
             SigninRequest::parse(keys),
             Ok(SigninRequest::Keys { ref user_name, .. }) if user_name == "alice"
         ));
         for bad in [
-            json!({"userName": "alice", "accessKeyId": "AKIA", "secretAccessKey": "s", "x": 1}),
+            json!({"userName": "alice", "accessKeyId": "AKIAIOSFODNN7EXAMPLE", "secretAccessKey": "s", "x": 1}),
             json!({"userName": "alice"}),
             json!({"presigned": {}}),
             json!([]),
@@ -163,5 +206,44 @@ mod tests {
             let err = SigninRequest::parse(bad.clone()).err().expect("refused");
             assert_eq!(err.status(), 400, "{bad}");
         }
+    }
+
+    /// Found by the contract run: a control character in a submitted key crashed the
+    /// SDK's signer (a panic, so a 502 at the gateway). Such keys are a 400 that names
+    /// the field and never echoes the value.
+    #[test]
+    fn submitted_keys_that_no_signed_header_can_carry_are_refused() {
+        let body = |id: &str, secret: &str, token: Option<&str>| {
+            let mut v = json!({"userName": "alice", "accessKeyId": id, "secretAccessKey": secret});
+            if let Some(t) = token {
+                v["sessionToken"] = t.into();
+            }
+            v
+        };
+        let id = "AKIAIOSFODNN7EXAMPLE";
+        let cases = [
+            (body("\u{1f}", "s", None), "accessKeyId"),
+            (body("0\u{f}AKIAIOSFODNN7EXAMPLE", "s", None), "accessKeyId"),
+            (
+                body("\u{bf}J2\u{bd}\u{87}V,AAAAAAAAAAAAAA", "s", None),
+                "accessKeyId",
+            ),
+            (body("AKIA", "s", None), "accessKeyId"),
+            (body(id, "", None), "secretAccessKey"),
+            (body(id, "XYZZY\u{7f}\u{1}", None), "secretAccessKey"),
+            (body(id, "XYZZY XYZZY", None), "secretAccessKey"),
+            (body(id, "s", Some("XYZZY\n")), "sessionToken"),
+        ];
+        for (b, field) in cases {
+            let err = SigninRequest::parse(b.clone()).err().expect("refused");
+            assert_eq!(err.status(), 400, "{b}");
+            let message = err.to_string();
+            assert!(message.contains(field), "{message}");
+            assert!(!message.contains("XYZZY"), "{message}");
+        }
+        assert!(
+            SigninRequest::parse(body(id, "wJalrXUtnFEMI/K7MDENG+bPxRfiCY", Some("FwoG+/=")))
+                .is_ok()
+        );
     }
 }

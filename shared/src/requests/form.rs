@@ -31,6 +31,10 @@ impl Form {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenForm<'a> {
     /// `client_credentials` or `authorization_code`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(client_credentials|authorization_code)$")
+    )]
     pub grant_type: &'a str,
     /// `client_credentials` without HTTP Basic (`client_secret_post`): the client's id.
     pub client_id: Option<&'a str>,

@@ -59,19 +59,11 @@ fn the_spec_the_route_table_and_the_template_list_the_same_routes() {
 
 /// A principal of type `t` holding `scopes`.
 fn principal(t: PrincipalType, scopes: &[Scope]) -> Principal {
-    Principal {
-        principal_type: t,
-        subject: "s".into(),
-        scopes: scopes.iter().map(|s| s.as_str().to_owned()).collect(),
-        client_id: None,
-        app_id: None,
-        org_id: None,
-        dashboard_id: None,
-        key_id: None,
-        expires_at: None,
-        permissions: None,
-        asset_permissions: None,
-    }
+    Principal::new(
+        t,
+        "s",
+        scopes.iter().map(|s| s.as_str().to_owned()).collect(),
+    )
 }
 
 const TYPES: [PrincipalType; 5] = [
