@@ -46,7 +46,9 @@ pub struct PresignedBody {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct KeysBody {
+    /// An IAM user name: 1-64 of letters, digits and `_+=,.@-`.
     #[serde(rename = "userName")]
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_+=,.@-]{1,64}$"))]
     user_name: String,
     /// An AWS access key id: 16-128 letters, digits or `_`.
     #[serde(rename = "accessKeyId")]
@@ -135,6 +137,8 @@ pub struct NewClient {}
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewKey {
+    /// 1-128 printable characters.
+    #[cfg_attr(feature = "openapi", schema(max_length = 128, pattern = "\\S"))]
     pub name: String,
     #[serde(default)]
     pub scopes: Option<Vec<String>>,
@@ -163,6 +167,8 @@ pub struct ClientId {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RevokeSession {
+    /// `widget` or `admin`.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^(widget|admin)$"))]
     pub kind: String,
     pub id_hash: String,
 }

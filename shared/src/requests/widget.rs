@@ -77,14 +77,30 @@ fn check_id(field: &str, v: &Option<String>) -> Result<()> {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TempTokenRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub userid: String,
     #[serde(default, rename = "expirationTime")]
     pub expiration_time: Option<Value>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub appid: Option<String>,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub clientid: Option<String>,
     #[serde(default, rename = "orgId")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub org_id: Option<String>,
 }
 
@@ -185,13 +201,33 @@ pub struct AssetIds {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SecurityTokenRequest {
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub userid: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub appid: String,
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub clientid: Option<String>,
     #[serde(default, rename = "orgId")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub org_id: Option<String>,
     #[serde(default, rename = "dashboardId")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 256, pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]+$")
+    )]
     pub dashboard_id: Option<String>,
     #[serde(default, rename = "expiresIn")]
     pub expires_in: Option<Value>,
