@@ -21,7 +21,10 @@ fn bench(c: &mut Criterion) {
     let stored = rt.block_on(passwords.hash(&password)).unwrap();
 
     c.bench_function("password/hash", |b| {
-        b.iter(|| rt.block_on(passwords.hash(std::hint::black_box(&password))).unwrap())
+        b.iter(|| {
+            rt.block_on(passwords.hash(std::hint::black_box(&password)))
+                .unwrap()
+        })
     });
     c.bench_function("password/verify", |b| {
         b.iter(|| {
