@@ -28,7 +28,7 @@ contract:
 
 # Criterion benchmarks (the cache-miss bench uses DynamoDB Local).
 bench:
-	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey --bench tokens --bench authorizer
+	bash local/scripts/with-emulators.sh cargo bench -p gatehouse-e2e --bench apikey --bench tokens --bench authorizer --bench password
 
 # Regenerates docs/PERFORMANCE.md: release and arm64 builds, criterion, and the Lambda
 # Runtime API harness running our functions and the Python peer (15-25 min).

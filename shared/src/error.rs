@@ -58,6 +58,10 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A bounded local resource (the password hasher) had no free turn in time: fail
+    /// closed (503), retry shortly. The name says which resource, for logs.
+    #[error("server busy: retry shortly")]
+    Busy(&'static str),
     /// A configuration variable is missing or invalid; stops start-up.
     #[error("configuration error in {var}: {message}")]
     Config { var: &'static str, message: String },
@@ -100,7 +104,7 @@ impl Error {
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
             Error::InvalidGrant(_) | Error::UnsupportedGrantType => StatusCode::BAD_REQUEST,
-            Error::Dependency { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Dependency { .. } | Error::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Config { .. } | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -120,7 +124,7 @@ impl Error {
             Error::InvalidClient { .. } => "invalid_client",
             Error::InvalidGrant(_) => "invalid_grant",
             Error::UnsupportedGrantType => "unsupported_grant_type",
-            Error::Dependency { .. } => "temporarily_unavailable",
+            Error::Dependency { .. } | Error::Busy(_) => "temporarily_unavailable",
             Error::Config { .. } | Error::Internal(_) => "server_error",
         }
     }
@@ -134,6 +138,10 @@ impl Error {
             out.push_str(": ");
             out.push_str(&s.to_string());
             source = s.source();
+        }
+        if let Error::Busy(resource) = self {
+            out.push_str(": ");
+            out.push_str(resource);
         }
         if let Error::Internal(m) = self {
             out.push_str(": ");
@@ -204,6 +212,11 @@ mod tests {
             (Error::UnsupportedGrantType, 400, "unsupported_grant_type"),
             (
                 Error::dependency(Service::DynamoDb, io),
+                503,
+                "temporarily_unavailable",
+            ),
+            (
+                Error::Busy("password_hasher"),
                 503,
                 "temporarily_unavailable",
             ),

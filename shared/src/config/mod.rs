@@ -2,6 +2,7 @@
 //! start-up with an error naming the variable (README, "Configuration").
 
 mod parse;
+mod password;
 mod url;
 
 use std::time::Duration;
@@ -10,6 +11,7 @@ use crate::authz::RouteRules;
 use crate::authz::origin::AllowedOrigins;
 use crate::credentials::codes::CodeRules;
 use crate::credentials::keys::SigningAlg;
+use crate::credentials::password::{PasswordSettings, Passwords};
 use crate::error::{Error, Result};
 use crate::records::rate::Limits;
 
@@ -93,6 +95,9 @@ pub struct Config {
     /// `POST /token` limits: `TOKEN_IP_LIMIT` per source IP, `TOKEN_CLIENT_LIMIT` per
     /// client id, per `TOKEN_WINDOW`.
     pub token_limits: Limits,
+    /// Argon2id parameters, hashes at once, least new-password length
+    /// (`ARGON2_*`, `PASSWORD_MIN_LENGTH`; `config/password.rs`).
+    pub password: PasswordSettings,
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
@@ -124,6 +129,7 @@ impl Config {
         let (auth_url, jwk_url) = code_flow_urls(var)?;
         let (code_audience, code_require_audience) = code_audience(var)?;
         let signing_alg = signing_alg(var)?;
+        let password = password::password_settings(var)?;
         Ok(Config {
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
@@ -164,6 +170,7 @@ impl Config {
             authorizer_response,
             api_key_cache_ttl,
             secrets_cache_ttl,
+            password,
         })
     }
 }
@@ -363,6 +370,11 @@ impl Config {
             require_typ: self.code_require_audience,
         }
     }
+
+    /// The password layer with its settings (a function builds it once).
+    pub fn passwords(&self) -> Passwords {
+        Passwords::new(&self.password)
+    }
 }
 
 #[cfg(test)]
@@ -394,6 +406,7 @@ mod tests {
         assert_eq!(c.authorizer_response, AuthorizerResponse::Simple);
         assert_eq!(c.api_key_cache_ttl, Duration::from_secs(60));
         assert_eq!(c.secrets_cache_ttl, Duration::from_secs(60));
+        assert_eq!(c.password, PasswordSettings::default());
         assert_eq!(
             c.token_limits,
             Limits {
@@ -468,6 +481,10 @@ mod tests {
             "AUTH_URL"
         );
         assert_eq!(err_var(load(&[t, ("SIGNING_ALG", "HS256")])), "SIGNING_ALG");
+        assert_eq!(
+            err_var(load(&[t, ("ARGON2_MEMORY_KIB", "9216")])),
+            "ARGON2_MEMORY_KIB"
+        );
         assert_eq!(
             err_var(load(&[t, ("ADMIN_GROUP_NAME", "Qrvey Admin")])),
             "ADMIN_GROUP_NAME"

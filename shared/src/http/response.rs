@@ -79,6 +79,10 @@ pub fn error(e: &Error) -> Response {
         let v = HeaderValue::from((*retry_after).max(1));
         resp.headers_mut().insert(http::header::RETRY_AFTER, v);
     }
+    if let Error::Busy(_) = e {
+        resp.headers_mut()
+            .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+    }
     resp
 }
 
