@@ -6,8 +6,8 @@ use std::path::Path;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
@@ -16,14 +16,22 @@ use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::clients::ClientList;
 use gatehouse::credentials::rotation::{self, RotationPolicy};
 use gatehouse::records::key::EXPIRES_AT;
-use gatehouse::records::key::PK;
+use gatehouse::records::key::{GSI1, GSI1_PK, GSI1_SK, PK};
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Creates the table if it does not exist: partition key `pk` (S), on-demand, TTL on
-/// `expires_at`, matching `GatehouseTable` in `template.yaml`.
+fn key(name: &str, kind: KeyType) -> Result<KeySchemaElement, BoxError> {
+    Ok(KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(kind)
+        .build()?)
+}
+
+/// Creates the table if it does not exist: partition key `pk` (S), the index `gsi1`
+/// (`gsi1pk`, `gsi1sk`), on-demand, TTL on `expires_at`, matching `GatehouseTable` in
+/// `template.yaml` (`template::the_bootstrap_creates_the_table_the_template_declares`).
 pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
     let exists = client
         .describe_table()
@@ -35,16 +43,28 @@ pub async fn create_table(client: &Client, name: &str) -> Result<(), BoxError> {
         let created = client
             .create_table()
             .table_name(name)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(PK)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()?,
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(PK)
-                    .key_type(KeyType::Hash)
+            .set_attribute_definitions(Some(
+                [PK, GSI1_PK, GSI1_SK]
+                    .into_iter()
+                    .map(|name| {
+                        AttributeDefinition::builder()
+                            .attribute_name(name)
+                            .attribute_type(ScalarAttributeType::S)
+                            .build()
+                    })
+                    .collect::<Result<_, _>>()?,
+            ))
+            .key_schema(key(PK, KeyType::Hash)?)
+            .global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name(GSI1)
+                    .key_schema(key(GSI1_PK, KeyType::Hash)?)
+                    .key_schema(key(GSI1_SK, KeyType::Range)?)
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
                     .build()?,
             )
             .billing_mode(BillingMode::PayPerRequest)

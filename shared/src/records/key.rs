@@ -18,6 +18,13 @@
 
 /// Partition key attribute of the table.
 pub const PK: &str = "pk";
+/// The table's one generic index (`gsi1pk` hash, `gsi1sk` range, both strings, every
+/// attribute projected): listings that must not scan go through it (issue 17 onwards).
+pub const GSI1: &str = "gsi1";
+/// Partition key attribute of [`GSI1`].
+pub const GSI1_PK: &str = "gsi1pk";
+/// Sort key attribute of [`GSI1`].
+pub const GSI1_SK: &str = "gsi1sk";
 /// TTL attribute of the table.
 pub const EXPIRES_AT: &str = "expires_at";
 /// `last_used` of an API key: the one attribute the authorizer may write.

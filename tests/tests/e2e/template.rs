@@ -393,3 +393,105 @@ fn code_require_audience_reaches_the_token_function_and_needs_code_audience() {
     .unwrap();
     assert_eq!(rule, expected);
 }
+
+/// The bootstrap (which every test table and `make run` use) creates, in DynamoDB Local,
+/// the keys and indexes `GatehouseTable` declares: attribute types, key schema, and each
+/// global secondary index's keys and projection.
+#[tokio::test]
+async fn the_bootstrap_creates_the_table_the_template_declares() {
+    let client = aws_sdk_dynamodb::Client::new(&gatehouse_e2e::sdk().await);
+    let name = format!(
+        "gatehouse-test-{}",
+        gatehouse::primitives::crypto::random_base62(10)
+    );
+    gatehouse_local::bootstrap::create_table(&client, &name)
+        .await
+        .unwrap();
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let keys = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<(String, String)> {
+        schema
+            .iter()
+            .map(|k| (k.attribute_name.clone(), k.key_type.as_str().to_owned()))
+            .collect()
+    };
+    let created = json_of(
+        table.attribute_definitions().iter().map(|a| {
+            (
+                a.attribute_name.clone(),
+                a.attribute_type.as_str().to_owned(),
+            )
+        }),
+        keys(table.key_schema()),
+        table.global_secondary_indexes().iter().map(|g| {
+            (
+                g.index_name.clone().unwrap_or_default(),
+                keys(g.key_schema()),
+                g.projection
+                    .as_ref()
+                    .and_then(|p| p.projection_type.as_ref())
+                    .map(|p| p.as_str().to_owned())
+                    .unwrap_or_default(),
+            )
+        }),
+    );
+    let t = template();
+    let p = &resources(&t)
+        .into_iter()
+        .find(|(_, r)| r["Type"] == "AWS::DynamoDB::Table")
+        .expect("a table")
+        .1["Properties"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let template_keys = |v: &Value| -> Vec<(String, String)> {
+        v.as_sequence()
+            .unwrap()
+            .iter()
+            .map(|k| (text(&k["AttributeName"]), text(&k["KeyType"])))
+            .collect()
+    };
+    let declared = json_of(
+        p["AttributeDefinitions"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|a| (text(&a["AttributeName"]), text(&a["AttributeType"]))),
+        template_keys(&p["KeySchema"]),
+        p["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                (
+                    text(&g["IndexName"]),
+                    template_keys(&g["KeySchema"]),
+                    text(&g["Projection"]["ProjectionType"]),
+                )
+            }),
+    );
+    assert_eq!(created, declared);
+    assert!(
+        declared.contains(gatehouse::records::key::GSI1),
+        "the template declares {}",
+        gatehouse::records::key::GSI1
+    );
+}
+
+type IndexSpec = (String, Vec<(String, String)>, String);
+
+/// A table's keys as one comparable text: sorted attribute definitions, the key schema
+/// and the sorted indexes.
+fn json_of(
+    attributes: impl Iterator<Item = (String, String)>,
+    key_schema: Vec<(String, String)>,
+    indexes: impl Iterator<Item = IndexSpec>,
+) -> String {
+    let attributes: BTreeSet<_> = attributes.collect();
+    let indexes: BTreeSet<_> = indexes.collect();
+    format!("{attributes:?} {key_schema:?} {indexes:?}")
+}
