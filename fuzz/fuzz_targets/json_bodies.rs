@@ -2,12 +2,13 @@
 //! size, UTF-8, then the route's strict body type) and validated as they validate:
 //! widget `generateToken`, `loginToken`, `login/token` (ids, permissions, origins,
 //! `expiresIn`), admin sign-in (submitted keys, or a presigned STS request checked by
-//! `check_presigned`, strictly: canonical signature and credential, allow-listed headers) and the admin API bodies. Input: route selector byte, then body.
+//! `check_presigned`, strictly: canonical signature and credential, allow-listed headers) and the admin API bodies, and the users' sign-in body (the identifier's normal form). Input:
+//! route selector byte, then body.
 #![no_main]
 
 use gatehouse::authz::AllowedOrigins;
-use gatehouse::credentials::admin::valid_user_name;
 use gatehouse::authz::Scope;
+use gatehouse::credentials::admin::valid_user_name;
 use gatehouse::credentials::apikey;
 use gatehouse::requests::admin::{
     ClientId, KeyId, NewKey, RevokeSession, RevokeUser, Rotate, SigninRequest,
@@ -15,6 +16,7 @@ use gatehouse::requests::admin::{
 use gatehouse::requests::body::MAX_BODY_BYTES;
 use gatehouse::requests::body::read_json;
 use gatehouse::requests::presign::{check_presigned, forwarded_headers};
+use gatehouse::requests::users::{Identifier, MAX_EMAIL_LEN, UserSigninRequest};
 use gatehouse::requests::widget::{
     LoginTokenRequest, SecurityTokenRequest, TempTokenRequest, from_json, parse_duration,
 };
@@ -38,7 +40,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert!(body.len() <= MAX_BODY_BYTES);
-    match route % 10 {
+    match route % 11 {
         0 => {
             if let Ok(r) = from_json::<TempTokenRequest>(v) {
                 if r.validate().is_ok() {
@@ -101,8 +103,19 @@ fuzz_target!(|data: &[u8]| {
                     }
                 }
             }
-            Ok(SigninRequest::Keys { user_name, .. }) => {
+            Ok(SigninRequest::Keys {
+                user_name,
+                access_key_id,
+                ..
+            }) => {
                 let _ = valid_user_name(&user_name);
+                // Accepted keys can go into a signed header unchanged.
+                assert!((16..=128).contains(&access_key_id.len()));
+                assert!(
+                    access_key_id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                );
             }
             Err(e) => assert_eq!(e.status(), 400),
         },
@@ -110,12 +123,7 @@ fuzz_target!(|data: &[u8]| {
             if let Ok(b) = from_json::<NewKey>(v)
                 && let Ok(k) = apikey::generate(&b.name, b.scopes, b.expires_at, NOW)
             {
-                assert!(
-                    k.record
-                        .scopes
-                        .iter()
-                        .all(|s| Scope::parse(s).is_some())
-                );
+                assert!(k.record.scopes.iter().all(|s| Scope::parse(s).is_some()));
                 assert!(!k.record.scopes.is_empty());
                 assert!(k.record.expires_at.is_none_or(|e| e > NOW));
                 assert!(apikey::parse(apikey::reveal(&k.key)).is_ok());
@@ -125,6 +133,23 @@ fuzz_target!(|data: &[u8]| {
         6 => drop(from_json::<ClientId>(v)),
         7 => drop(from_json::<RevokeSession>(v)),
         8 => drop(from_json::<RevokeUser>(v)),
-        _ => drop(from_json::<Rotate>(v)),
+        9 => drop(from_json::<Rotate>(v)),
+        _ => {
+            if let Ok(b) = from_json::<UserSigninRequest>(v)
+                && let Ok(id) = b.identifier()
+            {
+                let key = id.counter_key();
+                match id {
+                    Identifier::Username(u) => {
+                        assert!((3..=64).contains(&u.as_str().len()));
+                        assert_eq!(key, format!("u:{}", u.as_str()));
+                    }
+                    Identifier::Email(e) => {
+                        assert!(e.key().len() <= 2 * MAX_EMAIL_LEN && e.key().contains('@'));
+                        assert_eq!(e.key(), e.key().to_lowercase());
+                    }
+                }
+            }
+        }
     }
 });

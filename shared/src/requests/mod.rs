@@ -5,4 +5,5 @@ pub mod body;
 pub mod event;
 pub mod form;
 pub mod presign;
+pub mod users;
 pub mod widget;
