@@ -399,17 +399,11 @@ fn code_require_audience_reaches_the_token_function_and_needs_code_audience() {
 /// global secondary index's keys and projection.
 #[tokio::test]
 async fn the_bootstrap_creates_the_table_the_template_declares() {
-    let client = aws_sdk_dynamodb::Client::new(&gatehouse_e2e::sdk().await);
-    let name = format!(
-        "gatehouse-test-{}",
-        gatehouse::primitives::crypto::random_base62(10)
-    );
-    gatehouse_local::bootstrap::create_table(&client, &name)
-        .await
-        .unwrap();
-    let table = client
+    let store = gatehouse_e2e::fresh_store().await;
+    let table = store
+        .client()
         .describe_table()
-        .table_name(&name)
+        .table_name(store.table())
         .send()
         .await
         .unwrap()
