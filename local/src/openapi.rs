@@ -165,14 +165,7 @@ pub fn security(route: &Route) -> Value {
         Security::Admin if route.method == "GET" => json!([{ "adminSession": [] }]),
         Security::Admin => json!([{ "adminSession": [], "csrfToken": [] }]),
         Security::Authorizer { principals, scope } => {
-            let all = [
-                PrincipalType::ApiKey,
-                PrincipalType::Client,
-                PrincipalType::HostUser,
-                PrincipalType::WidgetToken,
-                PrincipalType::WidgetSession,
-            ];
-            let admitted = principals.unwrap_or(&all);
+            let admitted = principals.unwrap_or(&PrincipalType::ALL);
             let mut out: Vec<Value> = Vec::new();
             for t in admitted {
                 let alt = match t {

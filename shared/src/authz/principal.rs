@@ -17,6 +17,15 @@ pub enum PrincipalType {
 }
 
 impl PrincipalType {
+    /// Every credential type the authorizer accepts.
+    pub const ALL: [PrincipalType; 5] = [
+        PrincipalType::ApiKey,
+        PrincipalType::Client,
+        PrincipalType::HostUser,
+        PrincipalType::WidgetToken,
+        PrincipalType::WidgetSession,
+    ];
+
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             PrincipalType::ApiKey => "api_key",

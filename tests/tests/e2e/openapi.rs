@@ -66,13 +66,6 @@ fn principal(t: PrincipalType, scopes: &[Scope]) -> Principal {
     )
 }
 
-const TYPES: [PrincipalType; 5] = [
-    PrincipalType::ApiKey,
-    PrincipalType::Client,
-    PrincipalType::HostUser,
-    PrincipalType::WidgetToken,
-    PrincipalType::WidgetSession,
-];
 const SCOPES: [Scope; 3] = [Scope::Data, Scope::Client, Scope::WidgetIssue];
 
 /// What the default rules decide for `route`: for each principal type, whether it is
@@ -83,7 +76,7 @@ fn decided(rules: &RouteRules, route: &Route) -> Vec<(PrincipalType, bool, bool)
         params: Default::default(),
     };
     let allowed = |p: &Principal| rules.authorize(p, route.method, &target).is_ok();
-    TYPES
+    PrincipalType::ALL
         .iter()
         .map(|t| {
             let scope = match route.security {
