@@ -26,9 +26,6 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 tools="${GATEHOUSE_TOOLS_DIR:-$root/.local/tools}"
 
-# The operations that end credentials or change shared state: they run last.
-destructive=(adminRotateSigningKeys adminDisableKey adminDeleteKey adminDisableClient
-  adminRevokeSession adminRevokeUserSessions adminSignout widgetLogout)
 
 if [ "${1:-}" != "--inner" ]; then
   spec="$(realpath "${OPENAPI_SPEC:-docs/openapi.json}")"
@@ -110,7 +107,14 @@ extra=()
 # shellcheck disable=SC2206 # word splitting wanted: extra schemathesis options
 [ -n "${CONTRACT_ST_ARGS:-}" ] && extra+=(${CONTRACT_ST_ARGS})
 
-ids_regex="^($(IFS='|'; echo "${destructive[*]}"))\$"
+# The operations that end credentials or change shared state run last: the spec marks
+# them `x-gatehouse-destructive` (the `destructive` rows of local/src/routes.rs).
+ids_regex="$("$GATEHOUSE_PYTHON" -c 'import json,sys
+spec = json.load(open(sys.argv[1]))
+ids = [op["operationId"] for ops in spec["paths"].values() for op in ops.values()
+       if op.get("x-gatehouse-destructive")]
+if not ids: sys.exit("contract: no operation is marked x-gatehouse-destructive")
+print("^(" + "|".join(sorted(ids)) + ")$")' "$CONTRACT_SPEC")"
 # phase NAME OPTIONS...: one schemathesis run; prints its case count and wall time.
 phase() {
   local name="$1" t0=$SECONDS rc=0

@@ -193,6 +193,10 @@ fn operation(route: &Route, c: &mut Components) -> Value {
         "security": security(route),
         "responses": responses(route, c),
     });
+    if route.destructive {
+        // Read by local/scripts/contract.sh: these operations run in its last phases.
+        op["x-gatehouse-destructive"] = true.into();
+    }
     if let Security::Authorizer { scope: Some(s), .. } = route.security {
         op["description"] = format!("Needs scope `{}`.", s.as_str()).into();
     }

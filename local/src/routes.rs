@@ -161,7 +161,8 @@ pub struct Route {
     /// Refusals of this route beyond those every route of its kind has (see
     /// `crate::openapi`, with the `openapi` feature).
     pub refusals: &'static [u16],
-    /// Changes state another request depends on (the contract run calls it last).
+    /// Changes state another request depends on: marked `x-gatehouse-destructive` in
+    /// the spec, so the contract run calls it last.
     pub destructive: bool,
 }
 
