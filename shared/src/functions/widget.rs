@@ -6,10 +6,11 @@ use http::header::AUTHORIZATION;
 use lambda_http::Request;
 use serde_json::Value;
 
+use crate::answers::Caller;
 use crate::answers::widget::{
     LoggedOut, SecurityTokenAnswer, TempTokenAnswer, WidgetSessionAnswer,
 };
-use crate::authz::SESSION_COOKIE;
+use crate::authz::{PrincipalType, SESSION_COOKIE};
 use crate::config::Config;
 use crate::credentials::jwt::{AUD_WIDGET, Claims, issue};
 use crate::credentials::keys::SigningKeys;
@@ -37,12 +38,15 @@ pub struct WidgetFunction<S, K> {
 /// The issuing API key must be what the authorizer let through: an API key with
 /// `widget:issue` (checked again here: defence in depth).
 fn require_issuer_key(req: &Request) -> Result<()> {
-    let p = authorizer_context(req).ok_or(Error::Unauthorized("no_principal"))?;
-    let is_key = p.get("principal_type").and_then(Value::as_str) == Some("api_key");
-    let scoped = p.get("scopes").and_then(Value::as_str).is_some_and(|s| {
-        s.split(' ')
-            .any(|x| x == crate::authz::Scope::WidgetIssue.as_str())
-    });
+    let caller = authorizer_context(req)
+        .as_ref()
+        .and_then(Caller::from_context)
+        .ok_or(Error::Unauthorized("no_principal"))?;
+    let is_key = caller.principal_type == PrincipalType::ApiKey.as_str();
+    let scoped = caller
+        .scopes
+        .split(' ')
+        .any(|x| x == crate::authz::Scope::WidgetIssue.as_str());
     if is_key && scoped {
         Ok(())
     } else {

@@ -111,12 +111,11 @@ impl KeysBody {
                 "sessionToken must be visible ASCII characters",
             ));
         }
-        let b = self;
         Ok(SigninRequest::Keys {
-            user_name: b.user_name,
-            access_key_id: b.access_key_id,
-            secret_access_key: b.secret_access_key,
-            session_token: b.session_token,
+            user_name: self.user_name,
+            access_key_id: self.access_key_id,
+            secret_access_key: self.secret_access_key,
+            session_token: self.session_token,
         })
     }
 }
