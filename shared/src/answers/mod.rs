@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod token;
+pub mod users;
 pub mod widget;
 
 use serde::{Deserialize, Serialize};

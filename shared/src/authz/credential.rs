@@ -14,6 +14,9 @@ pub enum Credential<'a> {
 /// Name of the widget session cookie (README, "Embedding widgets: three modes").
 pub const SESSION_COOKIE: &str = "__Host-gh_session";
 
+/// Name of the user session cookie (README, "People").
+pub const USER_COOKIE: &str = "__Host-gh_user";
+
 /// Picks the one credential of a request. Explicit headers win over the ambient
 /// session cookie; an `x-api-key` together with an `Authorization` header is ambiguous,
 /// and so is the session cookie sent twice. `cookies` are `Cookie` header values or the

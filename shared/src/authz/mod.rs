@@ -8,7 +8,7 @@ mod principal;
 mod routes;
 mod scope;
 
-pub use credential::{Credential, SESSION_COOKIE, classify};
+pub use credential::{Credential, SESSION_COOKIE, USER_COOKIE, classify};
 pub(crate) use deny::or_deny;
 pub use deny::{DenyReason, Verdict, deny};
 pub use origin::AllowedOrigins;

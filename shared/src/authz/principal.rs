@@ -14,17 +14,26 @@ pub enum PrincipalType {
     HostUser,
     WidgetToken,
     WidgetSession,
+    /// A person who builds applications, signed in with a user session.
+    Creator,
+    /// A person who opens applications, signed in with a user session.
+    EndUser,
 }
 
 impl PrincipalType {
     /// Every credential type the authorizer accepts.
-    pub const ALL: [PrincipalType; 5] = [
+    pub const ALL: [PrincipalType; 7] = [
         PrincipalType::ApiKey,
         PrincipalType::Client,
         PrincipalType::HostUser,
         PrincipalType::WidgetToken,
         PrincipalType::WidgetSession,
+        PrincipalType::Creator,
+        PrincipalType::EndUser,
     ];
+
+    /// The two kinds of people (a user session's principals).
+    pub const USERS: [PrincipalType; 2] = [PrincipalType::Creator, PrincipalType::EndUser];
 
     pub(crate) fn as_str(self) -> &'static str {
         match self {
@@ -33,6 +42,8 @@ impl PrincipalType {
             PrincipalType::HostUser => "host_user",
             PrincipalType::WidgetToken => "widget_token",
             PrincipalType::WidgetSession => "widget_session",
+            PrincipalType::Creator => "creator",
+            PrincipalType::EndUser => "end_user",
         }
     }
 }

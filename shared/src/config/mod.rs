@@ -4,6 +4,7 @@
 mod parse;
 mod password;
 mod url;
+mod users;
 
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use crate::records::rate::Limits;
 
 use self::parse::{boolean, count, seconds};
 pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
+pub use self::users::UserSettings;
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,9 @@ pub struct Config {
     /// Argon2id parameters, hashes at once, least new-password length
     /// (`ARGON2_*`, `PASSWORD_MIN_LENGTH`; `config/password.rs`).
     pub password: PasswordSettings,
+    /// The users' sign-in: lockout, per-IP limit, session lifetime (`USER_*`;
+    /// `config/users.rs`).
+    pub users: UserSettings,
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
@@ -130,6 +135,7 @@ impl Config {
         let (code_audience, code_require_audience) = code_audience(var)?;
         let signing_alg = signing_alg(var)?;
         let password = password::password_settings(var)?;
+        let users = users::user_settings(var)?;
         Ok(Config {
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
@@ -171,6 +177,7 @@ impl Config {
             api_key_cache_ttl,
             secrets_cache_ttl,
             password,
+            users,
         })
     }
 }

@@ -9,4 +9,5 @@ pub mod keys;
 pub mod password;
 pub mod rotation;
 pub mod secrets;
+pub mod users;
 pub mod widget;

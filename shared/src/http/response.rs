@@ -86,21 +86,36 @@ pub fn error(e: &Error) -> Response {
     resp
 }
 
-/// `Set-Cookie` for the widget session: `__Host-` prefix, `Secure; HttpOnly;
+/// `Set-Cookie` for a browser session cookie `name`: `__Host-` prefix, `Secure; HttpOnly;
 /// SameSite=None; Partitioned; Path=/` (a cross-site embed needs `SameSite=None`, and
 /// `Partitioned` keeps it in the embedding site's cookie jar).
-pub fn session_cookie(id: &str, max_age_secs: i64) -> String {
+fn partitioned_cookie(name: &str, id: &str, max_age_secs: i64) -> String {
     format!(
-        "{}={id}; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age={}",
-        crate::authz::SESSION_COOKIE,
+        "{name}={id}; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age={}",
         max_age_secs.max(0)
     )
+}
+
+/// `Set-Cookie` for the widget session.
+pub fn session_cookie(id: &str, max_age_secs: i64) -> String {
+    partitioned_cookie(crate::authz::SESSION_COOKIE, id, max_age_secs)
 }
 
 /// Clears the session cookie: same attributes and `Max-Age=0` (a partitioned cookie
 /// is only cleared that way).
 pub fn clear_session_cookie() -> String {
     session_cookie("", 0)
+}
+
+/// `Set-Cookie` for a user session: the widget cookie's attributes, because the
+/// platform UI may be on another site than the API.
+pub fn user_cookie(id: &str, max_age_secs: i64) -> String {
+    partitioned_cookie(crate::authz::USER_COOKIE, id, max_age_secs)
+}
+
+/// Clears the user session cookie the partitioned way.
+pub fn clear_user_cookie() -> String {
+    user_cookie("", 0)
 }
 
 /// A header value Gatehouse computed (a cookie, a cache directive): visible ASCII, or an
@@ -130,6 +145,14 @@ mod tests {
         assert_eq!(
             clear_session_cookie(),
             "__Host-gh_session=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
+        );
+        assert_eq!(
+            user_cookie("abc", 28800),
+            "__Host-gh_user=abc; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=28800"
+        );
+        assert_eq!(
+            clear_user_cookie(),
+            "__Host-gh_user=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
         );
     }
 

@@ -104,16 +104,21 @@ pub enum Function {
     Widget,
     Rotate,
     Admin,
+    Users,
 }
 
 use super::key::prefix::*;
 
 const AUTHORIZER: &[Grant] = &[
-    // API keys and widget sessions, read to check a credential.
+    // API keys, widget sessions and user sessions, read to check a credential.
     Grant {
         ops: &[Op::GetItem],
         on: On::Table,
-        keys: &[Keys::Prefix(API_KEY), Keys::Prefix(SESSION)],
+        keys: &[
+            Keys::Prefix(API_KEY),
+            Keys::Prefix(SESSION),
+            Keys::Prefix(USER_SESSION),
+        ],
         attributes: None,
     },
     // `last_used` of an API key, and nothing else: UpdateItem is an upsert, so
@@ -173,6 +178,43 @@ const ROTATE: &[Grant] = &[
     },
 ];
 
+const USERS: &[Grant] = &[
+    // Sign-in reads the identifier's name item, the user, and its lockout counters.
+    Grant {
+        ops: &[Op::GetItem],
+        on: On::Table,
+        keys: &[
+            Keys::Prefix(USER),
+            Keys::Prefix(USER_NAME),
+            Keys::Prefix(USER_EMAIL),
+            Keys::Prefix(RATE_USERS),
+        ],
+        attributes: None,
+    },
+    // The user's session list and rehashed password change with its sessions, which
+    // are written and deleted (sign-out, the 21st session) in the same transaction.
+    Grant {
+        ops: &[Op::UpdateItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(USER)],
+        attributes: None,
+    },
+    Grant {
+        ops: &[Op::PutItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(USER_SESSION)],
+        attributes: None,
+    },
+    // Its per-IP slots and lockout counters: swapped by conditional put or update,
+    // deleted on success; never another function's counters.
+    Grant {
+        ops: &[Op::PutItem, Op::UpdateItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(RATE_USERS)],
+        attributes: None,
+    },
+];
+
 /// The admin function manages every record kind (keys, sessions of both kinds,
 /// counters, locks, presigned sign-ins) and lists keys and sessions by Scan, which no
 /// key condition can limit: it is unrestricted (docs/SECURITY.md says why).
@@ -185,12 +227,13 @@ const ADMIN_OPS: &[Op] = &[
 ];
 
 impl Function {
-    pub const ALL: [Function; 5] = [
+    pub const ALL: [Function; 6] = [
         Function::Authorizer,
         Function::Token,
         Function::Widget,
         Function::Rotate,
         Function::Admin,
+        Function::Users,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -200,6 +243,7 @@ impl Function {
             Function::Widget => "widget",
             Function::Rotate => "rotate",
             Function::Admin => "admin",
+            Function::Users => "users",
         }
     }
 
@@ -211,6 +255,7 @@ impl Function {
             Function::Widget => "WidgetFunction",
             Function::Rotate => "RotateFunction",
             Function::Admin => "AdminFunction",
+            Function::Users => "UsersFunction",
         }
     }
 
@@ -222,6 +267,7 @@ impl Function {
             Function::Widget => Access::Only(WIDGET),
             Function::Rotate => Access::Only(ROTATE),
             Function::Admin => Access::Unrestricted(ADMIN_OPS),
+            Function::Users => Access::Only(USERS),
         }
     }
 
@@ -377,6 +423,7 @@ mod tests {
     fn prefixes_nest_as_documented() {
         assert!(prefix::USED_CODE.starts_with(prefix::USED));
         assert!(prefix::RATE_TOKEN.starts_with(prefix::RATE));
+        assert!(prefix::RATE_USERS.starts_with(prefix::RATE));
         assert!(prefix::SIGNING_KEYS_LOCK.starts_with(prefix::LOCK));
         assert_eq!(Keys::Prefix(prefix::API_KEY).iam_value(), "apikey#*");
         assert_eq!(
@@ -390,6 +437,9 @@ mod tests {
         let f = Function::Authorizer;
         assert!(f.check(&Request::get("apikey#abc")).is_ok());
         assert!(f.check(&Request::get("session#ff")).is_ok());
+        assert!(f.check(&Request::get("usess#ff")).is_ok());
+        assert!(refused(f, Request::put("usess#ff", &[PK])));
+        assert!(refused(f, Request::get("user#U1")));
         assert!(
             f.check(&Request::update("apikey#abc", &[PK, LAST_USED]))
                 .is_ok()
@@ -445,6 +495,38 @@ mod tests {
         assert!(refused(f, Request::get("session#ff")));
         assert!(refused(f, Request::put("admin#ff", &[PK])));
         assert!(refused(f, Request::update("session#ff", &[PK])));
+    }
+
+    #[test]
+    fn the_users_function_touches_people_their_sessions_and_its_counters() {
+        let f = Function::Users;
+        for req in [
+            Request::get("uname#ann"),
+            Request::get("email#ann@example.com"),
+            Request::get("user#U1"),
+            Request::update("user#U1", &[PK, "sessions", "rev"]),
+            Request::put("usess#ff", &[PK]),
+            Request::delete("usess#ff"),
+            Request::get("rate#usr-lock#id#ff"),
+            Request::put("rate#usr-lock#id#ff", &[PK]),
+            Request::update("rate#usr-signin#ip#x#1", &[PK]).returning_values(),
+            Request::delete("rate#usr-lock#user#ff"),
+        ] {
+            assert!(f.check(&req).is_ok(), "{req:?}");
+        }
+        assert!(
+            refused(f, Request::get("usess#ff")),
+            "the authorizer reads sessions"
+        );
+        assert!(
+            refused(f, Request::put("user#U1", &[PK])),
+            "users are created by admins"
+        );
+        assert!(refused(f, Request::put("uname#ann", &[PK])));
+        assert!(refused(f, Request::delete("user#U1")));
+        assert!(refused(f, Request::update("rate#admin#user#x#1", &[PK])));
+        assert!(refused(f, Request::get("apikey#abc")));
+        assert!(refused(f, Request::put("session#ff", &[PK])));
     }
 
     #[test]

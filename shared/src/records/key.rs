@@ -11,6 +11,11 @@
 //! | widget session | `session#<sha256>` | `userid`, `app_id`?, `client_id`?, `org_id`?, `origin`? (absent: written before sessions were bound to their origin), `created_at`, `expires_at` |
 //! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
 //! | rate counter | `rate#<scope>#<kind>#<value>#<window>` | `count`, `expires_at` |
+//! | user lockout counter | `rate#usr-lock#<id\|user>#<sha256>` | `count`, `locked_until`, `expires_at` |
+//! | user | `user#<id>` | `username`?, `email`, `email_key`, `email_verified`, `display_name`?, `kind`, `roles`, `status`, `phc`?, `password_changed_at`?, `sessions`, `rev`, `created_at`, `created_by` |
+//! | user name | `uname#<username>` | `user_id`, `gsi1pk` = `users#u`, `gsi1sk` = the name |
+//! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail |
+//! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
@@ -42,6 +47,10 @@ pub(crate) enum Kind {
     Admin,
     Rate,
     Lock,
+    User,
+    UserName,
+    UserEmail,
+    UserSession,
 }
 
 impl Kind {
@@ -55,6 +64,10 @@ impl Kind {
             Kind::Admin => "admin#",
             Kind::Rate => "rate#",
             Kind::Lock => "lock#",
+            Kind::User => "user#",
+            Kind::UserName => "uname#",
+            Kind::UserEmail => "email#",
+            Kind::UserSession => "usess#",
         }
     }
 }
@@ -81,6 +94,16 @@ pub mod prefix {
     pub const RATE: &str = Kind::Rate.prefix();
     /// `rate#token#…`: the counters of `POST /token`.
     pub(crate) const RATE_TOKEN: &str = "rate#token#";
+    /// `rate#usr-…`: the counters of the users' sign-in (per-IP slots and lockouts).
+    pub const RATE_USERS: &str = "rate#usr-";
+    /// `user#<id>`: a person (creator or end user).
+    pub const USER: &str = Kind::User.prefix();
+    /// `uname#<username>`: a taken user name.
+    pub const USER_NAME: &str = Kind::UserName.prefix();
+    /// `email#<e-mail>`: a taken e-mail.
+    pub const USER_EMAIL: &str = Kind::UserEmail.prefix();
+    /// `usess#<sha256>`: a user session.
+    pub const USER_SESSION: &str = Kind::UserSession.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -105,6 +128,14 @@ pub enum Key<'a> {
     Rate(&'a str),
     /// A lock by name.
     Lock(&'a str),
+    /// A user by id.
+    User(&'a str),
+    /// A taken user name.
+    UserName(&'a str),
+    /// A taken e-mail, lower-cased.
+    UserEmail(&'a str),
+    /// A user session by the SHA-256 of its id.
+    UserSession(&'a str),
 }
 
 impl Key<'_> {
@@ -117,6 +148,10 @@ impl Key<'_> {
             Key::Admin(_) => Kind::Admin,
             Key::Rate(_) => Kind::Rate,
             Key::Lock(_) => Kind::Lock,
+            Key::User(_) => Kind::User,
+            Key::UserName(_) => Kind::UserName,
+            Key::UserEmail(_) => Kind::UserEmail,
+            Key::UserSession(_) => Kind::UserSession,
         }
     }
 
@@ -129,7 +164,11 @@ impl Key<'_> {
             | Key::Session(v)
             | Key::Admin(v)
             | Key::Rate(v)
-            | Key::Lock(v) => format!("{prefix}{v}"),
+            | Key::Lock(v)
+            | Key::User(v)
+            | Key::UserName(v)
+            | Key::UserEmail(v)
+            | Key::UserSession(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
         }
     }
@@ -184,5 +223,7 @@ mod tests {
             prefix::SIGNING_KEYS_LOCK
         );
         assert_eq!(Key::ApiKey("x").pk(), "apikey#x");
+        assert_eq!(Key::UserSession("ff").pk(), "usess#ff");
+        assert_eq!(Key::UserName("ann").pk(), "uname#ann");
     }
 }

@@ -101,6 +101,14 @@ pub(crate) const TOKEN: Scope = Scope {
     per_name: "client",
 };
 
+/// The users' sign-in: per source IP only (`rate#usr-signin#…`, under
+/// [`crate::records::prefix::RATE_USERS`]); the lockout (`records::lockout`) counts per
+/// identifier and user instead of a per-name limit.
+pub(crate) const USERS: Scope = Scope {
+    name: "usr-signin",
+    per_name: "-",
+};
+
 /// A reserved per-IP slot: [`Limiter::settle`] gives it back or keeps it.
 #[must_use = "a slot is settled: given back on success, kept on a failure"]
 #[derive(Debug)]
@@ -283,6 +291,13 @@ mod tests {
     fn token_counters_are_under_their_access_prefix() {
         let key = format!("{}{}#", crate::records::prefix::RATE, TOKEN.name);
         assert_eq!(key, crate::records::prefix::RATE_TOKEN);
+    }
+
+    #[test]
+    fn user_counters_are_under_their_access_prefix() {
+        let key = format!("{}{}#", crate::records::prefix::RATE, USERS.name);
+        assert!(key.starts_with(crate::records::prefix::RATE_USERS));
+        assert!(!key.starts_with(crate::records::prefix::RATE_TOKEN));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod credentials;
 mod shared;
+mod users;
 
 use std::collections::HashMap;
 

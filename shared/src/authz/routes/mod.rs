@@ -207,6 +207,8 @@ impl RouteRules {
                 Some(Scope::WidgetIssue),
             ),
             rule("POST", "/widget/logout", only(&[WidgetSession]), None),
+            rule("GET", "/users/me", only(&PrincipalType::USERS), None),
+            rule("POST", "/users/signout", only(&PrincipalType::USERS), None),
             rule("GET", "/whoami", any(), None),
             rule("GET", "/display", any(), Some(Scope::Client)),
             rule("GET", "/display/rules", any(), Some(Scope::Client)),

@@ -1,0 +1,355 @@
+//! People, their sessions and the sign-in lockout counters in the table.
+
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
+
+use super::*;
+use crate::credentials::users::{
+    Email, Identifier, PasswordHash, SessionChange, User, UserKind, UserSession, UserSessionStore,
+    UserStatus, UserStore, Username,
+};
+use crate::records::key::{GSI1_PK, GSI1_SK};
+use crate::records::lockout::{Counter, LockoutStore, Swap};
+
+const USER_ID: &str = "user_id";
+const REV: &str = "rev";
+const SESSIONS: &str = "sessions";
+const STATUS: &str = "status";
+const PHC: &str = "phc";
+
+fn list(values: &[String]) -> AttributeValue {
+    AttributeValue::L(values.iter().map(|v| s(v)).collect())
+}
+
+fn get_list(item: &Item, k: &str) -> Vec<String> {
+    match item.get(k) {
+        Some(AttributeValue::L(l)) => l.iter().filter_map(|v| v.as_s().ok().cloned()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn bad(what: &str) -> Error {
+    Error::Internal(format!("stored user record has a bad `{what}`"))
+}
+
+fn user_item(u: &User) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(&Key::User(&u.id).pk()));
+    if let Some(name) = &u.username {
+        item.insert("username".into(), s(name.as_str()));
+    }
+    item.insert("email".into(), s(u.email.shown()));
+    item.insert("email_key".into(), s(u.email.key()));
+    item.insert(
+        "email_verified".into(),
+        AttributeValue::Bool(u.email_verified),
+    );
+    if let Some(d) = &u.display_name {
+        item.insert("display_name".into(), s(d));
+    }
+    item.insert("kind".into(), s(u.kind.as_str()));
+    item.insert("roles".into(), list(&u.roles));
+    item.insert(STATUS.into(), s(u.status.as_str()));
+    if let Some(p) = &u.password {
+        item.insert(PHC.into(), s(&p.0));
+    }
+    if let Some(t) = u.password_changed_at {
+        item.insert("password_changed_at".into(), n(t));
+    }
+    item.insert(SESSIONS.into(), list(&u.sessions));
+    item.insert(REV.into(), n(u.rev as i64));
+    item.insert("created_at".into(), n(u.created_at));
+    item.insert("created_by".into(), s(&u.created_by));
+    item
+}
+
+fn user_from(id: &str, item: &Item) -> Result<User> {
+    let username = get_opt_s(item, "username")
+        .map(|n| Username::parse(&n).map_err(|_| bad("username")))
+        .transpose()?;
+    Ok(User {
+        id: id.to_owned(),
+        username,
+        email: Email::parse(&get_s(item, "email")?).map_err(|_| bad("email"))?,
+        email_verified: item
+            .get("email_verified")
+            .and_then(|v| v.as_bool().ok())
+            .copied()
+            .unwrap_or(false),
+        display_name: get_opt_s(item, "display_name"),
+        kind: UserKind::parse(&get_s(item, "kind")?).ok_or_else(|| bad("kind"))?,
+        roles: get_list(item, "roles"),
+        status: UserStatus::parse(&get_s(item, STATUS)?).ok_or_else(|| bad(STATUS))?,
+        password: get_opt_s(item, PHC).map(PasswordHash),
+        password_changed_at: get_n(item, "password_changed_at")?,
+        sessions: get_list(item, SESSIONS),
+        rev: get_n(item, REV)?.unwrap_or(0).max(0) as u64,
+        created_at: get_n(item, "created_at")?.unwrap_or(0),
+        created_by: get_opt_s(item, "created_by").unwrap_or_default(),
+    })
+}
+
+/// A unique-name item (`uname#`, `email#`) pointing at `user_id`, listed on `gsi1`
+/// under `gsi1pk` by the name itself.
+fn name_item(pk: String, user_id: &str, gsi1pk: &str, name: &str) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(&pk));
+    item.insert(USER_ID.into(), s(user_id));
+    item.insert(GSI1_PK.into(), s(gsi1pk));
+    item.insert(GSI1_SK.into(), s(name));
+    item
+}
+
+fn internal(e: impl std::fmt::Display) -> Error {
+    Error::Internal(e.to_string())
+}
+
+impl DynamoStore {
+    /// A transaction's put of a new item (`attribute_not_exists`), checked against the
+    /// access table first.
+    fn put_new_in_transaction(&self, item: Item) -> Result<TransactWriteItem> {
+        self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
+    fn delete_in_transaction(&self, pk: &str) -> Result<TransactWriteItem> {
+        self.allow(Request::delete(pk))?;
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool> {
+        let r = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
+        applied(r)
+    }
+
+    /// The user item's update in a [`SessionChange`]: the new list, the bumped
+    /// revision, the status; conditional on the revision read (and on `active` when a
+    /// session opens).
+    fn session_update(&self, c: &SessionChange) -> Result<TransactWriteItem> {
+        let pk = Key::User(&c.user_id).pk();
+        self.allow(Request::update(&pk, &[PK, SESSIONS, REV, STATUS]))?;
+        let mut set = "SET #s = :s, #rev = :next".to_owned();
+        let mut condition = "#rev = :rev".to_owned();
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .expression_attribute_names("#s", SESSIONS)
+            .expression_attribute_names("#rev", REV)
+            .expression_attribute_values(":s", list(&c.sessions))
+            .expression_attribute_values(":rev", n(c.rev as i64))
+            .expression_attribute_values(":next", n(c.rev as i64 + 1));
+        if let Some(status) = c.status {
+            set.push_str(", #st = :st");
+            update = update.expression_attribute_values(":st", s(status.as_str()));
+        }
+        if c.open.is_some() {
+            condition.push_str(" AND #st = :active");
+            update = update.expression_attribute_values(":active", s(UserStatus::Active.as_str()));
+        }
+        if c.status.is_some() || c.open.is_some() {
+            update = update.expression_attribute_names("#st", STATUS);
+        }
+        let update = update
+            .update_expression(set)
+            .condition_expression(condition)
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().update(update).build())
+    }
+}
+
+fn session_item(hash: &str, u: &UserSession) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(&Key::UserSession(hash).pk()));
+    item.insert(USER_ID.into(), s(&u.user_id));
+    item.insert("kind".into(), s(u.kind.as_str()));
+    item.insert("roles".into(), list(&u.roles));
+    item.insert("created_at".into(), n(u.created_at));
+    item.insert(EXPIRES_AT.into(), n(u.expires_at));
+    item
+}
+
+impl UserStore for DynamoStore {
+    async fn create_user(&self, user: &User) -> Result<bool> {
+        let mut items = vec![self.put_new_in_transaction(user_item(user))?];
+        if let Some(name) = &user.username {
+            let pk = Key::UserName(name.as_str()).pk();
+            let item = name_item(pk, &user.id, "users#u", name.as_str());
+            items.push(self.put_new_in_transaction(item)?);
+        }
+        let pk = Key::UserEmail(user.email.key()).pk();
+        let item = name_item(pk, &user.id, "users#e", user.email.key());
+        items.push(self.put_new_in_transaction(item)?);
+        self.transact(items).await
+    }
+
+    async fn find_user_id(&self, identifier: &Identifier) -> Result<Option<String>> {
+        let pk = match identifier {
+            Identifier::Username(u) => Key::UserName(u.as_str()).pk(),
+            Identifier::Email(e) => Key::UserEmail(e.key()).pk(),
+        };
+        Ok(self
+            .get(&pk)
+            .await?
+            .and_then(|item| get_opt_s(&item, USER_ID)))
+    }
+
+    async fn get_user(&self, id: &str) -> Result<Option<User>> {
+        self.get(&Key::User(id).pk())
+            .await?
+            .map(|item| user_from(id, &item))
+            .transpose()
+    }
+
+    async fn change_sessions(&self, c: &SessionChange) -> Result<bool> {
+        let mut items = vec![self.session_update(c)?];
+        if let Some((hash, session)) = &c.open {
+            items.push(self.put_new_in_transaction(session_item(hash, session))?);
+        }
+        for hash in &c.delete {
+            items.push(self.delete_in_transaction(&Key::UserSession(hash).pk())?);
+        }
+        self.transact(items).await
+    }
+
+    async fn replace_password_hash(
+        &self,
+        user_id: &str,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> Result<bool> {
+        let pk = Key::User(user_id).pk();
+        self.allow(Request::update(&pk, &[PK, PHC]))?;
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .update_expression("SET #p = :new")
+            .condition_expression("#p = :old")
+            .expression_attribute_names("#p", PHC)
+            .expression_attribute_values(":new", s(&new.0))
+            .expression_attribute_values(":old", s(&old.0))
+            .send()
+            .await;
+        applied(r)
+    }
+}
+
+impl UserSessionStore for DynamoStore {
+    async fn get_user_session(&self, hash: &str, now: i64) -> Result<Option<UserSession>> {
+        let Some((item, expires_at)) = self.get_live(&Key::UserSession(hash).pk(), now).await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(UserSession {
+            user_id: get_s(&item, USER_ID)?,
+            kind: UserKind::parse(&get_s(&item, "kind")?).ok_or_else(|| bad("kind"))?,
+            roles: get_list(&item, "roles"),
+            created_at: get_n(&item, "created_at")?.unwrap_or(0),
+            expires_at,
+        }))
+    }
+}
+
+const COUNT: &str = "count";
+const LOCKED_UNTIL: &str = "locked_until";
+
+impl DynamoStore {
+    /// One counter's swap in a lockout transaction: a put over an absent or expired
+    /// counter, else an update conditional on the count read.
+    fn swap_item(&self, swap: &Swap, now: i64) -> Result<TransactWriteItem> {
+        let pk = Key::Rate(&swap.key).pk();
+        let new = swap.new;
+        match swap.seen {
+            None => {
+                let mut item = Item::new();
+                item.insert(PK.into(), s(&pk));
+                item.insert(COUNT.into(), n(i64::from(new.count)));
+                item.insert(LOCKED_UNTIL.into(), n(new.locked_until));
+                item.insert(EXPIRES_AT.into(), n(new.expires_at));
+                self.allow(Request::put(&pk, &names(&item)))?;
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
+                    .expression_attribute_names("#pk", PK)
+                    .expression_attribute_names("#exp", EXPIRES_AT)
+                    .expression_attribute_values(":now", n(now))
+                    .build()
+                    .map_err(internal)?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            }
+            Some(seen) => {
+                self.allow(Request::update(&pk, &[PK, COUNT, LOCKED_UNTIL, EXPIRES_AT]))?;
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .key(PK, s(&pk))
+                    .update_expression("SET #c = :c, #lu = :lu, #exp = :exp")
+                    .condition_expression("#c = :seen AND #exp > :now")
+                    .expression_attribute_names("#c", COUNT)
+                    .expression_attribute_names("#lu", LOCKED_UNTIL)
+                    .expression_attribute_names("#exp", EXPIRES_AT)
+                    .expression_attribute_values(":c", n(i64::from(new.count)))
+                    .expression_attribute_values(":lu", n(new.locked_until))
+                    .expression_attribute_values(":exp", n(new.expires_at))
+                    .expression_attribute_values(":seen", n(i64::from(seen.count)))
+                    .expression_attribute_values(":now", n(now))
+                    .build()
+                    .map_err(internal)?;
+                Ok(TransactWriteItem::builder().update(update).build())
+            }
+        }
+    }
+}
+
+impl LockoutStore for DynamoStore {
+    async fn lockout_read(&self, keys: &[String], now: i64) -> Result<Vec<Option<Counter>>> {
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            let counter = match self.get_live(&Key::Rate(key).pk(), now).await? {
+                None => None,
+                Some((item, expires_at)) => Some(Counter {
+                    count: get_n(&item, COUNT)?
+                        .unwrap_or(0)
+                        .clamp(0, i64::from(u32::MAX)) as u32,
+                    locked_until: get_n(&item, LOCKED_UNTIL)?.unwrap_or(0),
+                    expires_at,
+                }),
+            };
+            out.push(counter);
+        }
+        Ok(out)
+    }
+
+    async fn lockout_swap(&self, swaps: &[Swap], now: i64) -> Result<bool> {
+        let items = swaps
+            .iter()
+            .map(|swap| self.swap_item(swap, now))
+            .collect::<Result<Vec<_>>>()?;
+        self.transact(items).await
+    }
+
+    async fn lockout_clear(&self, keys: &[String]) -> Result<()> {
+        for key in keys {
+            self.delete_existing(&Key::Rate(key).pk()).await?;
+        }
+        Ok(())
+    }
+}

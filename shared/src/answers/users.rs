@@ -1,0 +1,53 @@
+//! The users function's answers.
+
+use serde::Serialize;
+
+use crate::credentials::users::{User, UserKind};
+
+/// A person as they see themselves (never the password hash or the session list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserInfo {
+    /// 16 base62 characters.
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// As entered.
+    pub email: String,
+    pub email_verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    pub kind: UserKind,
+    pub roles: Vec<String>,
+}
+
+impl From<&User> for UserInfo {
+    fn from(u: &User) -> Self {
+        UserInfo {
+            id: u.id.clone(),
+            username: u.username.as_ref().map(|n| n.as_str().to_owned()),
+            email: u.email.shown().to_owned(),
+            email_verified: u.email_verified,
+            display_name: u.display_name.clone(),
+            kind: u.kind,
+            roles: u.roles.clone(),
+        }
+    }
+}
+
+/// `POST /users/signin` (the cookie `__Host-gh_user` is set) and `GET /users/me`: who
+/// is signed in, until when.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedInUser {
+    pub user: UserInfo,
+    /// When the session ends (seconds since the epoch).
+    pub expires_at: i64,
+}
+
+/// `POST /users/signout`: the session is gone and the cookie cleared.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignedOut {
+    pub signed_out: bool,
+}

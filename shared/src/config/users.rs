@@ -1,0 +1,74 @@
+//! The users' sign-in settings: `USER_LOCKOUT_THRESHOLD`, `USER_SIGNIN_IP_LIMIT`,
+//! `USER_SIGNIN_WINDOW`, `USER_SESSION_TTL` (README "Configuration", "People").
+
+use std::time::Duration;
+
+use crate::error::Result;
+use crate::records::lockout::{DEFAULT_THRESHOLD, THRESHOLD_RANGE};
+use crate::records::rate::Limits;
+
+use super::parse::{count, seconds};
+
+/// What the users function is configured with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserSettings {
+    /// Failures per identifier or user before every attempt is locked out.
+    pub lockout_threshold: u32,
+    /// Failed sign-ins per source IP and window (`name` is unused: the lockout counts
+    /// per identifier).
+    pub signin_limits: Limits,
+    /// Lifetime of a user session.
+    pub session_ttl: Duration,
+}
+
+/// Reads the four variables.
+pub(super) fn user_settings(var: &impl Fn(&str) -> Option<String>) -> Result<UserSettings> {
+    let (min, max) = THRESHOLD_RANGE;
+    Ok(UserSettings {
+        lockout_threshold: count(var, "USER_LOCKOUT_THRESHOLD", DEFAULT_THRESHOLD, min, max)?,
+        signin_limits: Limits {
+            ip: count(var, "USER_SIGNIN_IP_LIMIT", 100, 1, 100_000)?,
+            name: u32::MAX,
+            window: seconds(var, "USER_SIGNIN_WINDOW", 900, 10, 86_400)?,
+        },
+        session_ttl: seconds(var, "USER_SESSION_TTL", 8 * 3600, 300, 30 * 86_400)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Error;
+    use std::collections::HashMap;
+
+    fn read(vars: &[(&str, &str)]) -> Result<UserSettings> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        user_settings(&|k: &str| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_and_bounds() {
+        let d = read(&[]).unwrap();
+        assert_eq!(d.lockout_threshold, 5);
+        assert_eq!(d.signin_limits.ip, 100);
+        assert_eq!(d.signin_limits.window, Duration::from_secs(900));
+        assert_eq!(d.session_ttl, Duration::from_secs(8 * 3600));
+        assert!(read(&[("USER_LOCKOUT_THRESHOLD", "3")]).is_ok());
+        assert!(read(&[("USER_LOCKOUT_THRESHOLD", "10000")]).is_ok());
+        for (var, bad) in [
+            ("USER_LOCKOUT_THRESHOLD", "2"),
+            ("USER_LOCKOUT_THRESHOLD", "10001"),
+            ("USER_SIGNIN_IP_LIMIT", "0"),
+            ("USER_SIGNIN_WINDOW", "5"),
+            ("USER_SESSION_TTL", "0"),
+        ] {
+            match read(&[(var, bad)]) {
+                Err(Error::Config { var: v, .. }) => assert_eq!(v, var),
+                other => panic!("{var}={bad}: {other:?}"),
+            }
+        }
+    }
+}

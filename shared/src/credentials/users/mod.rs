@@ -1,0 +1,384 @@
+//! People (creators and end users): the user record, its session list, the user
+//! session the authorizer reads, and the ports that store them (README "People").
+//!
+//! A user is `user#<id>` with the unique-name items `uname#<username>` and
+//! `email#<e-mail>` written in the same transaction, so two users never share either
+//! under any race. The user lists the hashes of its live sessions (at most
+//! [`MAX_SESSIONS`], oldest first); every change to that list, and to the user's status,
+//! writes the session items in the same transaction and is conditional on the user's
+//! revision `rev`, so a session is never listed without existing or left behind by a
+//! disable.
+
+pub mod names;
+
+use std::fmt;
+use std::future::Future;
+
+use secrecy::SecretString;
+
+use crate::authz::{PrincipalType, Scope};
+use crate::credentials::password::{ContextWords, Passwords};
+use crate::error::{Error, Result};
+use crate::primitives::crypto::random_base62;
+
+pub use self::names::{Email, Identifier, UserKind, Username};
+
+/// Most live sessions of one user: a new one beyond them deletes the oldest.
+pub const MAX_SESSIONS: usize = 20;
+/// Length of a user id (base62).
+pub const USER_ID_LEN: usize = 16;
+
+/// Where a user stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    /// Created by an administrator, no password yet: signs in like an unknown user.
+    Invited,
+    Active,
+    /// Refused (403) after a correct password; holds no session.
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::Invited => "invited",
+            UserStatus::Active => "active",
+            UserStatus::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserStatus> {
+        [
+            UserStatus::Invited,
+            UserStatus::Active,
+            UserStatus::Disabled,
+        ]
+        .into_iter()
+        .find(|x| x.as_str() == s)
+    }
+}
+
+impl UserKind {
+    /// The authorizer's principal type of this kind of user.
+    pub fn principal_type(self) -> PrincipalType {
+        match self {
+            UserKind::Creator => PrincipalType::Creator,
+            UserKind::EndUser => PrincipalType::EndUser,
+        }
+    }
+
+    /// The scopes a session of this kind carries: creators `data client`, end users
+    /// `client`.
+    pub fn scopes(self) -> &'static [Scope] {
+        match self {
+            UserKind::Creator => &[Scope::Data, Scope::Client],
+            UserKind::EndUser => &[Scope::Client],
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<UserKind> {
+        [UserKind::Creator, UserKind::EndUser]
+            .into_iter()
+            .find(|k| k.as_str() == s)
+    }
+}
+
+/// A stored Argon2id PHC string: not the password, but never shown or logged.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHash(pub String);
+
+impl fmt::Debug for PasswordHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PasswordHash(..)")
+    }
+}
+
+/// A user record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// 16 base62 characters.
+    pub id: String,
+    pub username: Option<Username>,
+    pub email: Email,
+    pub email_verified: bool,
+    pub display_name: Option<String>,
+    pub kind: UserKind,
+    pub roles: Vec<String>,
+    pub status: UserStatus,
+    /// `None` for an invited user.
+    pub password: Option<PasswordHash>,
+    pub password_changed_at: Option<i64>,
+    /// The SHA-256 hashes of its live session ids, oldest first.
+    pub sessions: Vec<String>,
+    /// Bumped by every change of the session list or the status.
+    pub rev: u64,
+    pub created_at: i64,
+    pub created_by: String,
+}
+
+/// A user session (`usess#<sha256 of its id>`): what the authorizer needs, so a
+/// request costs one read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSession {
+    pub user_id: String,
+    pub kind: UserKind,
+    pub roles: Vec<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// One change of a user's sessions and status, written in one transaction only if the
+/// user's `rev` is still the one read (the store then bumps it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionChange {
+    pub user_id: String,
+    /// The revision read.
+    pub rev: u64,
+    /// The session list after the change.
+    pub sessions: Vec<String>,
+    /// A session to write (its hash and item); the user must still be active.
+    pub open: Option<(String, UserSession)>,
+    /// Session items to delete.
+    pub delete: Vec<String>,
+    /// A new status.
+    pub status: Option<UserStatus>,
+}
+
+impl User {
+    /// Opens a session: appended to the list; beyond [`MAX_SESSIONS`] the oldest are
+    /// deleted, not just unlisted.
+    pub fn open_session(&self, hash: String, session: UserSession) -> SessionChange {
+        let mut sessions = self.sessions.clone();
+        sessions.push(hash.clone());
+        let excess = sessions.len().saturating_sub(MAX_SESSIONS);
+        let delete = sessions.drain(..excess).collect();
+        SessionChange {
+            user_id: self.id.clone(),
+            rev: self.rev,
+            sessions,
+            open: Some((hash, session)),
+            delete,
+            status: None,
+        }
+    }
+
+    /// Closes one session (sign-out): deleted and unlisted.
+    pub fn close_session(&self, hash: &str) -> SessionChange {
+        SessionChange {
+            user_id: self.id.clone(),
+            rev: self.rev,
+            sessions: self
+                .sessions
+                .iter()
+                .filter(|h| *h != hash)
+                .cloned()
+                .collect(),
+            open: None,
+            delete: vec![hash.to_owned()],
+            status: None,
+        }
+    }
+
+    /// Disables the user: every listed session is deleted with the status change.
+    pub fn disable(&self) -> SessionChange {
+        SessionChange {
+            user_id: self.id.clone(),
+            rev: self.rev,
+            sessions: Vec::new(),
+            open: None,
+            delete: self.sessions.clone(),
+            status: Some(UserStatus::Disabled),
+        }
+    }
+
+    /// The words of this user a new password must not contain.
+    pub fn context_words(&self) -> ContextWords {
+        ContextWords::new(
+            self.username.as_ref().map(Username::as_str),
+            Some(self.email.shown()),
+        )
+    }
+}
+
+/// The users and their sessions in the table (the users function; operator tools).
+pub trait UserStore: Send + Sync {
+    /// Writes `user` with its `uname#` (if it has a user name) and `email#` items in one
+    /// transaction, each only if absent. `Ok(false)`: the name or the e-mail is taken,
+    /// nothing was written.
+    fn create_user(&self, user: &User) -> impl Future<Output = Result<bool>> + Send;
+    /// The id of the user a sign-in identifier names, if any.
+    fn find_user_id(
+        &self,
+        identifier: &Identifier,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+    fn get_user(&self, id: &str) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Applies `change` in one transaction. `Ok(false)`: the user changed since it was
+    /// read (or, when opening a session, is no longer active); nothing was written.
+    fn change_sessions(&self, change: &SessionChange) -> impl Future<Output = Result<bool>> + Send;
+    /// Replaces the password hash `old` with `new` (a rehash); `Ok(false)` if it is no
+    /// longer `old`.
+    fn replace_password_hash(
+        &self,
+        user_id: &str,
+        old: &PasswordHash,
+        new: &PasswordHash,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// The user sessions as the authorizer reads them.
+pub trait UserSessionStore: Send + Sync {
+    /// The session, if it exists and has not expired at `now` (one consistent read).
+    fn get_user_session(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<UserSession>>> + Send;
+}
+
+/// A user to create (already parsed from its request).
+#[derive(Debug)]
+pub struct NewUser {
+    pub username: Option<Username>,
+    pub email: Email,
+    pub email_verified: bool,
+    pub display_name: Option<String>,
+    pub kind: UserKind,
+    pub roles: Vec<String>,
+    /// `None`: the user is invited and sets a password later.
+    pub password: Option<SecretString>,
+    /// Who created it (an administrator's name, `bootstrap`, ...).
+    pub created_by: String,
+}
+
+/// Creates a user: the password policy (with the user's own context words), the hash,
+/// and the transaction that takes its name and e-mail. 400 when the password is
+/// refused (saying why), 409 when the name or e-mail is taken. The one way users are
+/// created.
+pub async fn create_user<S: UserStore>(
+    store: &S,
+    passwords: &Passwords,
+    new: NewUser,
+    now: i64,
+) -> Result<User> {
+    let mut user = User {
+        id: random_base62(USER_ID_LEN),
+        username: new.username,
+        email: new.email,
+        email_verified: new.email_verified,
+        display_name: new.display_name,
+        kind: new.kind,
+        roles: new.roles,
+        status: UserStatus::Invited,
+        password: None,
+        password_changed_at: None,
+        sessions: Vec::new(),
+        rev: 0,
+        created_at: now,
+        created_by: new.created_by,
+    };
+    if let Some(password) = &new.password {
+        passwords
+            .policy()
+            .check(password, &user.context_words())
+            .map_err(|why| Error::bad_request(format!("password: {why}")))?;
+        user.password = Some(PasswordHash(passwords.hash(password).await?));
+        user.password_changed_at = Some(now);
+        user.status = UserStatus::Active;
+    }
+    if store.create_user(&user).await? {
+        Ok(user)
+    } else {
+        Err(Error::Conflict("the username or email is taken".into()))
+    }
+}
+
+/// How often a change conditional on the user's revision is retried against a
+/// concurrent one before the request fails (503: retry shortly).
+pub const CHANGE_TRIES: usize = 4;
+
+/// Disables a user and deletes its sessions in the same transaction (part 2's admin
+/// route calls this). `Ok(false)`: no such user.
+pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
+    for _ in 0..CHANGE_TRIES {
+        let Some(user) = store.get_user(id).await? else {
+            return Ok(false);
+        };
+        if store.change_sessions(&user.disable()).await? {
+            return Ok(true);
+        }
+    }
+    Err(Error::Busy("user record"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(sessions: usize) -> User {
+        User {
+            id: "U1".into(),
+            username: Some(Username::parse("ann").unwrap()),
+            email: Email::parse("Ann@example.com").unwrap(),
+            email_verified: true,
+            display_name: None,
+            kind: UserKind::Creator,
+            roles: vec![],
+            status: UserStatus::Active,
+            password: Some(PasswordHash("$argon2id$secret-ish".into())),
+            password_changed_at: None,
+            sessions: (0..sessions).map(|i| format!("h{i}")).collect(),
+            rev: 7,
+            created_at: 0,
+            created_by: "test".into(),
+        }
+    }
+
+    fn session() -> UserSession {
+        UserSession {
+            user_id: "U1".into(),
+            kind: UserKind::Creator,
+            roles: vec![],
+            created_at: 0,
+            expires_at: 10,
+        }
+    }
+
+    #[test]
+    fn the_twenty_first_session_deletes_the_oldest() {
+        let c = user(MAX_SESSIONS - 1).open_session("new".into(), session());
+        assert_eq!(c.sessions.len(), MAX_SESSIONS);
+        assert!(c.delete.is_empty());
+        let c = user(MAX_SESSIONS).open_session("new".into(), session());
+        assert_eq!(c.sessions.len(), MAX_SESSIONS);
+        assert_eq!(c.delete, ["h0"]);
+        assert_eq!(c.sessions.last().map(String::as_str), Some("new"));
+        assert_eq!(c.rev, 7);
+    }
+
+    #[test]
+    fn sign_out_and_disable_delete_what_they_unlist() {
+        let c = user(3).close_session("h1");
+        assert_eq!(c.sessions, ["h0", "h2"]);
+        assert_eq!(c.delete, ["h1"]);
+        let c = user(3).disable();
+        assert!(c.sessions.is_empty());
+        assert_eq!(c.delete, ["h0", "h1", "h2"]);
+        assert_eq!(c.status, Some(UserStatus::Disabled));
+    }
+
+    #[test]
+    fn kinds_map_to_principals_and_scopes() {
+        assert_eq!(UserKind::Creator.principal_type(), PrincipalType::Creator);
+        assert_eq!(UserKind::EndUser.scopes(), [Scope::Client]);
+        assert_eq!(UserKind::Creator.scopes(), [Scope::Data, Scope::Client]);
+        assert_eq!(UserKind::parse("end_user"), Some(UserKind::EndUser));
+        assert_eq!(UserStatus::parse("invited"), Some(UserStatus::Invited));
+        assert_eq!(UserStatus::parse("Active"), None);
+    }
+
+    #[test]
+    fn the_password_hash_is_never_in_debug_output() {
+        let shown = format!("{:?}", user(0));
+        assert!(!shown.contains("secret-ish"), "{shown}");
+    }
+}
