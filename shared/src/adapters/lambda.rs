@@ -25,6 +25,7 @@ use crate::functions::admin::AdminFunction;
 use crate::functions::authorizer::Authorizer;
 use crate::functions::rotate::Rotator;
 use crate::functions::token::TokenFunction;
+use crate::functions::users::UsersFunction;
 use crate::functions::widget::WidgetFunction;
 use crate::primitives::logging::request_span;
 use crate::primitives::metrics;
@@ -39,6 +40,8 @@ pub type LambdaToken = TokenFunction<DynamoStore, SecretsClient, HttpJwksFetch>;
 pub type LambdaWidget = WidgetFunction<DynamoStore, SecretsClient>;
 /// The admin function as deployed (tests substitute the identity).
 pub type LambdaAdmin<I = AwsIdentity> = AdminFunction<I, DynamoStore, SecretsClient>;
+/// The users function as deployed.
+pub type LambdaUsers = UsersFunction<DynamoStore>;
 /// The rotation function as deployed.
 pub type LambdaRotator = Rotator<SecretsClient, DynamoStore>;
 
@@ -84,6 +87,21 @@ impl LambdaWidget {
 
     pub async fn from_env() -> Result<Self> {
         build_from_env(Self::new).await
+    }
+}
+
+impl LambdaUsers {
+    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+        let store = store(&config, dynamodb, Function::Users);
+        UsersFunction::from_parts(config, store)
+    }
+
+    /// Builds the users function from the environment (no network call). It reads no
+    /// secret.
+    pub async fn from_env() -> Result<Self> {
+        let config = Config::from_env()?;
+        let sdk = sdk_config().await;
+        Ok(Self::new(config, dynamodb(&sdk)))
     }
 }
 

@@ -135,7 +135,6 @@ impl Config {
         let (code_audience, code_require_audience) = code_audience(var)?;
         let signing_alg = signing_alg(var)?;
         let password = password::password_settings(var)?;
-        let users = users::user_settings(var)?;
         Ok(Config {
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
@@ -177,7 +176,7 @@ impl Config {
             api_key_cache_ttl,
             secrets_cache_ttl,
             password,
-            users,
+            users: users::user_settings(var)?,
         })
     }
 }

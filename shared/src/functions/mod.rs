@@ -11,3 +11,5 @@ pub mod rotate;
 pub mod token;
 #[cfg(feature = "aws")]
 pub mod widget;
+#[cfg(feature = "aws")]
+pub mod users;

@@ -1,0 +1,293 @@
+//! The users function (README "People"): password sign-in with the lockout and the
+//! per-IP limit, the signed-in user, sign-out, and the password rules. The only code
+//! path that hashes passwords at run time.
+
+use std::sync::Arc;
+
+use http::StatusCode;
+use lambda_http::Request;
+use secrecy::SecretString;
+
+use crate::answers::Caller;
+use crate::answers::users::{SignedInUser, SignedOut, UserInfo};
+use crate::authz::{PrincipalType, USER_COOKIE};
+use crate::config::Config;
+use crate::credentials::password::{Passwords, Verdict};
+use crate::credentials::users::{
+    CHANGE_TRIES, Identifier, PasswordHash, User, UserSession, UserStatus, UserStore,
+};
+use crate::error::{Error, Result};
+use crate::http::{
+    Handler, Response, append_cookie, authorizer_context, clear_user_cookie, json, source_ip,
+    user_cookie,
+};
+use crate::primitives::crypto::{random_id, sha256_hex};
+use crate::primitives::headers::cookie;
+use crate::records::lockout::{self, Lockout, LockoutStore};
+use crate::records::rate::{self, Limiter, RateStore};
+use crate::requests::body::read_json;
+use crate::requests::users::UserSigninRequest;
+use crate::requests::widget::from_json;
+
+/// The store the users function needs: users and sessions, lockout counters, per-IP
+/// slots.
+pub trait UsersPorts: UserStore + LockoutStore + RateStore {}
+impl<T: UserStore + LockoutStore + RateStore> UsersPorts for T {}
+
+/// The clock the sign-in reads (epoch seconds); tests inject one to see locks lift.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+/// The answer to a wrong password and to an unknown or invited identifier: the same
+/// error, so the same bytes.
+const INVALID: Error = Error::Unauthorized("invalid_credentials");
+
+/// The users function over its store.
+pub struct UsersFunction<S> {
+    config: Config,
+    store: S,
+    passwords: Passwords,
+    clock: Clock,
+}
+
+/// A signed-in user: the record and the new session's id (for the cookie).
+struct Opened {
+    user: User,
+    id: String,
+    session: UserSession,
+}
+
+impl<S: UsersPorts> UsersFunction<S> {
+    pub(crate) fn from_parts(config: Config, store: S) -> Self {
+        let passwords = config.passwords();
+        UsersFunction {
+            config,
+            store,
+            passwords,
+            clock: Arc::new(crate::primitives::time::now_epoch),
+        }
+    }
+
+    /// The same function reading another clock.
+    pub fn with_clock(self, clock: Clock) -> Self {
+        UsersFunction { clock, ..self }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
+    /// `POST /users/signin`. Order: the Origin (login CSRF), the body (400 counts for
+    /// nothing), the per-IP slot, the lockout (429 before any hash), the password.
+    async fn signin(&self, req: &Request) -> Result<Response> {
+        if self
+            .config
+            .allowed_origins
+            .of_request(req.headers())
+            .is_none()
+        {
+            return Err(Error::Forbidden("origin_not_allowed"));
+        }
+        let body: UserSigninRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let identifier = body.identifier()?;
+        let now = (self.clock)();
+        let ip = source_ip(req);
+        let limiter = Limiter::new(&self.store, rate::USERS, self.config.users.signin_limits, now);
+        let slot = limiter.reserve(&ip).await.inspect_err(|_| {
+            tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
+        })?;
+        let outcome = self.attempt(&identifier, &body.password, now).await;
+        limiter.settle(slot, outcome.as_ref().err(), None).await?;
+        let opened = outcome.inspect_err(|e| log_refusal(e, &ip))?;
+        tracing::info!(event = "user_signin", user_id = %opened.user.id, source_ip = %ip, outcome = "success");
+        let mut resp = json(
+            StatusCode::OK,
+            &SignedInUser {
+                user: UserInfo::from(&opened.user),
+                expires_at: opened.session.expires_at,
+            },
+        );
+        let max_age = opened.session.expires_at - now;
+        append_cookie(&mut resp, &user_cookie(&opened.id, max_age))?;
+        Ok(resp)
+    }
+
+    /// The user an identifier names, if it may sign in with a password: an invited
+    /// user (no password yet) is treated as unknown.
+    async fn find(&self, identifier: &Identifier) -> Result<Option<User>> {
+        let Some(id) = self.store.find_user_id(identifier).await? else {
+            return Ok(None);
+        };
+        let user = self.store.get_user(&id).await?;
+        Ok(user.filter(|u| u.status != UserStatus::Invited && u.password.is_some()))
+    }
+
+    /// One attempt behind the per-IP slot: lockout, password, status, session.
+    async fn attempt(
+        &self,
+        identifier: &Identifier,
+        password: &SecretString,
+        now: i64,
+    ) -> Result<Opened> {
+        let user = self.find(identifier).await?;
+        let mut keys = vec![lockout::identifier_key(&identifier.counter_key())];
+        keys.extend(user.as_ref().map(|u| lockout::user_key(&u.id)));
+        let lockout = Lockout::new(&self.store, self.config.users.lockout_threshold);
+        let reservation = lockout.reserve(keys, now).await?;
+        let verdict = match user.as_ref().and_then(|u| u.password.as_ref()) {
+            Some(phc) => self.passwords.verify(password, &phc.0).await?,
+            None => self.passwords.verify_unknown(password).await?,
+        };
+        let (Verdict::Match { rehash }, Some(user)) = (verdict, user) else {
+            return Err(INVALID);
+        };
+        lockout.succeeded(reservation).await?;
+        if user.status == UserStatus::Disabled {
+            return Err(Error::Forbidden("account_disabled"));
+        }
+        if rehash {
+            self.rehash(&user, password).await;
+        }
+        self.open_session(user, now).await
+    }
+
+    /// Stores a hash with the current parameters in place of a weaker one. A failure is
+    /// logged: the sign-in still succeeds, and the next one tries again.
+    async fn rehash(&self, user: &User, password: &SecretString) {
+        let Some(old) = &user.password else { return };
+        let result = match self.passwords.hash(password).await {
+            Ok(new) => {
+                self.store
+                    .replace_password_hash(&user.id, old, &PasswordHash(new))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(done) => tracing::info!(event = "password_rehash", user_id = %user.id, done),
+            Err(e) => {
+                tracing::warn!(event = "password_rehash", user_id = %user.id, error = %e.detail())
+            }
+        }
+    }
+
+    /// A new session, written with the user's session list in one transaction that
+    /// requires the user to be active; retried on a concurrent change.
+    async fn open_session(&self, mut user: User, now: i64) -> Result<Opened> {
+        let id = random_id();
+        let hash = sha256_hex(id.as_bytes());
+        let ttl = self.config.users.session_ttl.as_secs() as i64;
+        for _ in 0..CHANGE_TRIES {
+            let session = UserSession {
+                user_id: user.id.clone(),
+                kind: user.kind,
+                roles: user.roles.clone(),
+                created_at: now,
+                expires_at: now + ttl,
+            };
+            let change = user.open_session(hash.clone(), session.clone());
+            if self.store.change_sessions(&change).await? {
+                return Ok(Opened { user, id, session });
+            }
+            user = self.store.get_user(&user.id).await?.ok_or(INVALID)?;
+            if user.status != UserStatus::Active {
+                return Err(Error::Forbidden("account_disabled"));
+            }
+        }
+        Err(Error::Busy("user record"))
+    }
+
+    /// The signed-in user, as the authorizer decided: a user session's principal.
+    fn caller(req: &Request) -> Result<Caller> {
+        let caller = authorizer_context(req)
+            .as_ref()
+            .and_then(Caller::from_context)
+            .ok_or(Error::Unauthorized("no_principal"))?;
+        let is_user = PrincipalType::USERS
+            .iter()
+            .any(|t| t.as_str() == caller.principal_type);
+        if is_user {
+            Ok(caller)
+        } else {
+            Err(Error::Forbidden("user_session_required"))
+        }
+    }
+
+    /// `GET /users/me`.
+    async fn me(&self, req: &Request) -> Result<Response> {
+        let caller = Self::caller(req)?;
+        let user = self
+            .store
+            .get_user(&caller.subject)
+            .await?
+            .ok_or(Error::Unauthorized("no_such_user"))?;
+        Ok(json(
+            StatusCode::OK,
+            &SignedInUser {
+                user: UserInfo::from(&user),
+                expires_at: caller.expires_at.unwrap_or(0),
+            },
+        ))
+    }
+
+    /// `POST /users/signout`: the session item deleted and unlisted in one
+    /// transaction, the cookie cleared the partitioned way.
+    async fn signout(&self, req: &Request) -> Result<Response> {
+        let caller = Self::caller(req)?;
+        let Ok(Some(id)) = cookie(req.headers(), USER_COOKIE) else {
+            return Err(Error::Unauthorized("no_user_cookie"));
+        };
+        let hash = sha256_hex(id.as_bytes());
+        let mut closed = false;
+        for _ in 0..CHANGE_TRIES {
+            let Some(user) = self.store.get_user(&caller.subject).await? else {
+                break;
+            };
+            if self.store.change_sessions(&user.close_session(&hash)).await? {
+                closed = true;
+                break;
+            }
+        }
+        if !closed {
+            return Err(Error::Busy("user record"));
+        }
+        tracing::info!(event = "user_signout", user_id = %caller.subject);
+        let mut resp = json(StatusCode::OK, &SignedOut { signed_out: true });
+        append_cookie(&mut resp, &clear_user_cookie())?;
+        Ok(resp)
+    }
+}
+
+/// The sign-in's log line for a refusal: the reason code, never the identifier or the
+/// password.
+fn log_refusal(e: &Error, ip: &str) {
+    let reason = match e {
+        Error::Unauthorized(code) | Error::Forbidden(code) => *code,
+        Error::TooManyRequests { .. } => "locked_out",
+        other => other.code(),
+    };
+    if e.status().is_server_error() {
+        tracing::error!(event = "user_signin", source_ip = %ip, outcome = "error", reason, error = %e.detail());
+    } else {
+        tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "failure", reason);
+    }
+}
+
+impl<S: UsersPorts + 'static> Handler for UsersFunction<S> {
+    const FUNCTION: crate::records::access::Function = crate::records::access::Function::Users;
+
+    async fn handle(&self, req: Request) -> Result<Response> {
+        match (req.method().as_str(), req.uri().path()) {
+            ("POST", "/users/signin") => self.signin(&req).await,
+            ("GET", "/users/password-policy") => {
+                Ok(json(StatusCode::OK, &self.passwords.policy().rules()))
+            }
+            ("GET", "/users/me") => self.me(&req).await,
+            ("POST", "/users/signout") => self.signout(&req).await,
+            _ => Err(Error::NotFound),
+        }
+    }
+}
