@@ -15,6 +15,7 @@ use gatehouse::adapters::DynamoStore;
 use gatehouse::adapters::lambda::LambdaAdmin;
 use gatehouse::adapters::lambda::LambdaAuthorizer;
 use gatehouse::adapters::lambda::LambdaToken;
+use gatehouse::adapters::lambda::LambdaUsers;
 use gatehouse::adapters::lambda::LambdaWidget;
 use gatehouse::answers::GatewayMessage;
 use gatehouse::authz::origin::{AllowedOrigins, sent_origin};
@@ -44,6 +45,7 @@ pub struct Gateway {
     token: Arc<LambdaToken>,
     widget: Arc<LambdaWidget>,
     admin: Arc<LambdaAdmin>,
+    users: Arc<LambdaUsers>,
     allowed_origins: AllowedOrigins,
     /// `host:port` the gateway is reached at (the event's `domainName`).
     domain_name: String,
@@ -77,6 +79,7 @@ impl Gateway {
                 secrets.clone(),
                 dynamodb.clone(),
             )?),
+            users: Arc::new(LambdaUsers::new(config.clone(), dynamodb.clone())),
             admin: Arc::new(LambdaAdmin::new(config.clone(), secrets, dynamodb, sdk)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),
@@ -196,6 +199,7 @@ impl Gateway {
             Function::Token => call(&self.token, event).await,
             Function::Widget => call(&self.widget, event).await,
             Function::Admin => call(&self.admin, event).await,
+            Function::Users => call(&self.users, event).await,
         };
         match answer {
             Some(v) => http_response(&v),

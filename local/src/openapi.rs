@@ -146,6 +146,10 @@ fn security_schemes() -> Value {
             "type": "apiKey", "in": "cookie", "name": gatehouse::authz::SESSION_COOKIE,
             "description": "The widget session cookie (`POST /widget/loginToken`), honoured only from an allowed Origin.",
         },
+        "userSession": {
+            "type": "apiKey", "in": "cookie", "name": gatehouse::authz::USER_COOKIE,
+            "description": "A creator's or end user's session cookie (`POST /users/signin`), honoured only from an allowed Origin.",
+        },
         "adminSession": {
             "type": "apiKey", "in": "cookie", "name": gatehouse::functions::admin::ADMIN_COOKIE,
             "description": "The admin session cookie (`POST /admin/signin`); checked by the admin function, never by the authorizer.",
@@ -175,6 +179,9 @@ pub fn security(route: &Route) -> Value {
                     }
                     PrincipalType::HostUser | PrincipalType::WidgetToken => json!({ "bearer": [] }),
                     PrincipalType::WidgetSession => json!({ "widgetSession": [] }),
+                    PrincipalType::Creator | PrincipalType::EndUser => {
+                        json!({ "userSession": [] })
+                    }
                 };
                 if !out.contains(&alt) {
                     out.push(alt);

@@ -6,13 +6,16 @@
 
 use gatehouse::answers::admin::*;
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
+use gatehouse::answers::users::{SignedInUser, UserSignedOut};
 use gatehouse::answers::widget::*;
 use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
 use gatehouse::authz::PrincipalType::{self, *};
 use gatehouse::authz::Scope;
 use gatehouse::credentials::keys::JwkSet;
+use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
+use gatehouse::requests::users::UserSigninRequest;
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
 /// The Lambda function serving a route (the template's logical id names it).
@@ -21,6 +24,7 @@ pub enum Function {
     Token,
     Widget,
     Admin,
+    Users,
 }
 
 impl Function {
@@ -30,6 +34,7 @@ impl Function {
             Function::Token => "TokenFunction",
             Function::Widget => "WidgetFunction",
             Function::Admin => "AdminFunction",
+            Function::Users => "UsersFunction",
         }
     }
 }
@@ -258,9 +263,10 @@ impl Route {
     }
 }
 
-use Function::{Admin, Token, Widget};
+use Function::{Admin, Token, Users, Widget};
 
 const WIDGET_COOKIE: Sets = Sets::Cookie(gatehouse::authz::SESSION_COOKIE);
+const USER_COOKIE: Sets = Sets::Cookie(gatehouse::authz::USER_COOKIE);
 const ADMIN_COOKIE: Sets = Sets::Cookie(gatehouse::functions::admin::ADMIN_COOKIE);
 /// `JWKS_MAX_AGE` (default 300 s) caps the discovery documents' caching.
 const DISCOVERY_CACHE: Sets = Sets::PublicCache("JWKS_MAX_AGE (default 300)");
@@ -311,6 +317,21 @@ pub const ROUTES: &[Route] = &[
         "End the widget session and clear its cookie")
         .authorizer_rule(Some(&[WidgetSession]), None).answers(schema!(LoggedOut))
         .sets(&[WIDGET_COOKIE]).refusals(&[401, 503]).destructive(),
+    // People (README "People").
+    Route::new("POST", "/users/signin", Users, "userSignin",
+        "Sign in with a username or e-mail and password, from an allowed Origin; 429 while locked out")
+        .json(schema!(UserSigninRequest)).answers(schema!(SignedInUser)).sets(&[USER_COOKIE])
+        .refusals(&[401, 403, 429, 503]),
+    Route::new("GET", "/users/password-policy", Users, "userPasswordPolicy",
+        "The rules a new password must meet")
+        .answers(schema!(PasswordRules)),
+    Route::new("GET", "/users/me", Users, "userMe", "The signed-in user")
+        .authorizer_rule(Some(&PrincipalType::USERS), None).answers(schema!(SignedInUser))
+        .refusals(&[401, 503]),
+    Route::new("POST", "/users/signout", Users, "userSignout",
+        "End the user session and clear its cookie")
+        .authorizer_rule(Some(&PrincipalType::USERS), None).answers(schema!(UserSignedOut))
+        .sets(&[USER_COOKIE]).refusals(&[401, 503]).destructive(),
     // Admin routes authenticate inside the admin function: no authorizer.
     Route::new("POST", "/admin/signin", Admin, "adminSignin",
         "Sign in with an IAM user's access key or a presigned STS request; membership of ADMIN_GROUP_NAME decides")

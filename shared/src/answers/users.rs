@@ -48,6 +48,6 @@ pub struct SignedInUser {
 /// `POST /users/signout`: the session is gone and the cookie cleared.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct SignedOut {
+pub struct UserSignedOut {
     pub signed_out: bool,
 }

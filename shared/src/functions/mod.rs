@@ -10,6 +10,6 @@ pub mod rotate;
 #[cfg(feature = "aws")]
 pub mod token;
 #[cfg(feature = "aws")]
-pub mod widget;
-#[cfg(feature = "aws")]
 pub mod users;
+#[cfg(feature = "aws")]
+pub mod widget;

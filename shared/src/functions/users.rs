@@ -9,7 +9,7 @@ use lambda_http::Request;
 use secrecy::SecretString;
 
 use crate::answers::Caller;
-use crate::answers::users::{SignedInUser, SignedOut, UserInfo};
+use crate::answers::users::{SignedInUser, UserInfo, UserSignedOut};
 use crate::authz::{PrincipalType, USER_COOKIE};
 use crate::config::Config;
 use crate::credentials::password::{Passwords, Verdict};
@@ -95,7 +95,12 @@ impl<S: UsersPorts> UsersFunction<S> {
         let identifier = body.identifier()?;
         let now = (self.clock)();
         let ip = source_ip(req);
-        let limiter = Limiter::new(&self.store, rate::USERS, self.config.users.signin_limits, now);
+        let limiter = Limiter::new(
+            &self.store,
+            rate::USERS,
+            self.config.users.signin_limits,
+            now,
+        );
         let slot = limiter.reserve(&ip).await.inspect_err(|_| {
             tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
         })?;
@@ -246,7 +251,11 @@ impl<S: UsersPorts> UsersFunction<S> {
             let Some(user) = self.store.get_user(&caller.subject).await? else {
                 break;
             };
-            if self.store.change_sessions(&user.close_session(&hash)).await? {
+            if self
+                .store
+                .change_sessions(&user.close_session(&hash))
+                .await?
+            {
                 closed = true;
                 break;
             }
@@ -255,7 +264,7 @@ impl<S: UsersPorts> UsersFunction<S> {
             return Err(Error::Busy("user record"));
         }
         tracing::info!(event = "user_signout", user_id = %caller.subject);
-        let mut resp = json(StatusCode::OK, &SignedOut { signed_out: true });
+        let mut resp = json(StatusCode::OK, &UserSignedOut { signed_out: true });
         append_cookie(&mut resp, &clear_user_cookie())?;
         Ok(resp)
     }
