@@ -86,6 +86,12 @@ impl Gateway {
         })
     }
 
+    /// The gateway with this users function instead (tests inject its clock).
+    pub fn with_users(mut self, users: LambdaUsers) -> Self {
+        self.users = Arc::new(users);
+        self
+    }
+
     /// Serves on `listener` until the future is dropped.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let app = axum::Router::new().fallback(

@@ -61,6 +61,7 @@ pub struct StackBuilder {
     env: Vec<(String, String)>,
     wiring: Option<Wiring>,
     secrets: Option<StackSecrets>,
+    clock: Option<gatehouse::functions::users::Clock>,
 }
 
 /// [`Stack::full`] with `extra` environment, started.
@@ -140,6 +141,12 @@ impl StackBuilder {
         self
     }
 
+    /// The users function reads this clock (lockout timing).
+    pub fn clock(mut self, clock: gatehouse::functions::users::Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Starts the gateway on a free port.
     pub async fn start(mut self) -> Stack {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -166,7 +173,14 @@ impl StackBuilder {
         vars.extend(env);
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (&k[..], &v[..])).collect();
         let cfg = crate::config(w.store.table(), &vars);
-        let gw = Gateway::new(&cfg, w.dynamodb, w.secrets, &w.admin_sdk, addr).unwrap();
+        let users = gatehouse::adapters::lambda::LambdaUsers::new(cfg.clone(), w.dynamodb.clone());
+        let users = match self.clock.take() {
+            Some(clock) => users.with_clock(clock),
+            None => users,
+        };
+        let gw = Gateway::new(&cfg, w.dynamodb, w.secrets, &w.admin_sdk, addr)
+            .unwrap()
+            .with_users(users);
         tokio::spawn(Arc::new(gw).serve(listener));
         let client = || crate::http_builder().redirect(reqwest::redirect::Policy::none());
         let other_ip = client().local_address(std::net::IpAddr::from([127, 0, 0, 2]));

@@ -24,4 +24,5 @@ mod secrets;
 mod store_access;
 mod template;
 mod token_e2e;
+mod users;
 mod widget_e2e;
