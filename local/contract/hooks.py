@@ -10,12 +10,20 @@ scheme names are those of `components.securitySchemes`:
   oauth2         the same token as bearer (client credentials, tokenUrl /token)
   clientBasic    HTTP Basic with the demo client (POST /token)
   widgetSession  Cookie __Host-gh_session (generateToken, then loginToken)
+  userSession    Cookie __Host-gh_user (POST /users/signin as the seeded creator of the
+                 credentials file, `users.creator`)
   adminSession   Cookie __Host-gh_admin (POST /admin/signin)
   csrfToken      x-csrf-token: the CSRF token of that admin sign-in
 
 Cookies are sent as a `Cookie` header: they are `Secure` and the local gateway is plain
 http (README, "Running locally"). Every request carries `Origin`: the first allowed
-origin, or for `/admin/*` the issuer's own (admin routes refuse a foreign one).
+origin, or for `/admin/*` the issuer's own (admin routes refuse a foreign one). The
+user sign-in and the user cookie need the allowed one, which `/users/*` gets.
+
+`POST /users/signin` is sent wrong passwords for the seeded identifiers on purpose (a
+real identifier with a generated password); contract.sh raises USER_LOCKOUT_THRESHOLD
+and USER_SIGNIN_IP_LIMIT to their maximum, so the lockout never refuses the hooks' own
+sign-in during a run.
 
 Credentials are fetched lazily, once per schemathesis process (contract.sh runs one per
 phase, so each phase signs in afresh), and fetched again after an operation that ends
@@ -45,6 +53,7 @@ ADMIN_ORIGIN = os.environ["CONTRACT_ADMIN_ORIGIN"]
 CREDENTIALS_FILE = os.environ["CONTRACT_CREDENTIALS_FILE"]
 
 WIDGET_COOKIE = "__Host-gh_session"
+USER_COOKIE = "__Host-gh_user"
 ADMIN_COOKIE = "__Host-gh_admin"
 CSRF_HEADER = "x-csrf-token"
 TIMEOUT = 10
@@ -59,6 +68,7 @@ ENDS = {
     "adminRevokeUserSessions": ("widget_session", "admin"),
     "adminSignout": ("admin",),
     "widgetLogout": ("widget_session",),
+    "userSignout": ("user_session",),
 }
 
 
@@ -179,6 +189,17 @@ class Credentials:
         resp = expect(call("POST", "/widget/loginToken", json=body), "POST /widget/loginToken")
         return set_cookie(resp, WIDGET_COOKIE)
 
+    # userSession: the seeded creator's password sign-in (from the allowed Origin).
+    def _fetch_user_session(self) -> str:
+        resp = expect(call("POST", "/users/signin", json=self.user_signin()), "POST /users/signin")
+        return set_cookie(resp, USER_COOKIE)
+
+    def user_signin(self, by_email: bool = False) -> dict:
+        u = self.file["users"]["creator"]
+        if not u.get("password"):
+            raise CredentialError("the credentials file has no password for users.creator")
+        return {"identifier": u["email" if by_email else "username"], "password": u["password"]}
+
     # adminSession + csrfToken: the demo admin's sign-in with submitted keys.
     def _fetch_admin(self) -> tuple[str, str]:
         a = self.file["admin"]
@@ -237,6 +258,8 @@ class GatehouseAuth:
             return CREDS.get("client")
         if scheme == "widgetSession":
             return CREDS.get("widget_session")
+        if scheme == "userSession":
+            return CREDS.get("user_session")
         if scheme in ("adminSession", "csrfToken"):
             return CREDS.get("admin")
         raise CredentialError(f"unknown security scheme {scheme!r} (see local/contract/hooks.py)")
@@ -253,6 +276,8 @@ class GatehouseAuth:
                 headers["Authorization"] = basic(*value)
             elif scheme == "widgetSession":
                 cookies[WIDGET_COOKIE] = value
+            elif scheme == "userSession":
+                cookies[USER_COOKIE] = value
             elif scheme == "adminSession":
                 cookies[ADMIN_COOKIE] = value[0]
             elif scheme == "csrfToken":
@@ -289,6 +314,11 @@ def real_signin(body):
     return {k: a[k] for k in ("userName", "accessKeyId", "secretAccessKey")}
 
 
+def real_user_signin(body):
+    # By user name or by e-mail, decided by the generated body (a replay sends the same).
+    return CREDS.user_signin(by_email=zlib.crc32(json.dumps(body, default=str).encode()) % 3 == 0)
+
+
 def real_login_token(body):
     return {"token": CREDS.temp_token("contract")}
 
@@ -323,6 +353,7 @@ def throwaway_session(body):
 
 REAL_BODIES = {
     "adminSignin": real_signin,
+    "userSignin": real_user_signin,
     "widgetLoginToken": real_login_token,
     "token": client_credentials_grant,
     "widgetGenerateToken": lambda body: {**body, "userid": "contract"},
@@ -350,6 +381,10 @@ def before_call(context, case, kwargs):
         # A real user name with generated keys, valid or not: past the name check, the
         # keys themselves reach the STS call.
         case.body = {**case.body, "userName": CREDS.file["admin"]["userName"]}
+    elif digest % 4 == 1 and op_of(case) == "userSignin" and "password" in case.body:
+        # A real identifier with a generated password: a real user's wrong password
+        # (counted by the lockout, whose threshold contract.sh raises).
+        case.body = {**case.body, "identifier": CREDS.file["users"]["creator"]["username"]}
 
 
 @schemathesis.hook

@@ -73,8 +73,10 @@ export CLIENT_SECRETS_SECRET_ARN="gatehouse-client-secrets"
 export ADMIN_ACCOUNT_ID="123456789012"
 export CREDENTIALS_FILE="$state/credentials.json"
 # Every limit at its maximum (the window stays the default): thousands of sign-ins and
-# token requests from one IP are the point here.
+# token requests from one IP are the point here. The user lockout too: the hooks send
+# the seeded creator's identifier with wrong passwords, and sign in as it themselves.
 export SIGNIN_IP_LIMIT=10000 SIGNIN_USER_LIMIT=10000 TOKEN_IP_LIMIT=10000 TOKEN_CLIENT_LIMIT=10000
+export USER_SIGNIN_IP_LIMIT=100000 USER_LOCKOUT_THRESHOLD=10000
 export RUST_LOG="${RUST_LOG:-info}"
 "$CONTRACT_BIN" >"$reports/gateway.log" 2>&1 &
 gateway=$!

@@ -1,5 +1,6 @@
 //! Creates what the local stack needs in the emulators: the table (as `template.yaml`
-//! defines it) and the demo credentials, written to `.local/credentials.json`.
+//! defines it) and the demo credentials (API keys, an OAuth client, a creator and an
+//! end user), written to `.local/credentials.json`.
 
 use std::path::Path;
 
@@ -14,10 +15,12 @@ use gatehouse::config::Config;
 use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::clients::ClientList;
+use gatehouse::credentials::password::{ContextWords, Passwords};
 use gatehouse::credentials::rotation::{self, RotationPolicy};
+use gatehouse::credentials::users::{self, Email, NewUser, UserKind, Username};
 use gatehouse::records::key::EXPIRES_AT;
 use gatehouse::records::key::{GSI1, GSI1_PK, GSI1_SK, PK};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -128,13 +131,109 @@ pub async fn create_api_key(
     Ok((new.key.expose_secret().to_owned(), new.record))
 }
 
+/// The demo people: (key in the credentials file, user name, e-mail, kind).
+pub const DEMO_USERS: [(&str, &str, &str, UserKind); 2] = [
+    (
+        "creator",
+        "demo-creator",
+        "creator@example.com",
+        UserKind::Creator,
+    ),
+    (
+        "end_user",
+        "demo-viewer",
+        "viewer@example.com",
+        UserKind::EndUser,
+    ),
+];
+
+/// A generated password the policy accepts for this user: four random base62 words
+/// joined by `-` (27 code points, about 140 bits), drawn again in the unlikely case it
+/// contains one of the user's context words.
+pub fn demo_password(passwords: &Passwords, username: &str, email: &str) -> SecretString {
+    let context = ContextWords::new(Some(username), Some(email));
+    loop {
+        let words: Vec<String> = (0..4)
+            .map(|_| gatehouse::primitives::crypto::random_base62(6))
+            .collect();
+        let password = SecretString::from(words.join("-"));
+        if passwords.policy().check(&password, &context).is_ok() {
+            return password;
+        }
+    }
+}
+
+/// Creates the demo creator and end user ([`DEMO_USERS`]) through the library, as an
+/// administrator would (`created_by` `bootstrap`, e-mail verified), and returns their
+/// `users` entry for the credentials file: `{"creator": {"username", "email",
+/// "password"}, "end_user": {...}}`.
+///
+/// Against a table that already holds them (409 from `create_user`), nothing is written
+/// and their entry is kept from `previous` (the credentials file as it was) when it
+/// names the same user; otherwise the password is unknown and written as `null`.
+pub async fn seed_users(
+    store: &DynamoStore,
+    config: &Config,
+    previous: &Value,
+) -> Result<Value, BoxError> {
+    let passwords = config.passwords();
+    let mut out = serde_json::Map::new();
+    for (role, username, email, kind) in DEMO_USERS {
+        let password = demo_password(&passwords, username, email);
+        let new = NewUser {
+            username: Some(Username::parse(username)?),
+            email: Email::parse(email)?,
+            email_verified: true,
+            display_name: None,
+            kind,
+            roles: Vec::new(),
+            password: Some(password.clone()),
+            created_by: "bootstrap".into(),
+        };
+        let now = gatehouse::primitives::time::now_epoch();
+        let entry = match users::create_user(store, &passwords, new, now).await {
+            Ok(_) => json!({
+                "username": username,
+                "email": email,
+                "password": password.expose_secret(),
+            }),
+            Err(gatehouse::Error::Conflict(_)) => {
+                let kept = &previous["users"][role];
+                if kept["username"] == username && kept["password"].is_string() {
+                    kept.clone()
+                } else {
+                    eprintln!(
+                        "bootstrap: the {role} {username} exists already; its password is \
+                         not in the credentials file (written as null)"
+                    );
+                    json!({ "username": username, "email": email, "password": null })
+                }
+            }
+            Err(e) => return Err(e.into()),
+        };
+        out.insert(role.to_owned(), entry);
+    }
+    Ok(Value::Object(out))
+}
+
+/// The credentials file as it is (`Value::Null` if it is missing or unreadable), so a
+/// bootstrap against an existing table can keep what it cannot create again.
+pub fn read_credentials(path: &Path) -> Value {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// Creates everything the local stack needs (table, key ring, demo credentials) and
 /// returns the demo credentials as the JSON written to `.local/credentials.json`.
+/// `previous` is that file as it was ([`read_credentials`]; see [`seed_users`]).
 pub async fn bootstrap(
     config: &Config,
     dynamodb: &Client,
     operator_sm: &aws_sdk_secretsmanager::Client,
     gateway_url: &str,
+    previous: &Value,
 ) -> Result<Value, BoxError> {
     create_table(dynamodb, &config.table_name).await?;
     // The operator acts as the admin function (unrestricted).
@@ -158,6 +257,7 @@ pub async fn bootstrap(
         "api_key": { "key": key, "id": record.id, "scopes": record.scopes },
         "widget_dev_key": { "key": dev_key, "id": dev_record.id, "scopes": dev_record.scopes },
         "signing_keys_secret": ring_secret,
+        "users": seed_users(&store, config, previous).await?,
     });
     // The demo IAM users moto was seeded with, for the admin sign-in.
     if let Ok(path) = std::env::var("GATEHOUSE_SEED_FILE") {

@@ -25,9 +25,11 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     let sdk = gatehouse::adapters::sdk::sdk_config().await;
     let dynamodb = gatehouse::adapters::sdk::dynamodb(&sdk);
     let url = format!("http://{addr}");
-    let creds =
-        bootstrap::bootstrap(&config, &dynamodb, &bootstrap::operator_secrets(&sdk), &url).await?;
-    bootstrap::write_credentials(std::path::Path::new(&creds_path), &creds)?;
+    let creds_file = std::path::Path::new(&creds_path);
+    let previous = bootstrap::read_credentials(creds_file);
+    let operator = bootstrap::operator_secrets(&sdk);
+    let creds = bootstrap::bootstrap(&config, &dynamodb, &operator, &url, &previous).await?;
+    bootstrap::write_credentials(creds_file, &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     let secrets = gatehouse::adapters::sdk::secretsmanager(&sdk);
@@ -49,6 +51,17 @@ async fn main() -> Result<(), bootstrap::BoxError> {
             "  OAuth client:  client_id={} client_secret={}",
             c["client_id"].as_str().unwrap_or(""),
             c["client_secret"].as_str().unwrap_or("")
+        );
+    }
+    for (role, shown) in [("creator", "Creator"), ("end_user", "End user")] {
+        let u = &creds["users"][role];
+        eprintln!(
+            "  {:<14} {} / {}",
+            format!("{shown}:"),
+            u["username"].as_str().unwrap_or(""),
+            u["password"]
+                .as_str()
+                .unwrap_or("(unknown: it existed before)")
         );
     }
     let demo_listener = tokio::net::TcpListener::bind(&demo_addr).await?;

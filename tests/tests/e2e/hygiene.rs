@@ -291,6 +291,41 @@ async fn admin(s: &Stack, member: &common::IamUser) -> (String, String) {
     )
 }
 
+/// The user of the users routes' rows, and its password (the policy accepts it).
+const USER: (&str, &str) = ("hygiene-user", "hygiene@example.com");
+const USER_PASSWORD: &str = "plum-orbit-canvas-7204";
+
+/// Creates [`USER`], an active creator, through the library as an administrator would.
+async fn create_user(s: &Stack) {
+    use gatehouse::credentials::password::{PasswordSettings, Passwords};
+    use gatehouse::credentials::users::{self, Email, NewUser, UserKind, Username};
+    let new = NewUser {
+        username: Some(Username::parse(USER.0).unwrap()),
+        email: Email::parse(USER.1).unwrap(),
+        email_verified: true,
+        display_name: None,
+        kind: UserKind::Creator,
+        roles: Vec::new(),
+        password: Some(USER_PASSWORD.to_owned().into()),
+        created_by: "hygiene".into(),
+    };
+    let passwords = Passwords::new(&PasswordSettings::default());
+    let now = gatehouse::primitives::time::now_epoch();
+    users::create_user(&s.store, &passwords, new, now)
+        .await
+        .unwrap();
+}
+
+/// A signed-in user's cookie pair (`__Host-gh_user=...`).
+async fn user_cookie(s: &Stack, body: &str) -> String {
+    let headers = [("origin", ORIGIN), ("content-type", JSON)];
+    let a = s
+        .send(Method::POST, "/users/signin", &headers, Some(body.into()))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    a.cookie().unwrap()
+}
+
 /// The valid request of every route, with fresh credentials: the table of the suite.
 #[rustfmt::skip]
 async fn templates(s: &Stack) -> Vec<Template> {
@@ -312,6 +347,9 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let admin_write = [admin_read[0], ("x-csrf-token", csrf.as_str())];
     let signout = [("cookie", signout_cookie.as_str()), ("x-csrf-token", signout_csrf.as_str())];
     let no_key = r#"{"id":"AAAAAAAAAAAAAAAA"}"#;
+    create_user(s).await;
+    let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
+    let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
     vec![
         row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),
         row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
@@ -327,6 +365,10 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /widget/login/token", &[key], Json, r#"{"userid":"u","appid":"a"}"#, S::OK),
         row("POST /widget/loginToken", &[origin], Json, &login, S::OK),
         row("POST /widget/logout", &[("cookie", &logout_cookie), origin], NoBody, "", S::OK),
+        row("POST /users/signin", &[origin], Json, &user_signin, S::OK),
+        row("GET /users/password-policy", &[], NoBody, "", S::OK),
+        row("GET /users/me", &[("cookie", &user), origin], NoBody, "", S::OK),
+        row("POST /users/signout", &[("cookie", &signout_user), origin], NoBody, "", S::OK),
         row("POST /admin/signin", &[], Json, &signin, S::OK),
         row("POST /admin/signout", &signout, NoBody, "", S::OK),
         row("GET /admin/keys", &admin_read, NoBody, "", S::OK),

@@ -489,3 +489,150 @@ fn json_of(
     let indexes: BTreeSet<_> = indexes.collect();
     format!("{attributes:?} {key_schema:?} {indexes:?}")
 }
+
+/// The users function hashes passwords: it gets 1024 MB (CPU comes with memory), and a
+/// reserved concurrency only when `UsersReservedConcurrency` asks for one, so a default
+/// deploy reserves nothing (a reservation fails `sam deploy` on a new account's quota).
+#[test]
+fn the_users_function_has_its_memory_and_reserves_concurrency_only_when_asked() {
+    let t = template();
+    let f = &t["Resources"][Function::Users.logical_id()]["Properties"];
+    assert_eq!(f["MemorySize"].as_i64(), Some(1024));
+    let p = &t["Parameters"]["UsersReservedConcurrency"];
+    assert_eq!(p["Type"], "Number");
+    assert_eq!(p["Default"].as_i64(), Some(0), "no reservation by default");
+    assert_eq!(p["MinValue"].as_i64(), Some(0));
+    let expected: Value = serde_yaml::from_str(
+        "!If [HasUsersReservedConcurrency, !Ref UsersReservedConcurrency, !Ref AWS::NoValue]",
+    )
+    .unwrap();
+    assert_eq!(f["ReservedConcurrentExecutions"], expected);
+    let condition: Value =
+        serde_yaml::from_str("!Not [!Equals [!Ref UsersReservedConcurrency, \"0\"]]").unwrap();
+    assert_eq!(
+        t["Conditions"]["HasUsersReservedConcurrency"], condition,
+        "the reservation is set exactly when the parameter is not 0"
+    );
+    // No other function reserves concurrency.
+    for (id, res) in resources(&t) {
+        if res["Type"] == "AWS::Serverless::Function" && id != Function::Users.logical_id() {
+            assert!(
+                res["Properties"]
+                    .get("ReservedConcurrentExecutions")
+                    .is_none(),
+                "{id} reserves concurrency"
+            );
+        }
+    }
+}
+
+/// A variable, its parameter, the code's default, and what its bounds need beside them.
+type ParamRow = (
+    &'static str,
+    &'static str,
+    u64,
+    &'static [(&'static str, &'static str)],
+);
+
+/// Each of the users function's variables comes from a template parameter whose default
+/// is the function's own and whose bounds the function accepts, one past them refused
+/// (`with` sets what a bound needs beside it: Argon2id's floor ties memory to passes).
+#[test]
+fn the_users_function_variables_come_from_parameters_with_the_code_defaults_and_bounds() {
+    let t = template();
+    let env =
+        &t["Resources"][Function::Users.logical_id()]["Properties"]["Environment"]["Variables"];
+    let load = |vars: &[(&str, String)]| {
+        gatehouse::config::Config::from_lookup(|k| {
+            (k == "TABLE_NAME")
+                .then(|| "gatehouse".to_owned())
+                .or_else(|| vars.iter().find(|(v, _)| *v == k).map(|(_, x)| x.clone()))
+        })
+    };
+    let defaults = load(&[]).expect("the defaults are a valid configuration");
+    let (users, passwords) = (defaults.users, defaults.password);
+    #[rustfmt::skip]
+    let rows: [ParamRow; 9] = [
+        ("USER_LOCKOUT_THRESHOLD", "UserLockoutThreshold", users.lockout_threshold.into(), &[]),
+        ("USER_SIGNIN_IP_LIMIT", "UserSigninIpLimit", users.signin_limits.ip.into(), &[]),
+        ("USER_SIGNIN_WINDOW", "UserSigninWindow", users.signin_limits.window.as_secs(), &[]),
+        ("USER_SESSION_TTL", "UserSessionTtl", users.session_ttl.as_secs(), &[]),
+        ("ARGON2_MEMORY_KIB", "Argon2MemoryKib", passwords.params.memory_kib().into(),
+            &[("ARGON2_ITERATIONS", "5")]),
+        ("ARGON2_ITERATIONS", "Argon2Iterations", passwords.params.iterations().into(),
+            &[("ARGON2_MEMORY_KIB", "47104")]),
+        ("ARGON2_PARALLELISM", "Argon2Parallelism", passwords.params.parallelism().into(), &[]),
+        ("ARGON2_MAX_CONCURRENT", "Argon2MaxConcurrent", passwords.max_concurrent as u64, &[]),
+        ("PASSWORD_MIN_LENGTH", "PasswordMinLength", passwords.min_length as u64, &[]),
+    ];
+    for (var, param, default, with) in rows {
+        assert_eq!(env[var], reference(param), "{var}");
+        let p = &t["Parameters"][param];
+        assert_eq!(p["Type"], "Number", "{param}");
+        assert_eq!(
+            p["Default"].as_u64(),
+            Some(default),
+            "{param}'s default is the code's"
+        );
+        let (min, max) = (
+            p["MinValue"].as_u64().unwrap(),
+            p["MaxValue"].as_u64().unwrap(),
+        );
+        let with: Vec<(&str, String)> = with.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let at = |value: u64| {
+            let mut vars = with.clone();
+            vars.push((var, value.to_string()));
+            load(&vars).is_ok()
+        };
+        assert!(
+            at(min) && at(max),
+            "{param}: the function accepts {min} and {max}"
+        );
+        assert!(!at(max + 1), "{param}: the function refuses {}", max + 1);
+        assert!(
+            min == 0 || !at(min - 1),
+            "{param}: the function refuses {}",
+            min - 1
+        );
+    }
+    for var in ["SIGNING_KEYS_SECRET_ARN", "CLIENT_SECRETS_SECRET_ARN"] {
+        assert!(env.get(var).is_none(), "the users function reads no secret");
+    }
+}
+
+/// The bootstrap's demo people (`.local/credentials.json` under `users`) sign in with
+/// the passwords it wrote, as the kinds it names; run again against the same table it
+/// creates nothing, keeps the entries the previous file had, and writes a `null`
+/// password for one it cannot know.
+#[tokio::test]
+async fn the_bootstrap_seeds_a_creator_and_an_end_user_and_a_rerun_keeps_them() {
+    use gatehouse_local::bootstrap::seed_users;
+    let s = gatehouse_e2e::Stack::builder().start().await;
+    let config = gatehouse_e2e::config(s.store.table(), &[]);
+    let first = seed_users(&s.store, &config, &serde_json::Value::Null)
+        .await
+        .unwrap();
+    for (role, kind) in [("creator", "creator"), ("end_user", "end_user")] {
+        let u = &first[role];
+        let password = u["password"].as_str().unwrap();
+        assert!(password.chars().count() >= 15, "{role}: {password}");
+        for identifier in [&u["username"], &u["email"]] {
+            let body = serde_json::json!({"identifier": identifier, "password": password});
+            let headers = [("origin", gatehouse_e2e::ORIGIN)];
+            let a = s.post("/users/signin", &headers, Some(body)).await;
+            assert_eq!(a.status, 200, "{role}: {}", a.text);
+            assert_eq!(a.body["user"]["kind"], kind);
+            assert_eq!(a.body["user"]["email_verified"], true);
+        }
+    }
+    let users = s.items_of(gatehouse::records::prefix::USER).await;
+    let previous = serde_json::json!({ "users": first.clone() });
+    let again = seed_users(&s.store, &config, &previous).await.unwrap();
+    assert_eq!(again, first, "the file's entries are kept");
+    assert_eq!(s.items_of(gatehouse::records::prefix::USER).await, users);
+    let unknown = seed_users(&s.store, &config, &serde_json::Value::Null)
+        .await
+        .unwrap();
+    assert!(unknown["creator"]["password"].is_null());
+    assert_eq!(unknown["creator"]["username"], first["creator"]["username"]);
+}
