@@ -12,6 +12,7 @@ use gatehouse::credentials::apikey::ApiKeyRecord;
 use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, public_jwk};
 use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::credentials::users::{UserSession, UserSessionStore};
 use gatehouse::credentials::widget::Session;
 use gatehouse::credentials::widget::SessionStore;
 use gatehouse::credentials::widget::TempToken;
@@ -200,6 +201,13 @@ impl SessionStore for MemStore {
     }
     async fn delete_session(&self, _hash: &str) -> Result<()> {
         Ok(())
+    }
+}
+
+/// No user sessions: a user cookie is denied after its one (empty) read.
+impl UserSessionStore for MemStore {
+    async fn get_user_session(&self, _hash: &str, _now: i64) -> Result<Option<UserSession>> {
+        Ok(None)
     }
 }
 

@@ -13,6 +13,7 @@ use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 use gatehouse::credentials::secrets::SecretSource;
+use gatehouse::credentials::users::{UserSession, UserSessionStore};
 use gatehouse::credentials::widget::Session;
 use gatehouse::credentials::widget::SessionStore;
 use gatehouse::credentials::widget::TempToken;
@@ -60,6 +61,13 @@ impl SessionStore for Memory {
     }
     async fn delete_session(&self, _: &str) -> gatehouse::Result<()> {
         Ok(())
+    }
+}
+
+/// No user sessions: the bench measures the widget credentials.
+impl UserSessionStore for Memory {
+    async fn get_user_session(&self, _: &str, _: i64) -> gatehouse::Result<Option<UserSession>> {
+        Ok(None)
     }
 }
 

@@ -40,9 +40,11 @@ pub struct GatewayMessage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Caller {
-    /// `api_key`, `client`, `host_user`, `widget_token` or `widget_session`.
+    /// `api_key`, `client`, `host_user`, `widget_token`, `widget_session`, `creator` or
+    /// `end_user`.
     pub principal_type: String,
-    /// The client id, the host's `sub`, the widget `userid`, or the API key's id.
+    /// The client id, the host's `sub`, the widget `userid`, the API key's id, or the
+    /// user id.
     pub subject: String,
     /// Space-separated scopes.
     pub scopes: String,
@@ -65,6 +67,12 @@ pub struct Caller {
     /// Widget credentials: the asset permissions, JSON-encoded.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub asset_permissions: Option<String>,
+    /// User sessions: `creator` or `end_user`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_kind: Option<String>,
+    /// User sessions: the user's roles, space-separated (absent when there are none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub roles: Option<String>,
 }
 
 impl Caller {
@@ -88,6 +96,8 @@ impl Caller {
             expires_at: text("expires_at").and_then(|s| s.parse().ok()),
             permissions: text("permissions"),
             asset_permissions: text("asset_permissions"),
+            user_kind: text("user_kind"),
+            roles: text("roles"),
         })
     }
 }
@@ -109,5 +119,20 @@ mod tests {
                 "key_id": "k", "expires_at": 17, "permissions": "[]"})
         );
         assert!(Caller::from_context(json!({"subject": "x"}).as_object().unwrap()).is_none());
+    }
+
+    #[test]
+    fn the_caller_reads_a_users_kind_and_roles() {
+        let ctx = json!({"principal_type": "creator", "subject": "U1", "scopes": "data client",
+            "user_kind": "creator", "roles": "analyst admin", "expires_at": 9});
+        let caller = Caller::from_context(ctx.as_object().unwrap()).unwrap();
+        assert_eq!(caller.user_kind.as_deref(), Some("creator"));
+        assert_eq!(caller.roles.as_deref(), Some("analyst admin"));
+        assert_eq!(serde_json::to_value(&caller).unwrap(), ctx);
+        let ctx = json!({"principal_type": "end_user", "subject": "U2", "scopes": "client",
+            "user_kind": "end_user"});
+        let caller = Caller::from_context(ctx.as_object().unwrap()).unwrap();
+        assert_eq!(caller.roles, None);
+        assert_eq!(serde_json::to_value(&caller).unwrap(), ctx);
     }
 }

@@ -63,6 +63,11 @@ pub struct Principal {
     pub expires_at: Option<i64>,
     pub permissions: Option<Value>,
     pub asset_permissions: Option<Value>,
+    /// User sessions: `creator` or `end_user`.
+    pub user_kind: Option<String>,
+    /// User sessions: the user's roles (a space-separated string in the context,
+    /// omitted when there are none).
+    pub roles: Vec<String>,
 }
 
 impl Principal {
@@ -84,6 +89,8 @@ impl Principal {
             expires_at: None,
             permissions: None,
             asset_permissions: None,
+            user_kind: None,
+            roles: Vec::new(),
         }
     }
 
@@ -103,11 +110,15 @@ impl Principal {
             ("org_id", &self.org_id),
             ("dashboard_id", &self.dashboard_id),
             ("key_id", &self.key_id),
+            ("user_kind", &self.user_kind),
         ];
         for (k, v) in optional {
             if let Some(v) = v {
                 m.insert(k.into(), v.clone().into());
             }
+        }
+        if !self.roles.is_empty() {
+            m.insert("roles".into(), self.roles.join(" ").into());
         }
         if let Some(e) = self.expires_at {
             m.insert("expires_at".into(), e.into());
@@ -149,9 +160,37 @@ mod tests {
         assert_eq!(c["expires_at"], 10);
         assert_eq!(c["permissions"], r#"[{"dataset_id":"d"}]"#);
         assert!(!c.contains_key("org_id"));
+        assert!(!c.contains_key("user_kind"));
+        assert!(!c.contains_key("roles"));
         assert!(
             c.values()
                 .all(|v| v.is_string() || v.is_number() || v.is_boolean())
         );
+    }
+
+    /// A user session's principal: its kind and roles are flat strings, roles
+    /// space-separated like scopes and omitted when there are none.
+    #[test]
+    fn user_context_carries_the_kind_and_flat_roles() {
+        let mut p = principal(PrincipalType::Creator, "data client");
+        p.user_kind = Some("creator".into());
+        p.roles = vec!["analyst".into(), "team-lead".into()];
+        p.expires_at = Some(20);
+        let c = p.context();
+        assert_eq!(c["principal_type"], "creator");
+        assert_eq!(c["user_kind"], "creator");
+        assert_eq!(c["roles"], "analyst team-lead");
+        assert_eq!(c["scopes"], "data client");
+        assert_eq!(c["expires_at"], 20);
+        assert!(
+            c.values()
+                .all(|v| v.is_string() || v.is_number() || v.is_boolean())
+        );
+        let mut p = principal(PrincipalType::EndUser, "client");
+        p.user_kind = Some("end_user".into());
+        let c = p.context();
+        assert_eq!(c["principal_type"], "end_user");
+        assert_eq!(c["user_kind"], "end_user");
+        assert!(!c.contains_key("roles"));
     }
 }

@@ -5,7 +5,7 @@ use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value};
 
 /// Context keys the authorizer sets (README "Route rules", the principal table).
-pub const PRINCIPAL_KEYS: [&str; 11] = [
+pub const PRINCIPAL_KEYS: [&str; 13] = [
     "principal_type",
     "subject",
     "scopes",
@@ -17,6 +17,8 @@ pub const PRINCIPAL_KEYS: [&str; 11] = [
     "expires_at",
     "permissions",
     "asset_permissions",
+    "user_kind",
+    "roles",
 ];
 
 /// The authorizer context of a request (HTTP API `authorizer.lambda`, REST `authorizer`).
@@ -33,4 +35,31 @@ pub fn authorizer_context(req: &Request) -> Option<Map<String, Value>> {
     principal
         .contains_key("principal_type")
         .then_some(principal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::authz::{Principal, PrincipalType};
+
+    /// Every key the authorizer's context can carry is one the functions read back.
+    #[test]
+    fn the_principal_keys_are_the_context_keys() {
+        let mut p = Principal::new(PrincipalType::WidgetToken, "s", vec!["client".into()]);
+        p.client_id = Some("c".into());
+        p.app_id = Some("a".into());
+        p.org_id = Some("o".into());
+        p.dashboard_id = Some("d".into());
+        p.key_id = Some("k".into());
+        p.expires_at = Some(1);
+        p.permissions = Some(serde_json::json!([]));
+        p.asset_permissions = Some(serde_json::json!({}));
+        p.user_kind = Some("creator".into());
+        p.roles = vec!["r".into()];
+        let mut keys: Vec<String> = p.context().keys().cloned().collect();
+        keys.sort();
+        let mut known = PRINCIPAL_KEYS.to_vec();
+        known.sort_unstable();
+        assert_eq!(keys, known);
+    }
 }

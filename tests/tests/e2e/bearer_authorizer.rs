@@ -104,7 +104,9 @@ async fn warm_bearer_checks_make_no_aws_call() {
 }
 
 fn a_reads<
-    S: gatehouse::credentials::apikey::ApiKeyStore + gatehouse::credentials::widget::SessionStore,
+    S: gatehouse::credentials::apikey::ApiKeyStore
+        + gatehouse::credentials::widget::SessionStore
+        + gatehouse::credentials::users::UserSessionStore,
 >(
     a: &Authorizer<S, Counting>,
 ) -> usize {
@@ -200,6 +202,17 @@ impl gatehouse::credentials::widget::SessionStore for CountingStore {
     }
     async fn delete_session(&self, h: &str) -> gatehouse::Result<()> {
         self.inner.delete_session(h).await
+    }
+}
+
+impl gatehouse::credentials::users::UserSessionStore for CountingStore {
+    async fn get_user_session(
+        &self,
+        h: &str,
+        now: i64,
+    ) -> gatehouse::Result<Option<gatehouse::credentials::users::UserSession>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_user_session(h, now).await
     }
 }
 

@@ -24,5 +24,6 @@ mod secrets;
 mod store_access;
 mod template;
 mod token_e2e;
+mod user_authorizer;
 mod users;
 mod widget_e2e;

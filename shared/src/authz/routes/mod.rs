@@ -29,7 +29,8 @@ pub enum AnyMarker {
 }
 
 impl Principals {
-    fn admits(&self, t: PrincipalType) -> bool {
+    /// Whether a principal of type `t` passes this list.
+    pub(crate) fn admits(&self, t: PrincipalType) -> bool {
         match self {
             Principals::Any(_) => true,
             Principals::List(l) => l.contains(&t),
@@ -293,34 +294,45 @@ impl RouteRules {
         }
     }
 
-    /// Decides whether `principal` may call `method` on `target`. The first rule that
-    /// fits decides; a spelling that differs from a rule only by case, a trailing slash
-    /// or percent-encoding is denied, and so is a rule's route without the value of a
-    /// parameter it names: neither is ever handed to a later, broader rule.
+    /// The rule that decides `method` on `target`, before any principal is looked at,
+    /// and the route parameters it bound. The first rule that fits decides; a spelling
+    /// that differs from a rule only by case, a trailing slash or percent-encoding is
+    /// denied, and so is a rule's route without the value of a parameter it names:
+    /// neither is ever handed to a later, broader rule.
+    pub(crate) fn deciding_rule(
+        &self,
+        method: &str,
+        target: &RouteTarget,
+    ) -> Result<(&RouteRule, RouteMatch), DenyReason> {
+        let segs = match target {
+            RouteTarget::Template { path, .. } | RouteTarget::Path(path) => segments(path),
+        };
+        self.0
+            .iter()
+            .filter(|r| r.method_matches(method))
+            .find_map(|r| match Self::fit(r, target, &segs) {
+                RuleFit::No => None,
+                RuleFit::Matches(m) => Some(Ok((&r.rule, m))),
+                RuleFit::Alias => Some(Err(DenyReason::PathAlias)),
+                RuleFit::MissingParam => Some(Err(DenyReason::MissingRouteParameter)),
+            })
+            .ok_or(DenyReason::RouteNotAllowed)?
+    }
+
+    /// Decides whether `principal` may call `method` on `target`: the
+    /// [deciding rule](Self::deciding_rule) must admit its type and it must hold the
+    /// rule's scope.
     pub fn authorize(
         &self,
         principal: &Principal,
         method: &str,
         target: &RouteTarget,
     ) -> Result<RouteMatch, DenyReason> {
-        let segs = match target {
-            RouteTarget::Template { path, .. } | RouteTarget::Path(path) => segments(path),
-        };
-        let (rule, matched) = self
-            .0
-            .iter()
-            .filter(|r| r.method_matches(method))
-            .find_map(|r| match Self::fit(r, target, &segs) {
-                RuleFit::No => None,
-                RuleFit::Matches(m) => Some(Ok((r, m))),
-                RuleFit::Alias => Some(Err(DenyReason::PathAlias)),
-                RuleFit::MissingParam => Some(Err(DenyReason::MissingRouteParameter)),
-            })
-            .ok_or(DenyReason::RouteNotAllowed)??;
-        if !rule.rule.principals.admits(principal.principal_type) {
+        let (rule, matched) = self.deciding_rule(method, target)?;
+        if !rule.principals.admits(principal.principal_type) {
             return Err(DenyReason::CredentialNotAllowed);
         }
-        match &rule.rule.scope {
+        match &rule.scope {
             Some(scope) if !principal.has_scope(scope) => Err(DenyReason::InsufficientScope),
             _ => Ok(matched),
         }
@@ -448,6 +460,55 @@ mod tests {
             r.authorize(&code_client, "GET", &path("/stats")),
             Err(DenyReason::InsufficientScope)
         );
+        // People: `any` admits them, `data` routes only the creator (scope `data`), and
+        // the users' own routes no other credential.
+        let creator = principal(Creator, "data client");
+        let end_user = principal(EndUser, "client");
+        for p in [&creator, &end_user] {
+            for (method, route) in [
+                ("GET", "/whoami"),
+                ("GET", "/display"),
+                ("GET", "/display/rules"),
+                ("POST", "/comments"),
+                ("GET", "/users/me"),
+                ("POST", "/users/signout"),
+            ] {
+                assert_eq!(
+                    r.authorize(p, method, &path(route)),
+                    Ok(RouteMatch::default()),
+                    "{method} {route}"
+                );
+            }
+            for (method, route) in [
+                ("POST", "/widget/generateToken"),
+                ("POST", "/widget/login/token"),
+                ("POST", "/widget/logout"),
+            ] {
+                assert_eq!(
+                    r.authorize(p, method, &path(route)),
+                    Err(DenyReason::CredentialNotAllowed),
+                    "{method} {route}"
+                );
+            }
+        }
+        assert_eq!(
+            r.authorize(&creator, "GET", &path("/data")),
+            Ok(RouteMatch::default())
+        );
+        assert_eq!(
+            r.authorize(&end_user, "GET", &path("/data")),
+            Err(DenyReason::InsufficientScope)
+        );
+        for p in [&session, &key, &widget, &data_client, &code_client] {
+            for (method, route) in [("GET", "/users/me"), ("POST", "/users/signout")] {
+                assert_eq!(
+                    r.authorize(p, method, &path(route)),
+                    Err(DenyReason::CredentialNotAllowed),
+                    "{:?} {method} {route}",
+                    p.principal_type
+                );
+            }
+        }
         // Not listed: denied, whatever the credential.
         assert_eq!(
             r.authorize(&key, "DELETE", &path("/stats")),
@@ -460,6 +521,54 @@ mod tests {
         assert_eq!(
             r.authorize(&key, "POST", &path("/token")),
             Err(DenyReason::RouteNotAllowed)
+        );
+    }
+
+    /// The deciding rule is found without a principal, by the same first fit as
+    /// `authorize`: exact rules before the wildcard, aliases and missing parameters
+    /// denied, unlisted routes denied.
+    #[test]
+    fn the_deciding_rule_is_found_without_a_principal() {
+        let r = RouteRules::default_rules();
+        let rule = |method: &str, t: &RouteTarget| {
+            r.deciding_rule(method, t)
+                .map(|(rule, _)| (rule.method.clone(), rule.path.clone()))
+        };
+        let found = |m: &str, p: &str| Ok((m.to_owned(), p.to_owned()));
+        assert_eq!(rule("GET", &path("/users/me")), found("GET", "/users/me"));
+        assert_eq!(
+            rule("GET", &template("/display", &[])),
+            found("GET", "/display")
+        );
+        assert_eq!(rule("GET", &path("/stats")), found("GET", "/*"));
+        assert_eq!(
+            rule("POST", &path("/widget/generateToken")),
+            found("POST", "/widget/generateToken")
+        );
+        assert_eq!(rule("GET", &path("/Users/me")), Err(DenyReason::PathAlias));
+        assert_eq!(
+            rule("DELETE", &path("/users/me")),
+            Err(DenyReason::RouteNotAllowed)
+        );
+        let (found_rule, _) = r.deciding_rule("GET", &path("/users/me")).unwrap();
+        assert_eq!(
+            found_rule.principals,
+            Principals::List(PrincipalType::USERS.into())
+        );
+        let custom = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/apps/{app_id}","principals":["creator"]}]"#,
+        )
+        .unwrap();
+        let (found_rule, bound) = custom
+            .deciding_rule("GET", &template("/apps/{app_id}", &[("app_id", "a1")]))
+            .unwrap();
+        assert_eq!(found_rule.path, "/apps/{app_id}");
+        assert_eq!(bound.params["app_id"], "a1");
+        assert_eq!(
+            custom
+                .deciding_rule("GET", &template("/apps/{app_id}", &[]))
+                .map(|_| ()),
+            Err(DenyReason::MissingRouteParameter)
         );
     }
 

@@ -1,5 +1,6 @@
 //! The Lambda authorizer: reads any of the four event shapes (HTTP API payload 2.0 with
-//! simple or IAM responses, REST `TOKEN`, REST `REQUEST`), verifies the credential,
+//! simple or IAM responses, REST `TOKEN`, REST `REQUEST`), verifies the credential (an
+//! API key, a bearer token, the widget session cookie or the user session cookie),
 //! applies the route rules and answers in the event's own response format.
 //!
 //! Failing dependencies are errors (API Gateway answers 500 and caches nothing), never
@@ -21,6 +22,7 @@ use crate::credentials::apikey::{ApiKeyVerifier, VerifyError};
 use crate::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
 use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
+use crate::credentials::users::{UserSession, UserSessionStore};
 use crate::credentials::widget::SessionStore;
 use crate::error::Result;
 use crate::http::issuer_from;
@@ -65,6 +67,22 @@ fn widget_token_principal(
     Ok(p)
 }
 
+/// A user session's principal: `creator` or `end_user` by its kind, with the kind's
+/// scopes and the user's roles.
+fn user_principal(session: UserSession) -> Principal {
+    let scopes = session
+        .kind
+        .scopes()
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let mut p = Principal::new(session.kind.principal_type(), session.user_id, scopes);
+    p.user_kind = Some(session.kind.as_str().to_owned());
+    p.roles = session.roles;
+    p.expires_at = Some(session.expires_at);
+    p
+}
+
 /// The authorizer: route rules, response mode and the credential verifiers.
 pub struct Authorizer<S, K> {
     rules: RouteRules,
@@ -79,7 +97,7 @@ pub struct Authorizer<S, K> {
     keys: Option<SigningKeys<K>>,
 }
 
-impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
+impl<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource> Authorizer<S, K> {
     /// `secrets` reads the signing key ring named by `SIGNING_KEYS_SECRET_ARN`.
     pub fn new(config: &Config, store: S, secrets: K) -> Self {
         let keys = config.signing_keys_secret.as_ref().map(|id| {
@@ -176,6 +194,28 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         Ok(Ok(p))
     }
 
+    /// The user session cookie: only from an allowed `Origin`, checked before the one
+    /// DynamoDB read (a user session is not bound to one origin).
+    async fn verify_user_session(
+        &self,
+        id: &str,
+        input: &AuthInput,
+        now: i64,
+    ) -> Verdict<Principal> {
+        if !self.allowed_origins.permits(input.origin.as_deref(), None) {
+            return deny(DenyReason::WrongOrigin);
+        }
+        if !crate::requests::widget::is_opaque_token(id) {
+            return deny(DenyReason::MalformedCredential);
+        }
+        let hash = crate::primitives::crypto::sha256_hex(id.as_bytes());
+        let store = self.api_keys.store();
+        let Some(session) = store.get_user_session(&hash, now).await? else {
+            return deny(DenyReason::UnknownKey);
+        };
+        Ok(Ok(user_principal(session)))
+    }
+
     /// An API key: the cache, then the store.
     async fn verify_api_key(&self, key: &str, now: i64) -> Verdict<Principal> {
         match self.api_keys.verify(key, now).await {
@@ -185,7 +225,8 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
         }
     }
 
-    /// The one credential the request carries, verified, then the route rules.
+    /// The one credential the request carries, verified, then the route rules. With
+    /// both session cookies the route's deciding rule says which one counts.
     async fn check(&self, input: &AuthInput, now: i64) -> Verdict<Principal> {
         if input.duplicated_credential {
             return deny(DenyReason::AmbiguousCredentials);
@@ -195,12 +236,25 @@ impl<S: ApiKeyStore + SessionStore, K: SecretSource> Authorizer<S, K> {
             input.authorization.as_deref(),
             &input.cookies,
         ));
+        let target = self.route_target(input);
+        let credential = match credential {
+            Credential::BothCookies { .. } => {
+                let rule = target
+                    .as_ref()
+                    .ok()
+                    .and_then(|t| self.rules.deciding_rule(&input.method, t).ok());
+                or_deny!(credential.for_rule(rule.map(|(r, _)| &r.principals)))
+            }
+            other => other,
+        };
         let principal = or_deny!(match credential {
             Credential::ApiKey(key) => self.verify_api_key(key, now).await?,
             Credential::Bearer(token) => self.verify_bearer(token, input, now).await?,
             Credential::SessionCookie(id) => self.verify_session(id, input, now).await?,
+            Credential::UserCookie(id) => self.verify_user_session(id, input, now).await?,
+            Credential::BothCookies { .. } => Err(DenyReason::AmbiguousCredentials),
         });
-        let target = or_deny!(self.route_target(input));
+        let target = or_deny!(target);
         or_deny!(self.rules.authorize(&principal, &input.method, &target));
         Ok(Ok(principal))
     }
