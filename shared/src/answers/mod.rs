@@ -40,11 +40,9 @@ pub struct GatewayMessage {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Caller {
-    /// `api_key`, `client`, `host_user`, `widget_token`, `widget_session`, `creator` or
-    /// `end_user`.
+    /// `api_key`, `client`, `host_user`, `widget_token`, `widget_session`, `creator`, `end_user`.
     pub principal_type: String,
-    /// The client id, the host's `sub`, the widget `userid`, the API key's id, or the
-    /// user id.
+    /// The client id, the host's `sub`, the widget `userid`, the API key's id, the user id.
     pub subject: String,
     /// Space-separated scopes.
     pub scopes: String,
