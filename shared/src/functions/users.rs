@@ -81,7 +81,8 @@ impl<S: UsersPorts> UsersFunction<S> {
     }
 
     /// `POST /users/signin`. Order: the Origin (login CSRF), the body (400 counts for
-    /// nothing), the per-IP slot, the lockout (429 before any hash), the password.
+    /// nothing), the per-IP slot, the lockout (429 before any hash; the slot is kept),
+    /// the password.
     async fn signin(&self, req: &Request) -> Result<Response> {
         if self
             .config
@@ -105,7 +106,10 @@ impl<S: UsersPorts> UsersFunction<S> {
             tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
         })?;
         let outcome = self.attempt(&identifier, &body.password, now).await;
-        limiter.settle(slot, outcome.as_ref().err(), None).await?;
+        match &outcome {
+            Err(Error::TooManyRequests { .. }) => limiter.keep(slot),
+            other => limiter.settle(slot, other.as_ref().err(), None).await?,
+        }
         let opened = outcome.inspect_err(|e| log_refusal(e, &ip))?;
         tracing::info!(event = "user_signin", user_id = %opened.user.id, source_ip = %ip, outcome = "success");
         let mut resp = json(

@@ -218,6 +218,13 @@ impl<'a, S: RateStore> Limiter<'a, S> {
         }
     }
 
+    /// Keeps the slot whatever the outcome: the users' sign-in spends a source's slot on
+    /// an attempt the lockout refused, so hammering a locked account costs the source
+    /// its own budget and needs no give-back write.
+    pub(crate) fn keep(&self, slot: Slot) {
+        drop(slot);
+    }
+
     async fn release(&self, slot: Slot) -> Result<()> {
         if let Err(e) = self.store.rate_release(&slot.key).await {
             tracing::warn!(event = "rate_release_failed", scope = self.scope.name, error = %e.detail());
