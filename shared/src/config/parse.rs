@@ -106,6 +106,16 @@ pub(super) fn boolean(
     }
 }
 
+/// The variables of a test, as `Config::from_lookup` and the readers take them.
+#[cfg(test)]
+pub(super) fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: std::collections::HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k: &str| map.get(k).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

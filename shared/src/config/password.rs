@@ -71,14 +71,9 @@ pub(super) fn password_settings(var: &impl Fn(&str) -> Option<String>) -> Result
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<PasswordSettings> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        password_settings(&|k: &str| map.get(k).cloned())
+        password_settings(&super::super::parse::lookup(vars))
     }
 
     fn refused(vars: &[(&str, &str)]) -> (&'static str, String) {

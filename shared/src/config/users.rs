@@ -39,14 +39,9 @@ pub(super) fn user_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Use
 mod tests {
     use super::*;
     use crate::error::Error;
-    use std::collections::HashMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<UserSettings> {
-        let map: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        user_settings(&|k: &str| map.get(k).cloned())
+        user_settings(&super::super::parse::lookup(vars))
     }
 
     #[test]
