@@ -58,8 +58,9 @@ pub enum Error {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
-    /// A bounded local resource (the password hasher) had no free turn in time: fail
-    /// closed (503), retry shortly. The name says which resource, for logs.
+    /// A bounded resource had no free turn in time (the password hasher), or a record
+    /// kept changing under concurrent requests (a user's session list): fail closed
+    /// (503), retry shortly. The name says which, for logs.
     #[error("server busy: retry shortly")]
     Busy(&'static str),
     /// A configuration variable is missing or invalid; stops start-up.

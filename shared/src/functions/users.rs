@@ -250,28 +250,30 @@ impl<S: UsersPorts> UsersFunction<S> {
             return Err(Error::Unauthorized("no_user_cookie"));
         };
         let hash = sha256_hex(id.as_bytes());
-        let mut closed = false;
         for _ in 0..CHANGE_TRIES {
-            let Some(user) = self.store.get_user(&caller.subject).await? else {
-                break;
-            };
+            let user = self
+                .store
+                .get_user(&caller.subject)
+                .await?
+                .ok_or(Error::Unauthorized("no_such_user"))?;
             if self
                 .store
                 .change_sessions(&user.close_session(&hash))
                 .await?
             {
-                closed = true;
-                break;
+                return signed_out(&caller.subject);
             }
         }
-        if !closed {
-            return Err(Error::Busy("user record"));
-        }
-        tracing::info!(event = "user_signout", user_id = %caller.subject);
-        let mut resp = json(StatusCode::OK, &UserSignedOut { signed_out: true });
-        append_cookie(&mut resp, &clear_user_cookie())?;
-        Ok(resp)
+        Err(Error::Busy("user record"))
     }
+}
+
+/// The sign-out's answer: the cookie cleared the partitioned way.
+fn signed_out(user_id: &str) -> Result<Response> {
+    tracing::info!(event = "user_signout", user_id = %user_id);
+    let mut resp = json(StatusCode::OK, &UserSignedOut { signed_out: true });
+    append_cookie(&mut resp, &clear_user_cookie())?;
+    Ok(resp)
 }
 
 /// The sign-in's log line for a refusal: the reason code, never the identifier or the
