@@ -483,11 +483,12 @@ impl Probe {
     }
 }
 
-/// Whether an answer grants anything: a principal, a token, a session, the JWKS.
+/// Whether an answer grants anything: a principal, a token, a session, the JWKS, the
+/// signed-in user (`GET /users/me`).
 pub fn granted(a: &Answer) -> bool {
     a.status == StatusCode::OK
         && (a.headers.contains_key("set-cookie")
-            || ["principal_type", "token", "access_token", "keys"]
+            || ["principal_type", "token", "access_token", "keys", "user"]
                 .iter()
                 .any(|k| !a.body[*k].is_null()))
 }

@@ -20,7 +20,9 @@ use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
 use gatehouse::records::access::Function;
 
-pub use stack::{CLIENT_SECRET, Item, ORIGIN, Stack, StackBuilder, claims_of, full, pk};
+pub use stack::{
+    CLIENT_SECRET, Item, ORIGIN, Stack, StackBuilder, USER_PASSWORD, claims_of, full, pk,
+};
 
 /// An HTTP client for the tests (rustls on aws-lc-rs, like the functions').
 pub fn http() -> reqwest::Client {

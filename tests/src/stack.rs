@@ -16,7 +16,11 @@ use gatehouse::adapters::DynamoStore;
 use gatehouse::adapters::lambda::LambdaAuthorizer;
 use gatehouse::credentials::jwt::Claims;
 use gatehouse::credentials::keys::{LoadedRing, SigningAlg};
+use gatehouse::credentials::password::{PasswordSettings, Passwords};
+use gatehouse::credentials::users::{Email, NewUser, User, UserKind, Username, create_user};
 use gatehouse::functions::authorizer::Authorizer;
+use gatehouse::primitives::crypto::random_base62;
+use gatehouse::primitives::time::now_epoch;
 use gatehouse::records::access::Function;
 use gatehouse_local::gateway::Gateway;
 use reqwest::{Method, StatusCode};
@@ -30,6 +34,9 @@ use crate::{Answer, Host, IamUser};
 pub const ORIGIN: &str = "http://localhost:3001";
 /// client_id 1's secret (a raw hex entry) in [`Stack::full`]'s client list.
 pub const CLIENT_SECRET: &str = "6a1f0c9e4b7d2a58c3e9f0b1d4a7c2e5";
+/// The password of every person [`Stack::person`] creates (README "People": 15 to 128
+/// code points, not a common password, none of the user's own words).
+pub const USER_PASSWORD: &str = "Harness-Person-Passw0rd-Never-Logged";
 
 /// A running gateway and what the test needs to talk to it.
 pub struct Stack {
@@ -367,6 +374,44 @@ impl Stack {
     /// A widget session cookie pair (`__Host-gh_session=...`).
     pub async fn session_cookie(&self) -> String {
         let a = self.login(&self.temp_token().await).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        a.cookie().unwrap()
+    }
+
+    /// A fresh active person of `kind` (user name `p<random>`, e-mail
+    /// `<name>@example.com`, no roles) with [`USER_PASSWORD`], created the one way users
+    /// are created (README "People").
+    pub async fn person(&self, kind: UserKind) -> User {
+        let name = format!("p{}", random_base62(12).to_ascii_lowercase());
+        let new = NewUser {
+            username: Some(Username::parse(&name).unwrap()),
+            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            email_verified: true,
+            display_name: None,
+            kind,
+            roles: Vec::new(),
+            password: Some(USER_PASSWORD.to_owned().into()),
+            created_by: "test".into(),
+        };
+        let passwords = Passwords::new(&PasswordSettings::default());
+        create_user(&self.store, &passwords, new, now_epoch())
+            .await
+            .unwrap()
+    }
+
+    /// POST /users/signin `{identifier, password}` from the allowed origin.
+    pub async fn user_signin(&self, identifier: &str, password: &str) -> Answer {
+        let body = json!({"identifier": identifier, "password": password});
+        self.post("/users/signin", &[("origin", ORIGIN)], Some(body))
+            .await
+    }
+
+    /// A fresh [`Self::person`] of `kind`, signed in: its user cookie pair
+    /// (`__Host-gh_user=...`).
+    pub async fn user_cookie(&self, kind: UserKind) -> String {
+        let person = self.person(kind).await;
+        let name = person.username.unwrap();
+        let a = self.user_signin(name.as_str(), USER_PASSWORD).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         a.cookie().unwrap()
     }

@@ -115,6 +115,85 @@ async fn no_secret_appears_in_logs_or_error_bodies() {
     }
 }
 
+/// A person's secrets never reach the logs or an answer (README "People", "Logs"): a
+/// sign-in with a wrong and then the right password, `GET /users/me` and
+/// `POST /users/signout` with the cookie, and the cookie again once signed out. Neither
+/// password nor the session id (the cookie's value) appears in a captured line or an
+/// answer body; the stored PHC hash (whole, or its salt or digest alone) in no answer
+/// body and no line but the SDK's own `TRACE` lines, which print each DynamoDB answer
+/// whole, the user's item included. The sign-ins' `user_signin` events were captured,
+/// a failure and a success.
+#[tokio::test]
+async fn no_password_session_id_or_password_hash_appears_in_logs_or_answer_bodies() {
+    use gatehouse::authz::USER_COOKIE;
+    use gatehouse::credentials::users::{UserKind, UserStore};
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let s = common::Stack::builder().start().await;
+    let person = s.person(UserKind::Creator).await;
+    let name = person.username.as_ref().unwrap().as_str();
+    let wrong = "Wr0ng-User-Passw0rd-For-Log-Test";
+
+    let refused = s.user_signin(name, wrong).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED, "{}", refused.text);
+    let signed_in = s.user_signin(name, common::USER_PASSWORD).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+    let cookie = signed_in.cookie().unwrap();
+    let with_cookie = [("origin", common::ORIGIN), ("cookie", cookie.as_str())];
+    let me = s.send(Method::GET, "/users/me", &with_cookie, None).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    let out = s
+        .send(Method::POST, "/users/signout", &with_cookie, None)
+        .await;
+    assert_eq!(out.status, StatusCode::OK, "{}", out.text);
+    let gone = s.send(Method::GET, "/users/me", &with_cookie, None).await;
+    assert_eq!(gone.status, StatusCode::FORBIDDEN, "{}", gone.text);
+    let bodies = [refused, signed_in, me, out, gone].map(|a| a.text);
+
+    let logs = capture.text();
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let signins: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["fields"]["event"] == "user_signin")
+        .map(|l| l["fields"]["outcome"].as_str().unwrap_or("?"))
+        .collect();
+    for outcome in ["failure", "success"] {
+        assert!(
+            signins.contains(&outcome),
+            "the {outcome} was captured: {signins:?}"
+        );
+    }
+    let session_id = cookie.strip_prefix(&format!("{USER_COOKIE}=")).unwrap();
+    for secret in [common::USER_PASSWORD, wrong, session_id] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+        for b in &bodies {
+            assert!(!b.contains(secret), "a secret reached an answer body: {b}");
+        }
+    }
+
+    let stored = s.store.get_user(&person.id).await.unwrap().unwrap();
+    let phc = stored.password.unwrap().0;
+    let mut parts = phc.rsplit('$');
+    let (digest, salt) = (parts.next().unwrap(), parts.next().unwrap());
+    let sdk_trace = |line: &str| {
+        serde_json::from_str::<serde_json::Value>(line).is_ok_and(|l| {
+            l["level"] == "TRACE" && l["target"].as_str().is_some_and(|t| t.starts_with("aws_"))
+        })
+    };
+    for part in [phc.as_str(), salt, digest] {
+        for l in logs.lines().filter(|l| !sdk_trace(l)) {
+            assert!(!l.contains(part), "the hash reached a line: {l}");
+        }
+        for b in &bodies {
+            assert!(!b.contains(part), "the hash reached an answer body: {b}");
+        }
+    }
+}
+
 /// A malformed authorizer event is logged with a fixed reason and the failing field's
 /// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
 #[tokio::test]

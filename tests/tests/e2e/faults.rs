@@ -11,27 +11,35 @@ use common::faults::{
     self as kit, Emulator, Fault, FaultProxy, Outage, Probe, StackSecrets, Wiring, dynamodb_error,
     outage_round, query_error, secrets_error,
 };
-use common::{CLIENT_SECRET, ORIGIN, Stack};
+use common::{CLIENT_SECRET, ORIGIN, Stack, USER_PASSWORD};
+use gatehouse::credentials::users::{User, UserKind, UserStore};
 use gatehouse_e2e as common;
 use reqwest::Method;
 use serde_json::json;
 
 /// Every request that reads or writes DynamoDB: the authorizer (an API key it has not
-/// cached, a session cookie), the widget's generateToken and loginToken, both grants of
-/// /token (their failed-attempt counters), the admin sign-in.
-async fn dynamodb_probes(f: &Stack, admin: &common::IamUser) -> Vec<Probe> {
+/// cached, a widget session cookie, a user session cookie), the widget's generateToken
+/// and loginToken, both grants of /token (their failed-attempt counters), the admin
+/// sign-in, and `person` signing in with the right password (README "People").
+async fn dynamodb_probes(f: &Stack, admin: &common::IamUser, person: &User) -> Vec<Probe> {
     let fresh_key = common::api_key(&f.store, None, None).await;
     // Also puts the stack's own key in the authorizer's cache, so the widget requests
     // below reach the widget function.
     let temp = f.temp_token().await;
     let cookie = f.session_cookie().await;
+    let user_cookie = f.user_cookie(UserKind::EndUser).await;
     let code = kit::host_code(&f.host().url).await;
+    let identifier = person.username.as_ref().unwrap().as_str();
     vec![
         Probe::new("authorizer: API key", Method::GET, "/whoami", 500)
             .header("x-api-key", &fresh_key),
         kit::with_cookie(
             Probe::new("authorizer: session cookie", Method::GET, "/whoami", 500),
             &cookie,
+        ),
+        kit::with_cookie(
+            Probe::new("authorizer: user session", Method::GET, "/users/me", 500),
+            &user_cookie,
         ),
         Probe::new(
             "widget: generateToken",
@@ -54,7 +62,39 @@ async fn dynamodb_probes(f: &Stack, admin: &common::IamUser) -> Vec<Probe> {
             "grant_type=client_credentials&client_id=1&client_secret={CLIENT_SECRET}"
         )),
         Probe::new("admin: sign-in", Method::POST, "/admin/signin", 503).json(keys_body(admin)),
+        Probe::new("users: sign-in", Method::POST, "/users/signin", 503)
+            .header("origin", ORIGIN)
+            .json(json!({"identifier": identifier, "password": USER_PASSWORD})),
     ]
+}
+
+/// One outage of DynamoDB under [`dynamodb_probes`], a fresh person signing in among
+/// them (so no lockout or failure carries over from a round before). The sign-in
+/// during the outage opened no session: after the round the person lists exactly one,
+/// the sign-in's after recovery, and exactly one `usess#` item was added (README
+/// "People": a session is `usess#<sha256 of its id>`, listed by its user).
+async fn dynamodb_round(f: &Stack, admin: &common::IamUser, outage: Outage<'_>) {
+    let person = f.person(UserKind::Creator).await;
+    let probes = dynamodb_probes(f, admin, &person).await;
+    let sessions = f.items_of("usess#").await.len();
+    outage_round(f, &probes, outage).await;
+    let listed = f
+        .store
+        .get_user(&person.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .sessions;
+    assert_eq!(
+        listed.len(),
+        1,
+        "only the sign-in after recovery: {listed:?}"
+    );
+    assert_eq!(
+        f.items_of("usess#").await.len(),
+        sessions + 1,
+        "the sign-in during the outage wrote no session"
+    );
 }
 
 fn code_probe(code: &str) -> Probe {
@@ -113,8 +153,7 @@ async fn dynamodb_throttling_5xx_timeouts_and_resets_fail_closed_everywhere_then
     );
     faults.push(dynamodb_error(400, "ThrottlingException"));
     for fault in faults {
-        let probes = dynamodb_probes(&f, &admin).await;
-        outage_round(&f, &probes, Outage::Proxy(&proxy, fault, None)).await;
+        dynamodb_round(&f, &admin, Outage::Proxy(&proxy, fault, None)).await;
     }
 }
 
@@ -126,8 +165,7 @@ async fn dynamodb_killed_mid_test_fails_closed_everywhere_then_recovers_on_resta
     w.store = kit::table_in(w.dynamodb.clone()).await;
     let f = kit::full_via(w, &StackSecrets::new(), &[]).await;
     let admin = common::iam_user(true).await;
-    let probes = dynamodb_probes(&f, &admin).await;
-    outage_round(&f, &probes, Outage::Kill(&mut dynamodb, None)).await;
+    dynamodb_round(&f, &admin, Outage::Kill(&mut dynamodb, None)).await;
 }
 
 /// Caches short enough that each round starts cold (the ring is reloaded after 1 s,

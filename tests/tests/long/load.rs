@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use common::{ORIGIN, Stack};
+use gatehouse::authz::USER_COOKIE;
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::credentials::users::UserKind;
 use gatehouse_e2e as common;
 
 const CONNECTIONS: usize = 50;
@@ -78,6 +80,12 @@ async fn credentials(f: &Stack) -> Vec<Credential> {
         "__Host-gh_session={}",
         gatehouse::primitives::crypto::random_id()
     );
+    let creator = f.user_cookie(UserKind::Creator).await;
+    let end_user = f.user_cookie(UserKind::EndUser).await;
+    let unknown_user = format!(
+        "{USER_COOKIE}={}",
+        gatehouse::primitives::crypto::random_id()
+    );
     const ALL: &[&str] = &["data", "client", "widget:issue"];
     vec![
         cred("api key", &[("x-api-key", &f.key)], Some(("api_key", ALL))),
@@ -131,6 +139,27 @@ async fn credentials(f: &Stack) -> Vec<Credential> {
         cred(
             "session cookie, other origin",
             &[("cookie", &cookie), ("origin", EVIL)],
+            None,
+        ),
+        // README "People": a creator gets `data client`, an end user `client`.
+        cred(
+            "creator's user cookie",
+            &[("cookie", &creator), ("origin", ORIGIN)],
+            Some(("creator", &["data", "client"])),
+        ),
+        cred(
+            "end user's user cookie",
+            &[("cookie", &end_user), ("origin", ORIGIN)],
+            Some(("end_user", &["client"])),
+        ),
+        cred(
+            "unknown user cookie",
+            &[("cookie", &unknown_user), ("origin", ORIGIN)],
+            None,
+        ),
+        cred(
+            "user cookie, other origin",
+            &[("cookie", &creator), ("origin", EVIL)],
             None,
         ),
         cred("no credential", &[], None),
