@@ -65,7 +65,9 @@ fuzz_target!(|data: &[u8]| {
     ) {
         Ok(Credential::ApiKey(k)) => assert_eq!(k, API_KEY),
         Ok(Credential::Bearer(t)) => assert!(valid_bearer(t, now), "allowed with a bad token"),
-        Ok(Credential::SessionCookie(s)) => {
+        // The store holds a widget session and no user session: with both cookies, only
+        // a rule that takes the widget cookie can allow.
+        Ok(Credential::SessionCookie(s) | Credential::BothCookies { widget: s, .. }) => {
             assert_eq!(s, SESSION_ID);
             assert!(
                 input
@@ -74,6 +76,7 @@ fuzz_target!(|data: &[u8]| {
                     .is_some_and(|o| o.eq_ignore_ascii_case(ORIGIN))
             );
         }
+        Ok(Credential::UserCookie(_)) => panic!("allowed with a user session nobody opened"),
         Err(r) => panic!("allowed without a credential: {r:?}"),
     }
 });

@@ -20,14 +20,18 @@ impl std::io::Write for Captured {
 }
 
 impl Captured {
-    /// A JSON subscriber (every level) writing here.
+    /// A JSON subscriber writing here: every level, less what production never writes
+    /// (`gatehouse::primitives::logging::writable`).
     pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + use<> {
+        use tracing_subscriber::layer::{Layer, SubscriberExt};
         let writer = self.clone();
-        tracing_subscriber::fmt()
+        let layer = tracing_subscriber::fmt::layer()
             .json()
-            .with_max_level(tracing::Level::TRACE)
             .with_writer(move || writer.clone())
-            .finish()
+            .with_filter(tracing_subscriber::filter::filter_fn(
+                gatehouse::primitives::logging::writable,
+            ));
+        tracing_subscriber::registry().with(layer)
     }
 
     /// Everything logged so far.

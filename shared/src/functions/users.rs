@@ -102,8 +102,11 @@ impl<S: UsersPorts> UsersFunction<S> {
             self.config.users.signin_limits,
             now,
         );
-        let slot = limiter.reserve(&ip).await.inspect_err(|_| {
-            tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
+        let slot = limiter.reserve(&ip).await.inspect_err(|e| match e {
+            Error::TooManyRequests { .. } => {
+                tracing::warn!(event = "user_signin", source_ip = %ip, outcome = "refused", reason = "ip_rate_limited");
+            }
+            other => log_refusal(other, &ip),
         })?;
         let outcome = self.attempt(&identifier, &body.password, now).await;
         match &outcome {

@@ -16,6 +16,13 @@ pub fn init_logging() {
         tracing_subscriber::util::SubscriberInitExt::try_init(subscriber(filter, std::io::stdout));
 }
 
+/// Whether a line may be written at all, whatever `RUST_LOG` asks: never the AWS SDK's
+/// own `TRACE` lines, which print whole requests and answers (a user's item with its
+/// password hash; README "Logs"). Test subscribers apply it too.
+pub fn writable(meta: &tracing::Metadata<'_>) -> bool {
+    !(*meta.level() == tracing::Level::TRACE && meta.target().starts_with("aws_"))
+}
+
 /// The production format: one JSON object per line, the event's `fields` and the
 /// current span's fields as `span` (no span list, no time, no target).
 fn subscriber<W>(
@@ -25,15 +32,17 @@ fn subscriber<W>(
 where
     W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
 {
-    tracing_subscriber::fmt()
+    use tracing_subscriber::filter::{FilterExt, filter_fn};
+    use tracing_subscriber::layer::{Layer, SubscriberExt};
+    let layer = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_current_span(true)
         .with_span_list(false)
         .without_time()
         .with_target(false)
         .with_writer(writer)
-        .finish()
+        .with_filter(filter.and(filter_fn(writable)));
+    tracing_subscriber::registry().with(layer)
 }
 
 /// The span of one request. `request_id` is API Gateway's `requestContext.requestId`
@@ -92,15 +101,34 @@ mod tests {
 
     /// The production format's lines while `f` runs on this thread.
     fn logged(f: impl FnOnce()) -> Vec<serde_json::Value> {
+        logged_at("info,gatehouse::metrics=debug", f)
+    }
+
+    /// The same with `RUST_LOG` set to `directives`.
+    fn logged_at(directives: &str, f: impl FnOnce()) -> Vec<serde_json::Value> {
         let lines = Capture::default();
         let writer = lines.clone();
-        let filter = tracing_subscriber::EnvFilter::new("info,gatehouse::metrics=debug");
+        let filter = tracing_subscriber::EnvFilter::new(directives);
         tracing::subscriber::with_default(subscriber(filter, move || writer.clone()), f);
         lines
             .text()
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn the_sdks_trace_lines_are_never_written_whatever_rust_log_says() {
+        let lines = logged_at("trace,aws_smithy_runtime=trace", || {
+            tracing::trace!(target: "aws_smithy_runtime::client", "whole answer with phc");
+            tracing::debug!(target: "aws_smithy_runtime::client", "attempt 1");
+            tracing::trace!("our own trace line");
+        });
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l["fields"]["message"].to_string())
+            .collect();
+        assert_eq!(text, ["\"attempt 1\"", "\"our own trace line\""]);
     }
 
     #[test]
