@@ -197,6 +197,12 @@ impl RateKey<'_> {
     }
 }
 
+/// A users' lockout counter's key below the `rate#` prefix: `usr-lock#<kind>#<hash>`
+/// (`kind` `id` or `user`; [`crate::records::lockout`]).
+pub(crate) fn lockout_suffix(kind: &str, hash: &str) -> String {
+    format!("usr-lock#{kind}#{hash}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,6 +23,7 @@ use std::future::Future;
 
 use crate::error::{Error, Result};
 use crate::primitives::crypto::sha256_hex;
+use crate::records::key::lockout_suffix;
 
 /// Longest lock, and how long a counter lives after its last failure.
 pub const QUIET_SECS: i64 = 900;
@@ -83,12 +84,12 @@ pub fn lock_secs(count: u32, threshold: u32) -> i64 {
 
 /// The counter key of a sign-in identifier (its normalized form, `u:` or `e:`).
 pub fn identifier_key(counter_key: &str) -> String {
-    format!("usr-lock#id#{}", sha256_hex(counter_key.as_bytes()))
+    lockout_suffix("id", &sha256_hex(counter_key.as_bytes()))
 }
 
 /// The counter key of a user id.
 pub fn user_key(user_id: &str) -> String {
-    format!("usr-lock#user#{}", sha256_hex(user_id.as_bytes()))
+    lockout_suffix("user", &sha256_hex(user_id.as_bytes()))
 }
 
 /// A reserved attempt: [`Lockout::succeeded`] clears its counters; a failure leaves
