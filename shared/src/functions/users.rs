@@ -72,14 +72,6 @@ impl<S: UsersPorts> UsersFunction<S> {
         UsersFunction { clock, ..self }
     }
 
-    pub fn store(&self) -> &S {
-        &self.store
-    }
-
-    pub fn passwords(&self) -> &Passwords {
-        &self.passwords
-    }
-
     /// `POST /users/signin`. Order: the Origin (login CSRF), the body (400 counts for
     /// nothing), the per-IP slot, the lockout (429 before any hash; the slot is kept),
     /// the password.
