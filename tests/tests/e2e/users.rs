@@ -82,7 +82,7 @@ fn bytes(a: &Answer) -> (StatusCode, Vec<(String, String)>, String) {
     (a.status, headers, a.text.clone())
 }
 
-/// A clock the test moves.
+/// A clock the test moves, stopped at `start`.
 fn clock(start: i64) -> (Arc<AtomicI64>, gatehouse::functions::users::Clock) {
     let now = Arc::new(AtomicI64::new(start));
     let read = now.clone();
@@ -149,7 +149,7 @@ async fn a_wrong_password_an_unknown_identifier_and_an_invited_user_answer_the_s
 
 #[tokio::test]
 async fn the_sixth_attempt_is_refused_identically_and_the_lock_lifts_on_time() {
-    let (now, read) = clock(1_000_000);
+    let (now, read) = clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder().clock(read).start().await;
     person(&s, "dora").await;
     for identifier in ["dora", "nobody"] {
@@ -199,7 +199,10 @@ async fn the_sixth_attempt_is_refused_identically_and_the_lock_lifts_on_time() {
 
 #[tokio::test]
 async fn the_user_counter_locks_every_identifier_of_the_account() {
+    // A fixed clock: the first lock lasts one second, which a busy machine can outlast.
+    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
+        .clock(read)
         .env(&[("USER_LOCKOUT_THRESHOLD", "3")])
         .start()
         .await;
@@ -218,7 +221,10 @@ async fn the_user_counter_locks_every_identifier_of_the_account() {
 
 #[tokio::test]
 async fn the_per_ip_limit_refuses_a_source_and_malformed_bodies_count_for_nothing() {
+    // A fixed clock: the test never straddles the end of a window.
+    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
+        .clock(read)
         .env(&[("USER_SIGNIN_IP_LIMIT", "3")])
         .start()
         .await;
@@ -283,7 +289,11 @@ async fn fifty_at_once(
 
 #[tokio::test]
 async fn fifty_parallel_failures_never_exceed_the_limits() {
+    // A fixed clock: the first lock lasts one second, which fifty attempts on a busy
+    // machine can outlast (the next failure would then be a counted sixth).
+    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
+        .clock(read)
         .env(&[("USER_SIGNIN_IP_LIMIT", "20")])
         .start()
         .await;
