@@ -12,6 +12,7 @@ target="${CARGO_TARGET_DIR:-$root/target}"
 export TABLE_NAME="${TABLE_NAME:-gatehouse}"
 export ISSUER="${ISSUER:-http://127.0.0.1:3000}"
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3001}"
+export USER_UI_URL="${USER_UI_URL:-http://localhost:3001}"
 export SIGNING_KEYS_SECRET_ARN="${SIGNING_KEYS_SECRET_ARN:-gatehouse-signing-keys}"
 export CLIENT_SECRETS_SECRET_ARN="${CLIENT_SECRETS_SECRET_ARN:-gatehouse-client-secrets}"
 # moto's account: admins are IAM users of it.

@@ -5,6 +5,7 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
+use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
 use gatehouse::answers::users::{SignedInUser, UserSignedOut};
 use gatehouse::answers::widget::*;
@@ -15,6 +16,7 @@ use gatehouse::credentials::keys::JwkSet;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
+use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
 use gatehouse::requests::users::UserSigninRequest;
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
@@ -332,6 +334,11 @@ pub const ROUTES: &[Route] = &[
         "End the user session and clear its cookie")
         .authorizer_rule(Some(&PrincipalType::USERS), None).answers(schema!(UserSignedOut))
         .sets(&[USER_COOKIE]).refusals(&[401, 503]).destructive(),
+    // Invites (README "People").
+    Route::new("POST", "/users/invite/accept", Users, "userAcceptInvite",
+        "Set the password of an invited user with its invite token, from an allowed Origin; signs nothing in")
+        .json(schema!(AcceptInvite)).answers(schema!(InviteAccepted))
+        .refusals(&[403, 503]).destructive(),
     // Admin routes authenticate inside the admin function: no authorizer.
     Route::new("POST", "/admin/signin", Admin, "adminSignin",
         "Sign in with an IAM user's access key or a presigned STS request; membership of ADMIN_GROUP_NAME decides")
@@ -363,6 +370,14 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/signing-keys/rotate", Admin, "adminRotateSigningKeys",
         "Rotate the signing key ring (409 when too early, unless forced)")
         .admin().optional_json(schema!(Rotate)).answers(schema!(Rotated)).refusals(&[409]).destructive(),
+    // Invites (README "People").
+    Route::new("POST", "/admin/users", Admin, "adminCreateUser",
+        "An invited user and its invite link, shown once (409 when the name or e-mail is taken or USER_UI_URL is not set)")
+        .admin().json(schema!(CreateUser)).answers(schema!(CreatedUser)).refusals(&[409]),
+    Route::new("POST", "/admin/users/reset-credentials", Admin, "adminResetUserCredentials",
+        "Remove a user's password and sessions and kill its old invite link; a new link, shown once")
+        .admin().json(schema!(ResetCredentials)).answers(schema!(CredentialsReset))
+        .refusals(&[404, 409]).destructive(),
 ];
 
 /// The route serving `method path`, if any.

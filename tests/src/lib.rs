@@ -155,6 +155,8 @@ pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("TABLE_NAME".into(), table.into());
     vars.insert("ALLOWED_ORIGINS".into(), "http://localhost:3001".into());
+    // Invite links point at the demo page (README "People").
+    vars.insert("USER_UI_URL".into(), "http://localhost:3001".into());
     // moto's account; the admin function needs to know its own.
     vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
     // The functions read the real environment; tests pass what they need explicitly.

@@ -5,6 +5,7 @@
 //! no Lambda binary enables it.
 
 pub mod admin;
+pub mod invites;
 pub mod token;
 pub mod users;
 pub mod widget;

@@ -103,6 +103,9 @@ pub struct Config {
     /// The users' sign-in: lockout, per-IP limit, session lifetime (`USER_*`;
     /// `config/users.rs`).
     pub users: UserSettings,
+    /// `USER_UI_URL`: the page invite links point at (`<url>#invite=<token>`); its
+    /// origin is one of `ALLOWED_ORIGINS`. `None`: links are refused (README "People").
+    pub user_ui_url: Option<HttpsUrl>,
 }
 
 /// The longest lifetime of any token Gatehouse issues (widget tokens: 24 h).
@@ -134,8 +137,9 @@ impl Config {
         let (auth_url, jwk_url) = code_flow_urls(var)?;
         let (code_audience, code_require_audience) = code_audience(var)?;
         let signing_alg = signing_alg(var)?;
-        let password = password::password_settings(var)?;
         Ok(Config {
+            password: password::password_settings(var)?,
+            user_ui_url: url::user_ui_url(https_url(var, "USER_UI_URL")?, &allowed_origins)?,
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
             auth_url,
@@ -175,7 +179,6 @@ impl Config {
             authorizer_response,
             api_key_cache_ttl,
             secrets_cache_ttl,
-            password,
             users: users::user_settings(var)?,
         })
     }
@@ -604,6 +607,37 @@ mod tests {
         ] {
             assert!(Issuer::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_user_ui_url_must_be_on_an_allowed_origin() {
+        let t = ("TABLE_NAME", "gatehouse");
+        let o = (
+            "ALLOWED_ORIGINS",
+            "http://localhost:3001,https://app.example.com",
+        );
+        assert_eq!(load(&[t, o]).unwrap().user_ui_url, None);
+        for ok in ["http://localhost:3001", "https://app.example.com/people/"] {
+            let c = load(&[t, o, ("USER_UI_URL", ok)]).unwrap();
+            assert_eq!(c.user_ui_url.unwrap().as_str(), ok);
+        }
+        for bad in [
+            "https://other.example.com",
+            "http://localhost:3002/ui",
+            "http://evil.com",
+            "https://app.example.com/?x=1",
+            "https://app.example.com/#x",
+        ] {
+            assert_eq!(
+                err_var(load(&[t, o, ("USER_UI_URL", bad)])),
+                "USER_UI_URL",
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            err_var(load(&[t, ("USER_UI_URL", "https://app.example.com")])),
+            "USER_UI_URL"
+        );
     }
 
     #[test]

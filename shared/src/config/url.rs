@@ -127,6 +127,37 @@ fn split_url(url: &str) -> Option<(&str, &str, &str)> {
     Some((scheme, authority, path))
 }
 
+/// `USER_UI_URL` (read as an [`HttpsUrl`]), if set: no query or fragment (links add
+/// theirs), and its origin must be one of `ALLOWED_ORIGINS` (README "People").
+pub(super) fn user_ui_url(
+    url: Option<HttpsUrl>,
+    allowed: &crate::authz::origin::AllowedOrigins,
+) -> crate::error::Result<Option<HttpsUrl>> {
+    const NAME: &str = "USER_UI_URL";
+    let Some(url) = url else {
+        return Ok(None);
+    };
+    if url.as_str().contains(['?', '#']) {
+        return Err(crate::error::Error::config(
+            NAME,
+            "must have no query or fragment",
+        ));
+    }
+    if origin_of(url.as_str()).is_none_or(|o| allowed.find(o).is_none()) {
+        return Err(crate::error::Error::config(
+            NAME,
+            "its origin must be one of ALLOWED_ORIGINS",
+        ));
+    }
+    Ok(Some(url))
+}
+
+/// The origin (`scheme://authority`) a URL's page is on.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, authority, _) = split_url(url)?;
+    url.get(..scheme.len() + 3 + authority.len())
+}
+
 fn host_of(authority: &str) -> &str {
     if authority.starts_with('[') {
         return authority

@@ -205,6 +205,14 @@ const USERS: &[Grant] = &[
         keys: &[Keys::Prefix(USER_SESSION)],
         attributes: None,
     },
+    // Invite acceptance reads the invite and deletes it in the transaction that sets
+    // the password; admins write invites.
+    Grant {
+        ops: &[Op::GetItem, Op::DeleteItem],
+        on: On::Table,
+        keys: &[Keys::Prefix(INVITE)],
+        attributes: None,
+    },
     // Its per-IP slots and lockout counters: swapped by conditional put or update,
     // deleted on success; never another function's counters.
     Grant {

@@ -12,10 +12,11 @@
 //! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
 //! | rate counter | `rate#<scope>#<kind>#<value>#<window>` | `count`, `expires_at` |
 //! | user lockout counter | `rate#usr-lock#<id\|user>#<sha256>` | `count`, `locked_until`, `expires_at` |
-//! | user | `user#<id>` | `username`?, `email`, `email_key`, `email_verified`, `display_name`?, `kind`, `roles`, `status`, `phc`?, `password_changed_at`?, `sessions`, `rev`, `created_at`, `created_by` |
+//! | user | `user#<id>` | `username`?, `email`, `email_key`, `email_verified`, `display_name`?, `kind`, `roles`, `status`, `phc`?, `password_changed_at`?, `invite`? (the hash of its live invite), `sessions`, `rev`, `created_at`, `created_by` |
 //! | user name | `uname#<username>` | `user_id`, `gsi1pk` = `users#u`, `gsi1sk` = the name |
 //! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail |
 //! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
+//! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
@@ -51,6 +52,7 @@ pub(crate) enum Kind {
     UserName,
     UserEmail,
     UserSession,
+    Invite,
 }
 
 impl Kind {
@@ -68,6 +70,7 @@ impl Kind {
             Kind::UserName => "uname#",
             Kind::UserEmail => "email#",
             Kind::UserSession => "usess#",
+            Kind::Invite => "invite#",
         }
     }
 }
@@ -104,6 +107,8 @@ pub mod prefix {
     pub const USER_EMAIL: &str = Kind::UserEmail.prefix();
     /// `usess#<sha256>`: a user session.
     pub const USER_SESSION: &str = Kind::UserSession.prefix();
+    /// `invite#<sha256>`: a user's invite (README "People").
+    pub const INVITE: &str = Kind::Invite.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -136,6 +141,8 @@ pub enum Key<'a> {
     UserEmail(&'a str),
     /// A user session by the SHA-256 of its id.
     UserSession(&'a str),
+    /// An invite by the SHA-256 of its token.
+    Invite(&'a str),
 }
 
 impl Key<'_> {
@@ -152,6 +159,7 @@ impl Key<'_> {
             Key::UserName(_) => Kind::UserName,
             Key::UserEmail(_) => Kind::UserEmail,
             Key::UserSession(_) => Kind::UserSession,
+            Key::Invite(_) => Kind::Invite,
         }
     }
 
@@ -168,7 +176,8 @@ impl Key<'_> {
             | Key::User(v)
             | Key::UserName(v)
             | Key::UserEmail(v)
-            | Key::UserSession(v) => format!("{prefix}{v}"),
+            | Key::UserSession(v)
+            | Key::Invite(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
         }
     }
@@ -231,5 +240,6 @@ mod tests {
         assert_eq!(Key::ApiKey("x").pk(), "apikey#x");
         assert_eq!(Key::UserSession("ff").pk(), "usess#ff");
         assert_eq!(Key::UserName("ann").pk(), "uname#ann");
+        assert_eq!(Key::Invite("ab").pk(), "invite#ab");
     }
 }

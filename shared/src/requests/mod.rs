@@ -4,6 +4,7 @@ pub mod admin;
 pub mod body;
 pub mod event;
 pub mod form;
+pub mod invites;
 pub mod presign;
 pub mod users;
 pub mod widget;

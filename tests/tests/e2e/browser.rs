@@ -40,6 +40,7 @@ async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
     let s = Stack::builder()
         .env(&[
             ("ALLOWED_ORIGINS", &allowed_origin),
+            ("USER_UI_URL", &allowed_origin),
             ("ISSUER", "{gateway}"),
         ])
         .start()

@@ -316,6 +316,26 @@ async fn create_user(s: &Stack) {
         .unwrap();
 }
 
+/// The token of a fresh invited user's invite (the accept row's).
+async fn invite_token(s: &Stack) -> String {
+    use gatehouse::credentials::users::{self, Email, NewUser, UserKind};
+    let new = NewUser {
+        username: None,
+        email: Email::parse("hygiene-invited@example.com").unwrap(),
+        email_verified: false,
+        display_name: None,
+        kind: UserKind::EndUser,
+        roles: Vec::new(),
+        password: None,
+        created_by: "hygiene".into(),
+    };
+    let now = gatehouse::primitives::time::now_epoch();
+    let (_, _, token) = users::create_invited_user(&s.store, new, now)
+        .await
+        .unwrap();
+    token.expose().to_owned()
+}
+
 /// A signed-in user's cookie pair (`__Host-gh_user=...`).
 async fn user_cookie(s: &Stack, body: &str) -> String {
     let headers = [("origin", ORIGIN), ("content-type", JSON)];
@@ -350,6 +370,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
+    let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
+    let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user"}"#;
     vec![
         row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),
         row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
@@ -382,6 +404,10 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/sessions/revoke", &admin_write, Json, r#"{"kind":"admin","id_hash":"00"}"#, S::NOT_FOUND),
         row("POST /admin/sessions/revoke-user", &admin_write, Json, r#"{"userid":"nobody"}"#, S::OK),
         row("POST /admin/signing-keys/rotate", &admin_write, Json, "{}", S::CONFLICT),
+        // Invites.
+        row("POST /users/invite/accept", &[origin], Json, &accept, S::OK),
+        row("POST /admin/users", &admin_write, Json, new_user, S::OK),
+        row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody"}"#, S::NOT_FOUND),
     ]
 }
 

@@ -18,6 +18,7 @@ mod faults;
 mod gateway_e2e;
 mod host_codes;
 mod hygiene;
+mod invites;
 mod openapi;
 mod rotation;
 mod secrets;

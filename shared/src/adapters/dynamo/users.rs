@@ -2,19 +2,22 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
+use super::invites::{Expr, credential_parts, invite_item};
 use super::*;
 use crate::credentials::users::{
-    Email, Identifier, PasswordHash, SessionChange, User, UserKind, UserSession, UserSessionStore,
-    UserStatus, UserStore, Username,
+    Email, Identifier, Invite, PasswordHash, SessionChange, User, UserKind, UserSession,
+    UserSessionStore, UserStatus, UserStore, Username,
 };
 use crate::records::key::{GSI1_PK, GSI1_SK};
 use crate::records::lockout::{Counter, LockoutStore, Swap};
 
-const USER_ID: &str = "user_id";
+pub(super) const USER_ID: &str = "user_id";
 const REV: &str = "rev";
 const SESSIONS: &str = "sessions";
 const STATUS: &str = "status";
-const PHC: &str = "phc";
+pub(super) const PHC: &str = "phc";
+pub(super) const CHANGED_AT: &str = "password_changed_at";
+pub(super) const INVITE: &str = "invite";
 
 fn list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v)).collect())
@@ -53,7 +56,10 @@ fn user_item(u: &User) -> Item {
         item.insert(PHC.into(), s(&p.0));
     }
     if let Some(t) = u.password_changed_at {
-        item.insert("password_changed_at".into(), n(t));
+        item.insert(CHANGED_AT.into(), n(t));
+    }
+    if let Some(h) = &u.invite {
+        item.insert(INVITE.into(), s(h));
     }
     item.insert(SESSIONS.into(), list(&u.sessions));
     item.insert(REV.into(), n(u.rev as i64));
@@ -80,7 +86,8 @@ fn user_from(id: &str, item: &Item) -> Result<User> {
         roles: get_list(item, "roles"),
         status: UserStatus::parse(&get_s(item, STATUS)?).ok_or_else(|| bad(STATUS))?,
         password: get_opt_s(item, PHC).map(PasswordHash),
-        password_changed_at: get_n(item, "password_changed_at")?,
+        password_changed_at: get_n(item, CHANGED_AT)?,
+        invite: get_opt_s(item, INVITE),
         sessions: get_list(item, SESSIONS),
         rev: get_n(item, REV)?.unwrap_or(0).max(0) as u64,
         created_at: get_n(item, "created_at")?.unwrap_or(0),
@@ -99,14 +106,14 @@ fn name_item(pk: String, user_id: &str, gsi1pk: &str, name: &str) -> Item {
     item
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
+pub(super) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(e.to_string())
 }
 
 impl DynamoStore {
     /// A transaction's put of a new item (`attribute_not_exists`), checked against the
     /// access table first.
-    fn put_new_in_transaction(&self, item: Item) -> Result<TransactWriteItem> {
+    pub(super) fn put_new_in_transaction(&self, item: Item) -> Result<TransactWriteItem> {
         self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
         let put = Put::builder()
             .table_name(&self.table)
@@ -118,7 +125,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    fn delete_in_transaction(&self, pk: &str) -> Result<TransactWriteItem> {
+    pub(super) fn delete_in_transaction(&self, pk: &str) -> Result<TransactWriteItem> {
         self.allow(Request::delete(pk))?;
         let delete = Delete::builder()
             .table_name(&self.table)
@@ -139,34 +146,30 @@ impl DynamoStore {
     }
 
     /// The user item's update in a [`SessionChange`]: the new list, the bumped
-    /// revision, the status; conditional on the revision read (and on `active` when a
-    /// session opens).
+    /// revision, the status, the credential parts; conditional on the revision read
+    /// (and on `active` when a session opens).
     fn session_update(&self, c: &SessionChange) -> Result<TransactWriteItem> {
         let pk = Key::User(&c.user_id).pk();
-        self.allow(Request::update(&pk, &[PK, SESSIONS, REV, STATUS]))?;
-        let mut set = "SET #s = :s, #rev = :next".to_owned();
+        self.allow(Request::update(
+            &pk,
+            &[PK, SESSIONS, REV, STATUS, PHC, CHANGED_AT, INVITE],
+        ))?;
+        let mut e = Expr::default();
+        e.set("#s", SESSIONS, ":s", list(&c.sessions));
+        e.set("#rev", REV, ":next", n(c.rev as i64 + 1));
+        e.value(":rev", n(c.rev as i64));
         let mut condition = "#rev = :rev".to_owned();
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .expression_attribute_names("#s", SESSIONS)
-            .expression_attribute_names("#rev", REV)
-            .expression_attribute_values(":s", list(&c.sessions))
-            .expression_attribute_values(":rev", n(c.rev as i64))
-            .expression_attribute_values(":next", n(c.rev as i64 + 1));
         if let Some(status) = c.status {
-            set.push_str(", #st = :st");
-            update = update.expression_attribute_values(":st", s(status.as_str()));
+            e.set("#st", STATUS, ":st", s(status.as_str()));
         }
         if c.open.is_some() {
             condition.push_str(" AND #st = :active");
-            update = update.expression_attribute_values(":active", s(UserStatus::Active.as_str()));
+            e.name("#st", STATUS);
+            e.value(":active", s(UserStatus::Active.as_str()));
         }
-        if c.status.is_some() || c.open.is_some() {
-            update = update.expression_attribute_names("#st", STATUS);
-        }
-        let update = update
-            .update_expression(set)
+        credential_parts(&mut e, &c.credentials);
+        let update = e
+            .apply(Update::builder().table_name(&self.table).key(PK, s(&pk)))
             .condition_expression(condition)
             .build()
             .map_err(internal)?;
@@ -186,8 +189,11 @@ fn session_item(hash: &str, u: &UserSession) -> Item {
 }
 
 impl UserStore for DynamoStore {
-    async fn create_user(&self, user: &User) -> Result<bool> {
+    async fn create_user(&self, user: &User, invite: Option<&Invite>) -> Result<bool> {
         let mut items = vec![self.put_new_in_transaction(user_item(user))?];
+        if let Some(invite) = invite {
+            items.push(self.put_new_in_transaction(invite_item(invite))?);
+        }
         if let Some(name) = &user.username {
             let pk = Key::UserName(name.as_str()).pk();
             let item = name_item(pk, &user.id, "users#u", name.as_str());
@@ -225,7 +231,20 @@ impl UserStore for DynamoStore {
         for hash in &c.delete {
             items.push(self.delete_in_transaction(&Key::UserSession(hash).pk())?);
         }
+        items.extend(self.invite_items(&c.credentials)?);
         self.transact(items).await
+    }
+
+    async fn get_invite(&self, hash: &str) -> Result<Option<Invite>> {
+        let Some(item) = self.get(&Key::Invite(hash).pk()).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Invite {
+            hash: hash.to_owned(),
+            user_id: get_s(&item, USER_ID)?,
+            created_at: get_n(&item, "created_at")?.unwrap_or(0),
+            expires_at: get_n(&item, EXPIRES_AT)?.unwrap_or(0),
+        }))
     }
 
     async fn replace_password_hash(

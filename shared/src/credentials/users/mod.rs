@@ -9,6 +9,7 @@
 //! revision `rev`, so a session is never listed without existing or left behind by a
 //! disable.
 
+mod invites;
 pub mod names;
 
 use std::fmt;
@@ -21,6 +22,10 @@ use crate::credentials::password::{ContextWords, Passwords};
 use crate::error::{Error, Result};
 use crate::primitives::crypto::random_base62;
 
+pub use self::invites::{
+    CredentialChange, INVITE_TTL_SECS, Invite, InviteToken, PasswordPart, create_invited_user,
+    reset_credentials,
+};
 pub use self::names::{Email, Identifier, UserKind, Username};
 
 /// Most live sessions of one user: a new one beyond them deletes the oldest.
@@ -108,6 +113,8 @@ pub struct User {
     /// `None` for an invited user.
     pub password: Option<PasswordHash>,
     pub password_changed_at: Option<i64>,
+    /// The SHA-256 hash of its one live invite's token, if it has one.
+    pub invite: Option<String>,
     /// The SHA-256 hashes of its live session ids, oldest first.
     pub sessions: Vec<String>,
     /// Bumped by every change of the session list or the status.
@@ -127,8 +134,9 @@ pub struct UserSession {
     pub expires_at: i64,
 }
 
-/// One change of a user's sessions and status, written in one transaction only if the
-/// user's `rev` is still the one read (the store then bumps it).
+/// One change of a user's sessions, status and credentials (password, invite), written
+/// in one transaction only if the user's `rev` is still the one read (the store then
+/// bumps it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionChange {
     pub user_id: String,
@@ -142,6 +150,8 @@ pub struct SessionChange {
     pub delete: Vec<String>,
     /// A new status.
     pub status: Option<UserStatus>,
+    /// The password and invite parts (none for a sign-in, sign-out or disable).
+    pub credentials: CredentialChange,
 }
 
 impl User {
@@ -159,6 +169,7 @@ impl User {
             open: Some((hash, session)),
             delete,
             status: None,
+            credentials: CredentialChange::default(),
         }
     }
 
@@ -176,6 +187,7 @@ impl User {
             open: None,
             delete: vec![hash.to_owned()],
             status: None,
+            credentials: CredentialChange::default(),
         }
     }
 
@@ -188,6 +200,7 @@ impl User {
             open: None,
             delete: self.sessions.clone(),
             status: Some(UserStatus::Disabled),
+            credentials: CredentialChange::default(),
         }
     }
 
@@ -205,7 +218,14 @@ pub trait UserStore: Send + Sync {
     /// Writes `user` with its `uname#` (if it has a user name) and `email#` items in one
     /// transaction, each only if absent. `Ok(false)`: the name or the e-mail is taken,
     /// nothing was written.
-    fn create_user(&self, user: &User) -> impl Future<Output = Result<bool>> + Send;
+    /// With `invite`, the invite item is written in the same transaction.
+    fn create_user(
+        &self,
+        user: &User,
+        invite: Option<&Invite>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// The invite of this token hash, if it exists (expired or not: the caller checks).
+    fn get_invite(&self, hash: &str) -> impl Future<Output = Result<Option<Invite>>> + Send;
     /// The id of the user a sign-in identifier names, if any.
     fn find_user_id(
         &self,
@@ -260,7 +280,23 @@ pub async fn create_user<S: UserStore>(
     new: NewUser,
     now: i64,
 ) -> Result<User> {
-    let mut user = User {
+    let password = new.password.clone();
+    let mut user = new_record(new, now);
+    if let Some(password) = &password {
+        passwords
+            .policy()
+            .check(password, &user.context_words())
+            .map_err(|why| Error::bad_request(format!("password: {why}")))?;
+        user.password = Some(PasswordHash(passwords.hash(password).await?));
+        user.password_changed_at = Some(now);
+        user.status = UserStatus::Active;
+    }
+    store_new(store, user, None).await
+}
+
+/// The record of a new user: `invited`, no password, no session, a fresh id.
+fn new_record(new: NewUser, now: i64) -> User {
+    User {
         id: random_base62(USER_ID_LEN),
         username: new.username,
         email: new.email,
@@ -271,21 +307,16 @@ pub async fn create_user<S: UserStore>(
         status: UserStatus::Invited,
         password: None,
         password_changed_at: None,
+        invite: None,
         sessions: Vec::new(),
         rev: 0,
         created_at: now,
         created_by: new.created_by,
-    };
-    if let Some(password) = &new.password {
-        passwords
-            .policy()
-            .check(password, &user.context_words())
-            .map_err(|why| Error::bad_request(format!("password: {why}")))?;
-        user.password = Some(PasswordHash(passwords.hash(password).await?));
-        user.password_changed_at = Some(now);
-        user.status = UserStatus::Active;
     }
-    if store.create_user(&user).await? {
+}
+
+async fn store_new<S: UserStore>(store: &S, user: User, invite: Option<&Invite>) -> Result<User> {
+    if store.create_user(&user, invite).await? {
         Ok(user)
     } else {
         Err(Error::Conflict("the username or email is taken".into()))
@@ -326,6 +357,7 @@ mod tests {
             status: UserStatus::Active,
             password: Some(PasswordHash("$argon2id$secret-ish".into())),
             password_changed_at: None,
+            invite: Some("old".into()),
             sessions: (0..sessions).map(|i| format!("h{i}")).collect(),
             rev: 7,
             created_at: 0,

@@ -51,6 +51,11 @@ where
             ("POST", "/admin/sessions/revoke-user") => {
                 self.revoke_user(body(req)?, user, now).await.map(ok)
             }
+            // Invites (functions/admin/invites.rs).
+            ("POST", "/admin/users") => self.create_user(body(req)?, user, now).await.map(ok),
+            ("POST", "/admin/users/reset-credentials") => {
+                self.reset_credentials(body(req)?, user, now).await.map(ok)
+            }
             ("POST", "/admin/signing-keys/rotate") => self
                 .rotate_signing_keys(body(req)?, user, now)
                 .await

@@ -1,0 +1,123 @@
+//! The invite side of a user change (README "People", invites): the invite items, the
+//! password and `invite` attributes of the user's update.
+
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+
+use super::users::{CHANGED_AT, INVITE, PHC, USER_ID, internal};
+use super::*;
+use crate::credentials::users::{CredentialChange, Invite, PasswordPart};
+
+impl DynamoStore {
+    /// A transaction's delete of an item that must exist.
+    pub(super) fn delete_existing_in_transaction(&self, pk: &str) -> Result<TransactWriteItem> {
+        self.allow(Request::delete(pk))?;
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
+    /// The invite items of a [`CredentialChange`]: the old one deleted, the new one
+    /// written.
+    pub(super) fn invite_items(&self, c: &CredentialChange) -> Result<Vec<TransactWriteItem>> {
+        let mut items = Vec::new();
+        if let Some(hash) = &c.revoke {
+            let pk = Key::Invite(hash).pk();
+            items.push(if c.revoke_must_exist {
+                self.delete_existing_in_transaction(&pk)?
+            } else {
+                self.delete_in_transaction(&pk)?
+            });
+        }
+        if let Some(invite) = &c.issue {
+            items.push(self.put_new_in_transaction(invite_item(invite))?);
+        }
+        Ok(items)
+    }
+}
+
+/// An update expression being built: `SET` and `REMOVE` clauses with their names and
+/// values.
+#[derive(Default)]
+pub(super) struct Expr {
+    sets: Vec<String>,
+    removes: Vec<String>,
+    names: Vec<(&'static str, &'static str)>,
+    values: Vec<(&'static str, AttributeValue)>,
+}
+
+impl Expr {
+    pub(super) fn name(&mut self, alias: &'static str, attr: &'static str) {
+        if !self.names.iter().any(|(a, _)| *a == alias) {
+            self.names.push((alias, attr));
+        }
+    }
+
+    pub(super) fn value(&mut self, alias: &'static str, v: AttributeValue) {
+        self.values.push((alias, v));
+    }
+
+    pub(super) fn set(
+        &mut self,
+        alias: &'static str,
+        attr: &'static str,
+        val: &'static str,
+        v: AttributeValue,
+    ) {
+        self.name(alias, attr);
+        self.value(val, v);
+        self.sets.push(format!("{alias} = {val}"));
+    }
+
+    pub(super) fn remove(&mut self, alias: &'static str, attr: &'static str) {
+        self.name(alias, attr);
+        self.removes.push(alias.to_owned());
+    }
+
+    pub(super) fn apply(
+        self,
+        mut u: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        let mut text = format!("SET {}", self.sets.join(", "));
+        if !self.removes.is_empty() {
+            text.push_str(&format!(" REMOVE {}", self.removes.join(", ")));
+        }
+        for (alias, attr) in self.names {
+            u = u.expression_attribute_names(alias, attr);
+        }
+        for (alias, v) in self.values {
+            u = u.expression_attribute_values(alias, v);
+        }
+        u.update_expression(text)
+    }
+}
+
+/// The user item's side of a [`CredentialChange`].
+pub(super) fn credential_parts(e: &mut Expr, c: &CredentialChange) {
+    match &c.password {
+        Some(PasswordPart::Set(phc, at)) => {
+            e.set("#phc", PHC, ":phc", s(&phc.0));
+            e.set("#pca", CHANGED_AT, ":pca", n(*at));
+        }
+        Some(PasswordPart::Remove) => e.remove("#phc", PHC),
+        None => {}
+    }
+    match (&c.issue, &c.revoke) {
+        (Some(invite), _) => e.set("#inv", INVITE, ":inv", s(&invite.hash)),
+        (None, Some(_)) => e.remove("#inv", INVITE),
+        (None, None) => {}
+    }
+}
+
+pub(super) fn invite_item(i: &Invite) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(&Key::Invite(&i.hash).pk()));
+    item.insert(USER_ID.into(), s(&i.user_id));
+    item.insert("created_at".into(), n(i.created_at));
+    item.insert(EXPIRES_AT.into(), n(i.expires_at));
+    item
+}

@@ -1,0 +1,110 @@
+//! The invite bodies (README "People", invites): an administrator creates a user or
+//! resets its credentials, the invited person accepts with a password. Strict: an
+//! unknown field is a 400; a refusal never echoes a token or a password.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::credentials::users::NewUser;
+use crate::error::{Error, Result};
+use crate::requests::users::{Email, UserKind, Username, parse_roles};
+
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME: usize = 128;
+
+/// `POST /admin/users` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    pub kind: UserKind,
+    #[serde(default)]
+    pub roles: Vec<String>,
+}
+
+impl CreateUser {
+    /// The user to create, invited (no password, e-mail not verified), by `admin`.
+    pub fn new_user(&self, admin: &str) -> Result<NewUser> {
+        let display_name = match self.display_name.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(d) if d.chars().count() > MAX_DISPLAY_NAME || d.chars().any(char::is_control) => {
+                return Err(Error::bad_request(format!(
+                    "display_name: at most {MAX_DISPLAY_NAME} characters, no control characters"
+                )));
+            }
+            Some(d) => Some(d.to_owned()),
+        };
+        Ok(NewUser {
+            username: self.username.as_deref().map(Username::parse).transpose()?,
+            email: Email::parse(&self.email)?,
+            email_verified: false,
+            display_name,
+            kind: self.kind,
+            roles: parse_roles(&self.roles)?,
+            password: None,
+            created_by: admin.to_owned(),
+        })
+    }
+}
+
+/// `POST /admin/users/reset-credentials` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetCredentials {
+    pub user_id: String,
+}
+
+/// `POST /users/invite/accept` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvite {
+    /// The token of the link's fragment (`#invite=<token>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub token: SecretString,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_password: SecretString,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::requests::widget::from_json;
+    use serde_json::json;
+
+    #[test]
+    fn the_bodies_are_strict_and_never_echo_a_secret() {
+        let ok: CreateUser = from_json(json!({"email": "A@x.io", "kind": "creator"})).unwrap();
+        let new = ok.new_user("admin").unwrap();
+        assert!(!new.email_verified && new.password.is_none() && new.roles.is_empty());
+        for bad in [
+            json!({"email": "a@x.io"}),
+            json!({"email": "a@x.io", "kind": "creator", "password": "x"}),
+            json!({"email": "a@x.io", "kind": "root"}),
+        ] {
+            assert!(from_json::<CreateUser>(bad).is_err());
+        }
+        let long = "d".repeat(MAX_DISPLAY_NAME + 1);
+        let b: CreateUser =
+            from_json(json!({"email": "a@x.io", "kind": "end_user", "display_name": long}))
+                .unwrap();
+        assert_eq!(
+            b.new_user("a").err().map(|e| e.status().as_u16()),
+            Some(400)
+        );
+        for bad in [
+            json!({"token": "XYZZY-token"}),
+            json!({"token": "XYZZY-token", "new_password": "XYZZY-pw", "x": 1}),
+        ] {
+            let err = from_json::<AcceptInvite>(bad).err().expect("refused");
+            assert!(!err.to_string().contains("XYZZY"), "{err}");
+        }
+        assert!(from_json::<ResetCredentials>(json!({"user_id": "U", "more": 1})).is_err());
+    }
+}

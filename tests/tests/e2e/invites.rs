@@ -1,0 +1,248 @@
+//! Invites end to end (README "People"): an administrator creates a user and gets a
+//! link `<USER_UI_URL>#invite=<token>`; the person sets a password with it, once, before
+//! it expires (injected clock), and then signs in; a reset kills the old link and the
+//! sessions.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use gatehouse::credentials::users::{UserStatus, UserStore};
+use gatehouse_e2e::admin::Admin;
+use gatehouse_e2e::{self as common, Answer, ORIGIN, Stack};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+const PASSWORD: &str = "Invited-Person-Chose-This-Passw0rd";
+const INVALID: &str = "invite_invalid_expired_or_used";
+
+/// A clock the test moves.
+fn clock(start: i64) -> (Arc<AtomicI64>, gatehouse::functions::users::Clock) {
+    let now = Arc::new(AtomicI64::new(start));
+    let read = now.clone();
+    (now, Arc::new(move || read.load(Ordering::SeqCst)))
+}
+
+async fn admin(s: &Stack) -> Admin {
+    s.admin(&common::iam_user(true).await).await
+}
+
+/// `POST /admin/users` for `username` (e-mail `<username>@example.com`).
+async fn create(s: &Stack, admin: &Admin, username: &str) -> Answer {
+    let body = json!({
+        "email": format!("{username}@example.com"),
+        "username": username,
+        "display_name": "Invited Person",
+        "kind": "creator",
+        "roles": ["analyst"],
+    });
+    s.call(admin, Method::POST, "/admin/users", Some(body))
+        .await
+}
+
+/// The token of an answer's invite link, after checking the link's form.
+fn token_of(a: &Answer) -> String {
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let link = a.body["invite_link"].as_str().unwrap();
+    let (base, token) = link.split_once("#invite=").unwrap();
+    assert_eq!(base, ORIGIN, "{link}");
+    assert!(!link.contains('?'), "{link}");
+    assert_eq!(token.len(), 43, "a 256-bit token: {link}");
+    token.to_owned()
+}
+
+async fn accept_from(s: &Stack, origin: Option<&str>, token: &str, password: &str) -> Answer {
+    let body = json!({"token": token, "new_password": password});
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+    s.post("/users/invite/accept", &headers, Some(body)).await
+}
+
+async fn accept(s: &Stack, token: &str, password: &str) -> Answer {
+    accept_from(s, Some(ORIGIN), token, password).await
+}
+
+fn refused_as_invalid(a: &Answer) {
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    assert_eq!(a.body["message"], INVALID, "{}", a.text);
+}
+
+#[tokio::test]
+async fn an_admin_invites_a_user_who_sets_a_password_once_and_signs_in() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let a = create(&s, &admin, "invitee").await;
+    let token = token_of(&a);
+    let now = gatehouse::primitives::time::now_epoch();
+    let expires = a.body["invite_expires_at"].as_i64().unwrap();
+    assert!((expires - now - 72 * 3600).abs() <= 5, "{}", a.text);
+    assert_eq!(a.body["user"]["username"], "invitee");
+    assert_eq!(a.body["user"]["email_verified"], false);
+    let id = a.body["user"]["id"].as_str().unwrap().to_owned();
+    // Invited: no password yet, so it signs in like an unknown user.
+    assert_eq!(s.user_signin("invitee", PASSWORD).await.status, 401);
+    // The same name again is taken.
+    assert_eq!(create(&s, &admin, "invitee").await.status, 409);
+    // A foreign or missing Origin is refused before anything is read.
+    for origin in [Some("https://evil.example"), None] {
+        let a = accept_from(&s, origin, &token, PASSWORD).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    }
+    let a = accept(&s, &token, PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body, json!({"accepted": true}));
+    assert!(a.set_cookie().is_none(), "accepting signs nothing in");
+    // Single use.
+    refused_as_invalid(&accept(&s, &token, PASSWORD).await);
+    let stored = s.store.get_user(&id).await.unwrap().unwrap();
+    assert_eq!(stored.status, UserStatus::Active);
+    assert!(
+        !stored.email_verified,
+        "a handed-over link proves nothing about the e-mail"
+    );
+    assert!(stored.invite.is_none() && stored.password.is_some());
+    assert!(stored.password_changed_at.is_some());
+    let a = s.user_signin("invitee", PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    // An unknown token gets the same answer.
+    refused_as_invalid(&accept(&s, &"A".repeat(43), PASSWORD).await);
+}
+
+#[tokio::test]
+async fn fifty_parallel_acceptances_of_one_invite_make_exactly_one() {
+    let s = Stack::builder()
+        .admin_signin()
+        .env(&[("ARGON2_MAX_CONCURRENT", "16")])
+        .start()
+        .await;
+    let admin = admin(&s).await;
+    let token = token_of(&create(&s, &admin, "racer").await);
+    let s = Arc::new(s);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (s, token) = (s.clone(), token.clone());
+            tokio::spawn(async move { accept(&s, &token, PASSWORD).await.status.as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    assert_eq!(
+        statuses.iter().filter(|c| **c == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    // The others: the invite is used (or, under DynamoDB Local's load, 503: never an
+    // allow).
+    assert!(
+        statuses.iter().all(|c| [200, 400, 503].contains(c)),
+        "{statuses:?}"
+    );
+    assert_eq!(s.user_signin("racer", PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn an_invite_expires_at_the_second_boundary() {
+    let (now, read) = clock(0);
+    let s = Stack::builder().admin_signin().clock(read).start().await;
+    let admin = admin(&s).await;
+    let a = create(&s, &admin, "late").await;
+    let token = token_of(&a);
+    let expires = a.body["invite_expires_at"].as_i64().unwrap();
+    now.store(expires, Ordering::SeqCst);
+    refused_as_invalid(&accept(&s, &token, PASSWORD).await);
+    now.store(expires - 1, Ordering::SeqCst);
+    let a = accept(&s, &token, PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+}
+
+async fn reset(s: &Stack, admin: &Admin, user_id: &str) -> Answer {
+    let body = json!({"user_id": user_id});
+    s.call(
+        admin,
+        Method::POST,
+        "/admin/users/reset-credentials",
+        Some(body),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_reset_kills_the_old_link_and_the_sessions_and_the_new_link_works() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let a = create(&s, &admin, "resettee").await;
+    let first = token_of(&a);
+    let id = a.body["user"]["id"].as_str().unwrap().to_owned();
+    // Reset before use: the first link is dead, the second works.
+    let r = reset(&s, &admin, &id).await;
+    let second = token_of(&r);
+    assert_eq!(r.body["user_id"], id.as_str());
+    refused_as_invalid(&accept(&s, &first, PASSWORD).await);
+    assert_eq!(accept(&s, &second, PASSWORD).await.status, 200);
+    let signed_in = s.user_signin("resettee", PASSWORD).await;
+    let cookie = signed_in.cookie().unwrap();
+    let me = |cookie: String| {
+        let s = &s;
+        async move {
+            let headers = [("origin", ORIGIN), ("cookie", cookie.as_str())];
+            s.send_json(Method::GET, "/users/me", &headers, None).await
+        }
+    };
+    assert_eq!(me(cookie.clone()).await.status, 200);
+    // Reset after use: no password, no session, a new link.
+    let third = token_of(&reset(&s, &admin, &id).await);
+    assert_eq!(me(cookie).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(s.user_signin("resettee", PASSWORD).await.status, 401);
+    let stored = s.store.get_user(&id).await.unwrap().unwrap();
+    assert_eq!(stored.status, UserStatus::Invited);
+    assert!(stored.password.is_none() && stored.sessions.is_empty());
+    refused_as_invalid(&accept(&s, &second, PASSWORD).await);
+    let other = "Another-Chosen-Passw0rd-After-Reset";
+    assert_eq!(accept(&s, &third, other).await.status, 200);
+    assert_eq!(s.user_signin("resettee", other).await.status, 200);
+    // Unknown user.
+    let a = reset(&s, &admin, "AAAAAAAAAAAAAAAA").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+}
+
+#[tokio::test]
+async fn a_weak_new_password_is_refused_saying_why_and_the_invite_survives() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let token = token_of(&create(&s, &admin, "weakling").await);
+    for (weak, why) in [
+        ("short", "at least"),
+        ("weakling-is-my-name-and-password", "user"),
+    ] {
+        let a = accept(&s, &token, weak).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+        let message = a.body["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with("new_password: "), "{message}");
+        assert!(message.contains(why), "{message}");
+        assert!(
+            !message.contains(weak),
+            "the password is never echoed: {message}"
+        );
+    }
+    assert_eq!(accept(&s, &token, PASSWORD).await.status, 200);
+}
+
+#[tokio::test]
+async fn without_user_ui_url_an_admin_gets_no_link() {
+    let s = Stack::builder()
+        .admin_signin()
+        .env(&[("USER_UI_URL", "")])
+        .start()
+        .await;
+    let admin = admin(&s).await;
+    let a = create(&s, &admin, "nolink").await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+    assert_eq!(a.body["message"], "user_ui_not_configured");
+    let prefixes = [
+        gatehouse::records::prefix::USER,
+        gatehouse::records::prefix::INVITE,
+    ];
+    for prefix in prefixes {
+        assert!(s.items_of(prefix).await.is_empty(), "nothing was written");
+    }
+}
