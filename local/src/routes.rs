@@ -118,6 +118,9 @@ pub enum Input {
     Form(Schema),
     /// Any query parameters, passed on (`/authorize`).
     AnyQuery,
+    /// These query parameters (the properties of the type), each optional and at most
+    /// once; any other is a 400.
+    Query(Schema),
 }
 
 /// Who may call a route.
@@ -363,6 +366,19 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/signing-keys/rotate", Admin, "adminRotateSigningKeys",
         "Rotate the signing key ring (409 when too early, unless forced)")
         .admin().optional_json(schema!(Rotate)).answers(schema!(Rotated)).refusals(&[409]).destructive(),
+    // People, managed by administrators (README "People").
+    Route::new("GET", "/admin/users", Admin, "adminListUsers",
+        "One page (50 index entries) of the users whose username or e-mail starts with q, through gsi1")
+        .admin().input(Input::Query(schema!(UserSearchQuery))).answers(schema!(UserListing)),
+    Route::new("POST", "/admin/users/disable", Admin, "adminDisableUser",
+        "Disable a user; its sessions end in the same transaction")
+        .admin().json(schema!(UserId)).answers(schema!(UserStatusChanged)).refusals(&[404]).destructive(),
+    Route::new("POST", "/admin/users/enable", Admin, "adminEnableUser",
+        "Enable a user: active, or invited while it has no password")
+        .admin().json(schema!(UserId)).answers(schema!(UserStatusChanged)).refusals(&[404]),
+    Route::new("POST", "/admin/users/delete", Admin, "adminDeleteUser",
+        "Delete a user, its sessions, and its username and e-mail (free for a new user)")
+        .admin().json(schema!(UserId)).answers(schema!(UserDeleted)).refusals(&[404]).destructive(),
 ];
 
 /// The route serving `method path`, if any.

@@ -90,8 +90,11 @@ pub struct Grant {
 /// A function's access to the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// These operations on every record (one IAM statement without a condition).
-    Unrestricted(&'static [Op]),
+    /// These operations on the table, and Query on these indexes (IAM: no condition).
+    Unrestricted {
+        table: &'static [Op],
+        indexes: &'static [&'static str],
+    },
     /// Only what one of these grants allows.
     Only(&'static [Grant]),
 }
@@ -266,7 +269,10 @@ impl Function {
             Function::Token => Access::Only(TOKEN),
             Function::Widget => Access::Only(WIDGET),
             Function::Rotate => Access::Only(ROTATE),
-            Function::Admin => Access::Unrestricted(ADMIN_OPS),
+            Function::Admin => Access::Unrestricted {
+                table: ADMIN_OPS,
+                indexes: &[crate::records::key::GSI1], // people (README "People")
+            },
             Function::Users => Access::Only(USERS),
         }
     }
@@ -275,7 +281,10 @@ impl Function {
     /// outside the table is a bug or an attack, never a caller's mistake).
     pub(crate) fn check(self, req: &Request<'_>) -> Result<()> {
         let allowed = match self.access() {
-            Access::Unrestricted(ops) => ops.contains(&req.op),
+            Access::Unrestricted { table, indexes } => match req.on {
+                On::Table => table.contains(&req.op),
+                On::Index(i) => req.op == Op::Query && indexes.contains(&i),
+            },
             Access::Only(grants) => grants.iter().any(|g| g.allows(req)),
         };
         if allowed {
@@ -367,6 +376,15 @@ impl<'a> Request<'a> {
             key: None,
             attributes: None,
             returns_values: false,
+        }
+    }
+
+    /// Query of `index` in the partition `key` (the index's partition-key value).
+    pub(crate) fn query(index: &'static str, key: &'a str) -> Self {
+        let on = On::Index(index);
+        Request {
+            on,
+            ..Self::item(Op::Query, key, None)
         }
     }
 
@@ -552,6 +570,24 @@ mod tests {
             f.check(&Request::update("rate#x", &[PK]).returning_values())
                 .is_ok()
         );
+        assert!(f.check(&Request::query("gsi1", "users#u")).is_ok());
+        assert!(refused(f, Request::query("gsi2", "users#u")));
+        assert!(
+            refused(
+                f,
+                Request {
+                    on: On::Index("gsi1"),
+                    ..Request::scan()
+                }
+            ),
+            "an index is queried only"
+        );
+        for other in [Function::Users, Function::Authorizer] {
+            assert!(
+                refused(other, Request::query("gsi1", "users#e")),
+                "{other:?}"
+            );
+        }
     }
 
     #[test]

@@ -347,6 +347,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let admin_write = [admin_read[0], ("x-csrf-token", csrf.as_str())];
     let signout = [("cookie", signout_cookie.as_str()), ("x-csrf-token", signout_csrf.as_str())];
     let no_key = r#"{"id":"AAAAAAAAAAAAAAAA"}"#;
+    let no_user = r#"{"user_id":"AAAAAAAAAAAAAAAA"}"#;
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
@@ -382,6 +383,11 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/sessions/revoke", &admin_write, Json, r#"{"kind":"admin","id_hash":"00"}"#, S::NOT_FOUND),
         row("POST /admin/sessions/revoke-user", &admin_write, Json, r#"{"userid":"nobody"}"#, S::OK),
         row("POST /admin/signing-keys/rotate", &admin_write, Json, "{}", S::CONFLICT),
+        // People, managed by administrators.
+        row("GET /admin/users", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("POST /admin/users/enable", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
     ]
 }
 

@@ -2,7 +2,9 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
+use super::directory::{USERS_BY_EMAIL, USERS_BY_NAME};
 use super::*;
+use crate::credentials::users::directory::{IndexPage, NameIndex};
 use crate::credentials::users::{
     Email, Identifier, PasswordHash, SessionChange, User, UserKind, UserSession, UserSessionStore,
     UserStatus, UserStore, Username,
@@ -10,12 +12,11 @@ use crate::credentials::users::{
 use crate::records::key::{GSI1_PK, GSI1_SK};
 use crate::records::lockout::{Counter, LockoutStore, Swap};
 
-const USER_ID: &str = "user_id";
-const REV: &str = "rev";
+pub(super) const USER_ID: &str = "user_id";
+pub(super) const REV: &str = "rev";
 const SESSIONS: &str = "sessions";
 const STATUS: &str = "status";
 const PHC: &str = "phc";
-
 fn list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v)).collect())
 }
@@ -99,7 +100,7 @@ fn name_item(pk: String, user_id: &str, gsi1pk: &str, name: &str) -> Item {
     item
 }
 
-fn internal(e: impl std::fmt::Display) -> Error {
+pub(super) fn internal(e: impl std::fmt::Display) -> Error {
     Error::Internal(e.to_string())
 }
 
@@ -190,11 +191,11 @@ impl UserStore for DynamoStore {
         let mut items = vec![self.put_new_in_transaction(user_item(user))?];
         if let Some(name) = &user.username {
             let pk = Key::UserName(name.as_str()).pk();
-            let item = name_item(pk, &user.id, "users#u", name.as_str());
+            let item = name_item(pk, &user.id, USERS_BY_NAME, name.as_str());
             items.push(self.put_new_in_transaction(item)?);
         }
         let pk = Key::UserEmail(user.email.key()).pk();
-        let item = name_item(pk, &user.id, "users#e", user.email.key());
+        let item = name_item(pk, &user.id, USERS_BY_EMAIL, user.email.key());
         items.push(self.put_new_in_transaction(item)?);
         self.transact(items).await
     }
@@ -249,6 +250,28 @@ impl UserStore for DynamoStore {
             .send()
             .await;
         applied(r)
+    }
+
+    async fn user_index_page(
+        &self,
+        index: NameIndex,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<IndexPage> {
+        self.query_user_index(index, prefix, after, limit).await
+    }
+
+    async fn delete_user_records(&self, user: &User) -> Result<bool> {
+        let mut items = vec![self.user_delete_if_unchanged(user)?];
+        if let Some(name) = &user.username {
+            items.push(self.delete_in_transaction(&Key::UserName(name.as_str()).pk())?);
+        }
+        items.push(self.delete_in_transaction(&Key::UserEmail(user.email.key()).pk())?);
+        for hash in &user.sessions {
+            items.push(self.delete_in_transaction(&Key::UserSession(hash).pk())?);
+        }
+        self.transact(items).await
     }
 }
 

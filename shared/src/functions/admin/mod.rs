@@ -20,6 +20,7 @@ use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
+use crate::credentials::users::UserStore;
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, append_cookie, issuer, json, source_ip};
 use crate::primitives::crypto::random_id;
@@ -41,11 +42,18 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
 mod signin;
+mod users;
 
 /// What the admin function needs of the table: sessions, API keys, redeemed presigned
-/// requests, sign-in rate counters and the locks.
-pub trait AdminPorts: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore {}
-impl<T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore> AdminPorts for T {}
+/// requests, sign-in rate counters, the locks and people.
+pub trait AdminPorts:
+    AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore
+{
+}
+impl<T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore> AdminPorts
+    for T
+{
+}
 
 /// What the admin function needs of Secrets Manager: the client list (read and write)
 /// and the signing key ring's versions (direct rotations).
