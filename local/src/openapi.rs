@@ -39,6 +39,42 @@ impl Components {
         }
         json!({ "$ref": format!("#/components/schemas/{name}") })
     }
+
+    /// The type's own schema, inline (what it refers to is added).
+    fn inline(&mut self, schema: &Schema) -> Value {
+        let mut found = Vec::new();
+        let name = (schema.register)(&mut found);
+        let mut own = Value::Null;
+        for (n, s) in found {
+            let value = serde_json::to_value(&s).unwrap_or(Value::Null);
+            if n == name {
+                own = value;
+            } else {
+                self.schemas.entry(n).or_insert(value);
+            }
+        }
+        own
+    }
+
+    /// One optional query parameter per property of the type.
+    fn query_parameters(&mut self, schema: &Schema) -> Value {
+        let own = self.inline(schema);
+        let parameters: Vec<Value> = own["properties"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(name, s)| {
+                let mut s = s.clone();
+                let description = s
+                    .as_object_mut()
+                    .and_then(|o| o.remove("description"))
+                    .unwrap_or_default();
+                json!({ "name": name, "in": "query", "required": false,
+                        "description": description, "schema": s })
+            })
+            .collect();
+        Value::Array(parameters)
+    }
 }
 
 /// The whole document, as `docs/openapi.json` holds it: keys sorted (the same bytes
@@ -221,6 +257,9 @@ fn operation(route: &Route, c: &mut Components) -> Value {
                 "content": { "application/x-www-form-urlencoded": { "schema": c.refer(&body) } },
             });
         }
+        Input::Query(params) => {
+            op["parameters"] = c.query_parameters(&params);
+        }
         Input::AnyQuery => {
             op["parameters"] = json!([{
                 "name": "params", "in": "query", "required": false,
@@ -247,7 +286,7 @@ fn refusal_statuses(route: &Route) -> BTreeMap<u16, Source> {
             out.insert(400, Source::Function);
             out.insert(415, Source::Function);
         }
-        Input::Form(_) => {
+        Input::Form(_) | Input::Query(_) => {
             out.insert(400, Source::Function);
         }
         Input::Nothing | Input::AnyQuery => {}

@@ -120,6 +120,9 @@ pub enum Input {
     Form(Schema),
     /// Any query parameters, passed on (`/authorize`).
     AnyQuery,
+    /// These query parameters (the properties of the type), each optional and at most
+    /// once; any other is a 400.
+    Query(Schema),
 }
 
 /// Who may call a route.
@@ -378,6 +381,19 @@ pub const ROUTES: &[Route] = &[
         "Remove a user's password and sessions and kill its old invite link; a new link, shown once")
         .admin().json(schema!(ResetCredentials)).answers(schema!(CredentialsReset))
         .refusals(&[404, 409]).destructive(),
+    // People, managed by administrators (README "People").
+    Route::new("GET", "/admin/users", Admin, "adminListUsers",
+        "One page (50 index entries) of the users whose username or e-mail starts with q, through gsi1")
+        .admin().input(Input::Query(schema!(UserSearchQuery))).answers(schema!(UserListing)),
+    Route::new("POST", "/admin/users/disable", Admin, "adminDisableUser",
+        "Disable a user; its sessions end in the same transaction")
+        .admin().json(schema!(UserId)).answers(schema!(UserStatusChanged)).refusals(&[404]).destructive(),
+    Route::new("POST", "/admin/users/enable", Admin, "adminEnableUser",
+        "Enable a user: active, or invited while it has no password")
+        .admin().json(schema!(UserId)).answers(schema!(UserStatusChanged)).refusals(&[404]),
+    Route::new("POST", "/admin/users/delete", Admin, "adminDeleteUser",
+        "Delete a user, its sessions, and its username and e-mail (free for a new user)")
+        .admin().json(schema!(UserId)).answers(schema!(UserDeleted)).refusals(&[404]).destructive(),
 ];
 
 /// The route serving `method path`, if any.

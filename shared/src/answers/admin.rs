@@ -7,6 +7,7 @@ use crate::credentials::admin::SessionInfo;
 use crate::credentials::apikey::ApiKeyRecord;
 use crate::credentials::clients::ClientSummary;
 use crate::credentials::keys::{RotationKind, RotationOutcome};
+use crate::credentials::users::{User, UserStatus};
 
 /// `POST /admin/signin`: the session (cookie `__Host-gh_admin`) and its CSRF token,
 /// sent as `x-csrf-token` on every state-changing admin call.
@@ -160,6 +161,55 @@ impl Rotated {
             trusted_for_at_most_s: key_ring_refresh.as_secs(),
         }
     }
+}
+
+// People (README "People"): what the user routes answer.
+
+/// One user as an administrator lists it: never the password hash or the sessions.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserEntry {
+    #[serde(flatten)]
+    pub user: crate::answers::users::UserInfo,
+    pub status: UserStatus,
+    pub created_at: i64,
+}
+
+impl From<&User> for UserEntry {
+    fn from(u: &User) -> Self {
+        UserEntry {
+            user: u.into(),
+            status: u.status,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// `GET /admin/users`: one page of a search.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserListing {
+    pub users: Vec<UserEntry>,
+    /// Pass it as `cursor` (with the same `q`) for the next page; absent on the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `POST /admin/users/disable` and `/admin/users/enable`: the user's status now.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserStatusChanged {
+    pub user_id: String,
+    pub status: UserStatus,
+}
+
+/// `POST /admin/users/delete`.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserDeleted {
+    pub user_id: String,
+    /// Always `true`.
+    pub deleted: bool,
 }
 
 #[cfg(test)]

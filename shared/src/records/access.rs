@@ -90,8 +90,11 @@ pub struct Grant {
 /// A function's access to the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
-    /// These operations on every record (one IAM statement without a condition).
-    Unrestricted(&'static [Op]),
+    /// These operations on the table, and Query on these indexes (IAM: no condition).
+    Unrestricted {
+        table: &'static [Op],
+        indexes: &'static [&'static str],
+    },
     /// Only what one of these grants allows.
     Only(&'static [Grant]),
 }
@@ -109,18 +112,26 @@ pub enum Function {
 
 use super::key::prefix::*;
 
+/// A grant of `ops` on the table's records under `keys`, every attribute.
+const fn table(ops: &'static [Op], keys: &'static [Keys]) -> Grant {
+    Grant {
+        ops,
+        on: On::Table,
+        keys,
+        attributes: None,
+    }
+}
+
 const AUTHORIZER: &[Grant] = &[
     // API keys, widget sessions and user sessions, read to check a credential.
-    Grant {
-        ops: &[Op::GetItem],
-        on: On::Table,
-        keys: &[
+    table(
+        &[Op::GetItem],
+        &[
             Keys::Prefix(API_KEY),
             Keys::Prefix(SESSION),
             Keys::Prefix(USER_SESSION),
         ],
-        attributes: None,
-    },
+    ),
     // `last_used` of an API key, and nothing else: UpdateItem is an upsert, so
     // without the attribute limit it could write a whole forged key.
     Grant {
@@ -133,94 +144,62 @@ const AUTHORIZER: &[Grant] = &[
 
 const TOKEN: &[Grant] = &[
     // Redeemed host codes (conditional put).
-    Grant {
-        ops: &[Op::PutItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(USED_CODE)],
-        attributes: None,
-    },
+    table(&[Op::PutItem], &[Keys::Prefix(USED_CODE)]),
     // Its failed-attempt counters: reserved and counted by conditional ADD, given back
     // by a conditional delete (or ADD) so a success leaves nothing; never read.
-    Grant {
-        ops: &[Op::UpdateItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(RATE_TOKEN)],
-        attributes: None,
-    },
+    table(
+        &[Op::UpdateItem, Op::DeleteItem],
+        &[Keys::Prefix(RATE_TOKEN)],
+    ),
 ];
 
 const WIDGET: &[Grant] = &[
     // The temp token is read before it is redeemed; the widget never reads a session
     // (the authorizer does).
-    Grant {
-        ops: &[Op::GetItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(TEMP)],
-        attributes: None,
-    },
+    table(&[Op::GetItem], &[Keys::Prefix(TEMP)]),
     // Temp tokens written, consumed (deleted) and sessions written in one transaction;
     // sessions deleted at logout.
-    Grant {
-        ops: &[Op::PutItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(TEMP), Keys::Prefix(SESSION)],
-        attributes: None,
-    },
+    table(
+        &[Op::PutItem, Op::DeleteItem],
+        &[Keys::Prefix(TEMP), Keys::Prefix(SESSION)],
+    ),
 ];
 
 const ROTATE: &[Grant] = &[
     // The key-ring lock, and no other record.
-    Grant {
-        ops: &[Op::GetItem, Op::PutItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Exact(SIGNING_KEYS_LOCK)],
-        attributes: None,
-    },
+    table(
+        &[Op::GetItem, Op::PutItem, Op::DeleteItem],
+        &[Keys::Exact(SIGNING_KEYS_LOCK)],
+    ),
 ];
 
 const USERS: &[Grant] = &[
     // Sign-in reads the identifier's name item, the user, and its lockout counters.
-    Grant {
-        ops: &[Op::GetItem],
-        on: On::Table,
-        keys: &[
+    table(
+        &[Op::GetItem],
+        &[
             Keys::Prefix(USER),
             Keys::Prefix(USER_NAME),
             Keys::Prefix(USER_EMAIL),
             Keys::Prefix(RATE_USERS),
         ],
-        attributes: None,
-    },
+    ),
     // The user's session list and rehashed password change with its sessions, which
     // are written and deleted (sign-out, the 21st session) in the same transaction.
-    Grant {
-        ops: &[Op::UpdateItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(USER)],
-        attributes: None,
-    },
-    Grant {
-        ops: &[Op::PutItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(USER_SESSION)],
-        attributes: None,
-    },
+    table(&[Op::UpdateItem], &[Keys::Prefix(USER)]),
+    table(
+        &[Op::PutItem, Op::DeleteItem],
+        &[Keys::Prefix(USER_SESSION)],
+    ),
     // Invite acceptance reads the invite and deletes it in the transaction that sets
     // the password; admins write invites.
-    Grant {
-        ops: &[Op::GetItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(INVITE)],
-        attributes: None,
-    },
+    table(&[Op::GetItem, Op::DeleteItem], &[Keys::Prefix(INVITE)]),
     // Its per-IP slots and lockout counters: swapped by conditional put or update,
     // deleted on success; never another function's counters.
-    Grant {
-        ops: &[Op::PutItem, Op::UpdateItem, Op::DeleteItem],
-        on: On::Table,
-        keys: &[Keys::Prefix(RATE_USERS)],
-        attributes: None,
-    },
+    table(
+        &[Op::PutItem, Op::UpdateItem, Op::DeleteItem],
+        &[Keys::Prefix(RATE_USERS)],
+    ),
 ];
 
 /// The admin function manages every record kind (keys, sessions of both kinds,
@@ -274,7 +253,10 @@ impl Function {
             Function::Token => Access::Only(TOKEN),
             Function::Widget => Access::Only(WIDGET),
             Function::Rotate => Access::Only(ROTATE),
-            Function::Admin => Access::Unrestricted(ADMIN_OPS),
+            Function::Admin => Access::Unrestricted {
+                table: ADMIN_OPS,
+                indexes: &[crate::records::key::GSI1], // people (README "People")
+            },
             Function::Users => Access::Only(USERS),
         }
     }
@@ -283,7 +265,10 @@ impl Function {
     /// outside the table is a bug or an attack, never a caller's mistake).
     pub(crate) fn check(self, req: &Request<'_>) -> Result<()> {
         let allowed = match self.access() {
-            Access::Unrestricted(ops) => ops.contains(&req.op),
+            Access::Unrestricted { table, indexes } => match req.on {
+                On::Table => table.contains(&req.op),
+                On::Index(i) => req.op == Op::Query && indexes.contains(&i),
+            },
             Access::Only(grants) => grants.iter().any(|g| g.allows(req)),
         };
         if allowed {
@@ -375,6 +360,15 @@ impl<'a> Request<'a> {
             key: None,
             attributes: None,
             returns_values: false,
+        }
+    }
+
+    /// Query of `index` in the partition `key` (the index's partition-key value).
+    pub(crate) fn query(index: &'static str, key: &'a str) -> Self {
+        let on = On::Index(index);
+        Request {
+            on,
+            ..Self::item(Op::Query, key, None)
         }
     }
 
@@ -560,6 +554,24 @@ mod tests {
             f.check(&Request::update("rate#x", &[PK]).returning_values())
                 .is_ok()
         );
+        assert!(f.check(&Request::query("gsi1", "users#u")).is_ok());
+        assert!(refused(f, Request::query("gsi2", "users#u")));
+        assert!(
+            refused(
+                f,
+                Request {
+                    on: On::Index("gsi1"),
+                    ..Request::scan()
+                }
+            ),
+            "an index is queried only"
+        );
+        for other in [Function::Users, Function::Authorizer] {
+            assert!(
+                refused(other, Request::query("gsi1", "users#e")),
+                "{other:?}"
+            );
+        }
     }
 
     #[test]

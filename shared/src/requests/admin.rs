@@ -189,10 +189,64 @@ pub struct Rotate {
     pub force: bool,
 }
 
+// People (README "People"): the bodies and the query of the user routes.
+
+/// `POST /admin/users/disable`, `/enable` and `/delete` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserId {
+    /// The user's id: 16 base62 characters.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9]{16}$"))]
+    user_id: String,
+}
+
+impl UserId {
+    /// The id, refused (400) unless it could be a user's: a well-formed unknown id is a
+    /// 404 at the route.
+    pub fn checked(&self) -> Result<&str> {
+        let id = self.user_id.as_str();
+        let ok = id.len() == crate::credentials::users::USER_ID_LEN
+            && id.bytes().all(|b| b.is_ascii_alphanumeric());
+        if ok {
+            Ok(id)
+        } else {
+            Err(Error::bad_request("user_id must be 16 letters or digits"))
+        }
+    }
+}
+
+/// `GET /admin/users` query parameters (parsed by
+/// [`crate::credentials::users::directory::UserSearch::parse`]; this type describes
+/// them). Each is optional: an absent or empty one stands for none.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserSearchQuery {
+    /// A prefix of the username or the e-mail (compared lower-cased); none lists
+    /// everyone.
+    #[cfg_attr(feature = "openapi", schema(max_length = 254, pattern = "^\\S*$"))]
+    pub q: String,
+    /// Only users of this kind.
+    pub kind: crate::credentials::users::UserKind,
+    /// The `cursor` of the previous page's answer (same `q`).
+    pub cursor: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn user_ids_are_strict() {
+        let id: UserId = serde_json::from_value(json!({"user_id": "AAAAAAAAAAAAAAAA"})).unwrap();
+        assert_eq!(id.checked().unwrap(), "AAAAAAAAAAAAAAAA");
+        for bad in ["", "AAAA", "AAAAAAAAAAAAAAA#", "AAAAAAAAAAAAAAAAA"] {
+            let id: UserId = serde_json::from_value(json!({ "user_id": bad })).unwrap();
+            assert_eq!(id.checked().unwrap_err().status(), 400, "{bad}");
+        }
+        let extra = json!({"user_id": "AAAAAAAAAAAAAAAA", "x": 1});
+        assert!(serde_json::from_value::<UserId>(extra).is_err());
+    }
 
     #[test]
     fn signin_bodies_are_strict() {

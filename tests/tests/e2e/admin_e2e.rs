@@ -593,7 +593,7 @@ async fn sts_unreachable_fails_closed_without_a_session() {
     assert!(a.headers.get("set-cookie").is_none());
 }
 
-fn cli_path() -> std::path::PathBuf {
+pub(crate) fn cli_path() -> std::path::PathBuf {
     // target/debug/deps/e2e-… → target/debug/gatehouse-admin (built by --all-targets).
     let exe = std::env::current_exe().unwrap();
     exe.parent()
@@ -603,7 +603,7 @@ fn cli_path() -> std::path::PathBuf {
         .join("gatehouse-admin")
 }
 
-async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
+pub(crate) async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
     let mut cmd = std::process::Command::new(cli_path());
     cmd.args(args)
         .env("AWS_ACCESS_KEY_ID", &user.key_id)

@@ -367,6 +367,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let admin_write = [admin_read[0], ("x-csrf-token", csrf.as_str())];
     let signout = [("cookie", signout_cookie.as_str()), ("x-csrf-token", signout_csrf.as_str())];
     let no_key = r#"{"id":"AAAAAAAAAAAAAAAA"}"#;
+    let no_user = r#"{"user_id":"AAAAAAAAAAAAAAAA"}"#;
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
@@ -408,6 +409,11 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /users/invite/accept", &[origin], Json, &accept, S::OK),
         row("POST /admin/users", &admin_write, Json, new_user, S::OK),
         row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody"}"#, S::NOT_FOUND),
+        // People, managed by administrators.
+        row("GET /admin/users", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("POST /admin/users/enable", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
     ]
 }
 

@@ -187,12 +187,21 @@ fn expected_statement(g: &Grant) -> Value {
 
 fn expected_statements(f: Function) -> Vec<Value> {
     match f.access() {
-        Access::Unrestricted(ops) => {
-            let mut s = Mapping::new();
-            s.insert("Effect".into(), "Allow".into());
-            s.insert("Action".into(), actions(ops));
-            s.insert("Resource".into(), table_resource(On::Table));
-            vec![Value::Mapping(s)]
+        Access::Unrestricted { table, indexes } => {
+            let statement = |ops: &[Op], on: On| {
+                let mut s = Mapping::new();
+                s.insert("Effect".into(), "Allow".into());
+                s.insert("Action".into(), actions(ops));
+                s.insert("Resource".into(), table_resource(on));
+                Value::Mapping(s)
+            };
+            let mut out = vec![statement(table, On::Table)];
+            out.extend(
+                indexes
+                    .iter()
+                    .map(|i| statement(&[Op::Query], On::Index(i))),
+            );
+            out
         }
         Access::Only(grants) => grants.iter().map(expected_statement).collect(),
     }

@@ -53,6 +53,9 @@ enum Command {
     /// The signing key ring
     #[command(subcommand, name = "signing-keys")]
     SigningKeys(SigningKeys),
+    /// People: creators and end users
+    #[command(subcommand)]
+    Users(Users),
 }
 
 #[derive(Subcommand)]
@@ -112,7 +115,28 @@ enum SigningKeys {
     },
 }
 
-/// One admin API call: method, path and JSON body.
+#[derive(Subcommand)]
+enum Users {
+    /// One page of the users whose username or e-mail starts with --q (the answer's
+    /// cursor, passed as --cursor, gives the next page)
+    List {
+        #[arg(long)]
+        q: Option<String>,
+        /// creator or end_user
+        #[arg(long)]
+        kind: Option<String>,
+        #[arg(long)]
+        cursor: Option<String>,
+    },
+    /// Disable a user (its sessions end at once)
+    Disable { user_id: String },
+    /// Enable a user (active, or invited while it has no password)
+    Enable { user_id: String },
+    /// Delete a user, its sessions, its username and e-mail
+    Delete { user_id: String },
+}
+
+/// One admin API call: method, path and JSON body (for a GET: its query parameters).
 type Call = (Method, &'static str, Option<Value>);
 
 impl Command {
@@ -122,6 +146,7 @@ impl Command {
             Command::Clients(c) => c.request(),
             Command::Sessions(c) => c.request(),
             Command::SigningKeys(c) => c.request(),
+            Command::Users(c) => c.request(),
         }
     }
 }
@@ -195,6 +220,27 @@ impl SigningKeys {
     }
 }
 
+impl Users {
+    fn request(&self) -> Call {
+        let user =
+            |path, user_id: &String| (Method::POST, path, Some(json!({ "user_id": user_id })));
+        match self {
+            Users::List { q, kind, cursor } => {
+                let mut query = serde_json::Map::new();
+                for (name, value) in [("q", q), ("kind", kind), ("cursor", cursor)] {
+                    if let Some(v) = value {
+                        query.insert(name.into(), json!(v));
+                    }
+                }
+                (Method::GET, "/admin/users", Some(Value::Object(query)))
+            }
+            Users::Disable { user_id } => user("/admin/users/disable", user_id),
+            Users::Enable { user_id } => user("/admin/users/enable", user_id),
+            Users::Delete { user_id } => user("/admin/users/delete", user_id),
+        }
+    }
+}
+
 /// Why a command failed; shown after `gatehouse-admin: `.
 #[derive(Debug)]
 enum CliError {
@@ -253,11 +299,14 @@ fn message(answer: &Value) -> String {
 /// Prints a list as a table (the first array in the answer), or the fields of an object.
 fn print_table(v: &Value) {
     // A list answer is `{"<things>": [ {..}, .. ]}`; anything else prints as fields.
+    // A page also carries its `cursor`, printed after the table.
     let rows = v.as_object().and_then(|o| {
         let arrays: Vec<&Vec<Value>> = o.values().filter_map(Value::as_array).collect();
-        (o.len() == 1 && arrays.len() == 1 && arrays[0].iter().all(Value::is_object))
+        let others_are_cursors = o.keys().filter(|k| k.as_str() != "cursor").count() == 1;
+        (others_are_cursors && arrays.len() == 1 && arrays[0].iter().all(Value::is_object))
             .then(|| arrays[0])
     });
+    let cursor = v["cursor"].as_str().filter(|_| rows.is_some());
     let cell = |x: &Value| match x {
         Value::String(s) => s.clone(),
         Value::Null => "-".into(),
@@ -304,6 +353,9 @@ fn print_table(v: &Value) {
                 println!("{k}: {}", cell(x));
             }
         }
+    }
+    if let Some(c) = cursor {
+        println!("cursor: {c}");
     }
 }
 
@@ -383,12 +435,15 @@ async fn call(
     command: &Command,
 ) -> Result<Value, CliError> {
     let (method, path, payload) = command.request();
+    let method_is_get = method == Method::GET;
     let mut req = http
         .request(method, format!("{url}{path}"))
         .header("cookie", &session.cookie)
         .header("x-csrf-token", &session.csrf);
-    if let Some(p) = payload {
-        req = req.json(&p);
+    match payload {
+        Some(p) if method_is_get => req = req.query(&p),
+        Some(p) => req = req.json(&p),
+        None => {}
     }
     let resp = req
         .send()

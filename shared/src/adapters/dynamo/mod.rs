@@ -1,6 +1,7 @@
 //! The DynamoDB adapter for every record type ([`crate::records::key`] lists them).
 
 mod credentials;
+mod directory;
 mod invites;
 mod shared;
 mod users;

@@ -2,8 +2,10 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
+use super::directory::{USERS_BY_EMAIL, USERS_BY_NAME};
 use super::invites::{Expr, credential_parts, invite_item};
 use super::*;
+use crate::credentials::users::directory::{IndexPage, NameIndex};
 use crate::credentials::users::{
     Email, Identifier, Invite, PasswordHash, SessionChange, User, UserKind, UserSession,
     UserSessionStore, UserStatus, UserStore, Username,
@@ -12,7 +14,7 @@ use crate::records::key::{GSI1_PK, GSI1_SK};
 use crate::records::lockout::{Counter, LockoutStore, Swap};
 
 pub(super) const USER_ID: &str = "user_id";
-const REV: &str = "rev";
+pub(super) const REV: &str = "rev";
 const SESSIONS: &str = "sessions";
 const STATUS: &str = "status";
 pub(super) const PHC: &str = "phc";
@@ -196,11 +198,11 @@ impl UserStore for DynamoStore {
         }
         if let Some(name) = &user.username {
             let pk = Key::UserName(name.as_str()).pk();
-            let item = name_item(pk, &user.id, "users#u", name.as_str());
+            let item = name_item(pk, &user.id, USERS_BY_NAME, name.as_str());
             items.push(self.put_new_in_transaction(item)?);
         }
         let pk = Key::UserEmail(user.email.key()).pk();
-        let item = name_item(pk, &user.id, "users#e", user.email.key());
+        let item = name_item(pk, &user.id, USERS_BY_EMAIL, user.email.key());
         items.push(self.put_new_in_transaction(item)?);
         self.transact(items).await
     }
@@ -268,6 +270,30 @@ impl UserStore for DynamoStore {
             .send()
             .await;
         applied(r)
+    }
+
+    async fn user_index_page(
+        &self,
+        index: NameIndex,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<IndexPage> {
+        self.query_user_index(index, prefix, after, limit).await
+    }
+
+    async fn delete_user_records(&self, user: &User) -> Result<bool> {
+        let mut items = vec![self.user_delete_if_unchanged(user)?];
+        if let Some(name) = &user.username {
+            items.push(self.delete_in_transaction(&Key::UserName(name.as_str()).pk())?);
+        }
+        items.push(self.delete_in_transaction(&Key::UserEmail(user.email.key()).pk())?);
+        let sessions = user.sessions.iter().map(|h| Key::UserSession(h).pk());
+        let invite = user.invite.iter().map(|h| Key::Invite(h).pk());
+        for pk in sessions.chain(invite) {
+            items.push(self.delete_in_transaction(&pk)?);
+        }
+        self.transact(items).await
     }
 }
 

@@ -9,6 +9,7 @@
 //! revision `rev`, so a session is never listed without existing or left behind by a
 //! disable.
 
+pub mod directory;
 mod invites;
 pub mod names;
 
@@ -34,7 +35,9 @@ pub const MAX_SESSIONS: usize = 20;
 pub const USER_ID_LEN: usize = 16;
 
 /// Where a user stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     /// Created by an administrator, no password yet: signs in like an unknown user.
     Invited,
@@ -243,6 +246,20 @@ pub trait UserStore: Send + Sync {
         old: &PasswordHash,
         new: &PasswordHash,
     ) -> impl Future<Output = Result<bool>> + Send;
+
+    // Administration ([`directory`]): the name lists on `gsi1`, deletion.
+    /// One page of `index`: at most `limit` entries whose name starts with `prefix`,
+    /// after the name `after` (a Query on `gsi1`, never a Scan).
+    fn user_index_page(
+        &self,
+        index: directory::NameIndex,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> impl Future<Output = Result<directory::IndexPage>> + Send;
+    /// Deletes the user, its `uname#` and `email#` items and its listed sessions in one
+    /// transaction, only if its `rev` is still the one read. `Ok(false)`: it changed.
+    fn delete_user_records(&self, user: &User) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// The user sessions as the authorizer reads them.

@@ -60,7 +60,10 @@ where
                 .rotate_signing_keys(body(req)?, user, now)
                 .await
                 .map(ok),
-            _ => Err(Error::NotFound),
+            _ => match self.users_api(req, user).await {
+                Some(answer) => answer,
+                None => Err(Error::NotFound),
+            },
         }
     }
 
@@ -231,13 +234,13 @@ where
 }
 
 /// A 200 with the answer's JSON.
-fn ok(answer: impl serde::Serialize) -> Response {
+pub(super) fn ok(answer: impl serde::Serialize) -> Response {
     json(StatusCode::OK, &answer)
 }
 
 /// A route's JSON body; none at all reads as `{}` (the CLI sends none when a command
 /// has no arguments).
-fn body<T: DeserializeOwned>(req: &Request) -> Result<T> {
+pub(super) fn body<T: DeserializeOwned>(req: &Request) -> Result<T> {
     let value = if req.body().as_ref().is_empty() {
         Value::Object(Default::default())
     } else {

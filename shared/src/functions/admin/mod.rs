@@ -43,6 +43,7 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 mod api;
 mod invites;
 mod signin;
+mod users;
 
 /// What the admin function needs of the table: sessions, API keys, redeemed presigned
 /// requests, sign-in rate counters, the locks and the users.

@@ -1,0 +1,98 @@
+//! The people listing's side of the table: the name lists on `gsi1` (a Query, never a
+//! Scan) and the user's conditional delete (README "People").
+
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+
+use super::users::{REV, USER_ID, internal};
+use super::*;
+use crate::credentials::users::User;
+use crate::credentials::users::directory::{IndexPage, NameIndex};
+use crate::records::key::{GSI1, GSI1_PK, GSI1_SK};
+
+/// The `gsi1pk` of the `uname#` items: the user names, sorted on `gsi1`.
+pub(super) const USERS_BY_NAME: &str = "users#u";
+/// The `gsi1pk` of the `email#` items.
+pub(super) const USERS_BY_EMAIL: &str = "users#e";
+
+impl NameIndex {
+    fn partition(self) -> &'static str {
+        match self {
+            NameIndex::Usernames => USERS_BY_NAME,
+            NameIndex::Emails => USERS_BY_EMAIL,
+        }
+    }
+
+    /// The `pk` of the item listed under `name`.
+    fn item_key(self, name: &str) -> String {
+        match self {
+            NameIndex::Usernames => Key::UserName(name).pk(),
+            NameIndex::Emails => Key::UserEmail(name).pk(),
+        }
+    }
+}
+
+impl DynamoStore {
+    /// One page of a name list: a Query of `gsi1` in the list's partition.
+    pub(super) async fn query_user_index(
+        &self,
+        index: NameIndex,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<IndexPage> {
+        let partition = index.partition();
+        self.allow(Request::query(GSI1, partition))?;
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(GSI1)
+            .expression_attribute_names("#p", GSI1_PK)
+            .expression_attribute_values(":p", s(partition))
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX));
+        // A key condition may not compare with an empty string: no prefix, no condition.
+        query = if prefix.is_empty() {
+            query.key_condition_expression("#p = :p")
+        } else {
+            query
+                .key_condition_expression("#p = :p AND begins_with(#s, :q)")
+                .expression_attribute_names("#s", GSI1_SK)
+                .expression_attribute_values(":q", s(prefix))
+        };
+        if let Some(name) = after {
+            query = query
+                .exclusive_start_key(PK, s(&index.item_key(name)))
+                .exclusive_start_key(GSI1_PK, s(partition))
+                .exclusive_start_key(GSI1_SK, s(name));
+        }
+        let out = query
+            .send()
+            .await
+            .map_err(|e| Error::dependency(SERVICE, e))?;
+        let entries = out
+            .items()
+            .iter()
+            .map(|i| Ok((get_s(i, GSI1_SK)?, get_s(i, USER_ID)?)))
+            .collect::<Result<Vec<_>>>()?;
+        let last = out
+            .last_evaluated_key()
+            .map(|k| get_s(k, GSI1_SK))
+            .transpose()?;
+        Ok(IndexPage { entries, last })
+    }
+
+    /// A transaction's delete of the user item, only if its `rev` is still the one read.
+    pub(super) fn user_delete_if_unchanged(&self, user: &User) -> Result<TransactWriteItem> {
+        let pk = Key::User(&user.id).pk();
+        self.allow(Request::delete(&pk))?;
+        let delete = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .condition_expression("#rev = :rev")
+            .expression_attribute_names("#rev", REV)
+            .expression_attribute_values(":rev", n(user.rev as i64))
+            .build()
+            .map_err(internal)?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+}
