@@ -105,6 +105,14 @@ impl AllowedOrigins {
         self.find(request_origin(headers)?)
     }
 
+    /// [`Self::of_request`], or 403 `origin_not_allowed`: what a browser endpoint
+    /// without the authorizer requires (widget `loginToken`, the users' sign-in and
+    /// invite acceptance: the login-CSRF defence).
+    pub(crate) fn require(&self, headers: &HeaderMap) -> Result<&str> {
+        self.of_request(headers)
+            .ok_or(Error::Forbidden("origin_not_allowed"))
+    }
+
     /// The origins a widget security token is bound to: the `requested` ones (each an
     /// origin in `ALLOWED_ORIGINS`), or all allowed ones; never none.
     pub fn bind(&self, requested: Option<&[String]>) -> Result<Vec<String>> {

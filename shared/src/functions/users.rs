@@ -82,14 +82,7 @@ impl<S: UsersPorts> UsersFunction<S> {
     /// nothing), the per-IP slot, the lockout (429 before any hash; the slot is kept),
     /// the password.
     async fn signin(&self, req: &Request) -> Result<Response> {
-        if self
-            .config
-            .allowed_origins
-            .of_request(req.headers())
-            .is_none()
-        {
-            return Err(Error::Forbidden("origin_not_allowed"));
-        }
+        self.config.allowed_origins.require(req.headers())?;
         let body: UserSigninRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         let identifier = body.identifier()?;
         let now = (self.clock)();
@@ -215,14 +208,7 @@ impl<S: UsersPorts> UsersFunction<S> {
     /// then one transaction deletes the invite (it must still exist), sets the
     /// password, activates the user and removes `invite`. Signs nothing in.
     async fn accept_invite(&self, req: &Request) -> Result<Response> {
-        if self
-            .config
-            .allowed_origins
-            .of_request(req.headers())
-            .is_none()
-        {
-            return Err(Error::Forbidden("origin_not_allowed"));
-        }
+        self.config.allowed_origins.require(req.headers())?;
         let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();

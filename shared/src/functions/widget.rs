@@ -115,11 +115,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
     async fn login_token(&self, req: &Request) -> Result<Response> {
         // Called by the embedding page's browser: only from an allowed origin, which
         // the session is then bound to.
-        let origin = self
-            .config
-            .allowed_origins
-            .of_request(req.headers())
-            .ok_or(Error::Forbidden("origin_not_allowed"))?;
+        let origin = self.config.allowed_origins.require(req.headers())?;
         let header = match req.headers().get(AUTHORIZATION) {
             None => None,
             Some(v) => {

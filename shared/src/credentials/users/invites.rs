@@ -150,26 +150,7 @@ pub async fn reset_credentials<S: UserStore>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn user(sessions: usize) -> User {
-        User {
-            id: "U1".into(),
-            username: Some(Username::parse("ann").unwrap()),
-            email: Email::parse("Ann@example.com").unwrap(),
-            email_verified: true,
-            display_name: None,
-            kind: UserKind::Creator,
-            roles: vec![],
-            status: UserStatus::Active,
-            password: Some(PasswordHash("$argon2id$secret-ish".into())),
-            password_changed_at: None,
-            invite: Some("old".into()),
-            sessions: (0..sessions).map(|i| format!("h{i}")).collect(),
-            rev: 7,
-            created_at: 0,
-            created_by: "test".into(),
-        }
-    }
+    use crate::credentials::users::tests::user;
 
     #[test]
     fn a_reset_kills_the_password_the_sessions_and_the_old_invite() {

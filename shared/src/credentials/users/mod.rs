@@ -362,7 +362,9 @@ pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
 mod tests {
     use super::*;
 
-    fn user(sessions: usize) -> User {
+    /// A user with `sessions` listed sessions and a live invite `old` (also the
+    /// fixture of the invites' tests).
+    pub(super) fn user(sessions: usize) -> User {
         User {
             id: "U1".into(),
             username: Some(Username::parse("ann").unwrap()),
