@@ -7,7 +7,7 @@
 use gatehouse::answers::admin::*;
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
-use gatehouse::answers::users::{SignedInUser, UserSignedOut};
+use gatehouse::answers::users::{PasswordChanged, SignedInUser, UserSignedOut};
 use gatehouse::answers::widget::*;
 use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
 use gatehouse::authz::PrincipalType::{self, *};
@@ -17,7 +17,7 @@ use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
-use gatehouse::requests::users::UserSigninRequest;
+use gatehouse::requests::users::{ChangePassword, UserSigninRequest};
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
 /// The Lambda function serving a route (the template's logical id names it).
@@ -337,6 +337,10 @@ pub const ROUTES: &[Route] = &[
         "End the user session and clear its cookie")
         .authorizer_rule(Some(&PrincipalType::USERS), None).answers(schema!(UserSignedOut))
         .sets(&[USER_COOKIE]).refusals(&[401, 503]).destructive(),
+    Route::new("POST", "/users/password/change", Users, "userChangePassword",
+        "Change the password: a wrong current one counts toward the lockout; every other session is signed out")
+        .authorizer_rule(Some(&PrincipalType::USERS), None).json(schema!(ChangePassword))
+        .answers(schema!(PasswordChanged)).refusals(&[401, 403, 429, 503]).destructive(),
     // Invites (README "People").
     Route::new("POST", "/users/invite/accept", Users, "userAcceptInvite",
         "Set the password of an invited user with its invite token, from an allowed Origin; signs nothing in")

@@ -24,6 +24,22 @@ pub use stack::{
     CLIENT_SECRET, Item, ORIGIN, Stack, StackBuilder, USER_PASSWORD, claims_of, full, pk,
 };
 
+/// A clock the test moves, stopped at `start` (what [`StackBuilder::clock`] takes).
+pub fn test_clock(
+    start: i64,
+) -> (
+    std::sync::Arc<std::sync::atomic::AtomicI64>,
+    gatehouse::functions::users::Clock,
+) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let now = std::sync::Arc::new(AtomicI64::new(start));
+    let read = now.clone();
+    (
+        now,
+        std::sync::Arc::new(move || read.load(Ordering::SeqCst)),
+    )
+}
+
 /// An HTTP client for the tests (rustls on aws-lc-rs, like the functions').
 pub fn http() -> reqwest::Client {
     http_builder().build().unwrap()

@@ -189,6 +189,110 @@ async fn no_password_session_id_or_password_hash_appears_in_logs_or_answer_bodie
     }
 }
 
+/// Invites and password changes never log a token or a password (README "People",
+/// "Logs"): an administrator creates a user and resets it (two invite links), the person
+/// accepts with a refused and then a good password, signs in, changes the password with
+/// a wrong and then the right current one. No invite token and no password appears in a
+/// captured line; no password in an answer body; the tokens only in the two answers that
+/// show the links. The changes' `invite_accept` and `password_change` events were
+/// captured.
+#[tokio::test]
+async fn no_invite_token_or_password_appears_in_logs_when_inviting_accepting_and_changing() {
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let admin = s.admin(&common::iam_user(true).await).await;
+    let token_of = |a: &common::Answer| {
+        let link = a.body["invite_link"].as_str().unwrap_or_default();
+        link.split_once("#invite=")
+            .map(|(_, t)| t.to_owned())
+            .unwrap()
+    };
+    let body =
+        json!({"email": "log-invitee@example.com", "username": "loginvitee", "kind": "creator"});
+    let created = s
+        .call(&admin, Method::POST, "/admin/users", Some(body))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let user_id = created.body["user"]["id"].as_str().unwrap().to_owned();
+    let first = token_of(&created);
+    let reset = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/reset-credentials",
+            Some(json!({"user_id": user_id})),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    let second = token_of(&reset);
+
+    let weak = "Weak9";
+    let chosen = "Chosen-Plum-Orbit-Canvas-7204";
+    let wrong = "Wrong-Quartz-Meadow-Lantern-3391";
+    let changed = "Changed-Violet-Harbor-Sprocket-5518";
+    let origin = [("origin", common::ORIGIN)];
+    let mut bodies = Vec::new();
+    for (token, password, status) in [
+        (&first, chosen, StatusCode::BAD_REQUEST),
+        (&second, weak, StatusCode::BAD_REQUEST),
+        (&second, chosen, StatusCode::OK),
+    ] {
+        let body = json!({"token": token, "new_password": password});
+        let a = s.post("/users/invite/accept", &origin, Some(body)).await;
+        assert_eq!(a.status, status, "{}", a.text);
+        bodies.push(a.text);
+    }
+    let signed_in = s.user_signin("loginvitee", chosen).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+    let cookie = signed_in.cookie().unwrap();
+    let with_cookie = [("origin", common::ORIGIN), ("cookie", cookie.as_str())];
+    for (current, status) in [(wrong, StatusCode::BAD_REQUEST), (chosen, StatusCode::OK)] {
+        let body = json!({"current_password": current, "new_password": changed});
+        let a = s
+            .send_json(
+                Method::POST,
+                "/users/password/change",
+                &with_cookie,
+                Some(body),
+            )
+            .await;
+        assert_eq!(a.status, status, "{}", a.text);
+        bodies.push(a.text);
+    }
+    bodies.push(signed_in.text);
+
+    let logs = capture.text();
+    for event in ["invite_accept", "password_change"] {
+        assert!(logs.contains(event), "the {event} events were captured");
+    }
+    for secret in [
+        first.as_str(),
+        second.as_str(),
+        weak,
+        chosen,
+        wrong,
+        changed,
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+    for password in [weak, chosen, wrong, changed] {
+        for b in bodies.iter().chain([&created.text, &reset.text]) {
+            assert!(
+                !b.contains(password),
+                "a password reached an answer body: {b}"
+            );
+        }
+    }
+    for b in &bodies {
+        assert!(
+            !b.contains(&first) && !b.contains(&second),
+            "a token was echoed: {b}"
+        );
+    }
+}
+
 /// A malformed authorizer event is logged with a fixed reason and the failing field's
 /// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
 #[tokio::test]

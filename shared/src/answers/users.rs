@@ -51,3 +51,13 @@ pub struct SignedInUser {
 pub struct UserSignedOut {
     pub signed_out: bool,
 }
+
+/// `POST /users/password/change`: the new password is set; every other session of the
+/// user is gone.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordChanged {
+    pub changed: bool,
+    /// How many other sessions were signed out.
+    pub signed_out_sessions: usize,
+}

@@ -31,6 +31,35 @@ impl UserSigninRequest {
     }
 }
 
+/// `POST /users/password/change` body (strict).
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub current_password: SecretString,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_password: SecretString,
+}
+
+impl ChangePassword {
+    /// 400 when the new password is the current one (compared in constant time): a
+    /// change that changes nothing would still sign out every other session.
+    pub fn differs(&self) -> Result<()> {
+        use secrecy::ExposeSecret;
+        let same = crate::primitives::crypto::ct_eq(
+            self.current_password.expose_secret().as_bytes(),
+            self.new_password.expose_secret().as_bytes(),
+        );
+        if same {
+            return Err(crate::error::Error::bad_request(
+                "new_password: must differ from current_password",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +78,28 @@ mod tests {
             json!({"identifier": "alice", "password": 5}),
         ] {
             let err = from_json::<UserSigninRequest>(bad).err().expect("refused");
+            assert_eq!(err.status(), 400);
+            assert!(!err.to_string().contains("XYZZY"), "{err}");
+        }
+    }
+
+    #[test]
+    fn the_change_body_is_strict_and_needs_a_new_password() {
+        let same: ChangePassword =
+            from_json(json!({"current_password": "XYZZY-secret", "new_password": "XYZZY-secret"}))
+                .unwrap();
+        let err = same.differs().expect_err("refused");
+        assert_eq!(err.status(), 400);
+        assert!(!err.to_string().contains("XYZZY"), "{err}");
+        let other: ChangePassword =
+            from_json(json!({"current_password": "XYZZY-a", "new_password": "XYZZY-b"})).unwrap();
+        assert!(other.differs().is_ok());
+        for bad in [
+            json!({"current_password": "XYZZY-a"}),
+            json!({"new_password": "XYZZY-b"}),
+            json!({"current_password": "XYZZY-a", "new_password": "XYZZY-b", "all": true}),
+        ] {
+            let err = from_json::<ChangePassword>(bad).err().expect("refused");
             assert_eq!(err.status(), 400);
             assert!(!err.to_string().contains("XYZZY"), "{err}");
         }

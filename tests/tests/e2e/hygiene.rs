@@ -371,6 +371,9 @@ async fn templates(s: &Stack) -> Vec<Template> {
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
+    // Its valid request signs the other two sessions out: its row runs after theirs.
+    let change_user = user_cookie(s, &user_signin).await;
+    let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
     let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user"}"#;
     vec![
@@ -392,6 +395,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("GET /users/password-policy", &[], NoBody, "", S::OK),
         row("GET /users/me", &[("cookie", &user), origin], NoBody, "", S::OK),
         row("POST /users/signout", &[("cookie", &signout_user), origin], NoBody, "", S::OK),
+        row("POST /users/password/change", &[("cookie", &change_user), origin], Json, &change, S::OK),
         row("POST /admin/signin", &[], Json, &signin, S::OK),
         row("POST /admin/signout", &signout, NoBody, "", S::OK),
         row("GET /admin/keys", &admin_read, NoBody, "", S::OK),

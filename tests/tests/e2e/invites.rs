@@ -4,23 +4,16 @@
 //! sessions.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 
 use gatehouse::credentials::users::{UserStatus, UserStore};
 use gatehouse_e2e::admin::Admin;
-use gatehouse_e2e::{self as common, Answer, ORIGIN, Stack};
+use gatehouse_e2e::{self as common, Answer, ORIGIN, Stack, test_clock};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 const PASSWORD: &str = "Invited-Person-Chose-This-Passw0rd";
 const INVALID: &str = "invite_invalid_expired_or_used";
-
-/// A clock the test moves.
-fn clock(start: i64) -> (Arc<AtomicI64>, gatehouse::functions::users::Clock) {
-    let now = Arc::new(AtomicI64::new(start));
-    let read = now.clone();
-    (now, Arc::new(move || read.load(Ordering::SeqCst)))
-}
 
 async fn admin(s: &Stack) -> Admin {
     s.admin(&common::iam_user(true).await).await
@@ -142,7 +135,7 @@ async fn fifty_parallel_acceptances_of_one_invite_make_exactly_one() {
 
 #[tokio::test]
 async fn an_invite_expires_at_the_second_boundary() {
-    let (now, read) = clock(0);
+    let (now, read) = test_clock(0);
     let s = Stack::builder().admin_signin().clock(read).start().await;
     let admin = admin(&s).await;
     let a = create(&s, &admin, "late").await;

@@ -21,6 +21,7 @@ mod host_codes;
 mod hygiene;
 mod invites;
 mod openapi;
+mod password_change;
 mod rotation;
 mod secrets;
 mod store_access;

@@ -4,7 +4,7 @@
 //! session cap and rehashing (README "People").
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 
 use gatehouse::credentials::password::{PasswordSettings, Passwords};
 use gatehouse::credentials::users::{
@@ -12,13 +12,13 @@ use gatehouse::credentials::users::{
 };
 use gatehouse::error::Error;
 use gatehouse::records::lockout::LockoutStore;
-use gatehouse_e2e::{Answer, ORIGIN, Stack, send, send_json};
+use gatehouse_e2e::{Answer, ORIGIN, Stack, send, send_json, test_clock};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(super) const PASSWORD: &str = "correct horse battery staple";
 
-fn passwords() -> Passwords {
+pub(super) fn passwords() -> Passwords {
     Passwords::new(&PasswordSettings::default())
 }
 
@@ -36,7 +36,7 @@ fn new_user(username: Option<&str>, email: &str, password: Option<&str>) -> NewU
 }
 
 /// A creator `name` (e-mail `<name>@example.com`) with [`PASSWORD`].
-async fn person(s: &Stack, name: &str) -> User {
+pub(super) async fn person(s: &Stack, name: &str) -> User {
     let email = format!("{name}@Example.com");
     create_user(
         &s.store,
@@ -59,12 +59,12 @@ async fn signin_from(
     send_json(http, Method::POST, &url, &[("origin", ORIGIN)], Some(body)).await
 }
 
-async fn signin(s: &Stack, identifier: &str, password: &str) -> Answer {
+pub(super) async fn signin(s: &Stack, identifier: &str, password: &str) -> Answer {
     signin_from(&s.http, s, identifier, password).await
 }
 
 /// `method path` with the user cookie from an allowed Origin.
-async fn with_cookie(s: &Stack, method: Method, path: &str, cookie: &str) -> Answer {
+pub(super) async fn with_cookie(s: &Stack, method: Method, path: &str, cookie: &str) -> Answer {
     let url = format!("{}{path}", s.url);
     let headers = [("origin", ORIGIN), ("cookie", cookie)];
     send(&s.http, method, &url, &headers, None).await
@@ -80,13 +80,6 @@ fn bytes(a: &Answer) -> (StatusCode, Vec<(String, String)>, String) {
         .collect();
     headers.sort();
     (a.status, headers, a.text.clone())
-}
-
-/// A clock the test moves, stopped at `start`.
-fn clock(start: i64) -> (Arc<AtomicI64>, gatehouse::functions::users::Clock) {
-    let now = Arc::new(AtomicI64::new(start));
-    let read = now.clone();
-    (now, Arc::new(move || read.load(Ordering::SeqCst)))
 }
 
 #[tokio::test]
@@ -149,7 +142,7 @@ async fn a_wrong_password_an_unknown_identifier_and_an_invited_user_answer_the_s
 
 #[tokio::test]
 async fn the_sixth_attempt_is_refused_identically_and_the_lock_lifts_on_time() {
-    let (now, read) = clock(gatehouse::primitives::time::now_epoch());
+    let (now, read) = test_clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder().clock(read).start().await;
     person(&s, "dora").await;
     for identifier in ["dora", "nobody"] {
@@ -200,7 +193,7 @@ async fn the_sixth_attempt_is_refused_identically_and_the_lock_lifts_on_time() {
 #[tokio::test]
 async fn the_user_counter_locks_every_identifier_of_the_account() {
     // A fixed clock: the first lock lasts one second, which a busy machine can outlast.
-    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
+    let (_now, read) = test_clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
         .clock(read)
         .env(&[("USER_LOCKOUT_THRESHOLD", "3")])
@@ -222,7 +215,7 @@ async fn the_user_counter_locks_every_identifier_of_the_account() {
 #[tokio::test]
 async fn the_per_ip_limit_refuses_a_source_and_malformed_bodies_count_for_nothing() {
     // A fixed clock: the test never straddles the end of a window.
-    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
+    let (_now, read) = test_clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
         .clock(read)
         .env(&[("USER_SIGNIN_IP_LIMIT", "3")])
@@ -291,7 +284,7 @@ async fn fifty_at_once(
 async fn fifty_parallel_failures_never_exceed_the_limits() {
     // A fixed clock: the first lock lasts one second, which fifty attempts on a busy
     // machine can outlast (the next failure would then be a counted sixth).
-    let (_now, read) = clock(gatehouse::primitives::time::now_epoch());
+    let (_now, read) = test_clock(gatehouse::primitives::time::now_epoch());
     let s = Stack::builder()
         .clock(read)
         .env(&[("USER_SIGNIN_IP_LIMIT", "20")])

@@ -210,6 +210,12 @@ impl RouteRules {
             rule("POST", "/widget/logout", only(&[WidgetSession]), None),
             rule("GET", "/users/me", only(&PrincipalType::USERS), None),
             rule("POST", "/users/signout", only(&PrincipalType::USERS), None),
+            rule(
+                "POST",
+                "/users/password/change",
+                only(&PrincipalType::USERS),
+                None,
+            ),
             rule("GET", "/whoami", any(), None),
             rule("GET", "/display", any(), Some(Scope::Client)),
             rule("GET", "/display/rules", any(), Some(Scope::Client)),
@@ -472,6 +478,7 @@ mod tests {
                 ("POST", "/comments"),
                 ("GET", "/users/me"),
                 ("POST", "/users/signout"),
+                ("POST", "/users/password/change"),
             ] {
                 assert_eq!(
                     r.authorize(p, method, &path(route)),
@@ -500,7 +507,11 @@ mod tests {
             Err(DenyReason::InsufficientScope)
         );
         for p in [&session, &key, &widget, &data_client, &code_client] {
-            for (method, route) in [("GET", "/users/me"), ("POST", "/users/signout")] {
+            for (method, route) in [
+                ("GET", "/users/me"),
+                ("POST", "/users/signout"),
+                ("POST", "/users/password/change"),
+            ] {
                 assert_eq!(
                     r.authorize(p, method, &path(route)),
                     Err(DenyReason::CredentialNotAllowed),

@@ -207,6 +207,29 @@ impl User {
         }
     }
 
+    /// Changes its password (README "People", password change): the new hash, and every
+    /// listed session but `keep` deleted. `keep` survives only if it is listed: an
+    /// unlisted session item would outlive a later disable, so it is deleted too.
+    pub fn change_password(&self, keep: &str, phc: PasswordHash, now: i64) -> SessionChange {
+        let (kept, mut delete): (Vec<String>, Vec<String>) =
+            self.sessions.iter().cloned().partition(|h| h == keep);
+        if kept.is_empty() {
+            delete.push(keep.to_owned());
+        }
+        SessionChange {
+            user_id: self.id.clone(),
+            rev: self.rev,
+            sessions: kept,
+            open: None,
+            delete,
+            status: None,
+            credentials: CredentialChange {
+                password: Some(PasswordPart::Set(phc, now)),
+                ..CredentialChange::default()
+            },
+        }
+    }
+
     /// The words of this user a new password must not contain.
     pub fn context_words(&self) -> ContextWords {
         ContextWords::new(
@@ -415,6 +438,22 @@ mod tests {
         assert!(c.sessions.is_empty());
         assert_eq!(c.delete, ["h0", "h1", "h2"]);
         assert_eq!(c.status, Some(UserStatus::Disabled));
+    }
+
+    #[test]
+    fn a_password_change_keeps_only_the_callers_listed_session() {
+        let c = user(3).change_password("h1", PasswordHash("new".into()), 9);
+        assert_eq!(c.sessions, ["h1"]);
+        assert_eq!(c.delete, ["h0", "h2"]);
+        assert_eq!(
+            c.credentials.password,
+            Some(PasswordPart::Set(PasswordHash("new".into()), 9))
+        );
+        assert_eq!((c.status, c.rev), (None, 7));
+        // An unlisted session is not kept: it is deleted with the others.
+        let c = user(2).change_password("gone", PasswordHash("new".into()), 9);
+        assert!(c.sessions.is_empty());
+        assert_eq!(c.delete, ["h0", "h1", "gone"]);
     }
 
     #[test]

@@ -2,14 +2,15 @@
 //! per-IP limit, the signed-in user, sign-out, and the password rules. The only code
 //! path that hashes passwords at run time.
 
+mod credentials;
+
 use std::sync::Arc;
 
 use http::StatusCode;
 use lambda_http::Request;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use crate::answers::Caller;
-use crate::answers::invites::InviteAccepted;
 use crate::answers::users::{SignedInUser, UserInfo, UserSignedOut};
 use crate::authz::{PrincipalType, USER_COOKIE};
 use crate::config::Config;
@@ -27,7 +28,6 @@ use crate::primitives::headers::cookie;
 use crate::records::lockout::{self, Lockout, LockoutStore};
 use crate::records::rate::{self, Limiter, RateStore};
 use crate::requests::body::read_json;
-use crate::requests::invites::AcceptInvite;
 use crate::requests::users::UserSigninRequest;
 use crate::requests::widget::from_json;
 
@@ -42,10 +42,6 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// The answer to a wrong password and to an unknown or invited identifier: the same
 /// error, so the same bytes.
 const INVALID: Error = Error::Unauthorized("invalid_credentials");
-
-/// The answer to an unknown, expired, used or superseded invite token: one error, so
-/// the same bytes.
-const INVITE_INVALID: &str = "invite_invalid_expired_or_used";
 
 /// The users function over its store.
 pub struct UsersFunction<S> {
@@ -203,57 +199,6 @@ impl<S: UsersPorts> UsersFunction<S> {
         Err(Error::Busy("user record"))
     }
 
-    /// `POST /users/invite/accept` (README "People", invites): an allowed Origin, a
-    /// live invite that is its user's current one, a new password under the policy;
-    /// then one transaction deletes the invite (it must still exist), sets the
-    /// password, activates the user and removes `invite`. Signs nothing in.
-    async fn accept_invite(&self, req: &Request) -> Result<Response> {
-        self.config.allowed_origins.require(req.headers())?;
-        let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
-        let hash = sha256_hex(body.token.expose_secret().as_bytes());
-        let now = (self.clock)();
-        let mut user = self.invited_user(&hash, now).await?;
-        self.passwords
-            .policy()
-            .check(&body.new_password, &user.context_words())
-            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
-        let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
-        for _ in 0..CHANGE_TRIES {
-            let change = user.accept_invite(&hash, phc.clone(), now);
-            if self.store.change_sessions(&change).await? {
-                tracing::info!(event = "invite_accept", user_id = %user.id, outcome = "success");
-                return Ok(json(StatusCode::OK, &InviteAccepted { accepted: true }));
-            }
-            user = self.invited_user(&hash, now).await?;
-        }
-        Err(Error::Busy("user record"))
-    }
-
-    /// The invited user whose current, live invite `hash` is; every other case is the
-    /// one refusal.
-    async fn invited_user(&self, hash: &str, now: i64) -> Result<User> {
-        let invalid = || {
-            tracing::warn!(
-                event = "invite_accept",
-                outcome = "failure",
-                reason = INVITE_INVALID
-            );
-            Error::bad_request(INVITE_INVALID)
-        };
-        let Some(invite) = self.store.get_invite(hash).await? else {
-            return Err(invalid());
-        };
-        if !invite.live_at(now) {
-            return Err(invalid());
-        }
-        match self.store.get_user(&invite.user_id).await? {
-            Some(u) if u.status == UserStatus::Invited && u.invite.as_deref() == Some(hash) => {
-                Ok(u)
-            }
-            _ => Err(invalid()),
-        }
-    }
-
     /// The signed-in user, as the authorizer decided: a user session's principal.
     fn caller(req: &Request) -> Result<Caller> {
         let caller = authorizer_context(req)
@@ -267,6 +212,15 @@ impl<S: UsersPorts> UsersFunction<S> {
             Ok(caller)
         } else {
             Err(Error::Forbidden("user_session_required"))
+        }
+    }
+
+    /// The hash of the caller's session id (its `usess#` key), from the cookie the
+    /// authorizer admitted.
+    fn session_hash(req: &Request) -> Result<String> {
+        match cookie(req.headers(), USER_COOKIE) {
+            Ok(Some(id)) => Ok(sha256_hex(id.as_bytes())),
+            _ => Err(Error::Unauthorized("no_user_cookie")),
         }
     }
 
@@ -291,10 +245,7 @@ impl<S: UsersPorts> UsersFunction<S> {
     /// transaction, the cookie cleared the partitioned way.
     async fn signout(&self, req: &Request) -> Result<Response> {
         let caller = Self::caller(req)?;
-        let Ok(Some(id)) = cookie(req.headers(), USER_COOKIE) else {
-            return Err(Error::Unauthorized("no_user_cookie"));
-        };
-        let hash = sha256_hex(id.as_bytes());
+        let hash = Self::session_hash(req)?;
         for _ in 0..CHANGE_TRIES {
             let user = self
                 .store
@@ -348,6 +299,7 @@ impl<S: UsersPorts + 'static> Handler for UsersFunction<S> {
             ("GET", "/users/me") => self.me(&req).await,
             ("POST", "/users/signout") => self.signout(&req).await,
             ("POST", "/users/invite/accept") => self.accept_invite(&req).await,
+            ("POST", "/users/password/change") => self.change_password(&req).await,
             _ => Err(Error::NotFound),
         }
     }

@@ -1,0 +1,156 @@
+//! What a person does with their own credentials (README "People"): accept an invite
+//! with a first password, change the password. Both write the one transaction that
+//! changes the user, conditional on its revision.
+
+use http::StatusCode;
+use lambda_http::Request;
+use secrecy::ExposeSecret;
+
+use super::{UsersFunction, UsersPorts};
+use crate::answers::invites::InviteAccepted;
+use crate::answers::users::PasswordChanged;
+use crate::credentials::password::Verdict;
+use crate::credentials::users::{CHANGE_TRIES, PasswordHash, User, UserStatus};
+use crate::error::{Error, Result};
+use crate::http::{Response, json};
+use crate::primitives::crypto::sha256_hex;
+use crate::records::lockout::{self, Lockout};
+use crate::requests::body::read_json;
+use crate::requests::invites::AcceptInvite;
+use crate::requests::users::ChangePassword;
+use crate::requests::widget::from_json;
+
+/// The answer to an unknown, expired, used or superseded invite token: one error, so
+/// the same bytes.
+const INVITE_INVALID: &str = "invite_invalid_expired_or_used";
+
+/// The answer to a wrong current password (it counts toward the user's lockout): a 400
+/// that says which field, so a page can tell it from a refused session (docs/DECISIONS.md
+/// "Password change").
+const CURRENT_INVALID: &str = "current_password: incorrect";
+
+fn current_invalid(user_id: &str) -> Error {
+    tracing::warn!(event = "password_change", user_id = %user_id, outcome = "failure", reason = "current_password_incorrect");
+    Error::bad_request(CURRENT_INVALID)
+}
+
+impl<S: UsersPorts> UsersFunction<S> {
+    /// `POST /users/invite/accept` (README "People", invites): an allowed Origin, a
+    /// live invite that is its user's current one, a new password under the policy;
+    /// then one transaction deletes the invite (it must still exist), sets the
+    /// password, activates the user and removes `invite`. Signs nothing in.
+    pub(super) async fn accept_invite(&self, req: &Request) -> Result<Response> {
+        self.config.allowed_origins.require(req.headers())?;
+        let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let hash = sha256_hex(body.token.expose_secret().as_bytes());
+        let now = (self.clock)();
+        let mut user = self.invited_user(&hash, now).await?;
+        self.passwords
+            .policy()
+            .check(&body.new_password, &user.context_words())
+            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
+        let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
+        for _ in 0..CHANGE_TRIES {
+            let change = user.accept_invite(&hash, phc.clone(), now);
+            if self.store.change_sessions(&change).await? {
+                tracing::info!(event = "invite_accept", user_id = %user.id, outcome = "success");
+                return Ok(json(StatusCode::OK, &InviteAccepted { accepted: true }));
+            }
+            user = self.invited_user(&hash, now).await?;
+        }
+        Err(Error::Busy("user record"))
+    }
+
+    /// The invited user whose current, live invite `hash` is; every other case is the
+    /// one refusal.
+    async fn invited_user(&self, hash: &str, now: i64) -> Result<User> {
+        let invalid = || {
+            tracing::warn!(
+                event = "invite_accept",
+                outcome = "failure",
+                reason = INVITE_INVALID
+            );
+            Error::bad_request(INVITE_INVALID)
+        };
+        let Some(invite) = self.store.get_invite(hash).await? else {
+            return Err(invalid());
+        };
+        if !invite.live_at(now) {
+            return Err(invalid());
+        }
+        match self.store.get_user(&invite.user_id).await? {
+            Some(u) if u.status == UserStatus::Invited && u.invite.as_deref() == Some(hash) => {
+                Ok(u)
+            }
+            _ => Err(invalid()),
+        }
+    }
+
+    /// `POST /users/password/change` (README "People", password change), behind the
+    /// authorizer. Order: the body and the new password's policy (400 counts for
+    /// nothing), the user's lockout (429 while locked, before any hash; the attempt is
+    /// counted as a sign-in failure until the current password matches), the current
+    /// password, then one transaction sets the new hash and deletes every other session.
+    pub(super) async fn change_password(&self, req: &Request) -> Result<Response> {
+        let caller = Self::caller(req)?;
+        let keep = Self::session_hash(req)?;
+        let body: ChangePassword = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        body.differs()?;
+        let now = (self.clock)();
+        let user = self.active_user(&caller.subject).await?;
+        self.passwords
+            .policy()
+            .check(&body.new_password, &user.context_words())
+            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
+        let Some(verified) = user.password.clone() else {
+            return Err(Error::Forbidden("account_disabled"));
+        };
+        let lockout = Lockout::new(&self.store, self.config.users.lockout_threshold);
+        let reservation = lockout
+            .reserve(vec![lockout::user_key(&user.id)], now)
+            .await
+            .inspect_err(|e| {
+                if matches!(e, Error::TooManyRequests { .. }) {
+                    tracing::warn!(event = "password_change", user_id = %user.id, outcome = "failure", reason = "locked_out");
+                }
+            })?;
+        let verdict = self
+            .passwords
+            .verify(&body.current_password, &verified.0)
+            .await?;
+        if !matches!(verdict, Verdict::Match { .. }) {
+            return Err(current_invalid(&user.id));
+        }
+        lockout.succeeded(reservation).await?;
+        let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
+        let mut user = user;
+        for _ in 0..CHANGE_TRIES {
+            let change = user.change_password(&keep, phc.clone(), now);
+            if self.store.change_sessions(&change).await? {
+                let signed_out_sessions = change.delete.len();
+                tracing::info!(event = "password_change", user_id = %user.id, outcome = "success", signed_out_sessions);
+                let answer = PasswordChanged {
+                    changed: true,
+                    signed_out_sessions,
+                };
+                return Ok(json(StatusCode::OK, &answer));
+            }
+            // Changed meanwhile: go on only if the password verified is still the one.
+            user = self.active_user(&user.id).await?;
+            if user.password.as_ref() != Some(&verified) {
+                return Err(current_invalid(&user.id));
+            }
+        }
+        Err(Error::Busy("user record"))
+    }
+
+    /// The caller's user, if active (its sessions are deleted when it is not, so this
+    /// is a race with a disable or a reset).
+    async fn active_user(&self, id: &str) -> Result<User> {
+        match self.store.get_user(id).await? {
+            Some(u) if u.status == UserStatus::Active => Ok(u),
+            Some(_) => Err(Error::Forbidden("account_disabled")),
+            None => Err(Error::Unauthorized("no_such_user")),
+        }
+    }
+}
