@@ -367,3 +367,78 @@ async fn cli_lists_disables_enables_and_deletes_users() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("404"));
 }
+
+#[tokio::test]
+async fn cli_creates_and_resets_users_with_invite_links() {
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
+    let run = async |args: &[&str]| {
+        let out = cli(&member, &[&base[..], args].concat()).await;
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {err}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let accept = async |link: &str| {
+        let (page, token) = link.split_once("#invite=").unwrap();
+        assert_eq!(page, ORIGIN, "the link points at USER_UI_URL: {link}");
+        let body = json!({"token": token, "new_password": PASSWORD});
+        s.post("/users/invite/accept", &[("origin", ORIGIN)], Some(body))
+            .await
+            .status
+    };
+    let created = run(&[
+        "--json",
+        "users",
+        "create",
+        "--email",
+        "ivy@example.com",
+        "--kind",
+        "creator",
+        "--username",
+        "ivy",
+        "--display-name",
+        "Ivy",
+        "--roles",
+        "analyst,editor",
+    ])
+    .await;
+    let created: Value = serde_json::from_str(&created).unwrap();
+    assert_eq!(created["user"]["username"], "ivy", "{created}");
+    assert_eq!(created["user"]["roles"], json!(["analyst", "editor"]));
+    let id = created["user"]["id"].as_str().unwrap().to_owned();
+    let first = created["invite_link"].as_str().unwrap().to_owned();
+    assert_eq!(accept(&first).await, StatusCode::OK);
+    let cookie = signin(&s, "ivy").await.cookie().unwrap();
+    assert_eq!(me(&s, &cookie).await, StatusCode::OK);
+
+    // The table form shows the new link once; the sessions and the old link are dead.
+    let fields = run(&["users", "reset", &id]).await;
+    let link = fields
+        .lines()
+        .find_map(|l| l.strip_prefix("invite_link: "))
+        .unwrap_or_else(|| panic!("{fields}"))
+        .to_owned();
+    assert_ne!(link, first);
+    assert_eq!(me(&s, &cookie).await, StatusCode::FORBIDDEN);
+    assert_eq!(signin(&s, "ivy").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(accept(&first).await, StatusCode::BAD_REQUEST);
+    assert_eq!(accept(&link).await, StatusCode::OK);
+    assert_eq!(signin(&s, "ivy").await.status, StatusCode::OK);
+    // A taken e-mail fails with the API's status.
+    let args = [
+        "users",
+        "create",
+        "--email",
+        "IVY@example.com",
+        "--kind",
+        "end_user",
+    ];
+    let out = cli(&member, &[&base[..], &args[..]].concat()).await;
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("409"));
+}

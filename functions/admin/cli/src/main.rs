@@ -128,6 +128,24 @@ enum Users {
         #[arg(long)]
         cursor: Option<String>,
     },
+    /// Create an invited user; prints its invite link (shown once: hand it over)
+    Create {
+        #[arg(long)]
+        email: String,
+        /// creator or end_user
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        username: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Comma-separated roles
+        #[arg(long, value_delimiter = ',')]
+        roles: Option<Vec<String>>,
+    },
+    /// Reset a user's credentials: no password, its sessions and old link killed; prints
+    /// a new invite link (shown once)
+    Reset { user_id: String },
     /// Disable a user (its sessions end at once)
     Disable { user_id: String },
     /// Enable a user (active, or invited while it has no password)
@@ -234,6 +252,25 @@ impl Users {
                 }
                 (Method::GET, "/admin/users", Some(Value::Object(query)))
             }
+            Users::Create {
+                email,
+                kind,
+                username,
+                display_name,
+                roles,
+            } => {
+                let mut b = json!({ "email": email, "kind": kind });
+                for (name, value) in [("username", username), ("display_name", display_name)] {
+                    if let Some(v) = value {
+                        b[name] = json!(v);
+                    }
+                }
+                if let Some(r) = roles {
+                    b["roles"] = json!(r);
+                }
+                (Method::POST, "/admin/users", Some(b))
+            }
+            Users::Reset { user_id } => user("/admin/users/reset-credentials", user_id),
             Users::Disable { user_id } => user("/admin/users/disable", user_id),
             Users::Enable { user_id } => user("/admin/users/enable", user_id),
             Users::Delete { user_id } => user("/admin/users/delete", user_id),
