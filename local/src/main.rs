@@ -78,6 +78,7 @@ async fn main() -> Result<(), bootstrap::BoxError> {
             .to_owned(),
     ));
     eprintln!("Demo embedding page: http://localhost:{demo_port} (ALLOWED_ORIGINS must list it)");
+    eprintln!("Admin console: {url}/admin/console (sign in with the admin user above)");
     eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
     tokio::select! {
         r = gateway.serve(listener) => r?,

@@ -324,7 +324,9 @@ fn responses(route: &Route, c: &mut Components) -> Value {
     let (status, body) = route.ok;
     let mut ok = json!({ "description": route.summary, "headers": success_headers(route) });
     if let Some(body) = body {
-        ok["content"] = json!({ "application/json": { "schema": c.refer(&body) } });
+        let mut content = Map::new();
+        content.insert(route.media.into(), json!({ "schema": c.refer(&body) }));
+        ok["content"] = Value::Object(content);
     }
     out.insert(status.to_string(), ok);
     let error = c.refer(&ERROR_BODY);

@@ -109,6 +109,21 @@ pub const OPENAPI_DOCUMENT: Schema = Schema {
     },
 };
 
+/// A page or asset of the admin console: text (HTML, JavaScript, CSS).
+pub const TEXT: Schema = Schema {
+    type_name: || "text",
+    #[cfg(feature = "openapi")]
+    register: |out| {
+        let name = "Text".to_owned();
+        let text = utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("A page or asset of the admin console"))
+            .build();
+        out.push((name.clone(), text.into()));
+        name
+    },
+};
+
 /// What a route reads besides headers.
 #[derive(Debug, Clone, Copy)]
 pub enum Input {
@@ -166,6 +181,8 @@ pub struct Route {
     pub input: Input,
     /// The success status and its body (`None`: no body).
     pub ok: (u16, Option<Schema>),
+    /// The success body's media type.
+    pub media: &'static str,
     /// Headers the success answer sets.
     pub sets: &'static [Sets],
     /// Refusals of this route beyond those every route of its kind has (see
@@ -198,6 +215,7 @@ impl Route {
             security: Security::Public,
             input: Input::Nothing,
             ok: (200, None),
+            media: "application/json",
             sets: &[],
             refusals: &[],
             destructive: false,
@@ -250,6 +268,12 @@ impl Route {
 
     const fn answers(self, body: Schema) -> Route {
         self.ok(200, Some(body))
+    }
+
+    /// A console page or asset of this media type (text).
+    const fn asset(mut self, media: &'static str) -> Route {
+        self.media = media;
+        self.ok(200, Some(TEXT))
     }
 
     const fn sets(mut self, sets: &'static [Sets]) -> Route {
@@ -351,6 +375,19 @@ pub const ROUTES: &[Route] = &[
         "Sign in with an IAM user's access key or a presigned STS request; membership of ADMIN_GROUP_NAME decides")
         .json(schema!(SigninBody)).answers(schema!(SignedIn)).sets(&[ADMIN_COOKIE])
         .refusals(&[401, 403, 429, 503]),
+    // The admin console (README "Admin console"): public assets on the API's origin.
+    Route::new("GET", "/admin/console", Admin, "adminConsole", "The admin console's page")
+        .asset("text/html; charset=utf-8"),
+    Route::new("GET", "/admin/console/app.js", Admin, "adminConsoleScript", "The admin console's script")
+        .asset("text/javascript; charset=utf-8"),
+    Route::new("GET", "/admin/console/app.css", Admin, "adminConsoleStyle", "The admin console's style")
+        .asset("text/css; charset=utf-8"),
+    Route::new("GET", "/admin/console/config", Admin, "adminConsoleConfig",
+        "What the console needs to sign a presigned STS request: server id, STS endpoint, region, group; nothing secret")
+        .answers(schema!(ConsoleConfig)),
+    Route::new("POST", "/admin/console/resume", Admin, "adminConsoleResume",
+        "After a reload: a new CSRF token for the admin cookie's session (the issuer's Origin required; no CSRF header)")
+        .answers(schema!(SignedIn)).refusals(&[401]),
     Route::new("POST", "/admin/signout", Admin, "adminSignout", "End the admin session")
         .admin().answers(schema!(SignedOut)).sets(&[ADMIN_COOKIE]).destructive(),
     Route::new("GET", "/admin/keys", Admin, "adminListKeys", "Every API key's metadata")

@@ -22,6 +22,21 @@ pub struct SignedIn {
     pub expires_at: i64,
 }
 
+/// `GET /admin/console/config`: what the console needs to sign a presigned STS
+/// `GetCallerIdentity` request in the browser; nothing secret.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsoleConfig {
+    /// The value the signed `x-gatehouse-server-id` header must carry.
+    pub server_id: String,
+    /// The only STS endpoint a presigned request may name.
+    pub sts_endpoint: String,
+    /// The region STS requests are signed for.
+    pub region: String,
+    /// Members of this IAM group may sign in.
+    pub group_name: String,
+}
+
 /// `POST /admin/signout`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -172,6 +172,19 @@ pub(crate) fn origin_absent_or<S: AsRef<str>>(
     if !headers.contains_key(ORIGIN) {
         return Ok(true);
     }
+    origin_is_own(headers, issuer)
+}
+
+/// The console's stricter rule for its writes without a CSRF token (README "Admin
+/// console"): the single `Origin` must be present and be the issuer's origin; absent,
+/// foreign, `null` or repeated is `Ok(false)`.
+pub(crate) fn origin_is_own<S: AsRef<str>>(
+    headers: &HeaderMap,
+    issuer: impl FnOnce() -> Result<S>,
+) -> Result<bool> {
+    if !headers.contains_key(ORIGIN) {
+        return Ok(false);
+    }
     let issuer = issuer()?;
     let own = origin_of(issuer.as_ref());
     Ok(request_origin(headers).is_some_and(|o| same_origin(o, own)))
@@ -236,6 +249,17 @@ mod tests {
         let no_issuer = || Err::<String, _>(Error::Internal("no issuer".into()));
         assert_eq!(origin_absent_or(&h(&[]), no_issuer).ok(), Some(true));
         assert!(origin_absent_or(&h(&["https://auth.example.com"]), no_issuer).is_err());
+        // The console's writes without a CSRF token: the issuer's origin, present.
+        let own = |values: &[&str]| {
+            origin_is_own(&h(values), || Ok("https://auth.example.com/v1")).unwrap()
+        };
+        assert!(own(&["https://auth.example.com"]));
+        assert!(!own(&[]), "absent is not enough");
+        assert!(!own(&["null"]) && !own(&["https://evil.example"]));
+        assert!(!own(&[
+            "https://auth.example.com",
+            "https://auth.example.com"
+        ]));
     }
 
     #[test]

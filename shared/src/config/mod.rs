@@ -88,6 +88,9 @@ pub struct Config {
     pub admin_account_id: Option<String>,
     /// The only STS endpoint presigned requests are forwarded to.
     pub admin_sts_endpoint: HttpsUrl,
+    /// The region requests to it are signed for: `AWS_REGION` (by default `us-east-1`),
+    /// which the admin console signs its presigned request with.
+    pub admin_sts_region: String,
     pub admin_session_ttl: Duration,
     /// Group membership is re-checked at least this often during a session.
     pub admin_recheck: Duration,
@@ -121,11 +124,7 @@ impl Config {
     /// below, over the bounded parsers of `parse.rs`; variables are read in this order,
     /// so the first bad one is the one reported.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
-        let var = &|name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let var = &trimmed(get);
         let table_name = table_name(var)?;
         let issuer = issuer(var)?;
         let allowed_origins = allowed_origins(var)?;
@@ -161,6 +160,7 @@ impl Config {
             admin_server_id: var("ADMIN_SERVER_ID"),
             admin_account_id: admin_account_id(var)?,
             admin_sts_endpoint: admin_sts_endpoint(var)?,
+            admin_sts_region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
             admin_session_ttl: seconds(var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
             admin_recheck: seconds(var, "ADMIN_RECHECK", 300, 1, 300)?,
             signin_limits: limits(
@@ -187,6 +187,15 @@ impl Config {
 /// The variables as `Config::from_lookup` reads them: trimmed, an empty one unset.
 trait Vars: Fn(&str) -> Option<String> {}
 impl<F: Fn(&str) -> Option<String>> Vars for F {}
+
+/// `get`, trimmed, with an empty value read as unset.
+fn trimmed(get: impl Fn(&str) -> Option<String>) -> impl Vars {
+    move |name: &str| {
+        get(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    }
+}
 
 /// `TABLE_NAME`: required, a valid DynamoDB table name.
 fn table_name(var: &impl Vars) -> Result<String> {

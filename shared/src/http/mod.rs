@@ -7,8 +7,8 @@ mod response;
 
 pub use issuer::issuer_from;
 pub use response::{
-    Response, append_cookie, clear_session_cookie, clear_user_cookie, empty, error, header_value,
-    json, json_text, session_cookie, user_cookie,
+    CONSOLE_CSP, Response, append_cookie, asset, clear_session_cookie, clear_user_cookie, empty,
+    error, header_value, json, json_text, session_cookie, user_cookie,
 };
 
 #[cfg(feature = "aws")]

@@ -38,6 +38,29 @@ pub fn json(status: StatusCode, body: &impl Serialize) -> Response {
     resp
 }
 
+/// The Content-Security-Policy of the admin console's pages and assets (README "Admin
+/// console"): its own scripts and styles only, no inline code, no frames, no forms posted
+/// anywhere, and Trusted Types required, so a DOM write through `innerHTML` throws.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; connect-src 'self'; form-action 'none'; frame-ancestors 'none'; \
+     base-uri 'none'; require-trusted-types-for 'script'";
+
+/// An embedded asset of the admin console (`text/html`, `text/javascript`, `text/css`):
+/// the console's CSP, `X-Frame-Options: DENY`, `Cache-Control: no-store`,
+/// `Referrer-Policy: no-referrer`, and the other security headers. The one responder of
+/// the console's routes; every other route keeps [`json`]'s headers.
+pub fn asset(content_type: &'static str, body: &'static str) -> Response {
+    let mut resp = json(StatusCode::OK, &serde_json::Value::Null);
+    *resp.body_mut() = body.to_owned();
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(CONSOLE_CSP),
+    );
+    resp
+}
+
 /// A response whose body is JSON text already (the embedded API description), with the
 /// same headers as [`json`].
 pub fn json_text(status: StatusCode, text: &str) -> Response {
@@ -153,6 +176,29 @@ mod tests {
         assert_eq!(
             clear_user_cookie(),
             "__Host-gh_user=; Secure; HttpOnly; SameSite=None; Partitioned; Path=/; Max-Age=0"
+        );
+    }
+
+    #[test]
+    fn console_assets_carry_the_console_headers_and_json_keeps_its_own() {
+        let a = asset("text/html; charset=utf-8", "<!doctype html>");
+        let h = a.headers();
+        assert_eq!(h["content-type"], "text/html; charset=utf-8");
+        assert_eq!(
+            h["content-security-policy"],
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'; \
+             require-trusted-types-for 'script'"
+        );
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h.get_all("content-security-policy").iter().count(), 1);
+        let j = json(StatusCode::OK, &serde_json::json!({}));
+        assert_eq!(
+            j.headers()["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
         );
     }
 

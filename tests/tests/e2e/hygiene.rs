@@ -361,6 +361,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let signin = keys_body(&member).to_string();
     let (admin_cookie, csrf) = admin(s, &member).await;
     let (signout_cookie, signout_csrf) = admin(s, &member).await;
+    let (resume_cookie, _) = admin(s, &member).await;
     let key = ("x-api-key", s.key.as_str());
     let origin = ("origin", ORIGIN);
     let admin_read = [("cookie", admin_cookie.as_str())];
@@ -398,6 +399,11 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /users/password/change", &[("cookie", &change_user), origin], Json, &change, S::OK),
         row("POST /admin/signin", &[], Json, &signin, S::OK),
         row("POST /admin/signout", &signout, NoBody, "", S::OK),
+        row("GET /admin/console", &[], NoBody, "", S::OK),
+        row("GET /admin/console/app.js", &[], NoBody, "", S::OK),
+        row("GET /admin/console/app.css", &[], NoBody, "", S::OK),
+        row("GET /admin/console/config", &[], NoBody, "", S::OK),
+        row("POST /admin/console/resume", &[("cookie", resume_cookie.as_str()), ("origin", &s.url)], NoBody, "", S::OK),
         row("GET /admin/keys", &admin_read, NoBody, "", S::OK),
         row("POST /admin/keys", &admin_write, Json, r#"{"name":"k"}"#, S::OK),
         row("POST /admin/keys/disable", &admin_write, Json, no_key, S::NOT_FOUND),

@@ -15,6 +15,7 @@ mod bearer_authorizer;
 mod browser;
 mod clock_skew;
 mod concurrency;
+mod console;
 mod faults;
 mod gateway_e2e;
 mod host_codes;

@@ -211,6 +211,24 @@ impl AdminStore for DynamoStore {
         Ok(())
     }
 
+    async fn rotate_admin_csrf(&self, hash: &str, csrf_hash: &str) -> Result<bool> {
+        let pk = Key::Admin(hash).pk();
+        self.allow(Request::update(&pk, &[PK, "csrf_hash"]))?;
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(&pk))
+            .update_expression("SET #c = :h")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#c", "csrf_hash")
+            .expression_attribute_values(":h", s(csrf_hash))
+            .send()
+            .await;
+        applied(r)
+    }
+
     async fn delete_admin_session(&self, hash: &str) -> Result<()> {
         self.delete_existing(&Key::Admin(hash).pk())
             .await

@@ -51,6 +51,14 @@ pub trait AdminStore: Send + Sync {
         checked_at: i64,
     ) -> impl Future<Output = Result<()>> + Send;
     fn delete_admin_session(&self, hash: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Replaces the session's CSRF token hash (the console's resume), only if the
+    /// session still exists: `Ok(false)` if it is gone (a revoked session is never
+    /// written back).
+    fn rotate_admin_csrf(
+        &self,
+        hash: &str,
+        csrf_hash: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
     fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
     fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;

@@ -1,7 +1,7 @@
 //! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
 //! sessions with a CSRF token and periodic group re-checks, sign-in rate limits
 //! ([`crate::records::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
-//! clients, sessions, signing keys). Admin routes have no
+//! clients, sessions, signing keys, users) and the console ([`console`]). Admin routes have no
 //! authorizer: this function authenticates them itself, and alone holds
 //! `iam:ListGroupsForUser`.
 
@@ -41,6 +41,7 @@ pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
+mod console;
 mod invites;
 mod signin;
 mod users;
@@ -111,6 +112,27 @@ where
     /// The caller's admin session: cookie, not expired, membership re-checked when due,
     /// and the CSRF header on state-changing calls.
     async fn session(&self, req: &Request) -> Result<(String, AdminSession)> {
+        let (hash, session) = self.authenticated(req).await?;
+        if req.method() != http::Method::GET {
+            let token = req
+                .headers()
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !ct_eq(
+                sha256_hex(token.as_bytes()).as_bytes(),
+                session.csrf_hash.as_bytes(),
+            ) {
+                return Err(Error::Forbidden("csrf_token_missing_or_wrong"));
+            }
+        }
+        Ok((hash, session))
+    }
+
+    /// The caller's admin session without the CSRF check (the console's resume, which
+    /// requires the issuer's `Origin` instead): cookie, not expired, membership
+    /// re-checked when due.
+    async fn authenticated(&self, req: &Request) -> Result<(String, AdminSession)> {
         // Sent twice, the cookie is refused, never resolved by picking one.
         let id = cookie(req.headers(), ADMIN_COOKIE)
             .ok()
@@ -134,19 +156,6 @@ where
                 return Err(Error::Forbidden("not_in_admin_group"));
             }
             self.store.touch_admin_session(&hash, now).await?;
-        }
-        if req.method() != http::Method::GET {
-            let token = req
-                .headers()
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !ct_eq(
-                sha256_hex(token.as_bytes()).as_bytes(),
-                session.csrf_hash.as_bytes(),
-            ) {
-                return Err(Error::Forbidden("csrf_token_missing_or_wrong"));
-            }
         }
         Ok((hash, session))
     }
@@ -175,6 +184,11 @@ where
         match (req.method().as_str(), req.uri().path()) {
             ("POST", "/admin/signin") => self.signin(&req).await,
             ("POST", "/admin/signout") => self.signout(&req).await,
+            ("GET", path) if console::asset_of(path).is_some() => {
+                console::asset_of(path).ok_or(Error::NotFound)
+            }
+            ("GET", "/admin/console/config") => self.console_config(&req),
+            ("POST", "/admin/console/resume") => self.resume(&req).await,
             _ => {
                 let (_, session) = self.session(&req).await?;
                 self.api(&req, &session.user_name).await

@@ -1,0 +1,119 @@
+//! The admin console's server side end to end (README "Admin console"): its page and
+//! assets come through the gateway with the console's headers while every other route
+//! keeps its own; its configuration is public and holds nothing secret; `resume` rotates
+//! the CSRF token of the admin cookie's session and needs the issuer's `Origin`.
+
+use common::admin::{SERVER_ID, stack};
+use gatehouse::http::CONSOLE_CSP;
+use gatehouse_e2e as common;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+#[tokio::test]
+async fn the_console_is_served_with_its_headers_and_other_routes_keep_theirs() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    for (path, kind, marker) in [
+        (
+            "/admin/console",
+            "text/html",
+            "<title>Gatehouse admin console</title>",
+        ),
+        (
+            "/admin/console/app.js",
+            "text/javascript",
+            "/admin/console/resume",
+        ),
+        ("/admin/console/app.css", "text/css", "font"),
+    ] {
+        let a = s.get(path, &[]).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        let h = &a.headers;
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with(kind),
+            "{path}"
+        );
+        assert_eq!(h["content-security-policy"], CONSOLE_CSP, "{path}");
+        assert_eq!(h["x-frame-options"], "DENY");
+        assert_eq!(h["cache-control"], "no-store");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        assert!(a.text.contains(marker), "{path}");
+    }
+    // The page's own configuration: public, JSON, nothing secret.
+    let c = s.get("/admin/console/config", &[]).await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    assert_eq!(c.body["server_id"], SERVER_ID);
+    assert_eq!(c.body["group_name"], common::ADMIN_GROUP);
+    assert!(c.body["sts_endpoint"].as_str().unwrap().starts_with("http"));
+    assert!(!c.body["region"].as_str().unwrap().is_empty());
+    assert_eq!(c.body.as_object().unwrap().len(), 4, "{}", c.body);
+    // Every other route keeps its headers.
+    let policy = s.get("/users/password-policy", &[]).await;
+    for a in [c, s.get("/admin/keys", &[]).await, policy] {
+        assert_eq!(
+            a.headers["content-security-policy"],
+            "default-src 'none'; frame-ancestors 'none'"
+        );
+    }
+    // A page of another origin cannot load the console's script either.
+    let foreign = s
+        .get("/admin/console/app.js", &[("origin", common::ORIGIN)])
+        .await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn resume_rotates_the_csrf_token_and_needs_the_issuers_origin() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let admin = s.admin(&common::iam_user(true).await).await;
+    let own = s.url.clone();
+    let resume = async |headers: &[(&str, &str)]| {
+        s.send_json(Method::POST, "/admin/console/resume", headers, None)
+            .await
+    };
+    let cookie = ("cookie", admin.cookie.as_str());
+    for (headers, why) in [
+        (vec![cookie], "no Origin: absent is not enough"),
+        (vec![cookie, ("origin", common::ORIGIN)], "another origin"),
+        (vec![cookie, ("origin", "null")], "an opaque origin"),
+    ] {
+        let a = resume(&headers).await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{why}: {}", a.text);
+    }
+    assert_eq!(
+        resume(&[("origin", own.as_str())]).await.status,
+        StatusCode::UNAUTHORIZED,
+        "no session"
+    );
+    let a = resume(&[cookie, ("origin", own.as_str())]).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let fresh = a.body["csrfToken"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, admin.csrf);
+    assert!(a.body["userName"].is_string() && a.body["expires_at"].is_i64());
+    let create = async |csrf: &str| {
+        let headers = [cookie, ("x-csrf-token", csrf)];
+        let body = json!({"name": "after-resume"});
+        s.send_json(Method::POST, "/admin/keys", &headers, Some(body))
+            .await
+            .status
+    };
+    assert_eq!(
+        create(&admin.csrf).await,
+        StatusCode::FORBIDDEN,
+        "the old token is dead"
+    );
+    assert_eq!(create(&fresh).await, StatusCode::OK, "the new one works");
+    // A session that ended is never written back.
+    let headers = [cookie, ("x-csrf-token", fresh.as_str())];
+    let out = s
+        .send_json(Method::POST, "/admin/signout", &headers, None)
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    let after = resume(&[cookie, ("origin", own.as_str())]).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{}", after.text);
+    assert!(
+        s.items_of(gatehouse::records::prefix::ADMIN)
+            .await
+            .is_empty(),
+        "no session item was recreated"
+    );
+}
