@@ -71,6 +71,7 @@ async function inviteScenario(pageUrl, token, identifier, password) {
   };
   await o.page.fill("#invite-password", password);
   out.invite = await result(o.page, "invite", () => o.page.click("#run-invite"));
+  out.invite.password_field_after = await o.page.inputValue("#invite-password");
   out.signin = await signIn(o.page, identifier, password);
   out.me = await me(o.page);
   out.requests = o.requests;

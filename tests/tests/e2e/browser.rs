@@ -239,6 +239,7 @@ async fn composer_accepts_an_invite_from_the_url_fragment() {
     assert_eq!(r["hash_after_load"], "");
     assert_eq!(r["invite"]["status"], 200, "{}", r["invite"]);
     assert_eq!(r["invite"]["body"], serde_json::json!({"accepted": true}));
+    assert_eq!(r["invite"]["password_field_after"], "");
     let requests: Vec<&str> = r["requests"]
         .as_array()
         .unwrap()
