@@ -4,6 +4,10 @@
 // usage: node tests/browser/composer.mjs signin <allowed page URL> <disallowed page URL> <identifier> <password>
 //   sign in, who am I, sign out, who am I, on the allowed page; sign in and who am I on
 //   the disallowed one: {version, allowed, disallowed}
+// usage: node tests/browser/composer.mjs password <page URL> <identifier> <password> <new password>
+//   sign in, change the password with a wrong current one, then with the right one, who
+//   am I, sign out, sign in with the old and with the new password:
+//   {version, signin, wrong_current, change, me, signout, old_password, new_password}
 // usage: node tests/browser/composer.mjs invite <page URL> <token> <identifier> <new password>
 //   open <page URL>/#invite=<token>, accept with the new password, then sign in with it
 //   and ask who am I: {version, url_after_load, hash_after_load, invite, signin, me, requests}
@@ -62,6 +66,29 @@ async function signinScenario(allowedUrl, disallowedUrl, identifier, password) {
   return { allowed, disallowed };
 }
 
+async function changePassword(page, current, next) {
+  await page.fill("#password-current", current);
+  await page.fill("#password-new", next);
+  const r = await result(page, "password", () => page.click("#run-password"));
+  r.fields_after = [await page.inputValue("#password-current"), await page.inputValue("#password-new")];
+  return r;
+}
+
+async function passwordScenario(pageUrl, identifier, password, newPassword) {
+  const o = await open(pageUrl);
+  const out = {};
+  out.signin = await signIn(o.page, identifier, password);
+  out.wrong_current = await changePassword(o.page, "not-the-current-passw0rd", newPassword);
+  out.change = await changePassword(o.page, password, newPassword);
+  out.me = await me(o.page);
+  out.signout = await result(o.page, "signout", () => o.page.click("#run-signout"));
+  out.old_password = await signIn(o.page, identifier, password);
+  out.new_password = await signIn(o.page, identifier, newPassword);
+  out.console = o.errors;
+  await o.context.close();
+  return out;
+}
+
 async function inviteScenario(pageUrl, token, identifier, password) {
   const o = await open(`${pageUrl}/#invite=${token}`);
   await o.page.waitForSelector("#invite-form", { state: "visible", timeout: 15000 });
@@ -81,7 +108,7 @@ async function inviteScenario(pageUrl, token, identifier, password) {
 }
 
 try {
-  const scenarios = { signin: signinScenario, invite: inviteScenario };
+  const scenarios = { signin: signinScenario, password: passwordScenario, invite: inviteScenario };
   const run = scenarios[scenario];
   if (!run) throw new Error(`unknown scenario ${scenario}`);
   const out = await run(...args);

@@ -203,6 +203,41 @@ async fn composer_signs_in_reads_me_and_signs_out_in_chromium_from_an_allowed_or
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn composer_changes_the_password_and_only_the_new_one_signs_in() {
+    const NEW_PASSWORD: &str = "Changed-In-The-Browser-Passw0rd";
+    let p = pages().await;
+    let person = p.s.person(UserKind::EndUser).await;
+    let name = person.username.clone().unwrap();
+    let args = [
+        "password",
+        &p.allowed,
+        name.as_str(),
+        USER_PASSWORD,
+        NEW_PASSWORD,
+    ];
+    let r = drive("composer.mjs", &args).await;
+
+    assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
+    let wrong = &r["wrong_current"];
+    assert_eq!(wrong["status"], 400, "{wrong}");
+    assert_eq!(wrong["body"]["message"], "current_password: incorrect");
+    assert_eq!(r["change"]["status"], 200, "{}", r["change"]);
+    assert_eq!(r["change"]["body"]["changed"], true);
+    for step in ["wrong_current", "change"] {
+        assert_eq!(
+            r[step]["fields_after"],
+            serde_json::json!(["", ""]),
+            "the page keeps no password"
+        );
+    }
+    assert_eq!(r["me"]["status"], 200, "this session stays: {}", r["me"]);
+    assert_eq!(r["me"]["principal_type"], "end_user");
+    assert_eq!(r["signout"]["status"], 200, "{}", r["signout"]);
+    assert_eq!(r["old_password"]["status"], 401, "{}", r["old_password"]);
+    assert_eq!(r["new_password"]["status"], 200, "{}", r["new_password"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn composer_accepts_an_invite_from_the_url_fragment() {
     const NEW_PASSWORD: &str = "Chosen-In-The-Browser-Passw0rd";
     let p = pages().await;
