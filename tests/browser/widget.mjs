@@ -3,25 +3,10 @@
 // from a disallowed one. Prints one JSON line: {version, allowed, disallowed}.
 //
 // usage: node tests/browser/widget.mjs <allowed page URL> <disallowed page URL>
-import { createRequire } from "node:module";
-
-const require = createRequire(new URL("../../local/package.json", import.meta.url));
-const { chromium } = require("playwright-core");
+import { launch, result } from "./chromium.mjs";
 
 const [allowedUrl, disallowedUrl] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-  ],
-});
+const browser = await launch();
 
 async function runPage(url) {
   const context = await browser.newContext(); // fresh profile: no cookies
@@ -29,9 +14,7 @@ async function runPage(url) {
   await page.goto(url);
   const results = {};
   for (const mode of ["cookie", "apikey", "token"]) {
-    await page.click(`#run-${mode}`);
-    await page.waitForSelector(`#result-${mode}[data-done="1"]`, { timeout: 15000 });
-    results[mode] = JSON.parse(await page.textContent(`#result-${mode}`));
+    results[mode] = await result(page, mode, () => page.click(`#run-${mode}`));
   }
   await context.close();
   return results;

@@ -1,40 +1,55 @@
 //! A real browser: headless Chromium loads the demo page from another site
 //! (`http://localhost:<port>`) than the gateway (`http://127.0.0.1:<port>`) and completes
 //! the cookie flow, the API-key flow and the security-token flow with credentialed
-//! cross-site `fetch`; the same page from a disallowed origin fails.
+//! cross-site `fetch`, and the composer panel's sign-in, `/users/me`, sign-out and
+//! invite acceptance; the same page from a disallowed origin fails (README "Running
+//! locally", "Embedding widgets", "People").
 
 use std::sync::Arc;
 
-use gatehouse_e2e::{self as common, Stack};
+use gatehouse::credentials::users::{
+    Email, NewUser, UserKind, UserStatus, UserStore, Username, create_invited_user,
+    reset_credentials,
+};
+use gatehouse::records::prefix;
+use gatehouse_e2e::{self as common, Stack, USER_PASSWORD};
 use gatehouse_local::demo::DemoApp;
+use serde_json::Value;
 
-async fn demo(
+/// A stack whose `ALLOWED_ORIGINS` (and `USER_UI_URL`) is exactly the demo page it
+/// serves, and the same page served on a second, disallowed origin.
+struct Pages {
+    s: Stack,
+    /// `http://localhost:<port>`, in `ALLOWED_ORIGINS`.
+    allowed: String,
+    /// `http://localhost:<another port>`, not in it.
+    disallowed: String,
+}
+
+/// Serves the demo page and its app server on `listener`: its URL.
+fn serve_demo(
+    listener: tokio::net::TcpListener,
     api: &str,
     issuer_key: &str,
     dev_key: &str,
-) -> (String, tokio::task::JoinHandle<std::io::Result<()>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+) -> String {
     let port = listener.local_addr().unwrap().port();
     let app = Arc::new(DemoApp::new(
         api.to_owned(),
         issuer_key.to_owned(),
         dev_key.to_owned(),
     ));
-    (
-        format!("http://localhost:{port}"),
-        tokio::spawn(app.serve(listener)),
-    )
+    tokio::spawn(app.serve(listener));
+    format!("http://localhost:{port}")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    assert!(
-        std::path::Path::new(&chromium).exists(),
-        "Chromium not found at {chromium}: `make test` installs it (apt chromium)"
-    );
+async fn free_listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
+async fn pages() -> Pages {
     // The page's port must be known before the gateway (its ALLOWED_ORIGINS).
-    let page_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let page_listener = free_listener().await;
     let page_port = page_listener.local_addr().unwrap().port();
     let allowed_origin = format!("http://localhost:{page_port}");
     let s = Stack::builder()
@@ -45,43 +60,59 @@ async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
         ])
         .start()
         .await;
-    let api = s.url.clone();
     let issuer_key = common::api_key(&s.store, None, None).await;
     let dev_key = common::api_key(&s.store, Some(&["client"]), None).await;
-    let app = Arc::new(DemoApp::new(
-        api.clone(),
-        issuer_key.clone(),
-        dev_key.clone(),
-    ));
-    tokio::spawn(app.serve(page_listener));
-    let (disallowed, _h) = demo(&api, &issuer_key, &dev_key).await;
+    let allowed = serve_demo(page_listener, &s.url, &issuer_key, &dev_key);
+    let disallowed = serve_demo(free_listener().await, &s.url, &issuer_key, &dev_key);
+    assert_eq!(allowed, allowed_origin);
+    Pages {
+        s,
+        allowed,
+        disallowed,
+    }
+}
 
-    let script = format!("{}/browser/widget.mjs", env!("CARGO_MANIFEST_DIR"));
-    let args = vec![script, allowed_origin.clone(), disallowed.clone()];
+/// Runs the driver `tests/browser/<script>` with `args` in Chromium: the JSON it prints
+/// (checked for Chromium's version).
+async fn drive(script: &str, args: &[&str]) -> Value {
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        std::path::Path::new(&chromium).exists(),
+        "Chromium not found at {chromium}: `make test` installs it (apt chromium)"
+    );
+    let mut argv = vec![format!("{}/browser/{script}", env!("CARGO_MANIFEST_DIR"))];
+    argv.extend(args.iter().map(|a| a.to_string()));
     let out =
-        tokio::task::spawn_blocking(move || std::process::Command::new("node").args(args).output())
+        tokio::task::spawn_blocking(move || std::process::Command::new("node").args(argv).output())
             .await
             .unwrap()
             .unwrap();
     assert!(
         out.status.success(),
-        "browser driver failed: {}",
+        "browser driver {script} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("driver prints JSON");
+    let r: Value = serde_json::from_slice(&out.stdout).expect("driver prints JSON");
     eprintln!("Chromium version: {}", r["version"]);
     println!("Chromium version: {}", r["version"]);
     assert!(r["version"].as_str().is_some_and(|v| !v.is_empty()));
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
+    let p = pages().await;
+    let r = drive("widget.mjs", &[&p.allowed, &p.disallowed]).await;
     for mode in ["cookie", "apikey", "token"] {
         assert_eq!(
             r["allowed"][mode]["ok"], true,
-            "{mode} from {allowed_origin}: {}",
-            r["allowed"][mode]
+            "{mode} from {}: {}",
+            p.allowed, r["allowed"][mode]
         );
         assert_eq!(
             r["disallowed"][mode]["ok"], false,
-            "{mode} from {disallowed}: {}",
-            r["disallowed"][mode]
+            "{mode} from {}: {}",
+            p.disallowed, r["disallowed"][mode]
         );
     }
     assert_eq!(
@@ -96,4 +127,171 @@ async fn widget_modes_work_in_chromium_from_an_allowed_origin_only() {
         r["allowed"]["apikey"]["whoami"]["body"]["scopes"], "client",
         "mode 2 uses a client-only key"
     );
+}
+
+/// The user sessions in the table (every `usess#` item).
+async fn user_sessions(s: &Stack) -> usize {
+    s.items_of(prefix::USER_SESSION).await.len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn composer_signs_in_reads_me_and_signs_out_in_chromium_from_an_allowed_origin_only() {
+    let p = pages().await;
+    let person = p.s.person(UserKind::Creator).await;
+    let name = person.username.clone().unwrap();
+    let args = [
+        "signin",
+        &p.allowed,
+        &p.disallowed,
+        name.as_str(),
+        USER_PASSWORD,
+    ];
+    let r = drive("composer.mjs", &args).await;
+
+    let a = &r["allowed"];
+    assert_eq!(a["signin"]["status"], 200, "{}", a["signin"]);
+    assert_eq!(a["signin"]["body"]["user"]["id"], person.id.as_str());
+    assert_eq!(
+        a["signin"]["password_field_after"], "",
+        "the page keeps no password"
+    );
+    assert_eq!(a["me"]["status"], 200, "{}", a["me"]);
+    assert_eq!(a["me"]["body"]["user"]["id"], person.id.as_str());
+    assert_eq!(a["me"]["body"]["user"]["username"], name.as_str());
+    assert_eq!(a["me"]["body"]["user"]["kind"], "creator");
+    assert_eq!(a["me"]["principal_type"], "creator", "{}", a["me"]);
+    assert_eq!(a["signout"]["status"], 200, "{}", a["signout"]);
+    let after = a["me_after_signout"]["status"].as_u64();
+    assert!(
+        matches!(after, Some(401 | 403)),
+        "the session is gone: {}",
+        a["me_after_signout"]
+    );
+    assert_eq!(user_sessions(&p.s).await, 0, "signed out");
+
+    // From a page on another origin: the gateway's preflight answer carries no CORS
+    // headers for it, so Chromium never sends the sign-in (a network error, status 0).
+    let d = &r["disallowed"];
+    eprintln!("sign-in from {}: {}", p.disallowed, d["signin"]);
+    assert_eq!(d["signin"]["ok"], false, "{}", d["signin"]);
+    assert_eq!(d["signin"]["status"], 0, "a CORS failure: {}", d["signin"]);
+    assert!(
+        d["signin"]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Failed to fetch")),
+        "{}",
+        d["signin"]
+    );
+    let mut said = d["console"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str);
+    let why = "/users/signin' from origin '".to_owned()
+        + &p.disallowed
+        + "' has been blocked by CORS policy: Response to preflight request";
+    assert!(
+        said.any(|m| m.contains(&why)),
+        "Chromium says why: {}",
+        d["console"]
+    );
+    assert_eq!(d["cookies_after_signin"], serde_json::json!([]));
+    assert_eq!(d["me"]["ok"], false, "{}", d["me"]);
+    let stored = p.s.store.get_user(&person.id).await.unwrap().unwrap();
+    assert!(stored.sessions.is_empty(), "no session was opened");
+    assert_eq!(user_sessions(&p.s).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn composer_changes_the_password_and_only_the_new_one_signs_in() {
+    const NEW_PASSWORD: &str = "Changed-In-The-Browser-Passw0rd";
+    let p = pages().await;
+    let person = p.s.person(UserKind::EndUser).await;
+    let name = person.username.clone().unwrap();
+    let args = [
+        "password",
+        &p.allowed,
+        name.as_str(),
+        USER_PASSWORD,
+        NEW_PASSWORD,
+    ];
+    let r = drive("composer.mjs", &args).await;
+
+    assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
+    let wrong = &r["wrong_current"];
+    assert_eq!(wrong["status"], 400, "{wrong}");
+    assert_eq!(wrong["body"]["message"], "current_password: incorrect");
+    assert_eq!(r["change"]["status"], 200, "{}", r["change"]);
+    assert_eq!(r["change"]["body"]["changed"], true);
+    for step in ["wrong_current", "change"] {
+        assert_eq!(
+            r[step]["fields_after"],
+            serde_json::json!(["", ""]),
+            "the page keeps no password"
+        );
+    }
+    assert_eq!(r["me"]["status"], 200, "this session stays: {}", r["me"]);
+    assert_eq!(r["me"]["principal_type"], "end_user");
+    assert_eq!(r["signout"]["status"], 200, "{}", r["signout"]);
+    assert_eq!(r["old_password"]["status"], 401, "{}", r["old_password"]);
+    assert_eq!(r["new_password"]["status"], 200, "{}", r["new_password"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn composer_accepts_an_invite_from_the_url_fragment() {
+    const NEW_PASSWORD: &str = "Chosen-In-The-Browser-Passw0rd";
+    let p = pages().await;
+    let new = NewUser {
+        username: Some(Username::parse("invitee").unwrap()),
+        email: Email::parse("invitee@example.com").unwrap(),
+        email_verified: false,
+        display_name: None,
+        kind: UserKind::EndUser,
+        roles: Vec::new(),
+        password: None,
+        created_by: "test".into(),
+    };
+    let now = gatehouse::primitives::time::now_epoch();
+    let (user, _invite, token) = create_invited_user(&p.s.store, new, now).await.unwrap();
+    let mut token = token.expose().to_owned();
+    // A token with `-` or `_` (base64url), so the page reads every character it can hold
+    // (each reset issues a new one and kills the old).
+    while !token.contains(['-', '_']) {
+        let (_, t) = reset_credentials(&p.s.store, &user.id, now)
+            .await
+            .unwrap()
+            .unwrap();
+        token = t.expose().to_owned();
+    }
+    let args = ["invite", &p.allowed, &token, "invitee", NEW_PASSWORD];
+    let r = drive("composer.mjs", &args).await;
+
+    assert_eq!(
+        r["url_after_load"],
+        format!("{}/", p.allowed),
+        "the fragment is dropped"
+    );
+    assert_eq!(r["hash_after_load"], "");
+    assert_eq!(r["invite"]["status"], 200, "{}", r["invite"]);
+    assert_eq!(r["invite"]["body"], serde_json::json!({"accepted": true}));
+    assert_eq!(r["invite"]["password_field_after"], "");
+    let requests: Vec<&str> = r["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let accept = format!("POST {}/users/invite/accept", p.s.url);
+    assert!(requests.contains(&accept.as_str()), "{requests:?}");
+    assert!(
+        requests.iter().all(|r| !r.contains(&token)),
+        "the token is never in a URL: {requests:?}"
+    );
+    let stored = p.s.store.get_user(&user.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, UserStatus::Active);
+
+    assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
+    assert_eq!(r["me"]["status"], 200, "{}", r["me"]);
+    assert_eq!(r["me"]["body"]["user"]["id"], user.id.as_str());
+    assert_eq!(r["me"]["principal_type"], "end_user", "{}", r["me"]);
 }
