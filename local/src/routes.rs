@@ -388,6 +388,13 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/console/resume", Admin, "adminConsoleResume",
         "After a reload: a new CSRF token for the admin cookie's session (the issuer's Origin required; no CSRF header)")
         .answers(schema!(SignedIn)).refusals(&[401]),
+    Route::new("POST", "/admin/console/handoff", Admin, "adminConsoleHandoff",
+        "A one-time code (60 s) that opens a session of this administrator in the console")
+        .admin().answers(schema!(Handoff)),
+    Route::new("POST", "/admin/console/redeem", Admin, "adminConsoleRedeem",
+        "Redeem a hand-off code for an admin session (the issuer's Origin required; no CSRF header)")
+        .json(schema!(RedeemHandoff)).answers(schema!(SignedIn)).sets(&[ADMIN_COOKIE])
+        .refusals(&[503]),
     Route::new("POST", "/admin/signout", Admin, "adminSignout", "End the admin session")
         .admin().answers(schema!(SignedOut)).sets(&[ADMIN_COOKIE]).destructive(),
     Route::new("GET", "/admin/keys", Admin, "adminListKeys", "Every API key's metadata")

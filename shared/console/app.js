@@ -25,7 +25,8 @@ async function api(method, path, body) {
   });
   let data = null;
   try { data = await resp.json(); } catch (_) { data = null; }
-  if (resp.status === 401 && path !== "/admin/signin" && path !== "/admin/console/resume") {
+  const quiet = ["/admin/signin", "/admin/console/resume", "/admin/console/redeem"];
+  if (resp.status === 401 && !quiet.includes(path)) {
     signedOut("Your session has ended: sign in again.");
   } else if (resp.status === 403 && data && data.message === "not_in_admin_group") {
     signedOut("You were removed from the admin group.");
@@ -152,6 +153,18 @@ async function start() {
   $("key-copy").addEventListener("click", copyKey);
   const config = await api("GET", "/admin/console/config");
   if (config.status === 200) $("group").textContent = config.data.group_name;
+  // A hand-off from the CLI: the one-time code travels in the fragment, which is
+  // dropped from the address bar and the history before the code is posted.
+  const handoff = new URLSearchParams(location.hash.slice(1)).get("handoff");
+  if (handoff) {
+    history.replaceState(null, "", location.pathname);
+    const r = await api("POST", "/admin/console/redeem", { code: handoff });
+    if (r.status === 200) {
+      signedIn(r.data);
+      return;
+    }
+    status("The hand-off link was invalid, expired or already used: run gatehouse-admin console again.", true);
+  }
   // A reload: the admin cookie may still hold a session; resume rotates its CSRF token.
   const resumed = await api("POST", "/admin/console/resume");
   if (resumed.status === 200) signedIn(resumed.data);

@@ -37,6 +37,17 @@ pub struct ConsoleConfig {
     pub group_name: String,
 }
 
+/// `POST /admin/console/handoff`: a one-time code for the console
+/// (`<url>/admin/console#handoff=<code>`), shown once.
+#[derive(Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Handoff {
+    /// 256-bit random, stored only as its SHA-256; single use.
+    pub code: String,
+    /// When it stops working (seconds since the epoch).
+    pub expires_at: i64,
+}
+
 /// `POST /admin/signout`.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -17,6 +17,7 @@
 //! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail |
 //! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
 //! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at` |
+//! | console hand-off code | `handoff#<sha256 of the code>` | `user_name`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
@@ -53,6 +54,7 @@ pub(crate) enum Kind {
     UserEmail,
     UserSession,
     Invite,
+    Handoff,
 }
 
 impl Kind {
@@ -71,6 +73,7 @@ impl Kind {
             Kind::UserEmail => "email#",
             Kind::UserSession => "usess#",
             Kind::Invite => "invite#",
+            Kind::Handoff => "handoff#",
         }
     }
 }
@@ -109,6 +112,8 @@ pub mod prefix {
     pub const USER_SESSION: &str = Kind::UserSession.prefix();
     /// `invite#<sha256>`: a user's invite (README "People").
     pub const INVITE: &str = Kind::Invite.prefix();
+    /// `handoff#<sha256>`: a one-time code handing a CLI session to the console.
+    pub const HANDOFF: &str = Kind::Handoff.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -143,6 +148,8 @@ pub enum Key<'a> {
     UserSession(&'a str),
     /// An invite by the SHA-256 of its token.
     Invite(&'a str),
+    /// A console hand-off code by its SHA-256.
+    Handoff(&'a str),
 }
 
 impl Key<'_> {
@@ -160,6 +167,7 @@ impl Key<'_> {
             Key::UserEmail(_) => Kind::UserEmail,
             Key::UserSession(_) => Kind::UserSession,
             Key::Invite(_) => Kind::Invite,
+            Key::Handoff(_) => Kind::Handoff,
         }
     }
 
@@ -177,7 +185,8 @@ impl Key<'_> {
             | Key::UserName(v)
             | Key::UserEmail(v)
             | Key::UserSession(v)
-            | Key::Invite(v) => format!("{prefix}{v}"),
+            | Key::Invite(v)
+            | Key::Handoff(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
         }
     }

@@ -216,6 +216,17 @@ impl UserId {
     }
 }
 
+/// `POST /admin/console/redeem` body: a hand-off code from the CLI (README "Admin
+/// console").
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RedeemHandoff {
+    /// The code of the link's fragment (`#handoff=<code>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: secrecy::SecretString,
+}
+
 /// `GET /admin/users` query parameters (parsed by
 /// [`crate::credentials::users::directory::UserSearch::parse`]; this type describes
 /// them). Each is optional: an absent or empty one stands for none.

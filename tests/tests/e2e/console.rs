@@ -117,3 +117,122 @@ async fn resume_rotates_the_csrf_token_and_needs_the_issuers_origin() {
         "no session item was recreated"
     );
 }
+
+#[tokio::test]
+async fn the_cli_hands_off_a_console_session_whose_code_works_once() {
+    use crate::admin_e2e::{cli, cli_path};
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let member = common::iam_user(true).await;
+    let args = [
+        "--url",
+        s.url.as_str(),
+        "--server-id",
+        SERVER_ID,
+        "--json",
+        "console",
+        "--no-open",
+    ];
+    let out = cli(&member, &args).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = printed["link"].as_str().unwrap();
+    let (page, code) = link.split_once("#handoff=").unwrap();
+    assert_eq!(page, format!("{}/admin/console", s.url));
+    assert!(!link.contains('?'), "{link}");
+    assert_eq!(code.len(), 43, "a 256-bit code");
+    let own = s.url.clone();
+    let redeem = async |code: &str, origin: Option<&str>| {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("origin", o)).into_iter().collect();
+        let body = json!({ "code": code });
+        s.send_json(Method::POST, "/admin/console/redeem", &headers, Some(body))
+            .await
+    };
+    // The issuer's Origin, present: absent or another is refused before the code is read.
+    assert_eq!(redeem(code, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        redeem(code, Some(common::ORIGIN)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let a = redeem(code, Some(&own)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["userName"], member.name.as_str());
+    let cookie = a.cookie().unwrap();
+    assert!(cookie.starts_with("__Host-gh_admin="));
+    let keys = s.get("/admin/keys", &[("cookie", &cookie)]).await;
+    assert_eq!(
+        keys.status,
+        StatusCode::OK,
+        "the console's own session works"
+    );
+    let again = redeem(code, Some(&own)).await;
+    assert_eq!(
+        again.status,
+        StatusCode::BAD_REQUEST,
+        "used once: {}",
+        again.text
+    );
+    assert_eq!(again.body["message"], "handoff_invalid_expired_or_used");
+}
+
+#[tokio::test]
+async fn handoff_codes_expire_and_race_to_one_session() {
+    use gatehouse::credentials::admin::AdminStore;
+    use gatehouse::primitives::crypto::{random_id, sha256_hex};
+    let s = std::sync::Arc::new(stack(&[("ISSUER", "{gateway}")]).await);
+    let member = common::iam_user(true).await;
+    let now = gatehouse::primitives::time::now_epoch();
+    // Expired at its second: `expires_at` itself is too late.
+    let expired = random_id();
+    let hash = sha256_hex(expired.as_bytes());
+    s.store.put_handoff(&hash, &member.name, now).await.unwrap();
+    let headers = [("origin", s.url.as_str())];
+    let a = s
+        .send_json(
+            Method::POST,
+            "/admin/console/redeem",
+            &headers,
+            Some(json!({"code": expired})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    // Twenty redemptions of one live code at once: exactly one session.
+    let code = random_id();
+    s.store
+        .put_handoff(&sha256_hex(code.as_bytes()), &member.name, now + 60)
+        .await
+        .unwrap();
+    let before = s.items_of(gatehouse::records::prefix::ADMIN).await.len();
+    let tries: Vec<_> = (0..20)
+        .map(|_| {
+            let (s, code) = (s.clone(), code.clone());
+            tokio::spawn(async move {
+                let headers = [("origin", s.url.as_str())];
+                let body = Some(json!({ "code": code }));
+                s.send_json(Method::POST, "/admin/console/redeem", &headers, body)
+                    .await
+                    .status
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for t in tries {
+        match t.await.unwrap() {
+            StatusCode::OK => won += 1,
+            StatusCode::BAD_REQUEST => {}
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(
+        s.items_of(gatehouse::records::prefix::ADMIN).await.len(),
+        before + 1
+    );
+}

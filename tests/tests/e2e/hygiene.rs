@@ -291,6 +291,16 @@ async fn admin(s: &Stack, member: &common::IamUser) -> (String, String) {
     )
 }
 
+/// A fresh console hand-off code of the signed-in admin (the redeem row's).
+async fn handoff_code(s: &Stack, cookie: &str, csrf: &str) -> String {
+    let headers = [("cookie", cookie), ("x-csrf-token", csrf)];
+    let a = s
+        .send(Method::POST, "/admin/console/handoff", &headers, None)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    a.body["code"].as_str().unwrap().to_owned()
+}
+
 /// The user of the users routes' rows, and its password (the policy accepts it).
 const USER: (&str, &str) = ("hygiene-user", "hygiene@example.com");
 const USER_PASSWORD: &str = "plum-orbit-canvas-7204";
@@ -362,6 +372,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let (admin_cookie, csrf) = admin(s, &member).await;
     let (signout_cookie, signout_csrf) = admin(s, &member).await;
     let (resume_cookie, _) = admin(s, &member).await;
+    let redeem = json!({"code": handoff_code(s, &admin_cookie, &csrf).await}).to_string();
     let key = ("x-api-key", s.key.as_str());
     let origin = ("origin", ORIGIN);
     let admin_read = [("cookie", admin_cookie.as_str())];
@@ -403,6 +414,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("GET /admin/console/app.js", &[], NoBody, "", S::OK),
         row("GET /admin/console/app.css", &[], NoBody, "", S::OK),
         row("GET /admin/console/config", &[], NoBody, "", S::OK),
+        row("POST /admin/console/handoff", &admin_write, NoBody, "", S::OK),
+        row("POST /admin/console/redeem", &[("origin", &s.url)], Json, &redeem, S::OK),
         row("POST /admin/console/resume", &[("cookie", resume_cookie.as_str()), ("origin", &s.url)], NoBody, "", S::OK),
         row("GET /admin/keys", &admin_read, NoBody, "", S::OK),
         row("POST /admin/keys", &admin_write, Json, r#"{"name":"k"}"#, S::OK),

@@ -56,6 +56,13 @@ enum Command {
     /// People: creators and end users
     #[command(subcommand)]
     Users(Users),
+    /// Open the admin console signed in as you: prints (and opens) a one-time link
+    /// `<url>/admin/console#handoff=<code>`, valid for 60 seconds
+    Console {
+        /// Only print the link
+        #[arg(long)]
+        no_open: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -165,6 +172,7 @@ impl Command {
             Command::Sessions(c) => c.request(),
             Command::SigningKeys(c) => c.request(),
             Command::Users(c) => c.request(),
+            Command::Console { .. } => (Method::POST, "/admin/console/handoff", None),
         }
     }
 }
@@ -516,7 +524,33 @@ async fn run(cli: Cli) -> Result<Value, CliError> {
     gatehouse::adapters::sdk::install_crypto_provider();
     let http = reqwest::Client::new();
     let session = sign_in(&http, &url, &presigned).await?;
-    call(&http, &url, &session, &cli.command).await
+    let answer = call(&http, &url, &session, &cli.command).await?;
+    match &cli.command {
+        Command::Console { no_open } => Ok(console_link(&url, &answer, *no_open)),
+        _ => Ok(answer),
+    }
+}
+
+/// The hand-off's link (the code in the fragment, never in a query string), opened in
+/// the default browser unless `no_open`; the answer printed is `{link, expires_at}`.
+fn console_link(url: &str, answer: &Value, no_open: bool) -> Value {
+    let code = answer["code"].as_str().unwrap_or_default();
+    let link = format!("{url}/admin/console#handoff={code}");
+    if !no_open {
+        let opener = if cfg!(target_os = "macos") {
+            "open"
+        } else {
+            "xdg-open"
+        };
+        if std::process::Command::new(opener)
+            .arg(&link)
+            .spawn()
+            .is_err()
+        {
+            eprintln!("gatehouse-admin: could not start {opener}; open the link yourself");
+        }
+    }
+    json!({ "link": link, "expires_at": answer["expires_at"] })
 }
 
 #[tokio::main]

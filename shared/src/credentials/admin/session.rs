@@ -59,6 +59,20 @@ pub trait AdminStore: Send + Sync {
         hash: &str,
         csrf_hash: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Stores a console hand-off code's hash for `user_name` until `expires_at`.
+    fn put_handoff(
+        &self,
+        hash: &str,
+        user_name: &str,
+        expires_at: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Consumes the hand-off code `hash` if it exists and is live at `now` (one
+    /// conditional delete, so it is used once): the user it was issued for.
+    fn take_handoff(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
     fn list_api_keys(&self) -> impl Future<Output = Result<Vec<ApiKeyRecord>>> + Send;
     fn set_api_key_disabled(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;
     fn delete_api_key(&self, id: &str) -> impl Future<Output = Result<bool>> + Send;

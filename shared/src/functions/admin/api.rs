@@ -56,6 +56,7 @@ where
             ("POST", "/admin/users/reset-credentials") => {
                 self.reset_credentials(body(req)?, user, now).await.map(ok)
             }
+            ("POST", "/admin/console/handoff") => self.handoff(user, now).await.map(ok),
             ("POST", "/admin/signing-keys/rotate") => self
                 .rotate_signing_keys(body(req)?, user, now)
                 .await

@@ -2,11 +2,20 @@
 //! embedded in the binary and served on the API's own origin by the one asset responder
 //! ([`crate::http::asset`], the console's CSP); its public configuration; and `resume`,
 //! which rotates the CSRF token of the page's session after a reload (the token lives in
-//! the page's memory only).
+//! the page's memory only); and the hand-off from the CLI: a one-time code for a signed-in
+//! administrator, which the page redeems for a session of its own.
 
 use super::*;
 use crate::authz::origin::origin_is_own;
 use crate::http::asset;
+use crate::requests::admin::RedeemHandoff;
+use crate::requests::widget::is_opaque_token;
+
+/// How long a hand-off code can be redeemed.
+pub const HANDOFF_TTL_SECS: i64 = 60;
+
+/// The answer to an unknown, malformed, expired or used hand-off code: one error.
+const HANDOFF_INVALID: &str = "handoff_invalid_expired_or_used";
 
 const INDEX: &str = include_str!("../../../console/index.html");
 const APP_JS: &str = include_str!("../../../console/app.js");
@@ -47,15 +56,71 @@ where
         ))
     }
 
+    /// Refuses (403) a console write without a CSRF token unless its `Origin` is the
+    /// issuer's, present.
+    fn require_own_origin(&self, req: &Request, event: &'static str) -> Result<()> {
+        if origin_is_own(req.headers(), || issuer(&self.config, req))? {
+            return Ok(());
+        }
+        tracing::warn!(event, source_ip = %source_ip(req), outcome = "refused", reason = "origin_not_own");
+        Err(Error::ForeignOrigin)
+    }
+
+    /// `POST /admin/console/handoff` (session and CSRF token): a one-time code that
+    /// opens a session of the same administrator in the console.
+    pub(super) async fn handoff(&self, user: &str, now: i64) -> Result<Handoff> {
+        let code = random_id();
+        let expires_at = now + HANDOFF_TTL_SECS;
+        self.store
+            .put_handoff(&sha256_hex(code.as_bytes()), user, expires_at)
+            .await?;
+        tracing::info!(event = "admin_console_handoff", user = %user, outcome = "issued");
+        Ok(Handoff { code, expires_at })
+    }
+
+    /// `POST /admin/console/redeem {code}`: the issuer's `Origin`, present; the code
+    /// consumed in one conditional delete (used once, live only); the administrator's
+    /// group membership checked again; then a new session, as a sign-in opens one.
+    pub(super) async fn redeem(&self, req: &Request) -> Result<Response> {
+        self.require_own_origin(req, "admin_console_redeem")?;
+        let body: RedeemHandoff = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let code = body.code.expose_secret();
+        let now = crate::primitives::time::now_epoch();
+        let invalid = || {
+            tracing::warn!(
+                event = "admin_console_redeem",
+                outcome = "failure",
+                reason = HANDOFF_INVALID
+            );
+            Error::bad_request(HANDOFF_INVALID)
+        };
+        if !is_opaque_token(code) {
+            return Err(invalid());
+        }
+        let Some(user) = self
+            .store
+            .take_handoff(&sha256_hex(code.as_bytes()), now)
+            .await?
+        else {
+            return Err(invalid());
+        };
+        if !self
+            .identity
+            .in_group(&user, &self.config.admin_group_name)
+            .await?
+        {
+            tracing::warn!(event = "admin_console_redeem", user = %user, outcome = "failure", reason = "not_in_admin_group");
+            return Err(Error::Forbidden("not_in_admin_group"));
+        }
+        self.open_session(user, &source_ip(req), now).await
+    }
+
     /// `POST /admin/console/resume`: the page's session (the admin cookie) gets a new
     /// CSRF token, which the answer carries; the old one stops working. No CSRF token is
     /// needed (the page lost it with the reload), so the `Origin` must be the issuer's:
     /// present, not merely absent.
     pub(super) async fn resume(&self, req: &Request) -> Result<Response> {
-        if !origin_is_own(req.headers(), || issuer(&self.config, req))? {
-            tracing::warn!(event = "admin_console_resume", source_ip = %source_ip(req), outcome = "refused", reason = "origin_not_own");
-            return Err(Error::ForeignOrigin);
-        }
+        self.require_own_origin(req, "admin_console_resume")?;
         let (hash, session) = self.authenticated(req).await?;
         let csrf = random_id();
         if !self

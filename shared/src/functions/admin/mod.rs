@@ -189,6 +189,7 @@ where
             }
             ("GET", "/admin/console/config") => self.console_config(&req),
             ("POST", "/admin/console/resume") => self.resume(&req).await,
+            ("POST", "/admin/console/redeem") => self.redeem(&req).await,
             _ => {
                 let (_, session) = self.session(&req).await?;
                 self.api(&req, &session.user_name).await

@@ -225,7 +225,7 @@ where
     }
 
     /// A new admin session for `user`: the cookie and the CSRF token.
-    async fn open_session(&self, user: String, ip: &str, now: i64) -> Result<Response> {
+    pub(super) async fn open_session(&self, user: String, ip: &str, now: i64) -> Result<Response> {
         let id = random_id();
         let csrf = random_id();
         let ttl = self.config.admin_session_ttl.as_secs() as i64;
