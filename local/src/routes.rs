@@ -382,6 +382,9 @@ pub const ROUTES: &[Route] = &[
         .asset("text/javascript; charset=utf-8"),
     Route::new("GET", "/admin/console/app.css", Admin, "adminConsoleStyle", "The admin console's style")
         .asset("text/css; charset=utf-8"),
+    Route::new("GET", "/admin/console/sigv4.js", Admin, "adminConsoleSigner",
+        "The admin console's SigV4 signer (the STS request signed in the browser)")
+        .asset("text/javascript; charset=utf-8"),
     Route::new("GET", "/admin/console/config", Admin, "adminConsoleConfig",
         "What the console needs to sign a presigned STS request: server id, STS endpoint, region, group; nothing secret")
         .answers(schema!(ConsoleConfig)),

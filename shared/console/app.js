@@ -4,7 +4,9 @@
 // throws). The CSRF token lives in this module's memory, never in storage; after a
 // reload, POST /admin/console/resume rotates it and hands it back.
 
-const state = { csrf: null, user: null };
+import { newNonce, presignGetCallerIdentity } from "/admin/console/sigv4.js";
+
+const state = { csrf: null, user: null, config: null };
 const $ = (id) => document.getElementById(id);
 
 function status(text, error = false) {
@@ -28,7 +30,9 @@ async function api(method, path, body) {
   const quiet = ["/admin/signin", "/admin/console/resume", "/admin/console/redeem"];
   if (resp.status === 401 && !quiet.includes(path)) {
     signedOut("Your session has ended: sign in again.");
-  } else if (resp.status === 403 && data && data.message === "not_in_admin_group") {
+  } else if (resp.status === 403 && !quiet.includes(path)) {
+    // The page's own token and origin are always right: a 403 on a signed-in call is
+    // the membership re-check, which ended the session.
     signedOut("You were removed from the admin group.");
   }
   return { status: resp.status, data };
@@ -70,15 +74,43 @@ async function signin(event) {
     secretAccessKey: form.secretAccessKey.value,
   };
   if (form.sessionToken.value) body.sessionToken = form.sessionToken.value;
-  const r = await api("POST", "/admin/signin", body);
   // The secret is posted once: the fields are cleared whatever the answer.
   form.secretAccessKey.value = "";
   form.sessionToken.value = "";
+  signedInOrSaid(form, await api("POST", "/admin/signin", body));
+}
+
+// Mode b: the request is signed here (WebCrypto) and only the signature is posted.
+async function presignedSignin(event) {
+  event.preventDefault();
+  const form = event.target;
+  const c = state.config;
+  if (!c) {
+    status("The console's configuration did not load: reload the page.", true);
+    return;
+  }
+  const presigned = await presignGetCallerIdentity({
+    accessKeyId: form.accessKeyId.value.trim(),
+    secretAccessKey: form.secretAccessKey.value,
+    sessionToken: form.sessionToken.value || undefined,
+    region: c.region,
+    stsUrl: c.sts_endpoint,
+    serverId: c.server_id,
+    nonce: newNonce(),
+    date: new Date(),
+  });
+  form.secretAccessKey.value = "";
+  form.sessionToken.value = "";
+  signedInOrSaid(form, await api("POST", "/admin/signin", { presigned }));
+}
+
+function signedInOrSaid(form, r) {
   if (r.status === 200) {
     form.reset();
     status("");
     signedIn(r.data);
-  } else if (r.data && r.data.message === "not_in_admin_group") {
+  } else if (r.status === 403) {
+    // Valid keys of a user outside the group (or not an IAM user of this account).
     status("That IAM user is not in the admin group.", true);
   } else if (r.status === 429) {
     status("Too many failed sign-ins: try again later.", true);
@@ -148,11 +180,15 @@ async function copyKey() {
 
 async function start() {
   $("signin-form").addEventListener("submit", signin);
+  $("presign-form").addEventListener("submit", presignedSignin);
   $("signout").addEventListener("click", signout);
   $("key-form").addEventListener("submit", createKey);
   $("key-copy").addEventListener("click", copyKey);
   const config = await api("GET", "/admin/console/config");
-  if (config.status === 200) $("group").textContent = config.data.group_name;
+  if (config.status === 200) {
+    state.config = config.data;
+    $("group").textContent = config.data.group_name;
+  }
   // A hand-off from the CLI: the one-time code travels in the fragment, which is
   // dropped from the address bar and the history before the code is posted.
   const handoff = new URLSearchParams(location.hash.slice(1)).get("handoff");

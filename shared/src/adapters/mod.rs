@@ -10,4 +10,4 @@ pub mod sts;
 
 pub use dynamo::DynamoStore;
 pub use jwks::HttpJwksFetch;
-pub use sts::{AwsIdentity, presign_get_caller_identity};
+pub use sts::{AwsIdentity, presign_get_caller_identity, presign_with_nonce};

@@ -51,6 +51,21 @@ pub fn presign_get_caller_identity(
     server_id: &str,
     at: std::time::SystemTime,
 ) -> Result<PresignedRequest> {
+    let nonce = hex::encode(crate::primitives::crypto::random_bytes(16));
+    presign_with_nonce(creds, region, sts_url, server_id, at, &nonce)
+}
+
+/// [`presign_get_caller_identity`] with the time and the nonce as inputs: the signer
+/// the console's browser signer is checked against (a committed vector,
+/// `tests/fixtures/sigv4-golden.json`).
+pub fn presign_with_nonce(
+    creds: &aws_credential_types::Credentials,
+    region: &str,
+    sts_url: &str,
+    server_id: &str,
+    at: std::time::SystemTime,
+    nonce: &str,
+) -> Result<PresignedRequest> {
     use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
     let url = format!("{}/", sts_url.trim_end_matches('/'));
     let body = "Action=GetCallerIdentity&Version=2011-06-15".to_owned();
@@ -62,10 +77,7 @@ pub fn presign_get_caller_identity(
         (SERVER_ID_HEADER.to_owned(), server_id.to_owned()),
         // Signed too: two sign-ins in the same second must not share a signature
         // (the second would be refused as a replay).
-        (
-            NONCE_HEADER.to_owned(),
-            hex::encode(crate::primitives::crypto::random_bytes(16)),
-        ),
+        (NONCE_HEADER.to_owned(), nonce.to_owned()),
     ];
     let identity = creds.clone().into();
     let params = aws_sigv4::sign::v4::SigningParams::builder()

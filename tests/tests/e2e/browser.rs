@@ -295,3 +295,58 @@ async fn composer_accepts_an_invite_from_the_url_fragment() {
     assert_eq!(r["me"]["body"]["user"]["id"], user.id.as_str());
     assert_eq!(r["me"]["principal_type"], "end_user", "{}", r["me"]);
 }
+
+/// Writes an IAM user's name and keys to a file the console driver reads.
+fn keys_file(u: &common::IamUser) -> std::path::PathBuf {
+    let file = std::env::temp_dir().join(format!("gatehouse-console-{}.json", u.name));
+    let keys = serde_json::json!({"name": u.name, "key_id": u.key_id, "secret": u.secret});
+    std::fs::write(&file, keys.to_string()).unwrap();
+    file
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_console_signs_in_both_ways_resumes_and_creates_a_key_in_chromium() {
+    let s = common::admin::stack(&[("ISSUER", "{gateway}"), ("API_KEY_CACHE_TTL", "0")]).await;
+    let (member, outsider) = (common::iam_user(true).await, common::iam_user(false).await);
+    let (m, o) = (keys_file(&member), keys_file(&outsider));
+    let r = drive(
+        "console.mjs",
+        &[&s.url, m.to_str().unwrap(), o.to_str().unwrap()],
+    )
+    .await;
+    let _ = (std::fs::remove_file(m), std::fs::remove_file(o));
+    let who = format!("Signed in as {}", member.name);
+    assert_eq!(r["signed"]["who"], who.as_str(), "{r}");
+    assert_eq!(
+        r["signed"]["secret_posted"], false,
+        "signed in the browser: {r}"
+    );
+    assert_eq!(r["signed"]["secret_field"], "");
+    assert_eq!(
+        r["reload"]["who"],
+        who.as_str(),
+        "resumed after a reload: {r}"
+    );
+    let key = r["key"]["value"].as_str().unwrap();
+    assert!(key.starts_with("gk_"), "{r}");
+    assert_eq!(
+        r["key"]["rows_hold_value"], false,
+        "the list never shows the value"
+    );
+    assert_eq!(r["key"]["rows_hold_last4"], true);
+    let whoami = s.get("/whoami", &[("x-api-key", key)]).await;
+    assert_eq!(
+        whoami.status, 200,
+        "the console's key works: {}",
+        whoami.text
+    );
+    assert_eq!(r["signout"]["status"], "Signed out.");
+    assert_eq!(r["keys_form"]["who"], who.as_str(), "{r}");
+    assert_eq!(r["keys_form"]["secret_field"], "", "cleared after the post");
+    assert_eq!(
+        r["outsider"]["status"],
+        "That IAM user is not in the admin group."
+    );
+    assert_eq!(r["outsider"]["signed_in"], false);
+    assert_eq!(r["violations"], serde_json::json!([]), "no CSP violation");
+}

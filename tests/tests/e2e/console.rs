@@ -24,6 +24,11 @@ async fn the_console_is_served_with_its_headers_and_other_routes_keep_theirs() {
             "/admin/console/resume",
         ),
         ("/admin/console/app.css", "text/css", "font"),
+        (
+            "/admin/console/sigv4.js",
+            "text/javascript",
+            "AWS4-HMAC-SHA256",
+        ),
     ] {
         let a = s.get(path, &[]).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
@@ -235,4 +240,88 @@ async fn handoff_codes_expire_and_race_to_one_session() {
         s.items_of(gatehouse::records::prefix::ADMIN).await.len(),
         before + 1
     );
+}
+
+/// Signs the committed vector with the Rust signer (the CLI's): its headers, as JSON.
+fn rust_signed(input: &serde_json::Value) -> serde_json::Value {
+    let s = |k: &str| input[k].as_str().unwrap();
+    let creds = aws_credential_types::Credentials::new(
+        s("accessKeyId"),
+        s("secretAccessKey"),
+        Some(s("sessionToken").to_owned()),
+        None,
+        "golden",
+    );
+    let epoch = input["epoch"].as_u64().unwrap();
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch);
+    let req = gatehouse::adapters::presign_with_nonce(
+        &creds,
+        s("region"),
+        s("stsUrl"),
+        s("serverId"),
+        at,
+        s("nonce"),
+    )
+    .unwrap();
+    serde_json::to_value(req).unwrap()
+}
+
+#[tokio::test]
+async fn the_browser_signer_and_the_rust_signer_agree_on_the_golden_vector() {
+    let path = format!("{}/fixtures/sigv4-golden.json", env!("CARGO_MANIFEST_DIR"));
+    let vector: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let rust = rust_signed(&vector["input"]);
+    assert_eq!(
+        rust["headers"], vector["headers"],
+        "the Rust signer drifted from the vector"
+    );
+    let browser = browser_signed(&path).await;
+    assert_eq!(
+        browser, rust,
+        "the browser signer signs what the Rust signer signs"
+    );
+}
+
+/// The console's browser signer run under Node on the `input` of the file at `path`.
+async fn browser_signed(path: &str) -> serde_json::Value {
+    let script = format!("{}/browser/sigv4_sign.mjs", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new("node")
+        .args([script.as_str(), path])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_request_signed_by_the_browser_signer_signs_in_against_moto_sts() {
+    let s = stack(&[("ISSUER", "{gateway}")]).await;
+    let member = common::iam_user(true).await;
+    let config = s.get("/admin/console/config", &[]).await.body;
+    let now = gatehouse::primitives::time::now_epoch();
+    let input = json!({ "input": {
+        "accessKeyId": member.key_id,
+        "secretAccessKey": member.secret,
+        "region": config["region"],
+        "stsUrl": config["sts_endpoint"],
+        "serverId": config["server_id"],
+        "nonce": gatehouse::primitives::crypto::random_base62(32),
+        "date": now.to_string(),
+    }});
+    let file = std::env::temp_dir().join(format!("gatehouse-sign-{}.json", member.name));
+    std::fs::write(&file, input.to_string()).unwrap();
+    let presigned = browser_signed(file.to_str().unwrap()).await;
+    let _ = std::fs::remove_file(&file);
+    let a = s.signin(json!({ "presigned": presigned })).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["userName"], member.name.as_str());
+    // The same signature again is a replay.
+    let again = s.signin(json!({ "presigned": presigned })).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "{}", again.text);
 }

@@ -413,6 +413,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("GET /admin/console", &[], NoBody, "", S::OK),
         row("GET /admin/console/app.js", &[], NoBody, "", S::OK),
         row("GET /admin/console/app.css", &[], NoBody, "", S::OK),
+        row("GET /admin/console/sigv4.js", &[], NoBody, "", S::OK),
         row("GET /admin/console/config", &[], NoBody, "", S::OK),
         row("POST /admin/console/handoff", &admin_write, NoBody, "", S::OK),
         row("POST /admin/console/redeem", &[("origin", &s.url)], Json, &redeem, S::OK),

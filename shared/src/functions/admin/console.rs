@@ -20,6 +20,7 @@ const HANDOFF_INVALID: &str = "handoff_invalid_expired_or_used";
 const INDEX: &str = include_str!("../../../console/index.html");
 const APP_JS: &str = include_str!("../../../console/app.js");
 const APP_CSS: &str = include_str!("../../../console/app.css");
+const SIGV4_JS: &str = include_str!("../../../console/sigv4.js");
 
 /// The console's page or asset at `path`, if it is one (`GET`, public).
 pub(super) fn asset_of(path: &str) -> Option<Response> {
@@ -27,6 +28,7 @@ pub(super) fn asset_of(path: &str) -> Option<Response> {
         "/admin/console" => ("text/html; charset=utf-8", INDEX),
         "/admin/console/app.js" => ("text/javascript; charset=utf-8", APP_JS),
         "/admin/console/app.css" => ("text/css; charset=utf-8", APP_CSS),
+        "/admin/console/sigv4.js" => ("text/javascript; charset=utf-8", SIGV4_JS),
         _ => return None,
     };
     Some(asset(content_type, body))
@@ -152,6 +154,7 @@ mod tests {
             ("/admin/console", "text/html"),
             ("/admin/console/app.js", "text/javascript"),
             ("/admin/console/app.css", "text/css"),
+            ("/admin/console/sigv4.js", "text/javascript"),
         ] {
             let a = asset_of(path).expect("an asset");
             let h = a.headers();
@@ -174,6 +177,7 @@ mod tests {
             "eval(",
         ] {
             assert!(!APP_JS.contains(banned), "app.js uses {banned}");
+            assert!(!SIGV4_JS.contains(banned), "sigv4.js uses {banned}");
         }
         assert!(
             !INDEX.contains("<script>") && !INDEX.contains("style="),

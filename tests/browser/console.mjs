@@ -1,0 +1,90 @@
+// Drives Debian's Chromium (headless, through playwright-core) through the admin
+// console on the API's own origin. Prints one JSON line:
+// {version, signed, reload, key, signout, keys_form, outsider, violations}.
+//
+// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json>
+//   (each file: {name, key_id, secret} of an IAM user)
+import { readFileSync } from "node:fs";
+import { launch } from "./chromium.mjs";
+
+const [api, memberFile, outsiderFile] = process.argv.slice(2);
+const member = JSON.parse(readFileSync(memberFile, "utf8"));
+const outsider = JSON.parse(readFileSync(outsiderFile, "utf8"));
+const browser = await launch();
+const violations = [];
+
+// A fresh profile on the console, counting CSP violation reports.
+async function open() {
+  const context = await browser.newContext();
+  await context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__violations = (window.__violations || 0) + 1;
+      console.error("csp violation: " + e.violatedDirective);
+    });
+  });
+  const page = await context.newPage();
+  page.on("console", (m) => { if (m.text().startsWith("csp violation")) violations.push(m.text()); });
+  await page.goto(api + "/admin/console");
+  await page.waitForFunction(() => document.getElementById("group").textContent !== "");
+  return { context, page };
+}
+
+const signedIn = (page) => page.waitForSelector("#who:not([hidden])", { timeout: 15000 });
+const statusText = (page) => page.textContent("#status");
+
+async function fill(page, fields) {
+  for (const [id, value] of Object.entries(fields)) await page.fill("#" + id, value);
+}
+
+try {
+  const out = {};
+  // Signed in the browser (mode b): the secret never leaves the page.
+  const a = await open();
+  const posted = [];
+  a.page.on("request", (r) => { if (r.method() === "POST") posted.push(r.postData() || ""); });
+  await fill(a.page, { "p-accessKeyId": member.key_id, "p-secretAccessKey": member.secret });
+  await a.page.click("#presign-form button[type=submit]");
+  await signedIn(a.page);
+  out.signed = {
+    who: await a.page.textContent("#who-name"),
+    secret_posted: posted.some((b) => b.includes(member.secret)),
+    secret_field: await a.page.inputValue("#p-secretAccessKey"),
+  };
+  // A reload keeps the session usable (resume).
+  await a.page.reload();
+  await signedIn(a.page);
+  out.reload = { who: await a.page.textContent("#who-name") };
+  // A key's creation: its value shown once, the list with the last 4 only.
+  await fill(a.page, { "key-name": "console-key" });
+  await a.page.click("#key-form button[type=submit]");
+  await a.page.waitForSelector("#key-created:not([hidden])");
+  const value = await a.page.textContent("#key-value");
+  await a.page.waitForFunction(() => document.getElementById("key-rows").textContent.includes("console-key"));
+  const rows = await a.page.textContent("#key-rows");
+  out.key = { value, rows_hold_value: rows.includes(value), rows_hold_last4: rows.includes(value.slice(-4)) };
+  await a.page.click("#signout");
+  await a.page.waitForSelector("#signin:not([hidden])");
+  out.signout = { status: await statusText(a.page) };
+  await a.context.close();
+
+  // The user name and access key (mode a): fields cleared after the post.
+  const b = await open();
+  await fill(b.page, { userName: member.name, accessKeyId: member.key_id, secretAccessKey: member.secret });
+  await b.page.click("#signin-form button[type=submit]");
+  await signedIn(b.page);
+  out.keys_form = { who: await b.page.textContent("#who-name"), secret_field: await b.page.inputValue("#secretAccessKey") };
+  await b.context.close();
+
+  // Not in the admin group.
+  const c = await open();
+  await fill(c.page, { userName: outsider.name, accessKeyId: outsider.key_id, secretAccessKey: outsider.secret });
+  await c.page.click("#signin-form button[type=submit]");
+  await c.page.waitForFunction(() => document.getElementById("status").textContent !== "");
+  out.outsider = { status: await statusText(c.page), signed_in: await c.page.isVisible("#who") };
+  await c.context.close();
+
+  out.violations = violations;
+  console.log(JSON.stringify({ version: browser.version(), ...out }));
+} finally {
+  await browser.close();
+}
