@@ -45,14 +45,25 @@ function el(tag, text, attrs = {}) {
   return e;
 }
 
+// The views shown once signed in, and what each loads.
+const VIEWS = {
+  keys: () => loadKeys(),
+  clients: () => loadClients(),
+  sessions: () => loadSessions(),
+  signing: () => {},
+  users: () => loadUsers(),
+};
+
 function signedIn(answer) {
   state.csrf = answer.csrfToken;
   state.user = answer.userName;
   $("who-name").textContent = "Signed in as " + answer.userName;
   $("who").hidden = false;
   $("signin").hidden = true;
-  $("keys").hidden = false;
-  loadKeys();
+  for (const [id, load] of Object.entries(VIEWS)) {
+    $(id).hidden = false;
+    load();
+  }
 }
 
 function signedOut(message) {
@@ -60,10 +71,42 @@ function signedOut(message) {
   state.user = null;
   $("who").hidden = true;
   $("signin").hidden = false;
-  $("keys").hidden = true;
-  $("key-rows").replaceChildren();
+  for (const id of Object.keys(VIEWS)) $(id).hidden = true;
+  for (const rows of ["key-rows", "client-rows", "session-rows", "user-rows"]) $(rows).replaceChildren();
+  for (const shown of ["key-created", "client-created", "invite-created"]) $(shown).hidden = true;
   if (message) status(message, true);
 }
+
+// A button whose accessible name says what it acts on.
+function button(label, name, onClick) {
+  const b = el("button", label, { type: "button", class: "secondary", "aria-label": name });
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+// A table body's rows: one cell per value, then a cell of action buttons.
+function fillRows(tbody, items, cells, actions) {
+  const rows = items.map((item) => {
+    const tr = el("tr");
+    for (const v of cells(item)) tr.append(el("td", v === null || v === undefined ? "-" : v));
+    const td = el("td");
+    td.append(...actions(item));
+    tr.append(td);
+    return tr;
+  });
+  $(tbody).replaceChildren(...rows);
+}
+
+// A write, its outcome said, then `reload`.
+async function act(path, body, done, reload) {
+  const r = await api("POST", path, body);
+  const message = r.data && r.data.message ? r.data.message : String(r.status);
+  status(r.status === 200 ? done : "Refused: " + message, r.status !== 200);
+  if (reload) reload();
+  return r;
+}
+
+const when = (secs) => (secs ? new Date(secs * 1000).toISOString() : "never");
 
 async function signin(event) {
   event.preventDefault();
@@ -128,31 +171,125 @@ async function signout() {
 async function loadKeys() {
   const r = await api("GET", "/admin/keys");
   if (r.status !== 200) return;
-  const rows = r.data.keys.map((k) => {
-    const tr = el("tr");
-    const used = k.last_used ? new Date(k.last_used * 1000).toISOString() : "never";
-    for (const v of [k.name, k.id, k.last4, k.scopes.join(" "), used, k.disabled ? "disabled" : "active"]) {
-      tr.append(el("td", v));
-    }
-    const actions = el("td");
-    if (!k.disabled) {
-      const b = el("button", "Disable", { type: "button", class: "secondary", "aria-label": "Disable key " + k.name });
-      b.addEventListener("click", () => keyAction("/admin/keys/disable", k.id, "disabled"));
-      actions.append(b);
-    }
-    const d = el("button", "Delete", { type: "button", class: "secondary", "aria-label": "Delete key " + k.name });
-    d.addEventListener("click", () => keyAction("/admin/keys/delete", k.id, "deleted"));
-    actions.append(d);
-    tr.append(actions);
-    return tr;
-  });
-  $("key-rows").replaceChildren(...rows);
+  fillRows(
+    "key-rows",
+    r.data.keys,
+    (k) => [k.name, k.id, k.last4, k.scopes.join(" "), when(k.last_used), k.disabled ? "disabled" : "active"],
+    (k) => [
+      ...(k.disabled ? [] : [button("Disable", "Disable key " + k.name,
+        () => act("/admin/keys/disable", { id: k.id }, "Key " + k.id + " disabled.", loadKeys))]),
+      button("Delete", "Delete key " + k.name,
+        () => act("/admin/keys/delete", { id: k.id }, "Key " + k.id + " deleted.", loadKeys)),
+    ],
+  );
 }
 
-async function keyAction(path, id, done) {
-  const r = await api("POST", path, { id });
-  status(r.status === 200 ? "Key " + id + " " + done + "." : "Refused (" + r.status + ").", r.status !== 200);
-  loadKeys();
+async function loadClients() {
+  const r = await api("GET", "/admin/clients");
+  if (r.status !== 200) return;
+  fillRows(
+    "client-rows",
+    r.data.clients,
+    (c) => [c.client_id, c.kind, c.weak ? "weak legacy secret (disabled)" : "no"],
+    (c) => (c.kind === "disabled" ? [] : [button("Disable", "Disable client " + c.client_id,
+      () => act("/admin/clients/disable", { client_id: Number(c.client_id) }, "Client " + c.client_id + " disabled.", loadClients))]),
+  );
+}
+
+async function addClient() {
+  const r = await act("/admin/clients", undefined, "Client added.", loadClients);
+  if (r.status !== 200) return;
+  $("client-value").textContent = "client_id " + r.data.client_id + ", secret " + r.data.client_secret;
+  $("client-created").hidden = false;
+}
+
+async function loadSessions() {
+  const r = await api("GET", "/admin/sessions");
+  if (r.status !== 200) return;
+  fillRows(
+    "session-rows",
+    r.data.sessions,
+    (x) => [x.kind, x.user, x.origin, when(x.expires_at)],
+    (x) => [button("Revoke", "Revoke the " + x.kind + " session of " + x.user,
+      () => act("/admin/sessions/revoke", { kind: x.kind, id_hash: x.id_hash }, "Session revoked.", loadSessions))],
+  );
+}
+
+async function revokeUser(event) {
+  event.preventDefault();
+  const userid = event.target.userid.value;
+  const r = await act("/admin/sessions/revoke-user", { userid }, "", loadSessions);
+  if (r.status === 200) status("Revoked " + r.data.revoked + " session(s) of " + userid + ".");
+}
+
+async function rotate(force) {
+  const r = await act("/admin/signing-keys/rotate", { force }, "Rotated.", null);
+  $("rotation-result").textContent = r.status === 200
+    ? `outcome ${r.data.outcome}; current ${r.data.current_kid}; next ${r.data.next_kid}; ` +
+      `dropped ${r.data.dropped_kids.join(", ") || "none"}; warm instances trust dropped keys for at most ${r.data.trusted_for_at_most_s} s`
+    : "";
+}
+
+async function forceRotate(event) {
+  event.preventDefault();
+  if (event.target.confirm.value !== "ROTATE") {
+    status("Type ROTATE to confirm a forced rotation.", true);
+    return;
+  }
+  event.target.reset();
+  await rotate(true);
+}
+
+async function loadUsers(cursor) {
+  const query = new URLSearchParams();
+  const q = $("user-q").value.trim();
+  const kind = $("user-kind").value;
+  if (q) query.set("q", q);
+  if (kind) query.set("kind", kind);
+  if (cursor) query.set("cursor", cursor);
+  const r = await api("GET", "/admin/users?" + query.toString());
+  if (r.status !== 200) {
+    if (r.status === 400) status("Search refused: " + r.data.message, true);
+    return;
+  }
+  const reload = () => loadUsers();
+  const userAct = (path, u, done) => act(path, { user_id: u.id }, done, reload);
+  fillRows(
+    "user-rows",
+    r.data.users,
+    (u) => [u.username, u.email, u.kind, u.status],
+    (u) => [
+      u.status === "disabled"
+        ? button("Enable", "Enable " + u.email, () => userAct("/admin/users/enable", u, u.email + " enabled."))
+        : button("Disable", "Disable " + u.email, () => userAct("/admin/users/disable", u, u.email + " disabled.")),
+      button("Reset", "Reset the credentials of " + u.email, () => resetUser(u)),
+      button("Delete", "Delete " + u.email, () => userAct("/admin/users/delete", u, u.email + " deleted.")),
+    ],
+  );
+  const more = $("user-more");
+  more.hidden = !r.data.cursor;
+  more.onclick = r.data.cursor ? () => loadUsers(r.data.cursor) : null;
+}
+
+function showInvite(link) {
+  $("invite-value").textContent = link;
+  $("invite-created").hidden = false;
+}
+
+async function resetUser(u) {
+  const r = await act("/admin/users/reset-credentials", { user_id: u.id }, "Credentials of " + u.email + " reset.", () => loadUsers());
+  if (r.status === 200) showInvite(r.data.invite_link);
+}
+
+async function createUser(event) {
+  event.preventDefault();
+  const form = event.target;
+  const body = { email: form.email.value, kind: form.kind.value };
+  if (form.username.value) body.username = form.username.value;
+  const r = await act("/admin/users", body, "User " + body.email + " created.", () => loadUsers());
+  if (r.status !== 200) return;
+  form.reset();
+  showInvite(r.data.invite_link);
 }
 
 async function createKey(event) {
@@ -184,6 +321,12 @@ async function start() {
   $("signout").addEventListener("click", signout);
   $("key-form").addEventListener("submit", createKey);
   $("key-copy").addEventListener("click", copyKey);
+  $("client-add").addEventListener("click", addClient);
+  $("revoke-user-form").addEventListener("submit", revokeUser);
+  $("rotate").addEventListener("click", () => rotate(false));
+  $("force-form").addEventListener("submit", forceRotate);
+  $("user-search").addEventListener("submit", (e) => { e.preventDefault(); loadUsers(); });
+  $("user-create").addEventListener("submit", createUser);
   const config = await api("GET", "/admin/console/config");
   if (config.status === 200) {
     state.config = config.data;

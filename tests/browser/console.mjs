@@ -36,6 +36,38 @@ async function fill(page, fields) {
   for (const [id, value] of Object.entries(fields)) await page.fill("#" + id, value);
 }
 
+// Waits until #status says something new after `act`.
+async function said(page, act) {
+  await page.$eval("#status", (e) => { e.textContent = ""; });
+  await act();
+  await page.waitForFunction(() => document.getElementById("status").textContent !== "");
+  return statusText(page);
+}
+
+// Every view's main action once.
+async function eachView(page) {
+  const v = {};
+  v.client = await said(page, () => page.click("#client-add"));
+  v.client_secret_shown = await page.isVisible("#client-created");
+  await page.waitForFunction(() => document.getElementById("session-rows").textContent.includes("admin"));
+  await page.fill("#revoke-userid", "nobody");
+  v.revoke_user = await said(page, () => page.click("#revoke-user-form button[type=submit]"));
+  await page.fill("#force-confirm", "ROTATE");
+  v.force = await said(page, () => page.click("#force-form button[type=submit]"));
+  v.rotation = await page.textContent("#rotation-result");
+  await page.fill("#new-email", "console-person@example.com");
+  await page.fill("#new-username", "consoleperson");
+  v.create_user = await said(page, () => page.click("#user-create button[type=submit]"));
+  v.invite = await page.textContent("#invite-value");
+  await page.fill("#user-q", "consoleperson");
+  await page.click("#user-search button[type=submit]");
+  await page.waitForFunction(() => document.getElementById("user-rows").textContent.includes("consoleperson"));
+  v.disable_user = await said(page, () => page.click("#user-rows button[aria-label^='Disable']"));
+  await page.waitForFunction(() => document.getElementById("user-rows").textContent.includes("disabled"));
+  v.user_row = await page.textContent("#user-rows");
+  return v;
+}
+
 try {
   const out = {};
   // Signed in the browser (mode b): the secret never leaves the page.
@@ -62,6 +94,7 @@ try {
   await a.page.waitForFunction(() => document.getElementById("key-rows").textContent.includes("console-key"));
   const rows = await a.page.textContent("#key-rows");
   out.key = { value, rows_hold_value: rows.includes(value), rows_hold_last4: rows.includes(value.slice(-4)) };
+  out.views = await eachView(a.page);
   await a.page.click("#signout");
   await a.page.waitForSelector("#signin:not([hidden])");
   out.signout = { status: await statusText(a.page) };

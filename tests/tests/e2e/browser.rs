@@ -305,7 +305,7 @@ fn keys_file(u: &common::IamUser) -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_admin_console_signs_in_both_ways_resumes_and_creates_a_key_in_chromium() {
+async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_action_in_chromium() {
     let s = common::admin::stack(&[("ISSUER", "{gateway}"), ("API_KEY_CACHE_TTL", "0")]).await;
     let (member, outsider) = (common::iam_user(true).await, common::iam_user(false).await);
     let (m, o) = (keys_file(&member), keys_file(&outsider));
@@ -340,6 +340,29 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_creates_a_key_in_chrom
         "the console's key works: {}",
         whoami.text
     );
+    // Every view's main action, once.
+    let v = &r["views"];
+    assert_eq!(v["client"], "Client added.", "{v}");
+    assert_eq!(v["client_secret_shown"], true);
+    assert_eq!(v["revoke_user"], "Revoked 0 session(s) of nobody.", "{v}");
+    assert_eq!(v["force"], "Rotated.", "{v}");
+    assert!(
+        v["rotation"]
+            .as_str()
+            .unwrap()
+            .starts_with("outcome emergency_rotated"),
+        "{v}"
+    );
+    assert_eq!(
+        v["create_user"], "User console-person@example.com created.",
+        "{v}"
+    );
+    assert!(v["invite"].as_str().unwrap().contains("#invite="), "{v}");
+    assert_eq!(
+        v["disable_user"], "console-person@example.com disabled.",
+        "{v}"
+    );
+    assert!(v["user_row"].as_str().unwrap().contains("disabled"), "{v}");
     assert_eq!(r["signout"]["status"], "Signed out.");
     assert_eq!(r["keys_form"]["who"], who.as_str(), "{r}");
     assert_eq!(r["keys_form"]["secret_field"], "", "cleared after the post");
