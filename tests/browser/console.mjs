@@ -2,31 +2,125 @@
 // console on the API's own origin. Prints one JSON line:
 // {version, signed, reload, key, signout, keys_form, outsider, violations}.
 //
-// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json>
-//   (each file: {name, key_id, secret} of an IAM user)
+// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL>
+//   (each file: {name, key_id, secret} of an IAM user; the foreign page is another
+//   site's, here in ALLOWED_ORIGINS: the worst case)
 import { readFileSync } from "node:fs";
 import { launch } from "./chromium.mjs";
 
-const [api, memberFile, outsiderFile] = process.argv.slice(2);
+const [api, memberFile, outsiderFile, foreignUrl] = process.argv.slice(2);
 const member = JSON.parse(readFileSync(memberFile, "utf8"));
 const outsider = JSON.parse(readFileSync(outsiderFile, "utf8"));
 const browser = await launch();
+// CSP violation reports of every context but the probe's.
 const violations = [];
 
-// A fresh profile on the console, counting CSP violation reports.
-async function open() {
-  const context = await browser.newContext();
+// A fresh profile on the console (at `viewport`, if given), its CSP violation reports
+// going to `reports`.
+async function open(reports = violations, viewport) {
+  const context = await browser.newContext(viewport ? { viewport } : {});
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
-      window.__violations = (window.__violations || 0) + 1;
       console.error("csp violation: " + e.violatedDirective);
     });
   });
   const page = await context.newPage();
-  page.on("console", (m) => { if (m.text().startsWith("csp violation")) violations.push(m.text()); });
+  page.on("console", (m) => { if (m.text().startsWith("csp violation")) reports.push(m.text()); });
   await page.goto(api + "/admin/console");
   await page.waitForFunction(() => document.getElementById("group").textContent !== "");
   return { context, page };
+}
+
+// Signs in by signing in the browser (mode b).
+async function presignIn(page) {
+  await fill(page, { "p-accessKeyId": member.key_id, "p-secretAccessKey": member.secret });
+  await page.click("#presign-form button[type=submit]");
+  await signedIn(page);
+}
+
+// The Trusted Types probe: an HTML string write throws and is reported exactly once.
+async function probe() {
+  const reports = [];
+  const p = await open(reports);
+  const thrown = await p.page.evaluate(() => {
+    try {
+      document.getElementById("status").innerHTML = "<b>injected</b>";
+      return "no error";
+    } catch (e) {
+      return e.name;
+    }
+  });
+  await p.page.waitForTimeout(300);
+  await p.context.close();
+  return { thrown, reports: reports.length };
+}
+
+// Sign in and create a key with the keyboard only: Tab, typing, Enter.
+async function keyboardOnly() {
+  const k = await open();
+  const page = k.page;
+  const tabTo = async (id) => {
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press("Tab");
+      if (await page.evaluate((want) => document.activeElement && document.activeElement.id === want, id)) return true;
+    }
+    return false;
+  };
+  const reached = [];
+  reached.push(await tabTo("p-accessKeyId"));
+  await page.keyboard.type(member.key_id);
+  reached.push(await tabTo("p-secretAccessKey"));
+  await page.keyboard.type(member.secret);
+  await page.keyboard.press("Enter");
+  await signedIn(page);
+  reached.push(await tabTo("key-name"));
+  await page.keyboard.type("keyboard-key");
+  await page.keyboard.press("Enter");
+  await page.waitForSelector("#key-created:not([hidden])");
+  const created = await page.textContent("#key-value");
+  await k.context.close();
+  return { reached, created_key: created.startsWith("gk_") };
+}
+
+// At phone width, signed in: the page never scrolls sideways.
+async function phone() {
+  const p = await open(violations, { width: 375, height: 667 });
+  await presignIn(p.page);
+  await p.page.waitForFunction(() => document.getElementById("key-rows").children.length > 0);
+  const widths = await p.page.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    viewport: window.innerWidth,
+  }));
+  await p.context.close();
+  return widths;
+}
+
+// A page of another site, in the browser that holds an admin session: it can neither
+// write through the admin API nor read an answer.
+async function foreign() {
+  const f = await open();
+  await presignIn(f.page);
+  const other = await f.context.newPage();
+  await other.goto(foreignUrl);
+  const result = await other.evaluate(async (apiUrl) => {
+    const attempt = async (init) => {
+      try {
+        const r = await fetch(apiUrl + "/admin/keys", { credentials: "include", ...init });
+        let text = null;
+        try { text = await r.text(); } catch (_) {}
+        return { status: r.status, read: text };
+      } catch (e) {
+        return { status: 0, error: String(e) };
+      }
+    };
+    return {
+      read: await attempt({}),
+      write: await attempt({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: "foreign" }) }),
+      simple_write: await attempt({ method: "POST", headers: { "content-type": "text/plain" }, body: JSON.stringify({ name: "foreign" }) }),
+    };
+  }, api);
+  await f.context.close();
+  return result;
 }
 
 const signedIn = (page) => page.waitForSelector("#who:not([hidden])", { timeout: 15000 });
@@ -116,6 +210,10 @@ try {
   out.outsider = { status: await statusText(c.page), signed_in: await c.page.isVisible("#who") };
   await c.context.close();
 
+  out.probe = await probe();
+  out.keyboard = await keyboardOnly();
+  out.phone = await phone();
+  out.foreign = await foreign();
   out.violations = violations;
   console.log(JSON.stringify({ version: browser.version(), ...out }));
 } finally {

@@ -305,15 +305,32 @@ fn keys_file(u: &common::IamUser) -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_action_in_chromium() {
-    let s = common::admin::stack(&[("ISSUER", "{gateway}"), ("API_KEY_CACHE_TTL", "0")]).await;
+async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_action_in_chromium()
+{
+    // Another site's page, even one in ALLOWED_ORIGINS (the worst case).
+    let page_listener = free_listener().await;
+    let foreign = format!(
+        "http://localhost:{}",
+        page_listener.local_addr().unwrap().port()
+    );
+    let s = common::admin::stack(&[
+        ("ISSUER", "{gateway}"),
+        ("API_KEY_CACHE_TTL", "0"),
+        ("ALLOWED_ORIGINS", &foreign),
+        ("USER_UI_URL", &foreign),
+    ])
+    .await;
+    let issuer_key = common::api_key(&s.store, None, None).await;
+    serve_demo(page_listener, &s.url, &issuer_key, &issuer_key);
     let (member, outsider) = (common::iam_user(true).await, common::iam_user(false).await);
     let (m, o) = (keys_file(&member), keys_file(&outsider));
-    let r = drive(
-        "console.mjs",
-        &[&s.url, m.to_str().unwrap(), o.to_str().unwrap()],
-    )
-    .await;
+    let args = [
+        s.url.as_str(),
+        m.to_str().unwrap(),
+        o.to_str().unwrap(),
+        &foreign,
+    ];
+    let r = drive("console.mjs", &args).await;
     let _ = (std::fs::remove_file(m), std::fs::remove_file(o));
     let who = format!("Signed in as {}", member.name);
     assert_eq!(r["signed"]["who"], who.as_str(), "{r}");
@@ -372,4 +389,34 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
     );
     assert_eq!(r["outsider"]["signed_in"], false);
     assert_eq!(r["violations"], serde_json::json!([]), "no CSP violation");
+    // The probe context: an HTML string write throws, and is reported exactly once.
+    assert_eq!(r["probe"]["thrown"], "TypeError", "{r}");
+    assert_eq!(r["probe"]["reports"], 1, "{r}");
+    // Tab, typing and Enter only: sign in and create a key.
+    assert_eq!(
+        r["keyboard"]["reached"],
+        serde_json::json!([true, true, true]),
+        "{r}"
+    );
+    assert_eq!(r["keyboard"]["created_key"], true);
+    // At 375 px the page does not scroll sideways.
+    assert!(
+        r["phone"]["scroll"].as_i64() <= r["phone"]["viewport"].as_i64(),
+        "{r}"
+    );
+    // Another site's page: no admin answer read, no admin write done.
+    let f = &r["foreign"];
+    println!("foreign page: {f}; phone: {}", r["phone"]);
+    for attempt in ["read", "write", "simple_write"] {
+        let a = &f[attempt];
+        let readable = a["read"].as_str().is_some_and(|t| t.contains("keys"));
+        assert!(!readable, "{attempt} read an admin answer: {f}");
+        assert_ne!(a["status"], 200, "{attempt}: {f}");
+    }
+    use gatehouse::credentials::admin::AdminStore;
+    let keys = s.store.list_api_keys().await.unwrap();
+    assert!(
+        keys.iter().all(|k| k.name != "foreign"),
+        "no key was created from the page"
+    );
 }
