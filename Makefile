@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test lint bench perf openapi contract
+.PHONY: run test lint bench perf openapi contract screenshots
 
 # The local stack: emulators, table, demo credentials, gateway on 127.0.0.1:3000.
 run:
@@ -34,3 +34,8 @@ bench:
 # Runtime API harness running our functions and the Python peer (15-25 min).
 perf:
 	bash local/scripts/perf.sh
+
+# The README's pictures of the admin console (docs/img/*.png, at most 200 KB each), taken
+# in Chromium against a local stack. Not part of `make test`.
+screenshots:
+	bash local/scripts/with-emulators.sh cargo test -p gatehouse-e2e --test e2e -- --ignored --exact browser::console_screenshots --nocapture

@@ -420,3 +420,22 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
         "no key was created from the page"
     );
 }
+
+/// `make screenshots`: regenerates the README's two pictures of the admin console under
+/// `docs/img/` (not part of `make test`: the pictures change with the page).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "make screenshots regenerates docs/img"]
+async fn console_screenshots() {
+    let s = common::admin::stack(&[("ISSUER", "{gateway}")]).await;
+    let member = common::iam_user(true).await;
+    let m = keys_file(&member);
+    let dir = format!("{}/../docs/img", env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let r = drive("screenshots.mjs", &[&s.url, m.to_str().unwrap(), &dir]).await;
+    let _ = std::fs::remove_file(m);
+    for f in r["files"].as_array().unwrap() {
+        let bytes = f["bytes"].as_u64().unwrap();
+        println!("{}: {bytes} bytes", f["path"]);
+        assert!(bytes <= 200 * 1024, "{f}: over 200 KB");
+    }
+}
