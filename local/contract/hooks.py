@@ -69,6 +69,8 @@ ENDS = {
     "adminSignout": ("admin",),
     "widgetLogout": ("widget_session",),
     "userSignout": ("user_session",),
+    # A resume rotates the admin session's CSRF token: the old one is dead.
+    "adminConsoleResume": ("admin",),
 }
 
 
@@ -351,6 +353,18 @@ def throwaway_session(body):
     return {"kind": s["kind"], "id_hash": s["id_hash"]}
 
 
+def real_handoff(body):
+    # A live hand-off code of the demo admin (POST /admin/console/handoff).
+    resp = CREDS.admin_call("POST", "/admin/console/handoff")
+    return {"code": expect(resp, "POST /admin/console/handoff").json()["code"]}
+
+
+# The admin console's pages and assets are text: validated as strings.
+@schemathesis.deserializer("text/html", "text/css", "text/javascript")
+def console_text(ctx, response):
+    return response.content.decode(response.encoding or "utf-8")
+
+
 REAL_BODIES = {
     "adminSignin": real_signin,
     "userSignin": real_user_signin,
@@ -362,6 +376,7 @@ REAL_BODIES = {
     "adminDisableKey": throwaway_key,
     "adminDeleteKey": throwaway_key,
     "adminRevokeSession": throwaway_session,
+    "adminConsoleRedeem": real_handoff,
 }
 
 

@@ -204,6 +204,7 @@ pub fn security(route: &Route) -> Value {
         Security::TokenClient => json!([{ "clientBasic": [] }, {}]),
         Security::Admin if route.method == "GET" => json!([{ "adminSession": [] }]),
         Security::Admin => json!([{ "adminSession": [], "csrfToken": [] }]),
+        Security::AdminCookie => json!([{ "adminSession": [] }]),
         Security::Authorizer { principals, scope } => {
             let admitted = principals.unwrap_or(&PrincipalType::ALL);
             let mut out: Vec<Value> = Vec::new();
@@ -296,7 +297,7 @@ fn refusal_statuses(route: &Route) -> BTreeMap<u16, Source> {
             out.insert(403, Source::Either);
             out.insert(500, Source::Gateway);
         }
-        Security::Admin => {
+        Security::Admin | Security::AdminCookie => {
             for s in [401, 403, 503] {
                 out.insert(s, Source::Function);
             }

@@ -157,6 +157,9 @@ pub enum Security {
     /// The admin session cookie, and `x-csrf-token` on writes; checked by the admin
     /// function (`Authorizer: NONE`).
     Admin,
+    /// The admin session cookie without `x-csrf-token` (the console's resume, which
+    /// needs the issuer's `Origin` instead).
+    AdminCookie,
 }
 
 /// A header a route's answer sets.
@@ -377,20 +380,20 @@ pub const ROUTES: &[Route] = &[
         .refusals(&[401, 403, 429, 503]),
     // The admin console (README "Admin console"): public assets on the API's origin.
     Route::new("GET", "/admin/console", Admin, "adminConsole", "The admin console's page")
-        .asset("text/html; charset=utf-8"),
+        .asset("text/html"),
     Route::new("GET", "/admin/console/app.js", Admin, "adminConsoleScript", "The admin console's script")
-        .asset("text/javascript; charset=utf-8"),
+        .asset("text/javascript"),
     Route::new("GET", "/admin/console/app.css", Admin, "adminConsoleStyle", "The admin console's style")
-        .asset("text/css; charset=utf-8"),
+        .asset("text/css"),
     Route::new("GET", "/admin/console/sigv4.js", Admin, "adminConsoleSigner",
         "The admin console's SigV4 signer (the STS request signed in the browser)")
-        .asset("text/javascript; charset=utf-8"),
+        .asset("text/javascript"),
     Route::new("GET", "/admin/console/config", Admin, "adminConsoleConfig",
         "What the console needs to sign a presigned STS request: server id, STS endpoint, region, group; nothing secret")
         .answers(schema!(ConsoleConfig)),
     Route::new("POST", "/admin/console/resume", Admin, "adminConsoleResume",
         "After a reload: a new CSRF token for the admin cookie's session (the issuer's Origin required; no CSRF header)")
-        .answers(schema!(SignedIn)).refusals(&[401]),
+        .security(Security::AdminCookie).answers(schema!(SignedIn)).destructive(),
     Route::new("POST", "/admin/console/handoff", Admin, "adminConsoleHandoff",
         "A one-time code (60 s) that opens a session of this administrator in the console")
         .admin().answers(schema!(Handoff)),

@@ -223,7 +223,10 @@ impl UserId {
 #[serde(deny_unknown_fields)]
 pub struct RedeemHandoff {
     /// The code of the link's fragment (`#handoff=<code>`).
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = String, pattern = "^[A-Za-z0-9_-]{43}$")
+    )]
     pub code: secrecy::SecretString,
 }
 
