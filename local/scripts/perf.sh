@@ -3,7 +3,8 @@
 #   1. release executables of every function (this machine's architecture), for the
 #      Lambda Runtime API harness;
 #   2. arm64 release builds (cargo lambda, stripped) of every function, for the sizes;
-#   3. under the emulators: the criterion benches, then the harness, which runs
+#   3. under the emulators: the criterion benches (the password bench gives the
+#      sign-in per core), then the harness, which runs
 #      Gatehouse's functions and the Python peer authorizer and writes the report.
 # Environment: PERF_STARTS (process starts per function, default 20),
 # PERF_INVOCATIONS (warm invocations per scenario, default 2000), PERF_OUT (default
@@ -53,7 +54,7 @@ fi
 export GATEHOUSE_PERF_COMMAND="make perf"
 bash "$root/local/scripts/with-emulators.sh" bash -c '
   set -euo pipefail
-  cargo bench -p gatehouse-e2e --bench apikey --bench tokens --bench authorizer
+  cargo bench -p gatehouse-e2e --bench apikey --bench tokens --bench authorizer --bench password
   "$0/release/gatehouse-perf" --bin-dir "$0/release" \
     --python "$1/venv/bin/python" --peer local/bench/peer_authorizer.py \
     --starts "${PERF_STARTS:-20}" --invocations "${PERF_INVOCATIONS:-2000}" \

@@ -14,6 +14,7 @@ use gatehouse::adapters::DynamoStore;
 use gatehouse::config::Config;
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
+use gatehouse::credentials::users::{Email, NewUser, UserKind, UserSession, UserStore, Username};
 use gatehouse::credentials::widget::SessionStore;
 use gatehouse::credentials::widget::TempToken;
 use gatehouse::credentials::widget::WidgetUser;
@@ -107,7 +108,7 @@ pub struct Implementation {
 pub struct HarnessResults {
     pub ours: Implementation,
     pub peer: Option<Implementation>,
-    /// The token, widget and admin functions.
+    /// The token, widget, admin and users functions.
     pub functions: Vec<InitRuns>,
     /// Our authorizer again, with `SSL_CERT_DIR` pointing at an empty directory: what
     /// reading the machine's CA directory costs at init (the SDK loads the native
@@ -123,6 +124,8 @@ struct Fixture {
     es256_ring: String,
     api_key: String,
     session_id: String,
+    /// The `__Host-gh_user` cookie of an active user's session.
+    user_session_id: String,
     token_rs256: String,
     token_es256: String,
 }
@@ -132,6 +135,8 @@ struct Scenario {
     event: Value,
     allow: bool,
     es256: bool,
+    /// The Python peer implements it (it has no user sessions).
+    peer: bool,
 }
 
 impl Fixture {
@@ -207,12 +212,14 @@ impl Fixture {
         let token_es256 = tokens.pop().ok_or("no token")?;
         let token_rs256 = tokens.pop().ok_or("no token")?;
         // Fail here, with the variable's name, rather than in every started function.
-        Config::from_lookup(|k| env_get(&env, k))?;
+        let config = Config::from_lookup(|k| env_get(&env, k))?;
+        let user_session_id = user_session(&store, &config, now).await?;
         Ok(Fixture {
             env,
             es256_ring: es_ring,
             api_key,
             session_id,
+            user_session_id,
             token_rs256,
             token_es256,
         })
@@ -226,18 +233,21 @@ impl Fixture {
                 event: authorizer_event("GET", "/display", &bearer(&self.token_rs256)),
                 allow: true,
                 es256: false,
+                peer: true,
             },
             Scenario {
                 name: "bearer ES256",
                 event: authorizer_event("GET", "/display", &bearer(&self.token_es256)),
                 allow: true,
                 es256: true,
+                peer: true,
             },
             Scenario {
                 name: "API key (cached)",
                 event: authorizer_event("GET", "/display", &[("x-api-key", self.api_key.clone())]),
                 allow: true,
                 es256: false,
+                peer: true,
             },
             Scenario {
                 name: "session cookie",
@@ -251,6 +261,21 @@ impl Fixture {
                 ),
                 allow: true,
                 es256: false,
+                peer: true,
+            },
+            Scenario {
+                name: "user session",
+                event: authorizer_event(
+                    "GET",
+                    "/users/me",
+                    &[
+                        ("cookie", format!("__Host-gh_user={}", self.user_session_id)),
+                        ("origin", ORIGIN.to_owned()),
+                    ],
+                ),
+                allow: true,
+                es256: false,
+                peer: false,
             },
         ];
         // A forged token: signature of another key (kid known, signature wrong).
@@ -260,6 +285,7 @@ impl Fixture {
             event: authorizer_event("GET", "/display", &bearer(&forged)),
             allow: false,
             es256: false,
+            peer: true,
         });
         s
     }
@@ -277,6 +303,46 @@ impl Fixture {
             env,
         }
     }
+}
+
+/// An active user (created the one way users are created, at the configured Argon2id
+/// parameters) and one session of it, opened as a sign-in opens one (README "People":
+/// `usess#<sha256 of its id>`, listed by its user); the session's cookie value.
+async fn user_session(store: &DynamoStore, config: &Config, now: i64) -> Result<String, BoxError> {
+    let new = NewUser {
+        username: Some(Username::parse("perf-user")?),
+        email: Email::parse("perf-user@example.com")?,
+        email_verified: true,
+        display_name: None,
+        kind: UserKind::Creator,
+        roles: vec!["perf".into()],
+        password: Some(secrecy::SecretString::from(
+            gatehouse::primitives::crypto::random_id(),
+        )),
+        created_by: "bootstrap".into(),
+    };
+    let created =
+        gatehouse::credentials::users::create_user(store, &config.passwords(), new, now).await?;
+    let user = store
+        .get_user(&created.id)
+        .await?
+        .ok_or("the user was not written")?;
+    let id = gatehouse::primitives::crypto::random_id();
+    let session = UserSession {
+        user_id: user.id.clone(),
+        kind: user.kind,
+        roles: user.roles.clone(),
+        created_at: now,
+        expires_at: now + 6 * 3600,
+    };
+    let change = user.open_session(
+        gatehouse::primitives::crypto::sha256_hex(id.as_bytes()),
+        session,
+    );
+    if !store.change_sessions(&change).await? {
+        return Err("the user session was not opened".into());
+    }
+    Ok(id)
 }
 
 fn env_get(env: &[(String, String)], k: &str) -> Option<String> {
@@ -433,6 +499,7 @@ async fn run_scenario(
 
 async fn run_implementation(
     name: &str,
+    is_peer: bool,
     fixture: &Fixture,
     spec_of: impl Fn(bool) -> FunctionSpec,
     opts: &Options,
@@ -441,6 +508,9 @@ async fn run_implementation(
     let init = init_runs(&spec_of(false), &probe, opts.starts).await?;
     let mut scenarios = Vec::new();
     for s in fixture.scenarios() {
+        if is_peer && !s.peer {
+            continue;
+        }
         scenarios.push(run_scenario(&spec_of(s.es256), &s, opts.invocations).await?);
     }
     Ok(Implementation {
@@ -467,6 +537,10 @@ async fn run_functions(fixture: &Fixture, opts: &Options) -> Result<Vec<InitRuns
             "gatehouse-admin-api",
             http_event("GET", "/admin/session", &[], b""),
         ),
+        (
+            "gatehouse-users",
+            http_event("GET", "/users/password-policy", &[], b""),
+        ),
     ];
     let mut out = Vec::new();
     for (bin, probe) in cases {
@@ -487,6 +561,7 @@ pub async fn run(opts: &Options) -> Result<HarnessResults, BoxError> {
         .into_owned();
     let ours = run_implementation(
         "Gatehouse (Rust)",
+        false,
         &fixture,
         |es| fixture.spec("gatehouse-authorizer", authorizer.clone(), vec![], es),
         opts,
@@ -498,6 +573,7 @@ pub async fn run(opts: &Options) -> Result<HarnessResults, BoxError> {
             Some(
                 run_implementation(
                     "Python 3.11 peer",
+                    true,
                     &fixture,
                     |es| fixture.spec("peer-authorizer", py.clone(), vec![script.clone()], es),
                     opts,

@@ -4,6 +4,7 @@
 use std::fmt::Write;
 use std::path::Path;
 
+use gatehouse::credentials::password::{DEFAULT_MAX_CONCURRENT, Params};
 use serde_json::Value;
 
 use crate::perf::{HarnessResults, Implementation, ScenarioResult, aws_total};
@@ -48,6 +49,10 @@ const CRITERION_IDS: &[(&str, &str)] = &[
         "authorizer handler, session cookie (store in memory)",
     ),
     (
+        "authorizer_handle/user_session_no_dynamodb",
+        "authorizer handler, user session cookie (store in memory)",
+    ),
+    (
         "authorizer_handle/no_credential",
         "event parse + deny response (no credential)",
     ),
@@ -60,7 +65,83 @@ const CRITERION_IDS: &[(&str, &str)] = &[
     ("token_verify/ES256", "JWT verify, ES256"),
     ("token_issue/RS256", "token issue, RS256"),
     ("token_issue/ES256", "token issue, ES256"),
+    (
+        "password/verify",
+        "Argon2id verify, default parameters (a sign-in)",
+    ),
+    ("password/hash", "Argon2id hash, default parameters"),
+    (
+        "password/verify_unknown_user",
+        "Argon2id verify of the dummy hash (unknown user)",
+    ),
 ];
+
+/// `MemorySize` of the users function in `template.yaml` (checked by a test below).
+const USERS_MEMORY_MB: u32 = 1024;
+
+/// The benchmark a sign-in's CPU cost is read from.
+const VERIFY_ID: &str = "password/verify";
+
+/// Sign-ins one core completes per second: one verify each.
+fn sign_ins_per_second(verify_us: f64) -> f64 {
+    1e6 / verify_us
+}
+
+/// The target-table row of the sign-in (issue 18 sets no number: it is measured).
+fn sign_in_target_row(verify_us: Option<f64>) -> String {
+    format!(
+        "| sign-in (one Argon2id verify at the default parameters) per core on this machine \
+         (criterion median) | measured (no number set) | {} | — | — | measured |",
+        verify_us
+            .map(|v| format!(
+                "{:.1} sign-ins/s per core ({} per verify)",
+                sign_ins_per_second(v),
+                ms(v)
+            ))
+            .unwrap_or("not run".into()),
+    )
+}
+
+/// The sign-in section: what the verify costs and what that means per core.
+fn sign_in_section(verify_us: Option<f64>, hash_us: Option<f64>) -> String {
+    let p = Params::DEFAULT;
+    let mut o = String::new();
+    let _ = writeln!(o, "\n## Sign-in per core (criterion, median)\n");
+    let _ = writeln!(
+        o,
+        "A password sign-in computes one Argon2id verify at the configured parameters \
+         (the defaults the template ships: m = {} KiB, t = {}, p = {}); that verify is the \
+         whole CPU cost of a sign-in, the rest being DynamoDB reads and one transaction, \
+         which wait on the network. One core therefore completes 1 s ÷ (verify median) \
+         sign-ins per second. The users function computes at most \
+         `ARGON2_MAX_CONCURRENT` hashes at once (default {DEFAULT_MAX_CONCURRENT}) and the \
+         template gives it {USERS_MEMORY_MB} MB; Lambda's CPU share grows with the memory (README), so \
+         the figure below is per core of this machine, not per Lambda environment \
+         (`tests/benches/password.rs`, through the bounded worker as the function calls it).\n",
+        p.memory_kib(),
+        p.iterations(),
+        p.parallelism(),
+    );
+    let _ = writeln!(o, "| what | median | per core |");
+    let _ = writeln!(o, "|---|---|---|");
+    let _ = writeln!(
+        o,
+        "| verify (a sign-in, `{VERIFY_ID}`) | {} | {} |",
+        verify_us.map(ms).unwrap_or("not run".into()),
+        verify_us
+            .map(|v| format!("{:.1} sign-ins/s", sign_ins_per_second(v)))
+            .unwrap_or("—".into()),
+    );
+    let _ = writeln!(
+        o,
+        "| hash (a password set, `password/hash`) | {} | {} |",
+        hash_us.map(ms).unwrap_or("not run".into()),
+        hash_us
+            .map(|v| format!("{:.1} hashes/s", sign_ins_per_second(v)))
+            .unwrap_or("—".into()),
+    );
+    o
+}
 
 fn ms(us: f64) -> String {
     format!("{:.2} ms", us / 1000.0)
@@ -156,7 +237,7 @@ pub fn render(x: &Inputs<'_>) -> String {
     let sdk_max = h.functions.iter().map(|f| f.init.p50).fold(0.0, f64::max);
     let _ = writeln!(
         o,
-        "| SDK functions init (token, widget, admin), slowest p50 | ≤ 12 ms | {} | — | — | {} |",
+        "| SDK functions init (token, widget, admin, users), slowest p50 | ≤ 12 ms | {} | — | — | {} |",
         ms(sdk_max),
         met(sdk_max <= 12000.0)
     );
@@ -174,6 +255,14 @@ pub fn render(x: &Inputs<'_>) -> String {
             met(p.is_none_or(|p| s.warm.p50 * 2.0 <= p)),
         );
     }
+    if let Some(s) = scenario(ours, "user session") {
+        let _ = writeln!(
+            o,
+            "| authorizer warm invocation p50 via harness, user session | measured (the peer has no user sessions) | {} | — | — | measured |",
+            us(s.warm.p50),
+        );
+    }
+    let _ = writeln!(o, "{}", sign_in_target_row(crit(VERIFY_ID)));
     for (id, what, limit) in [
         (
             "authorizer_handle/bearer_RS256",
@@ -204,6 +293,7 @@ pub fn render(x: &Inputs<'_>) -> String {
         ("bearer ES256", 0.0),
         ("API key (cached)", 0.0),
         ("session cookie", 1.0),
+        ("user session", 1.0),
     ] {
         let Some(s) = scenario(ours, name) else {
             continue;
@@ -341,6 +431,8 @@ pub fn render(x: &Inputs<'_>) -> String {
         );
     }
 
+    o.push_str(&sign_in_section(crit(VERIFY_ID), crit("password/hash")));
+
     let _ = writeln!(o, "\n## Binary sizes (arm64, release, stripped)\n");
     let _ = writeln!(o, "| binary | bytes | MB |");
     let _ = writeln!(o, "|---|---|---|");
@@ -352,4 +444,50 @@ pub fn render(x: &Inputs<'_>) -> String {
     }
     let _ = writeln!(o, "\n{}", x.analysis.trim_end());
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sign_in_per_core_is_one_second_over_the_verify() {
+        assert_eq!(sign_ins_per_second(40_000.0), 25.0);
+        let row = sign_in_target_row(Some(40_000.0));
+        assert!(
+            row.contains(
+                "| measured (no number set) | 25.0 sign-ins/s per core (40.00 ms per verify) |"
+            ),
+            "{row}"
+        );
+        assert!(sign_in_target_row(None).contains("| not run |"));
+    }
+
+    #[test]
+    fn the_sign_in_section_names_the_defaults_and_both_medians() {
+        let text = sign_in_section(Some(50_000.0), Some(25_000.0));
+        for part in [
+            "m = 19456 KiB, t = 2, p = 1",
+            "whole CPU cost of a sign-in",
+            "1024 MB",
+            "| verify (a sign-in, `password/verify`) | 50.00 ms | 20.0 sign-ins/s |",
+            "| hash (a password set, `password/hash`) | 25.00 ms | 40.0 hashes/s |",
+        ] {
+            assert!(text.contains(part), "{part}\n{text}");
+        }
+        assert!(sign_in_section(None, None).contains("| not run | — |"));
+    }
+
+    #[test]
+    fn the_users_memory_is_the_templates() {
+        let template =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml"))
+                .unwrap();
+        let users = template.split("\n  UsersFunction:\n").nth(1).unwrap();
+        let memory = users
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("MemorySize: "))
+            .unwrap();
+        assert_eq!(memory, USERS_MEMORY_MB.to_string());
+    }
 }

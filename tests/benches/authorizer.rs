@@ -1,7 +1,8 @@
 //! Handler time of the authorizer: one payload-2.0 event in, the response out, warm
 //! (ring and API key cached), per credential type. The stores are in memory so the
-//! figure is the authorizer's own work; the session-cookie case excludes DynamoDB by
-//! design (its one read per request is measured by the Lambda harness, `make perf`).
+//! figure is the authorizer's own work; the widget and user session cookie cases
+//! exclude DynamoDB by design (their one read per request is measured by the Lambda
+//! harness, `make perf`).
 //! Run with `make bench`.
 
 use std::hint::black_box;
@@ -13,7 +14,7 @@ use gatehouse::credentials::apikey::{self, ApiKeyRecord};
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 use gatehouse::credentials::secrets::SecretSource;
-use gatehouse::credentials::users::{UserSession, UserSessionStore};
+use gatehouse::credentials::users::{UserKind, UserSession, UserSessionStore};
 use gatehouse::credentials::widget::Session;
 use gatehouse::credentials::widget::SessionStore;
 use gatehouse::credentials::widget::TempToken;
@@ -23,11 +24,13 @@ use gatehouse_local::perf::{ISSUER, ORIGIN, authorizer_event};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-/// One API key and one session, in memory.
+/// One API key, one widget session and one user session, in memory.
 struct Memory {
     key: ApiKeyRecord,
     session_hash: String,
     session: Session,
+    user_session_hash: String,
+    user_session: UserSession,
 }
 
 impl ApiKeyStore for Memory {
@@ -64,10 +67,16 @@ impl SessionStore for Memory {
     }
 }
 
-/// No user sessions: the bench measures the widget credentials.
 impl UserSessionStore for Memory {
-    async fn get_user_session(&self, _: &str, _: i64) -> gatehouse::Result<Option<UserSession>> {
-        Ok(None)
+    async fn get_user_session(
+        &self,
+        hash: &str,
+        now: i64,
+    ) -> gatehouse::Result<Option<UserSession>> {
+        Ok(
+            (hash == self.user_session_hash && self.user_session.expires_at > now)
+                .then(|| self.user_session.clone()),
+        )
     }
 }
 
@@ -99,6 +108,7 @@ fn bench(c: &mut Criterion) {
     .unwrap();
     let key = apikey::generate("bench", None, None, now).unwrap();
     let session_id = gatehouse::primitives::crypto::random_id();
+    let user_session_id = gatehouse::primitives::crypto::random_id();
     let memory = || Memory {
         key: key.record.clone(),
         session_hash: gatehouse::primitives::crypto::sha256_hex(session_id.as_bytes()),
@@ -110,6 +120,14 @@ fn bench(c: &mut Criterion) {
                 org_id: None,
             },
             origin: Some(ORIGIN.to_owned()),
+            created_at: now,
+            expires_at: now + 3600,
+        },
+        user_session_hash: gatehouse::primitives::crypto::sha256_hex(user_session_id.as_bytes()),
+        user_session: UserSession {
+            user_id: "bench-user".into(),
+            kind: UserKind::Creator,
+            roles: vec!["bench".into()],
             created_at: now,
             expires_at: now + 3600,
         },
@@ -157,6 +175,15 @@ fn bench(c: &mut Criterion) {
                 ],
             );
             run(c, "session_cookie_no_dynamodb", &authorizer, cookie_event);
+            let user_event = authorizer_event(
+                "GET",
+                "/users/me",
+                &[
+                    ("cookie", format!("__Host-gh_user={user_session_id}")),
+                    ("origin", ORIGIN.to_owned()),
+                ],
+            );
+            run(c, "user_session_no_dynamodb", &authorizer, user_event);
             // Parse, classify, deny, build the response: the floor under every request.
             run(
                 c,

@@ -3,7 +3,8 @@
 //! against the emulators. Times are not asserted (shared, noisy machines); what is
 //! asserted is what the harness counts: decisions, and the AWS calls the functions'
 //! own interceptors saw — none at init, none for a warm bearer or cached API key, one
-//! DynamoDB read per cookie request.
+//! DynamoDB read per cookie request (widget or user session; the peer has no user
+//! sessions).
 
 use gatehouse_e2e as common;
 use gatehouse_local::perf::{self, Options, aws_total};
@@ -31,12 +32,25 @@ async fn harness_measures_our_functions_and_the_peer() {
     };
     let r = perf::run(&opts).await.unwrap();
     let peer = r.peer.as_ref().unwrap();
+    let names =
+        |i: &perf::Implementation| -> Vec<&str> { i.scenarios.iter().map(|s| s.name).collect() };
+    let peer_names = [
+        "bearer RS256",
+        "bearer ES256",
+        "API key (cached)",
+        "session cookie",
+        "bearer, bad signature (deny)",
+    ];
+    assert_eq!(names(peer), peer_names);
+    let mut ours = peer_names.to_vec();
+    ours.insert(4, "user session");
+    assert_eq!(names(&r.ours), ours);
     for i in [&r.ours, peer] {
-        assert_eq!(i.scenarios.len(), 5, "{}", i.name);
         for s in &i.scenarios {
             assert_eq!(s.wrong_decisions, 0, "{} / {}", i.name, s.name);
             let warm_calls = aws_total(&s.aws_calls_per_warm);
-            let expected = if s.name == "session cookie" { 1.0 } else { 0.0 };
+            let cookie = ["session cookie", "user session"].contains(&s.name);
+            let expected = if cookie { 1.0 } else { 0.0 };
             assert_eq!(warm_calls, expected, "{} / {}", i.name, s.name);
             assert!(s.peak_rss_kib > 0, "{} / {}", i.name, s.name);
         }
@@ -58,6 +72,7 @@ async fn harness_measures_our_functions_and_the_peer() {
             ("gatehouse-token", "HTTP 400", 0),
             ("gatehouse-widget", "HTTP 403", 0),
             ("gatehouse-admin-api", "HTTP 401", 0),
+            ("gatehouse-users", "HTTP 200", 0),
         ]
     );
     let report = perf_report::render(&Inputs {
@@ -71,6 +86,11 @@ async fn harness_measures_our_functions_and_the_peer() {
     for row in [
         "| authorizer init, p50 of 1 starts",
         "| AWS calls per warm request, session cookie | ≤ 1 | 1.00 | 1.00 |",
+        "| AWS calls per warm request, user session | ≤ 1 | 1.00 | — |",
+        "| authorizer warm invocation p50 via harness, user session | measured (the peer has no user sessions) |",
+        "| Gatehouse (Rust) | user session |",
+        "| gatehouse-users |",
+        "| sign-in (one Argon2id verify at the default parameters) per core on this machine (criterion median) | measured (no number set) | not run |",
         "| no network call during init | 0 (no pre-warm) | 0 | 0 |",
     ] {
         assert!(report.contains(row), "{row}\n{report}");
