@@ -2,7 +2,7 @@
 // console on the API's own origin. Prints one JSON line:
 // {version, signed, reload, key, signout, keys_form, outsider, violations}.
 //
-// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL>
+// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL> <hand-off link>
 //   (each file: {name, key_id, secret} of an IAM user; the foreign page is another
 //   site's, here in ALLOWED_ORIGINS: the worst case)
 import { readFileSync } from "node:fs";
@@ -12,7 +12,7 @@ import { launch } from "./chromium.mjs";
 const require = createRequire(new URL("../../local/package.json", import.meta.url));
 const { AxeBuilder } = require("@axe-core/playwright");
 
-const [api, memberFile, outsiderFile, foreignUrl] = process.argv.slice(2);
+const [api, memberFile, outsiderFile, foreignUrl, handoffLink] = process.argv.slice(2);
 const member = JSON.parse(readFileSync(memberFile, "utf8"));
 const outsider = JSON.parse(readFileSync(outsiderFile, "utf8"));
 const browser = await launch();
@@ -21,7 +21,7 @@ const violations = [];
 
 // A fresh profile on the console (at `viewport`, if given), its CSP violation reports
 // going to `reports`.
-async function open(reports = violations, viewport) {
+async function open(reports = violations, viewport, url = api + "/admin/console") {
   const context = await browser.newContext(viewport ? { viewport } : {});
   await context.addInitScript(() => {
     document.addEventListener("securitypolicyviolation", (e) => {
@@ -30,7 +30,7 @@ async function open(reports = violations, viewport) {
   });
   const page = await context.newPage();
   page.on("console", (m) => { if (m.text().startsWith("csp violation")) reports.push(m.text()); });
-  await page.goto(api + "/admin/console");
+  await page.goto(url);
   await page.waitForFunction(() => document.getElementById("group").textContent !== "");
   return { context, page };
 }
@@ -97,6 +97,20 @@ async function phone() {
   }));
   await p.context.close();
   return widths;
+}
+
+// The CLI's hand-off link opens a signed-in console, without the code in the address
+// bar; the same link in another browser is refused.
+async function handoff() {
+  const first = await open(violations, undefined, handoffLink);
+  await signedIn(first.page);
+  const out = { who: await first.page.textContent("#who-name"), url: first.page.url() };
+  await first.context.close();
+  const again = await open(violations, undefined, handoffLink);
+  await again.page.waitForFunction(() => document.getElementById("status").textContent !== "");
+  out.again = { status: await statusText(again.page), signed_in: await again.page.isVisible("#who") };
+  await again.context.close();
+  return out;
 }
 
 // axe in a context of its own (axe injects its script, which the page's CSP would
@@ -191,6 +205,8 @@ async function eachView(page) {
 
 try {
   const out = {};
+  // First: the code lives 60 s from the CLI's run.
+  out.handoff = await handoff();
   // Signed in the browser (mode b): the secret never leaves the page.
   const a = await open();
   const posted = [];

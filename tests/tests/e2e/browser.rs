@@ -324,11 +324,28 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
     serve_demo(page_listener, &s.url, &issuer_key, &issuer_key);
     let (member, outsider) = (common::iam_user(true).await, common::iam_user(false).await);
     let (m, o) = (keys_file(&member), keys_file(&outsider));
+    // The CLI's hand-off link (`gatehouse-admin console --no-open`).
+    let cli = [
+        "--url",
+        s.url.as_str(),
+        "--server-id",
+        common::admin::SERVER_ID,
+    ];
+    let console = ["--json", "console", "--no-open"];
+    let out = crate::admin_e2e::cli(&member, &[&cli[..], &console[..]].concat()).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let link = printed["link"].as_str().unwrap().to_owned();
     let args = [
         s.url.as_str(),
         m.to_str().unwrap(),
         o.to_str().unwrap(),
         &foreign,
+        &link,
     ];
     let r = drive("console.mjs", &args).await;
     let _ = (std::fs::remove_file(m), std::fs::remove_file(o));
@@ -404,13 +421,32 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
         r["phone"]["scroll"].as_i64() <= r["phone"]["viewport"].as_i64(),
         "{r}"
     );
+    // The hand-off: signed in, the code gone from the address bar; used once.
+    let h = &r["handoff"];
+    assert_eq!(h["who"], who.as_str(), "{h}");
+    assert_eq!(h["url"], format!("{}/admin/console", s.url), "{h}");
+    assert_eq!(h["again"]["signed_in"], false, "{h}");
+    assert!(
+        h["again"]["status"]
+            .as_str()
+            .unwrap()
+            .contains("already used"),
+        "{h}"
+    );
     // axe (its own context): no serious or critical violation, signed out or in.
     assert_eq!(r["axe"]["signin"], serde_json::json!([]), "{}", r["axe"]);
     assert_eq!(r["axe"]["signed_in"], serde_json::json!([]), "{}", r["axe"]);
-    assert!(r["axe"]["rules_passed"].as_u64() > Some(10), "axe ran: {}", r["axe"]);
+    assert!(
+        r["axe"]["rules_passed"].as_u64() > Some(10),
+        "axe ran: {}",
+        r["axe"]
+    );
     // Another site's page: no admin answer read, no admin write done.
     let f = &r["foreign"];
-    println!("foreign page: {f}; phone: {}; axe: {}", r["phone"], r["axe"]);
+    println!(
+        "foreign page: {f}; phone: {}; axe: {}",
+        r["phone"], r["axe"]
+    );
     for attempt in ["read", "write", "simple_write"] {
         let a = &f[attempt];
         let readable = a["read"].as_str().is_some_and(|t| t.contains("keys"));
