@@ -492,10 +492,6 @@ async fn admin_lists_clients_by_kind_and_flags_weak_ones_without_a_secret() {
 
 #[tokio::test]
 async fn cli_lists_clients_with_weak_ones_flagged() {
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
     let (s, _) = stack_with_legacy_clients().await;
     let member = common::iam_user(true).await;
     let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
@@ -603,7 +599,12 @@ pub(crate) fn cli_path() -> std::path::PathBuf {
         .join("gatehouse-admin")
 }
 
+/// Runs the real `gatehouse-admin` with `user`'s keys (the standard chain reads them).
 pub(crate) async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
+    assert!(
+        cli_path().exists(),
+        "build the CLI first (cargo test --workspace --all-targets does)"
+    );
     let mut cmd = std::process::Command::new(cli_path());
     cmd.args(args)
         .env("AWS_ACCESS_KEY_ID", &user.key_id)
@@ -617,12 +618,18 @@ pub(crate) async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `gatehouse-admin --url <url> --server-id SERVER_ID <args>` as `user`, which must
+/// succeed: its standard output.
+pub(crate) async fn cli_ok(user: &IamUser, url: &str, args: &[&str]) -> String {
+    let base = ["--url", url, "--server-id", SERVER_ID];
+    let out = cli(user, &[&base[..], args].concat()).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{args:?}: {err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[tokio::test]
 async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
     let s = stack(&[]).await;
     let member = common::iam_user(true).await;
     let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
@@ -679,10 +686,6 @@ async fn cli_creates_an_api_key_that_works_at_the_authorizer() {
 
 #[tokio::test]
 async fn cli_forced_rotation_prints_the_structured_answer() {
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
     let s = stack(&[("KEY_RING_REFRESH", "7")]).await;
     let member = common::iam_user(true).await;
     let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];

@@ -13,7 +13,7 @@ use gatehouse_e2e as common;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::admin_e2e::{cli, cli_path};
+use crate::admin_e2e::{cli, cli_ok};
 
 const PASSWORD: &str = "correct horse battery staple";
 
@@ -308,10 +308,6 @@ async fn user_routes_need_the_csrf_token_and_refuse_foreign_origins() {
 
 #[tokio::test]
 async fn cli_lists_disables_enables_and_deletes_users() {
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
     let s = stack(&[]).await;
     let member = common::iam_user(true).await;
     let eve = user(
@@ -331,12 +327,7 @@ async fn cli_lists_disables_enables_and_deletes_users() {
     )
     .await;
     let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
-    let run = async |args: &[&str]| {
-        let out = cli(&member, &[&base[..], args].concat()).await;
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{args:?}: {err}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = async |args: &[&str]| cli_ok(&member, &s.url, args).await;
     let table = run(&["users", "list", "--q", "ev"]).await;
     assert!(table.contains("eve") && table.contains("evan"), "{table}");
     assert!(
@@ -370,19 +361,10 @@ async fn cli_lists_disables_enables_and_deletes_users() {
 
 #[tokio::test]
 async fn cli_creates_and_resets_users_with_invite_links() {
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
     let s = stack(&[]).await;
     let member = common::iam_user(true).await;
     let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
-    let run = async |args: &[&str]| {
-        let out = cli(&member, &[&base[..], args].concat()).await;
-        let err = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{args:?}: {err}");
-        String::from_utf8(out.stdout).unwrap()
-    };
+    let run = async |args: &[&str]| cli_ok(&member, &s.url, args).await;
     let accept = async |link: &str| {
         let (page, token) = link.split_once("#invite=").unwrap();
         assert_eq!(page, ORIGIN, "the link points at USER_UI_URL: {link}");

@@ -325,20 +325,9 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
     let (member, outsider) = (common::iam_user(true).await, common::iam_user(false).await);
     let (m, o) = (keys_file(&member), keys_file(&outsider));
     // The CLI's hand-off link (`gatehouse-admin console --no-open`).
-    let cli = [
-        "--url",
-        s.url.as_str(),
-        "--server-id",
-        common::admin::SERVER_ID,
-    ];
     let console = ["--json", "console", "--no-open"];
-    let out = crate::admin_e2e::cli(&member, &[&cli[..], &console[..]].concat()).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = crate::admin_e2e::cli_ok(&member, &s.url, &console).await;
+    let printed: Value = serde_json::from_str(&out).unwrap();
     let link = printed["link"].as_str().unwrap().to_owned();
     let args = [
         s.url.as_str(),

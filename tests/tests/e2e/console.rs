@@ -125,29 +125,11 @@ async fn resume_rotates_the_csrf_token_and_needs_the_issuers_origin() {
 
 #[tokio::test]
 async fn the_cli_hands_off_a_console_session_whose_code_works_once() {
-    use crate::admin_e2e::{cli, cli_path};
-    assert!(
-        cli_path().exists(),
-        "build the CLI first (cargo test --workspace --all-targets does)"
-    );
+    use crate::admin_e2e::cli_ok;
     let s = stack(&[("ISSUER", "{gateway}")]).await;
     let member = common::iam_user(true).await;
-    let args = [
-        "--url",
-        s.url.as_str(),
-        "--server-id",
-        SERVER_ID,
-        "--json",
-        "console",
-        "--no-open",
-    ];
-    let out = cli(&member, &args).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = cli_ok(&member, &s.url, &["--json", "console", "--no-open"]).await;
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
     let link = printed["link"].as_str().unwrap();
     let (page, code) = link.split_once("#handoff=").unwrap();
     assert_eq!(page, format!("{}/admin/console", s.url));
