@@ -28,9 +28,12 @@ async function api(method, path, body) {
   let data = null;
   try { data = await resp.json(); } catch (_) { data = null; }
   const quiet = ["/admin/signin", "/admin/console/resume", "/admin/console/redeem"];
-  if (resp.status === 401 && !quiet.includes(path)) {
+  // Once signed out, later answers (a list reloading) must not replace the reason.
+  if (!state.csrf || quiet.includes(path)) {
+    // nothing to end
+  } else if (resp.status === 401) {
     signedOut("Your session has ended: sign in again.");
-  } else if (resp.status === 403 && !quiet.includes(path)) {
+  } else if (resp.status === 403) {
     // The page's own token and origin are always right: a 403 on a signed-in call is
     // the membership re-check, which ended the session.
     signedOut("You were removed from the admin group.");
@@ -100,6 +103,7 @@ function fillRows(tbody, items, cells, actions) {
 // A write, its outcome said, then `reload`.
 async function act(path, body, done, reload) {
   const r = await api("POST", path, body);
+  if (!state.csrf) return r; // the call ended the session: its reason is shown
   const message = r.data && r.data.message ? r.data.message : String(r.status);
   status(r.status === 200 ? done : "Refused: " + message, r.status !== 200);
   if (reload) reload();

@@ -5,16 +5,21 @@
 // usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL> <hand-off link>
 //   (each file: {name, key_id, secret} of an IAM user; the foreign page is another
 //   site's, here in ALLOWED_ORIGINS: the worst case)
-import { readFileSync } from "node:fs";
+// usage: node tests/browser/console.mjs removed <API URL> <member.json> <dir>
+//   signs in, writes <dir>/signed-in, waits for <dir>/removed (the test has taken the
+//   user out of the admin group), then calls the API once: {version, status, signin_shown}
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { launch } from "./chromium.mjs";
 
 const require = createRequire(new URL("../../local/package.json", import.meta.url));
 const { AxeBuilder } = require("@axe-core/playwright");
 
-const [api, memberFile, outsiderFile, foreignUrl, handoffLink] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+const removedMode = argv[0] === "removed";
+const [api, memberFile, outsiderFile, foreignUrl, handoffLink] = removedMode ? argv.slice(1, 3) : argv;
 const member = JSON.parse(readFileSync(memberFile, "utf8"));
-const outsider = JSON.parse(readFileSync(outsiderFile, "utf8"));
+const outsider = removedMode ? null : JSON.parse(readFileSync(outsiderFile, "utf8"));
 const browser = await launch();
 // CSP violation reports of every context but the probe's.
 const violations = [];
@@ -203,7 +208,26 @@ async function eachView(page) {
   return v;
 }
 
+// Removed from the admin group while signed in: the next call says so.
+async function removed(dir) {
+  const r = await open();
+  await presignIn(r.page);
+  writeFileSync(`${dir}/signed-in`, "1");
+  for (let i = 0; i < 300 && !existsSync(`${dir}/removed`); i++) await r.page.waitForTimeout(100);
+  // A view still loading may already have met the re-check; else one call does.
+  if (await r.page.isVisible("#client-add")) await r.page.click("#client-add");
+  await r.page.waitForSelector("#signin:not([hidden])", { timeout: 15000 });
+  const out = { status: await statusText(r.page), signin_shown: await r.page.isVisible("#signin") };
+  await r.context.close();
+  return out;
+}
+
 try {
+  if (removedMode) {
+    const out = await removed(argv[3]);
+    console.log(JSON.stringify({ version: browser.version(), ...out }));
+    process.exit(0);
+  }
   const out = {};
   // First: the code lives 60 s from the CLI's run.
   out.handoff = await handoff();

@@ -468,3 +468,41 @@ async fn console_screenshots() {
         assert!(bytes <= 200 * 1024, "{f}: over 200 KB");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_console_says_removed_from_the_admin_group_after_the_recheck() {
+    let s = common::admin::stack(&[("ISSUER", "{gateway}"), ("ADMIN_RECHECK", "1")]).await;
+    let member = common::iam_user(true).await;
+    let m = keys_file(&member);
+    let dir = std::env::temp_dir().join(format!("gatehouse-removed-{}", member.name));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (api, file, marks) = (
+        s.url.clone(),
+        m.to_str().unwrap().to_owned(),
+        dir.to_str().unwrap().to_owned(),
+    );
+    let driver =
+        tokio::spawn(async move { drive("console.mjs", &["removed", &api, &file, &marks]).await });
+    // Once the page is signed in: out of the group, and past the re-check period.
+    for _ in 0..300 {
+        if dir.join("signed-in").exists() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(dir.join("signed-in").exists(), "the page signed in");
+    common::operator_iam()
+        .await
+        .remove_user_from_group()
+        .group_name(common::ADMIN_GROUP)
+        .user_name(&member.name)
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    std::fs::write(dir.join("removed"), "1").unwrap();
+    let r = driver.await.unwrap();
+    let _ = (std::fs::remove_file(m), std::fs::remove_dir_all(&dir));
+    assert_eq!(r["status"], "You were removed from the admin group.", "{r}");
+    assert_eq!(r["signin_shown"], true, "{r}");
+}
