@@ -255,6 +255,11 @@ try {
   await a.page.waitForFunction(() => document.getElementById("key-rows").textContent.includes("console-key"));
   const rows = await a.page.textContent("#key-rows");
   out.key = { value, rows_hold_value: rows.includes(value), rows_hold_last4: rows.includes(value.slice(-4)) };
+  // The key's life goes on: it works at the authorizer, is disabled here, and is refused.
+  const whoami = async () => (await fetch(api + "/whoami", { headers: { "x-api-key": value } })).status;
+  out.key.whoami_before = await whoami();
+  out.key.disable = await said(a.page, () => a.page.click("#key-rows button[aria-label='Disable key console-key']"));
+  out.key.whoami_after = await whoami();
   out.views = await eachView(a.page);
   await a.page.click("#signout");
   await a.page.waitForSelector("#signin:not([hidden])");

@@ -357,11 +357,17 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
         "the list never shows the value"
     );
     assert_eq!(r["key"]["rows_hold_last4"], true);
-    let whoami = s.get("/whoami", &[("x-api-key", key)]).await;
+    // Its life: it works at the authorizer, is disabled in the console, and is refused
+    // (API_KEY_CACHE_TTL 0).
     assert_eq!(
-        whoami.status, 200,
-        "the console's key works: {}",
-        whoami.text
+        r["key"]["whoami_before"], 200,
+        "the console's key works: {r}"
+    );
+    let disabled = r["key"]["disable"].as_str().unwrap();
+    assert!(disabled.ends_with(" disabled."), "{disabled}");
+    assert_eq!(
+        r["key"]["whoami_after"], 403,
+        "the disabled key is refused: {r}"
     );
     // Every view's main action, once.
     let v = &r["views"];
