@@ -212,21 +212,8 @@ impl AdminStore for DynamoStore {
     }
 
     async fn rotate_admin_csrf(&self, hash: &str, csrf_hash: &str) -> Result<bool> {
-        let pk = Key::Admin(hash).pk();
-        self.allow(Request::update(&pk, &[PK, "csrf_hash"]))?;
-        let r = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .update_expression("SET #c = :h")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#c", "csrf_hash")
-            .expression_attribute_values(":h", s(csrf_hash))
-            .send()
-            .await;
-        applied(r)
+        self.set_existing(&Key::Admin(hash).pk(), "csrf_hash", s(csrf_hash))
+            .await
     }
 
     async fn put_handoff(&self, hash: &str, user_name: &str, expires_at: i64) -> Result<()> {
@@ -282,20 +269,8 @@ impl AdminStore for DynamoStore {
 
     async fn set_api_key_disabled(&self, id: &str) -> Result<bool> {
         let pk = Key::ApiKey(id).pk();
-        self.allow(Request::update(&pk, &[PK, "disabled"]))?;
-        let r = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .update_expression("SET #d = :t")
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#d", "disabled")
-            .expression_attribute_values(":t", AttributeValue::Bool(true))
-            .send()
-            .await;
-        applied(r)
+        self.set_existing(&pk, "disabled", AttributeValue::Bool(true))
+            .await
     }
 
     async fn delete_api_key(&self, id: &str) -> Result<bool> {

@@ -179,6 +179,25 @@ impl DynamoStore {
         applied(r)
     }
 
+    /// Sets one attribute of the item `pk`, only if the item exists (an UpdateItem naming
+    /// the key and that attribute, nothing returned). `Ok(false)`: no such item.
+    async fn set_existing(&self, pk: &str, attribute: &str, value: AttributeValue) -> Result<bool> {
+        self.allow(Request::update(pk, &[PK, attribute]))?;
+        let r = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .update_expression("SET #a = :v")
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#a", attribute)
+            .expression_attribute_values(":v", value)
+            .send()
+            .await;
+        applied(r)
+    }
+
     /// Every item whose key starts with `prefix` (paginated scan).
     async fn scan_prefix(&self, prefix: &str) -> Result<Vec<Item>> {
         self.allow(Request::scan())?;

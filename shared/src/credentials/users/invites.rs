@@ -74,18 +74,13 @@ impl User {
     /// session deleted, the old invite deleted and `invite` written.
     pub fn reset_credentials(&self, invite: Invite) -> SessionChange {
         SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
-            sessions: Vec::new(),
-            open: None,
-            delete: self.sessions.clone(),
-            status: Some(UserStatus::Invited),
             credentials: CredentialChange {
                 password: Some(PasswordPart::Remove),
                 issue: Some(invite),
                 revoke: self.invite.clone(),
                 revoke_must_exist: false,
             },
+            ..self.ending_every_session(UserStatus::Invited)
         }
     }
 
@@ -93,11 +88,6 @@ impl User {
     /// deleted (it must still exist) and `invite` removed; `email_verified` unchanged.
     pub fn accept_invite(&self, hash: &str, phc: PasswordHash, now: i64) -> SessionChange {
         SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
-            sessions: self.sessions.clone(),
-            open: None,
-            delete: Vec::new(),
             status: Some(UserStatus::Active),
             credentials: CredentialChange {
                 password: Some(PasswordPart::Set(phc, now)),
@@ -105,6 +95,7 @@ impl User {
                 revoke: Some(hash.to_owned()),
                 revoke_must_exist: true,
             },
+            ..self.change()
         }
     }
 }

@@ -158,6 +158,31 @@ pub struct SessionChange {
 }
 
 impl User {
+    /// A change of this user at its revision that changes nothing yet: the base every
+    /// change below fills in.
+    fn change(&self) -> SessionChange {
+        SessionChange {
+            user_id: self.id.clone(),
+            rev: self.rev,
+            sessions: self.sessions.clone(),
+            open: None,
+            delete: Vec::new(),
+            status: None,
+            credentials: CredentialChange::default(),
+        }
+    }
+
+    /// A change that deletes and unlists every listed session, moving to `status`
+    /// (a disable, a reset).
+    fn ending_every_session(&self, status: UserStatus) -> SessionChange {
+        SessionChange {
+            sessions: Vec::new(),
+            delete: self.sessions.clone(),
+            status: Some(status),
+            ..self.change()
+        }
+    }
+
     /// Opens a session: appended to the list; beyond [`MAX_SESSIONS`] the oldest are
     /// deleted, not just unlisted.
     pub fn open_session(&self, hash: String, session: UserSession) -> SessionChange {
@@ -166,45 +191,30 @@ impl User {
         let excess = sessions.len().saturating_sub(MAX_SESSIONS);
         let delete = sessions.drain(..excess).collect();
         SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
             sessions,
             open: Some((hash, session)),
             delete,
-            status: None,
-            credentials: CredentialChange::default(),
+            ..self.change()
         }
     }
 
     /// Closes one session (sign-out): deleted and unlisted.
     pub fn close_session(&self, hash: &str) -> SessionChange {
         SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
             sessions: self
                 .sessions
                 .iter()
                 .filter(|h| *h != hash)
                 .cloned()
                 .collect(),
-            open: None,
             delete: vec![hash.to_owned()],
-            status: None,
-            credentials: CredentialChange::default(),
+            ..self.change()
         }
     }
 
     /// Disables the user: every listed session is deleted with the status change.
     pub fn disable(&self) -> SessionChange {
-        SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
-            sessions: Vec::new(),
-            open: None,
-            delete: self.sessions.clone(),
-            status: Some(UserStatus::Disabled),
-            credentials: CredentialChange::default(),
-        }
+        self.ending_every_session(UserStatus::Disabled)
     }
 
     /// Changes its password (README "People", password change): the new hash, and every
@@ -217,16 +227,13 @@ impl User {
             delete.push(keep.to_owned());
         }
         SessionChange {
-            user_id: self.id.clone(),
-            rev: self.rev,
             sessions: kept,
-            open: None,
             delete,
-            status: None,
             credentials: CredentialChange {
                 password: Some(PasswordPart::Set(phc, now)),
                 ..CredentialChange::default()
             },
+            ..self.change()
         }
     }
 

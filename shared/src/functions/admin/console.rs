@@ -43,14 +43,10 @@ where
     /// `GET /admin/console/config`: what the page needs to sign a presigned STS request
     /// itself; nothing secret.
     pub(super) fn console_config(&self, req: &Request) -> Result<Response> {
-        let server_id = match &self.config.admin_server_id {
-            Some(s) => s.clone(),
-            None => issuer(&self.config, req)?,
-        };
         Ok(json(
             StatusCode::OK,
             &ConsoleConfig {
-                server_id,
+                server_id: self.server_id(req)?,
                 sts_endpoint: self.config.admin_sts_endpoint.as_str().to_owned(),
                 region: self.config.admin_sts_region.clone(),
                 group_name: self.config.admin_group_name.clone(),

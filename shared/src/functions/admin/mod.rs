@@ -94,6 +94,15 @@ where
         })
     }
 
+    /// The value the signed `x-gatehouse-server-id` header must carry:
+    /// `ADMIN_SERVER_ID`, else the issuer.
+    fn server_id(&self, req: &Request) -> Result<String> {
+        match &self.config.admin_server_id {
+            Some(s) => Ok(s.clone()),
+            None => issuer(&self.config, req),
+        }
+    }
+
     fn account(&self) -> &str {
         self.config.admin_account_id.as_deref().unwrap_or_default()
     }
@@ -181,12 +190,14 @@ where
 
     async fn handle(&self, req: Request) -> Result<Response> {
         self.check_origin(&req)?;
+        if req.method() == http::Method::GET
+            && let Some(asset) = console::asset_of(req.uri().path())
+        {
+            return Ok(asset);
+        }
         match (req.method().as_str(), req.uri().path()) {
             ("POST", "/admin/signin") => self.signin(&req).await,
             ("POST", "/admin/signout") => self.signout(&req).await,
-            ("GET", path) if console::asset_of(path).is_some() => {
-                console::asset_of(path).ok_or(Error::NotFound)
-            }
             ("GET", "/admin/console/config") => self.console_config(&req),
             ("POST", "/admin/console/resume") => self.resume(&req).await,
             ("POST", "/admin/console/redeem") => self.redeem(&req).await,

@@ -191,10 +191,7 @@ where
         let ip = source_ip(req);
         // Malformed bodies are 400 and count for nothing.
         let body = SigninRequest::parse(read_json(req.headers(), req.body().as_ref())?)?;
-        let server_id = match &self.config.admin_server_id {
-            Some(s) => s.clone(),
-            None => issuer(&self.config, req)?,
-        };
+        let server_id = self.server_id(req)?;
         let limiter = Limiter::new(&self.store, rate::ADMIN, self.config.signin_limits, now);
         let slot = limiter.reserve(&ip).await.inspect_err(|e| {
             if let Error::TooManyRequests { .. } = e {
