@@ -6,7 +6,7 @@
 # endpoints and credentials, runs COMMAND, and stops both emulators when it ends
 # (also on Ctrl-C). Exported for COMMAND:
 #   AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_IAM,
-#   AWS_ENDPOINT_URL_STS, AWS_REGION,
+#   AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_SES, AWS_REGION,
 #   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY   the moto user the functions sign as
 #                                             (its policy mirrors template.yaml),
 #   GATEHOUSE_OPERATOR_ACCESS_KEY_ID/_SECRET  a moto user allowed everything, for
@@ -58,6 +58,8 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$ddb_port"
 export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto_port"
 export AWS_ENDPOINT_URL_IAM="http://127.0.0.1:$moto_port"
 export AWS_ENDPOINT_URL_STS="http://127.0.0.1:$moto_port"
+export AWS_ENDPOINT_URL_SESV2="http://127.0.0.1:$moto_port"
+export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$moto_port"
 export MOTO_URL="http://127.0.0.1:$moto_port"
 # The tool venv's Python (PyJWT, Authlib) for the tests' host and independent checks.
 export GATEHOUSE_PYTHON="$py"

@@ -79,7 +79,11 @@ impl Gateway {
                 secrets.clone(),
                 dynamodb.clone(),
             )?),
-            users: Arc::new(LambdaUsers::new(config.clone(), dynamodb.clone())),
+            users: Arc::new(LambdaUsers::new(
+                config.clone(),
+                dynamodb.clone(),
+                gatehouse::adapters::sdk::sesv2(sdk),
+            )),
             admin: Arc::new(LambdaAdmin::new(config.clone(), secrets, dynamodb, sdk)?),
             allowed_origins: config.allowed_origins.clone(),
             domain_name: domain_name.into(),

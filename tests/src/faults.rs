@@ -322,6 +322,8 @@ pub struct Wiring {
     pub secrets_admin: aws_sdk_secretsmanager::Client,
     /// The admin function's STS and IAM.
     pub admin_sdk: aws_config::SdkConfig,
+    /// The users function's SES.
+    pub ses: aws_sdk_sesv2::Client,
 }
 
 impl Wiring {
@@ -334,6 +336,7 @@ impl Wiring {
             secrets: crate::secrets().await,
             secrets_admin: crate::operator_secrets().await,
             admin_sdk: crate::sdk().await,
+            ses: aws_sdk_sesv2::Client::new(&crate::sdk().await),
         }
     }
 }

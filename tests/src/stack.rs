@@ -180,7 +180,8 @@ impl StackBuilder {
         vars.extend(env);
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (&k[..], &v[..])).collect();
         let cfg = crate::config(w.store.table(), &vars);
-        let users = gatehouse::adapters::lambda::LambdaUsers::new(cfg.clone(), w.dynamodb.clone());
+        let users =
+            gatehouse::adapters::lambda::LambdaUsers::new(cfg.clone(), w.dynamodb.clone(), w.ses);
         let users = match self.clock.take() {
             Some(clock) => users.with_clock(clock),
             None => users,

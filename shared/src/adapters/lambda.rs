@@ -12,7 +12,8 @@ use tracing::Instrument;
 
 use super::dynamo::DynamoStore;
 use super::jwks::HttpJwksFetch;
-use super::sdk::{build_from_env, dynamodb, sdk_config, secretsmanager};
+use super::sdk::{build_from_env, dynamodb, sdk_config, secretsmanager, sesv2};
+use super::ses::SesMailer;
 use super::sts::AwsIdentity;
 use crate::config::Config;
 use crate::credentials::admin::AdminIdentity;
@@ -41,8 +42,8 @@ pub type LambdaToken = TokenFunction<DynamoStore, SecretsClient, HttpJwksFetch>;
 pub type LambdaWidget = WidgetFunction<DynamoStore, SecretsClient>;
 /// The admin function as deployed (tests substitute the identity).
 pub type LambdaAdmin<I = AwsIdentity> = AdminFunction<I, DynamoStore, SecretsClient>;
-/// The users function as deployed.
-pub type LambdaUsers = UsersFunction<DynamoStore>;
+/// The users function as deployed: e-mail through SES.
+pub type LambdaUsers = UsersFunction<DynamoStore, SesMailer>;
 /// The rotation function as deployed.
 pub type LambdaRotator = Rotator<SecretsClient, DynamoStore>;
 
@@ -92,9 +93,14 @@ impl LambdaWidget {
 }
 
 impl LambdaUsers {
-    pub fn new(config: Config, dynamodb: aws_sdk_dynamodb::Client) -> Self {
+    pub fn new(
+        config: Config,
+        dynamodb: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_sesv2::Client,
+    ) -> Self {
         let store = store(&config, dynamodb, Function::Users);
-        UsersFunction::from_parts(config, store)
+        let mailer = SesMailer::new(ses, config.users.signup.email_from.clone());
+        UsersFunction::from_parts(config, store, mailer)
     }
 
     /// Builds the users function from the environment (no network call). It reads no
@@ -102,7 +108,7 @@ impl LambdaUsers {
     pub async fn from_env() -> Result<Self> {
         let config = Config::from_env()?;
         let sdk = sdk_config().await;
-        Ok(Self::new(config, dynamodb(&sdk)))
+        Ok(Self::new(config, dynamodb(&sdk), sesv2(&sdk)))
     }
 }
 

@@ -6,6 +6,7 @@ pub mod jwks;
 pub mod lambda;
 pub mod sdk;
 pub mod secrets;
+pub mod ses;
 pub mod sts;
 
 pub use dynamo::DynamoStore;

@@ -78,6 +78,10 @@ counted_client!(
     /// IAM (admin group membership).
     iam, aws_sdk_iam, Service::Iam
 );
+counted_client!(
+    /// SES v2 (the users function's e-mail).
+    sesv2, aws_sdk_sesv2, Service::Ses
+);
 
 /// A `reqwest` client built on first use. Building one loads the trust store (native
 /// roots: milliseconds, see docs/PERFORMANCE.md), and most invocations never need it

@@ -1,5 +1,6 @@
 //! The users' sign-in settings: `USER_LOCKOUT_THRESHOLD`, `USER_SIGNIN_IP_LIMIT`,
-//! `USER_SIGNIN_WINDOW`, `USER_SESSION_TTL` (README "Configuration", "People").
+//! `USER_SIGNIN_WINDOW`, `USER_SESSION_TTL` (README "Configuration", "People"), and
+//! the sign-up's (`signup.rs`).
 
 use std::time::Duration;
 
@@ -8,9 +9,10 @@ use crate::records::lockout::{DEFAULT_THRESHOLD, THRESHOLD_RANGE};
 use crate::records::rate::Limits;
 
 use super::parse::{count, seconds};
+use super::signup::{SignupConfig, signup_config};
 
 /// What the users function is configured with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserSettings {
     /// Failures per identifier or user before every attempt is locked out.
     pub lockout_threshold: u32,
@@ -19,6 +21,8 @@ pub struct UserSettings {
     pub signin_limits: Limits,
     /// Lifetime of a user session.
     pub session_ttl: Duration,
+    /// Sign-up, e-mail and the runtime settings' cache.
+    pub signup: SignupConfig,
 }
 
 /// Reads the four variables.
@@ -32,6 +36,7 @@ pub(super) fn user_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Use
             window: seconds(var, "USER_SIGNIN_WINDOW", 900, 10, 86_400)?,
         },
         session_ttl: seconds(var, "USER_SESSION_TTL", 8 * 3600, 300, 30 * 86_400)?,
+        signup: signup_config(var)?,
     })
 }
 

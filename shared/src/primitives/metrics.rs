@@ -18,16 +18,19 @@ pub enum Service {
     Iam,
     /// The host's JWKS (not AWS; counted so the harness sees every outbound call).
     HostJwks,
+    /// Amazon SES (the users function's e-mail).
+    Ses,
 }
 
 impl Service {
     #[cfg(test)]
-    pub(crate) const ALL: [Service; 5] = [
+    pub(crate) const ALL: [Service; 6] = [
         Service::DynamoDb,
         Service::SecretsManager,
         Service::Sts,
         Service::Iam,
         Service::HostJwks,
+        Service::Ses,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -37,6 +40,7 @@ impl Service {
             Service::Sts => "sts",
             Service::Iam => "iam",
             Service::HostJwks => "host_jwks",
+            Service::Ses => "ses",
         }
     }
 
@@ -53,7 +57,7 @@ impl std::fmt::Display for Service {
     }
 }
 
-static CALLS: [AtomicU64; 5] = [const { AtomicU64::new(0) }; 5];
+static CALLS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
 
 /// Counts one outbound request (one attempt: a retry counts again).
 pub(crate) fn record(service: Service) {
@@ -74,6 +78,7 @@ pub(crate) fn log_totals() {
         sts = total(Service::Sts),
         iam = total(Service::Iam),
         host_jwks = total(Service::HostJwks),
+        ses = total(Service::Ses),
         "outbound calls"
     );
 }
@@ -92,6 +97,6 @@ mod tests {
         // Other tests in this process may count too: only growth is certain.
         assert!(after[Service::Iam as usize] >= before[Service::Iam as usize] + 2);
         assert!(after[Service::HostJwks as usize] > before[Service::HostJwks as usize]);
-        assert_eq!(Service::ALL.iter().filter(|s| s.is_aws()).count(), 4);
+        assert_eq!(Service::ALL.iter().filter(|s| s.is_aws()).count(), 5);
     }
 }

@@ -174,7 +174,8 @@ const ROTATE: &[Grant] = &[
 ];
 
 const USERS: &[Grant] = &[
-    // Sign-in reads the identifier's name item, the user, and its lockout counters.
+    // Sign-in reads the identifier's name item, the user, and its lockout counters;
+    // every route reads the runtime settings; verification reads its e-mail token.
     table(
         &[Op::GetItem],
         &[
@@ -182,14 +183,36 @@ const USERS: &[Grant] = &[
             Keys::Prefix(USER_NAME),
             Keys::Prefix(USER_EMAIL),
             Keys::Prefix(RATE_USERS),
+            Keys::Prefix(SETTING),
+            Keys::Prefix(EMAIL_TOKEN),
         ],
     ),
     // The user's session list and rehashed password change with its sessions, which
     // are written and deleted (sign-out, the 21st session) in the same transaction.
-    table(&[Op::UpdateItem], &[Keys::Prefix(USER)]),
+    // Verification removes the expiry of a pending user and of its name items.
+    table(
+        &[Op::UpdateItem],
+        &[
+            Keys::Prefix(USER),
+            Keys::Prefix(USER_NAME),
+            Keys::Prefix(USER_EMAIL),
+        ],
+    ),
     table(
         &[Op::PutItem, Op::DeleteItem],
         &[Keys::Prefix(USER_SESSION)],
+    ),
+    // Sign-up writes a user, its name items and its verification token in one
+    // transaction, replacing (deleting) an expired pending holder of the e-mail;
+    // verification deletes the token.
+    table(
+        &[Op::PutItem, Op::DeleteItem],
+        &[
+            Keys::Prefix(USER),
+            Keys::Prefix(USER_NAME),
+            Keys::Prefix(USER_EMAIL),
+            Keys::Prefix(EMAIL_TOKEN),
+        ],
     ),
     // Invite acceptance reads the invite and deletes it in the transaction that sets
     // the password; admins write invites.
@@ -520,12 +543,25 @@ mod tests {
             refused(f, Request::get("usess#ff")),
             "the authorizer reads sessions"
         );
+        // Sign-up and verification (README "People", sign-up).
+        for req in [
+            Request::put("user#U1", &[PK]),
+            Request::put("uname#ann", &[PK]),
+            Request::put("email#ann@example.com", &[PK]),
+            Request::delete("user#U0"),
+            Request::put("etoken#ff", &[PK]),
+            Request::get("etoken#ff"),
+            Request::delete("etoken#ff"),
+            Request::update("uname#ann", &[PK, EXPIRES_AT]),
+            Request::get("settings#signup"),
+        ] {
+            assert!(f.check(&req).is_ok(), "{req:?}");
+        }
         assert!(
-            refused(f, Request::put("user#U1", &[PK])),
-            "users are created by admins"
+            refused(f, Request::put("settings#signup", &[PK])),
+            "administrators change the settings"
         );
-        assert!(refused(f, Request::put("uname#ann", &[PK])));
-        assert!(refused(f, Request::delete("user#U1")));
+        assert!(refused(f, Request::put("invite#ff", &[PK])));
         assert!(refused(f, Request::update("rate#admin#user#x#1", &[PK])));
         assert!(refused(f, Request::get("apikey#abc")));
         assert!(refused(f, Request::put("session#ff", &[PK])));

@@ -12,9 +12,11 @@
 //! | admin session | `admin#<sha256>` | `user_name`, `csrf_hash`, `checked_at`, `created_at`, `expires_at` |
 //! | rate counter | `rate#<scope>#<kind>#<value>#<window>` | `count`, `expires_at` |
 //! | user lockout counter | `rate#usr-lock#<id\|user>#<sha256>` | `count`, `locked_until`, `expires_at` |
-//! | user | `user#<id>` | `username`?, `email`, `email_key`, `email_verified`, `display_name`?, `kind`, `roles`, `status`, `phc`?, `password_changed_at`?, `invite`? (the hash of its live invite), `sessions`, `rev`, `created_at`, `created_by` |
-//! | user name | `uname#<username>` | `user_id`, `gsi1pk` = `users#u`, `gsi1sk` = the name |
-//! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail |
+//! | user | `user#<id>` | `username`?, `email`, `email_key`, `email_verified`, `display_name`?, `kind`, `roles`, `status`, `phc`?, `password_changed_at`?, `invite`? (the hash of its live invite), `sessions`, `rev`, `created_at`, `created_by`, `expires_at`? (a pending sign-up only) |
+//! | user name | `uname#<username>` | `user_id`, `gsi1pk` = `users#u`, `gsi1sk` = the name, `expires_at`? (its user's) |
+//! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail, `expires_at`? (its user's) |
+//! | e-mail token | `etoken#<sha256 of the token>` | `purpose`, `user_id`, `email_key`, `created_at`, `expires_at` |
+//! | runtime setting | `settings#signup`, `settings#login` | the setting's fields, `updated_at`, `updated_by` |
 //! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
 //! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at` |
 //! | console hand-off code | `handoff#<sha256 of the code>` | `user_name`, `expires_at` |
@@ -55,6 +57,8 @@ pub(crate) enum Kind {
     UserSession,
     Invite,
     Handoff,
+    EmailToken,
+    Setting,
 }
 
 impl Kind {
@@ -74,6 +78,8 @@ impl Kind {
             Kind::UserSession => "usess#",
             Kind::Invite => "invite#",
             Kind::Handoff => "handoff#",
+            Kind::EmailToken => "etoken#",
+            Kind::Setting => "settings#",
         }
     }
 }
@@ -114,6 +120,10 @@ pub mod prefix {
     pub const INVITE: &str = Kind::Invite.prefix();
     /// `handoff#<sha256>`: a one-time code handing a CLI session to the console.
     pub const HANDOFF: &str = Kind::Handoff.prefix();
+    /// `etoken#<sha256>`: an e-mailed token (verification; README "People", sign-up).
+    pub const EMAIL_TOKEN: &str = Kind::EmailToken.prefix();
+    /// `settings#<name>`: a runtime setting (`signup`, `login`).
+    pub const SETTING: &str = Kind::Setting.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -150,7 +160,16 @@ pub enum Key<'a> {
     Invite(&'a str),
     /// A console hand-off code by its SHA-256.
     Handoff(&'a str),
+    /// An e-mailed token by its SHA-256.
+    EmailToken(&'a str),
+    /// A runtime setting by name ([`SETTING_SIGNUP`], [`SETTING_LOGIN`]).
+    Setting(&'a str),
 }
+
+/// The sign-up settings' name (`settings#signup`).
+pub const SETTING_SIGNUP: &str = "signup";
+/// The login settings' name (`settings#login`).
+pub const SETTING_LOGIN: &str = "login";
 
 impl Key<'_> {
     pub(crate) fn kind(&self) -> Kind {
@@ -168,6 +187,8 @@ impl Key<'_> {
             Key::UserSession(_) => Kind::UserSession,
             Key::Invite(_) => Kind::Invite,
             Key::Handoff(_) => Kind::Handoff,
+            Key::EmailToken(_) => Kind::EmailToken,
+            Key::Setting(_) => Kind::Setting,
         }
     }
 
@@ -186,7 +207,9 @@ impl Key<'_> {
             | Key::UserEmail(v)
             | Key::UserSession(v)
             | Key::Invite(v)
-            | Key::Handoff(v) => format!("{prefix}{v}"),
+            | Key::Handoff(v)
+            | Key::EmailToken(v)
+            | Key::Setting(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
         }
     }
@@ -250,5 +273,7 @@ mod tests {
         assert_eq!(Key::UserSession("ff").pk(), "usess#ff");
         assert_eq!(Key::UserName("ann").pk(), "uname#ann");
         assert_eq!(Key::Invite("ab").pk(), "invite#ab");
+        assert_eq!(Key::EmailToken("ab").pk(), "etoken#ab");
+        assert_eq!(Key::Setting(SETTING_SIGNUP).pk(), "settings#signup");
     }
 }

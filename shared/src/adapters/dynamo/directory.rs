@@ -1,7 +1,7 @@
 //! The people listing's side of the table: the name lists on `gsi1` (a Query, never a
 //! Scan) and the user's conditional delete (README "People").
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 
 use super::users::{REV, USER_ID, internal};
 use super::*;
@@ -31,7 +31,50 @@ impl NameIndex {
     }
 }
 
+/// A unique-name item (`uname#`, `email#`) pointing at `user_id`, listed on `gsi1`
+/// under `gsi1pk` by the name itself; a pending user's carry its expiry.
+fn name_item(pk: String, user: &User, gsi1pk: &str, name: &str) -> Item {
+    let mut item = Item::new();
+    item.insert(PK.into(), s(&pk));
+    item.insert(USER_ID.into(), s(&user.id));
+    item.insert(GSI1_PK.into(), s(gsi1pk));
+    item.insert(GSI1_SK.into(), s(name));
+    if let Some(t) = user.expires_at {
+        item.insert(EXPIRES_AT.into(), n(t));
+    }
+    item
+}
+
 impl DynamoStore {
+    /// The transaction's puts of a new user's name items, each only if the name is free
+    /// at `now`: absent, or held by an expired pending sign-up (README "People",
+    /// sign-up: TTL deletion can lag by days, so the condition decides, not the TTL).
+    pub(super) fn name_puts(&self, user: &User, now: i64) -> Result<Vec<TransactWriteItem>> {
+        let mut items = Vec::new();
+        if let Some(name) = &user.username {
+            let pk = Key::UserName(name.as_str()).pk();
+            items.push(name_item(pk, user, USERS_BY_NAME, name.as_str()));
+        }
+        let pk = Key::UserEmail(user.email.key()).pk();
+        items.push(name_item(pk, user, USERS_BY_EMAIL, user.email.key()));
+        items
+            .into_iter()
+            .map(|item| {
+                self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(item))
+                    .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
+                    .expression_attribute_names("#pk", PK)
+                    .expression_attribute_names("#exp", EXPIRES_AT)
+                    .expression_attribute_values(":now", n(now))
+                    .build()
+                    .map_err(internal)?;
+                Ok(TransactWriteItem::builder().put(put).build())
+            })
+            .collect()
+    }
+
     /// One page of a name list: a Query of `gsi1` in the list's partition.
     pub(super) async fn query_user_index(
         &self,

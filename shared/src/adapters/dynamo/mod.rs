@@ -3,7 +3,9 @@
 mod credentials;
 mod directory;
 mod invites;
+mod settings;
 mod shared;
+mod signup;
 mod users;
 
 use std::collections::HashMap;

@@ -2,7 +2,6 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
-use super::directory::{USERS_BY_EMAIL, USERS_BY_NAME};
 use super::invites::{Expr, credential_parts, invite_item};
 use super::*;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
@@ -10,13 +9,12 @@ use crate::credentials::users::{
     Email, Identifier, Invite, PasswordHash, SessionChange, User, UserKind, UserSession,
     UserSessionStore, UserStatus, UserStore, Username,
 };
-use crate::records::key::{GSI1_PK, GSI1_SK};
 use crate::records::lockout::{Counter, LockoutStore, Swap};
 
 pub(super) const USER_ID: &str = "user_id";
 pub(super) const REV: &str = "rev";
 const SESSIONS: &str = "sessions";
-const STATUS: &str = "status";
+pub(super) const STATUS: &str = "status";
 pub(super) const PHC: &str = "phc";
 pub(super) const CHANGED_AT: &str = "password_changed_at";
 pub(super) const INVITE: &str = "invite";
@@ -32,11 +30,11 @@ fn get_list(item: &Item, k: &str) -> Vec<String> {
     }
 }
 
-fn bad(what: &str) -> Error {
+pub(super) fn bad(what: &str) -> Error {
     Error::Internal(format!("stored user record has a bad `{what}`"))
 }
 
-fn user_item(u: &User) -> Item {
+pub(super) fn user_item(u: &User) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), s(&Key::User(&u.id).pk()));
     if let Some(name) = &u.username {
@@ -67,6 +65,9 @@ fn user_item(u: &User) -> Item {
     item.insert(REV.into(), n(u.rev as i64));
     item.insert("created_at".into(), n(u.created_at));
     item.insert("created_by".into(), s(&u.created_by));
+    if let Some(t) = u.expires_at {
+        item.insert(EXPIRES_AT.into(), n(t));
+    }
     item
 }
 
@@ -94,18 +95,8 @@ fn user_from(id: &str, item: &Item) -> Result<User> {
         rev: get_n(item, REV)?.unwrap_or(0).max(0) as u64,
         created_at: get_n(item, "created_at")?.unwrap_or(0),
         created_by: get_opt_s(item, "created_by").unwrap_or_default(),
+        expires_at: get_n(item, EXPIRES_AT)?,
     })
-}
-
-/// A unique-name item (`uname#`, `email#`) pointing at `user_id`, listed on `gsi1`
-/// under `gsi1pk` by the name itself.
-fn name_item(pk: String, user_id: &str, gsi1pk: &str, name: &str) -> Item {
-    let mut item = Item::new();
-    item.insert(PK.into(), s(&pk));
-    item.insert(USER_ID.into(), s(user_id));
-    item.insert(GSI1_PK.into(), s(gsi1pk));
-    item.insert(GSI1_SK.into(), s(name));
-    item
 }
 
 pub(super) fn internal(e: impl std::fmt::Display) -> Error {
@@ -137,7 +128,7 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().delete(delete).build())
     }
 
-    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool> {
+    pub(super) async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<bool> {
         let r = self
             .client
             .transact_write_items()
@@ -196,14 +187,7 @@ impl UserStore for DynamoStore {
         if let Some(invite) = invite {
             items.push(self.put_new_in_transaction(invite_item(invite))?);
         }
-        if let Some(name) = &user.username {
-            let pk = Key::UserName(name.as_str()).pk();
-            let item = name_item(pk, &user.id, USERS_BY_NAME, name.as_str());
-            items.push(self.put_new_in_transaction(item)?);
-        }
-        let pk = Key::UserEmail(user.email.key()).pk();
-        let item = name_item(pk, &user.id, USERS_BY_EMAIL, user.email.key());
-        items.push(self.put_new_in_transaction(item)?);
+        items.extend(self.name_puts(user, user.created_at)?);
         self.transact(items).await
     }
 

@@ -11,7 +11,10 @@
 
 pub mod directory;
 mod invites;
+pub mod mail;
 pub mod names;
+pub mod settings;
+pub mod signup;
 
 use std::fmt;
 use std::future::Future;
@@ -44,6 +47,9 @@ pub enum UserStatus {
     Active,
     /// Refused (403) after a correct password; holds no session.
     Disabled,
+    /// Signed up, e-mail link not followed yet: refused (403 `email_not_verified`) after
+    /// a correct password; expires after 7 days (`signup.rs`).
+    PendingVerification,
 }
 
 impl UserStatus {
@@ -52,6 +58,7 @@ impl UserStatus {
             UserStatus::Invited => "invited",
             UserStatus::Active => "active",
             UserStatus::Disabled => "disabled",
+            UserStatus::PendingVerification => "pending_verification",
         }
     }
 
@@ -60,6 +67,7 @@ impl UserStatus {
             UserStatus::Invited,
             UserStatus::Active,
             UserStatus::Disabled,
+            UserStatus::PendingVerification,
         ]
         .into_iter()
         .find(|x| x.as_str() == s)
@@ -124,6 +132,8 @@ pub struct User {
     pub rev: u64,
     pub created_at: i64,
     pub created_by: String,
+    /// A pending account's expiry (also on its name items); `None` for every other.
+    pub expires_at: Option<i64>,
 }
 
 /// A user session (`usess#<sha256 of its id>`): what the authorizer needs, so a
@@ -342,7 +352,7 @@ pub async fn create_user<S: UserStore>(
 }
 
 /// The record of a new user: `invited`, no password, no session, a fresh id.
-fn new_record(new: NewUser, now: i64) -> User {
+pub(crate) fn new_record(new: NewUser, now: i64) -> User {
     User {
         id: random_base62(USER_ID_LEN),
         username: new.username,
@@ -359,6 +369,7 @@ fn new_record(new: NewUser, now: i64) -> User {
         rev: 0,
         created_at: now,
         created_by: new.created_by,
+        expires_at: None,
     }
 }
 
@@ -411,6 +422,7 @@ mod tests {
             rev: 7,
             created_at: 0,
             created_by: "test".into(),
+            expires_at: None,
         }
     }
 

@@ -37,6 +37,13 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A name for a sign-up that chose none: `user-` and 10 random characters of
+    /// `a-z0-9` (never derived from the e-mail, which stays secret).
+    pub fn generated() -> Username {
+        let tail = crate::primitives::crypto::random_base62(10).to_ascii_lowercase();
+        Username(format!("user-{tail}"))
+    }
 }
 
 /// An e-mail address: shown as entered (trimmed), unique by its lower-cased form.
@@ -180,6 +187,10 @@ mod tests {
             "alice.b-1_"
         );
         assert_eq!(Username::parse("abc").unwrap().as_str(), "abc");
+        let g = Username::generated();
+        assert_eq!(Username::parse(g.as_str()).unwrap(), g);
+        assert!(g.as_str().starts_with("user-") && g.as_str().len() == 15);
+        assert_ne!(g, Username::generated());
         assert!(Username::parse(&"a".repeat(64)).is_ok());
         for bad in ["ab", &"a".repeat(65), "al ice", "alïce", "a/b", "", "a@b"] {
             let err = Username::parse(bad).unwrap_err();

@@ -7,6 +7,7 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 
 use super::{UsersFunction, UsersPorts};
+use crate::credentials::users::mail::Mailer;
 use crate::answers::invites::InviteAccepted;
 use crate::answers::users::PasswordChanged;
 use crate::credentials::password::Verdict;
@@ -34,7 +35,7 @@ fn current_invalid(user_id: &str) -> Error {
     Error::bad_request(CURRENT_INVALID)
 }
 
-impl<S: UsersPorts> UsersFunction<S> {
+impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
     /// `POST /users/invite/accept` (README "People", invites): an allowed Origin, a
     /// live invite that is its user's current one, a new password under the policy;
     /// then one transaction deletes the invite (it must still exist), sets the
@@ -42,6 +43,7 @@ impl<S: UsersPorts> UsersFunction<S> {
     pub(super) async fn accept_invite(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
         let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        self.require_password_login().await?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
         let mut user = self.invited_user(&hash, now).await?;
@@ -95,6 +97,7 @@ impl<S: UsersPorts> UsersFunction<S> {
         let caller = Self::caller(req)?;
         let keep = Self::session_hash(req)?;
         let body: ChangePassword = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        self.require_password_login().await?;
         body.differs()?;
         let now = (self.clock)();
         let user = self.active_user(&caller.subject).await?;

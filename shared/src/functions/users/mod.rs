@@ -15,6 +15,9 @@ use crate::answers::users::{SignedInUser, UserInfo, UserSignedOut};
 use crate::authz::{PrincipalType, USER_COOKIE};
 use crate::config::Config;
 use crate::credentials::password::{Passwords, Verdict};
+use crate::credentials::users::mail::Mailer;
+use crate::credentials::users::settings::{SettingsCache, SettingsStore};
+use crate::credentials::users::signup::SignupStore;
 use crate::credentials::users::{
     CHANGE_TRIES, Identifier, PasswordHash, User, UserSession, UserStatus, UserStore,
 };
@@ -32,9 +35,9 @@ use crate::requests::users::UserSigninRequest;
 use crate::requests::widget::from_json;
 
 /// The store the users function needs: users and sessions, lockout counters, per-IP
-/// slots.
-pub trait UsersPorts: UserStore + LockoutStore + RateStore {}
-impl<T: UserStore + LockoutStore + RateStore> UsersPorts for T {}
+/// slots, the sign-up's records, the runtime settings.
+pub trait UsersPorts: UserStore + LockoutStore + RateStore + SignupStore + SettingsStore {}
+impl<T: UserStore + LockoutStore + RateStore + SignupStore + SettingsStore> UsersPorts for T {}
 
 /// The clock the sign-in reads (epoch seconds); tests inject one to see locks lift.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -43,11 +46,13 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// error, so the same bytes.
 const INVALID: Error = Error::Unauthorized("invalid_credentials");
 
-/// The users function over its store.
-pub struct UsersFunction<S> {
+/// The users function over its store and its mailer.
+pub struct UsersFunction<S, M> {
     config: Config,
     store: S,
+    mailer: M,
     passwords: Passwords,
+    settings: SettingsCache,
     clock: Clock,
 }
 
@@ -58,13 +63,24 @@ struct Opened {
     session: UserSession,
 }
 
-impl<S: UsersPorts> UsersFunction<S> {
-    pub(crate) fn from_parts(config: Config, store: S) -> Self {
+impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
+    pub(crate) fn from_parts(config: Config, store: S, mailer: M) -> Self {
         let passwords = config.passwords();
+        let signup = &config.users.signup;
+        let settings = SettingsCache::new(signup.settings_cache_ttl, signup.mode);
+        if signup.email_from.is_none() {
+            tracing::warn!(
+                "EMAIL_FROM is empty: no e-mail is sent, and sign-up (SIGNUP_MODE, the \
+                 sign-up settings) answers 409 email_not_configured while it requires \
+                 e-mail verification"
+            );
+        }
         UsersFunction {
             config,
             store,
+            mailer,
             passwords,
+            settings,
             clock: Arc::new(crate::primitives::time::now_epoch),
         }
     }
@@ -75,12 +91,13 @@ impl<S: UsersPorts> UsersFunction<S> {
     }
 
     /// `POST /users/signin`. Order: the Origin (login CSRF), the body (400 counts for
-    /// nothing), the per-IP slot, the lockout (429 before any hash; the slot is kept),
+    /// nothing), password login switched on, the per-IP slot, the lockout (429 before any hash; the slot is kept),
     /// the password.
     async fn signin(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
         let body: UserSigninRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         let identifier = body.identifier()?;
+        self.require_password_login().await?;
         let now = (self.clock)();
         let ip = source_ip(req);
         let limiter = Limiter::new(
@@ -112,6 +129,13 @@ impl<S: UsersPorts> UsersFunction<S> {
         let max_age = opened.session.expires_at - now;
         append_cookie(&mut resp, &user_cookie(&opened.id, max_age))?;
         Ok(resp)
+    }
+
+    /// 403 `password_login_disabled` while an administrator has switched passwords off
+    /// (README "People", sign-up settings); sessions already open stay open.
+    async fn require_password_login(&self) -> Result<()> {
+        let settings = self.settings.current(&self.store).await?;
+        settings.login.require_password_login()
     }
 
     /// The user an identifier names, if it may sign in with a password: an invited
@@ -287,7 +311,7 @@ fn log_refusal(e: &Error, ip: &str) {
     }
 }
 
-impl<S: UsersPorts + 'static> Handler for UsersFunction<S> {
+impl<S: UsersPorts + 'static, M: Mailer + 'static> Handler for UsersFunction<S, M> {
     const FUNCTION: crate::records::access::Function = crate::records::access::Function::Users;
 
     async fn handle(&self, req: Request) -> Result<Response> {
