@@ -7,7 +7,9 @@
 use gatehouse::answers::admin::*;
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
-use gatehouse::answers::users::{PasswordChanged, SignedInUser, UserSignedOut};
+use gatehouse::answers::users::{
+    EmailVerified, PasswordChanged, SignedInUser, SignupAccepted, SignupPageConfig, UserSignedOut,
+};
 use gatehouse::answers::widget::*;
 use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
 use gatehouse::authz::PrincipalType::{self, *};
@@ -17,6 +19,7 @@ use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
+use gatehouse::requests::signup::{Signup, VerifyEmail};
 use gatehouse::requests::users::{ChangePassword, UserSigninRequest};
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
@@ -372,6 +375,18 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/users/invite/accept", Users, "userAcceptInvite",
         "Set the password of an invited user with its invite token, from an allowed Origin; signs nothing in")
         .json(schema!(AcceptInvite)).answers(schema!(InviteAccepted))
+        .refusals(&[403, 503]).destructive(),
+    // Sign-up (README "People", sign-up).
+    Route::new("POST", "/users/signup", Users, "userSignup",
+        "Sign up from an allowed Origin: the same 202 whether or not the address has an account; a link is e-mailed when verification is on")
+        .json(schema!(Signup)).ok(202, Some(schema!(SignupAccepted)))
+        .refusals(&[403, 409, 429, 503]).destructive(),
+    Route::new("GET", "/users/signup/config", Users, "userSignupConfig",
+        "What a sign-up page shows: the mode, the admitted domains, verification, the password rules")
+        .answers(schema!(SignupPageConfig)).refusals(&[403, 503]),
+    Route::new("POST", "/users/verify-email", Users, "userVerifyEmail",
+        "Activate a pending account with the token of its e-mailed link, from an allowed Origin; signs nothing in")
+        .json(schema!(VerifyEmail)).answers(schema!(EmailVerified))
         .refusals(&[403, 503]).destructive(),
     // Admin routes authenticate inside the admin function: no authorizer.
     Route::new("POST", "/admin/signin", Admin, "adminSignin",

@@ -21,8 +21,9 @@ pub enum Error {
     /// No valid credential (401). The reason is a fixed code, never the credential.
     #[error("unauthorized")]
     Unauthorized(&'static str),
-    /// A valid credential that may not do this (403).
-    #[error("forbidden")]
+    /// A valid credential that may not do this, or a refused action (403). The reason is
+    /// a fixed code, shown as the message (`signup_disabled`, `account_disabled`, ...).
+    #[error("{0}")]
     Forbidden(&'static str),
     /// The request conflicts with the current state (409), e.g. a too-early rotation.
     #[error("{0}")]

@@ -61,3 +61,38 @@ pub struct PasswordChanged {
     /// How many other sessions were signed out.
     pub signed_out_sessions: usize,
 }
+
+/// `POST /users/signup` (202): the same answer whether the address was new, already
+/// registered, or verification is off (README "People", sign-up).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignupAccepted {
+    pub accepted: bool,
+    pub message: &'static str,
+}
+
+impl SignupAccepted {
+    pub const ANSWER: SignupAccepted = SignupAccepted {
+        accepted: true,
+        message: "If this address can be used, it will receive a message, or you can sign in.",
+    };
+}
+
+/// `GET /users/signup/config`: what a sign-up page shows before anyone types.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignupPageConfig {
+    pub mode: crate::credentials::users::settings::SignupMode,
+    /// The domains a `domain` sign-up admits (empty in the other modes).
+    pub allowed_domains: Vec<String>,
+    /// Whether a new account waits for its e-mail link before it signs in.
+    pub email_verification: bool,
+    pub password_policy: crate::credentials::password::PasswordRules,
+}
+
+/// `POST /users/verify-email`: the account is active; sign in to use it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailVerified {
+    pub verified: bool,
+}

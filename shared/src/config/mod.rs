@@ -3,8 +3,8 @@
 
 mod parse;
 mod password;
-mod url;
 mod signup;
+mod url;
 mod users;
 
 use std::time::Duration;
@@ -18,8 +18,8 @@ use crate::error::{Error, Result};
 use crate::records::rate::Limits;
 
 use self::parse::{boolean, count, seconds};
-pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
 pub use self::signup::{SignupConfig, SignupLimits};
+pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
 pub use self::users::UserSettings;
 
 /// How the authorizer answers HTTP API (payload 2.0) events.

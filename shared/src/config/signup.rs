@@ -80,7 +80,12 @@ mod tests {
         assert_eq!(d.settings_cache_ttl, Duration::from_secs(60));
         let l = d.limits;
         assert_eq!(
-            (l.signups_per_ip, l.signups_per_email, l.sends_per_recipient, l.sends_per_ip),
+            (
+                l.signups_per_ip,
+                l.signups_per_email,
+                l.sends_per_recipient,
+                l.sends_per_ip
+            ),
             (10, 3, 5, 50)
         );
         assert_eq!(l.window, Duration::from_secs(3600));

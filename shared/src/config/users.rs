@@ -40,6 +40,19 @@ pub(super) fn user_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Use
     })
 }
 
+impl super::Config {
+    /// `<USER_UI_URL>#<what>=<token>` (README "People": invites, e-mail links): the
+    /// token in the fragment, which browsers never send to a server or its logs. 409
+    /// `user_ui_not_configured` without `USER_UI_URL`.
+    pub fn user_ui_link(&self, what: &str, token: &str) -> Result<secrecy::SecretString> {
+        let ui = self
+            .user_ui_url
+            .as_ref()
+            .ok_or_else(|| crate::error::Error::Conflict("user_ui_not_configured".into()))?;
+        Ok(format!("{}#{what}={token}", ui.as_str()).into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

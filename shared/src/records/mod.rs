@@ -6,6 +6,7 @@ pub mod key;
 pub mod lock;
 pub mod lockout;
 pub mod once;
+pub mod quota;
 pub mod rate;
 
 pub use key::{Key, prefix};

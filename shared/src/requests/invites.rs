@@ -6,11 +6,8 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::credentials::users::NewUser;
-use crate::error::{Error, Result};
-use crate::requests::users::{Email, UserKind, Username, parse_roles};
-
-/// Longest display name, in characters.
-pub const MAX_DISPLAY_NAME: usize = 128;
+use crate::error::Result;
+use crate::requests::users::{Email, UserKind, Username, parse_display_name, parse_roles};
 
 /// `POST /admin/users` body.
 #[derive(Deserialize)]
@@ -30,20 +27,11 @@ pub struct CreateUser {
 impl CreateUser {
     /// The user to create, invited (no password, e-mail not verified), by `admin`.
     pub fn new_user(&self, admin: &str) -> Result<NewUser> {
-        let display_name = match self.display_name.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(d) if d.chars().count() > MAX_DISPLAY_NAME || d.chars().any(char::is_control) => {
-                return Err(Error::bad_request(format!(
-                    "display_name: at most {MAX_DISPLAY_NAME} characters, no control characters"
-                )));
-            }
-            Some(d) => Some(d.to_owned()),
-        };
         Ok(NewUser {
             username: self.username.as_deref().map(Username::parse).transpose()?,
             email: Email::parse(&self.email)?,
             email_verified: false,
-            display_name,
+            display_name: parse_display_name(self.display_name.as_deref())?,
             kind: self.kind,
             roles: parse_roles(&self.roles)?,
             password: None,
@@ -75,6 +63,7 @@ pub struct AcceptInvite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::requests::users::MAX_DISPLAY_NAME;
     use crate::requests::widget::from_json;
     use serde_json::json;
 

@@ -6,5 +6,6 @@ pub mod event;
 pub mod form;
 pub mod invites;
 pub mod presign;
+pub mod signup;
 pub mod users;
 pub mod widget;

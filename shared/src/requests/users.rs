@@ -9,7 +9,8 @@ use serde::Deserialize;
 use crate::error::Result;
 
 pub use crate::credentials::users::names::{
-    Email, Identifier, MAX_EMAIL_LEN, MAX_ROLES, UserKind, Username, parse_roles,
+    Email, Identifier, MAX_DISPLAY_NAME, MAX_EMAIL_LEN, MAX_ROLES, UserKind, Username,
+    parse_display_name, parse_roles,
 };
 
 /// `POST /users/signin` body (strict).

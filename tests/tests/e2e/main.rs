@@ -25,6 +25,7 @@ mod openapi;
 mod password_change;
 mod rotation;
 mod secrets;
+mod signup;
 mod store_access;
 mod template;
 mod token_e2e;

@@ -59,7 +59,11 @@ impl DynamoStore {
             &[("#rev", REV), ("#exp", EXPIRES_AT)],
             vec![(":rev", n(old.rev as i64)), (":now", n(now))],
         )?];
-        if let Some(name) = old.username.as_ref().filter(|n| Some(*n) != new.username.as_ref()) {
+        if let Some(name) = old
+            .username
+            .as_ref()
+            .filter(|n| Some(*n) != new.username.as_ref())
+        {
             items.push(self.delete_if(
                 &Key::UserName(name.as_str()).pk(),
                 "#uid = :uid",

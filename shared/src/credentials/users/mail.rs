@@ -94,7 +94,10 @@ mod tests {
         let m = Message::verify_email(&to, &SecretString::from("https://ui/#verify=SECRETTOKEN"));
         assert!(m.text.expose_secret().contains("#verify=SECRETTOKEN"));
         let shown = format!("{m:?}");
-        assert!(!shown.contains("SECRETTOKEN") && !shown.contains("ann@"), "{shown}");
+        assert!(
+            !shown.contains("SECRETTOKEN") && !shown.contains("ann@"),
+            "{shown}"
+        );
         assert_eq!(m.purpose.as_str(), "verify_email");
     }
 }

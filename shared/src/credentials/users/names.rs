@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 pub const MAX_EMAIL_LEN: usize = 254;
 /// Most roles a user may hold.
 pub const MAX_ROLES: usize = 16;
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME: usize = 128;
 
 /// A user name: `[a-z0-9._-]{3,64}`, lower-cased on input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -146,6 +148,20 @@ impl UserKind {
 impl fmt::Display for UserKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// A display name: trimmed, empty is none, at most [`MAX_DISPLAY_NAME`] characters and
+/// no control character.
+pub fn parse_display_name(raw: Option<&str>) -> Result<Option<String>> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(d) if d.chars().count() > MAX_DISPLAY_NAME || d.chars().any(char::is_control) => {
+            Err(Error::bad_request(format!(
+                "display_name: at most {MAX_DISPLAY_NAME} characters, no control characters"
+            )))
+        }
+        Some(d) => Ok(Some(d.to_owned())),
     }
 }
 

@@ -110,8 +110,10 @@ pub trait SignupStore: Send + Sync {
         records: &SignupRecords<'_>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// The token of this hash, if its item exists (expired or not: the caller checks).
-    fn get_email_token(&self, hash: &str)
-    -> impl Future<Output = Result<Option<EmailToken>>> + Send;
+    fn get_email_token(
+        &self,
+        hash: &str,
+    ) -> impl Future<Output = Result<Option<EmailToken>>> + Send;
     /// Verifies `user` with `token` in one transaction: the token deleted (it must
     /// exist), the user `active` with `email_verified` and no expiry (only if still
     /// pending at the revision read), the expiry removed from its name items.
@@ -135,7 +137,10 @@ mod tests {
         use secrecy::ExposeSecret;
         assert_eq!(secret.expose_secret().len(), 43);
         assert_eq!(t.hash, sha256_hex(secret.expose_secret().as_bytes()));
-        assert_eq!((t.email_key.as_str(), t.expires_at), ("ann@example.com", 100 + 86_400));
+        assert_eq!(
+            (t.email_key.as_str(), t.expires_at),
+            ("ann@example.com", 100 + 86_400)
+        );
         assert!(t.usable_at(TokenPurpose::VerifyEmail, t.expires_at - 1));
         assert!(!t.usable_at(TokenPurpose::VerifyEmail, t.expires_at));
         u.expires_at = Some(50);

@@ -17,12 +17,8 @@ where
     /// fragment is not sent to servers or written to their logs). 409 when
     /// `USER_UI_URL` is not set.
     fn invite_link(&self, token: &InviteToken) -> Result<String> {
-        let base = self
-            .config
-            .user_ui_url
-            .as_ref()
-            .ok_or_else(|| Error::Conflict("user_ui_not_configured".into()))?;
-        Ok(format!("{base}#invite={}", token.expose()))
+        let link = self.config.user_ui_link("invite", token.expose())?;
+        Ok(secrecy::ExposeSecret::expose_secret(&link).to_owned())
     }
 
     /// `POST /admin/users`: an invited user (no password), its name and e-mail items

@@ -7,10 +7,10 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 
 use super::{UsersFunction, UsersPorts};
-use crate::credentials::users::mail::Mailer;
 use crate::answers::invites::InviteAccepted;
 use crate::answers::users::PasswordChanged;
 use crate::credentials::password::Verdict;
+use crate::credentials::users::mail::Mailer;
 use crate::credentials::users::{CHANGE_TRIES, PasswordHash, User, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::{Response, json};

@@ -3,6 +3,7 @@
 //! path that hashes passwords at run time.
 
 mod credentials;
+mod signup;
 
 use std::sync::Arc;
 
@@ -168,8 +169,12 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
             return Err(INVALID);
         };
         lockout.succeeded(reservation).await?;
-        if user.status == UserStatus::Disabled {
-            return Err(Error::Forbidden("account_disabled"));
+        match user.status {
+            UserStatus::Disabled => return Err(Error::Forbidden("account_disabled")),
+            // An expired sign-up is no account at all (README "People", sign-up).
+            UserStatus::PendingVerification if !user.holds_names_at(now) => return Err(INVALID),
+            UserStatus::PendingVerification => return Err(Error::Forbidden("email_not_verified")),
+            UserStatus::Active | UserStatus::Invited => {}
         }
         if rehash {
             self.rehash(&user, password).await;
@@ -324,6 +329,9 @@ impl<S: UsersPorts + 'static, M: Mailer + 'static> Handler for UsersFunction<S, 
             ("POST", "/users/signout") => self.signout(&req).await,
             ("POST", "/users/invite/accept") => self.accept_invite(&req).await,
             ("POST", "/users/password/change") => self.change_password(&req).await,
+            ("POST", "/users/signup") => self.signup(&req).await,
+            ("GET", "/users/signup/config") => self.signup_config(&req).await,
+            ("POST", "/users/verify-email") => self.verify_email(&req).await,
             _ => Err(Error::NotFound),
         }
     }
