@@ -388,6 +388,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
     let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user"}"#;
+    let signup = json!({"email": common::mail::address("hygiene"), "password": USER_PASSWORD}).to_string();
+    let verify = json!({"token": "A".repeat(43)}).to_string();
     vec![
         row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),
         row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
@@ -431,6 +433,10 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/signing-keys/rotate", &admin_write, Json, "{}", S::CONFLICT),
         // Invites.
         row("POST /users/invite/accept", &[origin], Json, &accept, S::OK),
+        // Sign-up: every valid request answers alike (the first creates the account).
+        row("POST /users/signup", &[origin], Json, &signup, S::ACCEPTED),
+        row("GET /users/signup/config", &[origin], NoBody, "", S::OK),
+        row("POST /users/verify-email", &[origin], Json, &verify, S::BAD_REQUEST),
         row("POST /admin/users", &admin_write, Json, new_user, S::OK),
         row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody"}"#, S::NOT_FOUND),
         // People, managed by administrators.
