@@ -49,7 +49,7 @@ impl super::Config {
             .user_ui_url
             .as_ref()
             .ok_or_else(|| crate::error::Error::Conflict("user_ui_not_configured".into()))?;
-        Ok(format!("{}#{what}={token}", ui.as_str()).into())
+        Ok([ui.as_str(), "#", what, "=", token].concat().into())
     }
 }
 

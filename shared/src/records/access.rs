@@ -174,8 +174,7 @@ const ROTATE: &[Grant] = &[
 ];
 
 const USERS: &[Grant] = &[
-    // Sign-in reads the identifier's name item, the user, and its lockout counters;
-    // every route reads the runtime settings; verification reads its e-mail token.
+    // Sign-in reads name items, users, lockout counters; also settings, e-mail tokens.
     table(
         &[Op::GetItem],
         &[
@@ -187,9 +186,8 @@ const USERS: &[Grant] = &[
             Keys::Prefix(EMAIL_TOKEN),
         ],
     ),
-    // The user's session list and rehashed password change with its sessions, which
-    // are written and deleted (sign-out, the 21st session) in the same transaction.
-    // Verification removes the expiry of a pending user and of its name items.
+    // Users change with their sessions (one transaction); verification removes the
+    // expiry of a pending user and of its name items.
     table(
         &[Op::UpdateItem],
         &[
@@ -198,16 +196,12 @@ const USERS: &[Grant] = &[
             Keys::Prefix(USER_EMAIL),
         ],
     ),
-    table(
-        &[Op::PutItem, Op::DeleteItem],
-        &[Keys::Prefix(USER_SESSION)],
-    ),
-    // Sign-up writes a user, its name items and its verification token in one
-    // transaction, replacing (deleting) an expired pending holder of the e-mail;
-    // verification deletes the token.
+    // Sessions are written and deleted with their user; sign-up writes a user, its names
+    // and its token, deleting an expired pending holder; verification deletes the token.
     table(
         &[Op::PutItem, Op::DeleteItem],
         &[
+            Keys::Prefix(USER_SESSION),
             Keys::Prefix(USER),
             Keys::Prefix(USER_NAME),
             Keys::Prefix(USER_EMAIL),

@@ -388,7 +388,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
     let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user"}"#;
-    let signup = json!({"email": common::mail::address("hygiene"), "password": USER_PASSWORD}).to_string();
+    let email = format!("hygiene-{}@example.com", gatehouse::primitives::crypto::random_base62(10));
+    let signup = json!({"email": email, "password": USER_PASSWORD}).to_string();
     let verify = json!({"token": "A".repeat(43)}).to_string();
     vec![
         row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),

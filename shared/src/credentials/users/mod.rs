@@ -47,8 +47,7 @@ pub enum UserStatus {
     Active,
     /// Refused (403) after a correct password; holds no session.
     Disabled,
-    /// Signed up, e-mail link not followed yet: refused (403 `email_not_verified`) after
-    /// a correct password; expires after 7 days (`signup.rs`).
+    /// Signed up, link not followed: 403 `email_not_verified` at sign-in (`signup.rs`).
     PendingVerification,
 }
 
@@ -381,8 +380,7 @@ async fn store_new<S: UserStore>(store: &S, user: User, invite: Option<&Invite>)
     }
 }
 
-/// How often a change conditional on the user's revision is retried against a
-/// concurrent one before the request fails (503: retry shortly).
+/// How often a change conditional on the user's revision is retried (then 503).
 pub const CHANGE_TRIES: usize = 4;
 
 /// Disables a user and deletes its sessions in the same transaction (part 2's admin
