@@ -11,6 +11,11 @@
 // usage: node tests/browser/composer.mjs invite <page URL> <token> <identifier> <new password>
 //   open <page URL>/#invite=<token>, accept with the new password, then sign in with it
 //   and ask who am I: {version, url_after_load, hash_after_load, invite, signin, me, requests}
+// usage: node tests/browser/composer.mjs signup <page URL> <email> <password>
+//   sign up with the form: {version, signup, requests}
+// usage: node tests/browser/composer.mjs verify <page URL> <token> <identifier> <password>
+//   open <page URL>/#verify=<token> (the page verifies at once), then sign in and ask who
+//   am I: {version, url_after_load, hash_after_load, verify, signin, me, requests}
 import { launch, result } from "./chromium.mjs";
 
 const [scenario, ...args] = process.argv.slice(2);
@@ -107,8 +112,39 @@ async function inviteScenario(pageUrl, token, identifier, password) {
   return out;
 }
 
+async function signupScenario(pageUrl, email, password) {
+  const o = await open(pageUrl);
+  await o.page.fill("#signup-email", email);
+  await o.page.fill("#signup-password", password);
+  const out = { signup: await result(o.page, "signup", () => o.page.click("#run-signup")) };
+  out.signup.password_field_after = await o.page.inputValue("#signup-password");
+  out.requests = o.requests;
+  out.console = o.errors;
+  await o.context.close();
+  return out;
+}
+
+async function verifyScenario(pageUrl, token, identifier, password) {
+  const o = await open(`${pageUrl}/#verify=${token}`);
+  await o.page.waitForSelector("#result-verify[data-done=\"1\"]", { timeout: 15000 });
+  const out = {
+    url_after_load: o.page.url(),
+    hash_after_load: await o.page.evaluate(() => location.hash),
+    verify: JSON.parse(await o.page.textContent("#result-verify")),
+  };
+  out.signin = await signIn(o.page, identifier, password);
+  out.me = await me(o.page);
+  out.requests = o.requests;
+  out.console = o.errors;
+  await o.context.close();
+  return out;
+}
+
 try {
-  const scenarios = { signin: signinScenario, password: passwordScenario, invite: inviteScenario };
+  const scenarios = {
+    signin: signinScenario, password: passwordScenario, invite: inviteScenario,
+    signup: signupScenario, verify: verifyScenario,
+  };
   const run = scenarios[scenario];
   if (!run) throw new Error(`unknown scenario ${scenario}`);
   const out = await run(...args);

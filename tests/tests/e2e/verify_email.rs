@@ -170,3 +170,23 @@ async fn an_expired_unverified_holder_is_replaced_in_the_same_transaction() {
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
     assert_ne!(holder(&s, &other).await.unwrap().id, squatter.id);
 }
+
+#[tokio::test]
+async fn an_administrator_cannot_activate_a_pending_sign_up_but_can_delete_it() {
+    use reqwest::Method;
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = s.admin(&gatehouse_e2e::iam_user(true).await).await;
+    let email = address("pending");
+    signup_as(&s, &email, None).await;
+    let id = holder(&s, &email).await.unwrap().id;
+    // Enabling or resetting would leave the expiry on the account: it would vanish.
+    for path in ["/admin/users/enable", "/admin/users/reset-credentials"] {
+        let a = s.call(&admin, Method::POST, path, Some(json!({"user_id": id}))).await;
+        assert_eq!(a.status, StatusCode::CONFLICT, "{path}: {}", a.text);
+        assert_eq!(a.body["message"], "pending_verification");
+    }
+    assert_eq!(holder(&s, &email).await.unwrap().status, UserStatus::PendingVerification);
+    let a = s.call(&admin, Method::POST, "/admin/users/delete", Some(json!({"user_id": id}))).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(holder(&s, &email).await.is_none());
+}

@@ -214,6 +214,7 @@ pub async fn enable_user<S: UserStore>(store: &S, id: &str) -> Result<Option<Use
         let Some(user) = store.get_user(id).await? else {
             return Ok(None);
         };
+        refuse_pending(&user)?;
         let status = if user.password.is_some() {
             UserStatus::Active
         } else {
@@ -233,6 +234,17 @@ pub async fn enable_user<S: UserStore>(store: &S, id: &str) -> Result<Option<Use
         }
     }
     Err(Error::Busy("user record"))
+}
+
+/// 409 `pending_verification` for a sign-up that has not followed its link (or was
+/// disabled before it did): it and its name items expire, so making it `active` or
+/// `invited` would lose it to the TTL; the person follows the link, or an administrator
+/// deletes it (README "People", sign-up).
+pub(crate) fn refuse_pending(user: &User) -> Result<()> {
+    match user.expires_at {
+        Some(_) => Err(Error::Conflict("pending_verification".into())),
+        None => Ok(()),
+    }
 }
 
 /// Deletes a user, its username and e-mail items (free for a new user) and every listed

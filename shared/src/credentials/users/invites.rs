@@ -127,6 +127,7 @@ pub async fn reset_credentials<S: UserStore>(
         let Some(user) = store.get_user(id).await? else {
             return Ok(None);
         };
+        super::directory::refuse_pending(&user)?;
         let (invite, token) = Invite::issue(&user.id, now);
         if store
             .change_sessions(&user.reset_credentials(invite.clone()))
