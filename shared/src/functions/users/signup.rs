@@ -250,7 +250,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         let body: VerifyEmail = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
-        for _ in 0..CHANGE_TRIES {
+        for attempt in 0..SIGNUP_TRIES {
             let token = self
                 .store
                 .get_email_token(&hash)
@@ -267,13 +267,15 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
                 tracing::info!(event = "email_verify", user_id = %user.id, outcome = "success");
                 return Ok(json(StatusCode::OK, &EmailVerified { verified: true }));
             }
+            // The token is still there: the write lost to a concurrent one in flight.
+            pause(attempt).await;
         }
         Err(Error::Busy("user record"))
     }
 }
 
-/// How often a sign-up's write is tried against concurrent ones (DynamoDB cancels
-/// transactions that touch an item another one is writing).
+/// How often a sign-up's or a verification's write is tried against concurrent ones
+/// (DynamoDB cancels transactions that touch an item another one is writing).
 const SIGNUP_TRIES: u32 = 8;
 
 /// 10 to 40 ms times the attempt's number, so concurrent sign-ups spread out.
