@@ -61,6 +61,12 @@ pub(super) async fn stack(extra: &[(&str, &str)]) -> Stack {
     Stack::builder().env(&env).start().await
 }
 
+/// A 403 saying `reason`.
+fn refused_as(a: &Answer, reason: &str) {
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    assert_eq!(a.body["message"], reason, "{}", a.text);
+}
+
 fn accepted(a: &Answer) {
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
     assert_eq!(a.body["accepted"], true, "{}", a.text);
@@ -145,8 +151,7 @@ async fn closed_and_domain_modes_refuse_from_the_next_request() {
     .await;
     let email = address("closed");
     let a = signup_as(&s, &email, None).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
-    assert_eq!(a.body["message"], "signup_disabled");
+    refused_as(&a, "signup_disabled");
     assert!(holder(&s, &email).await.is_none());
     set_signup(&s, |v| {
         v.mode = SignupMode::Domain;
@@ -164,8 +169,7 @@ async fn closed_and_domain_modes_refuse_from_the_next_request() {
         format!("x-{}@sub.allowed.example", random_base62(8)),
     ] {
         let a = signup_as(&s, &outside, None).await;
-        assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
-        assert_eq!(a.body["message"], "domain_not_allowed");
+        refused_as(&a, "domain_not_allowed");
     }
 }
 
@@ -287,30 +291,19 @@ async fn with_password_login_off_passwords_are_refused_and_sessions_stay_open() 
     let a = s
         .user_signin(name.as_str(), gatehouse_e2e::USER_PASSWORD)
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
-    assert_eq!(a.body["message"], "password_login_disabled");
+    refused_as(&a, "password_login_disabled");
     let change = json!({"current_password": gatehouse_e2e::USER_PASSWORD, "new_password": "Another-Long-Passw0rd-For-Change"});
     let headers = [("origin", ORIGIN), ("cookie", cookie.as_str())];
     let a = s
         .post("/users/password/change", &headers, Some(change))
         .await;
-    assert_eq!(
-        (a.status, a.body["message"].as_str()),
-        (StatusCode::FORBIDDEN, Some("password_login_disabled")),
-        "{}",
-        a.text
-    );
+    refused_as(&a, "password_login_disabled");
     let accept =
         json!({"token": "x".repeat(43), "new_password": "Another-Long-Passw0rd-For-Change"});
     let a = s
         .post("/users/invite/accept", &[("origin", ORIGIN)], Some(accept))
         .await;
-    assert_eq!(
-        (a.status, a.body["message"].as_str()),
-        (StatusCode::FORBIDDEN, Some("password_login_disabled")),
-        "{}",
-        a.text
-    );
+    refused_as(&a, "password_login_disabled");
     // The session opened before stays open.
     let me = s.get("/users/me", &headers).await;
     assert_eq!(me.status, StatusCode::OK, "{}", me.text);

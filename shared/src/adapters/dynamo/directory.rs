@@ -1,7 +1,7 @@
 //! The people listing's side of the table: the name lists on `gsi1` (a Query, never a
 //! Scan) and the user's conditional delete (README "People").
 
-use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
 
 use super::users::{REV, USER_ID, internal};
 use super::*;
@@ -59,19 +59,7 @@ impl DynamoStore {
         items.push(name_item(pk, user, USERS_BY_EMAIL, user.email.key()));
         items
             .into_iter()
-            .map(|item| {
-                self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(#pk) OR #exp < :now")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#exp", EXPIRES_AT)
-                    .expression_attribute_values(":now", n(now))
-                    .build()
-                    .map_err(internal)?;
-                Ok(TransactWriteItem::builder().put(put).build())
-            })
+            .map(|item| self.put_over_expired_in_transaction(item, now))
             .collect()
     }
 

@@ -167,6 +167,28 @@ impl DynamoStore {
         }
     }
 
+    /// A transaction's put of `item`, only if its key is absent or its `expires_at` is
+    /// before `free_before` (a record whose time is up counts as absent: TTL deletion
+    /// is lazy).
+    fn put_over_expired_in_transaction(
+        &self,
+        item: Item,
+        free_before: i64,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem> {
+        use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+        self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#pk) OR #exp < :t")
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#exp", EXPIRES_AT)
+            .expression_attribute_values(":t", n(free_before))
+            .build()
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     async fn delete_existing(&self, pk: &str) -> Result<bool> {
         self.allow(Request::delete(pk))?;
         let r = self

@@ -313,17 +313,8 @@ impl DynamoStore {
                 item.insert(COUNT.into(), n(i64::from(new.count)));
                 item.insert(LOCKED_UNTIL.into(), n(new.locked_until));
                 item.insert(EXPIRES_AT.into(), n(new.expires_at));
-                self.allow(Request::put(&pk, &names(&item)))?;
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(item))
-                    .condition_expression("attribute_not_exists(#pk) OR #exp <= :now")
-                    .expression_attribute_names("#pk", PK)
-                    .expression_attribute_names("#exp", EXPIRES_AT)
-                    .expression_attribute_values(":now", n(now))
-                    .build()
-                    .map_err(internal)?;
-                Ok(TransactWriteItem::builder().put(put).build())
+                // An expired counter (`expires_at <= now`) is replaced.
+                self.put_over_expired_in_transaction(item, now + 1)
             }
             Some(seen) => {
                 self.allow(Request::update(&pk, &[PK, COUNT, LOCKED_UNTIL, EXPIRES_AT]))?;
