@@ -167,12 +167,18 @@ pub fn as_function(store: &DynamoStore, function: Function) -> DynamoStore {
     DynamoStore::new(store.client().clone(), store.table(), function)
 }
 
+/// The local stack's sender, verified in moto's SES by the bootstrap
+/// (local/scripts/seed_moto.py); `make run` sets the same (local/run.sh).
+pub const EMAIL_FROM: &str = "noreply@gatehouse.local";
+
 pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("TABLE_NAME".into(), table.into());
     vars.insert("ALLOWED_ORIGINS".into(), "http://localhost:3001".into());
     // Invite links point at the demo page (README "People").
     vars.insert("USER_UI_URL".into(), "http://localhost:3001".into());
+    // The sender moto's SES verified at bootstrap (README "Reading sent mail locally").
+    vars.insert("EMAIL_FROM".into(), EMAIL_FROM.into());
     // moto's account; the admin function needs to know its own.
     vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
     // The functions read the real environment; tests pass what they need explicitly.
