@@ -1,8 +1,8 @@
 //! The test harness of the integration and end-to-end suites (`tests/tests`): the one
 //! [`Stack`] builder, the requests the suites send, the emulators' clients, the test
-//! host, IAM users, fault injection ([`faults`]) and log capture ([`logs`]). The
-//! emulators are started by `make test` (local/scripts/with-emulators.sh), which exports
-//! their endpoints.
+//! host, IAM users, fault injection ([`faults`]), log capture ([`logs`]) and the mail
+//! moto's SES accepted ([`mail`]). The emulators are started by `make test`
+//! (local/scripts/with-emulators.sh), which exports their endpoints.
 
 // `cargo test --all-targets` (`--lib`) builds the library's own test binary even with
 // `test = false`; it has no tests, so in that build the crate is empty rather than a
@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod faults;
 pub mod logs;
+pub mod mail;
 mod stack;
 
 use std::collections::HashMap;
