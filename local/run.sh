@@ -13,6 +13,9 @@ export TABLE_NAME="${TABLE_NAME:-gatehouse}"
 export ISSUER="${ISSUER:-http://127.0.0.1:3000}"
 export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:3001}"
 export USER_UI_URL="${USER_UI_URL:-http://localhost:3001}"
+# The sender moto's SES verified at bootstrap; mail is read back from moto (README
+# "Reading sent mail locally"). `EMAIL_FROM= make run` runs with e-mail off.
+export EMAIL_FROM="${EMAIL_FROM-noreply@gatehouse.local}"
 export SIGNING_KEYS_SECRET_ARN="${SIGNING_KEYS_SECRET_ARN:-gatehouse-signing-keys}"
 export CLIENT_SECRETS_SECRET_ARN="${CLIENT_SECRETS_SECRET_ARN:-gatehouse-client-secrets}"
 # moto's account: admins are IAM users of it.

@@ -71,6 +71,7 @@ export TABLE_NAME="gatehouse-contract"
 export SIGNING_KEYS_SECRET_ARN="gatehouse-signing-keys"
 export CLIENT_SECRETS_SECRET_ARN="gatehouse-client-secrets"
 export ADMIN_ACCOUNT_ID="123456789012"
+export EMAIL_FROM="noreply@gatehouse.local"
 export CREDENTIALS_FILE="$state/credentials.json"
 # Every limit at its maximum (the window stays the default): thousands of sign-ins and
 # token requests from one IP are the point here. The user lockout too: the hooks send

@@ -7,6 +7,9 @@ Creates two users with access keys:
   - gatehouse-operator: allowed everything; used by bootstrap and test setup.
   - the admin group (ADMIN_GROUP_NAME, default QrveyAdmin), gatehouse-admin in it and
     gatehouse-visitor not, for signing in to the admin API locally.
+  - the verified SES sender: moto's SES v2 SendEmail refuses a sender that its SES v1
+    VerifyEmailIdentity has not verified. It verifies the local default sender
+    (LOCAL_SENDER, README "Reading sent mail locally") and EMAIL_FROM when set.
 Then POSTs /moto-api/reset-auth with 0, after which moto checks signatures and policies.
 Writes {"env": {...}} with the variables to export.
 """
@@ -20,7 +23,25 @@ from cfnlint.decode import cfn_yaml
 
 # Services moto serves for Gatehouse; actions of other services (DynamoDB is
 # DynamoDB Local) do not matter to moto.
-MOTO_SERVICES = ("secretsmanager:", "iam:", "sts:")
+MOTO_SERVICES = ("secretsmanager:", "iam:", "sts:", "ses:")
+
+# The sender `make run` and the tests use (local/run.sh, tests/src/lib.rs).
+LOCAL_SENDER = "noreply@gatehouse.local"
+
+
+def statements(node):
+    """The policies or statements in `node`, both branches of an `Fn::If` (a
+    conditional statement is granted locally: the local stack sets what it needs),
+    never `AWS::NoValue`."""
+    if isinstance(node, list):
+        for item in node:
+            yield from statements(item)
+    elif isinstance(node, dict) and "Fn::If" in node:
+        _, yes, no = node["Fn::If"]
+        yield from statements(yes)
+        yield from statements(no)
+    elif isinstance(node, dict) and node.get("Ref") != "AWS::NoValue":
+        yield node
 
 
 def template_actions(path):
@@ -30,10 +51,8 @@ def template_actions(path):
     for res in tpl.get("Resources", {}).values():
         if res.get("Type") != "AWS::Serverless::Function":
             continue
-        for pol in res.get("Properties", {}).get("Policies", []) or []:
-            if not isinstance(pol, dict):
-                continue
-            for st in pol.get("Statement", []) or []:
+        for pol in statements(res.get("Properties", {}).get("Policies", []) or []):
+            for st in statements(pol.get("Statement", []) or []):
                 if st.get("Effect") != "Allow":
                     continue
                 acts = st.get("Action", [])
@@ -79,6 +98,15 @@ def main():
     admin_id, admin_secret = user("gatehouse-admin", [])
     iam.add_user_to_group(GroupName=group, UserName="gatehouse-admin")
     visitor_id, visitor_secret = user("gatehouse-visitor", [])
+    ses = boto3.client(
+        "ses",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SES", endpoint),
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        aws_access_key_id="bootstrap",
+        aws_secret_access_key="bootstrap",
+    )
+    for sender in sorted({LOCAL_SENDER, os.environ.get("EMAIL_FROM", "").strip()} - {""}):
+        ses.verify_email_identity(EmailAddress=sender)
     req = urllib.request.Request(
         f"{endpoint}/moto-api/reset-auth",
         data=b"0",

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Usage: local/scripts/with-emulators.sh COMMAND [ARGS...]
 #
-# Starts DynamoDB Local and moto (Secrets Manager, IAM, STS) on free loopback ports,
-# seeds moto's IAM users, switches moto's signature and policy checks on, exports the
+# Starts DynamoDB Local and moto (Secrets Manager, IAM, STS, SES) on free loopback ports,
+# seeds moto's IAM users and verifies the SES sender (noreply@gatehouse.local, and
+# EMAIL_FROM when set), switches moto's signature and policy checks on, exports the
 # endpoints and credentials, runs COMMAND, and stops both emulators when it ends
 # (also on Ctrl-C). Exported for COMMAND:
 #   AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_IAM,
 #   AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SESV2, AWS_ENDPOINT_URL_SES, AWS_REGION,
+#   MOTO_URL                                  moto itself (sent mail: /moto-api/data.json),
 #   AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY   the moto user the functions sign as
 #                                             (its policy mirrors template.yaml),
 #   GATEHOUSE_OPERATOR_ACCESS_KEY_ID/_SECRET  a moto user allowed everything, for

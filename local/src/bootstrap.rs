@@ -273,6 +273,11 @@ pub async fn bootstrap(
             .into();
         creds["sts_url"] = config.admin_sts_endpoint.as_str().into();
     }
+    // moto, whose state dump lists the mail its SES accepted (README "Reading sent mail
+    // locally").
+    if let Ok(moto) = std::env::var("MOTO_URL") {
+        creds["moto_url"] = moto.into();
+    }
     if let Some(clients_secret) = &config.client_secrets_secret {
         let (client_id, client_secret) = add_client(operator_sm, clients_secret).await?;
         creds["client"] = json!({ "client_id": client_id, "client_secret": client_secret });

@@ -79,6 +79,19 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     ));
     eprintln!("Demo embedding page: http://localhost:{demo_port} (ALLOWED_ORIGINS must list it)");
     eprintln!("Admin console: {url}/admin/console (sign in with the admin user above)");
+    if let Ok(moto) = std::env::var("MOTO_URL") {
+        // README "Reading sent mail locally".
+        eprintln!(
+            "Sent mail (moto's SES; EMAIL_FROM={}), newest last:\n  {}",
+            config
+                .users
+                .signup
+                .email_from
+                .as_ref()
+                .map_or("(empty: mail off)", |e| e.shown()),
+            sent_mail_command(&moto)
+        );
+    }
     eprintln!("Try:\n  curl -H \"x-api-key: $KEY\" {url}/whoami\n");
     tokio::select! {
         r = gateway.serve(listener) => r?,
@@ -86,4 +99,14 @@ async fn main() -> Result<(), bootstrap::BoxError> {
         _ = tokio::signal::ctrl_c() => eprintln!("gatehouse-local: stopping"),
     }
     Ok(())
+}
+
+/// The one-liner that prints the mail moto's SES accepted (README "Reading sent mail
+/// locally").
+fn sent_mail_command(moto: &str) -> String {
+    format!(
+        "curl -s {moto}/moto-api/data.json | python3 -c 'import json,sys; \
+         [print(\"To:\", *m[\"destinations\"][\"ToAddresses\"], \"| Subject:\", m[\"subject\"], \"\\n\" + m[\"body\"]) \
+         for m in json.load(sys.stdin)[\"ses\"][\"Message\"]]'"
+    )
 }

@@ -26,6 +26,8 @@ pub enum Fault {
     Hang,
     /// Answers with this status, content type and body (never reaching the emulator).
     Reply(u16, &'static str, String),
+    /// Answers with this status, these headers (`content-type` among them) and body.
+    ReplyWith(u16, Vec<(&'static str, String)>, String),
 }
 
 /// AWS's throttling and server-error answers, per wire protocol.
@@ -37,6 +39,21 @@ pub fn dynamodb_error(status: u16, code: &str) -> Fault {
 pub fn secrets_error(status: u16, code: &str) -> Fault {
     let body = json!({"__type": code, "message": "injected"});
     Fault::Reply(status, "application/x-amz-json-1.1", body.to_string())
+}
+
+/// SES v2 (REST-JSON, as AWS answers it): the error code in the `x-amzn-errortype`
+/// header, which aws-sdk-sesv2 reads before the body, and only `message` in the body;
+/// e.g. 429 `TooManyRequestsException`, 500 `InternalFailure`.
+pub fn ses_error(status: u16, code: &str) -> Fault {
+    let body = json!({"message": "injected"});
+    Fault::ReplyWith(
+        status,
+        vec![
+            ("content-type", "application/json".to_owned()),
+            ("x-amzn-errortype", code.to_owned()),
+        ],
+        body.to_string(),
+    )
 }
 
 /// STS and IAM (the AWS query protocol).
@@ -100,14 +117,26 @@ fn serve(mut client: TcpStream, upstream: &str, state: &Mutex<(Fault, Option<&'s
                 .unwrap();
             let _ = client.read(&mut [0u8; 64]);
         }
-        Fault::Reply(status, content_type, body) => {
-            let head = format!(
-                "HTTP/1.1 {status} Injected\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = client.write_all(&[head.as_bytes(), body.as_bytes()].concat());
-        }
+        Fault::Reply(status, content_type, body) => reply(
+            &mut client,
+            status,
+            &[("content-type", content_type.to_owned())],
+            &body,
+        ),
+        Fault::ReplyWith(status, headers, body) => reply(&mut client, status, &headers, &body),
     }
+}
+
+fn reply(client: &mut TcpStream, status: u16, headers: &[(&'static str, String)], body: &str) {
+    let mut head = format!("HTTP/1.1 {status} Injected\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    ));
+    let _ = client.write_all(&[head.as_bytes(), body.as_bytes()].concat());
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
@@ -310,6 +339,20 @@ pub async fn secrets_at(url: &str) -> aws_sdk_secretsmanager::Client {
     aws_sdk_secretsmanager::Client::from_conf(conf)
 }
 
+/// SES v2 at `url` (the users function's client), with the functions' timeouts and
+/// retries.
+pub async fn ses_at(url: &str) -> aws_sdk_sesv2::Client {
+    let conf = aws_sdk_sesv2::config::Builder::from(&crate::sdk().await)
+        .endpoint_url(url)
+        .build();
+    aws_sdk_sesv2::Client::from_conf(conf)
+}
+
+/// A fault proxy in front of the shared moto's SES.
+pub fn ses_proxy() -> FaultProxy {
+    FaultProxy::start(&crate::require_env("AWS_ENDPOINT_URL_SESV2"))
+}
+
 /// Where each function's AWS calls go.
 pub struct Wiring {
     /// The gateway's DynamoDB (possibly through a proxy).
@@ -337,6 +380,15 @@ impl Wiring {
             secrets_admin: crate::operator_secrets().await,
             admin_sdk: crate::sdk().await,
             ses: aws_sdk_sesv2::Client::new(&crate::sdk().await),
+        }
+    }
+
+    /// The shared emulators (a fresh table), SES alone through `proxy` (e.g.
+    /// [`ses_proxy`]): DynamoDB and Secrets Manager stay direct.
+    pub async fn ses_through(proxy: &FaultProxy) -> Wiring {
+        Wiring {
+            ses: ses_at(&proxy.url).await,
+            ..Wiring::emulators().await
         }
     }
 }

@@ -1,8 +1,8 @@
 //! The test harness of the integration and end-to-end suites (`tests/tests`): the one
 //! [`Stack`] builder, the requests the suites send, the emulators' clients, the test
-//! host, IAM users, fault injection ([`faults`]) and log capture ([`logs`]). The
-//! emulators are started by `make test` (local/scripts/with-emulators.sh), which exports
-//! their endpoints.
+//! host, IAM users, fault injection ([`faults`]), log capture ([`logs`]) and the mail
+//! moto's SES accepted ([`mail`]). The emulators are started by `make test`
+//! (local/scripts/with-emulators.sh), which exports their endpoints.
 
 // `cargo test --all-targets` (`--lib`) builds the library's own test binary even with
 // `test = false`; it has no tests, so in that build the crate is empty rather than a
@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod faults;
 pub mod logs;
+pub mod mail;
 mod stack;
 
 use std::collections::HashMap;
@@ -167,12 +168,18 @@ pub fn as_function(store: &DynamoStore, function: Function) -> DynamoStore {
     DynamoStore::new(store.client().clone(), store.table(), function)
 }
 
+/// The local stack's sender, verified in moto's SES by the bootstrap
+/// (local/scripts/seed_moto.py); `make run` sets the same (local/run.sh).
+pub const EMAIL_FROM: &str = "noreply@gatehouse.local";
+
 pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::new();
     vars.insert("TABLE_NAME".into(), table.into());
     vars.insert("ALLOWED_ORIGINS".into(), "http://localhost:3001".into());
     // Invite links point at the demo page (README "People").
     vars.insert("USER_UI_URL".into(), "http://localhost:3001".into());
+    // The sender moto's SES verified at bootstrap (README "Reading sent mail locally").
+    vars.insert("EMAIL_FROM".into(), EMAIL_FROM.into());
     // moto's account; the admin function needs to know its own.
     vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
     // The functions read the real environment; tests pass what they need explicitly.

@@ -21,6 +21,7 @@ mod gateway_e2e;
 mod host_codes;
 mod hygiene;
 mod invites;
+mod mail;
 mod openapi;
 mod password_change;
 mod rotation;

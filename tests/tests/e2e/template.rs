@@ -645,3 +645,210 @@ async fn the_bootstrap_seeds_a_creator_and_an_end_user_and_a_rerun_keeps_them() 
     assert!(unknown["creator"]["password"].is_null());
     assert_eq!(unknown["creator"]["username"], first["creator"]["username"]);
 }
+
+/// The sign-up variables come from template parameters, for the users function and the
+/// admin function alike (the admin API refuses to turn verification on without a sender
+/// and shows the fallback mode): `EmailFrom` (empty by default: no mail),
+/// `SignupMode` (the code's default, every allowed value accepted) and
+/// `SettingsCacheTtl` (the code's default and bounds).
+#[test]
+fn the_signup_variables_come_from_parameters_for_the_users_and_admin_functions() {
+    use gatehouse::credentials::users::settings::SignupMode;
+    let t = template();
+    for f in [Function::Users, Function::Admin] {
+        let env = &t["Resources"][f.logical_id()]["Properties"]["Environment"]["Variables"];
+        for (var, param) in [
+            ("EMAIL_FROM", "EmailFrom"),
+            ("SIGNUP_MODE", "SignupMode"),
+            ("SETTINGS_CACHE_TTL", "SettingsCacheTtl"),
+        ] {
+            assert_eq!(env[var], reference(param), "{}: {var}", f.logical_id());
+        }
+    }
+    let load = |vars: &[(&str, &str)]| {
+        gatehouse::config::Config::from_lookup(|k| {
+            (k == "TABLE_NAME")
+                .then(|| "gatehouse".to_owned())
+                .or_else(|| {
+                    vars.iter()
+                        .find(|(v, _)| *v == k)
+                        .map(|(_, x)| x.to_string())
+                })
+        })
+    };
+    let defaults = load(&[]).unwrap().users.signup;
+    let p = &t["Parameters"];
+    assert_eq!(p["EmailFrom"]["Default"], "", "no sender by default");
+    assert_eq!(defaults.email_from, None);
+    assert_eq!(
+        p["SignupMode"]["Default"].as_str(),
+        Some(defaults.mode.as_str())
+    );
+    let allowed = p["SignupMode"]["AllowedValues"].as_sequence().unwrap();
+    assert_eq!(allowed.len(), 3);
+    for mode in allowed {
+        let mode = mode.as_str().unwrap();
+        let read = load(&[("SIGNUP_MODE", mode)]).unwrap().users.signup.mode;
+        assert_eq!(Some(read), SignupMode::parse(mode), "{mode}");
+    }
+    let ttl = &p["SettingsCacheTtl"];
+    assert_eq!(
+        ttl["Default"].as_u64(),
+        Some(defaults.settings_cache_ttl.as_secs())
+    );
+    let (min, max) = (
+        ttl["MinValue"].as_u64().unwrap(),
+        ttl["MaxValue"].as_u64().unwrap(),
+    );
+    assert_eq!((min, max), (0, 60));
+    for (value, ok) in [(min, true), (max, true), (max + 1, false)] {
+        let value = value.to_string();
+        assert_eq!(
+            load(&[("SETTINGS_CACHE_TTL", &value)]).is_ok(),
+            ok,
+            "{value}"
+        );
+    }
+}
+
+/// `EmailFrom`'s pattern admits what `EMAIL_FROM` accepts, and the empty value (no
+/// mail), on samples (checked with Python's `re`, which reads this pattern as
+/// CloudFormation's Java regex does).
+#[test]
+fn the_email_from_pattern_admits_what_the_function_accepts() {
+    let t = template();
+    let pattern = t["Parameters"]["EmailFrom"]["AllowedPattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let samples = [
+        "",
+        "noreply@example.com",
+        "No.Reply+signup@mail.example.co.uk",
+        "noreply@gatehouse.local",
+        "not-an-address",
+        "noreply@example",
+        "noreply@.example.com",
+        "noreply@example..com",
+        "noreply@example.com.",
+        "@example.com",
+        "a@b@example.com",
+        "no reply@example.com",
+    ];
+    let script =
+        "import re,sys\nfor s in sys.argv[2:]: print(1 if re.fullmatch(sys.argv[1], s) else 0)";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &pattern])
+        .args(samples)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admitted: Vec<bool> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l == "1")
+        .collect();
+    for (sample, admitted) in samples.iter().zip(admitted) {
+        let accepted =
+            sample.is_empty() || gatehouse::credentials::users::Email::parse(sample).is_ok();
+        assert_eq!(
+            admitted, accepted,
+            "{sample:?}: pattern {admitted}, function {accepted}"
+        );
+    }
+}
+
+fn tagged(tag: &str, value: Value) -> Value {
+    Value::Tagged(Box::new(TaggedValue {
+        tag: Tag::new(tag),
+        value,
+    }))
+}
+
+/// The users role may `ses:SendEmail` on the `EmailFrom` identity alone (the address, or
+/// its domain), and only when a sender is configured (`HasEmailFrom`); no other function
+/// may send e-mail.
+#[test]
+fn only_the_users_function_may_send_email_and_only_from_email_from() {
+    let t = template();
+    let has = &t["Conditions"]["HasEmailFrom"];
+    let empty = Value::Sequence(vec![reference("EmailFrom"), Value::String(String::new())]);
+    assert_eq!(
+        *has,
+        tagged("Not", Value::Sequence(vec![tagged("Equals", empty)]))
+    );
+    let identity = "arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/";
+    let mut domain_sub = Mapping::new();
+    domain_sub.insert(
+        "Domain".into(),
+        tagged(
+            "Select",
+            Value::Sequence(vec![
+                1.into(),
+                tagged(
+                    "Split",
+                    Value::Sequence(vec!["@".into(), tagged("Sub", "${EmailFrom}@".into())]),
+                ),
+            ]),
+        ),
+    );
+    let mut statement = Mapping::new();
+    statement.insert("Effect".into(), "Allow".into());
+    statement.insert(
+        "Action".into(),
+        Value::Sequence(vec!["ses:SendEmail".into()]),
+    );
+    statement.insert(
+        "Resource".into(),
+        Value::Sequence(vec![
+            tagged("Sub", format!("{identity}${{EmailFrom}}").into()),
+            tagged(
+                "Sub",
+                Value::Sequence(vec![
+                    format!("{identity}${{Domain}}").into(),
+                    Value::Mapping(domain_sub),
+                ]),
+            ),
+        ]),
+    );
+    let mut policy = Mapping::new();
+    policy.insert("Version".into(), "2012-10-17".into());
+    policy.insert(
+        "Statement".into(),
+        Value::Sequence(vec![Value::Mapping(statement)]),
+    );
+    let expected = tagged(
+        "If",
+        Value::Sequence(vec![
+            "HasEmailFrom".into(),
+            Value::Mapping(policy),
+            reference("AWS::NoValue"),
+        ]),
+    );
+    for (id, res) in resources(&t) {
+        if res["Type"] != "AWS::Serverless::Function" {
+            continue;
+        }
+        let policies = res["Properties"]["Policies"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default();
+        let sending: Vec<&Value> = policies
+            .iter()
+            .filter(|p| serde_yaml::to_string(p).unwrap().contains("ses:"))
+            .collect();
+        if id == Function::Users.logical_id() {
+            assert_eq!(
+                sending,
+                vec![&expected],
+                "{id}: SendEmail on EmailFrom only"
+            );
+        } else {
+            assert!(sending.is_empty(), "{id} may not send e-mail");
+        }
+    }
+}
