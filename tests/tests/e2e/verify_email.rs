@@ -17,8 +17,12 @@ use crate::signup::{PASSWORD, address, holder, signup_as};
 const VERIFY_INVALID: &str = "verification_invalid_expired_or_used";
 
 async fn verify(s: &Stack, token: &str) -> gatehouse_e2e::Answer {
-    s.post("/users/verify-email", &[("origin", ORIGIN)], Some(json!({"token": token})))
-        .await
+    s.post(
+        "/users/verify-email",
+        &[("origin", ORIGIN)],
+        Some(json!({"token": token})),
+    )
+    .await
 }
 
 /// The token of the newest verification link sent to `email`, after checking the
@@ -27,7 +31,11 @@ async fn mailed_token(email: &str) -> String {
     let mail = newest_to(email).await;
     assert_eq!(mail.subject, "Confirm your e-mail address");
     assert!(!mail.text.contains(PASSWORD), "{}", mail.text);
-    assert!(mail.text.contains(&format!("{ORIGIN}#verify=")), "{}", mail.text);
+    assert!(
+        mail.text.contains(&format!("{ORIGIN}#verify=")),
+        "{}",
+        mail.text
+    );
     let token = link_token(&mail.text, "verify").unwrap();
     assert_eq!(token.len(), 43, "a 256-bit token");
     token
@@ -78,17 +86,32 @@ async fn a_default_deploy_signs_up_verifies_by_the_mailed_link_and_signs_in() {
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
     }
     let ok = verify(&s, &token).await;
-    assert_eq!((ok.status, &ok.body), (StatusCode::OK, &json!({"verified": true})), "{}", ok.text);
+    assert_eq!(
+        (ok.status, &ok.body),
+        (StatusCode::OK, &json!({"verified": true})),
+        "{}",
+        ok.text
+    );
     assert!(ok.set_cookie().is_none(), "verification signs nothing in");
     let user = holder(&s, &email).await.unwrap();
-    assert_eq!((user.id.as_str(), user.status), (pending.id.as_str(), UserStatus::Active));
+    assert_eq!(
+        (user.id.as_str(), user.status),
+        (pending.id.as_str(), UserStatus::Active)
+    );
     assert!(user.email_verified && user.expires_at.is_none());
-    for pk in [format!("user#{}", user.id), format!("uname#{name}"), format!("email#{email}")] {
+    for pk in [
+        format!("user#{}", user.id),
+        format!("uname#{name}"),
+        format!("email#{email}"),
+    ] {
         assert_eq!(expiry_of(&s, &pk).await, None, "{pk} keeps no expiry");
     }
     assert_eq!(s.user_signin(&email, PASSWORD).await.status, StatusCode::OK);
     let again = verify(&s, &token).await;
-    assert_eq!((again.status, again.body["message"].as_str()), (StatusCode::BAD_REQUEST, Some(VERIFY_INVALID)));
+    assert_eq!(
+        (again.status, again.body["message"].as_str()),
+        (StatusCode::BAD_REQUEST, Some(VERIFY_INVALID))
+    );
 }
 
 #[tokio::test]
@@ -109,8 +132,16 @@ async fn a_registered_address_gets_the_same_answer_and_only_a_verified_owner_a_m
     assert_eq!((third.status, &third.body), (first.status, &first.body));
     let mail = wait_for(&email, 2).await.pop().unwrap();
     assert_eq!(mail.subject, "You already have an account");
-    assert!(!mail.text.contains('#') && !mail.text.contains("http"), "{}", mail.text);
-    assert_eq!(holder(&s, &email).await.unwrap().id, id, "no second account");
+    assert!(
+        !mail.text.contains('#') && !mail.text.contains("http"),
+        "{}",
+        mail.text
+    );
+    assert_eq!(
+        holder(&s, &email).await.unwrap().id,
+        id,
+        "no second account"
+    );
 }
 
 #[tokio::test]
@@ -163,7 +194,10 @@ async fn an_expired_unverified_holder_is_replaced_in_the_same_transaction() {
     let owner = holder(&s, &email).await.unwrap();
     assert_ne!(owner.id, squatter.id);
     assert_eq!(owner.username.unwrap().as_str(), owner_name);
-    assert!(s.store.get_user(&squatter.id).await.unwrap().is_none(), "replaced");
+    assert!(
+        s.store.get_user(&squatter.id).await.unwrap().is_none(),
+        "replaced"
+    );
     // The squatter's name went with it.
     let other = address("free");
     let a = signup_as(&s, &other, Some(&squat_name)).await;
@@ -181,12 +215,78 @@ async fn an_administrator_cannot_activate_a_pending_sign_up_but_can_delete_it() 
     let id = holder(&s, &email).await.unwrap().id;
     // Enabling or resetting would leave the expiry on the account: it would vanish.
     for path in ["/admin/users/enable", "/admin/users/reset-credentials"] {
-        let a = s.call(&admin, Method::POST, path, Some(json!({"user_id": id}))).await;
+        let a = s
+            .call(&admin, Method::POST, path, Some(json!({"user_id": id})))
+            .await;
         assert_eq!(a.status, StatusCode::CONFLICT, "{path}: {}", a.text);
         assert_eq!(a.body["message"], "pending_verification");
     }
-    assert_eq!(holder(&s, &email).await.unwrap().status, UserStatus::PendingVerification);
-    let a = s.call(&admin, Method::POST, "/admin/users/delete", Some(json!({"user_id": id}))).await;
+    assert_eq!(
+        holder(&s, &email).await.unwrap().status,
+        UserStatus::PendingVerification
+    );
+    let a = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/delete",
+            Some(json!({"user_id": id})),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert!(holder(&s, &email).await.is_none());
+}
+
+#[tokio::test]
+async fn ses_throttling_or_a_5xx_fails_closed_with_503_and_writes_no_user() {
+    use gatehouse_e2e::faults::{Fault, Wiring, ses_error, ses_proxy};
+    let proxy = ses_proxy();
+    let s = Stack::builder()
+        .via(Wiring::ses_through(&proxy).await)
+        .start()
+        .await;
+    let before = s.items().await;
+    for fault in [
+        ses_error(429, "TooManyRequestsException"),
+        ses_error(500, "InternalFailure"),
+        ses_error(503, "ServiceUnavailable"),
+        Fault::Reset,
+    ] {
+        proxy.set(fault.clone(), None);
+        let email = address("fault");
+        let a = signup_as(&s, &email, None).await;
+        assert_eq!(
+            a.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{fault:?}: {}",
+            a.text
+        );
+        assert!(!a.text.contains(&email), "{}", a.text);
+        assert!(holder(&s, &email).await.is_none(), "{fault:?}: no user");
+        assert!(
+            s.items_of("etoken#").await.is_empty(),
+            "{fault:?}: no token"
+        );
+        assert!(sent_to(&email).await.is_empty());
+    }
+    // Only the quota counters were written.
+    let after = s.items().await;
+    let added: Vec<_> = after.iter().filter(|i| !before.contains(i)).collect();
+    assert!(
+        added
+            .iter()
+            .all(|i| gatehouse_e2e::pk(i).starts_with("rate#usr-")),
+        "{added:?}"
+    );
+    proxy.set(Fault::None, None);
+    let email = address("fault");
+    assert_eq!(
+        signup_as(&s, &email, None).await.status,
+        StatusCode::ACCEPTED
+    );
+    assert_eq!(
+        holder(&s, &email).await.unwrap().status,
+        UserStatus::PendingVerification
+    );
+    mailed_token(&email).await;
 }
