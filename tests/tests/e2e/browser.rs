@@ -517,7 +517,7 @@ async fn the_admin_console_says_removed_from_the_admin_group_after_the_recheck()
 async fn composer_signs_up_and_verifies_from_the_mailed_link_in_chromium() {
     const PASSWORD: &str = "Signed-Up-In-The-Browser-Passw0rd";
     let p = pages().await;
-    let email = common::mail::address("browser-signup");
+    let email = common::mail::address("cr");
     let r = drive("composer.mjs", &["signup", &p.allowed, &email, PASSWORD]).await;
     assert_eq!(r["signup"]["status"], 202, "{}", r["signup"]);
     assert_eq!(r["signup"]["password_field_after"], "");
