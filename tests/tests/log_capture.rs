@@ -301,7 +301,7 @@ async fn a_settings_change_is_one_audit_line_with_the_admin_and_the_old_and_new_
     use reqwest::{Method, StatusCode};
 
     let capture = installed();
-    let s = stack(&[("EMAIL_FROM", "noreply@example.com")]).await;
+    let s = stack(&[]).await;
     let member = common::iam_user(true).await;
     let admin = s.admin(&member).await;
     let body = json!({"mode": "closed", "allowed_domains": [], "require_email_verification": false,
