@@ -6,6 +6,7 @@
 
 use gatehouse::answers::admin::*;
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
+use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
 use gatehouse::answers::users::{
     EmailVerified, PasswordChanged, SignedInUser, SignupAccepted, SignupPageConfig, UserSignedOut,
@@ -19,6 +20,7 @@ use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
+use gatehouse::requests::settings::{SetLogin, SetSignup};
 use gatehouse::requests::signup::{Signup, VerifyEmail};
 use gatehouse::requests::users::{ChangePassword, UserSigninRequest};
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
@@ -463,6 +465,16 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/users/delete", Admin, "adminDeleteUser",
         "Delete a user, its sessions, and its username and e-mail (free for a new user)")
         .admin().json(schema!(UserId)).answers(schema!(UserDeleted)).refusals(&[404]).destructive(),
+    // Runtime settings (README "Admin API").
+    Route::new("GET", "/admin/settings", Admin, "adminGetSettings",
+        "The sign-up and login settings in force, each stored or the default (read from the table, uncached)")
+        .admin().answers(schema!(SettingsInForce)),
+    Route::new("POST", "/admin/settings/signup", Admin, "adminSetSignupSettings",
+        "Write the sign-up settings whole (409 email_not_configured: verification on without EMAIL_FROM)")
+        .admin().json(schema!(SetSignup)).answers(schema!(SignupInForce)).refusals(&[409]).destructive(),
+    Route::new("POST", "/admin/settings/login", Admin, "adminSetLoginSettings",
+        "Write the login settings (409 no_sign_in_method: password login stays on until single sign-on exists)")
+        .admin().json(schema!(SetLogin)).answers(schema!(LoginInForce)).refusals(&[409]),
 ];
 
 /// The route serving `method path`, if any.

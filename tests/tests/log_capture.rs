@@ -293,6 +293,63 @@ async fn no_invite_token_or_password_appears_in_logs_when_inviting_accepting_and
     }
 }
 
+/// A runtime-settings change is one audit line (README "Admin API", settings): the
+/// administrator, the group, its old and new JSON; a refused change is a line with its
+/// reason, and no old or new value.
+#[tokio::test]
+async fn a_settings_change_is_one_audit_line_with_the_admin_and_the_old_and_new_values() {
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let admin = s.admin(&member).await;
+    let body = json!({"mode": "closed", "allowed_domains": [], "require_email_verification": false,
+        "default_kind": "creator", "default_roles": []});
+    let a = s
+        .call(&admin, Method::POST, "/admin/settings/signup", Some(body))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let off = json!({"password_login": false});
+    let a = s
+        .call(&admin, Method::POST, "/admin/settings/login", Some(off))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+
+    let text = capture.text();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| {
+            l["fields"]["action"] == "settings_change" && l["fields"]["user"] == member.name
+        })
+        .map(|l| l["fields"].clone())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    let changed = &lines[0];
+    assert_eq!(changed["setting"], "signup");
+    let old: serde_json::Value = serde_json::from_str(changed["old"].as_str().unwrap()).unwrap();
+    let new: serde_json::Value = serde_json::from_str(changed["new"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&old["mode"], &old["source"]),
+        (&json!("open"), &json!("default"))
+    );
+    assert_eq!(
+        (&new["mode"], &new["source"]),
+        (&json!("closed"), &json!("stored"))
+    );
+    let refused = &lines[1];
+    assert_eq!(
+        (&refused["setting"], &refused["outcome"], &refused["reason"]),
+        (
+            &json!("login"),
+            &json!("refused"),
+            &json!("no_sign_in_method")
+        )
+    );
+    assert!(refused.get("new").is_none());
+}
+
 /// A malformed authorizer event is logged with a fixed reason and the failing field's
 /// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
 #[tokio::test]

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod invites;
+pub mod settings;
 pub mod token;
 pub mod users;
 pub mod widget;

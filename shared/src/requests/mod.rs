@@ -6,6 +6,7 @@ pub mod event;
 pub mod form;
 pub mod invites;
 pub mod presign;
+pub mod settings;
 pub mod signup;
 pub mod users;
 pub mod widget;

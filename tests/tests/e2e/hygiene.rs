@@ -380,6 +380,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let signout = [("cookie", signout_cookie.as_str()), ("x-csrf-token", signout_csrf.as_str())];
     let no_key = r#"{"id":"AAAAAAAAAAAAAAAA"}"#;
     let no_user = r#"{"user_id":"AAAAAAAAAAAAAAAA"}"#;
+    let signup_settings = r#"{"mode":"open","allowed_domains":[],"require_email_verification":false,"default_kind":"creator","default_roles":[]}"#;
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
@@ -445,6 +446,10 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/enable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
+        // Runtime settings: last, so the sign-up rows run under the defaults.
+        row("GET /admin/settings", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/settings/signup", &admin_write, Json, signup_settings, S::OK),
+        row("POST /admin/settings/login", &admin_write, Json, r#"{"password_login":true}"#, S::OK),
     ]
 }
 

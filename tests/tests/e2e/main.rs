@@ -26,6 +26,7 @@ mod openapi;
 mod password_change;
 mod rotation;
 mod secrets;
+mod settings;
 mod signup;
 mod store_access;
 mod template;

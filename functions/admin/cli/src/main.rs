@@ -56,6 +56,9 @@ enum Command {
     /// People: creators and end users
     #[command(subcommand)]
     Users(Users),
+    /// Runtime settings: who may sign up, whether passwords sign in
+    #[command(subcommand)]
+    Settings(Settings),
     /// Open the admin console signed in as you: prints (and opens) a one-time link
     /// `<url>/admin/console#handoff=<code>`, valid for 60 seconds
     Console {
@@ -161,6 +164,99 @@ enum Users {
     Delete { user_id: String },
 }
 
+#[derive(Subcommand)]
+enum Settings {
+    /// The settings in force, each group stored or the default, whether EMAIL_FROM is
+    /// set, and how long functions may keep using what they read
+    Get,
+    /// Change some keys of one group: reads the settings in force, changes only the
+    /// named keys, and writes the whole group; prints the group as stored
+    #[command(subcommand)]
+    Set(SetGroup),
+}
+
+#[derive(Subcommand)]
+enum SetGroup {
+    /// Sign-up keys: mode=open|domain|closed, allowed_domains=a.com,b.com (empty:
+    /// none; domain mode needs one), require_email_verification=true|false (true needs
+    /// EMAIL_FROM), default_kind=creator|end_user, default_roles=a,b (empty: none)
+    Signup {
+        #[arg(required = true, value_name = "KEY=VALUE", value_parser = signup_change)]
+        changes: Vec<(&'static str, Value)>,
+    },
+    /// Login keys: password_login=true (false is refused until single sign-on exists:
+    /// it would leave no way to sign in)
+    Login {
+        #[arg(required = true, value_name = "KEY=VALUE", value_parser = login_change)]
+        changes: Vec<(&'static str, Value)>,
+    },
+}
+
+/// A list value: comma-separated, blanks dropped (`key=` is the empty list).
+fn list(value: &str) -> Value {
+    let items: Vec<&str> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    json!(items)
+}
+
+fn boolean(key: &str, value: &str) -> Result<Value, String> {
+    match value {
+        "true" => Ok(json!(true)),
+        "false" => Ok(json!(false)),
+        _ => Err(format!("{key} must be true or false")),
+    }
+}
+
+/// `key=value` of `settings set signup`.
+fn signup_change(arg: &str) -> Result<(&'static str, Value), String> {
+    let (key, value) = arg.split_once('=').ok_or("expected KEY=VALUE")?;
+    match key {
+        "mode" => Ok(("mode", json!(value))),
+        "allowed_domains" => Ok(("allowed_domains", list(value))),
+        "require_email_verification" => Ok(("require_email_verification", boolean(key, value)?)),
+        "default_kind" => Ok(("default_kind", json!(value))),
+        "default_roles" => Ok(("default_roles", list(value))),
+        _ => Err(format!(
+            "unknown key `{key}`: one of mode, allowed_domains, require_email_verification, default_kind, default_roles"
+        )),
+    }
+}
+
+/// `key=value` of `settings set login`.
+fn login_change(arg: &str) -> Result<(&'static str, Value), String> {
+    match arg.split_once('=').ok_or("expected KEY=VALUE")? {
+        ("password_login", value) => Ok(("password_login", boolean("password_login", value)?)),
+        (key, _) => Err(format!("unknown key `{key}`: password_login")),
+    }
+}
+
+impl Settings {
+    fn request(&self) -> Call {
+        // `set` reads the settings in force first (SetGroup::write then sends the change).
+        (Method::GET, "/admin/settings", None)
+    }
+}
+
+impl SetGroup {
+    /// The write of this change over `current` (the answer of `GET /admin/settings`):
+    /// the group in force with the named keys replaced.
+    fn write(&self, current: &Value) -> Call {
+        let (group, path, changes) = match self {
+            SetGroup::Signup { changes } => ("signup", "/admin/settings/signup", changes),
+            SetGroup::Login { changes } => ("login", "/admin/settings/login", changes),
+        };
+        let mut body = current[group].as_object().cloned().unwrap_or_default();
+        body.remove("source");
+        for (key, value) in changes {
+            body.insert((*key).to_owned(), value.clone());
+        }
+        (Method::POST, path, Some(Value::Object(body)))
+    }
+}
+
 /// One admin API call: method, path and JSON body (for a GET: its query parameters).
 type Call = (Method, &'static str, Option<Value>);
 
@@ -172,6 +268,7 @@ impl Command {
             Command::Sessions(c) => c.request(),
             Command::SigningKeys(c) => c.request(),
             Command::Users(c) => c.request(),
+            Command::Settings(c) => c.request(),
             Command::Console { .. } => (Method::POST, "/admin/console/handoff", None),
         }
     }
@@ -472,14 +569,29 @@ async fn sign_in(
     Ok(Session { cookie, csrf })
 }
 
-/// Runs one command in `session`, then signs out (whatever the command's answer).
+/// Runs one command in `session` (`settings set`: the read, then the write), then signs
+/// out (whatever the command's answer).
 async fn call(
     http: &reqwest::Client,
     url: &str,
     session: &Session,
     command: &Command,
 ) -> Result<Value, CliError> {
-    let (method, path, payload) = command.request();
+    let mut answer = send(http, url, session, command.request()).await;
+    if let (Ok(current), Command::Settings(Settings::Set(set))) = (&answer, command) {
+        answer = send(http, url, session, set.write(current)).await;
+    }
+    sign_out(http, url, session).await;
+    answer
+}
+
+/// One call in `session`: its JSON answer, or the API's refusal.
+async fn send(
+    http: &reqwest::Client,
+    url: &str,
+    session: &Session,
+    (method, path, payload): Call,
+) -> Result<Value, CliError> {
     let method_is_get = method == Method::GET;
     let mut req = http
         .request(method, format!("{url}{path}"))
@@ -496,7 +608,6 @@ async fn call(
         .map_err(|error| CliError::Send { path, error })?;
     let status = resp.status();
     let answer: Value = resp.json().await.unwrap_or(Value::Null);
-    sign_out(http, url, session).await;
     if !status.is_success() {
         return Err(CliError::Failed {
             path,
@@ -557,9 +668,15 @@ fn console_link(url: &str, answer: &Value, no_open: bool) -> Value {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let as_json = cli.json;
+    let settings = matches!(cli.command, Command::Settings(_));
     match run(cli).await {
         Ok(v) if as_json => {
             println!("{v}");
+            ExitCode::SUCCESS
+        }
+        // Settings are nested groups: printed as JSON, not as a table.
+        Ok(v) if settings => {
+            println!("{v:#}");
             ExitCode::SUCCESS
         }
         Ok(v) => {

@@ -87,7 +87,24 @@ impl SignupSettings {
             }
         }
     }
+
+    /// Whether sign-up can work under these settings: with verification on it must send
+    /// a link, so without a sender (`EMAIL_FROM`) it is 409 `email_not_configured`, both
+    /// when an administrator stores such settings and when someone signs up under them.
+    pub fn require_sender(&self, email_from: Option<&Email>) -> Result<()> {
+        if self.require_email_verification && email_from.is_none() {
+            Err(Error::Conflict(EMAIL_NOT_CONFIGURED.into()))
+        } else {
+            Ok(())
+        }
+    }
 }
+
+/// The 409's message when verification is on without `EMAIL_FROM`.
+pub const EMAIL_NOT_CONFIGURED: &str = "email_not_configured";
+
+/// The code that begins the 409's message when password login would be turned off.
+pub const NO_SIGN_IN_METHOD: &str = "no_sign_in_method";
 
 /// A domain as `allowed_domains` holds it: lower case, dotted labels of `a-z`, `0-9`
 /// and `-` (IDNs in their `xn--` form), at most 253 characters.
@@ -122,6 +139,20 @@ impl LoginSettings {
     pub const DEFAULT: LoginSettings = LoginSettings {
         password_login: true,
     };
+
+    /// Whether an administrator may store these: until single sign-on exists, passwords
+    /// are the only way to sign in, so `password_login: false` is always 409
+    /// `no_sign_in_method` (docs/DECISIONS.md, "Runtime settings").
+    pub fn check_sign_in_method(&self) -> Result<()> {
+        if self.password_login {
+            Ok(())
+        } else {
+            Err(Error::Conflict(format!(
+                "{NO_SIGN_IN_METHOD}: password login is the only way to sign in until \
+                 single sign-on exists; turning it off would leave no way to sign in"
+            )))
+        }
+    }
 
     /// 403 `password_login_disabled` unless passwords sign in.
     pub fn require_password_login(&self) -> Result<()> {
@@ -253,6 +284,27 @@ mod tests {
             "", "com", "-a.com", "a-.com", "a..com", "a.com.", "a b.com", "ä.com",
         ] {
             assert!(parse_domain(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn verification_needs_a_sender_and_passwords_stay_on() {
+        let mut s = SignupSettings::defaults(SignupMode::Open);
+        let from = Email::parse("noreply@example.com").unwrap();
+        assert!(s.require_sender(Some(&from)).is_ok());
+        match s.require_sender(None) {
+            Err(Error::Conflict(m)) => assert_eq!(m, EMAIL_NOT_CONFIGURED),
+            other => panic!("{other:?}"),
+        }
+        s.require_email_verification = false;
+        assert!(s.require_sender(None).is_ok());
+        assert!(LoginSettings::DEFAULT.check_sign_in_method().is_ok());
+        let off = LoginSettings {
+            password_login: false,
+        };
+        match off.check_sign_in_method() {
+            Err(Error::Conflict(m)) => assert!(m.starts_with("no_sign_in_method: "), "{m}"),
+            other => panic!("{other:?}"),
         }
     }
 

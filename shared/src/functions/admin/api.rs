@@ -1,4 +1,6 @@
-//! The admin API: API keys, OAuth clients, sessions and signing keys.
+//! The admin API: API keys, OAuth clients, sessions and signing keys; the people
+//! (`users.rs`, `invites.rs`) and runtime settings (`settings.rs`) routes are dispatched
+//! from here.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -63,7 +65,10 @@ where
                 .map(ok),
             _ => match self.users_api(req, user).await {
                 Some(answer) => answer,
-                None => Err(Error::NotFound),
+                None => match self.settings_api(req, user).await {
+                    Some(answer) => answer,
+                    None => Err(Error::NotFound),
+                },
             },
         }
     }

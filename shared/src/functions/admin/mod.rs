@@ -1,7 +1,7 @@
 //! The admin function: IAM sign-in (submitted keys or a presigned STS request), admin
 //! sessions with a CSRF token and periodic group re-checks, sign-in rate limits
 //! ([`crate::records::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
-//! clients, sessions, signing keys, users) and the console ([`console`]). Admin routes have no
+//! clients, sessions, signing keys, users, runtime settings) and the console ([`console`]). Admin routes have no
 //! authorizer: this function authenticates them itself, and alone holds
 //! `iam:ListGroupsForUser`.
 
@@ -21,6 +21,7 @@ use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::credentials::users::UserStore;
+use crate::credentials::users::settings::SettingsStore;
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, append_cookie, issuer, json, source_ip};
 use crate::primitives::crypto::random_id;
@@ -43,17 +44,18 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 mod api;
 mod console;
 mod invites;
+mod settings;
 mod signin;
 mod users;
 
 /// What the admin function needs of the table: sessions, API keys, redeemed presigned
-/// requests, sign-in rate counters, the locks and the users.
+/// requests, sign-in rate counters, the locks, the users and the runtime settings.
 pub trait AdminPorts:
-    AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore
+    AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore + SettingsStore
 {
 }
-impl<T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore> AdminPorts
-    for T
+impl<T> AdminPorts for T where
+    T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore + SettingsStore
 {
 }
 
