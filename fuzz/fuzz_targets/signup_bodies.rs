@@ -5,7 +5,10 @@
 //! on the parsed address). Input: route selector byte, then body (or raw domain text).
 #![no_main]
 
-use gatehouse::credentials::users::settings::{SignupMode, SignupSettings, parse_domain};
+use gatehouse::credentials::users::settings::{
+    MAX_DOMAINS, SignupMode, SignupSettings, parse_domain,
+};
+use gatehouse::requests::settings::SetSignup;
 use gatehouse::requests::body::read_json;
 use gatehouse::requests::signup::{Signup, VerifyEmail};
 use gatehouse::requests::widget::from_json;
@@ -18,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&route, body)) = data.split_first() else {
         return;
     };
-    if route % 3 == 2 {
+    if route % 4 == 2 {
         domain(body);
         return;
     }
@@ -27,7 +30,25 @@ fuzz_target!(|data: &[u8]| {
     let Ok(v) = read_json::<Value>(&headers, body) else {
         return;
     };
-    if route % 3 == 0 {
+    if route % 4 == 3 {
+        let Ok(b) = from_json::<SetSignup>(v) else {
+            return;
+        };
+        match b.checked() {
+            Ok(s) => {
+                assert!(s.allowed_domains.len() <= MAX_DOMAINS);
+                for d in &s.allowed_domains {
+                    assert_eq!(parse_domain(d).ok().as_ref(), Some(d), "stored domains parse");
+                }
+                let mut sorted = s.allowed_domains.clone();
+                sorted.sort();
+                sorted.dedup();
+                assert_eq!(sorted.len(), s.allowed_domains.len(), "no repeats");
+                assert!(s.mode != SignupMode::Domain || !s.allowed_domains.is_empty());
+            }
+            Err(e) => assert_eq!(e.status(), 400),
+        }
+    } else if route % 4 == 0 {
         let Ok(b) = from_json::<Signup>(v) else {
             return;
         };

@@ -55,10 +55,8 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
             .map_err(|why| Error::bad_request(format!("password: {why}")))?;
         let settings = self.settings.current(&self.store).await?.signup;
         settings.admits(&fields.email).inspect_err(log_refusal)?;
+        settings.require_sender(self.config.users.signup.email_from.as_ref())?;
         let verify = settings.require_email_verification;
-        if verify && self.config.users.signup.email_from.is_none() {
-            return Err(Error::Conflict("email_not_configured".into()));
-        }
         let now = (self.clock)();
         self.take_quotas(&source_ip(req), &fields.email, now)
             .await
