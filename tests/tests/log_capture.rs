@@ -566,3 +566,34 @@ async fn no_verification_token_or_password_appears_in_logs_when_signing_up_and_v
         }
     }
 }
+
+#[tokio::test]
+async fn without_email_from_the_users_function_starts_and_warns_naming_email_from_and_signup_mode()
+{
+    let capture = installed();
+    let warnings = || {
+        capture
+            .text()
+            .lines()
+            .filter(|l| l.contains("EMAIL_FROM is empty"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let before = warnings().len();
+    let sdk = common::sdk().await;
+    let dynamodb = gatehouse::adapters::sdk::dynamodb(&sdk);
+    let ses = gatehouse::adapters::sdk::sesv2(&sdk);
+    // With a sender: no warning.
+    let with = common::config("gatehouse-log-test", &[]);
+    let _users = gatehouse::adapters::lambda::LambdaUsers::new(with, dynamodb.clone(), ses.clone());
+    assert_eq!(warnings().len(), before);
+    let without = common::config("gatehouse-log-test", &[("EMAIL_FROM", "")]);
+    let _users = gatehouse::adapters::lambda::LambdaUsers::new(without, dynamodb, ses);
+    let lines = warnings();
+    assert_eq!(lines.len(), before + 1, "one warning at start");
+    let line = lines.last().unwrap();
+    assert!(
+        line.contains("WARN") && line.contains("SIGNUP_MODE"),
+        "{line}"
+    );
+}
