@@ -34,6 +34,14 @@ async function open(url) {
   return { context, page, errors, requests };
 }
 
+// Closes a page opened with `open`, adding its requests and console errors to `out`.
+async function done(o, out) {
+  out.requests = o.requests;
+  out.console = o.errors;
+  await o.context.close();
+  return out;
+}
+
 async function signIn(page, identifier, password) {
   await page.fill("#signin-identifier", identifier);
   await page.fill("#signin-password", password);
@@ -106,10 +114,7 @@ async function inviteScenario(pageUrl, token, identifier, password) {
   out.invite.password_field_after = await o.page.inputValue("#invite-password");
   out.signin = await signIn(o.page, identifier, password);
   out.me = await me(o.page);
-  out.requests = o.requests;
-  out.console = o.errors;
-  await o.context.close();
-  return out;
+  return done(o, out);
 }
 
 async function signupScenario(pageUrl, email, password) {
@@ -118,10 +123,7 @@ async function signupScenario(pageUrl, email, password) {
   await o.page.fill("#signup-password", password);
   const out = { signup: await result(o.page, "signup", () => o.page.click("#run-signup")) };
   out.signup.password_field_after = await o.page.inputValue("#signup-password");
-  out.requests = o.requests;
-  out.console = o.errors;
-  await o.context.close();
-  return out;
+  return done(o, out);
 }
 
 async function verifyScenario(pageUrl, token, identifier, password) {
@@ -134,10 +136,7 @@ async function verifyScenario(pageUrl, token, identifier, password) {
   };
   out.signin = await signIn(o.page, identifier, password);
   out.me = await me(o.page);
-  out.requests = o.requests;
-  out.console = o.errors;
-  await o.context.close();
-  return out;
+  return done(o, out);
 }
 
 try {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use super::key::RateKey;
-use super::rate::{RateStore, ip_bucket};
+use super::rate::{RateStore, fixed_window, ip_bucket};
 use crate::error::{Error, Result};
 use crate::primitives::crypto::sha256_hex;
 
@@ -49,9 +49,7 @@ impl Quota {
     /// Counts one request for `value` at `now`: 429 with `Retry-After` until the window
     /// ends once `limit` requests were counted in it.
     pub(crate) async fn take<S: RateStore>(&self, store: &S, value: &str, now: i64) -> Result<()> {
-        let secs = self.window.as_secs().max(1) as i64;
-        let window = now.div_euclid(secs);
-        let end = (window + 1) * secs;
+        let (window, end) = fixed_window(now, self.window);
         if store
             .rate_reserve(&self.key(value, window), self.limit, end)
             .await?

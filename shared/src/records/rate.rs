@@ -68,6 +68,14 @@ pub(crate) fn ip_bucket(source: &str) -> String {
     }
 }
 
+/// The fixed window of `window` (at least a second) that `now` falls in: its index and
+/// the second it ends (the counters' expiry, `Retry-After`'s end).
+pub(crate) fn fixed_window(now: i64, window: Duration) -> (i64, i64) {
+    let secs = window.as_secs().max(1) as i64;
+    let index = now.div_euclid(secs);
+    (index, (index + 1) * secs)
+}
+
 /// Whether a refusal counts as a failed attempt: a credential that was checked and
 /// refused. Bad input (400, 415, ...), a switched-off grant and dependency errors
 /// count for nothing.
@@ -145,16 +153,12 @@ impl<'a, S: RateStore> Limiter<'a, S> {
         }
     }
 
-    fn window_secs(&self) -> i64 {
-        self.limits.window.as_secs().max(1) as i64
-    }
-
     fn window(&self) -> i64 {
-        self.now.div_euclid(self.window_secs())
+        fixed_window(self.now, self.limits.window).0
     }
 
     fn window_end(&self) -> i64 {
-        (self.window() + 1) * self.window_secs()
+        fixed_window(self.now, self.limits.window).1
     }
 
     fn key(&self, kind: &str, value: &str) -> String {

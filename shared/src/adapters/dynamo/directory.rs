@@ -1,9 +1,9 @@
 //! The people listing's side of the table: the name lists on `gsi1` (a Query, never a
 //! Scan) and the user's conditional delete (README "People").
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::users::{REV, USER_ID, internal};
+use super::users::{REV, USER_ID};
 use super::*;
 use crate::credentials::users::User;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
@@ -114,16 +114,11 @@ impl DynamoStore {
 
     /// A transaction's delete of the user item, only if its `rev` is still the one read.
     pub(super) fn user_delete_if_unchanged(&self, user: &User) -> Result<TransactWriteItem> {
-        let pk = Key::User(&user.id).pk();
-        self.allow(Request::delete(&pk))?;
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .condition_expression("#rev = :rev")
-            .expression_attribute_names("#rev", REV)
-            .expression_attribute_values(":rev", n(user.rev as i64))
-            .build()
-            .map_err(internal)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
+        self.delete_if_in_transaction(
+            &Key::User(&user.id).pk(),
+            "#rev = :rev",
+            &[("#rev", REV)],
+            vec![(":rev", n(user.rev as i64))],
+        )
     }
 }

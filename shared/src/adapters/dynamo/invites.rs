@@ -1,24 +1,16 @@
 //! The invite side of a user change (README "People", invites): the invite items, the
 //! password and `invite` attributes of the user's update.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::users::{CHANGED_AT, INVITE, PHC, USER_ID, internal};
+use super::users::{CHANGED_AT, INVITE, PHC, USER_ID};
 use super::*;
 use crate::credentials::users::{CredentialChange, Invite, PasswordPart};
 
 impl DynamoStore {
     /// A transaction's delete of an item that must exist.
     pub(super) fn delete_existing_in_transaction(&self, pk: &str) -> Result<TransactWriteItem> {
-        self.allow(Request::delete(pk))?;
-        let delete = Delete::builder()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .condition_expression("attribute_exists(#pk)")
-            .expression_attribute_names("#pk", PK)
-            .build()
-            .map_err(internal)?;
-        Ok(TransactWriteItem::builder().delete(delete).build())
+        self.delete_if_in_transaction(pk, "attribute_exists(#pk)", &[("#pk", PK)], Vec::new())
     }
 
     /// The invite items of a [`CredentialChange`]: the old one deleted, the new one

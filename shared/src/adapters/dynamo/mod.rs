@@ -189,6 +189,31 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// A transaction's delete of `pk`, only if `condition` holds, with its attribute
+    /// names (`#alias`, attribute) and values (`:alias`, value).
+    fn delete_if_in_transaction(
+        &self,
+        pk: &str,
+        condition: &str,
+        names: &[(&str, &str)],
+        values: Vec<(&str, AttributeValue)>,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem> {
+        use aws_sdk_dynamodb::types::{Delete, TransactWriteItem};
+        self.allow(Request::delete(pk))?;
+        let mut d = Delete::builder()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .condition_expression(condition);
+        for (alias, attr) in names {
+            d = d.expression_attribute_names(*alias, *attr);
+        }
+        for (alias, v) in values {
+            d = d.expression_attribute_values(alias, v);
+        }
+        let delete = d.build().map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(TransactWriteItem::builder().delete(delete).build())
+    }
+
     async fn delete_existing(&self, pk: &str) -> Result<bool> {
         self.allow(Request::delete(pk))?;
         let r = self

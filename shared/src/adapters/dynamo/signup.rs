@@ -2,7 +2,7 @@
 //! and its verification token in one transaction, replacing an expired pending holder;
 //! the e-mail tokens; verification, which removes every expiry at once.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::users::{REV, STATUS, USER_ID, bad, internal, user_item};
 use super::*;
@@ -24,36 +24,11 @@ fn token_item(t: &EmailToken) -> Item {
 }
 
 impl DynamoStore {
-    /// A transaction's delete of `pk`, only if `condition` holds (`:v` bound to `value`
-    /// under the name `#a` for `attribute`).
-    fn delete_if(
-        &self,
-        pk: &str,
-        condition: &str,
-        names: &[(&str, &str)],
-        values: Vec<(&str, AttributeValue)>,
-    ) -> Result<TransactWriteItem> {
-        self.allow(Request::delete(pk))?;
-        let mut d = Delete::builder()
-            .table_name(&self.table)
-            .key(PK, s(pk))
-            .condition_expression(condition);
-        for (alias, attr) in names {
-            d = d.expression_attribute_names(*alias, *attr);
-        }
-        for (alias, v) in values {
-            d = d.expression_attribute_values(alias, v);
-        }
-        Ok(TransactWriteItem::builder()
-            .delete(d.build().map_err(internal)?)
-            .build())
-    }
-
     /// The deletes that replace an expired pending holder `old` of the new user's e-mail:
     /// its user item (unchanged since read, still expired) and its user name unless the
     /// new user takes that name over (still its own).
     fn replace_holder(&self, old: &User, new: &User, now: i64) -> Result<Vec<TransactWriteItem>> {
-        let mut items = vec![self.delete_if(
+        let mut items = vec![self.delete_if_in_transaction(
             &Key::User(&old.id).pk(),
             "#rev = :rev AND #exp < :now",
             &[("#rev", REV), ("#exp", EXPIRES_AT)],
@@ -64,7 +39,7 @@ impl DynamoStore {
             .as_ref()
             .filter(|n| Some(*n) != new.username.as_ref())
         {
-            items.push(self.delete_if(
+            items.push(self.delete_if_in_transaction(
                 &Key::UserName(name.as_str()).pk(),
                 "#uid = :uid",
                 &[("#uid", USER_ID)],

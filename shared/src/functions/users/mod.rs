@@ -142,11 +142,16 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
     /// The user an identifier names, if it may sign in with a password: an invited
     /// user (no password yet) is treated as unknown.
     async fn find(&self, identifier: &Identifier) -> Result<Option<User>> {
-        let Some(id) = self.store.find_user_id(identifier).await? else {
-            return Ok(None);
-        };
-        let user = self.store.get_user(&id).await?;
+        let user = self.user_named(identifier).await?;
         Ok(user.filter(|u| u.status != UserStatus::Invited && u.password.is_some()))
+    }
+
+    /// The user whose name item `identifier` names, if any (whatever its status).
+    async fn user_named(&self, identifier: &Identifier) -> Result<Option<User>> {
+        match self.store.find_user_id(identifier).await? {
+            Some(id) => self.store.get_user(&id).await,
+            None => Ok(None),
+        }
     }
 
     /// One attempt behind the per-IP slot: lockout, password, status, session.

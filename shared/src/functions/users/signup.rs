@@ -192,24 +192,12 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
 
     /// The user holding `email`'s item, if any (expired or not: the caller decides).
     async fn email_holder(&self, email: &Email) -> Result<Option<User>> {
-        let id = self
-            .store
-            .find_user_id(&Identifier::Email(email.clone()))
-            .await?;
-        match id {
-            Some(id) => self.store.get_user(&id).await,
-            None => Ok(None),
-        }
+        self.user_named(&Identifier::Email(email.clone())).await
     }
 
     /// The id of the live holder of a user name (an expired pending one holds nothing).
     async fn name_holder(&self, name: &Username, now: i64) -> Result<Option<String>> {
-        let id = self
-            .store
-            .find_user_id(&Identifier::Username(name.clone()))
-            .await?;
-        let Some(id) = id else { return Ok(None) };
-        let user = self.store.get_user(&id).await?;
+        let user = self.user_named(&Identifier::Username(name.clone())).await?;
         Ok(user.filter(|u| u.holds_names_at(now)).map(|u| u.id))
     }
 
