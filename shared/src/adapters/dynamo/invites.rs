@@ -3,7 +3,7 @@
 
 use aws_sdk_dynamodb::types::TransactWriteItem;
 
-use super::users::{CHANGED_AT, INVITE, PHC, USER_ID};
+use super::users::{CHANGED_AT, EMAIL_VERIFIED, INVITE, PHC, USER_ID};
 use super::*;
 use crate::credentials::users::{CredentialChange, Invite, PasswordPart};
 
@@ -14,7 +14,7 @@ impl DynamoStore {
     }
 
     /// The invite items of a [`CredentialChange`]: the old one deleted, the new one
-    /// written.
+    /// written; the e-mail token it spends deleted.
     pub(super) fn invite_items(&self, c: &CredentialChange) -> Result<Vec<TransactWriteItem>> {
         let mut items = Vec::new();
         if let Some(hash) = &c.revoke {
@@ -27,6 +27,9 @@ impl DynamoStore {
         }
         if let Some(invite) = &c.issue {
             items.push(self.put_new_in_transaction(invite_item(invite))?);
+        }
+        if let Some(hash) = &c.spend_token {
+            items.push(self.delete_existing_in_transaction(&Key::EmailToken(hash).pk())?);
         }
         Ok(items)
     }
@@ -97,6 +100,9 @@ pub(super) fn credential_parts(e: &mut Expr, c: &CredentialChange) {
         }
         Some(PasswordPart::Remove) => e.remove("#phc", PHC),
         None => {}
+    }
+    if c.verify_email {
+        e.set("#ev", EMAIL_VERIFIED, ":ev", AttributeValue::Bool(true));
     }
     match (&c.issue, &c.revoke) {
         (Some(invite), _) => e.set("#inv", INVITE, ":inv", s(&invite.hash)),

@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
-use super::users::{REV, STATUS, USER_ID, bad, internal, user_item};
+use super::users::{EMAIL_VERIFIED, REV, STATUS, USER_ID, bad, internal, user_item};
 use super::*;
 use crate::credentials::users::signup::{EmailToken, SignupRecords, SignupStore, TokenPurpose};
 use crate::credentials::users::{User, UserStatus};
@@ -71,7 +71,7 @@ impl DynamoStore {
         let pk = Key::User(&user.id).pk();
         self.allow(Request::update(
             &pk,
-            &[PK, STATUS, "email_verified", REV, EXPIRES_AT],
+            &[PK, STATUS, EMAIL_VERIFIED, REV, EXPIRES_AT],
         ))?;
         let update = Update::builder()
             .table_name(&self.table)
@@ -79,7 +79,7 @@ impl DynamoStore {
             .update_expression("SET #st = :active, #ev = :t, #rev = :next REMOVE #exp")
             .condition_expression("#rev = :rev AND #st = :pending")
             .expression_attribute_names("#st", STATUS)
-            .expression_attribute_names("#ev", "email_verified")
+            .expression_attribute_names("#ev", EMAIL_VERIFIED)
             .expression_attribute_names("#rev", REV)
             .expression_attribute_names("#exp", EXPIRES_AT)
             .expression_attribute_values(":active", s(UserStatus::Active.as_str()))

@@ -18,6 +18,7 @@ pub(super) const STATUS: &str = "status";
 pub(super) const PHC: &str = "phc";
 pub(super) const CHANGED_AT: &str = "password_changed_at";
 pub(super) const INVITE: &str = "invite";
+pub(super) const EMAIL_VERIFIED: &str = "email_verified";
 
 fn list(values: &[String]) -> AttributeValue {
     AttributeValue::L(values.iter().map(|v| s(v)).collect())
@@ -43,7 +44,7 @@ pub(super) fn user_item(u: &User) -> Item {
     item.insert("email".into(), s(u.email.shown()));
     item.insert("email_key".into(), s(u.email.key()));
     item.insert(
-        "email_verified".into(),
+        EMAIL_VERIFIED.into(),
         AttributeValue::Bool(u.email_verified),
     );
     if let Some(d) = &u.display_name {
@@ -80,7 +81,7 @@ fn user_from(id: &str, item: &Item) -> Result<User> {
         username,
         email: Email::parse(&get_s(item, "email")?).map_err(|_| bad("email"))?,
         email_verified: item
-            .get("email_verified")
+            .get(EMAIL_VERIFIED)
             .and_then(|v| v.as_bool().ok())
             .copied()
             .unwrap_or(false),
@@ -145,7 +146,7 @@ impl DynamoStore {
         let pk = Key::User(&c.user_id).pk();
         self.allow(Request::update(
             &pk,
-            &[PK, SESSIONS, REV, STATUS, PHC, CHANGED_AT, INVITE],
+            &[PK, SESSIONS, REV, STATUS, PHC, CHANGED_AT, INVITE, EMAIL_VERIFIED],
         ))?;
         let mut e = Expr::default();
         e.set("#s", SESSIONS, ":s", list(&c.sessions));

@@ -17,6 +17,11 @@ pub struct CredentialChange {
     pub revoke: Option<String>,
     /// The revoked invite item must still exist (an acceptance: a used invite is gone).
     pub revoke_must_exist: bool,
+    /// An e-mail token (`etoken#` hash) spent by this change: deleted, and it must
+    /// still exist (a password reset: a used link is gone).
+    pub spend_token: Option<String>,
+    /// Sets `email_verified` (a link that reached the mailbox was followed).
+    pub verify_email: bool,
 }
 
 /// A change of the stored password hash.
@@ -78,7 +83,7 @@ impl User {
                 password: Some(PasswordPart::Remove),
                 issue: Some(invite),
                 revoke: self.invite.clone(),
-                revoke_must_exist: false,
+                ..CredentialChange::default()
             },
             ..self.ending_every_session(UserStatus::Invited)
         }
@@ -94,6 +99,7 @@ impl User {
                 issue: None,
                 revoke: Some(hash.to_owned()),
                 revoke_must_exist: true,
+                ..CredentialChange::default()
             },
             ..self.change()
         }

@@ -18,6 +18,12 @@ pub enum Purpose {
     VerifyEmail,
     /// A sign-up for an address that already has a verified account: no link.
     AlreadyRegistered,
+    /// A password reset link (`#reset=`), asked for at `POST /users/password/forgot`.
+    ResetPassword,
+    /// The notice that a password was reset: no link.
+    PasswordChanged,
+    /// An administrator's invite (`#invite=`), delivered by e-mail.
+    Invite,
 }
 
 impl Purpose {
@@ -25,6 +31,9 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::AlreadyRegistered => "already_registered",
+            Purpose::ResetPassword => "reset_password",
+            Purpose::PasswordChanged => "password_changed",
+            Purpose::Invite => "invite",
         }
     }
 }
@@ -75,6 +84,53 @@ impl Message {
                  has an account. Sign in with it instead; no new account was created.\n\n\
                  If it was not you, you can ignore this message.\n",
             ),
+        }
+    }
+
+    /// The reset message: the link `<USER_UI_URL>#reset=<token>`, valid 30 minutes.
+    pub fn reset_password(to: &Email, link: &SecretString) -> Message {
+        Message {
+            to: to.clone(),
+            purpose: Purpose::ResetPassword,
+            subject: "Reset your password",
+            text: SecretString::from(format!(
+                "Someone, hopefully you, asked to reset the password of the account with \
+                 this address.\n\n\
+                 To choose a new password, open this link within 30 minutes:\n\n\
+                 {}\n\n\
+                 If it was not you, ignore this message: your password stays as it is.\n",
+                link.expose_secret()
+            )),
+        }
+    }
+
+    /// The notice after a reset: every session was signed out; no link.
+    pub fn password_changed(to: &Email) -> Message {
+        Message {
+            to: to.clone(),
+            purpose: Purpose::PasswordChanged,
+            subject: "Your password was changed",
+            text: SecretString::from(
+                "The password of the account with this address was just reset, and every \
+                 session of the account was signed out.\n\n\
+                 If it was not you, ask your administrator to reset your credentials now.\n",
+            ),
+        }
+    }
+
+    /// An administrator's invite: the link `<USER_UI_URL>#invite=<token>`, valid 72 hours.
+    pub fn invite(to: &Email, link: &SecretString) -> Message {
+        Message {
+            to: to.clone(),
+            purpose: Purpose::Invite,
+            subject: "You are invited",
+            text: SecretString::from(format!(
+                "An administrator created an account for this address.\n\n\
+                 To choose your password and activate it, open this link within 72 hours:\n\n\
+                 {}\n\n\
+                 If you did not expect this, ignore this message.\n",
+                link.expose_secret()
+            )),
         }
     }
 }
