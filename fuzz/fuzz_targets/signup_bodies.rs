@@ -1,6 +1,7 @@
 //! The sign-up's bodies, read as the handlers read them (`read_json`, then the strict
 //! body type) and validated as they validate: `POST /users/signup` (its fields and the
-//! password's context words), `POST /users/verify-email`, and the domains an
+//! password's context words), `POST /users/verify-email`, the password reset's `POST
+//! /users/password/forgot` and `POST /users/password/reset`, and the domains an
 //! administrator's sign-up settings admit (`parse_domain`, and `SignupSettings::admits`
 //! on the parsed address). Input: route selector byte, then body (or raw domain text).
 #![no_main]
@@ -10,7 +11,7 @@ use gatehouse::credentials::users::settings::{
 };
 use gatehouse::requests::settings::SetSignup;
 use gatehouse::requests::body::read_json;
-use gatehouse::requests::signup::{Signup, VerifyEmail};
+use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
 use gatehouse::requests::widget::from_json;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use libfuzzer_sys::fuzz_target;
@@ -21,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&route, body)) = data.split_first() else {
         return;
     };
-    if route % 4 == 2 {
+    if route % 6 == 2 {
         domain(body);
         return;
     }
@@ -30,7 +31,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(v) = read_json::<Value>(&headers, body) else {
         return;
     };
-    if route % 4 == 3 {
+    if route % 6 == 4 {
+        forgot(v);
+        return;
+    }
+    if route % 6 == 5 {
+        if let Ok(b) = from_json::<ResetPassword>(v) {
+            let _ = (b.token.expose_secret().len(), b.new_password.expose_secret().len());
+        }
+        return;
+    }
+    if route % 6 == 3 {
         let Ok(b) = from_json::<SetSignup>(v) else {
             return;
         };
@@ -48,7 +59,7 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(e) => assert_eq!(e.status(), 400),
         }
-    } else if route % 4 == 0 {
+    } else if route % 6 == 0 {
         let Ok(b) = from_json::<Signup>(v) else {
             return;
         };
@@ -74,6 +85,21 @@ fuzz_target!(|data: &[u8]| {
         let _ = b.token.expose_secret().len();
     }
 });
+
+/// A reset request's address: accepted ⇒ the lower-cased key with one `@`; refused ⇒
+/// a 400.
+fn forgot(v: Value) {
+    let Ok(b) = from_json::<ForgotPassword>(v) else {
+        return;
+    };
+    match b.email() {
+        Ok(e) => {
+            assert_eq!(e.key(), e.key().to_lowercase());
+            assert_eq!(e.key().matches('@').count(), 1);
+        }
+        Err(e) => assert_eq!(e.status(), 400),
+    }
+}
 
 /// A domain as an administrator enters it: accepted ⇒ lower case, dotted, at most 253
 /// bytes; an address in it is admitted and one in a subdomain is not.

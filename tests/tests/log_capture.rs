@@ -568,6 +568,63 @@ async fn no_verification_token_or_password_appears_in_logs_when_signing_up_and_v
 }
 
 #[tokio::test]
+async fn no_reset_token_password_or_address_appears_in_logs_when_resetting_a_password() {
+    use gatehouse::credentials::users::UserKind;
+    use reqwest::StatusCode;
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let ann = s.person(UserKind::Creator).await;
+    let email = ann.email.shown().to_owned();
+    let unknown = common::mail::address("log-nobody");
+    let origin = [("origin", common::ORIGIN)];
+    let mut bodies = Vec::new();
+    for address in [&email, &unknown] {
+        let body = json!({"email": address});
+        let a = s.post("/users/password/forgot", &origin, Some(body)).await;
+        assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+        bodies.push(a.text);
+    }
+    let mail = common::mail::newest_to(&email).await;
+    let token = common::mail::link_token(&mail.text, "reset").unwrap();
+    let weak = "Weak9";
+    let chosen = "Reset-Amber-Falcon-Trellis-7731";
+    for (password, status) in [
+        (weak, StatusCode::BAD_REQUEST),
+        (chosen, StatusCode::OK),
+        (chosen, StatusCode::BAD_REQUEST),
+    ] {
+        let body = json!({"token": token, "new_password": password});
+        let a = s.post("/users/password/reset", &origin, Some(body)).await;
+        assert_eq!(a.status, status, "{}", a.text);
+        bodies.push(a.text);
+    }
+    let notice = common::mail::wait_for(&email, 2).await.pop().unwrap();
+
+    let logs = capture.text();
+    for event in ["password_forgot", "email_sent", "password_reset"] {
+        assert!(logs.contains(event), "the {event} events were captured");
+    }
+    for secret in [
+        token.as_str(),
+        weak,
+        chosen,
+        common::USER_PASSWORD,
+        mail.text.as_str(),
+        notice.text.as_str(),
+        email.as_str(),
+        unknown.as_str(),
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+    for b in &bodies {
+        for secret in [token.as_str(), weak, chosen, email.as_str()] {
+            assert!(!b.contains(secret), "a secret reached an answer body: {b}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn without_email_from_the_users_function_starts_and_warns_naming_email_from_and_signup_mode()
 {
     let capture = installed();
