@@ -306,3 +306,41 @@ async fn with_password_login_off_forgot_and_reset_are_refused() {
     let user = holder(&s, &email_of(&ann)).await.unwrap();
     assert_eq!(user.password_changed_at, ann.password_changed_at);
 }
+
+#[tokio::test]
+async fn ses_failing_fails_a_known_request_closed_and_never_undoes_a_done_reset() {
+    use gatehouse_e2e::faults::{Fault, Wiring, ses_error, ses_proxy};
+    let proxy = ses_proxy();
+    let s = Stack::builder()
+        .via(Wiring::ses_through(&proxy).await)
+        .start()
+        .await;
+    let ann = s.person(UserKind::Creator).await;
+    proxy.set(ses_error(503, "ServiceUnavailable"), None);
+    // A known active address needs the mail: 503, never a 202 that sent nothing.
+    let a = forgot(&s, &email_of(&ann)).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+    assert!(!a.text.contains(&email_of(&ann)), "{}", a.text);
+    assert!(sent_to(&email_of(&ann)).await.is_empty());
+    // An unknown one sends nothing, so it is the usual 202 (docs/DECISIONS.md
+    // "Password reset": the accepted residual).
+    accepted(&forgot(&s, &address("nobody")).await);
+    proxy.set(Fault::None, None);
+    accepted(&forgot(&s, &email_of(&ann)).await);
+    let token = mailed_token(&email_of(&ann), 1).await;
+    // The notice fails after the transaction: the reset stands and says so.
+    proxy.set(ses_error(500, "InternalFailure"), None);
+    let ok = reset(&s, &token, NEW).await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text);
+    proxy.set(Fault::None, None);
+    let name = ann.username.clone().unwrap();
+    assert_eq!(
+        s.user_signin(name.as_str(), NEW).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        sent_to(&email_of(&ann)).await.len(),
+        1,
+        "no notice was sent"
+    );
+}
