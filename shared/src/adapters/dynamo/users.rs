@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
-use super::invites::{Expr, credential_parts, invite_item};
+use super::invites::{Expr, credential_parts, invite_from, invite_item};
 use super::*;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
 use crate::credentials::users::{
@@ -146,7 +146,16 @@ impl DynamoStore {
         let pk = Key::User(&c.user_id).pk();
         self.allow(Request::update(
             &pk,
-            &[PK, SESSIONS, REV, STATUS, PHC, CHANGED_AT, INVITE, EMAIL_VERIFIED],
+            &[
+                PK,
+                SESSIONS,
+                REV,
+                STATUS,
+                PHC,
+                CHANGED_AT,
+                INVITE,
+                EMAIL_VERIFIED,
+            ],
         ))?;
         let mut e = Expr::default();
         e.set("#s", SESSIONS, ":s", list(&c.sessions));
@@ -223,15 +232,10 @@ impl UserStore for DynamoStore {
     }
 
     async fn get_invite(&self, hash: &str) -> Result<Option<Invite>> {
-        let Some(item) = self.get(&Key::Invite(hash).pk()).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Invite {
-            hash: hash.to_owned(),
-            user_id: get_s(&item, USER_ID)?,
-            created_at: get_n(&item, "created_at")?.unwrap_or(0),
-            expires_at: get_n(&item, EXPIRES_AT)?.unwrap_or(0),
-        }))
+        self.get(&Key::Invite(hash).pk())
+            .await?
+            .map(|item| invite_from(hash, &item))
+            .transpose()
     }
 
     async fn replace_password_hash(
