@@ -2,8 +2,10 @@
 //! (`read_json`, then the route's strict body type) and validated as they validate:
 //! `POST /admin/users` (the invited user it would create), `POST /users/invite/accept`,
 //! `POST /users/password/change` (the new password must differ), the admin's
-//! `{user_id}` bodies, and the `GET /admin/users` query string with its cursor (which
-//! must survive its own round trip). Input: route selector byte, then body (or query).
+//! `{user_id}` bodies, `POST /admin/users/reset-credentials`, and the `GET /admin/users`
+//! query string with its cursor (which must survive its own round trip). An accepted
+//! create or reset delivers as the body says (`link` or `email`), `link` without it.
+//! Input: route selector byte, then body (or query).
 #![no_main]
 
 use gatehouse::credentials::users::USER_ID_LEN;
@@ -32,11 +34,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(v) = read_json::<Value>(&headers, body) else {
         return;
     };
+    // The delivery a body asks for (absent: a link).
+    let asked = v.get("delivery").and_then(Value::as_str).unwrap_or("link").to_owned();
     match route % 6 {
         0 => {
             let Ok(b) = from_json::<CreateUser>(v) else {
                 return;
             };
+            assert_eq!(b.delivery.as_str(), asked);
             match b.new_user("fuzz-admin") {
                 Ok(u) => {
                     // Invited: no password, the e-mail not verified, names in bounds.
@@ -72,7 +77,11 @@ fuzz_target!(|data: &[u8]| {
                 assert!(checked.bytes().all(|b| b.is_ascii_alphanumeric()));
             }
         }
-        _ => drop(from_json::<ResetCredentials>(v)),
+        _ => {
+            if let Ok(b) = from_json::<ResetCredentials>(v) {
+                assert_eq!(b.delivery.as_str(), asked);
+            }
+        }
     }
 });
 

@@ -96,6 +96,12 @@ impl Gateway {
         self
     }
 
+    /// The gateway with this admin function instead (tests wire its SES).
+    pub fn with_admin(mut self, admin: LambdaAdmin) -> Self {
+        self.admin = Arc::new(admin);
+        self
+    }
+
     /// Serves on `listener` until the future is dropped.
     pub async fn serve(self: Arc<Self>, listener: tokio::net::TcpListener) -> std::io::Result<()> {
         let app = axum::Router::new().fallback(

@@ -456,12 +456,12 @@ pub const ROUTES: &[Route] = &[
         .admin().optional_json(schema!(Rotate)).answers(schema!(Rotated)).refusals(&[409]).destructive(),
     // Invites (README "People").
     Route::new("POST", "/admin/users", Admin, "adminCreateUser",
-        "An invited user and its invite link, shown once (409 when the name or e-mail is taken or USER_UI_URL is not set)")
-        .admin().json(schema!(CreateUser)).answers(schema!(CreatedUser)).refusals(&[409]),
+        "An invited user and its invite link, shown once, or (delivery email) mailed to the user (409 when the name or e-mail is taken, USER_UI_URL is not set, or EMAIL_FROM for delivery email; 503 when the mail fails, the user written)")
+        .admin().json(schema!(CreateUser)).answers(schema!(CreatedUser)).refusals(&[409, 503]),
     Route::new("POST", "/admin/users/reset-credentials", Admin, "adminResetUserCredentials",
-        "Remove a user's password and sessions and kill its old invite link; a new link, shown once")
+        "Remove a user's password and sessions and kill its old invite link; a new link, shown once or (delivery email) mailed to the user")
         .admin().json(schema!(ResetCredentials)).answers(schema!(CredentialsReset))
-        .refusals(&[404, 409]).destructive(),
+        .refusals(&[404, 409, 503]).destructive(),
     // People, managed by administrators (README "People").
     Route::new("GET", "/admin/users", Admin, "adminListUsers",
         "One page (50 index entries) of the users whose username or e-mail starts with q, through gsi1")

@@ -77,6 +77,7 @@ function signedOut(message) {
   for (const id of Object.keys(VIEWS)) $(id).hidden = true;
   for (const rows of ["key-rows", "client-rows", "session-rows", "user-rows"]) $(rows).replaceChildren();
   for (const shown of ["key-created", "client-created", "invite-created"]) $(shown).hidden = true;
+  $("invite-value").textContent = "";
   if (message) status(message, true);
 }
 
@@ -266,7 +267,8 @@ async function loadUsers(cursor) {
       u.status === "disabled"
         ? button("Enable", "Enable " + u.email, () => userAct("/admin/users/enable", u, u.email + " enabled."))
         : button("Disable", "Disable " + u.email, () => userAct("/admin/users/disable", u, u.email + " disabled.")),
-      button("Reset", "Reset the credentials of " + u.email, () => resetUser(u)),
+      button("Reset", "Reset the credentials of " + u.email + " and show a new link", () => resetUser(u, "link")),
+      button("Reset by e-mail", "Reset the credentials of " + u.email + " and e-mail a new link", () => resetUser(u, "email")),
       button("Delete", "Delete " + u.email, () => userAct("/admin/users/delete", u, u.email + " deleted.")),
     ],
   );
@@ -275,25 +277,37 @@ async function loadUsers(cursor) {
   more.onclick = r.data.cursor ? () => loadUsers(r.data.cursor) : null;
 }
 
-function showInvite(link) {
-  $("invite-value").textContent = link;
+// An invite's answer: the link, shown once, or (delivery "email") where it was sent,
+// with no link at all.
+function showInvite(answer) {
+  if (answer.delivery === "email") {
+    $("invite-said").textContent = "Invite sent to " + answer.invite_sent_to +
+      ": the link in the message works once, for 72 hours.";
+    $("invite-value").textContent = "";
+    $("invite-value").hidden = true;
+  } else {
+    $("invite-said").textContent = "The invite link, shown once: hand it to the person (it works once, for 72 hours).";
+    $("invite-value").textContent = answer.invite_link;
+    $("invite-value").hidden = false;
+  }
   $("invite-created").hidden = false;
 }
 
-async function resetUser(u) {
-  const r = await act("/admin/users/reset-credentials", { user_id: u.id }, "Credentials of " + u.email + " reset.", () => loadUsers());
-  if (r.status === 200) showInvite(r.data.invite_link);
+async function resetUser(u, delivery) {
+  const r = await act("/admin/users/reset-credentials", { user_id: u.id, delivery },
+    "Credentials of " + u.email + " reset.", () => loadUsers());
+  if (r.status === 200) showInvite(r.data);
 }
 
 async function createUser(event) {
   event.preventDefault();
   const form = event.target;
-  const body = { email: form.email.value, kind: form.kind.value };
+  const body = { email: form.email.value, kind: form.kind.value, delivery: form.delivery.value };
   if (form.username.value) body.username = form.username.value;
   const r = await act("/admin/users", body, "User " + body.email + " created.", () => loadUsers());
   if (r.status !== 200) return;
   form.reset();
-  showInvite(r.data.invite_link);
+  showInvite(r.data);
 }
 
 async function createKey(event) {

@@ -2,9 +2,10 @@
 // console on the API's own origin. Prints one JSON line:
 // {version, signed, reload, key, signout, keys_form, outsider, violations}.
 //
-// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL> <hand-off link>
+// usage: node tests/browser/console.mjs <API URL> <member.json> <outsider.json> <foreign page URL> <hand-off link> <e-mail>
 //   (each file: {name, key_id, secret} of an IAM user; the foreign page is another
-//   site's, here in ALLOWED_ORIGINS: the worst case)
+//   site's, here in ALLOWED_ORIGINS: the worst case; the e-mail is the address of the
+//   user whose invite the console mails)
 // usage: node tests/browser/console.mjs removed <API URL> <member.json> <dir>
 //   signs in, writes <dir>/signed-in, waits for <dir>/removed (the test has taken the
 //   user out of the admin group), then calls the API once: {version, status, signin_shown}
@@ -17,7 +18,7 @@ const { AxeBuilder } = require("@axe-core/playwright");
 
 const argv = process.argv.slice(2);
 const removedMode = argv[0] === "removed";
-const [api, memberFile, outsiderFile, foreignUrl, handoffLink] = removedMode ? argv.slice(1, 3) : argv;
+const [api, memberFile, outsiderFile, foreignUrl, handoffLink, mailedTo] = removedMode ? argv.slice(1, 3) : argv;
 const member = JSON.parse(readFileSync(memberFile, "utf8"));
 const outsider = removedMode ? null : JSON.parse(readFileSync(outsiderFile, "utf8"));
 const browser = await launch();
@@ -199,6 +200,14 @@ async function eachView(page) {
   await page.fill("#new-username", "consoleperson");
   v.create_user = await said(page, () => page.click("#user-create button[type=submit]"));
   v.invite = await page.textContent("#invite-value");
+  // The same view, the invite e-mailed: where it went, and no link anywhere on the page.
+  await page.fill("#new-email", mailedTo);
+  await page.fill("#new-username", "consolemailed");
+  await page.selectOption("#new-delivery", "email");
+  v.create_user_email = await said(page, () => page.click("#user-create button[type=submit]"));
+  v.invite_email = await page.textContent("#invite-created");
+  v.invite_email_link_shown = await page.evaluate(() => document.body.textContent.includes("#invite="));
+  v.invite_email_code_shown = await page.isVisible("#invite-value");
   await page.fill("#user-q", "consoleperson");
   await page.click("#user-search button[type=submit]");
   await page.waitForFunction(() => document.getElementById("user-rows").textContent.includes("consoleperson"));

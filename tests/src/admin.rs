@@ -94,6 +94,7 @@ pub async fn direct(extra: &[(&str, &str)]) -> Direct {
         identity,
         crate::secrets().await,
         store.client().clone(),
+        aws_sdk_sesv2::Client::new(&sdk),
     )
     .unwrap();
     Direct {

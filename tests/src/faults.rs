@@ -365,7 +365,7 @@ pub struct Wiring {
     pub secrets_admin: aws_sdk_secretsmanager::Client,
     /// The admin function's STS and IAM.
     pub admin_sdk: aws_config::SdkConfig,
-    /// The users function's SES.
+    /// The users and admin functions' SES.
     pub ses: aws_sdk_sesv2::Client,
 }
 

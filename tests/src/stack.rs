@@ -180,15 +180,27 @@ impl StackBuilder {
         vars.extend(env);
         let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (&k[..], &v[..])).collect();
         let cfg = crate::config(w.store.table(), &vars);
-        let users =
-            gatehouse::adapters::lambda::LambdaUsers::new(cfg.clone(), w.dynamodb.clone(), w.ses);
+        let users = gatehouse::adapters::lambda::LambdaUsers::new(
+            cfg.clone(),
+            w.dynamodb.clone(),
+            w.ses.clone(),
+        );
         let users = match self.clock.take() {
             Some(clock) => users.with_clock(clock),
             None => users,
         };
+        let admin = gatehouse::adapters::lambda::LambdaAdmin::with_identity(
+            cfg.clone(),
+            gatehouse::adapters::AwsIdentity::new(&w.admin_sdk).unwrap(),
+            w.secrets.clone(),
+            w.dynamodb.clone(),
+            w.ses.clone(),
+        )
+        .unwrap();
         let gw = Gateway::new(&cfg, w.dynamodb, w.secrets, &w.admin_sdk, addr)
             .unwrap()
-            .with_users(users);
+            .with_users(users)
+            .with_admin(admin);
         tokio::spawn(Arc::new(gw).serve(listener));
         let client = || crate::http_builder().redirect(reqwest::redirect::Policy::none());
         let other_ip = client().local_address(std::net::IpAddr::from([127, 0, 0, 2]));

@@ -293,6 +293,75 @@ async fn no_invite_token_or_password_appears_in_logs_when_inviting_accepting_and
     }
 }
 
+/// An e-mailed invite's token never reaches a log line or an answer (README "People",
+/// invites by e-mail, "Logs"): an administrator creates a user with `delivery: "email"`
+/// and re-sends it with a reset; the person accepts the second link. Neither token nor
+/// any `#invite=` link, nor the recipient's address, is in a captured line; the answers
+/// hold no token; the `admin_api` lines say `delivery` and the mail was sent.
+#[tokio::test]
+async fn no_emailed_invite_token_appears_in_logs_or_answers() {
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let admin = s.admin(&common::iam_user(true).await).await;
+    let email = common::mail::address("log-mailed");
+    let username = format!("logmailed{}", &email[11..19]);
+    let body =
+        json!({"email": email, "username": username, "kind": "creator", "delivery": "email"});
+    let created = s
+        .call(&admin, Method::POST, "/admin/users", Some(body))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let token_of = async |count| {
+        let mail = common::mail::wait_for(&email, count).await.pop().unwrap();
+        common::mail::link_token(&mail.text, "invite").unwrap()
+    };
+    let first = token_of(1).await;
+    let user_id = created.body["user"]["id"].as_str().unwrap().to_owned();
+    let body = json!({"user_id": user_id, "delivery": "email"});
+    let reset = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/reset-credentials",
+            Some(body),
+        )
+        .await;
+    assert_eq!(reset.status, StatusCode::OK, "{}", reset.text);
+    let second = token_of(2).await;
+    let body = json!({"token": second, "new_password": "Quartz-Harbor-Orbit-Canvas-8812"});
+    let origin = [("origin", common::ORIGIN)];
+    let accepted = s.post("/users/invite/accept", &origin, Some(body)).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+
+    let logs = capture.text();
+    for secret in [first.as_str(), second.as_str(), "#invite=", email.as_str()] {
+        assert!(!logs.contains(secret), "{secret} reached the logs");
+    }
+    for b in [&created.text, &reset.text, &accepted.text] {
+        assert!(
+            !b.contains(&first) && !b.contains(&second),
+            "a token was echoed: {b}"
+        );
+    }
+    let mine = |l: &&str| l.contains(&user_id);
+    let audit: Vec<&str> = logs
+        .lines()
+        .filter(mine)
+        .filter(|l| l.contains("admin_api"))
+        .collect();
+    assert_eq!(audit.len(), 2, "{audit:?}");
+    assert!(
+        audit.iter().all(|l| l.contains(r#""delivery":"email""#)),
+        "{audit:?}"
+    );
+    assert!(
+        logs.contains(r#""purpose":"invite""#),
+        "the sends were logged"
+    );
+}
+
 /// A runtime-settings change is one audit line (README "Admin API", settings): the
 /// administrator, the group, its old and new JSON; a refused change is a line with its
 /// reason, and no old or new value.

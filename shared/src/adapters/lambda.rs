@@ -40,8 +40,9 @@ pub type LambdaAuthorizer = Authorizer<DynamoStore, SecretsClient>;
 pub type LambdaToken = TokenFunction<DynamoStore, SecretsClient, HttpJwksFetch>;
 /// The widget function as deployed.
 pub type LambdaWidget = WidgetFunction<DynamoStore, SecretsClient>;
-/// The admin function as deployed (tests substitute the identity).
-pub type LambdaAdmin<I = AwsIdentity> = AdminFunction<I, DynamoStore, SecretsClient>;
+/// The admin function as deployed (tests substitute the identity): e-mailed invites
+/// through SES.
+pub type LambdaAdmin<I = AwsIdentity> = AdminFunction<I, DynamoStore, SecretsClient, SesMailer>;
 /// The users function as deployed: e-mail through SES.
 pub type LambdaUsers = UsersFunction<DynamoStore, SesMailer>;
 /// The rotation function as deployed.
@@ -120,7 +121,7 @@ impl LambdaAdmin {
         sdk: &aws_config::SdkConfig,
     ) -> Result<Self> {
         let identity = AwsIdentity::new(sdk)?;
-        Self::with_identity(config, identity, secrets, dynamodb)
+        Self::with_identity(config, identity, secrets, dynamodb, sesv2(sdk))
     }
 
     pub async fn from_env() -> Result<Self> {
@@ -131,15 +132,18 @@ impl LambdaAdmin {
 }
 
 impl<I: AdminIdentity> LambdaAdmin<I> {
-    /// The admin function with another identity prover (tests count or fail its calls).
+    /// The admin function with another identity prover (tests count or fail its calls)
+    /// and its SES client (tests route it through a fault proxy).
     pub fn with_identity(
         config: Config,
         identity: I,
         secrets: SecretsClient,
         dynamodb: aws_sdk_dynamodb::Client,
+        ses: aws_sdk_sesv2::Client,
     ) -> Result<Self> {
         let store = store(&config, dynamodb, Function::Admin);
-        AdminFunction::from_parts(config, identity, secrets, store)
+        let mailer = SesMailer::new(ses, config.users.signup.email_from.clone());
+        AdminFunction::from_parts(config, identity, secrets, store, mailer)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::primitives::metrics::Service;
 
 /// Sends from one verified identity. Without one (`EMAIL_FROM` empty) every send is
-/// refused; the users function never asks then.
+/// refused; no function asks then.
 pub struct SesMailer {
     client: Client,
     from: Option<Email>,

@@ -18,7 +18,7 @@
 //! | e-mail token | `etoken#<sha256 of the token>` | `purpose`, `user_id`, `email_key`, `created_at`, `expires_at` |
 //! | runtime setting | `settings#signup`, `settings#login` | the setting's fields, `updated_at`, `updated_by` |
 //! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
-//! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at` |
+//! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at`, `delivery`? (`link` or `email`; absent: written before invites were mailed, read as `link`), `email_key`? (an e-mailed invite's lower-cased address) |
 //! | console hand-off code | `handoff#<sha256 of the code>` | `user_name`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //!

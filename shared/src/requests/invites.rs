@@ -1,11 +1,12 @@
 //! The invite bodies (README "People", invites): an administrator creates a user or
-//! resets its credentials, the invited person accepts with a password. Strict: an
-//! unknown field is a 400; a refusal never echoes a token or a password.
+//! resets its credentials, the invite delivered as a link or by e-mail; the invited
+//! person accepts with a password. Strict: an unknown field or delivery is a 400; a
+//! refusal never echoes a token or a password.
 
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::credentials::users::NewUser;
+use crate::credentials::users::{Delivery, NewUser};
 use crate::error::Result;
 use crate::requests::users::{Email, UserKind, Username, parse_display_name, parse_roles};
 
@@ -22,6 +23,11 @@ pub struct CreateUser {
     pub kind: UserKind,
     #[serde(default)]
     pub roles: Vec<String>,
+    /// `link` (the default): the answer holds the link; `email`: it is mailed to
+    /// `email` and the answer says where (409 `email_not_configured` without
+    /// `EMAIL_FROM`).
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 impl CreateUser {
@@ -46,6 +52,9 @@ impl CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct ResetCredentials {
     pub user_id: String,
+    /// As [`CreateUser::delivery`]; `email` mails the new link to the user's address.
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 /// `POST /users/invite/accept` body.
@@ -95,5 +104,24 @@ mod tests {
             assert!(!err.to_string().contains("XYZZY"), "{err}");
         }
         assert!(from_json::<ResetCredentials>(json!({"user_id": "U", "more": 1})).is_err());
+    }
+
+    #[test]
+    fn delivery_is_link_unless_asked_and_an_unknown_one_names_the_field() {
+        let b: CreateUser = from_json(json!({"email": "a@x.io", "kind": "creator"})).unwrap();
+        assert_eq!(b.delivery, Delivery::Link);
+        let b: ResetCredentials = from_json(json!({"user_id": "U"})).unwrap();
+        assert_eq!(b.delivery, Delivery::Link);
+        let b: ResetCredentials = from_json(json!({"user_id": "U", "delivery": "email"})).unwrap();
+        assert_eq!(b.delivery, Delivery::Email);
+        for bad in [json!("sms"), json!("EMAIL"), json!(1), json!(null)] {
+            let body = json!({"email": "a@x.io", "kind": "creator", "delivery": bad});
+            let err = from_json::<CreateUser>(body).err().expect("refused");
+            assert_eq!(err.status().as_u16(), 400);
+            assert!(err.to_string().contains("`delivery`"), "{err}");
+            let body = json!({"user_id": "U", "delivery": bad});
+            let err = from_json::<ResetCredentials>(body).err().expect("refused");
+            assert!(err.to_string().contains("`delivery`"), "{err}");
+        }
     }
 }

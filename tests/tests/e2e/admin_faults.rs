@@ -48,6 +48,7 @@ async fn run(identity: AwsIdentity, body: serde_json::Value) -> (u16, usize) {
         identity,
         common::secrets().await,
         store.client().clone(),
+        aws_sdk_sesv2::Client::new(&common::sdk().await),
     )
     .unwrap();
     let resp = gatehouse::http::respond(&f, signin_request(body)).await;

@@ -424,3 +424,72 @@ async fn cli_creates_and_resets_users_with_invite_links() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("409"));
 }
+
+#[tokio::test]
+async fn cli_invites_by_email_and_prints_where_the_link_went_never_the_link() {
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let base = ["--url", s.url.as_str(), "--server-id", SERVER_ID];
+    let run = async |args: &[&str]| cli_ok(&member, &s.url, args).await;
+    let email = common::mail::address("cli-mailed");
+    let help = run(&["users", "create", "--help"]).await;
+    assert!(
+        help.contains("--delivery") && help.contains("mails the link"),
+        "{help}"
+    );
+    let help = run(&["users", "reset", "--help"]).await;
+    assert!(
+        help.contains("--delivery") && help.contains("EMAIL_FROM"),
+        "{help}"
+    );
+    let args = [
+        "--json",
+        "users",
+        "create",
+        "--email",
+        &email,
+        "--kind",
+        "end_user",
+        "--delivery",
+        "email",
+    ];
+    let created: Value = serde_json::from_str(&run(&args).await).unwrap();
+    assert_eq!(created["delivery"], "email", "{created}");
+    assert_eq!(created["invite_sent_to"], email.as_str(), "{created}");
+    assert!(created.get("invite_link").is_none(), "{created}");
+    let id = created["user"]["id"].as_str().unwrap().to_owned();
+    let token = |count| {
+        let email = email.clone();
+        async move {
+            let mail = common::mail::wait_for(&email, count).await.pop().unwrap();
+            common::mail::link_token(&mail.text, "invite").unwrap()
+        }
+    };
+    let first = token(1).await;
+    // The table form of a reset by e-mail: where it went, no link.
+    let fields = run(&["users", "reset", &id, "--delivery", "email"]).await;
+    assert!(
+        fields.contains(&format!("invite_sent_to: {email}")),
+        "{fields}"
+    );
+    assert!(
+        !fields.contains("#invite=") && !fields.contains("invite_link"),
+        "{fields}"
+    );
+    let second = token(2).await;
+    let accept = async |token: &str| {
+        let body = json!({"token": token, "new_password": PASSWORD});
+        s.post("/users/invite/accept", &[("origin", ORIGIN)], Some(body))
+            .await
+            .status
+    };
+    assert_eq!(accept(&first).await, StatusCode::BAD_REQUEST);
+    assert_eq!(accept(&second).await, StatusCode::OK);
+    assert!(s.store.get_user(&id).await.unwrap().unwrap().email_verified);
+    // An unknown delivery never reaches the API.
+    let args = ["users", "reset", &id, "--delivery", "sms"];
+    let out = cli(&member, &[&base[..], &args[..]].concat()).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("link") && err.contains("email"), "{err}");
+}

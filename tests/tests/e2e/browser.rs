@@ -318,12 +318,14 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
     let out = crate::admin_e2e::cli_ok(&member, &s.url, &console).await;
     let printed: Value = serde_json::from_str(&out).unwrap();
     let link = printed["link"].as_str().unwrap().to_owned();
+    let mailed_to = common::mail::address("console-mailed");
     let args = [
         s.url.as_str(),
         m.to_str().unwrap(),
         o.to_str().unwrap(),
         &foreign,
         &link,
+        &mailed_to,
     ];
     let r = drive("console.mjs", &args).await;
     let _ = (std::fs::remove_file(m), std::fs::remove_file(o));
@@ -376,6 +378,16 @@ async fn the_admin_console_signs_in_both_ways_resumes_and_runs_each_views_main_a
         "{v}"
     );
     assert!(v["invite"].as_str().unwrap().contains("#invite="), "{v}");
+    // Delivery "email": the page says where the invite went and shows no link; the
+    // message is in the mailbox.
+    let created = format!("User {mailed_to} created.");
+    assert_eq!(v["create_user_email"], created.as_str(), "{v}");
+    let said = v["invite_email"].as_str().unwrap();
+    assert!(said.contains(&format!("sent to {mailed_to}")), "{v}");
+    assert_eq!(v["invite_email_link_shown"], false, "{v}");
+    assert_eq!(v["invite_email_code_shown"], false, "{v}");
+    let mail = common::mail::newest_to(&mailed_to).await;
+    assert!(common::mail::link_token(&mail.text, "invite").is_some());
     assert_eq!(
         v["disable_user"], "console-person@example.com disabled.",
         "{v}"

@@ -388,7 +388,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let change_user = user_cookie(s, &user_signin).await;
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
-    let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user"}"#;
+    let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user","delivery":"link"}"#;
     let email = format!("hygiene-{}@example.com", gatehouse::primitives::crypto::random_base62(10));
     let signup = json!({"email": email, "password": USER_PASSWORD}).to_string();
     let verify = json!({"token": "A".repeat(43)}).to_string();
@@ -444,7 +444,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /users/password/forgot", &[origin], Json, r#"{"email":"hygiene-nobody@example.com"}"#, S::ACCEPTED),
         row("POST /users/password/reset", &[origin], Json, &reset, S::BAD_REQUEST),
         row("POST /admin/users", &admin_write, Json, new_user, S::OK),
-        row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody"}"#, S::NOT_FOUND),
+        row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody","delivery":"email"}"#, S::NOT_FOUND),
         // People, managed by administrators.
         row("GET /admin/users", &admin_read, NoBody, "", S::OK),
         row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),

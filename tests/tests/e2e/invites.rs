@@ -239,3 +239,252 @@ async fn without_user_ui_url_an_admin_gets_no_link() {
         assert!(s.items_of(prefix).await.is_empty(), "nothing was written");
     }
 }
+
+// ---- Invites by e-mail (README "People", invites by e-mail) ----
+
+/// `POST /admin/users` for `username` at `email`, delivered as `delivery` (none: the
+/// field left out).
+async fn create_for(
+    s: &Stack,
+    admin: &Admin,
+    username: &str,
+    email: &str,
+    delivery: Option<&str>,
+) -> Answer {
+    let mut body = json!({"email": email, "username": username, "kind": "end_user"});
+    if let Some(d) = delivery {
+        body["delivery"] = json!(d);
+    }
+    s.call(admin, Method::POST, "/admin/users", Some(body))
+        .await
+}
+
+async fn reset_by(s: &Stack, admin: &Admin, user_id: &str, delivery: &str) -> Answer {
+    let body = json!({"user_id": user_id, "delivery": delivery});
+    let path = "/admin/users/reset-credentials";
+    s.call(admin, Method::POST, path, Some(body)).await
+}
+
+/// The answer's field names, in order.
+fn fields(a: &Answer) -> Vec<String> {
+    a.body.as_object().unwrap().keys().cloned().collect()
+}
+
+/// An e-mailed invite's answer to `email`: where it went, never the link or a token.
+fn mailed_answer(a: &Answer, first: &str, email: &str) {
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let want = [first, "delivery", "invite_sent_to", "invite_expires_at"];
+    assert_eq!(fields(a), want, "{}", a.text);
+    assert_eq!(a.body["delivery"], "email");
+    assert_eq!(a.body["invite_sent_to"], email);
+    assert!(!a.text.contains("#invite="), "{}", a.text);
+}
+
+/// The token of the newest invite mailed to `email` (the `count`-th message), after
+/// checking the message: from `EMAIL_FROM`, its link on `USER_UI_URL`.
+async fn mailed_token(email: &str, count: usize) -> String {
+    let mail = common::mail::wait_for(email, count).await.pop().unwrap();
+    assert_eq!(mail.from, common::EMAIL_FROM);
+    assert_eq!(mail.subject, "You are invited");
+    let link = common::mail::link(&mail.text, "invite").unwrap();
+    assert!(link.starts_with(&format!("{ORIGIN}#invite=")), "{link}");
+    common::mail::link_token(&mail.text, "invite").unwrap()
+}
+
+/// The user `username` as the admin API lists it.
+async fn listed(s: &Stack, admin: &Admin, username: &str) -> serde_json::Value {
+    let path = format!("/admin/users?q={username}");
+    let a = s.call(admin, Method::GET, &path, None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let users = a.body["users"].as_array().unwrap();
+    let user = users.iter().find(|u| u["username"] == username);
+    user.unwrap_or_else(|| panic!("{username} listed: {}", a.text))
+        .clone()
+}
+
+async fn holder(s: &Stack, email: &str) -> Option<String> {
+    use gatehouse::credentials::users::{Email, Identifier};
+    let e = Identifier::Email(Email::parse(email).unwrap());
+    s.store.find_user_id(&e).await.unwrap()
+}
+
+fn name(prefix: &str) -> String {
+    let tail = gatehouse::primitives::crypto::random_base62(10).to_lowercase();
+    format!("{prefix}{tail}")
+}
+
+#[tokio::test]
+async fn an_emailed_invite_arrives_verifies_the_address_when_accepted_and_signs_in() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let (username, email) = (name("mailed"), common::mail::address("Mailed"));
+    let a = create_for(&s, &admin, &username, &email, Some("email")).await;
+    mailed_answer(&a, "user", &email);
+    assert_eq!(a.body["user"]["email_verified"], false);
+    let now = gatehouse::primitives::time::now_epoch();
+    let expires = a.body["invite_expires_at"].as_i64().unwrap();
+    assert!((expires - now - 72 * 3600).abs() <= 5, "{}", a.text);
+    let token = mailed_token(&email, 1).await;
+    assert!(!a.text.contains(&token));
+    assert_eq!(listed(&s, &admin, &username).await["status"], "invited");
+    let a = accept(&s, &token, PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let user = listed(&s, &admin, &username).await;
+    assert_eq!(
+        user["email_verified"], true,
+        "the link reached the mailbox: {user}"
+    );
+    assert_eq!(user["status"], "active", "{user}");
+    refused_as_invalid(&accept(&s, &token, PASSWORD).await);
+    for identifier in [&username, &email] {
+        let a = s.user_signin(identifier, PASSWORD).await;
+        assert_eq!(a.status, StatusCode::OK, "{identifier}: {}", a.text);
+    }
+}
+
+#[tokio::test]
+async fn a_resent_invite_kills_the_old_emailed_link_and_the_new_one_works() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let (username, email) = (name("resent"), common::mail::address("resent"));
+    let a = create_for(&s, &admin, &username, &email, Some("email")).await;
+    mailed_answer(&a, "user", &email);
+    let id = a.body["user"]["id"].as_str().unwrap().to_owned();
+    let first = mailed_token(&email, 1).await;
+    let r = reset_by(&s, &admin, &id, "email").await;
+    mailed_answer(&r, "user_id", &email);
+    assert_eq!(r.body["user_id"], id.as_str());
+    let second = mailed_token(&email, 2).await;
+    assert_ne!(first, second);
+    refused_as_invalid(&accept(&s, &first, PASSWORD).await);
+    assert_eq!(accept(&s, &second, PASSWORD).await.status, 200);
+    assert_eq!(listed(&s, &admin, &username).await["email_verified"], true);
+    assert_eq!(s.user_signin(&username, PASSWORD).await.status, 200);
+    // An unknown user: 404, and nothing is sent.
+    let a = reset_by(&s, &admin, "AAAAAAAAAAAAAAAA", "email").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+}
+
+#[tokio::test]
+async fn delivery_email_without_email_from_is_409_and_writes_nothing() {
+    let s = Stack::builder()
+        .admin_signin()
+        .env(&[("EMAIL_FROM", "")])
+        .start()
+        .await;
+    let admin = admin(&s).await;
+    let (username, email) = (name("nomail"), common::mail::address("nomail"));
+    let a = create_for(&s, &admin, &username, &email, Some("email")).await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+    assert_eq!(a.body["message"], "email_not_configured", "{}", a.text);
+    assert!(holder(&s, &email).await.is_none(), "no user written");
+    for prefix in [
+        gatehouse::records::prefix::USER,
+        gatehouse::records::prefix::INVITE,
+    ] {
+        assert!(s.items_of(prefix).await.is_empty(), "nothing was written");
+    }
+    // A link still works without a sender; a reset by e-mail is refused and changes
+    // nothing (the link it would have replaced still works).
+    let a = create_for(&s, &admin, &username, &email, None).await;
+    let token = token_of(&a);
+    let id = a.body["user"]["id"].as_str().unwrap().to_owned();
+    let r = reset_by(&s, &admin, &id, "email").await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.body["message"], "email_not_configured");
+    assert_eq!(accept(&s, &token, PASSWORD).await.status, 200);
+    assert!(common::mail::sent_to(&email).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_link_invite_answers_as_before_and_leaves_email_verified_false() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    for delivery in [None, Some("link")] {
+        let (username, email) = (name("linked"), common::mail::address("linked"));
+        let a = create_for(&s, &admin, &username, &email, delivery).await;
+        let token = token_of(&a);
+        assert_eq!(fields(&a), ["user", "invite_link", "invite_expires_at"]);
+        let id = a.body["user"]["id"].as_str().unwrap().to_owned();
+        let r = reset_by(&s, &admin, &id, "link").await;
+        let token_r = token_of(&r);
+        assert_eq!(fields(&r), ["user_id", "invite_link", "invite_expires_at"]);
+        refused_as_invalid(&accept(&s, &token, PASSWORD).await);
+        assert_eq!(accept(&s, &token_r, PASSWORD).await.status, 200);
+        let user = listed(&s, &admin, &username).await;
+        assert_eq!(user["email_verified"], false, "{delivery:?}: {user}");
+        assert!(common::mail::sent_to(&email).await.is_empty(), "no mail");
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_delivery_is_a_400_naming_the_field() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let email = common::mail::address("sms");
+    for bad in ["sms", "EMAIL", ""] {
+        let a = create_for(&s, &admin, &name("sms"), &email, Some(bad)).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}: {}", a.text);
+        let message = a.body["message"].as_str().unwrap();
+        assert!(message.contains("`delivery`"), "{message}");
+        let r = reset_by(&s, &admin, "AAAAAAAAAAAAAAAA", bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+        assert!(r.body["message"].as_str().unwrap().contains("`delivery`"));
+    }
+    assert!(holder(&s, &email).await.is_none());
+}
+
+#[tokio::test]
+async fn a_failed_send_is_503_the_user_stays_invited_and_a_reset_by_email_sends_again() {
+    use gatehouse_e2e::faults::{Fault, Wiring, ses_error, ses_proxy};
+    let proxy = ses_proxy();
+    let s = Stack::builder()
+        .admin_signin()
+        .via(Wiring::ses_through(&proxy).await)
+        .start()
+        .await;
+    let admin = admin(&s).await;
+    let (username, email) = (name("unsent"), common::mail::address("unsent"));
+    proxy.set(ses_error(429, "TooManyRequestsException"), None);
+    let a = create_for(&s, &admin, &username, &email, Some("email")).await;
+    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.text);
+    assert!(
+        !a.text.contains(&email) && !a.text.contains("#invite="),
+        "{}",
+        a.text
+    );
+    let id = holder(&s, &email).await.expect("the user was written");
+    assert!(common::mail::sent_to(&email).await.is_empty());
+    assert_eq!(listed(&s, &admin, &username).await["status"], "invited");
+    proxy.set(Fault::None, None);
+    let r = reset_by(&s, &admin, &id, "email").await;
+    mailed_answer(&r, "user_id", &email);
+    let token = mailed_token(&email, 1).await;
+    assert_eq!(accept(&s, &token, PASSWORD).await.status, 200);
+    assert_eq!(listed(&s, &admin, &username).await["email_verified"], true);
+}
+
+#[tokio::test]
+async fn an_invite_record_without_its_delivery_reads_as_a_link() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = admin(&s).await;
+    let (username, email) = (name("legacy"), common::mail::address("legacy"));
+    let a = create_for(&s, &admin, &username, &email, Some("email")).await;
+    mailed_answer(&a, "user", &email);
+    let token = mailed_token(&email, 1).await;
+    // As an invite written before invites were mailed: no `delivery`.
+    let hash = gatehouse::primitives::crypto::sha256_hex(token.as_bytes());
+    let pk = gatehouse::records::key::Key::Invite(&hash).pk();
+    s.store
+        .client()
+        .update_item()
+        .table_name(s.store.table())
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk))
+        .update_expression("REMOVE delivery")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accept(&s, &token, PASSWORD).await.status, 200);
+    let user = listed(&s, &admin, &username).await;
+    assert_eq!(user["email_verified"], false, "{user}");
+}

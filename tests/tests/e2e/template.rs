@@ -769,11 +769,12 @@ fn tagged(tag: &str, value: Value) -> Value {
     }))
 }
 
-/// The users role may `ses:SendEmail` on the `EmailFrom` identity alone (the address, or
-/// its domain), and only when a sender is configured (`HasEmailFrom`); no other function
-/// may send e-mail.
+/// The users role and the admin role (e-mailed invites) may `ses:SendEmail` on the
+/// `EmailFrom` identity alone (the address, or its domain), and only when a sender is
+/// configured (`HasEmailFrom`), with the same statement; no other function may send
+/// e-mail.
 #[test]
-fn only_the_users_function_may_send_email_and_only_from_email_from() {
+fn only_the_users_and_admin_functions_may_send_email_and_only_from_email_from() {
     let t = template();
     let has = &t["Conditions"]["HasEmailFrom"];
     let empty = Value::Sequence(vec![reference("EmailFrom"), Value::String(String::new())]);
@@ -841,7 +842,7 @@ fn only_the_users_function_may_send_email_and_only_from_email_from() {
             .iter()
             .filter(|p| serde_yaml::to_string(p).unwrap().contains("ses:"))
             .collect();
-        if id == Function::Users.logical_id() {
+        if id == Function::Users.logical_id() || id == Function::Admin.logical_id() {
             assert_eq!(
                 sending,
                 vec![&expected],

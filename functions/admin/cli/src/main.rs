@@ -138,7 +138,8 @@ enum Users {
         #[arg(long)]
         cursor: Option<String>,
     },
-    /// Create an invited user; prints its invite link (shown once: hand it over)
+    /// Create an invited user; prints its invite link (shown once: hand it over), or
+    /// with --delivery email mails it to --email and prints only where it went
     Create {
         #[arg(long)]
         email: String,
@@ -152,16 +153,43 @@ enum Users {
         /// Comma-separated roles
         #[arg(long, value_delimiter = ',')]
         roles: Option<Vec<String>>,
+        #[command(flatten)]
+        delivery: DeliveryArg,
     },
     /// Reset a user's credentials: no password, its sessions and old link killed; prints
-    /// a new invite link (shown once)
-    Reset { user_id: String },
+    /// a new invite link (shown once), or with --delivery email mails it to the user
+    #[command(alias = "reset-credentials")]
+    Reset {
+        user_id: String,
+        #[command(flatten)]
+        delivery: DeliveryArg,
+    },
     /// Disable a user (its sessions end at once)
     Disable { user_id: String },
     /// Enable a user (active, or invited while it has no password)
     Enable { user_id: String },
     /// Delete a user, its sessions, its username and e-mail
     Delete { user_id: String },
+}
+
+/// How the invite reaches the person (`delivery` of the API).
+#[derive(clap::Args)]
+struct DeliveryArg {
+    /// link (the default): print the invite link, shown once, for you to hand over;
+    /// email: the API mails the link to the user's address (it needs EMAIL_FROM, else
+    /// 409 email_not_configured) and prints only the address, never the link, and
+    /// accepting it marks the address verified
+    #[arg(long, value_name = "HOW", value_parser = ["link", "email"])]
+    delivery: Option<String>,
+}
+
+impl DeliveryArg {
+    /// Adds `delivery` to a body when asked (without it the API hands out a link).
+    fn add_to(&self, body: &mut Value) {
+        if let Some(d) = &self.delivery {
+            body["delivery"] = json!(d);
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -363,6 +391,7 @@ impl Users {
                 username,
                 display_name,
                 roles,
+                delivery,
             } => {
                 let mut b = json!({ "email": email, "kind": kind });
                 for (name, value) in [("username", username), ("display_name", display_name)] {
@@ -373,9 +402,14 @@ impl Users {
                 if let Some(r) = roles {
                     b["roles"] = json!(r);
                 }
+                delivery.add_to(&mut b);
                 (Method::POST, "/admin/users", Some(b))
             }
-            Users::Reset { user_id } => user("/admin/users/reset-credentials", user_id),
+            Users::Reset { user_id, delivery } => {
+                let mut b = json!({ "user_id": user_id });
+                delivery.add_to(&mut b);
+                (Method::POST, "/admin/users/reset-credentials", Some(b))
+            }
             Users::Disable { user_id } => user("/admin/users/disable", user_id),
             Users::Enable { user_id } => user("/admin/users/enable", user_id),
             Users::Delete { user_id } => user("/admin/users/delete", user_id),

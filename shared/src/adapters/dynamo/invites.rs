@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use super::users::{CHANGED_AT, EMAIL_VERIFIED, INVITE, PHC, USER_ID};
 use super::*;
-use crate::credentials::users::{CredentialChange, Invite, PasswordPart};
+use crate::credentials::users::{CredentialChange, Delivery, Invite, PasswordPart};
 
 impl DynamoStore {
     /// A transaction's delete of an item that must exist.
@@ -111,11 +111,35 @@ pub(super) fn credential_parts(e: &mut Expr, c: &CredentialChange) {
     }
 }
 
+/// An invite's `delivery` attribute (`link` or `email`); an e-mailed one also has the
+/// lower-cased address it went to in `email_key`.
+const DELIVERY: &str = "delivery";
+const EMAIL_KEY: &str = "email_key";
+
 pub(super) fn invite_item(i: &Invite) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), s(&Key::Invite(&i.hash).pk()));
     item.insert(USER_ID.into(), s(&i.user_id));
     item.insert("created_at".into(), n(i.created_at));
     item.insert(EXPIRES_AT.into(), n(i.expires_at));
+    item.insert(DELIVERY.into(), s(i.delivery().as_str()));
+    if let Some(key) = &i.emailed_to {
+        item.insert(EMAIL_KEY.into(), s(key));
+    }
     item
+}
+
+/// The invite `invite_item` wrote. A record without `delivery` (written before invites
+/// were mailed) reads as a link, and so does an `email` one without its address: such
+/// an invite never verifies an e-mail.
+pub(super) fn invite_from(hash: &str, item: &Item) -> Result<Invite> {
+    let emailed =
+        get_opt_s(item, DELIVERY).and_then(|d| Delivery::parse(&d)) == Some(Delivery::Email);
+    Ok(Invite {
+        hash: hash.to_owned(),
+        user_id: get_s(item, USER_ID)?,
+        created_at: get_n(item, "created_at")?.unwrap_or(0),
+        expires_at: get_n(item, EXPIRES_AT)?.unwrap_or(0),
+        emailed_to: get_opt_s(item, EMAIL_KEY).filter(|_| emailed),
+    })
 }

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
-use super::invites::{Expr, credential_parts, invite_item};
+use super::invites::{Expr, credential_parts, invite_from, invite_item};
 use super::*;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
 use crate::credentials::users::{
@@ -232,15 +232,10 @@ impl UserStore for DynamoStore {
     }
 
     async fn get_invite(&self, hash: &str) -> Result<Option<Invite>> {
-        let Some(item) = self.get(&Key::Invite(hash).pk()).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Invite {
-            hash: hash.to_owned(),
-            user_id: get_s(&item, USER_ID)?,
-            created_at: get_n(&item, "created_at")?.unwrap_or(0),
-            expires_at: get_n(&item, EXPIRES_AT)?.unwrap_or(0),
-        }))
+        self.get(&Key::Invite(hash).pk())
+            .await?
+            .map(|item| invite_from(hash, &item))
+            .transpose()
     }
 
     async fn replace_password_hash(

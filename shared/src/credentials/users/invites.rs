@@ -1,8 +1,10 @@
-//! Invites (README "People"): a single-use, 72-hour link for an invited user, its
-//! record `invite#<sha256 of the token>`, and the user changes that issue, revoke and
-//! accept it, each in the one transaction that changes the user.
+//! Invites (README "People"): a single-use, 72-hour link for an invited user, handed
+//! over by the administrator or mailed to the user's address, its record
+//! `invite#<sha256 of the token>`, and the user changes that issue, revoke and accept
+//! it, each in the one transaction that changes the user.
 
 use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 
 use super::*;
 
@@ -35,6 +37,33 @@ pub enum PasswordPart {
 /// How long an invite link can be used (README "People").
 pub const INVITE_TTL_SECS: i64 = 72 * 3600;
 
+/// How an invite reaches its person (README "People", invites by e-mail).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// The administrator gets the link, shown once, and hands it over.
+    #[default]
+    Link,
+    /// The admin function mails the link to the user's address; nobody else sees it.
+    Email,
+}
+
+impl Delivery {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::Link => "link",
+            Delivery::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Delivery> {
+        [Delivery::Link, Delivery::Email]
+            .into_iter()
+            .find(|d| d.as_str() == s)
+    }
+}
+
 /// An invite (`invite#<sha256 of the token>`): single use, for one user, until
 /// `expires_at` (exclusive).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +72,9 @@ pub struct Invite {
     pub user_id: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// The lower-cased address ([`Email::key`]) the link was mailed to; `None` for a
+    /// link handed over (and for records written before invites were mailed).
+    pub emailed_to: Option<String>,
 }
 
 /// A new invite's token: shown once, in the link, never stored or logged.
@@ -64,8 +96,33 @@ impl Invite {
             user_id: user_id.to_owned(),
             created_at: now,
             expires_at: now + INVITE_TTL_SECS,
+            emailed_to: None,
         };
         (invite, InviteToken(SecretString::from(token)))
+    }
+
+    /// A new invite for `user`, delivered as `delivery` (an e-mailed one records the
+    /// address it goes to), and its token.
+    pub fn issue_for(user: &User, delivery: Delivery, now: i64) -> (Invite, InviteToken) {
+        let (mut invite, token) = Invite::issue(&user.id, now);
+        if delivery == Delivery::Email {
+            invite.emailed_to = Some(user.email.key().to_owned());
+        }
+        (invite, token)
+    }
+
+    /// How it was delivered.
+    pub fn delivery(&self) -> Delivery {
+        match self.emailed_to {
+            Some(_) => Delivery::Email,
+            None => Delivery::Link,
+        }
+    }
+
+    /// Whether following it proves `email`: it was mailed to that very address (in
+    /// lower case). A link handed over proves nothing about the mailbox.
+    pub fn proves(&self, email: &Email) -> bool {
+        self.emailed_to.as_deref() == Some(email.key())
     }
 
     /// Whether it may still be used at `now` (`expires_at` itself is too late).
@@ -89,16 +146,18 @@ impl User {
         }
     }
 
-    /// Accepts its invite `hash` with a new password hash: `active`, the invite item
-    /// deleted (it must still exist) and `invite` removed; `email_verified` unchanged.
-    pub fn accept_invite(&self, hash: &str, phc: PasswordHash, now: i64) -> SessionChange {
+    /// Accepts `invite` with a new password hash: `active`, the invite item deleted (it
+    /// must still exist) and `invite` removed; `email_verified` set only when the invite
+    /// was mailed to the user's current address, else unchanged.
+    pub fn accept_invite(&self, invite: &Invite, phc: PasswordHash, now: i64) -> SessionChange {
         SessionChange {
             status: Some(UserStatus::Active),
             credentials: CredentialChange {
                 password: Some(PasswordPart::Set(phc, now)),
                 issue: None,
-                revoke: Some(hash.to_owned()),
+                revoke: Some(invite.hash.clone()),
                 revoke_must_exist: true,
+                verify_email: invite.proves(&self.email),
                 ..CredentialChange::default()
             },
             ..self.change()
@@ -106,7 +165,7 @@ impl User {
     }
 }
 
-/// Creates an invited user (no password, whatever `new.password` says) with its
+/// Creates an invited user (no password, whatever `new.password` says) with a link
 /// invite, in the one transaction that takes its name and e-mail (README "People").
 /// 409 when the name or e-mail is taken.
 pub async fn create_invited_user<S: UserStore>(
@@ -114,32 +173,54 @@ pub async fn create_invited_user<S: UserStore>(
     new: NewUser,
     now: i64,
 ) -> Result<(User, Invite, InviteToken)> {
+    invite_new_user(store, new, Delivery::Link, now).await
+}
+
+/// [`create_invited_user`] with an invite delivered as `delivery`.
+pub async fn invite_new_user<S: UserStore>(
+    store: &S,
+    new: NewUser,
+    delivery: Delivery,
+    now: i64,
+) -> Result<(User, Invite, InviteToken)> {
     let mut user = new_record(new, now);
-    let (invite, token) = Invite::issue(&user.id, now);
+    let (invite, token) = Invite::issue_for(&user, delivery, now);
     user.invite = Some(invite.hash.clone());
     let user = store_new(store, user, Some(&invite)).await?;
     Ok((user, invite, token))
 }
 
 /// Resets a user's credentials (README "People"): one transaction removes the password,
-/// sets `invited`, deletes its sessions and its old invite and writes a new invite.
-/// `Ok(None)`: no such user.
+/// sets `invited`, deletes its sessions and its old invite and writes a new link
+/// invite. `Ok(None)`: no such user.
 pub async fn reset_credentials<S: UserStore>(
     store: &S,
     id: &str,
     now: i64,
 ) -> Result<Option<(Invite, InviteToken)>> {
+    let reset = reissue_invite(store, id, Delivery::Link, now).await?;
+    Ok(reset.map(|(_, invite, token)| (invite, token)))
+}
+
+/// [`reset_credentials`] with the new invite delivered as `delivery`; also the user as
+/// it was read (its address is where an e-mailed invite goes).
+pub async fn reissue_invite<S: UserStore>(
+    store: &S,
+    id: &str,
+    delivery: Delivery,
+    now: i64,
+) -> Result<Option<(User, Invite, InviteToken)>> {
     for _ in 0..CHANGE_TRIES {
         let Some(user) = store.get_user(id).await? else {
             return Ok(None);
         };
         super::directory::refuse_pending(&user)?;
-        let (invite, token) = Invite::issue(&user.id, now);
+        let (invite, token) = Invite::issue_for(&user, delivery, now);
         if store
             .change_sessions(&user.reset_credentials(invite.clone()))
             .await?
         {
-            return Ok(Some((invite, token)));
+            return Ok(Some((user, invite, token)));
         }
     }
     Err(Error::Busy("user record"))
@@ -161,10 +242,62 @@ mod tests {
         assert!(c.sessions.is_empty());
         assert_eq!(c.status, Some(UserStatus::Invited));
         assert_eq!(c.credentials.password, Some(PasswordPart::Remove));
-        assert_eq!(c.credentials.issue, Some(invite));
+        assert_eq!(c.credentials.issue, Some(invite.clone()));
         assert_eq!(c.credentials.revoke.as_deref(), Some("old"));
-        let c = user(2).accept_invite("old", PasswordHash("p".into()), 5);
+        let old = Invite {
+            hash: "old".into(),
+            ..invite
+        };
+        let c = user(2).accept_invite(&old, PasswordHash("p".into()), 5);
         assert_eq!(c.status, Some(UserStatus::Active));
+        assert_eq!(c.credentials.revoke.as_deref(), Some("old"));
         assert!(c.credentials.revoke_must_exist && c.delete.is_empty());
+        assert!(
+            !c.credentials.verify_email,
+            "a link handed over proves nothing"
+        );
+    }
+
+    #[test]
+    fn only_an_invite_mailed_to_the_current_address_verifies_it() {
+        let u = user(0);
+        let (linked, _) = Invite::issue_for(&u, Delivery::Link, 7);
+        let (mailed, _) = Invite::issue_for(&u, Delivery::Email, 7);
+        assert_eq!(
+            (linked.delivery(), linked.emailed_to.clone()),
+            (Delivery::Link, None)
+        );
+        assert_eq!(mailed.delivery(), Delivery::Email);
+        assert_eq!(mailed.emailed_to.as_deref(), Some(u.email.key()));
+        let phc = || PasswordHash("p".into());
+        assert!(!u.accept_invite(&linked, phc(), 8).credentials.verify_email);
+        assert!(u.accept_invite(&mailed, phc(), 8).credentials.verify_email);
+        // The address changed since the invite was mailed: the mailbox reached is not
+        // the user's any more.
+        let moved = User {
+            email: Email::parse("elsewhere@example.com").unwrap(),
+            ..u.clone()
+        };
+        assert!(
+            !moved
+                .accept_invite(&mailed, phc(), 8)
+                .credentials
+                .verify_email
+        );
+        // The address in another case is the same mailbox.
+        let upper = User {
+            email: Email::parse(&u.email.shown().to_uppercase()).unwrap(),
+            ..u
+        };
+        assert!(
+            upper
+                .accept_invite(&mailed, phc(), 8)
+                .credentials
+                .verify_email
+        );
+        for d in [Delivery::Link, Delivery::Email] {
+            assert_eq!(Delivery::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Delivery::default(), Delivery::Link);
     }
 }

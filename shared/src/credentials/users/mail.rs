@@ -1,6 +1,7 @@
 //! E-mail to people (README "People", sign-up): plain text, one link each, never a
-//! password. The users function alone sends, from `EMAIL_FROM`, through [`Mailer`]
-//! (Amazon SES v2 in `adapters/ses.rs`). A message carrying a link holds a token, so
+//! password. The users function sends, from `EMAIL_FROM`, through [`Mailer`] (Amazon
+//! SES v2 in `adapters/ses.rs`); the admin function sends only the invites an
+//! administrator asks to have mailed (docs/DECISIONS.md "Invites by e-mail"). A message carrying a link holds a token, so
 //! its text is a secret: never logged, never in Debug output.
 
 use std::fmt;

@@ -28,8 +28,8 @@ use crate::error::{Error, Result};
 use crate::primitives::crypto::random_base62;
 
 pub use self::invites::{
-    CredentialChange, INVITE_TTL_SECS, Invite, InviteToken, PasswordPart, create_invited_user,
-    reset_credentials,
+    CredentialChange, Delivery, INVITE_TTL_SECS, Invite, InviteToken, PasswordPart,
+    create_invited_user, invite_new_user, reissue_invite, reset_credentials,
 };
 pub use self::names::{Email, Identifier, UserKind, Username};
 

@@ -7,11 +7,12 @@ use serde_json::Value;
 
 use super::*;
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
     fn client_secrets_id(&self) -> Result<&str> {
         Config::require(

@@ -34,11 +34,12 @@ pub(super) fn asset_of(path: &str) -> Option<Response> {
     Some(asset(content_type, body))
 }
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
     /// `GET /admin/console/config`: what the page needs to sign a presigned STS request
     /// itself; nothing secret.

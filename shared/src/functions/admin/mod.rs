@@ -3,7 +3,8 @@
 //! ([`crate::records::rate`]), the foreign-origin refusal, and the admin API (API keys, OAuth
 //! clients, sessions, signing keys, users, runtime settings) and the console ([`console`]). Admin routes have no
 //! authorizer: this function authenticates them itself, and alone holds
-//! `iam:ListGroupsForUser`.
+//! `iam:ListGroupsForUser`. It sends one kind of e-mail, an invite an administrator asks
+//! to have mailed (`invites.rs`).
 
 use http::StatusCode;
 use lambda_http::Request;
@@ -21,6 +22,7 @@ use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::credentials::users::UserStore;
+use crate::credentials::users::mail::Mailer;
 use crate::credentials::users::settings::SettingsStore;
 use crate::error::{Error, Result};
 use crate::http::{Handler, Response, append_cookie, issuer, json, source_ip};
@@ -65,12 +67,13 @@ pub trait AdminSecrets: SecretSource + SecretWriter + SecretVersions {}
 impl<T: SecretSource + SecretWriter + SecretVersions> AdminSecrets for T {}
 
 /// The admin function over its ports: `I` proves IAM identities and group membership,
-/// `S` is the table, `K` is Secrets Manager.
-pub struct AdminFunction<I, S, K> {
+/// `S` is the table, `K` is Secrets Manager, `M` sends e-mailed invites.
+pub struct AdminFunction<I, S, K, M> {
     config: Config,
     identity: I,
     store: S,
     secrets: K,
+    mailer: M,
 }
 
 fn admin_cookie(id: &str, max_age: i64) -> String {
@@ -80,18 +83,26 @@ fn admin_cookie(id: &str, max_age: i64) -> String {
     )
 }
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
-    pub(crate) fn from_parts(config: Config, identity: I, secrets: K, store: S) -> Result<Self> {
+    pub(crate) fn from_parts(
+        config: Config,
+        identity: I,
+        secrets: K,
+        store: S,
+        mailer: M,
+    ) -> Result<Self> {
         Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
         Ok(AdminFunction {
             store,
             identity,
             secrets,
+            mailer,
             config,
         })
     }
@@ -182,11 +193,12 @@ where
     }
 }
 
-impl<I, S, K> Handler for AdminFunction<I, S, K>
+impl<I, S, K, M> Handler for AdminFunction<I, S, K, M>
 where
     I: AdminIdentity + 'static,
     S: AdminPorts + 'static,
     K: AdminSecrets + 'static,
+    M: Mailer + 'static,
 {
     const FUNCTION: crate::records::access::Function = crate::records::access::Function::Admin;
 

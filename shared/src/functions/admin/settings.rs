@@ -13,11 +13,12 @@ fn audit_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
     /// The `/admin/settings` routes; `None` for any other.
     pub(super) async fn settings_api(&self, req: &Request, user: &str) -> Option<Result<Response>> {

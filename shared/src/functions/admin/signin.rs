@@ -81,11 +81,12 @@ impl Refusal {
     }
 }
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
     /// The IAM user behind the attempt, if a member of the admin group.
     async fn verify(

@@ -6,11 +6,12 @@ use crate::credentials::users::directory::{self, UserSearch};
 use crate::credentials::users::{UserStatus, disable_user};
 use crate::requests::admin::UserId;
 
-impl<I, S, K> AdminFunction<I, S, K>
+impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
+    M: Mailer,
 {
     /// The `/admin/users` routes; `None` for any other.
     pub(super) async fn users_api(&self, req: &Request, user: &str) -> Option<Result<Response>> {

@@ -11,7 +11,7 @@ use crate::answers::invites::InviteAccepted;
 use crate::answers::users::PasswordChanged;
 use crate::credentials::password::Verdict;
 use crate::credentials::users::mail::Mailer;
-use crate::credentials::users::{CHANGE_TRIES, PasswordHash, User, UserStatus};
+use crate::credentials::users::{CHANGE_TRIES, Invite, PasswordHash, User, UserStatus};
 use crate::error::{Error, Result};
 use crate::http::{Response, json};
 use crate::primitives::crypto::sha256_hex;
@@ -39,33 +39,35 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
     /// `POST /users/invite/accept` (README "People", invites): an allowed Origin, a
     /// live invite that is its user's current one, a new password under the policy;
     /// then one transaction deletes the invite (it must still exist), sets the
-    /// password, activates the user and removes `invite`. Signs nothing in.
+    /// password, activates the user, removes `invite` and, when the invite was mailed to
+    /// the user's current address, sets `email_verified`. Signs nothing in.
     pub(super) async fn accept_invite(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
         let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
         self.require_password_login().await?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
-        let mut user = self.invited_user(&hash, now).await?;
+        let (mut user, mut invite) = self.invited_user(&hash, now).await?;
         self.passwords
             .policy()
             .check(&body.new_password, &user.context_words())
             .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
         let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
         for _ in 0..CHANGE_TRIES {
-            let change = user.accept_invite(&hash, phc.clone(), now);
+            let change = user.accept_invite(&invite, phc.clone(), now);
             if self.store.change_sessions(&change).await? {
-                tracing::info!(event = "invite_accept", user_id = %user.id, outcome = "success");
+                let email_verified = change.credentials.verify_email;
+                tracing::info!(event = "invite_accept", user_id = %user.id, delivery = invite.delivery().as_str(), email_verified, outcome = "success");
                 return Ok(json(StatusCode::OK, &InviteAccepted { accepted: true }));
             }
-            user = self.invited_user(&hash, now).await?;
+            (user, invite) = self.invited_user(&hash, now).await?;
         }
         Err(Error::Busy("user record"))
     }
 
-    /// The invited user whose current, live invite `hash` is; every other case is the
-    /// one refusal.
-    async fn invited_user(&self, hash: &str, now: i64) -> Result<User> {
+    /// The invited user whose current, live invite `hash` is, and the invite; every
+    /// other case is the one refusal.
+    async fn invited_user(&self, hash: &str, now: i64) -> Result<(User, Invite)> {
         let invalid = || {
             tracing::warn!(
                 event = "invite_accept",
@@ -82,7 +84,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         }
         match self.store.get_user(&invite.user_id).await? {
             Some(u) if u.status == UserStatus::Invited && u.invite.as_deref() == Some(hash) => {
-                Ok(u)
+                Ok((u, invite))
             }
             _ => Err(invalid()),
         }
