@@ -9,7 +9,8 @@ use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted}
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
 use gatehouse::answers::users::{
-    EmailVerified, PasswordChanged, SignedInUser, SignupAccepted, SignupPageConfig, UserSignedOut,
+    EmailVerified, PasswordChanged, PasswordReset, ResetRequested, SignedInUser, SignupAccepted,
+    SignupPageConfig, UserSignedOut,
 };
 use gatehouse::answers::widget::*;
 use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
@@ -21,7 +22,7 @@ use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
 use gatehouse::requests::settings::{SetLogin, SetSignup};
-use gatehouse::requests::signup::{Signup, VerifyEmail};
+use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
 use gatehouse::requests::users::{ChangePassword, UserSigninRequest};
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
@@ -389,6 +390,15 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/users/verify-email", Users, "userVerifyEmail",
         "Activate a pending account with the token of its e-mailed link, from an allowed Origin; signs nothing in")
         .json(schema!(VerifyEmail)).answers(schema!(EmailVerified))
+        .refusals(&[403, 503]).destructive(),
+    // Password reset (README "People", password reset).
+    Route::new("POST", "/users/password/forgot", Users, "userForgotPassword",
+        "Ask for a password reset link from an allowed Origin: the same 202 whether or not the address has an account; a link is e-mailed to an active account only")
+        .json(schema!(ForgotPassword)).ok(202, Some(schema!(ResetRequested)))
+        .refusals(&[403, 409, 429, 503]).destructive(),
+    Route::new("POST", "/users/password/reset", Users, "userResetPassword",
+        "Set a new password with the token of an e-mailed reset link, from an allowed Origin: every session is signed out; signs nothing in")
+        .json(schema!(ResetPassword)).answers(schema!(PasswordReset))
         .refusals(&[403, 503]).destructive(),
     // Admin routes authenticate inside the admin function: no authorizer.
     Route::new("POST", "/admin/signin", Admin, "adminSignin",

@@ -96,3 +96,27 @@ pub struct SignupPageConfig {
 pub struct EmailVerified {
     pub verified: bool,
 }
+
+/// `POST /users/password/forgot`: the one answer, whatever the address.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResetRequested {
+    pub accepted: bool,
+    pub message: &'static str,
+}
+
+impl ResetRequested {
+    pub const ANSWER: ResetRequested = ResetRequested {
+        accepted: true,
+        message: "If this address has an account, it will receive a message.",
+    };
+}
+
+/// `POST /users/password/reset`: the new password is set and every session was signed
+/// out; sign in to use it.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasswordReset {
+    pub reset: bool,
+    pub signed_out_sessions: usize,
+}

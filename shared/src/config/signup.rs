@@ -1,7 +1,8 @@
 //! Sign-up and e-mail settings (README "Configuration", "People"): `EMAIL_FROM`,
 //! `SIGNUP_MODE` (the fallback when no administrator changed the sign-up settings),
 //! `SETTINGS_CACHE_TTL`, and the sign-up and e-mail limits `SIGNUP_IP_LIMIT`,
-//! `SIGNUP_EMAIL_LIMIT`, `EMAIL_RECIPIENT_LIMIT`, `EMAIL_IP_LIMIT` per `SIGNUP_WINDOW`.
+//! `SIGNUP_EMAIL_LIMIT`, the password reset limits `FORGOT_IP_LIMIT`, `FORGOT_EMAIL_LIMIT`,
+//! and `EMAIL_RECIPIENT_LIMIT`, `EMAIL_IP_LIMIT`, all per `SIGNUP_WINDOW`.
 
 use std::time::Duration;
 
@@ -18,6 +19,10 @@ pub struct SignupLimits {
     pub signups_per_ip: u32,
     /// Sign-ups per (lower-cased) e-mail address.
     pub signups_per_email: u32,
+    /// Password reset requests per source IP.
+    pub forgot_per_ip: u32,
+    /// Password reset requests per (lower-cased) e-mail address.
+    pub forgot_per_email: u32,
     /// Requests that may send to one address, whether or not a message is sent.
     pub sends_per_recipient: u32,
     /// Requests that may send, per source IP.
@@ -58,6 +63,8 @@ pub(super) fn signup_config(var: &impl Fn(&str) -> Option<String>) -> Result<Sig
         limits: SignupLimits {
             signups_per_ip: count(var, "SIGNUP_IP_LIMIT", 10, 1, 100_000)?,
             signups_per_email: count(var, "SIGNUP_EMAIL_LIMIT", 3, 1, 100_000)?,
+            forgot_per_ip: count(var, "FORGOT_IP_LIMIT", 10, 1, 100_000)?,
+            forgot_per_email: count(var, "FORGOT_EMAIL_LIMIT", 3, 1, 100_000)?,
             sends_per_recipient: count(var, "EMAIL_RECIPIENT_LIMIT", 5, 1, 100_000)?,
             sends_per_ip: count(var, "EMAIL_IP_LIMIT", 50, 1, 100_000)?,
             window: seconds(var, "SIGNUP_WINDOW", 3600, 60, 86_400)?,
@@ -83,10 +90,12 @@ mod tests {
             (
                 l.signups_per_ip,
                 l.signups_per_email,
+                l.forgot_per_ip,
+                l.forgot_per_email,
                 l.sends_per_recipient,
                 l.sends_per_ip
             ),
-            (10, 3, 5, 50)
+            (10, 3, 10, 3, 5, 50)
         );
         assert_eq!(l.window, Duration::from_secs(3600));
         let c = read(&[
@@ -103,6 +112,7 @@ mod tests {
             ("SIGNUP_MODE", "Open"),
             ("SETTINGS_CACHE_TTL", "61"),
             ("SIGNUP_IP_LIMIT", "0"),
+            ("FORGOT_EMAIL_LIMIT", "0"),
             ("SIGNUP_WINDOW", "5"),
         ] {
             match read(&[(var, bad)]) {

@@ -1,5 +1,6 @@
 //! The sign-up bodies (README "People", sign-up): a new person's address, password and
-//! optional names; the token of a verification link. Strict: an unknown field is a
+//! optional names; the token of a verification link; a password reset's address, then
+//! its token and new password. Strict: an unknown field is a
 //! 400; a refusal never echoes a password or a token.
 
 use secrecy::SecretString;
@@ -61,6 +62,33 @@ impl SignupFields {
 pub struct VerifyEmail {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub token: SecretString,
+}
+
+/// `POST /users/password/forgot` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPassword {
+    pub email: String,
+}
+
+impl ForgotPassword {
+    /// The address (400 naming the field).
+    pub fn email(&self) -> Result<Email> {
+        Email::parse(&self.email)
+    }
+}
+
+/// `POST /users/password/reset` body.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ResetPassword {
+    /// The token of the link's fragment (`#reset=<token>`).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub token: SecretString,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub new_password: SecretString,
 }
 
 #[cfg(test)]

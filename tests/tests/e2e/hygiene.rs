@@ -392,6 +392,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let email = format!("hygiene-{}@example.com", gatehouse::primitives::crypto::random_base62(10));
     let signup = json!({"email": email, "password": USER_PASSWORD}).to_string();
     let verify = json!({"token": "A".repeat(43)}).to_string();
+    let reset = json!({"token": "A".repeat(43), "new_password": "quartz-meadow-lantern-3391"}).to_string();
     vec![
         row("POST /token", &[("authorization", &basic)], Form, "grant_type=client_credentials", S::OK),
         row("POST /authorize", &[], NoBody, "", S::TEMPORARY_REDIRECT),
@@ -439,6 +440,9 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /users/signup", &[origin], Json, &signup, S::ACCEPTED),
         row("GET /users/signup/config", &[origin], NoBody, "", S::OK),
         row("POST /users/verify-email", &[origin], Json, &verify, S::BAD_REQUEST),
+        // Password reset: an unknown address is accepted like any other; no such token.
+        row("POST /users/password/forgot", &[origin], Json, r#"{"email":"hygiene-nobody@example.com"}"#, S::ACCEPTED),
+        row("POST /users/password/reset", &[origin], Json, &reset, S::BAD_REQUEST),
         row("POST /admin/users", &admin_write, Json, new_user, S::OK),
         row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody"}"#, S::NOT_FOUND),
         // People, managed by administrators.
@@ -478,14 +482,14 @@ async fn every_route_refuses_bad_input_with_a_json_4xx_and_writes_nothing() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    // The sign-up's quotas count its valid requests by design (README "People",
-    // sign-up); nothing else may count.
+    // The quotas of sign-up and password reset count their valid requests by design
+    // (README "People", sign-up and password reset); nothing else may count.
     let counted: Vec<_> = s
         .items_of(gatehouse::records::prefix::RATE)
         .await
         .into_iter()
         .filter(|i| {
-            !["rate#usr-signup#", "rate#usr-send#"]
+            !["rate#usr-signup#", "rate#usr-send#", "rate#usr-forgot#"]
                 .iter()
                 .any(|p| common::pk(i).starts_with(p))
         })

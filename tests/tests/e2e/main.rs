@@ -24,6 +24,7 @@ mod invites;
 mod mail;
 mod openapi;
 mod password_change;
+mod reset;
 mod rotation;
 mod secrets;
 mod settings;

@@ -71,7 +71,7 @@ pub(super) async fn with_cookie(s: &Stack, method: Method, path: &str, cookie: &
 }
 
 /// An answer without the headers every answer varies in (`date`).
-fn bytes(a: &Answer) -> (StatusCode, Vec<(String, String)>, String) {
+pub(super) fn bytes(a: &Answer) -> (StatusCode, Vec<(String, String)>, String) {
     let mut headers: Vec<(String, String)> = a
         .headers
         .iter()

@@ -4,7 +4,7 @@
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
-use super::users::{EMAIL_VERIFIED, REV, STATUS, USER_ID, bad, internal, user_item};
+use super::users::{CHANGED_AT, EMAIL_VERIFIED, REV, STATUS, USER_ID, bad, internal, user_item};
 use super::*;
 use crate::credentials::users::signup::{EmailToken, SignupRecords, SignupStore, TokenPurpose};
 use crate::credentials::users::{User, UserStatus};
@@ -18,6 +18,9 @@ fn token_item(t: &EmailToken) -> Item {
     item.insert(PURPOSE.into(), s(t.purpose.as_str()));
     item.insert(USER_ID.into(), s(&t.user_id));
     item.insert(EMAIL_KEY.into(), s(&t.email_key));
+    if let Some(at) = t.password_changed_at {
+        item.insert(CHANGED_AT.into(), n(at));
+    }
     item.insert("created_at".into(), n(t.created_at));
     item.insert(EXPIRES_AT.into(), n(t.expires_at));
     item
@@ -106,6 +109,10 @@ impl SignupStore for DynamoStore {
         self.transact(items).await
     }
 
+    async fn put_email_token(&self, token: &EmailToken) -> Result<()> {
+        self.put_fresh(token_item(token)).await
+    }
+
     async fn get_email_token(&self, hash: &str) -> Result<Option<EmailToken>> {
         let Some(item) = self.get(&Key::EmailToken(hash).pk()).await? else {
             return Ok(None);
@@ -115,6 +122,7 @@ impl SignupStore for DynamoStore {
             purpose: TokenPurpose::parse(&get_s(&item, PURPOSE)?).ok_or_else(|| bad(PURPOSE))?,
             user_id: get_s(&item, USER_ID)?,
             email_key: get_s(&item, EMAIL_KEY)?,
+            password_changed_at: get_n(&item, CHANGED_AT)?,
             created_at: get_n(&item, "created_at")?.unwrap_or(0),
             expires_at: get_n(&item, EXPIRES_AT)?.unwrap_or(0),
         }))

@@ -146,7 +146,16 @@ impl DynamoStore {
         let pk = Key::User(&c.user_id).pk();
         self.allow(Request::update(
             &pk,
-            &[PK, SESSIONS, REV, STATUS, PHC, CHANGED_AT, INVITE, EMAIL_VERIFIED],
+            &[
+                PK,
+                SESSIONS,
+                REV,
+                STATUS,
+                PHC,
+                CHANGED_AT,
+                INVITE,
+                EMAIL_VERIFIED,
+            ],
         ))?;
         let mut e = Expr::default();
         e.set("#s", SESSIONS, ":s", list(&c.sessions));

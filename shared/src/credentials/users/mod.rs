@@ -13,6 +13,7 @@ pub mod directory;
 mod invites;
 pub mod mail;
 pub mod names;
+mod reset;
 pub mod settings;
 pub mod signup;
 

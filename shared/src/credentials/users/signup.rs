@@ -20,24 +20,36 @@ use crate::primitives::crypto::{random_id, sha256_hex};
 pub const PENDING_TTL_SECS: i64 = 7 * 86_400;
 /// How long a verification link can be used.
 pub const VERIFY_TTL_SECS: i64 = 24 * 3600;
+/// How long a password reset link can be used (README "People", password reset).
+pub const RESET_TTL_SECS: i64 = 30 * 60;
 
-/// What an e-mail token may do (part 2 adds password resets).
+/// What an e-mail token may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenPurpose {
     VerifyEmail,
+    ResetPassword,
 }
 
 impl TokenPurpose {
     pub fn as_str(self) -> &'static str {
         match self {
             TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
         }
     }
 
     pub fn parse(s: &str) -> Option<TokenPurpose> {
-        [TokenPurpose::VerifyEmail]
+        [TokenPurpose::VerifyEmail, TokenPurpose::ResetPassword]
             .into_iter()
             .find(|p| p.as_str() == s)
+    }
+
+    /// How long a token of this purpose can be used.
+    pub fn ttl_secs(self) -> i64 {
+        match self {
+            TokenPurpose::VerifyEmail => VERIFY_TTL_SECS,
+            TokenPurpose::ResetPassword => RESET_TTL_SECS,
+        }
     }
 }
 
@@ -50,6 +62,10 @@ pub struct EmailToken {
     pub user_id: String,
     /// The lower-cased address the link went to: the user must still have it.
     pub email_key: String,
+    /// The user's `password_changed_at` when the token was issued: a reset link works
+    /// only while the password is still the one it was sent for, so a reset (or a
+    /// change) kills every other reset link.
+    pub password_changed_at: Option<i64>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -64,8 +80,9 @@ impl EmailToken {
             purpose,
             user_id: user.id.clone(),
             email_key: user.email.key().to_owned(),
+            password_changed_at: user.password_changed_at,
             created_at: now,
-            expires_at: now + VERIFY_TTL_SECS,
+            expires_at: now + purpose.ttl_secs(),
         };
         (record, SecretString::from(token))
     }
@@ -73,6 +90,14 @@ impl EmailToken {
     /// Whether it may still be used at `now` for `purpose`.
     pub fn usable_at(&self, purpose: TokenPurpose, now: i64) -> bool {
         self.purpose == purpose && self.expires_at > now
+    }
+
+    /// Whether it was issued for `user` as it is now: the same address and, for a
+    /// reset, the same password.
+    pub fn issued_for(&self, user: &User) -> bool {
+        let same_password = self.purpose != TokenPurpose::ResetPassword
+            || user.password_changed_at == self.password_changed_at;
+        user.id == self.user_id && user.email.key() == self.email_key && same_password
     }
 }
 
@@ -109,6 +134,8 @@ pub trait SignupStore: Send + Sync {
         &self,
         records: &SignupRecords<'_>,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Writes a new token (a password reset's; a sign-up's goes with its user).
+    fn put_email_token(&self, token: &EmailToken) -> impl Future<Output = Result<()>> + Send;
     /// The token of this hash, if its item exists (expired or not: the caller checks).
     fn get_email_token(
         &self,

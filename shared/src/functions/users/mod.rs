@@ -3,6 +3,7 @@
 //! path that hashes passwords at run time.
 
 mod credentials;
+mod reset;
 mod signup;
 
 use std::sync::Arc;
@@ -46,6 +47,18 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 /// The answer to a wrong password and to an unknown or invited identifier: the same
 /// error, so the same bytes.
 const INVALID: Error = Error::Unauthorized("invalid_credentials");
+
+/// How often a write of the e-mail flows (sign-up, verification, reset) is tried
+/// against concurrent ones (DynamoDB cancels transactions that touch an item another
+/// one is writing).
+const SIGNUP_TRIES: u32 = 8;
+
+/// 10 to 40 ms times the attempt's number, so concurrent writers spread out.
+async fn pause(attempt: u32) {
+    let jitter = u64::from(crate::primitives::crypto::random_bytes(1)[0] % 30);
+    let ms = (10 + jitter) * u64::from(attempt + 1);
+    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+}
 
 /// The users function over its store and its mailer.
 pub struct UsersFunction<S, M> {
@@ -337,6 +350,8 @@ impl<S: UsersPorts + 'static, M: Mailer + 'static> Handler for UsersFunction<S, 
             ("POST", "/users/signup") => self.signup(&req).await,
             ("GET", "/users/signup/config") => self.signup_config(&req).await,
             ("POST", "/users/verify-email") => self.verify_email(&req).await,
+            ("POST", "/users/password/forgot") => self.forgot_password(&req).await,
+            ("POST", "/users/password/reset") => self.reset_password(&req).await,
             _ => Err(Error::NotFound),
         }
     }

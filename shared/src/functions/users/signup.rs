@@ -12,7 +12,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 
-use super::{UsersFunction, UsersPorts};
+use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, pause};
 use crate::answers::users::{EmailVerified, SignupAccepted, SignupPageConfig};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::settings::{SignupMode, SignupSettings};
@@ -54,13 +54,17 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
             .check(&body.password, &fields.context_words())
             .map_err(|why| Error::bad_request(format!("password: {why}")))?;
         let settings = self.settings.current(&self.store).await?.signup;
-        settings.admits(&fields.email).inspect_err(log_refusal)?;
+        settings
+            .admits(&fields.email)
+            .inspect_err(|e| log_mail_refusal("user_signup", e))?;
         settings.require_sender(self.config.users.signup.email_from.as_ref())?;
         let verify = settings.require_email_verification;
         let now = (self.clock)();
-        self.take_quotas(&source_ip(req), &fields.email, now)
+        let l = self.config.users.signup.limits;
+        let own = ("usr-signup", l.signups_per_ip, l.signups_per_email);
+        self.take_quotas(own, &source_ip(req), &fields.email, now)
             .await
-            .inspect_err(log_refusal)?;
+            .inspect_err(|e| log_mail_refusal("user_signup", e))?;
         // Both branches pay for one hash, so the answer's timing says little.
         let phc = PasswordHash(self.passwords.hash(&body.password).await?);
         let found = self.register(fields, phc, &settings, now).await?;
@@ -68,9 +72,16 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         Ok(json(StatusCode::ACCEPTED, &SignupAccepted::ANSWER))
     }
 
-    /// The four quotas of a sign-up (README "Rate limits"): per source IP and per
-    /// address, for sign-ups and for sends; each request counts in all four.
-    async fn take_quotas(&self, ip: &str, email: &Email, now: i64) -> Result<()> {
+    /// The four quotas of a request that may send e-mail (README "Rate limits"): per
+    /// source IP and per address, for its own `scope` (sign-ups, reset requests) and
+    /// for sends; each request counts in all four, whatever it finds.
+    pub(super) async fn take_quotas(
+        &self,
+        own: (&'static str, u32, u32),
+        ip: &str,
+        email: &Email,
+        now: i64,
+    ) -> Result<()> {
         let l = self.config.users.signup.limits;
         let quota = |scope, kind, limit| Quota {
             scope,
@@ -78,12 +89,10 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
             limit,
             window: l.window,
         };
+        let (scope, per_ip, per_email) = own;
         let checks = [
-            (quota("usr-signup", Counted::Ip, l.signups_per_ip), ip),
-            (
-                quota("usr-signup", Counted::Email, l.signups_per_email),
-                email.key(),
-            ),
+            (quota(scope, Counted::Ip, per_ip), ip),
+            (quota(scope, Counted::Email, per_email), email.key()),
             (
                 quota("usr-send", Counted::Email, l.sends_per_recipient),
                 email.key(),
@@ -247,7 +256,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
                 .store
                 .get_user(&token.user_id)
                 .await?
-                .filter(|u| u.is_pending() && u.email.key() == token.email_key)
+                .filter(|u| u.is_pending() && token.issued_for(u))
                 .ok_or_else(verify_invalid)?;
             if self.store.verify_email(&user, &token).await? {
                 tracing::info!(event = "email_verify", user_id = %user.id, outcome = "success");
@@ -258,17 +267,6 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         }
         Err(Error::Busy("user record"))
     }
-}
-
-/// How often a sign-up's or a verification's write is tried against concurrent ones
-/// (DynamoDB cancels transactions that touch an item another one is writing).
-const SIGNUP_TRIES: u32 = 8;
-
-/// 10 to 40 ms times the attempt's number, so concurrent sign-ups spread out.
-async fn pause(attempt: u32) {
-    let jitter = u64::from(crate::primitives::crypto::random_bytes(1)[0] % 30);
-    let ms = (10 + jitter) * u64::from(attempt + 1);
-    tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
 fn username_taken() -> Error {
@@ -289,12 +287,13 @@ fn verify_invalid() -> Error {
     Error::bad_request(VERIFY_INVALID)
 }
 
-/// The sign-up's log line for a refusal by mode or quota: the reason, never the address.
-fn log_refusal(e: &Error) {
+/// The log line of a sign-up's or a reset request's refusal by mode or quota: the
+/// reason, never the address.
+pub(super) fn log_mail_refusal(event: &'static str, e: &Error) {
     let reason = match e {
         Error::Forbidden(code) => *code,
         Error::TooManyRequests { .. } => "rate_limited",
         other => other.code(),
     };
-    tracing::warn!(event = "user_signup", outcome = "refused", reason);
+    tracing::warn!(event, outcome = "refused", reason);
 }
