@@ -16,6 +16,11 @@
 // usage: node tests/browser/composer.mjs verify <page URL> <token> <identifier> <password>
 //   open <page URL>/#verify=<token> (the page verifies at once), then sign in and ask who
 //   am I: {version, url_after_load, hash_after_load, verify, signin, me, requests}
+// usage: node tests/browser/composer.mjs forgot <page URL> <email>
+//   ask for a reset link with the forgot-password form: {version, forgot, requests}
+// usage: node tests/browser/composer.mjs reset <page URL> <token> <identifier> <new password>
+//   open <page URL>/#reset=<token>, set the new password, then sign in with it and ask
+//   who am I: {version, url_after_load, hash_after_load, reset, signin, me, requests}
 import { launch, result } from "./chromium.mjs";
 
 const [scenario, ...args] = process.argv.slice(2);
@@ -139,10 +144,33 @@ async function verifyScenario(pageUrl, token, identifier, password) {
   return done(o, out);
 }
 
+async function forgotScenario(pageUrl, email) {
+  const o = await open(pageUrl);
+  await o.page.fill("#forgot-email", email);
+  const out = { forgot: await result(o.page, "forgot", () => o.page.click("#run-forgot")) };
+  return done(o, out);
+}
+
+async function resetScenario(pageUrl, token, identifier, password) {
+  const o = await open(`${pageUrl}/#reset=${token}`);
+  await o.page.waitForSelector("#reset-form", { state: "visible", timeout: 15000 });
+  const out = {
+    url_after_load: o.page.url(),
+    hash_after_load: await o.page.evaluate(() => location.hash),
+  };
+  await o.page.fill("#reset-password", password);
+  out.reset = await result(o.page, "reset", () => o.page.click("#run-reset"));
+  out.reset.password_field_after = await o.page.inputValue("#reset-password");
+  out.signin = await signIn(o.page, identifier, password);
+  out.me = await me(o.page);
+  return done(o, out);
+}
+
 try {
   const scenarios = {
     signin: signinScenario, password: passwordScenario, invite: inviteScenario,
-    signup: signupScenario, verify: verifyScenario,
+    signup: signupScenario, verify: verifyScenario, forgot: forgotScenario,
+    reset: resetScenario,
   };
   const run = scenarios[scenario];
   if (!run) throw new Error(`unknown scenario ${scenario}`);

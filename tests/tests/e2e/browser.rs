@@ -1,9 +1,10 @@
 //! A real browser: headless Chromium loads the demo page from another site
 //! (`http://localhost:<port>`) than the gateway (`http://127.0.0.1:<port>`) and completes
 //! the cookie flow, the API-key flow and the security-token flow with credentialed
-//! cross-site `fetch`, and the composer panel's sign-in, `/users/me`, sign-out and
-//! invite acceptance; the same page from a disallowed origin fails (README "Running
-//! locally", "Embedding widgets", "People").
+//! cross-site `fetch`, and the composer panel's sign-in, `/users/me`, sign-out, invite
+//! acceptance, and sign-up, verification and password reset from the mailed links; the
+//! same page from a disallowed origin fails (README "Running locally", "Embedding
+//! widgets", "People").
 
 use std::sync::Arc;
 
@@ -514,9 +515,13 @@ async fn the_admin_console_says_removed_from_the_admin_group_after_the_recheck()
     assert_eq!(r["signin_shown"], true, "{r}");
 }
 
+/// The whole self-service life in one stack (one sign-up): sign up, verify from the
+/// mailed link, sign in, forget the password, reset it from the mailed link, sign in with
+/// the new one.
 #[tokio::test]
-async fn composer_signs_up_and_verifies_from_the_mailed_link_in_chromium() {
+async fn composer_signs_up_resets_a_forgotten_password_and_signs_in_again_in_chromium() {
     const PASSWORD: &str = "Signed-Up-In-The-Browser-Passw0rd";
+    const NEW_PASSWORD: &str = "Reset-In-The-Browser-Passw0rd";
     let p = pages().await;
     let email = common::mail::address("cr");
     let r = drive("composer.mjs", &["signup", &p.allowed, &email, PASSWORD]).await;
@@ -545,6 +550,51 @@ async fn composer_signs_up_and_verifies_from_the_mailed_link_in_chromium() {
     assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
     assert_eq!(r["me"]["principal_type"], "creator", "{}", r["me"]);
     posted_in_the_body_only(&r, &format!("{}/users/verify-email", p.s.url), &token);
+
+    // Forgotten: the form asks for a link, which arrives as the newest message.
+    let r = drive("composer.mjs", &["forgot", &p.allowed, &email]).await;
+    assert_eq!(r["forgot"]["status"], 202, "{}", r["forgot"]);
+    assert_eq!(
+        r["forgot"]["body"],
+        serde_json::json!({
+            "accepted": true,
+            "message": "If this address has an account, it will receive a message."
+        })
+    );
+    let mail = common::mail::wait_for(&email, 2).await.pop().unwrap();
+    assert_eq!(mail.subject, "Reset your password");
+    let link = common::mail::link(&mail.text, "reset").unwrap();
+    assert!(link.starts_with(&format!("{}#reset=", p.allowed)), "{link}");
+    let token = common::mail::link_token(&mail.text, "reset").unwrap();
+    let r = drive(
+        "composer.mjs",
+        &["reset", &p.allowed, &token, &email, NEW_PASSWORD],
+    )
+    .await;
+    assert_eq!(
+        r["url_after_load"],
+        format!("{}/", p.allowed),
+        "the fragment is dropped"
+    );
+    assert_eq!(r["hash_after_load"], "");
+    assert_eq!(r["reset"]["status"], 200, "{}", r["reset"]);
+    assert_eq!(
+        r["reset"]["body"],
+        serde_json::json!({"reset": true, "signed_out_sessions": 1}),
+        "the verify step's session is signed out"
+    );
+    assert_eq!(r["reset"]["password_field_after"], "");
+    posted_in_the_body_only(&r, &format!("{}/users/password/reset", p.s.url), &token);
+    assert_eq!(r["signin"]["status"], 200, "{}", r["signin"]);
+    assert_eq!(r["me"]["status"], 200, "{}", r["me"]);
+    assert_eq!(r["me"]["principal_type"], "creator", "{}", r["me"]);
+    assert_eq!(user_sessions(&p.s).await, 1, "the new sign-in's only");
+    let old = serde_json::json!({"identifier": email, "password": PASSWORD});
+    let origin = [("origin", p.allowed.as_str())];
+    let old = p.s.post("/users/signin", &origin, Some(old)).await;
+    assert_eq!(old.status, 401, "the old password is refused: {}", old.text);
+    let mail = common::mail::wait_for(&email, 3).await.pop().unwrap();
+    assert_eq!(mail.subject, "Your password was changed");
 }
 
 /// The page posted to `url`, and no request it made carried `token` in its URL (a
