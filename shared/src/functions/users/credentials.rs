@@ -48,11 +48,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
         let (mut user, mut invite) = self.invited_user(&hash, now).await?;
-        self.passwords
-            .policy()
-            .check(&body.new_password, &user.context_words())
-            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
-        let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
+        let phc = self.new_password_hash(&body.new_password, &user).await?;
         for _ in 0..CHANGE_TRIES {
             let change = user.accept_invite(&invite, phc.clone(), now);
             if self.store.change_sessions(&change).await? {
@@ -103,10 +99,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         body.differs()?;
         let now = (self.clock)();
         let user = self.active_user(&caller.subject).await?;
-        self.passwords
-            .policy()
-            .check(&body.new_password, &user.context_words())
-            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
+        self.check_new_password(&body.new_password, &user)?;
         let Some(verified) = user.password.clone() else {
             return Err(Error::Forbidden("account_disabled"));
         };

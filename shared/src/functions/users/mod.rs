@@ -152,6 +152,25 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         settings.login.require_password_login()
     }
 
+    /// A new password of `user` under the policy, with the user's own words; a refusal
+    /// is a 400 naming `new_password`.
+    fn check_new_password(&self, password: &SecretString, user: &User) -> Result<()> {
+        self.passwords
+            .policy()
+            .check(password, &user.context_words())
+            .map_err(|why| Error::bad_request(format!("new_password: {why}")))
+    }
+
+    /// [`Self::check_new_password`], then its hash.
+    async fn new_password_hash(
+        &self,
+        password: &SecretString,
+        user: &User,
+    ) -> Result<PasswordHash> {
+        self.check_new_password(password, user)?;
+        Ok(PasswordHash(self.passwords.hash(password).await?))
+    }
+
     /// The user an identifier names, if it may sign in with a password: an invited
     /// user (no password yet) is treated as unknown.
     async fn find(&self, identifier: &Identifier) -> Result<Option<User>> {

@@ -16,7 +16,7 @@ use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, pause};
 use crate::answers::users::{PasswordReset, ResetRequested};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::signup::{EmailToken, TokenPurpose};
-use crate::credentials::users::{Email, Identifier, PasswordHash, User};
+use crate::credentials::users::{Email, Identifier, User};
 use crate::error::{Error, Result};
 use crate::http::{Response, json, source_ip};
 use crate::primitives::crypto::sha256_hex;
@@ -88,11 +88,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
         let (mut token, mut user) = self.reset_target(&hash, now).await?;
-        self.passwords
-            .policy()
-            .check(&body.new_password, &user.context_words())
-            .map_err(|why| Error::bad_request(format!("new_password: {why}")))?;
-        let phc = PasswordHash(self.passwords.hash(&body.new_password).await?);
+        let phc = self.new_password_hash(&body.new_password, &user).await?;
         for attempt in 0..SIGNUP_TRIES {
             let change = user.reset_password(&token, phc.clone(), now);
             if self.store.change_sessions(&change).await? {
