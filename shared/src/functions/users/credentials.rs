@@ -6,7 +6,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 
-use super::{UsersFunction, UsersPorts};
+use super::{UsersFunction, UsersPorts, link_refused};
 use crate::answers::invites::InviteAccepted;
 use crate::answers::users::PasswordChanged;
 use crate::credentials::password::Verdict;
@@ -64,14 +64,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
     /// The invited user whose current, live invite `hash` is, and the invite; every
     /// other case is the one refusal.
     async fn invited_user(&self, hash: &str, now: i64) -> Result<(User, Invite)> {
-        let invalid = || {
-            tracing::warn!(
-                event = "invite_accept",
-                outcome = "failure",
-                reason = INVITE_INVALID
-            );
-            Error::bad_request(INVITE_INVALID)
-        };
+        let invalid = || link_refused("invite_accept", INVITE_INVALID);
         let Some(invite) = self.store.get_invite(hash).await? else {
             return Err(invalid());
         };

@@ -60,6 +60,13 @@ async fn pause(attempt: u32) {
     tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
 }
 
+/// The one refusal of a mailed or handed-over link's token (unknown, expired, used or
+/// superseded): logged under `event` with `reason`, answered as a 400 saying `reason`.
+fn link_refused(event: &'static str, reason: &'static str) -> Error {
+    tracing::warn!(event, outcome = "failure", reason);
+    Error::bad_request(reason)
+}
+
 /// The users function over its store and its mailer.
 pub struct UsersFunction<S, M> {
     config: Config,

@@ -12,7 +12,7 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 
 use super::signup::log_mail_refusal;
-use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, pause};
+use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, link_refused, pause};
 use crate::answers::users::{PasswordReset, ResetRequested};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::signup::{EmailToken, TokenPurpose};
@@ -112,14 +112,7 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
     /// The token of `hash` and its user, if the token is a live reset token issued for
     /// the user as it is now; every other case is the one refusal.
     async fn reset_target(&self, hash: &str, now: i64) -> Result<(EmailToken, User)> {
-        let invalid = || {
-            tracing::warn!(
-                event = "password_reset",
-                outcome = "failure",
-                reason = RESET_INVALID
-            );
-            Error::bad_request(RESET_INVALID)
-        };
+        let invalid = || link_refused("password_reset", RESET_INVALID);
         let token = self
             .store
             .get_email_token(hash)

@@ -12,7 +12,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 
-use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, pause};
+use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, link_refused, pause};
 use crate::answers::users::{EmailVerified, SignupAccepted, SignupPageConfig};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::settings::{SignupMode, SignupSettings};
@@ -279,12 +279,7 @@ fn username_taken() -> Error {
 }
 
 fn verify_invalid() -> Error {
-    tracing::warn!(
-        event = "email_verify",
-        outcome = "failure",
-        reason = VERIFY_INVALID
-    );
-    Error::bad_request(VERIFY_INVALID)
+    link_refused("email_verify", VERIFY_INVALID)
 }
 
 /// The log line of a sign-up's or a reset request's refusal by mode or quota: the
