@@ -4,6 +4,9 @@
 
 use std::fmt;
 
+pub use crate::primitives::url::is_loopback_host;
+use crate::primitives::url::{host_of, split};
+
 /// Why a configured URL is refused (the message follows the variable's name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum UrlError {
@@ -99,25 +102,11 @@ impl From<HttpsUrl> for String {
     }
 }
 
-/// Whether `host` is a loopback name or address (plain http is accepted only for these).
-pub fn is_loopback_host(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
-/// Splits `scheme://authority[/path]`; the authority's host must be non-empty.
+/// Splits `scheme://authority[/path]`; the authority's host must be non-empty and plain
+/// (no userinfo), and nothing but a path may follow it.
 fn split_url(url: &str) -> Option<(&str, &str, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    if authority.is_empty()
-        || authority.contains('@')
+    let (scheme, authority, path) = split(url)?;
+    if !(path.is_empty() || path.starts_with('/'))
         || !authority
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
@@ -156,16 +145,6 @@ pub(super) fn user_ui_url(
 fn origin_of(url: &str) -> Option<&str> {
     let (scheme, authority, _) = split_url(url)?;
     url.get(..scheme.len() + 3 + authority.len())
-}
-
-fn host_of(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        return authority
-            .split(']')
-            .next()
-            .map_or(authority, |h| &authority[..h.len() + 1]);
-    }
-    authority.split(':').next().unwrap_or(authority)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ pub mod clients;
 pub mod codes;
 pub mod jwt;
 pub mod keys;
+pub mod oidc;
 pub mod password;
 pub mod rotation;
 pub mod secrets;

@@ -6,3 +6,4 @@ pub mod headers;
 pub mod logging;
 pub mod metrics;
 pub mod time;
+pub mod url;

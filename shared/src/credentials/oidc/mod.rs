@@ -1,0 +1,4 @@
+//! The OpenID Connect relying party (issue 22): the outbound URL rule, the flow's
+//! derived secrets, discovery, id_token verification and the provider port.
+
+pub mod url;
