@@ -1,6 +1,6 @@
 //! Small cryptographic helpers over `aws-lc-rs`: CSPRNG, SHA-256, constant-time comparison.
 
-use aws_lc_rs::{constant_time, digest, rand};
+use aws_lc_rs::{constant_time, digest, hmac, rand};
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
@@ -40,6 +40,26 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(digest::digest(&digest::SHA256, data))
 }
 
+/// SHA-256 of `data`, raw.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest::digest(&digest::SHA256, data).as_ref());
+    out
+}
+
+/// HMAC-SHA256 of `msg` under `key`.
+pub fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), msg);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(tag.as_ref());
+    out
+}
+
+/// Unpadded base64url (RFC 4648 section 5).
+pub fn b64url(data: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, data)
+}
+
 /// Constant-time equality of two byte strings (length is not secret).
 pub(crate) fn ct_eq(a: &[u8], b: &[u8]) -> bool {
     constant_time::verify_slices_are_equal(a, b).is_ok()
@@ -52,10 +72,7 @@ pub(crate) fn is_base62(s: &str) -> bool {
 
 /// Random identifier for `jti`, session ids and the like (256 bits, base64url).
 pub fn random_id() -> String {
-    base64::Engine::encode(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-        random_bytes(32),
-    )
+    b64url(&random_bytes(32))
 }
 
 #[cfg(test)]
@@ -78,6 +95,17 @@ mod tests {
             sha256_hex(b"abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    /// RFC 4231 test case 2 and the SHA-256 vector, raw.
+    #[test]
+    fn hmac_and_raw_sha256_match_known_vectors() {
+        assert_eq!(
+            hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(hex::encode(sha256(b"abc")), sha256_hex(b"abc"));
+        assert_eq!(b64url(&[0xfb, 0xff]), "-_8");
     }
 
     #[test]
