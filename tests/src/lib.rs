@@ -180,6 +180,9 @@ pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     vars.insert("USER_UI_URL".into(), "http://localhost:3001".into());
     // The sender moto's SES verified at bootstrap (README "Reading sent mail locally").
     vars.insert("EMAIL_FROM".into(), EMAIL_FROM.into());
+    // Like the local stack: the fake identity provider runs on loopback over plain http
+    // (README "Single sign-on"; tests of the rule itself set it to false).
+    vars.insert("SSO_ALLOW_INSECURE_LOOPBACK".into(), "true".into());
     // moto's account; the admin function needs to know its own.
     vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
     // The functions read the real environment; tests pass what they need explicitly.

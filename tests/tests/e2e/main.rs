@@ -20,6 +20,7 @@ mod faults;
 mod gateway_e2e;
 mod host_codes;
 mod hygiene;
+mod idps;
 mod invites;
 mod mail;
 mod openapi;
