@@ -385,6 +385,25 @@ async fn an_unregistered_redirect_or_client_gets_a_page_and_no_redirect() {
 }
 
 #[tokio::test]
+async fn pkce_s256_is_required_and_a_missing_state_stays_absent() {
+    let idp = provider().await;
+    let (_, challenge) = pkce();
+    let url = authorization_url(&idp, REDIRECT, &challenge, None);
+    let bare = url.replace("&state=state-123", "");
+    let q = query(&idp.authorize(&bare).await);
+    assert!(q.contains_key("code") && !q.contains_key("state"), "{q:?}");
+    for refused in [
+        url.replace("code_challenge_method=S256", "code_challenge_method=plain"),
+        url.replace(&format!("&code_challenge={challenge}"), ""),
+    ] {
+        let q = query(&idp.authorize(&refused).await);
+        assert_eq!(q.get("error").map(String::as_str), Some("invalid_request"));
+        assert!(!q.contains_key("code"), "{q:?}");
+        assert_eq!(q["state"], "state-123");
+    }
+}
+
+#[tokio::test]
 async fn the_signing_knobs_make_what_they_say() {
     let idp = provider().await;
     idp.control(json!({"token": {"alg": "none"}})).await;
