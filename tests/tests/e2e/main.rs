@@ -16,6 +16,7 @@ mod browser;
 mod clock_skew;
 mod concurrency;
 mod console;
+mod fake_idp;
 mod faults;
 mod gateway_e2e;
 mod host_codes;
