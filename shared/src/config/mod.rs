@@ -4,6 +4,7 @@
 mod parse;
 mod password;
 mod signup;
+mod sso;
 mod url;
 mod users;
 
@@ -20,7 +21,7 @@ use crate::records::rate::Limits;
 use self::parse::{boolean, count, seconds};
 pub use self::signup::{SignupConfig, SignupLimits};
 pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
-pub use self::users::UserSettings;
+pub use self::{sso::SsoSettings, users::UserSettings};
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
