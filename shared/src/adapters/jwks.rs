@@ -36,7 +36,7 @@ impl JwksFetch for HttpJwksFetch {
         let dep =
             |e: Box<dyn std::error::Error + Send + Sync>| Error::dependency(Service::HostJwks, e);
         metrics::record(Service::HostJwks);
-        let mut resp = self
+        let resp = self
             .client
             .get()?
             .get(url)
@@ -46,19 +46,26 @@ impl JwksFetch for HttpJwksFetch {
         if !resp.status().is_success() {
             return Err(dep(format!("HTTP {}", resp.status()).into()));
         }
-        if resp
-            .content_length()
-            .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
-        {
-            return Err(dep("JWKS document too large".into()));
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| dep(e.into()))? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_JWKS_BYTES {
-                return Err(dep("JWKS document too large".into()));
-            }
-        }
-        serde_json::from_slice(&body).map_err(|e| dep(e.into()))
+        read_json(resp, Service::HostJwks).await
     }
+}
+
+/// Reads a JSON body of at most 64 KiB (the declared length and the bytes as they
+/// arrive are both checked); errors count against `service`.
+pub(super) async fn read_json(mut resp: reqwest::Response, service: Service) -> Result<Value> {
+    let dep = |e: Box<dyn std::error::Error + Send + Sync>| Error::dependency(service, e);
+    if resp
+        .content_length()
+        .is_some_and(|n| n > MAX_JWKS_BYTES as u64)
+    {
+        return Err(dep("document too large".into()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| dep(e.into()))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_JWKS_BYTES {
+            return Err(dep("document too large".into()));
+        }
+    }
+    serde_json::from_slice(&body).map_err(|e| dep(e.into()))
 }

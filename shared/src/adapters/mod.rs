@@ -4,6 +4,7 @@
 pub mod dynamo;
 pub mod jwks;
 pub mod lambda;
+pub mod oidc;
 pub mod sdk;
 pub mod secrets;
 pub mod ses;

@@ -21,9 +21,8 @@ use crate::records::rate::Limits;
 
 use self::parse::{boolean, count, seconds};
 pub use self::signup::{SignupConfig, SignupLimits};
-pub use self::sso::SsoSettings;
 pub use self::url::{HttpsUrl, Issuer, UrlError, is_loopback_host};
-pub use self::users::UserSettings;
+pub use self::{sso::SsoSettings, users::UserSettings};
 
 /// How the authorizer answers HTTP API (payload 2.0) events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,8 +112,6 @@ pub struct Config {
     /// The users' sign-in: lockout, per-IP limit, session lifetime (`USER_*`;
     /// `config/users.rs`).
     pub users: UserSettings,
-    /// Single sign-on: the outbound URL rule's dev flag, caches (`SSO_*`; `config/sso.rs`).
-    pub sso: SsoSettings,
     /// `USER_UI_URL`: the page invite links point at (`<url>#invite=<token>`); its
     /// origin is one of `ALLOWED_ORIGINS`. `None`: links are refused (README "People").
     pub user_ui_url: Option<HttpsUrl>,
@@ -190,7 +187,6 @@ impl Config {
             api_key_cache_ttl,
             secrets_cache_ttl,
             users: users::user_settings(var)?,
-            sso: sso::sso_settings(var)?,
         })
     }
 }

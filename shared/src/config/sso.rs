@@ -1,62 +1,78 @@
-//! Single sign-on's variables (README "Single sign-on", "Configuration"): the dev-only
-//! loopback flag of the outbound URL rule, and how long provider metadata and keys are
-//! cached.
+//! Single sign-on's settings (`Config::users.sso`, read with the users' settings): `SSO_ALLOW_INSECURE_LOOPBACK` (dev only: the local stack
+//! and tests), `SSO_METADATA_TTL`, `SSO_JWKS_TTL`, `SSO_JWKS_COOLDOWN` (README
+//! "Configuration").
 
 use std::time::Duration;
 
-use super::parse::{boolean, seconds};
 use crate::credentials::oidc::url::OutboundRule;
 use crate::error::Result;
 
-/// `SSO_*`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+use super::parse::{boolean, seconds};
+
+/// What the relying party is configured with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SsoSettings {
-    /// `SSO_ALLOW_INSECURE_LOOPBACK` (default `false`): dev only, plain http and
-    /// loopback providers.
+    /// Plain http and loopback providers (never in production).
     pub allow_insecure_loopback: bool,
-    /// `SSO_METADATA_TTL` (default 300 s): a provider's discovery document.
+    /// How long a provider's discovery document is kept.
     pub metadata_ttl: Duration,
-    /// `SSO_JWKS_TTL` (default 300 s): a provider's keys.
+    /// How long a provider's JWKS is kept.
     pub jwks_ttl: Duration,
-    /// `SSO_JWKS_COOLDOWN` (default 30 s): least time between refetches of a provider's
-    /// keys for an unknown `kid`.
-    pub jwks_cooldown: Duration,
+    /// The least time between two JWKS fetches for an unknown `kid`.
+    pub cooldown: Duration,
 }
 
+/// Reads the four variables.
 pub(super) fn sso_settings(var: &impl Fn(&str) -> Option<String>) -> Result<SsoSettings> {
     Ok(SsoSettings {
         allow_insecure_loopback: boolean(var, "SSO_ALLOW_INSECURE_LOOPBACK", false)?,
         metadata_ttl: seconds(var, "SSO_METADATA_TTL", 300, 1, 86_400)?,
         jwks_ttl: seconds(var, "SSO_JWKS_TTL", 300, 1, 86_400)?,
-        jwks_cooldown: seconds(var, "SSO_JWKS_COOLDOWN", 30, 1, 3600)?,
+        cooldown: seconds(var, "SSO_JWKS_COOLDOWN", 30, 1, 3_600)?,
     })
 }
 
-impl SsoSettings {
-    /// The outbound URL rule these settings select.
+impl super::Config {
+    /// The outbound URL rule for providers' URLs.
     pub fn outbound_rule(&self) -> OutboundRule {
         OutboundRule {
-            allow_insecure_loopback: self.allow_insecure_loopback,
+            allow_insecure_loopback: self.users.sso.allow_insecure_loopback,
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse::lookup;
     use super::*;
+    use crate::error::Error;
+
+    fn read(vars: &[(&str, &str)]) -> Result<SsoSettings> {
+        sso_settings(&super::super::parse::lookup(vars))
+    }
 
     #[test]
-    fn the_loopback_flag_is_off_unless_exactly_true() {
-        let s = sso_settings(&lookup(&[])).unwrap();
-        assert!(!s.allow_insecure_loopback);
-        assert!(!s.outbound_rule().allow_insecure_loopback);
-        assert_eq!(s.metadata_ttl, Duration::from_secs(300));
-        let on = sso_settings(&lookup(&[("SSO_ALLOW_INSECURE_LOOPBACK", "true")])).unwrap();
-        assert!(on.outbound_rule().allow_insecure_loopback);
-        for bad in ["1", "yes", "TRUE"] {
-            assert!(sso_settings(&lookup(&[("SSO_ALLOW_INSECURE_LOOPBACK", bad)])).is_err());
+    fn defaults_and_bounds() {
+        let d = read(&[]).unwrap();
+        assert!(!d.allow_insecure_loopback);
+        assert_eq!(d.metadata_ttl, Duration::from_secs(300));
+        assert_eq!(d.jwks_ttl, Duration::from_secs(300));
+        assert_eq!(d.cooldown, Duration::from_secs(30));
+        let dev = read(&[("SSO_ALLOW_INSECURE_LOOPBACK", "true")]).unwrap();
+        assert!(dev.allow_insecure_loopback);
+        assert!(read(&[("SSO_METADATA_TTL", "86400")]).is_ok());
+        for (var, bad) in [
+            ("SSO_ALLOW_INSECURE_LOOPBACK", "yes"),
+            ("SSO_ALLOW_INSECURE_LOOPBACK", "1"),
+            ("SSO_METADATA_TTL", "0"),
+            ("SSO_METADATA_TTL", "86401"),
+            ("SSO_JWKS_TTL", "0"),
+            ("SSO_JWKS_COOLDOWN", "0"),
+            ("SSO_JWKS_COOLDOWN", "x"),
+        ] {
+            match read(&[(var, bad)]) {
+                Err(Error::Config { var: v, .. }) => assert_eq!(v, var),
+                other => panic!("{var}={bad}: {other:?}"),
+            }
         }
-        assert!(sso_settings(&lookup(&[("SSO_JWKS_COOLDOWN", "0")])).is_err());
     }
 }

@@ -10,6 +10,7 @@ use crate::records::rate::Limits;
 
 use super::parse::{count, seconds};
 use super::signup::{SignupConfig, signup_config};
+use super::sso::{SsoSettings, sso_settings};
 
 /// What the users function is configured with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct UserSettings {
     pub session_ttl: Duration,
     /// Sign-up, e-mail and the runtime settings' cache.
     pub signup: SignupConfig,
+    /// Single sign-on: the dev flag and the caches (`SSO_*`; `config/sso.rs`).
+    pub sso: SsoSettings,
 }
 
 /// Reads the four variables.
@@ -37,6 +40,7 @@ pub(super) fn user_settings(var: &impl Fn(&str) -> Option<String>) -> Result<Use
         },
         session_ttl: seconds(var, "USER_SESSION_TTL", 8 * 3600, 300, 30 * 86_400)?,
         signup: signup_config(var)?,
+        sso: sso_settings(var)?,
     })
 }
 

@@ -77,29 +77,59 @@ pub trait JwksFetch: Send + Sync {
     fn fetch(&self, url: &str) -> impl Future<Output = Result<Value>> + Send;
 }
 
-/// The cached host JWKS.
-pub struct HostJwks<F> {
-    fetcher: F,
-    url: String,
-    keys: TtlCache<(), Arc<Vec<HostKey>>>,
+/// A key a JWKS cache selects by `kid`.
+pub trait KeyId: Clone {
+    fn kid(&self) -> Option<&str>;
 }
 
-impl<F: JwksFetch> HostJwks<F> {
-    /// Keys cached for `ttl`; a refetch (unknown `kid`, or a code without `kid` that no
-    /// key verifies) at most once per `cooldown` after any fetch: a flood must not
-    /// hammer the host.
+impl KeyId for HostKey {
+    fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+}
+
+/// A cached JWKS at one URL, parsed by `parse` key by key: the host's ([`HostJwks`])
+/// and each single sign-on provider's.
+pub struct JwksCache<F, K> {
+    fetcher: F,
+    url: String,
+    keys: TtlCache<(), Arc<Vec<K>>>,
+    parse: fn(&Value) -> Vec<K>,
+}
+
+/// The cached host JWKS.
+pub type HostJwks<F> = JwksCache<F, HostKey>;
+
+impl<F: JwksFetch> JwksCache<F, HostKey> {
+    /// The host JWKS at `url`, parsed by [`parse_jwks`] (see [`JwksCache::with_parser`]).
     pub fn new(fetcher: F, url: impl Into<String>, ttl: Duration, cooldown: Duration) -> Self {
-        HostJwks {
+        JwksCache::with_parser(fetcher, url, ttl, cooldown, parse_jwks)
+    }
+}
+
+impl<F: JwksFetch, K: KeyId> JwksCache<F, K> {
+    /// Keys cached for `ttl`; a refetch (unknown `kid`, or a token without `kid` that no
+    /// key verifies) at most once per `cooldown` after any fetch: a flood must not
+    /// hammer the server.
+    pub fn with_parser(
+        fetcher: F,
+        url: impl Into<String>,
+        ttl: Duration,
+        cooldown: Duration,
+        parse: fn(&Value) -> Vec<K>,
+    ) -> Self {
+        JwksCache {
             fetcher,
             url: url.into(),
             keys: TtlCache::new(ttl).with_cooldown(Cooldown::SinceAnyLoad(cooldown)),
+            parse,
         }
     }
 
-    /// Keys able to check a code with this `kid` (all keys when `None`). Fetches when
+    /// Keys able to check a token with this `kid` (all keys when `None`). Fetches when
     /// the cache is empty or older than the TTL; refetches for an unknown `kid` at
     /// most once per cooldown. A failed fetch is an error (fail closed).
-    pub async fn keys_for(&self, kid: Option<&str>) -> Result<Vec<HostKey>> {
+    pub async fn keys_for(&self, kid: Option<&str>) -> Result<Vec<K>> {
         let keys = self.keys.get_or_load(&(), || self.fetch()).await?;
         let found = select(&keys, kid);
         if !found.is_empty() {
@@ -112,23 +142,26 @@ impl<F: JwksFetch> HostJwks<F> {
         }
     }
 
-    /// Refetches (once per cooldown) after no cached key verified a code without `kid`:
-    /// the host may have rotated its key. `None` when the cooldown has not passed.
-    pub(crate) async fn refetch_after_failure(&self) -> Result<Option<Vec<HostKey>>> {
+    /// Refetches (once per cooldown) after no cached key verified a token without
+    /// `kid`: the server may have rotated its key. `None` when the cooldown has not
+    /// passed.
+    pub(crate) async fn refetch_after_failure(&self) -> Result<Option<Vec<K>>> {
         let keys = self.keys.refetch(&(), || self.fetch()).await?;
         Ok(keys.map(|k| k.to_vec()))
     }
 
     /// Fetches and parses the document.
-    async fn fetch(&self) -> Result<Arc<Vec<HostKey>>> {
+    async fn fetch(&self) -> Result<Arc<Vec<K>>> {
         let doc = self.fetcher.fetch(&self.url).await?;
-        let parsed = Arc::new(parse_jwks(&doc));
+        let parsed = Arc::new((self.parse)(&doc));
         if parsed.is_empty() {
-            tracing::warn!("host JWKS holds no usable RS256 signature key");
+            tracing::warn!(url = %self.url, "JWKS holds no usable signature key");
         }
         Ok(parsed)
     }
+}
 
+impl<F: JwksFetch> JwksCache<F, HostKey> {
     /// Verifies a code: the keys for its `kid` (refetched once per cooldown when
     /// unknown); for a code without `kid` that no cached key verifies, one refetch
     /// (once per cooldown) and a second try. `Err` only when the host JWKS cannot be
@@ -149,9 +182,9 @@ impl<F: JwksFetch> HostJwks<F> {
     }
 }
 
-fn select(keys: &[HostKey], kid: Option<&str>) -> Vec<HostKey> {
+fn select<K: KeyId>(keys: &[K], kid: Option<&str>) -> Vec<K> {
     keys.iter()
-        .filter(|k| kid.is_none() || k.kid.as_deref() == kid)
+        .filter(|k| kid.is_none() || k.kid() == kid)
         .cloned()
         .collect()
 }

@@ -20,17 +20,20 @@ pub enum Service {
     HostJwks,
     /// Amazon SES (the users function's e-mail).
     Ses,
+    /// A single sign-on provider (discovery, JWKS, token endpoint; not AWS).
+    Idp,
 }
 
 impl Service {
     #[cfg(test)]
-    pub(crate) const ALL: [Service; 6] = [
+    pub(crate) const ALL: [Service; 7] = [
         Service::DynamoDb,
         Service::SecretsManager,
         Service::Sts,
         Service::Iam,
         Service::HostJwks,
         Service::Ses,
+        Service::Idp,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -41,13 +44,14 @@ impl Service {
             Service::Iam => "iam",
             Service::HostJwks => "host_jwks",
             Service::Ses => "ses",
+            Service::Idp => "idp",
         }
     }
 
-    /// Whether this is an AWS service (the host JWKS is not).
+    /// Whether this is an AWS service (the host JWKS and the providers are not).
     #[cfg(test)]
     pub(crate) fn is_aws(self) -> bool {
-        self != Service::HostJwks
+        !matches!(self, Service::HostJwks | Service::Idp)
     }
 }
 
@@ -57,7 +61,7 @@ impl std::fmt::Display for Service {
     }
 }
 
-static CALLS: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+static CALLS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 
 /// Counts one outbound request (one attempt: a retry counts again).
 pub(crate) fn record(service: Service) {
@@ -79,6 +83,7 @@ pub(crate) fn log_totals() {
         iam = total(Service::Iam),
         host_jwks = total(Service::HostJwks),
         ses = total(Service::Ses),
+        idp = total(Service::Idp),
         "outbound calls"
     );
 }

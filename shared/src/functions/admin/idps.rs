@@ -48,7 +48,7 @@ where
     /// secret is written first, so a provider is never stored without one.
     async fn add_idp(&self, req: &Request, user: &str, now: i64) -> Result<Provider> {
         let b: IdpBody = api::body(req)?;
-        let (new, secret) = b.new_provider(&self.config.sso.outbound_rule(), user, now)?;
+        let (new, secret) = b.new_provider(&self.config.outbound_rule(), user, now)?;
         let added = lock::locked(&self.store, IDPS_LOCK, async || {
             let mut providers = self.store.get_idps().await?;
             if providers.get(&new.id).is_some() {
@@ -74,7 +74,7 @@ where
     async fn update_idp(&self, req: &Request, user: &str, now: i64) -> Result<Provider> {
         let b: IdpBody = api::body(req)?;
         let id = b.id()?;
-        let rule = self.config.sso.outbound_rule();
+        let rule = self.config.outbound_rule();
         self.change_idp(user, "idp_update", id, now, |stored| {
             Ok((b.apply(stored, &rule, user, now)?, b.client_secret.as_ref()))
         })
