@@ -19,10 +19,11 @@ use gatehouse::authz::PrincipalType::{self, *};
 use gatehouse::authz::Scope;
 use gatehouse::credentials::idps::Provider;
 use gatehouse::credentials::keys::JwkSet;
+use gatehouse::credentials::oidc::party::ProbeReport;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
-use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity};
+use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity, TestIdp};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
 use gatehouse::requests::settings::{SetLogin, SetSignup};
 use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
@@ -507,6 +508,9 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/idps/delete", Admin, "adminDeleteIdp",
         "Delete a provider and its client secret (409 no_sign_in_method: the last enabled one with password login off)")
         .admin().json(schema!(IdpRef)).answers(schema!(IdpDeleted)).refusals(&[404, 409]).destructive(),
+    Route::new("POST", "/admin/idps/test", Admin, "adminTestIdp",
+        "Discovery and the JWKS of a stored provider (id) or an issuer, fetched now; never a grant, never a condition of saving")
+        .admin().json(schema!(TestIdp)).answers(schema!(ProbeReport)).refusals(&[404]),
 ];
 
 /// The route serving `method path`, if any.

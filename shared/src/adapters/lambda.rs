@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::dynamo::DynamoStore;
 use super::jwks::HttpJwksFetch;
+use super::oidc::{HttpOidc, relying_party};
 use super::sdk::{build_from_env, dynamodb, sdk_config, secretsmanager, sesv2};
 use super::ses::SesMailer;
 use super::sts::AwsIdentity;
@@ -42,7 +43,8 @@ pub type LambdaToken = TokenFunction<DynamoStore, SecretsClient, HttpJwksFetch>;
 pub type LambdaWidget = WidgetFunction<DynamoStore, SecretsClient>;
 /// The admin function as deployed (tests substitute the identity): e-mailed invites
 /// through SES.
-pub type LambdaAdmin<I = AwsIdentity> = AdminFunction<I, DynamoStore, SecretsClient, SesMailer>;
+pub type LambdaAdmin<I = AwsIdentity> =
+    AdminFunction<I, DynamoStore, SecretsClient, SesMailer, HttpOidc>;
 /// The users function as deployed: e-mail through SES.
 pub type LambdaUsers = UsersFunction<DynamoStore, SesMailer>;
 /// The rotation function as deployed.
@@ -143,7 +145,8 @@ impl<I: AdminIdentity> LambdaAdmin<I> {
     ) -> Result<Self> {
         let store = store(&config, dynamodb, Function::Admin);
         let mailer = SesMailer::new(ses, config.users.signup.email_from.clone());
-        AdminFunction::from_parts(config, identity, secrets, store, mailer)
+        let party = relying_party(&config);
+        AdminFunction::from_parts(config, identity, secrets, store, mailer, party)
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::jwks::read_json;
 use super::sdk::LazyHttp;
-use crate::credentials::oidc::party::OidcHttp;
+use crate::credentials::oidc::party::{OidcHttp, RelyingParty};
 use crate::credentials::oidc::url::OutboundRule;
 use crate::error::{Error, Result};
 use crate::primitives::metrics::{self, Service};
@@ -52,6 +52,19 @@ impl HttpOidc {
             client: Arc::new(LazyHttp::new(builder)),
         }
     }
+}
+
+/// The relying party a function uses, over [`HttpOidc`], configured by `SSO_*`.
+pub fn relying_party(config: &crate::config::Config) -> RelyingParty<HttpOidc> {
+    let sso = &config.users.sso;
+    let rule = config.outbound_rule();
+    RelyingParty::new(
+        HttpOidc::new(rule),
+        rule,
+        sso.metadata_ttl,
+        sso.jwks_ttl,
+        sso.cooldown,
+    )
 }
 
 fn dep(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Error {

@@ -463,6 +463,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/idps/update", &admin_write, Json, no_idp, S::NOT_FOUND),
         row("POST /admin/idps/disable", &admin_write, Json, no_idp, S::NOT_FOUND),
         row("POST /admin/idps/delete", &admin_write, Json, no_idp, S::NOT_FOUND),
+        row("POST /admin/idps/test", &admin_write, Json, no_idp, S::NOT_FOUND),
     ]
 }
 

@@ -399,3 +399,78 @@ async fn an_identity_links_to_one_user_one_per_provider_and_goes_with_the_user()
     // The identity is free again.
     ok(&link(&s, &admin, &bob.id, "corp", "sub-ann").await);
 }
+
+#[tokio::test]
+async fn test_runs_discovery_and_fetches_the_keys_never_a_grant_and_never_blocks_saving() {
+    let idp = gatehouse_e2e::idp::FakeIdp::start();
+    let s = stack(&[]).await;
+    let admin = admin(&s).await;
+    let mut body = idp_body("fake");
+    body["issuer"] = json!(idp.issuer());
+    ok(&post(&s, &admin, "/admin/idps", body).await);
+    // The fake provider refuses client_credentials (as real ones do for such clients):
+    // the test passes, since it never runs a grant.
+    let a = post(&s, &admin, "/admin/idps/test", json!({"id": "fake"})).await;
+    let report = ok(&a);
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(
+        (&report["discovery"], &report["jwks"]),
+        (&json!("ok"), &json!("ok"))
+    );
+    assert_eq!(report["keys"], 2, "the RSA and the EC key");
+    assert_eq!(report["token_auth"], "basic");
+    assert_eq!(report["jwks_uri"], json!(idp.url("/jwks")));
+    let stats = idp.stats().await;
+    assert_eq!(
+        (
+            &stats["token_requests"],
+            &stats["client_credentials_requests"]
+        ),
+        (&json!(0), &json!(0))
+    );
+    assert!(stats["discovery_fetches"].as_u64().unwrap() >= 1);
+    // An issuer not saved yet, and a provider whose keys are down: a failing report,
+    // not an error.
+    idp.control(json!({"jwks": "down"})).await;
+    let a = post(
+        &s,
+        &admin,
+        "/admin/idps/test",
+        json!({"issuer": idp.issuer()}),
+    )
+    .await;
+    let report = ok(&a);
+    assert_eq!(
+        (&report["ok"], &report["discovery"]),
+        (&json!(false), &json!("ok"))
+    );
+    assert_ne!(report["jwks"], "ok");
+    // A provider nobody answers for is saved all the same; its test says why it fails.
+    let mut down = idp_body("down");
+    down["issuer"] = json!("http://127.0.0.1:9");
+    ok(&post(&s, &admin, "/admin/idps", down).await);
+    let report = ok(&post(&s, &admin, "/admin/idps/test", json!({"id": "down"})).await).clone();
+    assert_eq!(report["ok"], false);
+    assert_ne!(report["discovery"], "ok");
+    // Bodies: an unknown id is 404, both or neither of id and issuer a 400.
+    let a = post(&s, &admin, "/admin/idps/test", json!({"id": "nobody"})).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    for body in [json!({}), json!({"id": "fake", "issuer": idp.issuer()})] {
+        let a = post(&s, &admin, "/admin/idps/test", body).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    }
+    // The outbound rule holds for a test too: without the dev flag a loopback issuer is
+    // refused before anything is fetched.
+    let strict = stack(&[("SSO_ALLOW_INSECURE_LOOPBACK", "false")]).await;
+    let strict_admin = self::admin(&strict).await;
+    let before = idp.stats().await["discovery_fetches"].clone();
+    let a = post(
+        &strict,
+        &strict_admin,
+        "/admin/idps/test",
+        json!({"issuer": idp.issuer()}),
+    )
+    .await;
+    refused(&a, StatusCode::BAD_REQUEST, "issuer");
+    assert_eq!(idp.stats().await["discovery_fetches"], before);
+}

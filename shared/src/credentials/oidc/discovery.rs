@@ -9,6 +9,7 @@ use super::url::{OutboundRule, UrlRefusal};
 
 /// How the client authenticates at the token endpoint (RFC 6749 section 2.3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TokenAuth {
     /// `client_secret_basic`: HTTP Basic (the default).

@@ -73,6 +73,7 @@ pub struct Prepared {
 
 /// The administrators' `test` report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProbeReport {
     pub ok: bool,
     pub issuer: String,

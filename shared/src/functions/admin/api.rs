@@ -7,12 +7,13 @@ use serde_json::Value;
 
 use super::*;
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     fn client_secrets_id(&self) -> Result<&str> {
         Config::require(

@@ -34,12 +34,13 @@ pub(super) fn asset_of(path: &str) -> Option<Response> {
     Some(asset(content_type, body))
 }
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// `GET /admin/console/config`: what the page needs to sign a presigned STS request
     /// itself; nothing secret.

@@ -12,15 +12,17 @@ use crate::credentials::idps::secrets::IdpSecrets;
 use crate::credentials::idps::{
     IDPS_LOCK, MAX_PROVIDERS, Provider, Providers, check_sign_in_methods,
 };
+use crate::credentials::oidc::party::ProbeReport;
 use crate::credentials::users::settings::Changed;
-use crate::requests::idps::{IdpBody, IdpRef};
+use crate::requests::idps::{IdpBody, IdpRef, TestIdp, TestTarget};
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// The `/admin/idps` routes; `None` for any other.
     pub(super) async fn idps_api(&self, req: &Request, user: &str) -> Option<Result<Response>> {
@@ -31,6 +33,7 @@ where
             ("POST", "/admin/idps/update") => self.update_idp(req, user, now).await.map(api::ok),
             ("POST", "/admin/idps/disable") => self.disable_idp(req, user, now).await.map(api::ok),
             ("POST", "/admin/idps/delete") => self.delete_idp(req, user, now).await.map(api::ok),
+            ("POST", "/admin/idps/test") => self.test_idp(req, user).await.map(api::ok),
             _ => return None,
         };
         Some(answer)
@@ -144,6 +147,24 @@ where
             id: id.to_owned(),
             deleted: true,
         })
+    }
+
+    /// `POST /admin/idps/test`: discovery and the JWKS of a stored provider or of an
+    /// issuer not saved yet, fetched now under the outbound rule; never a grant, and
+    /// never a condition of saving.
+    async fn test_idp(&self, req: &Request, user: &str) -> Result<ProbeReport> {
+        let b: TestIdp = api::body(req)?;
+        let (issuer, algs) = match b.target(&self.config.outbound_rule())? {
+            TestTarget::Stored(id) => {
+                let providers = self.store.get_idps().await?;
+                let p = providers.require(id)?;
+                (p.issuer.clone(), p.allowed_algs.clone())
+            }
+            TestTarget::Issuer(issuer, algs) => (issuer, algs),
+        };
+        let report = self.party.probe(&issuer, &algs).await;
+        tracing::info!(event = "admin_api", user, action = "idp_test", issuer = %issuer, ok = report.ok, discovery = %report.discovery, jwks = %report.jwks);
+        Ok(report)
     }
 
     /// 409 `no_sign_in_method` when `after` leaves nobody a way in: password login off

@@ -14,12 +14,13 @@ use crate::credentials::users::settings::EMAIL_NOT_CONFIGURED;
 use crate::credentials::users::{self, Delivery, Email, InviteToken};
 use crate::requests::invites::{CreateUser, ResetCredentials};
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// The link of an invite token: the token in the fragment, never in a query (a
     /// fragment is not sent to servers or written to their logs).

@@ -21,6 +21,7 @@ use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::idps::IdpStore;
 use crate::credentials::idps::identity::IdentityStore;
+use crate::credentials::oidc::party::{OidcHttp, RelyingParty};
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::credentials::users::UserStore;
@@ -87,13 +88,16 @@ pub trait AdminSecrets: SecretSource + SecretWriter + SecretVersions {}
 impl<T: SecretSource + SecretWriter + SecretVersions> AdminSecrets for T {}
 
 /// The admin function over its ports: `I` proves IAM identities and group membership,
-/// `S` is the table, `K` is Secrets Manager, `M` sends e-mailed invites.
-pub struct AdminFunction<I, S, K, M> {
+/// `S` is the table, `K` is Secrets Manager, `M` sends e-mailed invites, `O` reaches
+/// identity providers.
+pub struct AdminFunction<I, S, K, M, O> {
     config: Config,
     identity: I,
     store: S,
     secrets: K,
     mailer: M,
+    /// The identity providers' discovery and keys (`POST /admin/idps/test`).
+    party: RelyingParty<O>,
 }
 
 fn admin_cookie(id: &str, max_age: i64) -> String {
@@ -103,12 +107,13 @@ fn admin_cookie(id: &str, max_age: i64) -> String {
     )
 }
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     pub(crate) fn from_parts(
         config: Config,
@@ -116,6 +121,7 @@ where
         secrets: K,
         store: S,
         mailer: M,
+        party: RelyingParty<O>,
     ) -> Result<Self> {
         Config::require(&config.admin_account_id, "ADMIN_ACCOUNT_ID")?;
         Ok(AdminFunction {
@@ -124,6 +130,7 @@ where
             secrets,
             mailer,
             config,
+            party,
         })
     }
 
@@ -213,12 +220,13 @@ where
     }
 }
 
-impl<I, S, K, M> Handler for AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> Handler for AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity + 'static,
     S: AdminPorts + 'static,
     K: AdminSecrets + 'static,
     M: Mailer + 'static,
+    O: OidcHttp + 'static,
 {
     const FUNCTION: crate::records::access::Function = crate::records::access::Function::Admin;
 

@@ -14,12 +14,13 @@ fn audit_json(value: &impl serde::Serialize) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// The `/admin/settings` routes; `None` for any other.
     pub(super) async fn settings_api(&self, req: &Request, user: &str) -> Option<Result<Response>> {

@@ -81,12 +81,13 @@ impl Refusal {
     }
 }
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// The IAM user behind the attempt, if a member of the admin group.
     async fn verify(

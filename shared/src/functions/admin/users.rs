@@ -9,12 +9,13 @@ use crate::credentials::users::{UserStatus, disable_user};
 use crate::requests::admin::UserId;
 use crate::requests::idps::LinkIdentity;
 
-impl<I, S, K, M> AdminFunction<I, S, K, M>
+impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
 where
     I: AdminIdentity,
     S: AdminPorts,
     K: AdminSecrets,
     M: Mailer,
+    O: OidcHttp,
 {
     /// The `/admin/users` routes; `None` for any other.
     pub(super) async fn users_api(&self, req: &Request, user: &str) -> Option<Result<Response>> {
