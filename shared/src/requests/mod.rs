@@ -8,5 +8,6 @@ pub mod invites;
 pub mod presign;
 pub mod settings;
 pub mod signup;
+pub mod sso;
 pub mod users;
 pub mod widget;
