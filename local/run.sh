@@ -18,6 +18,10 @@ export USER_UI_URL="${USER_UI_URL:-http://localhost:3001}"
 export EMAIL_FROM="${EMAIL_FROM-noreply@gatehouse.local}"
 export SIGNING_KEYS_SECRET_ARN="${SIGNING_KEYS_SECRET_ARN:-gatehouse-signing-keys}"
 export CLIENT_SECRETS_SECRET_ARN="${CLIENT_SECRETS_SECRET_ARN:-gatehouse-client-secrets}"
+export IDP_SECRETS_SECRET_ARN="${IDP_SECRETS_SECRET_ARN:-gatehouse-idp-secrets}"
+# Dev only (README "Single sign-on"): identity providers on plain http and loopback,
+# such as a provider run on this machine. Never set in a deployment.
+export SSO_ALLOW_INSECURE_LOOPBACK="${SSO_ALLOW_INSECURE_LOOPBACK:-true}"
 # moto's account: admins are IAM users of it.
 export ADMIN_ACCOUNT_ID="${ADMIN_ACCOUNT_ID:-123456789012}"
 # AUTH_URL / JWK_URL pass through from your environment (unset: code flow off).

@@ -377,6 +377,9 @@ REAL_BODIES = {
     "adminDeleteKey": throwaway_key,
     "adminRevokeSession": throwaway_session,
     "adminConsoleRedeem": real_handoff,
+    # Password login stays on: the phase signs people in with passwords, and a provider
+    # the run added could otherwise let it be turned off.
+    "adminSetLoginSettings": lambda body: {"password_login": True},
 }
 
 

@@ -70,6 +70,7 @@ export ISSUER="http://127.0.0.1:$gw_port" ALLOWED_ORIGINS="http://localhost:$dem
 export TABLE_NAME="gatehouse-contract"
 export SIGNING_KEYS_SECRET_ARN="gatehouse-signing-keys"
 export CLIENT_SECRETS_SECRET_ARN="gatehouse-client-secrets"
+export IDP_SECRETS_SECRET_ARN="gatehouse-idp-secrets"
 export ADMIN_ACCOUNT_ID="123456789012"
 export EMAIL_FROM="noreply@gatehouse.local"
 export CREDENTIALS_FILE="$state/credentials.json"

@@ -252,6 +252,11 @@ pub async fn bootstrap(
     )
     .await?;
     let ring_secret = ensure_signing_ring(operator_sm, config).await?;
+    // The identity providers' client secrets start as an empty map (README "Single
+    // sign-on").
+    if let Some(idp_secrets) = &config.idp_secrets_secret {
+        ensure_secret(operator_sm, idp_secrets, "{}").await?;
+    }
     let mut creds = json!({
         "gateway": gateway_url,
         "api_key": { "key": key, "id": record.id, "scopes": record.scopes },

@@ -5,6 +5,7 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
+use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing};
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
@@ -16,10 +17,12 @@ use gatehouse::answers::widget::*;
 use gatehouse::answers::{Caller, ErrorBody, GatewayMessage};
 use gatehouse::authz::PrincipalType::{self, *};
 use gatehouse::authz::Scope;
+use gatehouse::credentials::idps::Provider;
 use gatehouse::credentials::keys::JwkSet;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
 use gatehouse::requests::form::TokenForm;
+use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
 use gatehouse::requests::settings::{SetLogin, SetSignup};
 use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
@@ -475,6 +478,9 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/users/delete", Admin, "adminDeleteUser",
         "Delete a user, its sessions, and its username and e-mail (free for a new user)")
         .admin().json(schema!(UserId)).answers(schema!(UserDeleted)).refusals(&[404]).destructive(),
+    Route::new("POST", "/admin/users/link-identity", Admin, "adminLinkIdentity",
+        "Link a provider's subject to a user: it signs in as that user (409: the identity or the user's slot at the provider is taken)")
+        .admin().json(schema!(LinkIdentity)).answers(schema!(IdentityLinked)).refusals(&[404, 409]),
     // Runtime settings (README "Admin API").
     Route::new("GET", "/admin/settings", Admin, "adminGetSettings",
         "The sign-up and login settings in force, each stored or the default (read from the table, uncached)")
@@ -483,8 +489,24 @@ pub const ROUTES: &[Route] = &[
         "Write the sign-up settings whole (409 email_not_configured: verification on without EMAIL_FROM)")
         .admin().json(schema!(SetSignup)).answers(schema!(SignupInForce)).refusals(&[409]).destructive(),
     Route::new("POST", "/admin/settings/login", Admin, "adminSetLoginSettings",
-        "Write the login settings (409 no_sign_in_method: password login stays on until single sign-on exists)")
+        "Write the login settings (409 no_sign_in_method: password login off needs an enabled identity provider)")
         .admin().json(schema!(SetLogin)).answers(schema!(LoginInForce)).refusals(&[409]),
+    // Identity providers (README "Single sign-on").
+    Route::new("GET", "/admin/idps", Admin, "adminListIdps",
+        "Every OpenID Connect provider (client secrets as their last four characters only)")
+        .admin().answers(schema!(IdpListing)),
+    Route::new("POST", "/admin/idps", Admin, "adminAddIdp",
+        "Add a provider; its client secret goes to IDP_SECRETS only (409 idp_exists, too_many_idps)")
+        .admin().json(schema!(IdpBody)).answers(schema!(Provider)).refusals(&[409]),
+    Route::new("POST", "/admin/idps/update", Admin, "adminUpdateIdp",
+        "Change the fields given of a provider (409 no_sign_in_method: the last enabled one with password login off)")
+        .admin().json(schema!(IdpBody)).answers(schema!(Provider)).refusals(&[404, 409]).destructive(),
+    Route::new("POST", "/admin/idps/disable", Admin, "adminDisableIdp",
+        "Disable a provider (409 no_sign_in_method: the last enabled one with password login off)")
+        .admin().json(schema!(IdpRef)).answers(schema!(Provider)).refusals(&[404, 409]).destructive(),
+    Route::new("POST", "/admin/idps/delete", Admin, "adminDeleteIdp",
+        "Delete a provider and its client secret (409 no_sign_in_method: the last enabled one with password login off)")
+        .admin().json(schema!(IdpRef)).answers(schema!(IdpDeleted)).refusals(&[404, 409]).destructive(),
 ];
 
 /// The route serving `method path`, if any.

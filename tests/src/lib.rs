@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod faults;
+pub mod idp;
 pub mod logs;
 pub mod mail;
 mod stack;
@@ -180,6 +181,9 @@ pub fn config(table: &str, extra: &[(&str, &str)]) -> Config {
     vars.insert("USER_UI_URL".into(), "http://localhost:3001".into());
     // The sender moto's SES verified at bootstrap (README "Reading sent mail locally").
     vars.insert("EMAIL_FROM".into(), EMAIL_FROM.into());
+    // Like the local stack: the fake identity provider runs on loopback over plain http
+    // (README "Single sign-on"; tests of the rule itself set it to false).
+    vars.insert("SSO_ALLOW_INSECURE_LOOPBACK".into(), "true".into());
     // moto's account; the admin function needs to know its own.
     vars.insert("ADMIN_ACCOUNT_ID".into(), "123456789012".into());
     // The functions read the real environment; tests pass what they need explicitly.
@@ -286,30 +290,30 @@ pub fn python() -> String {
     require_env("GATEHOUSE_PYTHON")
 }
 
-/// The test host (tests/host/host.py), built like the original service's example host.
-pub struct Host {
-    pub url: String,
+/// A peer of the tests, a Python script of `tests/host` (the tool venv's interpreter),
+/// listening on loopback on a port it chose; the process is killed on drop.
+pub(crate) struct Peer {
+    pub(crate) url: String,
     child: std::process::Child,
-    http: reqwest::Client,
 }
 
-impl Drop for Host {
+impl Drop for Peer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }
 
-impl Host {
-    pub fn start() -> Host {
+impl Peer {
+    /// Starts `tests/host/<script>` and waits for the "PORT <n>" line it prints.
+    pub(crate) fn start(script: &str) -> Peer {
         use std::io::BufRead;
-        let http = http();
-        let script = format!("{}/host/host.py", env!("CARGO_MANIFEST_DIR"));
+        let path = format!("{}/host/{script}", env!("CARGO_MANIFEST_DIR"));
         let mut child = std::process::Command::new(python())
-            .arg(script)
+            .arg(path)
             .stdout(std::process::Stdio::piped())
             .spawn()
-            .expect("start the test host");
+            .unwrap_or_else(|e| panic!("start {script}: {e}"));
         let mut line = String::new();
         std::io::BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -317,12 +321,29 @@ impl Host {
         let port = line
             .trim()
             .strip_prefix("PORT ")
-            .expect("host prints its port")
+            .unwrap_or_else(|| panic!("{script} prints its port"))
             .to_owned();
-        Host {
+        Peer {
             url: format!("http://127.0.0.1:{port}"),
             child,
-            http,
+        }
+    }
+}
+
+/// The test host (tests/host/host.py), built like the original service's example host.
+pub struct Host {
+    pub url: String,
+    _peer: Peer,
+    http: reqwest::Client,
+}
+
+impl Host {
+    pub fn start() -> Host {
+        let peer = Peer::start("host.py");
+        Host {
+            url: peer.url.clone(),
+            _peer: peer,
+            http: http(),
         }
     }
 

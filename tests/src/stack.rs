@@ -50,6 +50,8 @@ pub struct Stack {
     pub ring: String,
     /// The client list's secret name ([`StackBuilder::clients`]; empty without).
     pub clients_secret: String,
+    /// The providers' client secrets (`IDP_SECRETS_SECRET_ARN`, a fresh `{}`).
+    pub idp_secrets: String,
     host: Option<Host>,
     /// Follows no redirect (the code flow's 307 is an answer to check).
     pub http: reqwest::Client,
@@ -166,6 +168,8 @@ impl StackBuilder {
         let host = self.host.then(Host::start);
         let key = self.key(&w.store).await;
         let (ring, clients_secret, mut vars) = self.secret_vars(&w).await;
+        let idp_secrets = crate::fresh_secret("idps", "{}").await;
+        vars.push(("IDP_SECRETS_SECRET_ARN".into(), idp_secrets.clone()));
         if let Some(h) = &host {
             vars.push(("AUTH_URL".into(), format!("{}/authorize", h.url)));
             vars.push(("JWK_URL".into(), h.jwk_url()));
@@ -210,6 +214,7 @@ impl StackBuilder {
             key,
             ring,
             clients_secret,
+            idp_secrets,
             host,
             http: client().build().unwrap(),
             other_ip: other_ip.build().unwrap(),

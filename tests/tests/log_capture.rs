@@ -419,6 +419,82 @@ async fn a_settings_change_is_one_audit_line_with_the_admin_and_the_old_and_new_
     assert!(refused.get("new").is_none());
 }
 
+/// An identity provider's client secret never reaches a log line or an answer (README
+/// "Single sign-on"): adding, rotating it and a refused add are audit lines with the
+/// provider and the secret's last four characters at most.
+#[tokio::test]
+async fn no_idp_client_secret_appears_in_logs_or_answers() {
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let s = stack(&[]).await;
+    let member = common::iam_user(true).await;
+    let admin = s.admin(&member).await;
+    let (first, second) = (
+        "idp-secret-First-Never-Logged-1a2b",
+        "idp-secret-Second-Never-Logged-3c4d",
+    );
+    let body = json!({"id": "logged", "display_name": "Logged", "issuer": "https://logged.example.com",
+        "client_id": "gh", "client_secret": first});
+    let added = s
+        .call(&admin, Method::POST, "/admin/idps", Some(body.clone()))
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    let again = s
+        .call(&admin, Method::POST, "/admin/idps", Some(body))
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+    let rotate = json!({"id": "logged", "client_secret": second});
+    let rotated = s
+        .call(&admin, Method::POST, "/admin/idps/update", Some(rotate))
+        .await;
+    assert_eq!(rotated.status, StatusCode::OK, "{}", rotated.text);
+    let bad = json!({"id": "logged", "client_secret": "short-secret"});
+    let refused = s
+        .call(&admin, Method::POST, "/admin/idps/update", Some(bad))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.text);
+
+    let logs = capture.text();
+    for secret in [first, second, "short-secret"] {
+        assert!(!logs.contains(secret), "{secret} reached the logs");
+        for a in [&added, &again, &rotated, &refused] {
+            assert!(
+                !a.text.contains(secret),
+                "{secret} was answered: {}",
+                a.text
+            );
+        }
+    }
+    let audit: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["fields"]["idp"] == "logged" && l["fields"]["user"] == member.name)
+        .map(|l| l["fields"].clone())
+        .collect();
+    let actions: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap(),
+                l["client_secret_last4"]
+                    .as_str()
+                    .or(l["reason"].as_str())
+                    .unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("idp_add", "1a2b"),
+            ("idp_add", "idp_exists"),
+            ("idp_update", "3c4d")
+        ],
+        "{audit:?}"
+    );
+}
+
 /// A malformed authorizer event is logged with a fixed reason and the failing field's
 /// path, never the serde error's text, which quotes values (docs/SECURITY.md, item 12).
 #[tokio::test]

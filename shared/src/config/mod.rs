@@ -1,6 +1,7 @@
 //! Typed, validated configuration from the environment. A missing or bad value stops
 //! start-up with an error naming the variable (README, "Configuration").
 
+mod admin;
 mod parse;
 mod password;
 mod signup;
@@ -53,6 +54,8 @@ pub struct Config {
     pub signing_keys_secret: Option<String>,
     /// Secret holding the `CLIENT_SECRETS` JSON array.
     pub client_secrets_secret: Option<String>,
+    /// Secret holding the providers' client secrets (`IDP_SECRETS`, a JSON object).
+    pub idp_secrets_secret: Option<String>,
     /// Host sign-in URL (`POST /authorize` answers 307 there); with `jwk_url`, or
     /// neither (the code flow is then off).
     pub auth_url: Option<HttpsUrl>,
@@ -144,6 +147,7 @@ impl Config {
             user_ui_url: url::user_ui_url(https_url(var, "USER_UI_URL")?, &allowed_origins)?,
             signing_keys_secret: var("SIGNING_KEYS_SECRET_ARN"),
             client_secrets_secret: var("CLIENT_SECRETS_SECRET_ARN"),
+            idp_secrets_secret: var("IDP_SECRETS_SECRET_ARN"),
             auth_url,
             jwk_url,
             code_issuer: var("CODE_ISSUER"),
@@ -159,10 +163,10 @@ impl Config {
             host_jwks_ttl: seconds(var, "HOST_JWKS_TTL", 300, 1, 86_400)?,
             widget_temp_token_ttl: seconds(var, "WIDGET_TEMP_TOKEN_TTL", 60, 1, 600)?,
             widget_max_lifetime: seconds(var, "WIDGET_MAX_LIFETIME", 86_400, 60, 86_400)?,
-            admin_group_name: admin_group_name(var)?,
+            admin_group_name: admin::group_name(var)?,
             admin_server_id: var("ADMIN_SERVER_ID"),
-            admin_account_id: admin_account_id(var)?,
-            admin_sts_endpoint: admin_sts_endpoint(var)?,
+            admin_account_id: admin::account_id(var)?,
+            admin_sts_endpoint: admin::sts_endpoint(var)?,
             admin_sts_region: var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
             admin_session_ttl: seconds(var, "ADMIN_SESSION_TTL", 3600, 60, 43_200)?,
             admin_recheck: seconds(var, "ADMIN_RECHECK", 300, 1, 300)?,
@@ -314,41 +318,6 @@ fn signing_alg(var: &impl Vars) -> Result<SigningAlg> {
     }
 }
 
-/// `ADMIN_GROUP_NAME`, by default `QrveyAdmin`.
-fn admin_group_name(var: &impl Vars) -> Result<String> {
-    let group = var("ADMIN_GROUP_NAME").unwrap_or_else(|| "QrveyAdmin".to_owned());
-    if !crate::credentials::admin::valid_group_name(&group) {
-        return Err(Error::config(
-            "ADMIN_GROUP_NAME",
-            "must match IAM's group name pattern [\\w+=,.@-]{1,128} (no spaces)",
-        ));
-    }
-    Ok(group)
-}
-
-/// `ADMIN_ACCOUNT_ID`, if set: 12 digits.
-fn admin_account_id(var: &impl Vars) -> Result<Option<String>> {
-    match var("ADMIN_ACCOUNT_ID") {
-        Some(a) if a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()) => Err(Error::config(
-            "ADMIN_ACCOUNT_ID",
-            "must be a 12-digit AWS account id",
-        )),
-        account => Ok(account),
-    }
-}
-
-/// `ADMIN_STS_ENDPOINT`, else `AWS_ENDPOINT_URL_STS`, else AWS's STS endpoint of
-/// `AWS_REGION` (by default `us-east-1`).
-fn admin_sts_endpoint(var: &impl Vars) -> Result<HttpsUrl> {
-    match var("ADMIN_STS_ENDPOINT").or_else(|| var("AWS_ENDPOINT_URL_STS")) {
-        Some(u) => HttpsUrl::parse(u.trim_end_matches('/'))
-            .map_err(|e| Error::config("ADMIN_STS_ENDPOINT", e.to_string())),
-        None => Ok(HttpsUrl::aws_sts(
-            &var("AWS_REGION").unwrap_or_else(|| "us-east-1".to_owned()),
-        )),
-    }
-}
-
 /// Rate limits from their three variables: per source IP, per name, and the window.
 fn limits(var: &impl Vars, [ip, name, window]: [&'static str; 3]) -> Result<Limits> {
     Ok(Limits {
@@ -360,6 +329,11 @@ fn limits(var: &impl Vars, [ip, name, window]: [&'static str; 3]) -> Result<Limi
 
 impl Config {
     /// A variable this function cannot run without.
+    /// The `IDP_SECRETS` secret's id.
+    pub fn idp_secrets_id(&self) -> Result<&str> {
+        Self::require(&self.idp_secrets_secret, "IDP_SECRETS_SECRET_ARN")
+    }
+
     pub fn require<'a>(value: &'a Option<String>, var: &'static str) -> Result<&'a str> {
         value
             .as_deref()

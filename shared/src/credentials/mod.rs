@@ -4,6 +4,7 @@ pub mod admin;
 pub mod apikey;
 pub mod clients;
 pub mod codes;
+pub mod idps;
 pub mod jwt;
 pub mod keys;
 pub mod oidc;

@@ -16,11 +16,13 @@
 //! | user name | `uname#<username>` | `user_id`, `gsi1pk` = `users#u`, `gsi1sk` = the name, `expires_at`? (its user's) |
 //! | user e-mail | `email#<lower-cased e-mail>` | `user_id`, `gsi1pk` = `users#e`, `gsi1sk` = the e-mail, `expires_at`? (its user's) |
 //! | e-mail token | `etoken#<sha256 of the token>` | `purpose`, `user_id`, `email_key`, `created_at`, `expires_at` |
-//! | runtime setting | `settings#signup`, `settings#login` | the setting's fields, `updated_at`, `updated_by` |
+//! | runtime setting | `settings#signup`, `settings#login`, `settings#idps` (the OpenID providers, JSON in `providers`) | the setting's fields, `updated_at`, `updated_by` |
 //! | user session | `usess#<sha256>` | `user_id`, `kind`, `roles`, `created_at`, `expires_at` |
 //! | invite | `invite#<sha256 of the token>` | `user_id`, `created_at`, `expires_at`, `delivery`? (`link` or `email`; absent: written before invites were mailed, read as `link`), `email_key`? (an e-mailed invite's lower-cased address) |
 //! | console hand-off code | `handoff#<sha256 of the code>` | `user_name`, `expires_at` |
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
+//! | SSO identity | `ident#<provider>#<sha256 of iss\|sub>` | `user_id`, `idp`, `iss`, `sub`, `created_at`, `created_by` |
+//! | a user's SSO identity | `uident#<user id>#<provider>` | `ident` (the identity's hash), `created_at` |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
 //! the rest.
@@ -59,6 +61,8 @@ pub(crate) enum Kind {
     Handoff,
     EmailToken,
     Setting,
+    Identity,
+    UserIdentity,
 }
 
 impl Kind {
@@ -80,6 +84,8 @@ impl Kind {
             Kind::Handoff => "handoff#",
             Kind::EmailToken => "etoken#",
             Kind::Setting => "settings#",
+            Kind::Identity => "ident#",
+            Kind::UserIdentity => "uident#",
         }
     }
 }
@@ -124,6 +130,10 @@ pub mod prefix {
     pub const EMAIL_TOKEN: &str = Kind::EmailToken.prefix();
     /// `settings#<name>`: a runtime setting (`signup`, `login`).
     pub const SETTING: &str = Kind::Setting.prefix();
+    /// `ident#<provider>#<sha256>`: an SSO identity, linked to one user.
+    pub const IDENTITY: &str = Kind::Identity.prefix();
+    /// `uident#<user>#<provider>`: a user's identity at a provider (one per provider).
+    pub const USER_IDENTITY: &str = Kind::UserIdentity.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -162,14 +172,21 @@ pub enum Key<'a> {
     Handoff(&'a str),
     /// An e-mailed token by its SHA-256.
     EmailToken(&'a str),
-    /// A runtime setting by name ([`SETTING_SIGNUP`], [`SETTING_LOGIN`]).
+    /// A runtime setting by name ([`SETTING_SIGNUP`], [`SETTING_LOGIN`], [`SETTING_IDPS`]).
     Setting(&'a str),
+    /// An SSO identity: the provider id and the SHA-256 of `iss|sub`
+    /// (`crate::credentials::idps::identity_hash`).
+    Identity { provider: &'a str, hash: &'a str },
+    /// A user's identity at a provider.
+    UserIdentity { user: &'a str, provider: &'a str },
 }
 
 /// The sign-up settings' name (`settings#signup`).
 pub const SETTING_SIGNUP: &str = "signup";
 /// The login settings' name (`settings#login`).
 pub const SETTING_LOGIN: &str = "login";
+/// `settings#idps`: the OpenID Connect providers, a map by id.
+pub const SETTING_IDPS: &str = "idps";
 
 impl Key<'_> {
     pub(crate) fn kind(&self) -> Kind {
@@ -189,6 +206,8 @@ impl Key<'_> {
             Key::Handoff(_) => Kind::Handoff,
             Key::EmailToken(_) => Kind::EmailToken,
             Key::Setting(_) => Kind::Setting,
+            Key::Identity { .. } => Kind::Identity,
+            Key::UserIdentity { .. } => Kind::UserIdentity,
         }
     }
 
@@ -211,8 +230,26 @@ impl Key<'_> {
             | Key::EmailToken(v)
             | Key::Setting(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
+            Key::Identity { provider, hash } => format!("{prefix}{provider}#{hash}"),
+            Key::UserIdentity { user, provider } => format!("{prefix}{user}#{provider}"),
         }
     }
+}
+
+/// How a user lists one of its identities: `<provider>#<hash>` (the `ident#` key
+/// without its prefix).
+pub(crate) fn listed_identity(provider: &str, hash: &str) -> String {
+    format!("{provider}#{hash}")
+}
+
+/// The two keys of a listed identity: `ident#<provider>#<hash>` and
+/// `uident#<user>#<provider>`.
+pub(crate) fn identity_keys(user: &str, listed: &str) -> [String; 2] {
+    let (provider, hash) = listed.split_once('#').unwrap_or((listed, ""));
+    [
+        Key::Identity { provider, hash }.pk(),
+        Key::UserIdentity { user, provider }.pk(),
+    ]
 }
 
 /// A rate counter's identity: whose counter (`scope`: `admin`, `token`), of what
@@ -275,5 +312,24 @@ mod tests {
         assert_eq!(Key::Invite("ab").pk(), "invite#ab");
         assert_eq!(Key::EmailToken("ab").pk(), "etoken#ab");
         assert_eq!(Key::Setting(SETTING_SIGNUP).pk(), "settings#signup");
+        assert_eq!(Key::Setting(SETTING_IDPS).pk(), "settings#idps");
+        let ident = Key::Identity {
+            provider: "okta",
+            hash: "ab",
+        }
+        .pk();
+        assert_eq!(ident, "ident#okta#ab");
+        assert!(ident.starts_with(prefix::IDENTITY));
+        let uident = Key::UserIdentity {
+            user: "U1",
+            provider: "okta",
+        }
+        .pk();
+        assert_eq!(uident, "uident#U1#okta");
+        assert!(uident.starts_with(prefix::USER_IDENTITY));
+        assert_eq!(
+            identity_keys("U1", &listed_identity("okta", "ab")),
+            [ident, uident]
+        );
     }
 }

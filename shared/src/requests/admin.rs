@@ -205,14 +205,18 @@ impl UserId {
     /// The id, refused (400) unless it could be a user's: a well-formed unknown id is a
     /// 404 at the route.
     pub fn checked(&self) -> Result<&str> {
-        let id = self.user_id.as_str();
-        let ok = id.len() == crate::credentials::users::USER_ID_LEN
-            && id.bytes().all(|b| b.is_ascii_alphanumeric());
-        if ok {
-            Ok(id)
-        } else {
-            Err(Error::bad_request("user_id must be 16 letters or digits"))
-        }
+        checked_user_id(&self.user_id)
+    }
+}
+
+/// A user id in a body, refused (400) unless it could be a user's.
+pub(crate) fn checked_user_id(id: &str) -> Result<&str> {
+    let ok = id.len() == crate::credentials::users::USER_ID_LEN
+        && id.bytes().all(|b| b.is_ascii_alphanumeric());
+    if ok {
+        Ok(id)
+    } else {
+        Err(Error::bad_request("user_id must be 16 letters or digits"))
     }
 }
 

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod body;
 pub mod event;
 pub mod form;
+pub mod idps;
 pub mod invites;
 pub mod presign;
 pub mod settings;

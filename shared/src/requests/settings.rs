@@ -66,7 +66,7 @@ impl SetSignup {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SetLogin {
-    /// `false` is refused (409 `no_sign_in_method`) until single sign-on exists.
+    /// `false` only while an identity provider is enabled (409 `no_sign_in_method`).
     pub password_login: bool,
 }
 

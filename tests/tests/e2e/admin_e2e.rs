@@ -601,6 +601,17 @@ pub(crate) fn cli_path() -> std::path::PathBuf {
 
 /// Runs the real `gatehouse-admin` with `user`'s keys (the standard chain reads them).
 pub(crate) async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
+    cli_with_stdin(user, args, None).await
+}
+
+/// [`cli`], with `stdin` as its standard input (none: empty).
+pub(crate) async fn cli_with_stdin(
+    user: &IamUser,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
     assert!(
         cli_path().exists(),
         "build the CLI first (cargo test --workspace --all-targets does)"
@@ -611,11 +622,21 @@ pub(crate) async fn cli(user: &IamUser, args: &[&str]) -> std::process::Output {
         .env("AWS_SECRET_ACCESS_KEY", &user.secret)
         .env("AWS_REGION", "us-east-1")
         .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE");
-    tokio::task::spawn_blocking(move || cmd.output())
-        .await
-        .unwrap()
-        .unwrap()
+        .env_remove("AWS_PROFILE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let input = stdin.unwrap_or_default().to_owned();
+    tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn()?;
+        if let Some(mut pipe) = child.stdin.take() {
+            pipe.write_all(input.as_bytes())?;
+        }
+        child.wait_with_output()
+    })
+    .await
+    .unwrap()
+    .unwrap()
 }
 
 /// `gatehouse-admin --url <url> --server-id SERVER_ID <args>` as `user`, which must

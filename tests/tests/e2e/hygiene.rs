@@ -389,6 +389,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
     let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user","delivery":"link"}"#;
+    let new_idp = r#"{"id":"hygiene","display_name":"Hygiene","issuer":"https://hygiene.idp.example.com","client_id":"gh","client_secret":"hygiene-client-secret-0123"}"#;
+    let no_idp = r#"{"id":"nobody"}"#;
     let email = format!("hygiene-{}@example.com", gatehouse::primitives::crypto::random_base62(10));
     let signup = json!({"email": email, "password": USER_PASSWORD}).to_string();
     let verify = json!({"token": "A".repeat(43)}).to_string();
@@ -450,10 +452,17 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/enable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("POST /admin/users/link-identity", &admin_write, Json, r#"{"user_id":"AAAAAAAAAAAAAAAA","idp":"nobody","sub":"s"}"#, S::NOT_FOUND),
         // Runtime settings: last, so the sign-up rows run under the defaults.
         row("GET /admin/settings", &admin_read, NoBody, "", S::OK),
         row("POST /admin/settings/signup", &admin_write, Json, signup_settings, S::OK),
         row("POST /admin/settings/login", &admin_write, Json, r#"{"password_login":true}"#, S::OK),
+        // Identity providers (no provider exists: the row's own add is the first).
+        row("GET /admin/idps", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/idps", &admin_write, Json, new_idp, S::OK),
+        row("POST /admin/idps/update", &admin_write, Json, no_idp, S::NOT_FOUND),
+        row("POST /admin/idps/disable", &admin_write, Json, no_idp, S::NOT_FOUND),
+        row("POST /admin/idps/delete", &admin_write, Json, no_idp, S::NOT_FOUND),
     ]
 }
 

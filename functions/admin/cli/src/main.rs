@@ -13,6 +13,9 @@ use gatehouse::credentials::admin::PresignedRequest;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+mod idps;
+use idps::Idps;
+
 #[derive(Parser)]
 #[command(
     name = "gatehouse-admin",
@@ -59,6 +62,9 @@ enum Command {
     /// Runtime settings: who may sign up, whether passwords sign in
     #[command(subcommand)]
     Settings(Settings),
+    /// OpenID Connect identity providers (single sign-on)
+    #[command(subcommand)]
+    Idps(Idps),
     /// Open the admin console signed in as you: prints (and opens) a one-time link
     /// `<url>/admin/console#handoff=<code>`, valid for 60 seconds
     Console {
@@ -286,7 +292,7 @@ impl SetGroup {
 }
 
 /// One admin API call: method, path and JSON body (for a GET: its query parameters).
-type Call = (Method, &'static str, Option<Value>);
+pub(crate) type Call = (Method, &'static str, Option<Value>);
 
 impl Command {
     fn request(&self) -> Call {
@@ -297,6 +303,7 @@ impl Command {
             Command::SigningKeys(c) => c.request(),
             Command::Users(c) => c.request(),
             Command::Settings(c) => c.request(),
+            Command::Idps(c) => c.request(),
             Command::Console { .. } => (Method::POST, "/admin/console/handoff", None),
         }
     }
@@ -441,6 +448,8 @@ enum CliError {
         status: StatusCode,
         message: String,
     },
+    /// The command's input (a client secret on standard input) is missing.
+    Input(String),
 }
 
 impl std::fmt::Display for CliError {
@@ -450,6 +459,7 @@ impl std::fmt::Display for CliError {
                 f.write_str("no AWS credentials found (profile, environment or SSO)")
             }
             CliError::Credentials(e) => write!(f, "AWS credentials: {e}"),
+            CliError::Input(e) => f.write_str(e),
             CliError::Presign(e) => write!(f, "{e}"),
             CliError::SignIn(e) => write!(f, "sign-in: {e}"),
             CliError::SignInRefused { status, message } => {
@@ -603,15 +613,16 @@ async fn sign_in(
     Ok(Session { cookie, csrf })
 }
 
-/// Runs one command in `session` (`settings set`: the read, then the write), then signs
-/// out (whatever the command's answer).
+/// Runs one command in `session`, starting with `first` (`settings set`: the read, then
+/// the write), then signs out (whatever the command's answer).
 async fn call(
     http: &reqwest::Client,
     url: &str,
     session: &Session,
     command: &Command,
+    first: Call,
 ) -> Result<Value, CliError> {
-    let mut answer = send(http, url, session, command.request()).await;
+    let mut answer = send(http, url, session, first).await;
     if let (Ok(current), Command::Settings(Settings::Set(set))) = (&answer, command) {
         answer = send(http, url, session, set.write(current)).await;
     }
@@ -665,11 +676,18 @@ async fn sign_out(http: &reqwest::Client, url: &str, session: &Session) {
 async fn run(cli: Cli) -> Result<Value, CliError> {
     let url = cli.url.trim_end_matches('/').to_owned();
     let server_id = cli.server_id.clone().unwrap_or_else(|| url.clone());
+    // A client secret is read before signing in, so a missing one costs no sign-in.
+    let first = match &cli.command {
+        Command::Idps(i) if i.reads_secret() => {
+            idps::with_stdin_secret(cli.command.request()).map_err(CliError::Input)?
+        }
+        c => c.request(),
+    };
     let presigned = presign(&cli, &server_id).await?;
     gatehouse::adapters::sdk::install_crypto_provider();
     let http = reqwest::Client::new();
     let session = sign_in(&http, &url, &presigned).await?;
-    let answer = call(&http, &url, &session, &cli.command).await?;
+    let answer = call(&http, &url, &session, &cli.command, first).await?;
     match &cli.command {
         Command::Console { no_open } => Ok(console_link(&url, &answer, *no_open)),
         _ => Ok(answer),

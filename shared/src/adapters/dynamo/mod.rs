@@ -2,6 +2,8 @@
 
 mod credentials;
 mod directory;
+mod identities;
+mod idps;
 mod invites;
 mod settings;
 mod shared;

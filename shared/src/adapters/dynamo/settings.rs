@@ -52,7 +52,11 @@ fn signup_from(item: &Item) -> Result<SignupSettings> {
 }
 
 /// A settings item: its fields and who changed it when.
-fn setting_item(name: &str, fields: Vec<(&str, AttributeValue)>, changed: &Changed<'_>) -> Item {
+pub(super) fn setting_item(
+    name: &str,
+    fields: Vec<(&str, AttributeValue)>,
+    changed: &Changed<'_>,
+) -> Item {
     let mut item = Item::new();
     item.insert(PK.into(), s(&Key::Setting(name).pk()));
     for (k, v) in fields {
@@ -65,7 +69,7 @@ fn setting_item(name: &str, fields: Vec<(&str, AttributeValue)>, changed: &Chang
 
 impl DynamoStore {
     /// Writes `item` whole, replacing what was there.
-    async fn put_whole(&self, item: Item) -> Result<()> {
+    pub(super) async fn put_whole(&self, item: Item) -> Result<()> {
         self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
         self.client
             .put_item()

@@ -14,6 +14,7 @@ use crate::records::lockout::{Counter, LockoutStore, Swap};
 pub(super) const USER_ID: &str = "user_id";
 pub(super) const REV: &str = "rev";
 const SESSIONS: &str = "sessions";
+pub(super) const IDENTITIES: &str = "identities";
 pub(super) const STATUS: &str = "status";
 pub(super) const PHC: &str = "phc";
 pub(super) const CHANGED_AT: &str = "password_changed_at";
@@ -63,6 +64,9 @@ pub(super) fn user_item(u: &User) -> Item {
         item.insert(INVITE.into(), s(h));
     }
     item.insert(SESSIONS.into(), list(&u.sessions));
+    if !u.identities.is_empty() {
+        item.insert(IDENTITIES.into(), list(&u.identities));
+    }
     item.insert(REV.into(), n(u.rev as i64));
     item.insert("created_at".into(), n(u.created_at));
     item.insert("created_by".into(), s(&u.created_by));
@@ -93,6 +97,7 @@ fn user_from(id: &str, item: &Item) -> Result<User> {
         password_changed_at: get_n(item, CHANGED_AT)?,
         invite: get_opt_s(item, INVITE),
         sessions: get_list(item, SESSIONS),
+        identities: get_list(item, IDENTITIES),
         rev: get_n(item, REV)?.unwrap_or(0).max(0) as u64,
         created_at: get_n(item, "created_at")?.unwrap_or(0),
         created_by: get_opt_s(item, "created_by").unwrap_or_default(),
@@ -279,7 +284,11 @@ impl UserStore for DynamoStore {
         items.push(self.delete_in_transaction(&Key::UserEmail(user.email.key()).pk())?);
         let sessions = user.sessions.iter().map(|h| Key::UserSession(h).pk());
         let invite = user.invite.iter().map(|h| Key::Invite(h).pk());
-        for pk in sessions.chain(invite) {
+        let identities = user
+            .identities
+            .iter()
+            .flat_map(|i| crate::records::key::identity_keys(&user.id, i));
+        for pk in sessions.chain(invite).chain(identities) {
             items.push(self.delete_in_transaction(&pk)?);
         }
         self.transact(items).await

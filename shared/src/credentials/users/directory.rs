@@ -1,6 +1,6 @@
 //! What administrators do to people (README "People", "How an administrator manages
 //! users"): search by a prefix of the username or e-mail, paged through the table's
-//! `gsi1` index (never a Scan), enable and delete. Disabling is [`super::disable_user`].
+//! `gsi1` index (never a Scan), disable, enable and delete.
 //! Pure (no AWS types): the store is the [`UserStore`] port.
 //!
 //! A search reads the user-name entries (`gsi1pk` `users#u`) first, then the e-mail
@@ -249,6 +249,20 @@ pub(crate) fn refuse_pending(user: &User) -> Result<()> {
 
 /// Deletes a user, its username and e-mail items (free for a new user) and every listed
 /// session in one transaction, conditional on its revision. `Ok(false)`: no such user.
+/// Disables a user and deletes its sessions in the same transaction (the admin route
+/// calls this). `Ok(false)`: no such user.
+pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
+    for _ in 0..CHANGE_TRIES {
+        let Some(user) = store.get_user(id).await? else {
+            return Ok(false);
+        };
+        if store.change_sessions(&user.disable()).await? {
+            return Ok(true);
+        }
+    }
+    Err(Error::Busy("user record"))
+}
+
 pub async fn delete_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
     for _ in 0..CHANGE_TRIES {
         let Some(user) = store.get_user(id).await? else {

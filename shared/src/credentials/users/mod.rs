@@ -27,6 +27,7 @@ use crate::credentials::password::{ContextWords, Passwords};
 use crate::error::{Error, Result};
 use crate::primitives::crypto::random_base62;
 
+pub use self::directory::disable_user;
 pub use self::invites::{
     CredentialChange, Delivery, INVITE_TTL_SECS, Invite, InviteToken, PasswordPart,
     create_invited_user, invite_new_user, reissue_invite, reset_credentials,
@@ -128,6 +129,8 @@ pub struct User {
     pub invite: Option<String>,
     /// The SHA-256 hashes of its live session ids, oldest first.
     pub sessions: Vec<String>,
+    /// Its single sign-on identities (`crate::credentials::idps::identity`).
+    pub identities: Vec<String>,
     /// Bumped by every change of the session list or the status.
     pub rev: u64,
     pub created_at: i64,
@@ -366,6 +369,7 @@ pub(crate) fn new_record(new: NewUser, now: i64) -> User {
         password_changed_at: None,
         invite: None,
         sessions: Vec::new(),
+        identities: Vec::new(),
         rev: 0,
         created_at: now,
         created_by: new.created_by,
@@ -383,20 +387,6 @@ async fn store_new<S: UserStore>(store: &S, user: User, invite: Option<&Invite>)
 
 /// How often a change conditional on the user's revision is retried (then 503).
 pub const CHANGE_TRIES: usize = 4;
-
-/// Disables a user and deletes its sessions in the same transaction (part 2's admin
-/// route calls this). `Ok(false)`: no such user.
-pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
-    for _ in 0..CHANGE_TRIES {
-        let Some(user) = store.get_user(id).await? else {
-            return Ok(false);
-        };
-        if store.change_sessions(&user.disable()).await? {
-            return Ok(true);
-        }
-    }
-    Err(Error::Busy("user record"))
-}
 
 #[cfg(test)]
 mod tests {
@@ -418,6 +408,7 @@ mod tests {
             password_changed_at: None,
             invite: Some("old".into()),
             sessions: (0..sessions).map(|i| format!("h{i}")).collect(),
+            identities: Vec::new(),
             rev: 7,
             created_at: 0,
             created_by: "test".into(),

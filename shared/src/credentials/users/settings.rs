@@ -103,7 +103,8 @@ impl SignupSettings {
 /// The 409's message when verification is on without `EMAIL_FROM`.
 pub const EMAIL_NOT_CONFIGURED: &str = "email_not_configured";
 
-/// The 409's message when password login would be turned off.
+/// The 409's message when a change would leave nobody a way to sign in: password
+/// login off and no identity provider enabled (`crate::credentials::idps`).
 pub const NO_SIGN_IN_METHOD: &str = "no_sign_in_method";
 
 /// A domain as `allowed_domains` holds it: lower case, dotted labels of `a-z`, `0-9`
@@ -139,17 +140,6 @@ impl LoginSettings {
     pub const DEFAULT: LoginSettings = LoginSettings {
         password_login: true,
     };
-
-    /// Whether an administrator may store these: until single sign-on exists, passwords
-    /// are the only way to sign in, so `password_login: false` is always 409
-    /// `no_sign_in_method` (docs/DECISIONS.md, "Runtime settings").
-    pub fn check_sign_in_method(&self) -> Result<()> {
-        if self.password_login {
-            Ok(())
-        } else {
-            Err(Error::Conflict(NO_SIGN_IN_METHOD.into()))
-        }
-    }
 
     /// 403 `password_login_disabled` unless passwords sign in.
     pub fn require_password_login(&self) -> Result<()> {
@@ -285,7 +275,7 @@ mod tests {
     }
 
     #[test]
-    fn verification_needs_a_sender_and_passwords_stay_on() {
+    fn verification_needs_a_sender() {
         let mut s = SignupSettings::defaults(SignupMode::Open);
         let from = Email::parse("noreply@example.com").unwrap();
         assert!(s.require_sender(Some(&from)).is_ok());
@@ -295,14 +285,6 @@ mod tests {
         }
         s.require_email_verification = false;
         assert!(s.require_sender(None).is_ok());
-        assert!(LoginSettings::DEFAULT.check_sign_in_method().is_ok());
-        let off = LoginSettings {
-            password_login: false,
-        };
-        match off.check_sign_in_method() {
-            Err(Error::Conflict(m)) => assert_eq!(m, "no_sign_in_method"),
-            other => panic!("{other:?}"),
-        }
     }
 
     #[test]

@@ -68,7 +68,10 @@ where
                 Some(answer) => answer,
                 None => match self.settings_api(req, user).await {
                     Some(answer) => answer,
-                    None => Err(Error::NotFound),
+                    None => match self.idps_api(req, user).await {
+                        Some(answer) => answer,
+                        None => Err(Error::NotFound),
+                    },
                 },
             },
         }

@@ -19,6 +19,8 @@ use crate::credentials::admin::{
 };
 use crate::credentials::apikey::{self, ApiKeyStore};
 use crate::credentials::clients::{ClientList, ClientSummary};
+use crate::credentials::idps::IdpStore;
+use crate::credentials::idps::identity::IdentityStore;
 use crate::credentials::rotation::{self, RotationPolicy, SecretVersions};
 use crate::credentials::secrets::{SecretSource, SecretWriter};
 use crate::credentials::users::UserStore;
@@ -45,19 +47,37 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
 mod console;
+mod idps;
 mod invites;
 mod settings;
 mod signin;
 mod users;
 
 /// What the admin function needs of the table: sessions, API keys, redeemed presigned
-/// requests, sign-in rate counters, the locks, the users and the runtime settings.
+/// requests, sign-in rate counters, the locks, the users, the runtime settings and the
+/// identity providers.
 pub trait AdminPorts:
-    AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore + SettingsStore
+    AdminStore
+    + ApiKeyStore
+    + OneTimeStore
+    + RateStore
+    + LockStore
+    + UserStore
+    + SettingsStore
+    + IdpStore
+    + IdentityStore
 {
 }
 impl<T> AdminPorts for T where
-    T: AdminStore + ApiKeyStore + OneTimeStore + RateStore + LockStore + UserStore + SettingsStore
+    T: AdminStore
+        + ApiKeyStore
+        + OneTimeStore
+        + RateStore
+        + LockStore
+        + UserStore
+        + SettingsStore
+        + IdpStore
+        + IdentityStore
 {
 }
 

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
+use crate::credentials::idps::{IDPS_LOCK, check_sign_in_methods};
 use crate::credentials::users::settings::{Changed, EMAIL_NOT_CONFIGURED, NO_SIGN_IN_METHOD};
 use crate::requests::settings::{SetLogin, SetSignup};
 
@@ -60,16 +61,21 @@ where
         Ok(new)
     }
 
-    /// `POST /admin/settings/login`: `password_login: false` is refused (409
-    /// `no_sign_in_method`, nothing written) until single sign-on exists.
+    /// `POST /admin/settings/login`: `password_login: false` only while a provider is
+    /// enabled (409 `no_sign_in_method`, nothing written); under the `idps` lock, so no
+    /// provider is disabled meanwhile.
     async fn set_login(&self, req: &Request, user: &str, now: i64) -> Result<LoginInForce> {
         let b: SetLogin = api::body(req)?;
         let new = b.settings();
-        new.check_sign_in_method()
-            .inspect_err(|_| refused(user, "login", NO_SIGN_IN_METHOD))?;
-        let old = self.settings_in_force().await?.login;
-        let changed = Changed { by: user, at: now };
-        self.store.put_login_settings(&new, &changed).await?;
+        let old = lock::locked(&self.store, IDPS_LOCK, async || {
+            check_sign_in_methods(new.password_login, &self.store.get_idps().await?)
+                .inspect_err(|_| refused(user, "login", NO_SIGN_IN_METHOD))?;
+            let old = self.settings_in_force().await?.login;
+            let changed = Changed { by: user, at: now };
+            self.store.put_login_settings(&new, &changed).await?;
+            Ok(old)
+        })
+        .await?;
         let new = LoginInForce::stored(new);
         tracing::info!(event = "admin_api", user, action = "settings_change", setting = "login", old = %audit_json(&old), new = %audit_json(&new));
         Ok(new)

@@ -2,9 +2,12 @@
 //! Each change is audit-logged with the administrator's name, the action and the user id.
 
 use super::*;
+use crate::answers::idps::IdentityLinked;
+use crate::credentials::idps::identity::{self, IdentityLink};
 use crate::credentials::users::directory::{self, UserSearch};
 use crate::credentials::users::{UserStatus, disable_user};
 use crate::requests::admin::UserId;
+use crate::requests::idps::LinkIdentity;
 
 impl<I, S, K, M> AdminFunction<I, S, K, M>
 where
@@ -20,6 +23,9 @@ where
             ("POST", "/admin/users/disable") => self.disable_user(req, user).await.map(api::ok),
             ("POST", "/admin/users/enable") => self.enable_user(req, user).await.map(api::ok),
             ("POST", "/admin/users/delete") => self.delete_user(req, user).await.map(api::ok),
+            ("POST", "/admin/users/link-identity") => {
+                self.link_identity(req, user).await.map(api::ok)
+            }
             _ => return None,
         };
         Some(answer)
@@ -77,6 +83,41 @@ where
         Ok(UserDeleted {
             user_id: id.to_owned(),
             deleted: true,
+        })
+    }
+
+    /// `POST /admin/users/link-identity`: the provider's `sub` (at its configured
+    /// issuer) signs in as the user; 404 for an unknown user or provider, 409 when the
+    /// identity or the user's slot at the provider is taken.
+    async fn link_identity(&self, req: &Request, user: &str) -> Result<IdentityLinked> {
+        let b: LinkIdentity = api::body(req)?;
+        let (user_id, idp, sub) = b.checked()?;
+        let providers = self.store.get_idps().await?;
+        let provider = providers.require(idp)?;
+        let link = IdentityLink {
+            provider: idp.to_owned(),
+            iss: provider.issuer.clone(),
+            sub: sub.to_owned(),
+            created_at: crate::primitives::time::now_epoch(),
+            created_by: user.to_owned(),
+        };
+        identity::link(&self.store, user_id, &link).await.inspect_err(|e| {
+            if let Error::Conflict(reason) = e {
+                tracing::warn!(event = "admin_api", user, action = "identity_link", user_id, idp, outcome = "refused", reason = %reason);
+            }
+        })?;
+        tracing::info!(
+            event = "admin_api",
+            user,
+            action = "identity_link",
+            user_id,
+            idp
+        );
+        Ok(IdentityLinked {
+            user_id: user_id.to_owned(),
+            idp: idp.to_owned(),
+            sub: sub.to_owned(),
+            linked: true,
         })
     }
 }
