@@ -9,5 +9,6 @@ pub mod invites;
 pub mod presign;
 pub mod settings;
 pub mod signup;
+pub mod sso;
 pub mod users;
 pub mod widget;
