@@ -401,11 +401,11 @@ fn per_invocation(totals: &[HashMap<String, u64>]) -> Vec<HashMap<String, u64>> 
         .collect()
 }
 
-/// AWS calls only (the host JWKS is not AWS).
+/// AWS calls only (the host JWKS and the identity providers are not AWS).
 pub fn aws_total(calls: &HashMap<String, f64>) -> f64 {
     calls
         .iter()
-        .filter(|(k, _)| k.as_str() != "host_jwks")
+        .filter(|(k, _)| !["host_jwks", "idp"].contains(&k.as_str()))
         .map(|(_, v)| v)
         .sum()
 }
