@@ -64,6 +64,16 @@ pub struct RpProvider<'a> {
     pub allowed_algs: &'a [String],
 }
 
+/// What the callback exchanges: the code it received, with the client secret, the
+/// redirect URI the authorization request named and the flow's derived secrets.
+#[derive(Clone, Copy)]
+pub struct Exchange<'a> {
+    pub client_secret: &'a SecretString,
+    pub code: &'a str,
+    pub redirect_uri: &'a str,
+    pub secrets: &'a FlowSecrets,
+}
+
 /// Discovery and keys loaded, before a transaction is spent.
 #[derive(Debug, Clone)]
 pub struct Prepared {
@@ -232,25 +242,16 @@ impl<H: OidcHttp> RelyingParty<H> {
         }
     }
 
-    /// Exchanges `code` and verifies the id_token (one JWKS refetch, once per
+    /// Exchanges the code and verifies the id_token (one JWKS refetch, once per
     /// cooldown, for an unknown `kid`).
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "the exchange's inputs, each distinct"
-    )]
     pub async fn redeem(
         &self,
         prepared: &Prepared,
         p: &RpProvider<'_>,
-        client_secret: &SecretString,
-        code: &str,
-        redirect_uri: &str,
-        secrets: &FlowSecrets,
+        x: &Exchange<'_>,
         now: i64,
     ) -> std::result::Result<IdClaims, SsoError> {
-        let body = self
-            .token_request(prepared, p, client_secret, code, redirect_uri, secrets)
-            .await?;
+        let body = self.token_request(prepared, p, x).await?;
         let token = body
             .get("id_token")
             .and_then(Value::as_str)
@@ -259,7 +260,7 @@ impl<H: OidcHttp> RelyingParty<H> {
             issuer: &prepared.discovery.issuer,
             client_id: p.client_id,
             allowed_algs: p.allowed_algs,
-            nonce: &secrets.nonce,
+            nonce: &x.secrets.nonce,
         };
         let mut verdict = verify_id_token(token, &prepared.keys, &expect, now);
         if verdict == Err(IdTokenError::UnknownKid) {
@@ -283,11 +284,14 @@ impl<H: OidcHttp> RelyingParty<H> {
         &self,
         prepared: &Prepared,
         p: &RpProvider<'_>,
-        client_secret: &SecretString,
-        code: &str,
-        redirect_uri: &str,
-        secrets: &FlowSecrets,
+        x: &Exchange<'_>,
     ) -> std::result::Result<Value, SsoError> {
+        let Exchange {
+            client_secret,
+            code,
+            redirect_uri,
+            secrets,
+        } = *x;
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -465,8 +469,13 @@ mod tests {
         let p = provider(&algs);
         let prepared = rp.prepare(&p).await?;
         let secret = SecretString::from("s3cr:t+/");
-        rp.redeem(&prepared, &p, &secret, "the-code", REDIRECT, secrets, NOW)
-            .await
+        let x = Exchange {
+            client_secret: &secret,
+            code: "the-code",
+            redirect_uri: REDIRECT,
+            secrets,
+        };
+        rp.redeem(&prepared, &p, &x, NOW).await
     }
 
     fn secrets() -> FlowSecrets {
