@@ -83,6 +83,7 @@ impl Gateway {
                 config.clone(),
                 dynamodb.clone(),
                 gatehouse::adapters::sdk::sesv2(sdk),
+                secrets.clone(),
             )),
             admin: Arc::new(LambdaAdmin::new(config.clone(), secrets, dynamodb, sdk)?),
             allowed_origins: config.allowed_origins.clone(),

@@ -5,7 +5,7 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
-use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing};
+use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing, SsoProviders};
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
 use gatehouse::answers::token::{ServerMetadata, TokenAnswer};
@@ -27,6 +27,7 @@ use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity, TestIdp};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
 use gatehouse::requests::settings::{SetLogin, SetSignup};
 use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
+use gatehouse::requests::sso::SsoRedeem;
 use gatehouse::requests::users::{ChangePassword, UserSigninRequest};
 use gatehouse::requests::widget::{LoginTokenRequest, SecurityTokenRequest, TempTokenRequest};
 
@@ -307,6 +308,7 @@ impl Route {
 
 use Function::{Admin, Token, Users, Widget};
 
+const SSO_COOKIE: Sets = Sets::Cookie(gatehouse::functions::users::SSO_COOKIE);
 const WIDGET_COOKIE: Sets = Sets::Cookie(gatehouse::authz::SESSION_COOKIE);
 const USER_COOKIE: Sets = Sets::Cookie(gatehouse::authz::USER_COOKIE);
 const ADMIN_COOKIE: Sets = Sets::Cookie(gatehouse::functions::admin::ADMIN_COOKIE);
@@ -364,6 +366,21 @@ pub const ROUTES: &[Route] = &[
         "Sign in with a username or e-mail and password, from an allowed Origin; 429 while locked out")
         .json(schema!(UserSigninRequest)).answers(schema!(SignedInUser)).sets(&[USER_COOKIE])
         .refusals(&[401, 403, 429, 503]),
+    // Single sign-on (README "Single sign-on"): no authorizer; the browser visits the
+    // first three at the top level.
+    Route::new("GET", "/sso/providers", Users, "ssoProviders",
+        "The enabled identity providers: id and display name")
+        .answers(schema!(SsoProviders)).refusals(&[503]),
+    Route::new("GET", "/sso/start", Users, "ssoStart",
+        "Start signing in at a provider (idp, return_to): 302 to its authorization endpoint with a __Host-gh_sso cookie; a refusal is a 302 to USER_UI_URL#sso_error=<code>")
+        .input(Input::AnyQuery).ok(302, None).sets(&[Sets::Location, SSO_COOKIE]).refusals(&[409, 503]),
+    Route::new("GET", "/sso/callback", Users, "ssoCallback",
+        "The provider's redirect: 302 to USER_UI_URL#sso_code=<one-time code>&return_to=<path>, or #sso_error=<code>")
+        .input(Input::AnyQuery).ok(302, None).sets(&[Sets::Location, SSO_COOKIE]).refusals(&[409]),
+    Route::new("POST", "/users/sso/redeem", Users, "ssoRedeem",
+        "Redeem the callback's one-time code from an allowed Origin for a user session (400: unknown, used or expired)")
+        .json(schema!(SsoRedeem)).answers(schema!(SignedInUser)).sets(&[USER_COOKIE])
+        .refusals(&[403, 503]),
     Route::new("GET", "/users/password-policy", Users, "userPasswordPolicy",
         "The rules a new password must meet")
         .answers(schema!(PasswordRules)),

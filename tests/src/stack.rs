@@ -188,6 +188,7 @@ impl StackBuilder {
             cfg.clone(),
             w.dynamodb.clone(),
             w.ses.clone(),
+            w.secrets.clone(),
         );
         let users = match self.clock.take() {
             Some(clock) => users.with_clock(clock),

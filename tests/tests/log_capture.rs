@@ -785,12 +785,18 @@ async fn without_email_from_the_users_function_starts_and_warns_naming_email_fro
     let sdk = common::sdk().await;
     let dynamodb = gatehouse::adapters::sdk::dynamodb(&sdk);
     let ses = gatehouse::adapters::sdk::sesv2(&sdk);
+    let sm = gatehouse::adapters::sdk::secretsmanager(&sdk);
     // With a sender: no warning.
     let with = common::config("gatehouse-log-test", &[]);
-    let _users = gatehouse::adapters::lambda::LambdaUsers::new(with, dynamodb.clone(), ses.clone());
+    let _users = gatehouse::adapters::lambda::LambdaUsers::new(
+        with,
+        dynamodb.clone(),
+        ses.clone(),
+        sm.clone(),
+    );
     assert_eq!(warnings().len(), before);
     let without = common::config("gatehouse-log-test", &[("EMAIL_FROM", "")]);
-    let _users = gatehouse::adapters::lambda::LambdaUsers::new(without, dynamodb, ses);
+    let _users = gatehouse::adapters::lambda::LambdaUsers::new(without, dynamodb, ses, sm);
     let lines = warnings();
     assert_eq!(lines.len(), before + 1, "one warning at start");
     let line = lines.last().unwrap();

@@ -46,7 +46,7 @@ pub type LambdaWidget = WidgetFunction<DynamoStore, SecretsClient>;
 pub type LambdaAdmin<I = AwsIdentity> =
     AdminFunction<I, DynamoStore, SecretsClient, SesMailer, HttpOidc>;
 /// The users function as deployed: e-mail through SES.
-pub type LambdaUsers = UsersFunction<DynamoStore, SesMailer>;
+pub type LambdaUsers = UsersFunction<DynamoStore, SesMailer, SecretsClient, HttpOidc>;
 /// The rotation function as deployed.
 pub type LambdaRotator = Rotator<SecretsClient, DynamoStore>;
 
@@ -100,18 +100,25 @@ impl LambdaUsers {
         config: Config,
         dynamodb: aws_sdk_dynamodb::Client,
         ses: aws_sdk_sesv2::Client,
+        secrets: SecretsClient,
     ) -> Self {
         let store = store(&config, dynamodb, Function::Users);
         let mailer = SesMailer::new(ses, config.users.signup.email_from.clone());
-        UsersFunction::from_parts(config, store, mailer)
+        let party = relying_party(&config);
+        UsersFunction::from_parts(config, store, mailer, secrets, party)
     }
 
-    /// Builds the users function from the environment (no network call). It reads no
-    /// secret.
+    /// Builds the users function from the environment (no network call). The one
+    /// secret it reads, the providers' client secrets, is fetched on first use.
     pub async fn from_env() -> Result<Self> {
         let config = Config::from_env()?;
         let sdk = sdk_config().await;
-        Ok(Self::new(config, dynamodb(&sdk), sesv2(&sdk)))
+        Ok(Self::new(
+            config,
+            dynamodb(&sdk),
+            sesv2(&sdk),
+            secretsmanager(&sdk),
+        ))
     }
 }
 

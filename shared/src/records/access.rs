@@ -11,6 +11,8 @@
 
 use crate::error::{Error, Result};
 
+pub(crate) use super::request::Request;
+
 /// A DynamoDB operation, as IAM names its action. Items written in a
 /// `TransactWriteItems` are authorized per item action (`PutItem`, `DeleteItem`, ...),
 /// as IAM does; there is no transaction action to grant.
@@ -174,7 +176,8 @@ const ROTATE: &[Grant] = &[
 ];
 
 const USERS: &[Grant] = &[
-    // Sign-in reads name items, users, lockout counters; also settings, e-mail tokens.
+    // Sign-in reads name items, users, lockout counters; also settings, e-mail tokens,
+    // and (single sign-on) an identity's user.
     table(
         &[Op::GetItem],
         &[
@@ -184,6 +187,7 @@ const USERS: &[Grant] = &[
             Keys::Prefix(RATE_USERS),
             Keys::Prefix(SETTING),
             Keys::Prefix(EMAIL_TOKEN),
+            Keys::Prefix(IDENTITY),
         ],
     ),
     // Users change with their sessions (one transaction); verification removes the
@@ -211,6 +215,11 @@ const USERS: &[Grant] = &[
     // Invite acceptance reads the invite and deletes it in the transaction that sets
     // the password; admins write invites.
     table(&[Op::GetItem, Op::DeleteItem], &[Keys::Prefix(INVITE)]),
+    // Single sign-on's transactions and one-time codes, each consumed by a delete.
+    table(
+        &[Op::GetItem, Op::PutItem, Op::DeleteItem],
+        &[Keys::Prefix(SSO_TRANSACTION), Keys::Prefix(SSO_CODE)],
+    ),
     // Its per-IP slots and lockout counters: swapped by conditional put or update,
     // deleted on success; never another function's counters.
     table(
@@ -323,78 +332,6 @@ impl Grant {
             }
         };
         self.ops.contains(&req.op) && self.on == req.on && key_ok && attributes_ok
-    }
-}
-
-/// One DynamoDB request as the access check sees it.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Request<'a> {
-    pub op: Op,
-    pub on: On,
-    /// The partition-key value; `None` for a Scan.
-    pub key: Option<&'a str>,
-    /// Every attribute name the request names (key, item, expressions); `None`: the
-    /// whole item (a read without projection).
-    pub attributes: Option<&'a [&'a str]>,
-    /// Whether it asks for attribute values back (`ReturnValues` other than NONE).
-    pub returns_values: bool,
-}
-
-impl<'a> Request<'a> {
-    fn item(op: Op, key: &'a str, attributes: Option<&'a [&'a str]>) -> Self {
-        Request {
-            op,
-            on: On::Table,
-            key: Some(key),
-            attributes,
-            returns_values: false,
-        }
-    }
-
-    /// GetItem of the whole item.
-    pub(crate) fn get(key: &'a str) -> Self {
-        Self::item(Op::GetItem, key, None)
-    }
-
-    /// PutItem of an item with these attributes.
-    pub(crate) fn put(key: &'a str, attributes: &'a [&'a str]) -> Self {
-        Self::item(Op::PutItem, key, Some(attributes))
-    }
-
-    /// UpdateItem naming these attributes (key, update and condition expressions).
-    pub(crate) fn update(key: &'a str, attributes: &'a [&'a str]) -> Self {
-        Self::item(Op::UpdateItem, key, Some(attributes))
-    }
-
-    pub(crate) fn delete(key: &'a str) -> Self {
-        Self::item(Op::DeleteItem, key, None)
-    }
-
-    pub(crate) fn scan() -> Self {
-        Request {
-            op: Op::Scan,
-            on: On::Table,
-            key: None,
-            attributes: None,
-            returns_values: false,
-        }
-    }
-
-    /// Query of `index` in the partition `key` (the index's partition-key value).
-    pub(crate) fn query(index: &'static str, key: &'a str) -> Self {
-        let on = On::Index(index);
-        Request {
-            on,
-            ..Self::item(Op::Query, key, None)
-        }
-    }
-
-    /// The same request asking for attribute values back.
-    pub(crate) fn returning_values(self) -> Self {
-        Request {
-            returns_values: true,
-            ..self
-        }
     }
 }
 

@@ -23,6 +23,8 @@
 //! | lock | `lock#<name>` | `owner`, `expires_at` |
 //! | SSO identity | `ident#<provider>#<sha256 of iss\|sub>` | `user_id`, `idp`, `iss`, `sub`, `created_at`, `created_by` |
 //! | a user's SSO identity | `uident#<user id>#<provider>` | `ident` (the identity's hash), `created_at` |
+//! | SSO transaction | `ssotx#<sha256 of the state>` | `idp`, `browser` (sha256 of the `__Host-gh_sso` value), `return_to`, `created_at`, `expires_at` |
+//! | SSO one-time code | `ssocode#<sha256 of the code>` | `user_id`, `idp`, `expires_at` |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
 //! the rest.
@@ -63,6 +65,8 @@ pub(crate) enum Kind {
     Setting,
     Identity,
     UserIdentity,
+    SsoTransaction,
+    SsoCode,
 }
 
 impl Kind {
@@ -86,6 +90,8 @@ impl Kind {
             Kind::Setting => "settings#",
             Kind::Identity => "ident#",
             Kind::UserIdentity => "uident#",
+            Kind::SsoTransaction => "ssotx#",
+            Kind::SsoCode => "ssocode#",
         }
     }
 }
@@ -134,6 +140,10 @@ pub mod prefix {
     pub const IDENTITY: &str = Kind::Identity.prefix();
     /// `uident#<user>#<provider>`: a user's identity at a provider (one per provider).
     pub const USER_IDENTITY: &str = Kind::UserIdentity.prefix();
+    /// `ssotx#<sha256>`: a single sign-on transaction, by the hash of its state.
+    pub const SSO_TRANSACTION: &str = Kind::SsoTransaction.prefix();
+    /// `ssocode#<sha256>`: a one-time code the callback hands the user's page.
+    pub const SSO_CODE: &str = Kind::SsoCode.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -179,6 +189,10 @@ pub enum Key<'a> {
     Identity { provider: &'a str, hash: &'a str },
     /// A user's identity at a provider.
     UserIdentity { user: &'a str, provider: &'a str },
+    /// A single sign-on transaction by the SHA-256 of its state.
+    SsoTransaction(&'a str),
+    /// A single sign-on one-time code by its SHA-256.
+    SsoCode(&'a str),
 }
 
 /// The sign-up settings' name (`settings#signup`).
@@ -208,6 +222,8 @@ impl Key<'_> {
             Key::Setting(_) => Kind::Setting,
             Key::Identity { .. } => Kind::Identity,
             Key::UserIdentity { .. } => Kind::UserIdentity,
+            Key::SsoTransaction(_) => Kind::SsoTransaction,
+            Key::SsoCode(_) => Kind::SsoCode,
         }
     }
 
@@ -228,7 +244,9 @@ impl Key<'_> {
             | Key::Invite(v)
             | Key::Handoff(v)
             | Key::EmailToken(v)
-            | Key::Setting(v) => format!("{prefix}{v}"),
+            | Key::Setting(v)
+            | Key::SsoTransaction(v)
+            | Key::SsoCode(v) => format!("{prefix}{v}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
             Key::Identity { provider, hash } => format!("{prefix}{provider}#{hash}"),
             Key::UserIdentity { user, provider } => format!("{prefix}{user}#{provider}"),
@@ -327,6 +345,8 @@ mod tests {
         .pk();
         assert_eq!(uident, "uident#U1#okta");
         assert!(uident.starts_with(prefix::USER_IDENTITY));
+        assert_eq!(Key::SsoTransaction("ab").pk(), "ssotx#ab");
+        assert!(Key::SsoCode("ab").pk().starts_with(prefix::SSO_CODE));
         assert_eq!(
             identity_keys("U1", &listed_identity("okta", "ab")),
             [ident, uident]

@@ -8,5 +8,6 @@ pub mod lockout;
 pub mod once;
 pub mod quota;
 pub mod rate;
+mod request;
 
 pub use key::{Key, prefix};

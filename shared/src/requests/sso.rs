@@ -3,6 +3,7 @@
 //! sent twice is refused; others are ignored (providers add their own, such as
 //! `session_state`); the provider's `error` text is never kept, only its presence.
 
+use crate::credentials::idps::valid_id;
 use crate::credentials::oidc::flow::{SsoError, return_path};
 
 /// The longest `state` or `code` accepted.
@@ -32,13 +33,18 @@ pub struct CallbackQuery {
     pub error: bool,
 }
 
-/// Whether `id` is a provider id.
+/// `POST /users/sso/redeem` body: the one-time code the callback put in the fragment.
+#[derive(Debug, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SsoRedeem {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub code: secrecy::SecretString,
+}
+
+/// Whether `id` is a provider id (one rule: [`valid_id`]).
 pub fn is_provider_id(id: &str) -> bool {
-    let b = id.as_bytes();
-    (1..=32).contains(&b.len())
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+    valid_id(id)
 }
 
 /// The single value of each of `names` (`None` when absent); a name given twice is

@@ -445,6 +445,12 @@ async fn templates(s: &Stack) -> Vec<Template> {
         // Password reset: an unknown address is accepted like any other; no such token.
         row("POST /users/password/forgot", &[origin], Json, r#"{"email":"hygiene-nobody@example.com"}"#, S::ACCEPTED),
         row("POST /users/password/reset", &[origin], Json, &reset, S::BAD_REQUEST),
+        // Single sign-on: with no query, start and callback redirect with invalid_request;
+        // no such one-time code.
+        row("GET /sso/providers", &[], NoBody, "", S::OK),
+        row("GET /sso/start", &[], NoBody, "", S::FOUND),
+        row("GET /sso/callback", &[], NoBody, "", S::FOUND),
+        row("POST /users/sso/redeem", &[origin], Json, r#"{"code":"no-such-code"}"#, S::BAD_REQUEST),
         row("POST /admin/users", &admin_write, Json, new_user, S::OK),
         row("POST /admin/users/reset-credentials", &admin_write, Json, r#"{"user_id":"nobody","delivery":"email"}"#, S::NOT_FOUND),
         // People, managed by administrators.

@@ -31,6 +31,7 @@ mod rotation;
 mod secrets;
 mod settings;
 mod signup;
+mod sso;
 mod store_access;
 mod template;
 mod token_e2e;

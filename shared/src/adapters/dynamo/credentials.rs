@@ -225,28 +225,8 @@ impl AdminStore for DynamoStore {
     }
 
     async fn take_handoff(&self, hash: &str, now: i64) -> Result<Option<String>> {
-        let pk = Key::Handoff(hash).pk();
-        self.allow(Request::delete(&pk))?;
-        let r = self
-            .client
-            .delete_item()
-            .table_name(&self.table)
-            .key(PK, s(&pk))
-            .condition_expression("attribute_exists(#pk) AND #e > :now")
-            .expression_attribute_names("#pk", PK)
-            .expression_attribute_names("#e", EXPIRES_AT)
-            .expression_attribute_values(":now", n(now))
-            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
-            .send()
-            .await;
-        match r {
-            Ok(out) => out
-                .attributes
-                .map(|item| get_s(&item, "user_name"))
-                .transpose(),
-            Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(None),
-            Err(e) => Err(Error::dependency(SERVICE, e)),
-        }
+        let taken = self.take_live(&Key::Handoff(hash).pk(), now, None).await?;
+        taken.map(|item| get_s(&item, "user_name")).transpose()
     }
 
     async fn delete_admin_session(&self, hash: &str) -> Result<()> {

@@ -8,6 +8,7 @@ mod invites;
 mod settings;
 mod shared;
 mod signup;
+mod sso;
 mod users;
 
 use std::collections::HashMap;
@@ -143,6 +144,39 @@ impl DynamoStore {
         };
         let expires_at = get_n(&item, EXPIRES_AT)?.unwrap_or(0);
         Ok((expires_at > now).then_some((item, expires_at)))
+    }
+
+    /// Deletes the item `pk` if it is live at `now` and, when `equal` is given, its
+    /// attribute holds that value: the item as it was, or `None` (nothing deleted).
+    /// One winner however many callers race (a conditional delete).
+    async fn take_live(
+        &self,
+        pk: &str,
+        now: i64,
+        equal: Option<(&'static str, &str)>,
+    ) -> Result<Option<Item>> {
+        self.allow(Request::delete(pk))?;
+        let mut condition = "attribute_exists(#pk) AND #e > :now".to_owned();
+        let mut req = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key(PK, s(pk))
+            .expression_attribute_names("#pk", PK)
+            .expression_attribute_names("#e", EXPIRES_AT)
+            .expression_attribute_values(":now", n(now))
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld);
+        if let Some((attr, value)) = equal {
+            condition.push_str(" AND #q = :q");
+            req = req
+                .expression_attribute_names("#q", attr)
+                .expression_attribute_values(":q", s(value));
+        }
+        match req.condition_expression(condition).send().await {
+            Ok(out) => Ok(out.attributes),
+            Err(e) if e.as_service_error().is_some_and(is_conditional_failure) => Ok(None),
+            Err(e) => Err(Error::dependency(SERVICE, e)),
+        }
     }
 
     /// Writes `item` unless its key exists; `false` if it did (nothing written).

@@ -18,6 +18,7 @@ use crate::primitives::cache::TtlCache;
 
 pub mod identity;
 pub mod secrets;
+pub mod sso;
 
 /// Most providers a deployment holds (the item stays far below DynamoDB's 400 KB).
 pub const MAX_PROVIDERS: usize = 20;

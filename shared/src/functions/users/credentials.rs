@@ -6,7 +6,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 
-use super::{UsersFunction, UsersPorts, link_refused};
+use super::{OidcHttp, SecretSource, UsersFunction, UsersPorts, link_refused};
 use crate::answers::invites::InviteAccepted;
 use crate::answers::users::PasswordChanged;
 use crate::credentials::password::Verdict;
@@ -35,7 +35,7 @@ fn current_invalid(user_id: &str) -> Error {
     Error::bad_request(CURRENT_INVALID)
 }
 
-impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
+impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M, K, O> {
     /// `POST /users/invite/accept` (README "People", invites): an allowed Origin, a
     /// live invite that is its user's current one, a new password under the policy;
     /// then one transaction deletes the invite (it must still exist), sets the

@@ -1,10 +1,15 @@
-//! The users function (README "People"): password sign-in with the lockout and the
-//! per-IP limit, the signed-in user, sign-out, and the password rules. The only code
-//! path that hashes passwords at run time.
+//! The users function (README "People", "Single sign-on"): password sign-in with the
+//! lockout and the per-IP limit, the password rules, and the route table; the signed-in
+//! user and sign-out (`session.rs`), single sign-on (`sso.rs`). The only code path that
+//! hashes passwords at run time.
 
 mod credentials;
 mod reset;
+mod session;
 mod signup;
+mod sso;
+
+pub use self::sso::SSO_COOKIE;
 
 use std::sync::Arc;
 
@@ -12,11 +17,15 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::SecretString;
 
-use crate::answers::Caller;
-use crate::answers::users::{SignedInUser, UserInfo, UserSignedOut};
-use crate::authz::{PrincipalType, USER_COOKIE};
+use crate::answers::users::{SignedInUser, UserInfo};
 use crate::config::Config;
+use crate::credentials::idps::identity::IdentityStore;
+use crate::credentials::idps::secrets::{IdpSecrets, secret_cache};
+use crate::credentials::idps::sso::SsoStore;
+use crate::credentials::idps::{IdpCache, IdpStore};
+use crate::credentials::oidc::party::{OidcHttp, RelyingParty};
 use crate::credentials::password::{Passwords, Verdict};
+use crate::credentials::secrets::{SecretCache, SecretSource};
 use crate::credentials::users::mail::Mailer;
 use crate::credentials::users::settings::{SettingsCache, SettingsStore};
 use crate::credentials::users::signup::SignupStore;
@@ -24,10 +33,7 @@ use crate::credentials::users::{
     CHANGE_TRIES, Identifier, PasswordHash, User, UserSession, UserStatus, UserStore,
 };
 use crate::error::{Error, Result};
-use crate::http::{
-    Handler, Response, append_cookie, authorizer_context, clear_user_cookie, json, source_ip,
-    user_cookie,
-};
+use crate::http::{Handler, Response, append_cookie, json, source_ip, user_cookie};
 use crate::primitives::crypto::{random_id, sha256_hex};
 use crate::primitives::headers::cookie;
 use crate::records::lockout::{self, Lockout, LockoutStore};
@@ -37,9 +43,30 @@ use crate::requests::users::UserSigninRequest;
 use crate::requests::widget::from_json;
 
 /// The store the users function needs: users and sessions, lockout counters, per-IP
-/// slots, the sign-up's records, the runtime settings.
-pub trait UsersPorts: UserStore + LockoutStore + RateStore + SignupStore + SettingsStore {}
-impl<T: UserStore + LockoutStore + RateStore + SignupStore + SettingsStore> UsersPorts for T {}
+/// slots, the sign-up's records, the runtime settings, and single sign-on's providers,
+/// identities and transactions.
+pub trait UsersPorts:
+    UserStore
+    + LockoutStore
+    + RateStore
+    + SignupStore
+    + SettingsStore
+    + IdpStore
+    + IdentityStore
+    + SsoStore
+{
+}
+impl<T> UsersPorts for T where
+    T: UserStore
+        + LockoutStore
+        + RateStore
+        + SignupStore
+        + SettingsStore
+        + IdpStore
+        + IdentityStore
+        + SsoStore
+{
+}
 
 /// The clock the sign-in reads (epoch seconds); tests inject one to see locks lift.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -67,13 +94,17 @@ fn link_refused(event: &'static str, reason: &'static str) -> Error {
     Error::bad_request(reason)
 }
 
-/// The users function over its store and its mailer.
-pub struct UsersFunction<S, M> {
+/// The users function over its store, its mailer, Secrets Manager (the providers'
+/// client secrets) and the identity providers.
+pub struct UsersFunction<S, M, K, O> {
     config: Config,
     store: S,
     mailer: M,
     passwords: Passwords,
     settings: SettingsCache,
+    idps: IdpCache,
+    idp_secrets: SecretCache<K, Arc<IdpSecrets>>,
+    party: RelyingParty<O>,
     clock: Clock,
 }
 
@@ -84,8 +115,14 @@ struct Opened {
     session: UserSession,
 }
 
-impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
-    pub(crate) fn from_parts(config: Config, store: S, mailer: M) -> Self {
+impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M, K, O> {
+    pub(crate) fn from_parts(
+        config: Config,
+        store: S,
+        mailer: M,
+        secrets: K,
+        party: RelyingParty<O>,
+    ) -> Self {
         let passwords = config.passwords();
         let signup = &config.users.signup;
         let settings = SettingsCache::new(signup.settings_cache_ttl, signup.mode);
@@ -97,6 +134,9 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
             );
         }
         UsersFunction {
+            idps: IdpCache::new(signup.settings_cache_ttl),
+            idp_secrets: secret_cache(secrets),
+            party,
             config,
             store,
             mailer,
@@ -140,6 +180,11 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         }
         let opened = outcome.inspect_err(|e| log_refusal(e, &ip))?;
         tracing::info!(event = "user_signin", user_id = %opened.user.id, source_ip = %ip, outcome = "success");
+        self.signed_in(opened, now)
+    }
+
+    /// A sign-in's answer: the user, and the session cookie.
+    fn signed_in(&self, opened: Opened, now: i64) -> Result<Response> {
         let mut resp = json(
             StatusCode::OK,
             &SignedInUser {
@@ -271,78 +316,6 @@ impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
         }
         Err(Error::Busy("user record"))
     }
-
-    /// The signed-in user, as the authorizer decided: a user session's principal.
-    fn caller(req: &Request) -> Result<Caller> {
-        let caller = authorizer_context(req)
-            .as_ref()
-            .and_then(Caller::from_context)
-            .ok_or(Error::Unauthorized("no_principal"))?;
-        let is_user = PrincipalType::USERS
-            .iter()
-            .any(|t| t.as_str() == caller.principal_type);
-        if is_user {
-            Ok(caller)
-        } else {
-            Err(Error::Forbidden("user_session_required"))
-        }
-    }
-
-    /// The hash of the caller's session id (its `usess#` key), from the cookie the
-    /// authorizer admitted.
-    fn session_hash(req: &Request) -> Result<String> {
-        match cookie(req.headers(), USER_COOKIE) {
-            Ok(Some(id)) => Ok(sha256_hex(id.as_bytes())),
-            _ => Err(Error::Unauthorized("no_user_cookie")),
-        }
-    }
-
-    /// `GET /users/me`.
-    async fn me(&self, req: &Request) -> Result<Response> {
-        let caller = Self::caller(req)?;
-        let user = self
-            .store
-            .get_user(&caller.subject)
-            .await?
-            .ok_or(Error::Unauthorized("no_such_user"))?;
-        Ok(json(
-            StatusCode::OK,
-            &SignedInUser {
-                user: UserInfo::from(&user),
-                expires_at: caller.expires_at.unwrap_or(0),
-            },
-        ))
-    }
-
-    /// `POST /users/signout`: the session item deleted and unlisted in one
-    /// transaction, the cookie cleared the partitioned way.
-    async fn signout(&self, req: &Request) -> Result<Response> {
-        let caller = Self::caller(req)?;
-        let hash = Self::session_hash(req)?;
-        for _ in 0..CHANGE_TRIES {
-            let user = self
-                .store
-                .get_user(&caller.subject)
-                .await?
-                .ok_or(Error::Unauthorized("no_such_user"))?;
-            if self
-                .store
-                .change_sessions(&user.close_session(&hash))
-                .await?
-            {
-                return signed_out(&caller.subject);
-            }
-        }
-        Err(Error::Busy("user record"))
-    }
-}
-
-/// The sign-out's answer: the cookie cleared the partitioned way.
-fn signed_out(user_id: &str) -> Result<Response> {
-    tracing::info!(event = "user_signout", user_id = %user_id);
-    let mut resp = json(StatusCode::OK, &UserSignedOut { signed_out: true });
-    append_cookie(&mut resp, &clear_user_cookie())?;
-    Ok(resp)
 }
 
 /// The sign-in's log line for a refusal: the reason code, never the identifier or the
@@ -360,7 +333,13 @@ fn log_refusal(e: &Error, ip: &str) {
     }
 }
 
-impl<S: UsersPorts + 'static, M: Mailer + 'static> Handler for UsersFunction<S, M> {
+impl<S, M, K, O> Handler for UsersFunction<S, M, K, O>
+where
+    S: UsersPorts + 'static,
+    M: Mailer + 'static,
+    K: SecretSource + 'static,
+    O: OidcHttp + 'static,
+{
     const FUNCTION: crate::records::access::Function = crate::records::access::Function::Users;
 
     async fn handle(&self, req: Request) -> Result<Response> {
@@ -378,6 +357,10 @@ impl<S: UsersPorts + 'static, M: Mailer + 'static> Handler for UsersFunction<S, 
             ("POST", "/users/verify-email") => self.verify_email(&req).await,
             ("POST", "/users/password/forgot") => self.forgot_password(&req).await,
             ("POST", "/users/password/reset") => self.reset_password(&req).await,
+            ("GET", "/sso/providers") => self.sso_providers().await,
+            ("GET", "/sso/start") => self.sso_start(&req).await,
+            ("GET", "/sso/callback") => self.sso_callback(&req).await,
+            ("POST", "/users/sso/redeem") => self.sso_redeem(&req).await,
             _ => Err(Error::NotFound),
         }
     }

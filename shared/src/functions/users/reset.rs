@@ -12,7 +12,7 @@ use lambda_http::Request;
 use secrecy::ExposeSecret;
 
 use super::signup::log_mail_refusal;
-use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, link_refused, pause};
+use super::{OidcHttp, SIGNUP_TRIES, SecretSource, UsersFunction, UsersPorts, link_refused, pause};
 use crate::answers::users::{PasswordReset, ResetRequested};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::signup::{EmailToken, TokenPurpose};
@@ -39,7 +39,7 @@ enum Outcome {
     MailOff,
 }
 
-impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
+impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M, K, O> {
     /// `POST /users/password/forgot`.
     pub(super) async fn forgot_password(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;

@@ -12,7 +12,7 @@ use http::StatusCode;
 use lambda_http::Request;
 use secrecy::ExposeSecret;
 
-use super::{SIGNUP_TRIES, UsersFunction, UsersPorts, link_refused, pause};
+use super::{OidcHttp, SIGNUP_TRIES, SecretSource, UsersFunction, UsersPorts, link_refused, pause};
 use crate::answers::users::{EmailVerified, SignupAccepted, SignupPageConfig};
 use crate::credentials::users::mail::{Mailer, Message};
 use crate::credentials::users::settings::{SignupMode, SignupSettings};
@@ -43,7 +43,7 @@ enum Found {
     Registered,
 }
 
-impl<S: UsersPorts, M: Mailer> UsersFunction<S, M> {
+impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M, K, O> {
     /// `POST /users/signup`.
     pub(super) async fn signup(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
