@@ -17,7 +17,7 @@
 # gatehouse-local; default: cargo build -p gatehouse-local), CONTRACT_MAX_EXAMPLES
 # (per operation, main and destructive phases, default 50), CONTRACT_AUTH_EXAMPLES
 # (the credential phases, default 15), CONTRACT_BUDGET (seconds for the whole run
-# after the build, default 175; a run takes about 80 s on two cores),
+# after the build, default 300; a run takes about 200 s on two cores),
 # CONTRACT_SEED, CONTRACT_ST_ARGS (more schemathesis run options, e.g.
 # "--output-sanitize false"), CONTRACT_REPORT_DIR (default .local/contract:
 # schemathesis' output, JUnit and NDJSON reports, the gateway log).
@@ -39,7 +39,7 @@ if [ "${1:-}" != "--inner" ]; then
   export CONTRACT_SPEC="$spec" CONTRACT_BIN="$(realpath "$bin")"
   # The clock of the whole run (after the build): every phase stops by its end.
   CONTRACT_T0=$(date +%s)
-  export CONTRACT_T0 CONTRACT_DEADLINE=$((CONTRACT_T0 + ${CONTRACT_BUDGET:-175}))
+  export CONTRACT_T0 CONTRACT_DEADLINE=$((CONTRACT_T0 + ${CONTRACT_BUDGET:-300}))
   exec bash local/scripts/with-emulators.sh bash "$root/local/scripts/contract.sh" --inner
 fi
 
@@ -144,7 +144,7 @@ phase() {
       | grep -v 'Need more help\|discord\.gg' | head -n 300 >&2
   fi
   case "$rc" in
-    124 | 130 | 137) echo "contract: phase $name ran out of the run's ${CONTRACT_BUDGET:-175} s" >&2 ;;
+    124 | 130 | 137) echo "contract: phase $name ran out of the run's ${CONTRACT_BUDGET:-300} s" >&2 ;;
   esac
   return "$rc"
 }
