@@ -32,7 +32,8 @@ Test-only controls (never part of a real provider):
                  "iss_param": "ok"|"omit"|<value>   the iss of the authorize redirect
                  answers {"issuer", "rsa_kid"}
   GET  /stats    {"discovery_fetches", "jwks_fetches", "token_requests",
-                  "client_credentials_requests", "last_token_auth": "basic"|"post"|null}
+                  "client_credentials_requests", "last_token_auth": "basic"|"post"|null,
+                  "issued": [every access_token and id_token answered, in order]}
 
 A code is spent the first time its client presents it, whatever the outcome. Prints
 "PORT <n>" on stdout once it listens. Loopback only.
@@ -128,7 +129,12 @@ ISSUER = ""
 
 def reset_stats():
     STATS.update(
-        discovery_fetches=0, jwks_fetches=0, token_requests=0, client_credentials_requests=0, last_token_auth=None
+        discovery_fetches=0,
+        jwks_fetches=0,
+        token_requests=0,
+        client_credentials_requests=0,
+        last_token_auth=None,
+        issued=[],
     )
 
 
@@ -310,6 +316,8 @@ def token(form, authorization):
         answer = {"access_token": secrets.token_urlsafe(32), "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
         if not STATE["token"].get("id_token_missing"):
             answer["id_token"] = id_token(grant)
+        STATS["issued"].append(answer["access_token"])
+        STATS["issued"].extend([answer["id_token"]] if "id_token" in answer else [])
         return 200, answer
 
 

@@ -46,8 +46,9 @@ impl FakeIdp {
         resp.json().await.unwrap()
     }
 
-    /// The counters: discovery, JWKS and token requests, client-credentials attempts and
-    /// the last token request's client authentication ("basic", "post" or null).
+    /// The counters: discovery, JWKS and token requests, client-credentials attempts,
+    /// the last token request's client authentication ("basic", "post" or null) and
+    /// `issued`, every access token and id_token answered.
     pub async fn stats(&self) -> Value {
         get_json(&self.http, &self.url("/stats")).await
     }

@@ -14,6 +14,7 @@ pub mod faults;
 pub mod idp;
 pub mod logs;
 pub mod mail;
+pub mod sso;
 mod stack;
 
 use std::collections::HashMap;

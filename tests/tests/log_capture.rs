@@ -805,3 +805,62 @@ async fn without_email_from_the_users_function_starts_and_warns_naming_email_fro
         "{line}"
     );
 }
+
+/// A sign-in through a provider (README "Single sign-on") logs none of its secrets: the
+/// authorization code, the state, the browser's SSO cookie, the client secret, the
+/// provider's tokens, the one-time code or the session; the answers carry none of the
+/// provider's. A refused id_token is logged by its reason only.
+#[tokio::test]
+async fn no_code_token_or_secret_appears_in_logs_when_signing_in_through_a_provider() {
+    use common::sso::{CLIENT_SECRET, fragment, location, param, setup};
+    use reqwest::StatusCode;
+
+    let capture = installed();
+    let sso = setup(&[]).await;
+    let started = sso.start("/").await;
+    let answer = sso.callback_answer(&started, Some(&started.cookie)).await;
+    let code = fragment(&location(&answer), "sso_code").expect("a one-time code");
+    let redeemed = sso.redeem(&code).await;
+    assert_eq!(redeemed.status, StatusCode::OK, "{}", redeemed.text);
+    let again = sso.redeem(&code).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "{}", again.text);
+    sso.idp
+        .control(json!({"token": {"claims": {"aud": "someone-else"}}}))
+        .await;
+    let refused = sso.start("/").await;
+    let refusal = sso.callback_answer(&refused, Some(&refused.cookie)).await;
+    let to = location(&refusal);
+    assert_eq!(
+        fragment(&to, "sso_error").as_deref(),
+        Some("invalid_id_token")
+    );
+
+    let stats = sso.idp.stats().await;
+    let issued: Vec<String> = serde_json::from_value(stats["issued"].clone()).unwrap();
+    assert_eq!(issued.len(), 4, "two access tokens and two id_tokens");
+    let value = |cookie: &str| cookie.split_once('=').unwrap().1.to_owned();
+    let mut secrets = issued.clone();
+    for flow in [&started, &refused] {
+        secrets.push(param(&flow.callback, "code").unwrap());
+        secrets.push(param(&flow.callback, "state").unwrap());
+        secrets.push(value(&flow.cookie));
+    }
+    secrets.extend([
+        code,
+        value(&redeemed.cookie().unwrap()),
+        CLIENT_SECRET.to_owned(),
+    ]);
+    let logs = capture.text();
+    for event in ["sso_start", "sso_signin", "user_signin"] {
+        assert!(logs.contains(event), "the {event} events were captured");
+    }
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "a secret reached the logs");
+    }
+    for a in [&answer, &redeemed, &again, &refusal] {
+        let text = format!("{:?} {}", a.headers, a.text);
+        for secret in issued.iter().map(String::as_str).chain([CLIENT_SECRET]) {
+            assert!(!text.contains(secret), "a provider secret was answered");
+        }
+    }
+}

@@ -326,8 +326,7 @@ impl IdpBody {
                 parse_roles(r).map_err(|e| Error::bad_request(format!("default_roles: {e}")))?;
         }
         p.enabled = self.enabled.unwrap_or(p.enabled);
-        p.updated_at = now;
-        p.updated_by = by.to_owned();
+        p.stamp(by, now);
         Ok(p)
     }
 }

@@ -3,117 +3,14 @@
 //! refusals, each a redirect with a code from the fixed list; a failure before the
 //! transaction is spent spends nothing; the one-time code works once.
 
-use gatehouse::credentials::users::UserKind;
-use gatehouse_e2e::admin::Admin;
-use gatehouse_e2e::idp::FakeIdp;
-use gatehouse_e2e::{self as common, Answer, ORIGIN, Stack};
-use reqwest::{Method, StatusCode};
+use std::sync::Arc;
+
+use gatehouse_e2e::ORIGIN;
+use gatehouse_e2e::sso::{Sso, Started, fragment, location, setup};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::idps::{link, post};
-
-const CLIENT_SECRET: &str = "sso-client-secret-Never-Logged-5e6f";
-
-/// A stack, the fake provider registered as `fake`, and a user linked to its subject.
-pub(crate) struct Sso {
-    pub s: Stack,
-    pub idp: FakeIdp,
-    pub admin: Admin,
-    pub user_id: String,
-}
-
-pub(crate) async fn setup(env: &[(&str, &str)]) -> Sso {
-    let idp = FakeIdp::start();
-    let s = Stack::builder().admin_signin().env(env).start().await;
-    let admin = s.admin(&common::iam_user(true).await).await;
-    let body = json!({"id": "fake", "display_name": "Fake IdP", "issuer": idp.issuer(),
-        "client_id": "gatehouse", "client_secret": CLIENT_SECRET});
-    let a = post(&s, &admin, "/admin/idps", body).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    idp.control(
-        json!({"profile": {"sub": "sub-ann", "email": "ann@corp.example",
-        "email_verified": true, "preferred_username": "ann", "name": "Ann"}}),
-    )
-    .await;
-    let user = s.person(UserKind::Creator).await;
-    let a = link(&s, &admin, &user.id, "fake", "sub-ann").await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    Sso {
-        s,
-        idp,
-        admin,
-        user_id: user.id,
-    }
-}
-
-fn location(a: &Answer) -> String {
-    assert_eq!(a.status, StatusCode::FOUND, "{}", a.text);
-    a.headers["location"].to_str().unwrap().to_owned()
-}
-
-fn param(url: &str, name: &str) -> Option<String> {
-    let query = url.split_once('?')?.1;
-    form_urlencoded::parse(query.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// The user's page's fragment parameter `name`.
-pub(crate) fn fragment(url: &str, name: &str) -> Option<String> {
-    let (page, frag) = url.split_once('#')?;
-    assert_eq!(page, ORIGIN, "the user's page");
-    form_urlencoded::parse(frag.as_bytes())
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-}
-
-/// A started sign-in: the browser's cookie and the provider's redirect to the callback.
-pub(crate) struct Started {
-    pub cookie: String,
-    pub callback: String,
-}
-
-impl Sso {
-    /// `/sso/start`, the provider's consent (its client registered with the callback
-    /// URL Gatehouse sent), and the callback URL on this stack.
-    pub async fn start(&self, return_to: &str) -> Started {
-        let path = format!("/sso/start?idp=fake&return_to={return_to}");
-        let a = self.s.get(&path, &[]).await;
-        let set = a.set_cookie().unwrap();
-        assert!(
-            set.ends_with("; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=600"),
-            "{set}"
-        );
-        let auth = location(&a);
-        let redirect = param(&auth, "redirect_uri").unwrap();
-        self.idp
-            .register_client("gatehouse", CLIENT_SECRET, &redirect)
-            .await;
-        let back = self.idp.authorize(&auth).await;
-        let (_, query) = back.split_once('?').unwrap();
-        Started {
-            cookie: a.cookie().unwrap(),
-            callback: format!("/sso/callback?{query}"),
-        }
-    }
-
-    pub async fn callback(&self, started: &Started, cookie: Option<&str>) -> String {
-        let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
-        location(&self.s.get(&started.callback, &headers).await)
-    }
-
-    pub async fn redeem(&self, code: &str) -> Answer {
-        let body = json!({ "code": code });
-        self.s
-            .send_json(
-                Method::POST,
-                "/users/sso/redeem",
-                &[("origin", ORIGIN)],
-                Some(body),
-            )
-            .await
-    }
-}
+use crate::idps::post;
 
 #[tokio::test]
 async fn a_linked_identity_signs_in_and_users_me_shows_the_user() {
@@ -124,7 +21,13 @@ async fn a_linked_identity_signs_in_and_users_me_shows_the_user() {
         json!({"providers": [{"id": "fake", "display_name": "Fake IdP"}]})
     );
     let started = sso.start("/apps/42?tab=1").await;
-    let to = sso.callback(&started, Some(&started.cookie)).await;
+    let answer = sso.callback_answer(&started, Some(&started.cookie)).await;
+    assert_eq!(
+        answer.set_cookie().as_deref(),
+        Some(CLEARED),
+        "the spent sign-in's cookie is cleared"
+    );
+    let to = location(&answer);
     assert_eq!(
         fragment(&to, "return_to").as_deref(),
         Some("/apps/42?tab=1")
@@ -157,6 +60,9 @@ async fn a_linked_identity_signs_in_and_users_me_shows_the_user() {
     assert_eq!(stats["last_token_auth"], "basic");
 }
 
+/// The callback's `Set-Cookie` once it has spent the transaction.
+const CLEARED: &str = "__Host-gh_sso=; Secure; HttpOnly; SameSite=Lax; Path=/; Max-Age=0";
+
 /// The code the callback redirects with.
 async fn error_of(sso: &Sso, started: &Started, cookie: Option<&str>) -> String {
     let to = sso.callback(started, cookie).await;
@@ -168,20 +74,24 @@ async fn error_of(sso: &Sso, started: &Started, cookie: Option<&str>) -> String 
 async fn a_missing_or_foreign_cookie_or_a_wrong_state_is_state_mismatch() {
     let sso = setup(&[]).await;
     let started = sso.start("/").await;
-    assert_eq!(error_of(&sso, &started, None).await, "state_mismatch");
     let other = sso.start("/").await;
-    assert_eq!(
-        error_of(&sso, &started, Some(&other.cookie)).await,
-        "state_mismatch"
-    );
     let forged = Started {
         cookie: started.cookie.clone(),
         callback: started.callback.replace("state=", "state=x"),
     };
-    assert_eq!(
-        error_of(&sso, &forged, Some(&started.cookie)).await,
-        "state_mismatch"
-    );
+    for (tried, cookie) in [
+        (&started, None),
+        (&started, Some(&other.cookie)),
+        (&forged, Some(&started.cookie)),
+    ] {
+        let a = sso.callback_answer(tried, cookie.map(String::as_str)).await;
+        let to = location(&a);
+        assert_eq!(
+            fragment(&to, "sso_error").as_deref(),
+            Some("state_mismatch")
+        );
+        assert!(a.set_cookie().is_none(), "the browser's cookie is kept");
+    }
     // None of these spent the transaction: the right browser still signs in.
     let to = sso.callback(&started, Some(&started.cookie)).await;
     assert!(fragment(&to, "sso_code").is_some(), "{to}");
@@ -193,10 +103,12 @@ async fn jwks_down_fails_closed_and_spends_nothing() {
     let started = sso.start("/").await;
     sso.idp.control(json!({"jwks": "down"})).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let a = sso.callback_answer(&started, Some(&started.cookie)).await;
     assert_eq!(
-        error_of(&sso, &started, Some(&started.cookie)).await,
-        "provider_unavailable"
+        fragment(&location(&a), "sso_error").as_deref(),
+        Some("provider_unavailable")
     );
+    assert!(a.set_cookie().is_none(), "the cookie is kept");
     assert_eq!(
         sso.idp.stats().await["token_requests"],
         0,
@@ -210,14 +122,63 @@ async fn jwks_down_fails_closed_and_spends_nothing() {
     );
 }
 
+/// Now on the provider's clock (the same machine's).
+fn now() -> i64 {
+    gatehouse::primitives::time::now_epoch()
+}
+
+/// Signs in with the provider shaped by `knob` (after a reset to the linked profile):
+/// the code the callback redirects with, `sso_code` when it gave one.
+async fn outcome_with(sso: &Sso, knob: &Value) -> String {
+    sso.idp.control(json!({"reset": true})).await;
+    sso.idp
+        .control(json!({"profile": {"sub": "sub-ann"}}))
+        .await;
+    sso.idp.control(knob.clone()).await;
+    let started = sso.start("/").await;
+    let to = sso.callback(&started, Some(&started.cookie)).await;
+    match fragment(&to, "sso_code") {
+        Some(_) => "sso_code".into(),
+        None => fragment(&to, "sso_error").unwrap_or_default(),
+    }
+}
+
+/// The id_token rules through the provider (docs/SECURITY.md, single sign-on): every
+/// bad token is `invalid_id_token` and the `iss` mix-up parameter `issuer_mismatch`;
+/// the controls beside them (ES256, several audiences with `azp`, the leeway's edge)
+/// sign in.
 #[tokio::test]
 async fn bad_id_tokens_and_the_iss_mix_up_parameter_are_refused() {
     let sso = setup(&[]).await;
-    let cases: [(Value, &str); 4] = [
+    let claims = |c: Value| json!({"token": {"claims": c}});
+    let refused: Vec<(Value, &str)> = vec![
         (json!({"token": {"alg": "none"}}), "invalid_id_token"),
         (json!({"token": {"alg": "HS256"}}), "invalid_id_token"),
+        (json!({"token": {"alg": "PS256"}}), "invalid_id_token"),
+        (claims(json!({"aud": "someone-else"})), "invalid_id_token"),
         (
-            json!({"token": {"claims": {"aud": "someone-else"}}}),
+            claims(json!({"aud": ["gatehouse", "other"], "azp": "other"})),
+            "invalid_id_token",
+        ),
+        (
+            claims(json!({"aud": ["gatehouse", "other"]})),
+            "invalid_id_token",
+        ),
+        (
+            claims(json!({"iss": "https://evil.example"})),
+            "invalid_id_token",
+        ),
+        (claims(json!({"exp": now() - 120})), "invalid_id_token"),
+        (claims(json!({"iat": now() + 600})), "invalid_id_token"),
+        (claims(json!({"nbf": now() + 600})), "invalid_id_token"),
+        (
+            claims(json!({"nonce": "not-the-nonce"})),
+            "invalid_id_token",
+        ),
+        (claims(json!({"nonce": null})), "invalid_id_token"),
+        (claims(json!({"sub": null})), "invalid_id_token"),
+        (
+            json!({"token": {"id_token_missing": true}}),
             "invalid_id_token",
         ),
         (
@@ -225,19 +186,129 @@ async fn bad_id_tokens_and_the_iss_mix_up_parameter_are_refused() {
             "issuer_mismatch",
         ),
     ];
-    for (knob, code) in cases {
-        sso.idp.control(json!({"reset": true})).await;
-        sso.idp
-            .control(json!({"profile": {"sub": "sub-ann"}}))
-            .await;
-        sso.idp.control(knob.clone()).await;
-        let started = sso.start("/").await;
-        assert_eq!(
-            error_of(&sso, &started, Some(&started.cookie)).await,
-            code,
-            "{knob}"
-        );
+    for (knob, code) in &refused {
+        assert_eq!(outcome_with(&sso, knob).await, *code, "{knob}");
     }
+    // The last case, the mix-up, was refused before its code was exchanged.
+    assert_eq!(sso.idp.stats().await["token_requests"], 0);
+    for knob in [
+        json!({"token": {"alg": "ES256"}}),
+        claims(json!({"aud": ["gatehouse", "other"], "azp": "gatehouse"})),
+        claims(json!({"exp": now() - 30, "iat": now() - 400})),
+    ] {
+        assert_eq!(outcome_with(&sso, &knob).await, "sso_code", "{knob}");
+    }
+}
+
+/// A token whose `kid` the cached JWKS lacks refetches it at most once per
+/// `SSO_JWKS_COOLDOWN`: a key the provider never lists is refused after one fetch, a
+/// second try within the cooldown fetches nothing, and a rotated key is found by the
+/// next fetch once the cooldown has passed.
+#[tokio::test]
+async fn an_unknown_kid_refetches_the_jwks_once_per_cooldown() {
+    let sso = setup(&[("SSO_JWKS_COOLDOWN", "2")]).await;
+    assert_eq!(outcome_with(&sso, &json!({})).await, "sso_code");
+    let fetches = || async { sso.idp.stats().await["jwks_fetches"].as_i64().unwrap() };
+    let unlisted = json!({"token": {"key": "unlisted"}});
+    let past_the_cooldown = std::time::Duration::from_millis(2100);
+    // The first sign-in fetched the keys: the cooldown runs from that fetch.
+    tokio::time::sleep(past_the_cooldown).await;
+    // `reset` clears the counters: each count below is of one sign-in.
+    assert_eq!(outcome_with(&sso, &unlisted).await, "invalid_id_token");
+    assert_eq!(fetches().await, 1, "one refetch for the unknown kid");
+    assert_eq!(outcome_with(&sso, &unlisted).await, "invalid_id_token");
+    assert_eq!(fetches().await, 0, "none within the cooldown");
+    tokio::time::sleep(past_the_cooldown).await;
+    assert_eq!(
+        outcome_with(&sso, &json!({"rotate": true})).await,
+        "sso_code"
+    );
+    assert_eq!(fetches().await, 1, "the rotated key, found by one refetch");
+}
+
+/// A discovery document whose `issuer` is not the configured one makes the provider
+/// unavailable: no start writes a transaction, and a started sign-in is not spent.
+#[tokio::test]
+async fn a_discovery_whose_issuer_differs_is_refused_and_spends_nothing() {
+    let sso = setup(&[("SSO_METADATA_TTL", "1")]).await;
+    let started = sso.start("/").await;
+    let before = sso.s.items_of("ssotx#").await.len();
+    sso.idp
+        .control(json!({"discovery": {"issuer": "http://127.0.0.1:1"}}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let a = sso.s.get("/sso/start?idp=fake", &[]).await;
+    assert_eq!(
+        fragment(&location(&a), "sso_error").as_deref(),
+        Some("provider_unavailable")
+    );
+    assert!(a.set_cookie().is_none());
+    assert_eq!(
+        sso.s.items_of("ssotx#").await.len(),
+        before,
+        "no transaction"
+    );
+    assert_eq!(
+        error_of(&sso, &started, Some(&started.cookie)).await,
+        "provider_unavailable"
+    );
+    assert_eq!(sso.idp.stats().await["token_requests"], 0);
+    let own = sso.idp.issuer();
+    sso.idp.control(json!({"discovery": {"issuer": own}})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let to = sso.callback(&started, Some(&started.cookie)).await;
+    assert!(fragment(&to, "sso_code").is_some(), "not spent: {to}");
+}
+
+/// Fifty callbacks racing with one state and cookie make exactly one one-time code
+/// (the transaction's conditional delete) and one code exchange; fifty redemptions of
+/// that code open exactly one session.
+#[tokio::test]
+async fn fifty_racing_callbacks_make_one_code_and_fifty_redemptions_one_session() {
+    let sso = Arc::new(setup(&[]).await);
+    let started = Arc::new(sso.start("/").await);
+    let callbacks: Vec<_> = (0..50)
+        .map(|_| {
+            let (sso, started) = (sso.clone(), started.clone());
+            tokio::spawn(async move { sso.callback(&started, Some(&started.cookie)).await })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for t in callbacks {
+        let to = t.await.unwrap();
+        match fragment(&to, "sso_code") {
+            Some(code) => codes.push(code),
+            None => assert_eq!(
+                fragment(&to, "sso_error").as_deref(),
+                Some("state_mismatch")
+            ),
+        }
+    }
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    assert_eq!(sso.idp.stats().await["token_requests"], 1);
+    let code = Arc::new(codes.pop().unwrap());
+    let redemptions: Vec<_> = (0..50)
+        .map(|_| {
+            let (sso, code) = (sso.clone(), code.clone());
+            tokio::spawn(async move { sso.redeem(&code).await })
+        })
+        .collect();
+    let mut sessions = 0;
+    for t in redemptions {
+        let a = t.await.unwrap();
+        match a.status {
+            StatusCode::OK => sessions += 1,
+            StatusCode::BAD_REQUEST => {}
+            other => panic!("{other}: {}", a.text),
+        }
+    }
+    assert_eq!(sessions, 1);
+    let stored = sso.s.items_of("usess#").await;
+    let theirs = stored
+        .iter()
+        .filter(|i| i["user_id"].as_s().unwrap() == &sso.user_id)
+        .count();
+    assert_eq!(theirs, 1, "one session in the table");
 }
 
 #[tokio::test]

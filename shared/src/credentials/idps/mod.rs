@@ -112,6 +112,12 @@ impl Provider {
     pub fn scope(&self) -> String {
         self.scopes.join(" ")
     }
+
+    /// Records who changed the provider, and when.
+    pub fn stamp(&mut self, by: &str, now: i64) {
+        self.updated_at = now;
+        self.updated_by = by.to_owned();
+    }
 }
 
 /// Every provider, by id.

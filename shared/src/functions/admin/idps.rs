@@ -13,7 +13,7 @@ use crate::credentials::idps::{
     IDPS_LOCK, MAX_PROVIDERS, Provider, Providers, check_sign_in_methods,
 };
 use crate::credentials::oidc::party::ProbeReport;
-use crate::credentials::users::settings::Changed;
+use crate::credentials::users::settings::{Changed, NO_SIGN_IN_METHOD};
 use crate::requests::idps::{IdpBody, IdpRef, TestIdp, TestTarget};
 
 impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
@@ -90,8 +90,7 @@ where
         self.change_idp(user, "idp_disable", b.checked()?, now, |stored| {
             let mut p = stored.clone();
             p.enabled = false;
-            p.updated_at = now;
-            p.updated_by = user.to_owned();
+            p.stamp(user, now);
             Ok((p, None))
         })
         .await
@@ -195,8 +194,6 @@ where
             .await
     }
 }
-
-use crate::credentials::users::settings::NO_SIGN_IN_METHOD;
 
 /// The audit line of a change (the secret's last four characters at most).
 fn idp_changed(user: &str, action: &str, p: &Provider) {

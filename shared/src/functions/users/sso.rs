@@ -65,6 +65,19 @@ fn rp<'a>(p: &'a Provider, scope: &'a str) -> RpProvider<'a> {
     }
 }
 
+/// An enabled provider with its discovery and keys loaded.
+struct Loaded {
+    p: Provider,
+    scope: String,
+    prepared: Prepared,
+}
+
+impl Loaded {
+    fn rp(&self) -> RpProvider<'_> {
+        rp(&self.p, &self.scope)
+    }
+}
+
 /// The sign-in so far: enough to say where the user goes next.
 struct Done {
     code: String,
@@ -108,14 +121,17 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         Ok(format!("{}/sso/callback", issuer(&self.config, req)?))
     }
 
-    /// An enabled provider with its discovery and keys loaded.
-    async fn provider(&self, id: &str) -> Result<Result<(Provider, Prepared), SsoError>> {
+    /// The enabled provider `id`, its discovery and keys loaded.
+    async fn provider(&self, id: &str) -> Result<Result<Loaded, SsoError>> {
         let all = self.idps.current(&self.store).await?;
         let Some(p) = all.enabled(id).cloned() else {
             return Ok(Err(SsoError::UnknownProvider));
         };
-        let prepared = self.party.prepare(&rp(&p, &p.scope())).await;
-        Ok(prepared.map(|prep| (p, prep)))
+        let scope = p.scope();
+        Ok(match self.party.prepare(&rp(&p, &scope)).await {
+            Ok(prepared) => Ok(Loaded { p, scope, prepared }),
+            Err(e) => Err(e),
+        })
     }
 
     /// `GET /sso/start?idp=&return_to=`: a transaction (10 minutes) bound to a fresh
@@ -126,8 +142,8 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
             Ok(s) => s,
             Err(e) => return self.sso_refused("start", e),
         };
-        let (p, prepared) = match self.provider(&start.idp).await? {
-            Ok(found) => found,
+        let loaded = match self.provider(&start.idp).await? {
+            Ok(loaded) => loaded,
             Err(e) => return self.sso_refused("start", e),
         };
         let now = (self.clock)();
@@ -135,7 +151,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         self.store
             .put_sso_transaction(&SsoTransaction {
                 state_hash: sha256_hex(state.as_bytes()),
-                idp: p.id.clone(),
+                idp: loaded.p.id.clone(),
                 browser: sha256_hex(browser.expose_secret().as_bytes()),
                 return_to: start.return_to,
                 created_at: now,
@@ -145,13 +161,13 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         let secrets = derive(&browser, &state);
         let redirect = self.callback_url(req)?;
         let url = self.party.authorization_url(
-            &prepared,
-            &rp(&p, &p.scope()),
+            &loaded.prepared,
+            &loaded.rp(),
             &redirect,
             &state,
             &secrets,
         );
-        tracing::info!(event = "sso_start", idp = %p.id);
+        tracing::info!(event = "sso_start", idp = %loaded.p.id);
         let mut resp = found(&url)?;
         append_cookie(
             &mut resp,
@@ -162,9 +178,11 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
 
     /// `GET /sso/callback`: on success a 302 to the user's page with
     /// `#sso_code=<code>&return_to=<path>`; on a refusal `#sso_error=<code>`. The
-    /// cookie is cleared once the transaction is spent.
+    /// cookie is cleared once the transaction is spent, and kept when it is not (a
+    /// forged or early-failing callback leaves the browser's sign-in in progress).
     pub(super) async fn sso_callback(&self, req: &Request) -> Result<Response> {
-        let outcome = match self.callback(req).await {
+        let mut spent = false;
+        let outcome = match self.callback(req, &mut spent).await {
             Ok(outcome) => outcome,
             Err(e) => {
                 tracing::error!(event = "sso_signin", outcome = "error", error = %e.detail());
@@ -179,12 +197,15 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
             }
             Err(e) => self.sso_refused("callback", e)?,
         };
-        append_cookie(&mut resp, &sso_cookie("", 0))?;
+        if spent {
+            append_cookie(&mut resp, &sso_cookie("", 0))?;
+        }
         Ok(resp)
     }
 
-    /// The callback's steps; `Err` only for a failing dependency.
-    async fn callback(&self, req: &Request) -> Result<Result<Done, SsoError>> {
+    /// The callback's steps; `Err` only for a failing dependency. `spent` turns true
+    /// once this request has consumed the transaction.
+    async fn callback(&self, req: &Request, spent: &mut bool) -> Result<Result<Done, SsoError>> {
         let q = query_pairs(req);
         let cb = match CallbackQuery::parse(pairs(&q)) {
             Ok(cb) if cb.error => return Ok(Err(SsoError::ProviderError)),
@@ -202,14 +223,14 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
             return Ok(Err(SsoError::StateMismatch));
         };
         // Discovery and keys first: a failure there spends nothing.
-        let (p, prepared) = match self.provider(&tx.idp).await? {
-            Ok(found) => found,
+        let loaded = match self.provider(&tx.idp).await? {
+            Ok(loaded) => loaded,
             Err(e) => return Ok(Err(e)),
         };
         let all_secrets = self.idp_secrets.get(self.config.idp_secrets_id()?).await?;
-        let client_secret = all_secrets
-            .get(&p.id)
-            .ok_or_else(|| Error::Internal(format!("no client secret for provider {}", p.id)))?;
+        let client_secret = all_secrets.get(&loaded.p.id).ok_or_else(|| {
+            Error::Internal(format!("no client secret for provider {}", loaded.p.id))
+        })?;
         if !self
             .store
             .consume_sso_transaction(&state_hash, &browser_hash, now)
@@ -217,7 +238,11 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         {
             return Ok(Err(SsoError::StateMismatch));
         }
-        if let Err(e) = self.party.check_iss_param(&prepared, cb.iss.as_deref()) {
+        *spent = true;
+        if let Err(e) = self
+            .party
+            .check_iss_param(&loaded.prepared, cb.iss.as_deref())
+        {
             return Ok(Err(e));
         }
         let Some(code) = cb.code.as_deref() else {
@@ -232,13 +257,13 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         };
         let claims = match self
             .party
-            .redeem(&prepared, &rp(&p, &p.scope()), &exchange, now)
+            .redeem(&loaded.prepared, &loaded.rp(), &exchange, now)
             .await
         {
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        self.grant(&p, &claims.iss, &claims.sub, tx.return_to, now)
+        self.grant(&loaded.p, &claims.iss, &claims.sub, tx.return_to, now)
             .await
     }
 
