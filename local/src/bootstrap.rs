@@ -182,7 +182,7 @@ pub async fn seed_users(
         let password = demo_password(&passwords, username, email);
         let new = NewUser {
             username: Some(Username::parse(username)?),
-            email: Email::parse(email)?,
+            email: Some(Email::parse(email)?),
             email_verified: true,
             display_name: None,
             kind,

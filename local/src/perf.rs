@@ -311,7 +311,7 @@ impl Fixture {
 async fn user_session(store: &DynamoStore, config: &Config, now: i64) -> Result<String, BoxError> {
     let new = NewUser {
         username: Some(Username::parse("perf-user")?),
-        email: Email::parse("perf-user@example.com")?,
+        email: Some(Email::parse("perf-user@example.com")?),
         email_verified: true,
         display_name: None,
         kind: UserKind::Creator,

@@ -173,9 +173,19 @@ async function signout() {
   status("Signed out.");
 }
 
+// A list's GET, answered only if no later load of the same list started meanwhile:
+// answers can arrive out of order, and an older one must not overdraw a newer one
+// (null when superseded).
+const loads = {};
+async function newestLoad(list, path) {
+  const n = (loads[list] = (loads[list] || 0) + 1);
+  const r = await api("GET", path);
+  return loads[list] === n ? r : null;
+}
+
 async function loadKeys() {
-  const r = await api("GET", "/admin/keys");
-  if (r.status !== 200) return;
+  const r = await newestLoad("key-rows", "/admin/keys");
+  if (!r || r.status !== 200) return;
   fillRows(
     "key-rows",
     r.data.keys,
@@ -190,8 +200,8 @@ async function loadKeys() {
 }
 
 async function loadClients() {
-  const r = await api("GET", "/admin/clients");
-  if (r.status !== 200) return;
+  const r = await newestLoad("client-rows", "/admin/clients");
+  if (!r || r.status !== 200) return;
   fillRows(
     "client-rows",
     r.data.clients,
@@ -209,8 +219,8 @@ async function addClient() {
 }
 
 async function loadSessions() {
-  const r = await api("GET", "/admin/sessions");
-  if (r.status !== 200) return;
+  const r = await newestLoad("session-rows", "/admin/sessions");
+  if (!r || r.status !== 200) return;
   fillRows(
     "session-rows",
     r.data.sessions,
@@ -252,7 +262,8 @@ async function loadUsers(cursor) {
   if (q) query.set("q", q);
   if (kind) query.set("kind", kind);
   if (cursor) query.set("cursor", cursor);
-  const r = await api("GET", "/admin/users?" + query.toString());
+  const r = await newestLoad("user-rows", "/admin/users?" + query.toString());
+  if (!r) return;
   if (r.status !== 200) {
     if (r.status === 400) status("Search refused: " + r.data.message, true);
     return;
@@ -263,14 +274,17 @@ async function loadUsers(cursor) {
     "user-rows",
     r.data.users,
     (u) => [u.username, u.email, u.kind, u.status],
-    (u) => [
-      u.status === "disabled"
-        ? button("Enable", "Enable " + u.email, () => userAct("/admin/users/enable", u, u.email + " enabled."))
-        : button("Disable", "Disable " + u.email, () => userAct("/admin/users/disable", u, u.email + " disabled.")),
-      button("Reset", "Reset the credentials of " + u.email + " and show a new link", () => resetUser(u, "link")),
-      button("Reset by e-mail", "Reset the credentials of " + u.email + " and e-mail a new link", () => resetUser(u, "email")),
-      button("Delete", "Delete " + u.email, () => userAct("/admin/users/delete", u, u.email + " deleted.")),
-    ],
+    (u) => {
+      const who = named(u);
+      return [
+        u.status === "disabled"
+          ? button("Enable", "Enable " + who, () => userAct("/admin/users/enable", u, who + " enabled."))
+          : button("Disable", "Disable " + who, () => userAct("/admin/users/disable", u, who + " disabled.")),
+        button("Reset", "Reset the credentials of " + who + " and show a new link", () => resetUser(u, "link")),
+        ...(u.email ? [button("Reset by e-mail", "Reset the credentials of " + who + " and e-mail a new link", () => resetUser(u, "email"))] : []),
+        button("Delete", "Delete " + who, () => userAct("/admin/users/delete", u, who + " deleted.")),
+      ];
+    },
   );
   const more = $("user-more");
   more.hidden = !r.data.cursor;
@@ -293,9 +307,13 @@ function showInvite(answer) {
   $("invite-created").hidden = false;
 }
 
+// How a user is named on the page: the e-mail, else (a user a provider created without
+// one) the user name.
+const named = (u) => u.email || u.username;
+
 async function resetUser(u, delivery) {
   const r = await act("/admin/users/reset-credentials", { user_id: u.id, delivery },
-    "Credentials of " + u.email + " reset.", () => loadUsers());
+    "Credentials of " + named(u) + " reset.", () => loadUsers());
   if (r.status === 200) showInvite(r.data);
 }
 

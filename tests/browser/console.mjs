@@ -60,6 +60,9 @@ async function probe() {
       return e.name;
     }
   });
+  // The report is asynchronous: wait for the first (a busy machine may take a while),
+  // then a little longer for a second one that must not come.
+  for (let i = 0; i < 100 && reports.length === 0; i++) await p.page.waitForTimeout(100);
   await p.page.waitForTimeout(300);
   await p.context.close();
   return { thrown, reports: reports.length };
@@ -210,8 +213,13 @@ async function eachView(page) {
   v.invite_email_code_shown = await page.isVisible("#invite-value");
   await page.fill("#user-q", "consoleperson");
   await page.click("#user-search button[type=submit]");
-  await page.waitForFunction(() => document.getElementById("user-rows").textContent.includes("consoleperson"));
-  v.disable_user = await said(page, () => page.click("#user-rows button[aria-label^='Disable']"));
+  // The search's answer: one row (a reload of the whole list may still be drawing).
+  const only = () => {
+    const rows = document.getElementById("user-rows").children;
+    return rows.length === 1 && rows[0].textContent.includes("consoleperson");
+  };
+  await page.waitForFunction(only);
+  v.disable_user = await said(page, () => page.click("#user-rows button[aria-label='Disable console-person@example.com']"));
   await page.waitForFunction(() => document.getElementById("user-rows").textContent.includes("disabled"));
   v.user_row = await page.textContent("#user-rows");
   return v;

@@ -404,7 +404,7 @@ impl Stack {
         let name = format!("p{}", random_base62(12).to_ascii_lowercase());
         let new = NewUser {
             username: Some(Username::parse(&name).unwrap()),
-            email: Email::parse(&format!("{name}@example.com")).unwrap(),
+            email: Some(Email::parse(&format!("{name}@example.com")).unwrap()),
             email_verified: true,
             display_name: None,
             kind,

@@ -83,7 +83,7 @@ mod tests {
         UserInfo {
             id: "U".into(),
             username: None,
-            email: "Ann@example.com".into(),
+            email: Some("Ann@example.com".into()),
             email_verified: false,
             display_name: None,
             kind: UserKind::Creator,

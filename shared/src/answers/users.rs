@@ -12,8 +12,9 @@ pub struct UserInfo {
     pub id: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// As entered.
-    pub email: String,
+    /// As entered; absent for a user a provider created without a verified e-mail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
     pub email_verified: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
@@ -26,7 +27,7 @@ impl From<&User> for UserInfo {
         UserInfo {
             id: u.id.clone(),
             username: u.username.as_ref().map(|n| n.as_str().to_owned()),
-            email: u.email.shown().to_owned(),
+            email: u.email.as_ref().map(|e| e.shown().to_owned()),
             email_verified: u.email_verified,
             display_name: u.display_name.clone(),
             kind: u.kind,

@@ -177,7 +177,7 @@ const ROTATE: &[Grant] = &[
 
 const USERS: &[Grant] = &[
     // Sign-in reads name items, users, lockout counters; also settings, e-mail tokens,
-    // and (single sign-on) an identity's user.
+    // and (single sign-on) an identity's user and whether a user has one at a provider.
     table(
         &[Op::GetItem],
         &[
@@ -188,7 +188,14 @@ const USERS: &[Grant] = &[
             Keys::Prefix(SETTING),
             Keys::Prefix(EMAIL_TOKEN),
             Keys::Prefix(IDENTITY),
+            Keys::Prefix(USER_IDENTITY),
         ],
+    ),
+    // Provisioning writes a new identity's items with the user it links or creates
+    // (one transaction; deleting a user is the admins').
+    table(
+        &[Op::PutItem],
+        &[Keys::Prefix(IDENTITY), Keys::Prefix(USER_IDENTITY)],
     ),
     // Users change with their sessions (one transaction); verification removes the
     // expiry of a pending user and of its name items.

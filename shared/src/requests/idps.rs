@@ -316,7 +316,7 @@ impl IdpBody {
             p.allowed_email_domains = checked_domains(d)?;
         }
         if let Some(v) = self.provisioning {
-            p.provisioning = checked_provisioning(v)?;
+            p.provisioning = v;
         }
         if let Some(k) = self.default_kind {
             p.default_kind = k;
@@ -342,16 +342,4 @@ fn checked_claim_map(m: &ClaimMapBody, stored: &ClaimMap) -> Result<ClaimMap> {
             None => stored.display_name.clone(),
         },
     })
-}
-
-/// Account provisioning arrives with SSO part 2; until then only administrator-linked
-/// identities sign in (docs/DECISIONS.md, "Single sign-on").
-fn checked_provisioning(v: Provisioning) -> Result<Provisioning> {
-    if v == Provisioning::ExistingOnly {
-        Ok(v)
-    } else {
-        Err(Error::bad_request(
-            "provisioning: only existing_only in this release",
-        ))
-    }
 }

@@ -35,7 +35,7 @@ impl CreateUser {
     pub fn new_user(&self, admin: &str) -> Result<NewUser> {
         Ok(NewUser {
             username: self.username.as_deref().map(Username::parse).transpose()?,
-            email: Email::parse(&self.email)?,
+            email: Some(Email::parse(&self.email)?),
             email_verified: false,
             display_name: parse_display_name(self.display_name.as_deref())?,
             kind: self.kind,

@@ -28,7 +28,7 @@ async fn user(
 ) -> User {
     let new = NewUser {
         username: name.map(|n| Username::parse(n).unwrap()),
-        email: Email::parse(email).unwrap(),
+        email: Some(Email::parse(email).unwrap()),
         email_verified: true,
         display_name: None,
         kind,

@@ -244,7 +244,7 @@ async fn composer_accepts_an_invite_from_the_url_fragment() {
     let p = pages().await;
     let new = NewUser {
         username: Some(Username::parse("invitee").unwrap()),
-        email: Email::parse("invitee@example.com").unwrap(),
+        email: Some(Email::parse("invitee@example.com").unwrap()),
         email_verified: false,
         display_name: None,
         kind: UserKind::EndUser,

@@ -311,7 +311,7 @@ async fn create_user(s: &Stack) {
     use gatehouse::credentials::users::{self, Email, NewUser, UserKind, Username};
     let new = NewUser {
         username: Some(Username::parse(USER.0).unwrap()),
-        email: Email::parse(USER.1).unwrap(),
+        email: Some(Email::parse(USER.1).unwrap()),
         email_verified: true,
         display_name: None,
         kind: UserKind::Creator,
@@ -331,7 +331,7 @@ async fn invite_token(s: &Stack) -> String {
     use gatehouse::credentials::users::{self, Email, NewUser, UserKind};
     let new = NewUser {
         username: None,
-        email: Email::parse("hygiene-invited@example.com").unwrap(),
+        email: Some(Email::parse("hygiene-invited@example.com").unwrap()),
         email_verified: false,
         display_name: None,
         kind: UserKind::EndUser,

@@ -135,7 +135,10 @@ async fn bad_bodies_are_refused_naming_the_field_and_write_nothing() {
         (with("allowed_algs", json!(["none"])), "allowed_algs"),
         (with("allowed_algs", json!(["HS256"])), "allowed_algs"),
         (with("allowed_algs", json!([])), "allowed_algs"),
-        (with("provisioning", json!("auto_create")), "provisioning"),
+        (
+            with("provisioning", json!("create_everyone")),
+            "provisioning",
+        ),
         (with("client_secret", json!("short")), "client_secret"),
         (
             with("allowed_email_domains", json!(["not a domain"])),

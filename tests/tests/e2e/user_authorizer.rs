@@ -61,7 +61,7 @@ async fn user(store: &DynamoStore, name: &str, kind: UserKind, roles: &[&str]) -
     let config = common::config(store.table(), &[]);
     let new = NewUser {
         username: Some(Username::parse(name).unwrap()),
-        email: Email::parse(&format!("{name}@example.com")).unwrap(),
+        email: Some(Email::parse(&format!("{name}@example.com")).unwrap()),
         email_verified: true,
         display_name: None,
         kind,

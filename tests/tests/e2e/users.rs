@@ -25,7 +25,7 @@ pub(super) fn passwords() -> Passwords {
 fn new_user(username: Option<&str>, email: &str, password: Option<&str>) -> NewUser {
     NewUser {
         username: username.map(|u| Username::parse(u).unwrap()),
-        email: Email::parse(email).unwrap(),
+        email: Some(Email::parse(email).unwrap()),
         email_verified: true,
         display_name: None,
         kind: UserKind::Creator,

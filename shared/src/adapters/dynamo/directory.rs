@@ -47,19 +47,27 @@ fn name_item(pk: String, user: &User, gsi1pk: &str, name: &str) -> Item {
 
 impl DynamoStore {
     /// The transaction's puts of a new user's name items, each only if the name is free
-    /// at `now`: absent, or held by an expired pending sign-up (README "People",
-    /// sign-up: TTL deletion can lag by days, so the condition decides, not the TTL).
-    pub(super) fn name_puts(&self, user: &User, now: i64) -> Result<Vec<TransactWriteItem>> {
+    /// at `now`: absent, held by an expired pending sign-up (README "People", sign-up:
+    /// TTL deletion can lag by days, so the condition decides, not the TTL), or held by
+    /// `replaces`, the pending holder the same transaction deletes.
+    pub(super) fn name_puts(
+        &self,
+        user: &User,
+        now: i64,
+        replaces: Option<&User>,
+    ) -> Result<Vec<TransactWriteItem>> {
         let mut items = Vec::new();
         if let Some(name) = &user.username {
             let pk = Key::UserName(name.as_str()).pk();
             items.push(name_item(pk, user, USERS_BY_NAME, name.as_str()));
         }
-        let pk = Key::UserEmail(user.email.key()).pk();
-        items.push(name_item(pk, user, USERS_BY_EMAIL, user.email.key()));
+        if let Some(e) = &user.email {
+            let pk = Key::UserEmail(e.key()).pk();
+            items.push(name_item(pk, user, USERS_BY_EMAIL, e.key()));
+        }
         items
             .into_iter()
-            .map(|item| self.put_over_expired_in_transaction(item, now))
+            .map(|item| self.put_if_free_in_transaction(item, now, replaces.map(|r| r.id.as_str())))
             .collect()
     }
 

@@ -1,12 +1,13 @@
 //! Single sign-on identities (README "Single sign-on"): `ident#` and `uident#` items,
-//! linked in one transaction with the user's list of them.
+//! linked in one transaction with the user's list of them, or written with the user a
+//! provider's identity creates (provisioning).
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 
 use super::invites::Expr;
-use super::users::{IDENTITIES, REV, USER_ID, internal};
+use super::users::{IDENTITIES, REV, USER_ID, internal, user_item};
 use super::*;
-use crate::credentials::idps::identity::{IdentityLink, IdentityStore};
+use crate::credentials::idps::identity::{IdentityLink, IdentityStore, ProvisionedUser};
 use crate::credentials::users::User;
 
 impl DynamoStore {
@@ -33,6 +34,40 @@ impl DynamoStore {
             .map_err(internal)?;
         Ok(TransactWriteItem::builder().update(update).build())
     }
+
+    /// The puts of an identity's two items for `user_id`, each only if absent.
+    fn identity_puts(&self, user_id: &str, link: &IdentityLink) -> Result<[TransactWriteItem; 2]> {
+        let hash = link.hash();
+        let mut ident = Item::new();
+        let provider = &link.provider;
+        ident.insert(
+            PK.into(),
+            s(&Key::Identity {
+                provider,
+                hash: &hash,
+            }
+            .pk()),
+        );
+        ident.insert(USER_ID.into(), s(user_id));
+        ident.insert("idp".into(), s(provider));
+        ident.insert("iss".into(), s(&link.iss));
+        ident.insert("sub".into(), s(&link.sub));
+        ident.insert("created_at".into(), n(link.created_at));
+        ident.insert("created_by".into(), s(&link.created_by));
+        let mut uident = Item::new();
+        let key = Key::UserIdentity {
+            user: user_id,
+            provider,
+        }
+        .pk();
+        uident.insert(PK.into(), s(&key));
+        uident.insert("ident".into(), s(&hash));
+        uident.insert("created_at".into(), n(link.created_at));
+        Ok([
+            self.put_new_in_transaction(ident)?,
+            self.put_new_in_transaction(uident)?,
+        ])
+    }
 }
 
 impl IdentityStore for DynamoStore {
@@ -47,36 +82,19 @@ impl IdentityStore for DynamoStore {
     }
 
     async fn link_identity(&self, user: &User, link: &IdentityLink) -> Result<bool> {
-        let hash = link.hash();
-        let mut ident = Item::new();
-        ident.insert(
-            PK.into(),
-            s(&Key::Identity {
-                provider: &link.provider,
-                hash: &hash,
-            }
-            .pk()),
-        );
-        ident.insert(USER_ID.into(), s(&user.id));
-        ident.insert("idp".into(), s(&link.provider));
-        ident.insert("iss".into(), s(&link.iss));
-        ident.insert("sub".into(), s(&link.sub));
-        ident.insert("created_at".into(), n(link.created_at));
-        ident.insert("created_by".into(), s(&link.created_by));
-        let mut uident = Item::new();
-        let key = Key::UserIdentity {
-            user: &user.id,
-            provider: &link.provider,
+        let mut items = vec![self.identity_update(user, link)?];
+        items.extend(self.identity_puts(&user.id, link)?);
+        self.transact(items).await
+    }
+
+    async fn create_with_identity(&self, new: &ProvisionedUser<'_>) -> Result<bool> {
+        let (user, now) = (new.user, new.user.created_at);
+        let mut items = vec![self.put_new_in_transaction(user_item(user))?];
+        items.extend(self.name_puts(user, now, new.replaces)?);
+        items.extend(self.identity_puts(&user.id, new.link)?);
+        if let Some(old) = new.replaces {
+            items.extend(self.replace_holder(old, user)?);
         }
-        .pk();
-        uident.insert(PK.into(), s(&key));
-        uident.insert("ident".into(), s(&hash));
-        uident.insert("created_at".into(), n(link.created_at));
-        self.transact(vec![
-            self.identity_update(user, link)?,
-            self.put_new_in_transaction(ident)?,
-            self.put_new_in_transaction(uident)?,
-        ])
-        .await
+        self.transact(items).await
     }
 }

@@ -211,17 +211,34 @@ impl DynamoStore {
         item: Item,
         free_before: i64,
     ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem> {
+        self.put_if_free_in_transaction(item, free_before, None)
+    }
+
+    /// [`Self::put_over_expired_in_transaction`], also over an item whose `user_id` is
+    /// `held_by` (a holder the same transaction deletes).
+    fn put_if_free_in_transaction(
+        &self,
+        item: Item,
+        free_before: i64,
+        held_by: Option<&str>,
+    ) -> Result<aws_sdk_dynamodb::types::TransactWriteItem> {
         use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
         self.allow(Request::put(&get_s(&item, PK)?, &names(&item)))?;
-        let put = Put::builder()
+        let free = "attribute_not_exists(#pk) OR #exp < :t";
+        let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk) OR #exp < :t")
             .expression_attribute_names("#pk", PK)
             .expression_attribute_names("#exp", EXPIRES_AT)
-            .expression_attribute_values(":t", n(free_before))
-            .build()
-            .map_err(|e| Error::Internal(e.to_string()))?;
+            .expression_attribute_values(":t", n(free_before));
+        put = match held_by {
+            None => put.condition_expression(free),
+            Some(id) => put
+                .condition_expression(format!("{free} OR #holder = :holder"))
+                .expression_attribute_names("#holder", users::USER_ID)
+                .expression_attribute_values(":holder", s(id)),
+        };
+        let put = put.build().map_err(|e| Error::Internal(e.to_string()))?;
         Ok(TransactWriteItem::builder().put(put).build())
     }
 

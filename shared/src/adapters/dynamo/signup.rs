@@ -27,15 +27,19 @@ fn token_item(t: &EmailToken) -> Item {
 }
 
 impl DynamoStore {
-    /// The deletes that replace an expired pending holder `old` of the new user's e-mail:
-    /// its user item (unchanged since read, still expired) and its user name unless the
-    /// new user takes that name over (still its own).
-    fn replace_holder(&self, old: &User, new: &User, now: i64) -> Result<Vec<TransactWriteItem>> {
+    /// The deletes that replace a pending holder `old` of the new user's e-mail (an
+    /// expired sign-up; for single sign-on, a squatter): its user item (unchanged since
+    /// read, so still pending) and its user name unless the new user takes that name
+    /// over (still its own). Its e-mail item is overwritten by the new user's put.
+    pub(super) fn replace_holder(&self, old: &User, new: &User) -> Result<Vec<TransactWriteItem>> {
         let mut items = vec![self.delete_if_in_transaction(
             &Key::User(&old.id).pk(),
-            "#rev = :rev AND #exp < :now",
-            &[("#rev", REV), ("#exp", EXPIRES_AT)],
-            vec![(":rev", n(old.rev as i64)), (":now", n(now))],
+            "#rev = :rev AND #st = :pending",
+            &[("#rev", REV), ("#st", STATUS)],
+            vec![
+                (":rev", n(old.rev as i64)),
+                (":pending", s(UserStatus::PendingVerification.as_str())),
+            ],
         )?];
         if let Some(name) = old
             .username
@@ -99,12 +103,12 @@ impl DynamoStore {
 impl SignupStore for DynamoStore {
     async fn create_signup_user(&self, r: &SignupRecords<'_>) -> Result<bool> {
         let mut items = vec![self.put_new_in_transaction(user_item(r.user))?];
-        items.extend(self.name_puts(r.user, r.now)?);
+        items.extend(self.name_puts(r.user, r.now, r.replaces)?);
         if let Some(token) = r.token {
             items.push(self.put_new_in_transaction(token_item(token))?);
         }
         if let Some(old) = r.replaces {
-            items.extend(self.replace_holder(old, r.user, r.now)?);
+            items.extend(self.replace_holder(old, r.user)?);
         }
         self.transact(items).await
     }
@@ -136,7 +140,9 @@ impl SignupStore for DynamoStore {
         if let Some(name) = &user.username {
             items.push(self.keep_name(&Key::UserName(name.as_str()).pk(), &user.id)?);
         }
-        items.push(self.keep_name(&Key::UserEmail(user.email.key()).pk(), &user.id)?);
+        if let Some(e) = &user.email {
+            items.push(self.keep_name(&Key::UserEmail(e.key()).pk(), &user.id)?);
+        }
         self.transact(items).await
     }
 }

@@ -42,8 +42,10 @@ pub(super) fn user_item(u: &User) -> Item {
     if let Some(name) = &u.username {
         item.insert("username".into(), s(name.as_str()));
     }
-    item.insert("email".into(), s(u.email.shown()));
-    item.insert("email_key".into(), s(u.email.key()));
+    if let Some(e) = &u.email {
+        item.insert("email".into(), s(e.shown()));
+        item.insert("email_key".into(), s(e.key()));
+    }
     item.insert(
         EMAIL_VERIFIED.into(),
         AttributeValue::Bool(u.email_verified),
@@ -83,7 +85,9 @@ fn user_from(id: &str, item: &Item) -> Result<User> {
     Ok(User {
         id: id.to_owned(),
         username,
-        email: Email::parse(&get_s(item, "email")?).map_err(|_| bad("email"))?,
+        email: get_opt_s(item, "email")
+            .map(|e| Email::parse(&e).map_err(|_| bad("email")))
+            .transpose()?,
         email_verified: item
             .get(EMAIL_VERIFIED)
             .and_then(|v| v.as_bool().ok())
@@ -202,7 +206,7 @@ impl UserStore for DynamoStore {
         if let Some(invite) = invite {
             items.push(self.put_new_in_transaction(invite_item(invite))?);
         }
-        items.extend(self.name_puts(user, user.created_at)?);
+        items.extend(self.name_puts(user, user.created_at, None)?);
         self.transact(items).await
     }
 
@@ -281,7 +285,9 @@ impl UserStore for DynamoStore {
         if let Some(name) = &user.username {
             items.push(self.delete_in_transaction(&Key::UserName(name.as_str()).pk())?);
         }
-        items.push(self.delete_in_transaction(&Key::UserEmail(user.email.key()).pk())?);
+        if let Some(e) = &user.email {
+            items.push(self.delete_in_transaction(&Key::UserEmail(e.key()).pk())?);
+        }
         let sessions = user.sessions.iter().map(|h| Key::UserSession(h).pk());
         let invite = user.invite.iter().map(|h| Key::Invite(h).pk());
         let identities = user

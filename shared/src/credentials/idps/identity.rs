@@ -90,6 +90,24 @@ pub trait IdentityStore: Send + Sync {
         user: &User,
         link: &IdentityLink,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Writes a new user (listing `link`), its name items, both identity items and, when
+    /// it `replaces` a pending holder of its e-mail, that holder's deletion, in one
+    /// transaction; `false` when a name is held, the identity is linked already or the
+    /// holder changed.
+    fn create_with_identity(
+        &self,
+        new: &ProvisionedUser<'_>,
+    ) -> impl Future<Output = Result<bool>> + Send;
+}
+
+/// A user a provider's identity creates (README "Single sign-on", provisioning).
+#[derive(Debug)]
+pub struct ProvisionedUser<'a> {
+    /// Lists `link` among its identities; `created_at` is the write's time.
+    pub user: &'a User,
+    pub link: &'a IdentityLink,
+    /// A pending holder of the user's e-mail (a squatter), deleted with the write.
+    pub replaces: Option<&'a User>,
 }
 
 /// Links `link` to the user `user_id`: 404 when there is no such user, 409 with a

@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::primitives::cache::TtlCache;
 
 pub mod identity;
+pub mod provision;
 pub mod secrets;
 pub mod sso;
 
@@ -192,7 +193,7 @@ impl IdpCache {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn provider(id: &str, enabled: bool) -> Provider {

@@ -22,11 +22,20 @@ pub enum SsoError {
     InvalidIdToken,
     NoLinkedAccount,
     AccountDisabled,
+    /// Provisioning: the provider's domain list does not admit the identity's
+    /// verified e-mail (or it has none).
+    EmailDomainNotAllowed,
+    /// Provisioning (`auto_create`): the e-mail belongs to an account whose address is
+    /// not verified, or which has another identity at this provider.
+    AccountExists,
+    /// Provisioning (`link_verified_email`): no active account with this verified
+    /// e-mail to link to.
+    LinkRequiresVerifiedAccount,
     ServerError,
 }
 
 impl SsoError {
-    pub const ALL: [SsoError; 10] = [
+    pub const ALL: [SsoError; 13] = [
         SsoError::InvalidRequest,
         SsoError::UnknownProvider,
         SsoError::StateMismatch,
@@ -36,6 +45,9 @@ impl SsoError {
         SsoError::InvalidIdToken,
         SsoError::NoLinkedAccount,
         SsoError::AccountDisabled,
+        SsoError::EmailDomainNotAllowed,
+        SsoError::AccountExists,
+        SsoError::LinkRequiresVerifiedAccount,
         SsoError::ServerError,
     ];
 
@@ -51,6 +63,9 @@ impl SsoError {
             SsoError::InvalidIdToken => "invalid_id_token",
             SsoError::NoLinkedAccount => "no_linked_account",
             SsoError::AccountDisabled => "account_disabled",
+            SsoError::EmailDomainNotAllowed => "email_domain_not_allowed",
+            SsoError::AccountExists => "account_exists",
+            SsoError::LinkRequiresVerifiedAccount => "link_requires_verified_account",
             SsoError::ServerError => "server_error",
         }
     }
@@ -144,6 +159,9 @@ mod tests {
                 "invalid_id_token",
                 "no_linked_account",
                 "account_disabled",
+                "email_domain_not_allowed",
+                "account_exists",
+                "link_requires_verified_account",
                 "server_error"
             ]
         );

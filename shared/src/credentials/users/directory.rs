@@ -167,7 +167,13 @@ impl UserSearch {
             .is_some_and(|n| n.as_str().starts_with(&self.prefix));
         let listed_here = match index {
             NameIndex::Usernames => by_name,
-            NameIndex::Emails => !by_name && user.email.key().starts_with(&self.prefix),
+            NameIndex::Emails => {
+                !by_name
+                    && user
+                        .email
+                        .as_ref()
+                        .is_some_and(|e| e.key().starts_with(&self.prefix))
+            }
         };
         listed_here && self.kind.is_none_or(|k| user.kind == k)
     }

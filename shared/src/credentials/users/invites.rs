@@ -87,6 +87,13 @@ impl InviteToken {
     }
 }
 
+/// The 409's code when an invite is to be mailed to a user without an e-mail address.
+pub const NO_EMAIL: &str = "user_has_no_email";
+
+fn no_email() -> Error {
+    Error::Conflict(NO_EMAIL.into())
+}
+
 impl Invite {
     /// A new invite for `user_id` (a 256-bit random token) and its token.
     pub fn issue(user_id: &str, now: i64) -> (Invite, InviteToken) {
@@ -102,13 +109,15 @@ impl Invite {
     }
 
     /// A new invite for `user`, delivered as `delivery` (an e-mailed one records the
-    /// address it goes to), and its token.
-    pub fn issue_for(user: &User, delivery: Delivery, now: i64) -> (Invite, InviteToken) {
+    /// address it goes to), and its token; 409 [`NO_EMAIL`] when it is to be mailed to a
+    /// user without an e-mail address (before anything is written).
+    pub fn issue_for(user: &User, delivery: Delivery, now: i64) -> Result<(Invite, InviteToken)> {
         let (mut invite, token) = Invite::issue(&user.id, now);
         if delivery == Delivery::Email {
-            invite.emailed_to = Some(user.email.key().to_owned());
+            let to = user.email.as_ref().ok_or_else(no_email)?;
+            invite.emailed_to = Some(to.key().to_owned());
         }
-        (invite, token)
+        Ok((invite, token))
     }
 
     /// How it was delivered.
@@ -157,7 +166,7 @@ impl User {
                 issue: None,
                 revoke: Some(invite.hash.clone()),
                 revoke_must_exist: true,
-                verify_email: invite.proves(&self.email),
+                verify_email: self.email.as_ref().is_some_and(|e| invite.proves(e)),
                 ..CredentialChange::default()
             },
             ..self.change()
@@ -184,7 +193,7 @@ pub async fn invite_new_user<S: UserStore>(
     now: i64,
 ) -> Result<(User, Invite, InviteToken)> {
     let mut user = new_record(new, now);
-    let (invite, token) = Invite::issue_for(&user, delivery, now);
+    let (invite, token) = Invite::issue_for(&user, delivery, now)?;
     user.invite = Some(invite.hash.clone());
     let user = store_new(store, user, Some(&invite)).await?;
     Ok((user, invite, token))
@@ -215,7 +224,7 @@ pub async fn reissue_invite<S: UserStore>(
             return Ok(None);
         };
         super::directory::refuse_pending(&user)?;
-        let (invite, token) = Invite::issue_for(&user, delivery, now);
+        let (invite, token) = Invite::issue_for(&user, delivery, now)?;
         if store
             .change_sessions(&user.reset_credentials(invite.clone()))
             .await?
@@ -261,21 +270,22 @@ mod tests {
     #[test]
     fn only_an_invite_mailed_to_the_current_address_verifies_it() {
         let u = user(0);
-        let (linked, _) = Invite::issue_for(&u, Delivery::Link, 7);
-        let (mailed, _) = Invite::issue_for(&u, Delivery::Email, 7);
+        let (linked, _) = Invite::issue_for(&u, Delivery::Link, 7).unwrap();
+        let (mailed, _) = Invite::issue_for(&u, Delivery::Email, 7).unwrap();
         assert_eq!(
             (linked.delivery(), linked.emailed_to.clone()),
             (Delivery::Link, None)
         );
         assert_eq!(mailed.delivery(), Delivery::Email);
-        assert_eq!(mailed.emailed_to.as_deref(), Some(u.email.key()));
+        let address = u.email.clone().unwrap();
+        assert_eq!(mailed.emailed_to.as_deref(), Some(address.key()));
         let phc = || PasswordHash("p".into());
         assert!(!u.accept_invite(&linked, phc(), 8).credentials.verify_email);
         assert!(u.accept_invite(&mailed, phc(), 8).credentials.verify_email);
         // The address changed since the invite was mailed: the mailbox reached is not
         // the user's any more.
         let moved = User {
-            email: Email::parse("elsewhere@example.com").unwrap(),
+            email: Some(Email::parse("elsewhere@example.com").unwrap()),
             ..u.clone()
         };
         assert!(
@@ -286,14 +296,20 @@ mod tests {
         );
         // The address in another case is the same mailbox.
         let upper = User {
-            email: Email::parse(&u.email.shown().to_uppercase()).unwrap(),
-            ..u
+            email: Some(Email::parse(&address.shown().to_uppercase()).unwrap()),
+            ..u.clone()
         };
         assert!(
             upper
                 .accept_invite(&mailed, phc(), 8)
                 .credentials
                 .verify_email
+        );
+        // A user a provider created without an address: a link, never a mail.
+        let none = User { email: None, ..u };
+        assert!(Invite::issue_for(&none, Delivery::Link, 7).is_ok());
+        assert!(
+            matches!(Invite::issue_for(&none, Delivery::Email, 7), Err(Error::Conflict(m)) if m == NO_EMAIL)
         );
         for d in [Delivery::Link, Delivery::Email] {
             assert_eq!(Delivery::parse(d.as_str()), Some(d));

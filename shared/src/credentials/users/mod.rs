@@ -29,7 +29,7 @@ use crate::primitives::crypto::random_base62;
 
 pub use self::directory::disable_user;
 pub use self::invites::{
-    CredentialChange, Delivery, INVITE_TTL_SECS, Invite, InviteToken, PasswordPart,
+    CredentialChange, Delivery, INVITE_TTL_SECS, Invite, InviteToken, NO_EMAIL, PasswordPart,
     create_invited_user, invite_new_user, reissue_invite, reset_credentials,
 };
 pub use self::names::{Email, Identifier, UserKind, Username};
@@ -116,7 +116,9 @@ pub struct User {
     /// 16 base62 characters.
     pub id: String,
     pub username: Option<Username>,
-    pub email: Email,
+    /// `None` only for a user a provider created without a verified e-mail (README
+    /// "Single sign-on", provisioning); such a user always has a user name.
+    pub email: Option<Email>,
     pub email_verified: bool,
     pub display_name: Option<String>,
     pub kind: UserKind,
@@ -254,7 +256,7 @@ impl User {
     pub fn context_words(&self) -> ContextWords {
         ContextWords::new(
             self.username.as_ref().map(Username::as_str),
-            Some(self.email.shown()),
+            self.email.as_ref().map(Email::shown),
         )
     }
 }
@@ -319,7 +321,7 @@ pub trait UserSessionStore: Send + Sync {
 #[derive(Debug)]
 pub struct NewUser {
     pub username: Option<Username>,
-    pub email: Email,
+    pub email: Option<Email>,
     pub email_verified: bool,
     pub display_name: Option<String>,
     pub kind: UserKind,
@@ -389,16 +391,16 @@ async fn store_new<S: UserStore>(store: &S, user: User, invite: Option<&Invite>)
 pub const CHANGE_TRIES: usize = 4;
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A user with `sessions` listed sessions and a live invite `old` (also the
     /// fixture of the invites' tests).
-    pub(super) fn user(sessions: usize) -> User {
+    pub(crate) fn user(sessions: usize) -> User {
         User {
             id: "U1".into(),
             username: Some(Username::parse("ann").unwrap()),
-            email: Email::parse("Ann@example.com").unwrap(),
+            email: Some(Email::parse("Ann@example.com").unwrap()),
             email_verified: true,
             display_name: None,
             kind: UserKind::Creator,

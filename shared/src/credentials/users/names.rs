@@ -16,6 +16,9 @@ pub const MAX_ROLES: usize = 16;
 /// Longest display name, in characters.
 pub const MAX_DISPLAY_NAME: usize = 128;
 
+/// Longest user name taken from a provider's claim: 64 less a `-xxxx` suffix.
+pub const CLAIMED_NAME_LEN: usize = 59;
+
 /// A user name: `[a-z0-9._-]{3,64}`, lower-cased on input.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Username(String);
@@ -38,6 +41,34 @@ impl Username {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name a provider's claim asks for (README "Single sign-on", provisioning):
+    /// lower-cased, only `[a-z0-9._-]` kept, cut to [`CLAIMED_NAME_LEN`] characters
+    /// (room for a [`Username::with_suffix`]) and padded with `0` to 3; `None` when
+    /// nothing is left.
+    pub fn from_claim(raw: &str) -> Option<Username> {
+        let mut name: String = raw
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(*c))
+            .take(CLAIMED_NAME_LEN)
+            .collect();
+        if name.is_empty() {
+            return None;
+        }
+        while name.len() < 3 {
+            name.push('0');
+        }
+        Some(Username(name))
+    }
+
+    /// This name with `-` and 4 random characters of `a-z0-9` appended (after a
+    /// collision); the base is cut first so the result stays within 64.
+    pub fn with_suffix(&self) -> Username {
+        let base: String = self.0.chars().take(CLAIMED_NAME_LEN).collect();
+        let tail = crate::primitives::crypto::random_base62(4).to_ascii_lowercase();
+        Username(format!("{base}-{tail}"))
     }
 
     /// A name for a sign-up that chose none: `user-` and 10 random characters of
@@ -88,6 +119,11 @@ impl Email {
     /// The form uniqueness is decided on: lower case.
     pub fn key(&self) -> &str {
         &self.key
+    }
+
+    /// The lower-cased domain: what domain lists are checked on.
+    pub fn domain(&self) -> &str {
+        self.key.rsplit_once('@').map_or("", |(_, d)| d)
     }
 }
 
@@ -195,6 +231,41 @@ pub fn parse_roles(raw: &[String]) -> Result<Vec<String>> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn claimed_names_are_normalized_cut_padded_and_suffixed_within_64() {
+        let n = |raw: &str| Username::from_claim(raw).map(|u| u.as_str().to_owned());
+        assert_eq!(n("Ann.Smith").as_deref(), Some("ann.smith"));
+        assert_eq!(
+            n("Ann Smith <ann@corp>").as_deref(),
+            Some("annsmithanncorp")
+        );
+        assert_eq!(
+            n("Zoë").as_deref(),
+            Some("zo0"),
+            "dropped, then padded to 3"
+        );
+        assert_eq!(n("x").as_deref(), Some("x00"));
+        assert_eq!(n("ÜÏ çø"), None, "nothing left: generated instead");
+        assert_eq!(n(""), None);
+        let long = Username::from_claim(&"a".repeat(100)).unwrap();
+        assert_eq!(long.as_str().len(), CLAIMED_NAME_LEN);
+        let suffixed = long.with_suffix();
+        assert_eq!(suffixed.as_str().len(), 64);
+        assert!(
+            suffixed
+                .as_str()
+                .starts_with(&format!("{}-", long.as_str()))
+        );
+        assert!(Username::parse(suffixed.as_str()).is_ok());
+        assert_ne!(suffixed, long.with_suffix(), "random tails");
+        let at_64 = Username::parse(&"b".repeat(64)).unwrap().with_suffix();
+        assert_eq!(at_64.as_str().len(), 64, "a full name is cut first");
+        assert_eq!(
+            Email::parse("Ann@Corp.Example").unwrap().domain(),
+            "corp.example"
+        );
+    }
 
     #[test]
     fn usernames_are_lower_cased_and_checked() {

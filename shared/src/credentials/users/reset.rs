@@ -41,7 +41,12 @@ mod tests {
     #[test]
     fn a_reset_spends_its_token_and_ends_every_session() {
         let u = user(3);
-        let (token, _) = EmailToken::issue(TokenPurpose::ResetPassword, &u, 100);
+        let (token, _) = EmailToken::issue(
+            TokenPurpose::ResetPassword,
+            &u,
+            u.email.as_ref().unwrap(),
+            100,
+        );
         assert_eq!(token.expires_at, 100 + 30 * 60);
         let c = u.reset_password(&token, PasswordHash("new".into()), 120);
         assert_eq!(c.delete, ["h0", "h1", "h2"]);
@@ -62,16 +67,26 @@ mod tests {
     fn a_link_dies_when_the_password_or_the_address_changes() {
         let mut u = user(0);
         u.password_changed_at = Some(50);
-        let (token, _) = EmailToken::issue(TokenPurpose::ResetPassword, &u, 100);
+        let (token, _) = EmailToken::issue(
+            TokenPurpose::ResetPassword,
+            &u,
+            u.email.as_ref().unwrap(),
+            100,
+        );
         assert!(token.issued_for(&u));
         let mut changed = u.clone();
         changed.password_changed_at = Some(120);
         assert!(!token.issued_for(&changed), "a reset or change kills it");
         let mut moved = u.clone();
-        moved.email = super::super::Email::parse("bob@example.com").unwrap();
+        moved.email = Some(super::super::Email::parse("bob@example.com").unwrap());
         assert!(!token.issued_for(&moved));
         // A verification link does not depend on the password.
-        let (verify, _) = EmailToken::issue(TokenPurpose::VerifyEmail, &u, 100);
+        let (verify, _) = EmailToken::issue(
+            TokenPurpose::VerifyEmail,
+            &u,
+            u.email.as_ref().unwrap(),
+            100,
+        );
         assert!(verify.issued_for(&changed));
     }
 

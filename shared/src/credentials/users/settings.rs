@@ -78,8 +78,7 @@ impl SignupSettings {
             SignupMode::Open => Ok(()),
             SignupMode::Closed => Err(Error::Forbidden("signup_disabled")),
             SignupMode::Domain => {
-                let domain = email.key().rsplit_once('@').map_or("", |(_, d)| d);
-                if self.allowed_domains.iter().any(|d| d == domain) {
+                if self.allowed_domains.iter().any(|d| d == email.domain()) {
                     Ok(())
                 } else {
                     Err(Error::Forbidden("domain_not_allowed"))

@@ -12,7 +12,7 @@ use std::future::Future;
 
 use secrecy::SecretString;
 
-use super::{User, UserStatus};
+use super::{Email, User, UserStatus};
 use crate::error::Result;
 use crate::primitives::crypto::{random_id, sha256_hex};
 
@@ -71,15 +71,20 @@ pub struct EmailToken {
 }
 
 impl EmailToken {
-    /// A new 256-bit token for `user` and its record; the token is shown once, in the
-    /// link, never stored or logged.
-    pub fn issue(purpose: TokenPurpose, user: &User, now: i64) -> (EmailToken, SecretString) {
+    /// A new 256-bit token for `user`, mailed to its address `to`, and its record; the
+    /// token is shown once, in the link, never stored or logged.
+    pub fn issue(
+        purpose: TokenPurpose,
+        user: &User,
+        to: &Email,
+        now: i64,
+    ) -> (EmailToken, SecretString) {
         let token = random_id();
         let record = EmailToken {
             hash: sha256_hex(token.as_bytes()),
             purpose,
             user_id: user.id.clone(),
-            email_key: user.email.key().to_owned(),
+            email_key: to.key().to_owned(),
             password_changed_at: user.password_changed_at,
             created_at: now,
             expires_at: now + purpose.ttl_secs(),
@@ -97,7 +102,8 @@ impl EmailToken {
     pub fn issued_for(&self, user: &User) -> bool {
         let same_password = self.purpose != TokenPurpose::ResetPassword
             || user.password_changed_at == self.password_changed_at;
-        user.id == self.user_id && user.email.key() == self.email_key && same_password
+        let same_address = user.email.as_ref().map(Email::key) == Some(self.email_key.as_str());
+        user.id == self.user_id && same_address && same_password
     }
 }
 
@@ -160,7 +166,12 @@ mod tests {
     #[test]
     fn tokens_are_single_purpose_and_expire_at_their_second() {
         let mut u = user(0);
-        let (t, secret) = EmailToken::issue(TokenPurpose::VerifyEmail, &u, 100);
+        let (t, secret) = EmailToken::issue(
+            TokenPurpose::VerifyEmail,
+            &u,
+            u.email.as_ref().unwrap(),
+            100,
+        );
         use secrecy::ExposeSecret;
         assert_eq!(secret.expose_secret().len(), 43);
         assert_eq!(t.hash, sha256_hex(secret.expose_secret().as_bytes()));

@@ -11,7 +11,7 @@ use crate::answers::invites::{CreatedUser, CredentialsReset, SentInvite};
 use crate::answers::users::UserInfo;
 use crate::credentials::users::mail::Message;
 use crate::credentials::users::settings::EMAIL_NOT_CONFIGURED;
-use crate::credentials::users::{self, Delivery, Email, InviteToken};
+use crate::credentials::users::{self, Delivery, InviteToken, NO_EMAIL, User};
 use crate::requests::invites::{CreateUser, ResetCredentials};
 
 impl<I, S, K, M, O> AdminFunction<I, S, K, M, O>
@@ -56,16 +56,18 @@ where
         &self,
         delivery: Delivery,
         token: &InviteToken,
-        to: &Email,
+        to: &User,
         log: (&str, &str, &str),
     ) -> Result<SentInvite> {
         let link = self.invite_link(token)?;
-        match delivery {
-            Delivery::Link => {
+        match (delivery, &to.email) {
+            (Delivery::Link, _) => {
                 let shown = secrecy::ExposeSecret::expose_secret(&link).to_owned();
                 Ok(SentInvite::link(shown))
             }
-            Delivery::Email => {
+            // `Invite::issue_for` refused this before anything was written.
+            (Delivery::Email, None) => Err(Error::Conflict(NO_EMAIL.into())),
+            (Delivery::Email, Some(to)) => {
                 let (admin, action, user_id) = log;
                 self.mailer
                     .send(&Message::invite(to, &link))
@@ -100,7 +102,7 @@ where
             users::invite_new_user(&self.store, new, b.delivery, now).await?;
         tracing::info!(event = "admin_api", user = admin, action, user_id = %user.id, kind = %user.kind, delivery = b.delivery.as_str());
         let sent = self
-            .deliver(b.delivery, &token, &user.email, (admin, action, &user.id))
+            .deliver(b.delivery, &token, &user, (admin, action, &user.id))
             .await?;
         Ok(CreatedUser {
             user: UserInfo::from(&user),
@@ -125,7 +127,7 @@ where
             .ok_or(Error::NotFound)?;
         tracing::info!(event = "admin_api", user = admin, action, user_id = %b.user_id, delivery = b.delivery.as_str());
         let sent = self
-            .deliver(b.delivery, &token, &user.email, (admin, action, &user.id))
+            .deliver(b.delivery, &token, &user, (admin, action, &user.id))
             .await?;
         Ok(CredentialsReset {
             user_id: b.user_id,

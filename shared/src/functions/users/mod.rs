@@ -1,9 +1,11 @@
 //! The users function (README "People", "Single sign-on"): password sign-in with the
 //! lockout and the per-IP limit, the password rules, and the route table; the signed-in
-//! user and sign-out (`session.rs`), single sign-on (`sso.rs`). The only code path that
+//! user and sign-out (`session.rs`), single sign-on (`sso.rs`) and the accounts it
+//! provisions (`provision.rs`). The only code path that
 //! hashes passwords at run time.
 
 mod credentials;
+mod provision;
 mod reset;
 mod session;
 mod signup;

@@ -68,11 +68,13 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         let Some(user) = user.filter(|u| u.may_reset_password(now)) else {
             return Ok(Outcome::NoAccount);
         };
-        let (token, secret) = EmailToken::issue(TokenPurpose::ResetPassword, &user, now);
+        // Found by its address, so it has one.
+        let to = user.email.clone().unwrap_or_else(|| email.clone());
+        let (token, secret) = EmailToken::issue(TokenPurpose::ResetPassword, &user, &to, now);
         let link = self.config.user_ui_link("reset", secret.expose_secret())?;
         self.store.put_email_token(&token).await?;
         self.mailer
-            .send(&Message::reset_password(&user.email, &link))
+            .send(&Message::reset_password(&to, &link))
             .await?;
         Ok(Outcome::Sent)
     }
@@ -132,14 +134,13 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// happens here, so a failed send is logged, not answered (docs/DECISIONS.md
     /// "Password reset").
     async fn tell_changed(&self, user: &User) {
+        let Some(to) = user.email.as_ref() else {
+            return;
+        };
         if self.config.users.signup.email_from.is_none() {
             return;
         }
-        if let Err(e) = self
-            .mailer
-            .send(&Message::password_changed(&user.email))
-            .await
-        {
+        if let Err(e) = self.mailer.send(&Message::password_changed(to)).await {
             tracing::error!(event = "password_reset", user_id = %user.id, outcome = "notice_failed", error = %e.detail());
         }
     }

@@ -120,11 +120,12 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
                 return Err(username_taken());
             }
             Some(name) => name,
-            None => self.free_generated_name(now).await?,
+            None => self.free_name(None, now).await?,
         };
+        let email = fields.email;
         let new = NewUser {
             username: Some(username),
-            email: fields.email,
+            email: Some(email.clone()),
             email_verified: false,
             display_name: fields.display_name,
             kind: settings.default_kind,
@@ -135,10 +136,10 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         let mut user = new_record(new, now);
         user.password = Some(phc);
         user.password_changed_at = Some(now);
-        let mut holder = self.email_holder(&user.email).await?;
+        let mut holder = self.email_holder(&email).await?;
         let token = match holder.as_ref().filter(|h| h.holds_names_at(now)) {
             Some(h) => return self.tell_registered(h, settings).await,
-            None => self.prepare(&mut user, settings, now).await?,
+            None => self.prepare(&mut user, &email, settings, now).await?,
         };
         for attempt in 0..SIGNUP_TRIES {
             let records = SignupRecords {
@@ -156,7 +157,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
             {
                 return Err(username_taken());
             }
-            holder = self.email_holder(&user.email).await?;
+            holder = self.email_holder(&email).await?;
             if let Some(h) = holder.as_ref().filter(|h| h.holds_names_at(now)) {
                 return self.tell_registered(h, settings).await;
             }
@@ -173,6 +174,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     async fn prepare(
         &self,
         user: &mut User,
+        email: &Email,
         settings: &SignupSettings,
         now: i64,
     ) -> Result<Option<EmailToken>> {
@@ -182,9 +184,9 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         }
         user.status = UserStatus::PendingVerification;
         user.expires_at = Some(now + PENDING_TTL_SECS);
-        let (token, secret) = EmailToken::issue(TokenPurpose::VerifyEmail, user, now);
+        let (token, secret) = EmailToken::issue(TokenPurpose::VerifyEmail, user, email, now);
         let link = self.config.user_ui_link("verify", secret.expose_secret())?;
-        let message = Message::verify_email(&user.email, &link);
+        let message = Message::verify_email(email, &link);
         self.mailer.send(&message).await?;
         Ok(Some(token))
     }
@@ -192,8 +194,11 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// The registered branch: the owner hears of it only if their address is verified
     /// (and mail is on); nobody else learns anything.
     async fn tell_registered(&self, holder: &User, settings: &SignupSettings) -> Result<Found> {
-        if settings.require_email_verification && holder.email_verified {
-            let message = Message::already_registered(&holder.email);
+        if let Some(to) = holder.email.as_ref()
+            && settings.require_email_verification
+            && holder.email_verified
+        {
+            let message = Message::already_registered(to);
             self.mailer.send(&message).await?;
         }
         Ok(Found::Registered)
@@ -210,15 +215,20 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         Ok(user.filter(|u| u.holds_names_at(now)).map(|u| u.id))
     }
 
-    /// A generated user name nobody holds.
-    async fn free_generated_name(&self, now: i64) -> Result<Username> {
-        for _ in 0..CHANGE_TRIES {
-            let name = Username::generated();
+    /// A user name nobody holds: `wanted` when it is free, else `wanted` with a random
+    /// suffix; a generated one when nothing is wanted.
+    pub(super) async fn free_name(&self, wanted: Option<&Username>, now: i64) -> Result<Username> {
+        for attempt in 0..CHANGE_TRIES {
+            let name = match wanted {
+                Some(w) if attempt == 0 => w.clone(),
+                Some(w) => w.with_suffix(),
+                None => Username::generated(),
+            };
             if self.name_holder(&name, now).await?.is_none() {
                 return Ok(name);
             }
         }
-        Err(Error::Busy("generated user name"))
+        Err(Error::Busy("user name"))
     }
 
     /// `GET /users/signup/config`.

@@ -11,11 +11,11 @@ use secrecy::ExposeSecret;
 use super::*;
 use crate::answers::idps::{SsoProvider, SsoProviders};
 use crate::credentials::idps::Provider;
-use crate::credentials::idps::identity::identity_hash;
 use crate::credentials::idps::sso::{CODE_TTL, SsoGrant, SsoTransaction, TRANSACTION_TTL};
 use crate::credentials::oidc::flow::{
     FlowSecrets, SsoError, derive, new_browser_secret, new_state,
 };
+use crate::credentials::oidc::id_token::IdClaims;
 use crate::credentials::oidc::party::{Exchange, Prepared, RpProvider};
 use crate::http::{empty, issuer};
 use crate::primitives::crypto::ct_eq;
@@ -263,25 +263,21 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
             Ok(c) => c,
             Err(e) => return Ok(Err(e)),
         };
-        self.grant(&loaded.p, &claims.iss, &claims.sub, tx.return_to, now)
-            .await
+        self.grant(&loaded.p, &claims, tx.return_to, now).await
     }
 
-    /// The linked user's one-time code (60 s): only an active user gets one.
+    /// The one-time code (60 s) of the account the identity signs in (linked, or
+    /// provisioned by the provider's rule): only an active user gets one.
     async fn grant(
         &self,
         p: &Provider,
-        iss: &str,
-        sub: &str,
+        claims: &IdClaims,
         return_to: String,
         now: i64,
     ) -> Result<Result<Done, SsoError>> {
-        let hash = identity_hash(iss, sub);
-        let Some(user_id) = self.store.identity_user(&p.id, &hash).await? else {
-            return Ok(Err(SsoError::NoLinkedAccount));
-        };
-        let Some(user) = self.store.get_user(&user_id).await? else {
-            return Ok(Err(SsoError::NoLinkedAccount));
+        let user = match self.sso_account(p, claims, now).await? {
+            Ok(user) => user,
+            Err(e) => return Ok(Err(e)),
         };
         if user.status != UserStatus::Active {
             return Ok(Err(SsoError::AccountDisabled));
