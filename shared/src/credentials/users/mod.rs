@@ -263,7 +263,7 @@ impl User {
 
 /// The users and their sessions in the table (the users function; operator tools).
 pub trait UserStore: Send + Sync {
-    /// Writes `user` with its `uname#` (if it has a user name) and `email#` items in one
+    /// Writes `user` with its `uname#` and `email#` items (each if it has one) in one
     /// transaction, each only if absent. `Ok(false)`: the name or the e-mail is taken,
     /// nothing was written.
     /// With `invite`, the invite item is written in the same transaction.
