@@ -26,6 +26,8 @@ export SSO_ALLOW_INSECURE_LOOPBACK="${SSO_ALLOW_INSECURE_LOOPBACK:-true}"
 export ADMIN_ACCOUNT_ID="${ADMIN_ACCOUNT_ID:-123456789012}"
 # AUTH_URL / JWK_URL pass through from your environment (unset: code flow off).
 export GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:3000}"
+# The test identity provider (README "Trying it locally"), added as provider `test-idp`.
+export IDP_ADDR="${IDP_ADDR:-127.0.0.1:3002}"
 export CREDENTIALS_FILE="${CREDENTIALS_FILE:-$root/.local/credentials.json}"
 export RUST_LOG="${RUST_LOG:-info}"
 exec bash "$root/local/scripts/with-emulators.sh" "$target/debug/gatehouse-local"

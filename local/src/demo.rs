@@ -20,6 +20,8 @@ pub struct DemoApp {
     pub issuer_key: String,
     /// Key with scope `client` only, put in the widget config in mode 2 (dev only).
     pub dev_key: String,
+    /// The provider id behind "Sign in with the test IdP" (none: the button is hidden).
+    pub idp: Option<String>,
     pub http: reqwest::Client,
 }
 
@@ -30,8 +32,15 @@ impl DemoApp {
             api,
             issuer_key,
             dev_key,
+            idp: None,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// The page's "Sign in with the test IdP" starts a sign-in at provider `id`.
+    pub fn with_idp(mut self, id: &str) -> Self {
+        self.idp = Some(id.to_owned());
+        self
     }
 
     async fn issue(&self, path: &str, body: Value) -> Json<Value> {
@@ -59,7 +68,7 @@ impl DemoApp {
             .route(
                 "/app/config",
                 get(|State(d): State<Arc<DemoApp>>| async move {
-                    Json(json!({"api": d.api, "devKey": d.dev_key}))
+                    Json(json!({"api": d.api, "devKey": d.dev_key, "idp": d.idp}))
                 }),
             )
             .route(

@@ -9,6 +9,7 @@
 //! - [`routes`]: the route table, checked against `template.yaml` by a test.
 //! - `openapi` (feature `openapi`): writes `docs/openapi.json` from the route table.
 //! - [`demo`]: the demo embedding page and its app server (another site than the API).
+//! - [`idp`]: the test OpenID provider (npm `oidc-provider`) `make run` and the tests start.
 //! - [`events`]: the payload-2.0 events the gateway (and the benchmark harness) sends.
 //! - [`runtime_api`], [`perf`], [`perf_report`]: the benchmark harness behind
 //!   `make perf` (a Lambda Runtime API emulator driving the release executables and
@@ -18,6 +19,7 @@ pub mod bootstrap;
 pub mod demo;
 pub mod events;
 pub mod gateway;
+pub mod idp;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod perf;

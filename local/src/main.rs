@@ -3,7 +3,8 @@
 //!
 //! Environment: the functions' variables (`TABLE_NAME`, `ALLOWED_ORIGINS`, ...), plus
 //! `GATEWAY_ADDR` (default `127.0.0.1:3000`), `DEMO_ADDR` (default `127.0.0.1:3001`,
-//! the demo embedding page, opened as `http://localhost:3001`), `CREDENTIALS_FILE` (default
+//! the demo embedding page, opened as `http://localhost:3001`), `IDP_ADDR` (default
+//! `127.0.0.1:3002`, the test identity provider; port 0 for a free one), `CREDENTIALS_FILE` (default
 //! `.local/credentials.json`) and `GATEHOUSE_OPERATOR_ACCESS_KEY_ID` /
 //! `GATEHOUSE_OPERATOR_SECRET_ACCESS_KEY` (the moto user that creates the secrets).
 
@@ -11,7 +12,7 @@ use std::sync::Arc;
 
 use gatehouse::config::Config;
 use gatehouse_local::demo::DemoApp;
-use gatehouse_local::{bootstrap, gateway::Gateway};
+use gatehouse_local::{bootstrap, gateway::Gateway, idp};
 
 #[tokio::main]
 async fn main() -> Result<(), bootstrap::BoxError> {
@@ -28,7 +29,17 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     let creds_file = std::path::Path::new(&creds_path);
     let previous = bootstrap::read_credentials(creds_file);
     let operator = bootstrap::operator_secrets(&sdk);
-    let creds = bootstrap::bootstrap(&config, &dynamodb, &operator, &url, &previous).await?;
+    let mut creds = bootstrap::bootstrap(&config, &dynamodb, &operator, &url, &previous).await?;
+    // The test identity provider, added as `test-idp` (README "Trying it locally").
+    let store = gatehouse::adapters::DynamoStore::new(
+        dynamodb.clone(),
+        config.table_name.clone(),
+        gatehouse::records::access::Function::Admin,
+    );
+    let idp_addr = std::env::var("IDP_ADDR").unwrap_or_else(|_| "127.0.0.1:3002".into());
+    let (_idp, idp_entry) =
+        idp::start_for_stack(&config, &store, &operator, &url, &idp_addr, &previous).await?;
+    creds["idp"] = idp_entry;
     bootstrap::write_credentials(creds_file, &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -66,18 +77,27 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     }
     let demo_listener = tokio::net::TcpListener::bind(&demo_addr).await?;
     let demo_port = demo_addr.rsplit(':').next().unwrap_or("3001");
-    let demo = Arc::new(DemoApp::new(
-        url.clone(),
-        creds["api_key"]["key"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        creds["widget_dev_key"]["key"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-    ));
+    let demo = Arc::new(
+        DemoApp::new(
+            url.clone(),
+            creds["api_key"]["key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            creds["widget_dev_key"]["key"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+        .with_idp(idp::DEV_IDP_ID),
+    );
     eprintln!("Demo embedding page: http://localhost:{demo_port} (ALLOWED_ORIGINS must list it)");
+    eprintln!(
+        "Test IdP: {} (sign in from the demo page as {} / {})",
+        creds["idp"]["issuer"].as_str().unwrap_or(""),
+        creds["idp"]["username"].as_str().unwrap_or(""),
+        creds["idp"]["password"].as_str().unwrap_or("")
+    );
     eprintln!("Admin console: {url}/admin/console (sign in with the admin user above)");
     if let Ok(moto) = std::env::var("MOTO_URL") {
         // README "Reading sent mail locally".

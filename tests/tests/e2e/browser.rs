@@ -19,10 +19,10 @@ use serde_json::Value;
 
 /// A stack whose `ALLOWED_ORIGINS` (and `USER_UI_URL`) is exactly the demo page it
 /// serves, and the same page served on a second, disallowed origin.
-struct Pages {
-    s: Stack,
+pub(crate) struct Pages {
+    pub(crate) s: Stack,
     /// `http://localhost:<port>`, in `ALLOWED_ORIGINS`.
-    allowed: String,
+    pub(crate) allowed: String,
     /// `http://localhost:<another port>`, not in it.
     disallowed: String,
 }
@@ -35,11 +35,8 @@ fn serve_demo(
     dev_key: &str,
 ) -> String {
     let port = listener.local_addr().unwrap().port();
-    let app = Arc::new(DemoApp::new(
-        api.to_owned(),
-        issuer_key.to_owned(),
-        dev_key.to_owned(),
-    ));
+    let app = DemoApp::new(api.to_owned(), issuer_key.to_owned(), dev_key.to_owned());
+    let app = Arc::new(app.with_idp(gatehouse_local::idp::DEV_IDP_ID));
     tokio::spawn(app.serve(listener));
     format!("http://localhost:{port}")
 }
@@ -49,11 +46,16 @@ async fn free_listener() -> tokio::net::TcpListener {
 }
 
 async fn pages() -> Pages {
+    pages_on(Stack::builder()).await
+}
+
+/// [`Pages`] on a stack built by `builder`.
+pub(crate) async fn pages_on(builder: common::StackBuilder) -> Pages {
     // The page's port must be known before the gateway (its ALLOWED_ORIGINS).
     let page_listener = free_listener().await;
     let page_port = page_listener.local_addr().unwrap().port();
     let allowed_origin = format!("http://localhost:{page_port}");
-    let s = Stack::builder()
+    let s = builder
         .env(&[
             ("ALLOWED_ORIGINS", &allowed_origin),
             ("USER_UI_URL", &allowed_origin),
@@ -75,7 +77,7 @@ async fn pages() -> Pages {
 
 /// Runs the driver `tests/browser/<script>` with `args` in Chromium: the JSON it prints
 /// (checked for Chromium's version).
-async fn drive(script: &str, args: &[&str]) -> Value {
+pub(crate) async fn drive(script: &str, args: &[&str]) -> Value {
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         std::path::Path::new(&chromium).exists(),

@@ -32,6 +32,7 @@ mod secrets;
 mod settings;
 mod signup;
 mod sso;
+mod sso_interop;
 mod sso_provisioning;
 mod store_access;
 mod template;
