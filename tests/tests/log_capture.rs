@@ -864,3 +864,56 @@ async fn no_code_token_or_secret_appears_in_logs_when_signing_in_through_a_provi
         }
     }
 }
+
+/// An account provisioned through a provider (`auto_create`, README "Single sign-on",
+/// provisioning) is one `sso_provisioned` line naming the provider, the new user's id
+/// and what was done; neither its e-mail address nor any code, token or secret of the
+/// sign-in is logged.
+#[tokio::test]
+async fn an_sso_provisioned_account_logs_its_id_never_its_address_or_the_sign_ins_secrets() {
+    use common::sso::{CLIENT_SECRET, fragment, param, setup};
+    use reqwest::{Method, StatusCode};
+
+    let capture = installed();
+    let sso = setup(&[]).await;
+    let body = json!({"id": "fake", "provisioning": "auto_create", "default_kind": "creator"});
+    let a = sso
+        .s
+        .call(&sso.admin, Method::POST, "/admin/idps/update", Some(body))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let email = "provisioned.person@corp.example";
+    let profile = json!({"sub": "sub-new-person", "email": email, "email_verified": true,
+        "preferred_username": "Provisioned.Person", "name": "Provisioned Person"});
+    sso.idp.control(json!({ "profile": profile })).await;
+    let started = sso.start("/").await;
+    let to = sso.callback(&started, Some(&started.cookie)).await;
+    let code = fragment(&to, "sso_code").expect("a one-time code");
+    let redeemed = sso.redeem(&code).await;
+    assert_eq!(redeemed.status, StatusCode::OK, "{}", redeemed.text);
+    let user_id = redeemed.body["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(redeemed.body["user"]["email"], email);
+
+    let logs = capture.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("sso_provisioned") && l.contains(&user_id))
+        .expect("one sso_provisioned line for the new user");
+    assert!(
+        line.contains("\"idp\":\"fake\"") && line.contains("\"action\":\"created\""),
+        "{line}"
+    );
+    let stats = sso.idp.stats().await;
+    let mut secrets: Vec<String> = serde_json::from_value(stats["issued"].clone()).unwrap();
+    secrets.extend([
+        param(&started.callback, "code").unwrap(),
+        param(&started.callback, "state").unwrap(),
+        started.cookie.split_once('=').unwrap().1.to_owned(),
+        code,
+        CLIENT_SECRET.to_owned(),
+        email.to_owned(),
+    ]);
+    for secret in &secrets {
+        assert!(!logs.contains(secret.as_str()), "{secret} reached the logs");
+    }
+}

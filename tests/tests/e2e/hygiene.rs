@@ -389,7 +389,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
     let accept = json!({"token": invite_token(s).await, "new_password": USER_PASSWORD}).to_string();
     let new_user = r#"{"email":"hygiene-new@example.com","kind":"end_user","delivery":"link"}"#;
-    let new_idp = r#"{"id":"hygiene","display_name":"Hygiene","issuer":"https://hygiene.idp.example.com","client_id":"gh","client_secret":"hygiene-client-secret-0123"}"#;
+    let new_idp = r#"{"id":"hygiene","display_name":"Hygiene","issuer":"https://hygiene.idp.example.com","client_id":"gh","client_secret":"hygiene-client-secret-0123","provisioning":"auto_create","default_kind":"creator","allowed_email_domains":["corp.example"]}"#;
     let no_idp = r#"{"id":"nobody"}"#;
     let email = format!("hygiene-{}@example.com", gatehouse::primitives::crypto::random_base62(10));
     let signup = json!({"email": email, "password": USER_PASSWORD}).to_string();

@@ -181,6 +181,8 @@ async fn bad_id_tokens_and_the_iss_mix_up_parameter_are_refused() {
             json!({"token": {"id_token_missing": true}}),
             "invalid_id_token",
         ),
+        // Discovery advertises the parameter, so it may not go missing.
+        (json!({"iss_param": "omit"}), "issuer_mismatch"),
         (
             json!({"iss_param": "https://evil.example"}),
             "issuer_mismatch",

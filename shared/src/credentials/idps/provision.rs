@@ -94,13 +94,7 @@ mod tests {
 
     fn claims(v: serde_json::Value) -> IdClaims {
         let map = v.as_object().unwrap().clone();
-        IdClaims {
-            iss: "https://idp.example.com".into(),
-            sub: "s".into(),
-            email: map.get("email").and_then(|e| e.as_str()).map(String::from),
-            email_verified: map.get("email_verified") == Some(&json!(true)),
-            claims: map,
-        }
+        IdClaims::new("https://idp.example.com", "s".into(), map)
     }
 
     fn with(rule: Provisioning, domains: &[&str]) -> Provider {

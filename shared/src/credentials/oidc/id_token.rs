@@ -310,13 +310,24 @@ fn check_claims(
         .filter(|s| !s.is_empty() && s.len() <= MAX_SUB)
         .ok_or(IdTokenError::NoSub)?
         .to_owned();
-    Ok(IdClaims {
-        iss: expect.issuer.to_owned(),
-        sub,
-        email: text("email").map(str::to_owned),
-        email_verified: claims.get("email_verified") == Some(&Value::Bool(true)),
-        claims,
-    })
+    Ok(IdClaims::new(expect.issuer, sub, claims))
+}
+
+impl IdClaims {
+    /// The claims of a verified id_token from `iss` for `sub`: `email` when it is a
+    /// string, `email_verified` only when it is JSON `true`.
+    pub fn new(iss: &str, sub: String, claims: Map<String, Value>) -> IdClaims {
+        IdClaims {
+            iss: iss.to_owned(),
+            sub,
+            email: claims
+                .get("email")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            email_verified: claims.get("email_verified") == Some(&Value::Bool(true)),
+            claims,
+        }
+    }
 }
 
 /// `aud` (a string or an array of strings) holds the client id; `azp`, required with
