@@ -1,9 +1,11 @@
 //! Authorization: the normalized principal, deny reasons, which credential a request
-//! carries, the one Origin rule, and the route rules. Pure logic: no AWS SDK types.
+//! carries, the one Origin rule, the route rules and the permission schemas. Pure logic: no AWS SDK types.
 
+pub mod apps;
 mod credential;
 mod deny;
 pub mod origin;
+pub mod permissions;
 mod principal;
 mod routes;
 mod scope;

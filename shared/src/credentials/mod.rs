@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod apikey;
+pub mod apps;
 pub mod clients;
 pub mod codes;
 pub mod idps;

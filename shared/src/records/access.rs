@@ -233,6 +233,29 @@ const USERS: &[Grant] = &[
         &[Op::PutItem, Op::UpdateItem, Op::DeleteItem],
         &[Keys::Prefix(RATE_USERS)],
     ),
+    // Applications (README "Applications and sharing"): an app and its public listing
+    // item, a grant's two items; written and removed in transactions.
+    table(
+        &[Op::GetItem, Op::PutItem, Op::DeleteItem],
+        &[
+            Keys::Prefix(APP),
+            Keys::Prefix(PUBLIC_APP),
+            Keys::Prefix(GRANT),
+            Keys::Prefix(USER_GRANT),
+        ],
+    ),
+    // Their listings on gsi1, and no other partition of it.
+    Grant {
+        ops: &[Op::Query],
+        on: On::Index(crate::records::key::GSI1),
+        keys: &[
+            Keys::Prefix(OWNER_INDEX),
+            Keys::Exact(PUBLIC_APPS_INDEX),
+            Keys::Prefix(APP_GRANTS_INDEX),
+            Keys::Prefix(USER_GRANTS_INDEX),
+        ],
+        attributes: None,
+    },
 ];
 
 /// The admin function manages every record kind (keys, sessions of both kinds,

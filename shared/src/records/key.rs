@@ -25,6 +25,10 @@
 //! | a user's SSO identity | `uident#<user id>#<provider>` | `ident` (the identity's hash), `created_at` |
 //! | SSO transaction | `ssotx#<sha256 of the state>` | `idp`, `browser` (sha256 of the `__Host-gh_sso` value), `return_to`, `created_at`, `expires_at` |
 //! | SSO one-time code | `ssocode#<sha256 of the code>` | `user_id`, `idp`, `expires_at` |
+//! | application | `app#<app id>` | `owner`, `name`, `visibility` (`public` or `shared`), `rev`, `created_at`, `updated_at`, `gsi1pk` = `owner#<user id>`, `gsi1sk` = the app id |
+//! | public application | `papp#<app id>` (while the app is public) | `gsi1pk` = `apps#public`, `gsi1sk` = the app id |
+//! | grant | `grant#<app id>#<user id>` | `app_id`, `user_id`, `permissions`? and `asset_permissions`? (JSON), `granted_by`, `created_at`, `gsi1pk` = `app#<app id>`, `gsi1sk` = the user id |
+//! | a user's grant | `ugrant#<user id>#<app id>` | `app_id`, `user_id`, `gsi1pk` = `ugrant#<user id>`, `gsi1sk` = the app id |
 //!
 //! [`super::access`] says which function may touch which prefix; the adapter refuses
 //! the rest.
@@ -67,6 +71,10 @@ pub(crate) enum Kind {
     UserIdentity,
     SsoTransaction,
     SsoCode,
+    App,
+    PublicApp,
+    Grant,
+    UserGrant,
 }
 
 impl Kind {
@@ -92,6 +100,10 @@ impl Kind {
             Kind::UserIdentity => "uident#",
             Kind::SsoTransaction => "ssotx#",
             Kind::SsoCode => "ssocode#",
+            Kind::App => "app#",
+            Kind::PublicApp => "papp#",
+            Kind::Grant => "grant#",
+            Kind::UserGrant => "ugrant#",
         }
     }
 }
@@ -144,6 +156,21 @@ pub mod prefix {
     pub const SSO_TRANSACTION: &str = Kind::SsoTransaction.prefix();
     /// `ssocode#<sha256>`: a one-time code the callback hands the user's page.
     pub const SSO_CODE: &str = Kind::SsoCode.prefix();
+    /// `app#<id>`: an application (README "Applications and sharing").
+    pub const APP: &str = Kind::App.prefix();
+    /// `papp#<id>`: an application while it is public.
+    pub const PUBLIC_APP: &str = Kind::PublicApp.prefix();
+    /// `grant#<app>#<user>`: a user's grant on an app.
+    pub const GRANT: &str = Kind::Grant.prefix();
+    /// `ugrant#<user>#<app>`: the same grant, in the user's list.
+    pub const USER_GRANT: &str = Kind::UserGrant.prefix();
+    /// The `gsi1` partitions of the app listings: `owner#<user>` (the apps a user owns),
+    /// `apps#public`, `app#<app>` (an app's grants, `gsi1pk` of the grant items) and
+    /// `ugrant#<user>` (a user's grants).
+    pub const OWNER_INDEX: &str = "owner#";
+    pub const PUBLIC_APPS_INDEX: &str = "apps#public";
+    pub const APP_GRANTS_INDEX: &str = Kind::App.prefix();
+    pub const USER_GRANTS_INDEX: &str = Kind::UserGrant.prefix();
     /// `lock#<name>`: a lock item.
     #[cfg(test)]
     pub(crate) const LOCK: &str = Kind::Lock.prefix();
@@ -193,6 +220,14 @@ pub enum Key<'a> {
     SsoTransaction(&'a str),
     /// A single sign-on one-time code by its SHA-256.
     SsoCode(&'a str),
+    /// An application by id.
+    App(&'a str),
+    /// A public application's listing item, by the app's id.
+    PublicApp(&'a str),
+    /// A grant, by app and user.
+    Grant { app: &'a str, user: &'a str },
+    /// A grant in its user's list, by user and app.
+    UserGrant { user: &'a str, app: &'a str },
 }
 
 /// The sign-up settings' name (`settings#signup`).
@@ -224,6 +259,10 @@ impl Key<'_> {
             Key::UserIdentity { .. } => Kind::UserIdentity,
             Key::SsoTransaction(_) => Kind::SsoTransaction,
             Key::SsoCode(_) => Kind::SsoCode,
+            Key::App(_) => Kind::App,
+            Key::PublicApp(_) => Kind::PublicApp,
+            Key::Grant { .. } => Kind::Grant,
+            Key::UserGrant { .. } => Kind::UserGrant,
         }
     }
 
@@ -246,7 +285,11 @@ impl Key<'_> {
             | Key::EmailToken(v)
             | Key::Setting(v)
             | Key::SsoTransaction(v)
-            | Key::SsoCode(v) => format!("{prefix}{v}"),
+            | Key::SsoCode(v)
+            | Key::App(v)
+            | Key::PublicApp(v) => format!("{prefix}{v}"),
+            Key::Grant { app, user } => format!("{prefix}{app}#{user}"),
+            Key::UserGrant { user, app } => format!("{prefix}{user}#{app}"),
             Key::Used { kind, hash } => format!("{prefix}{kind}#{hash}"),
             Key::Identity { provider, hash } => format!("{prefix}{provider}#{hash}"),
             Key::UserIdentity { user, provider } => format!("{prefix}{user}#{provider}"),

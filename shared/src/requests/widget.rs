@@ -121,80 +121,9 @@ pub struct LoginTokenRequest {
     pub token: String,
 }
 
-/// Row-level security: which records of a dataset the user may see.
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct Permission {
-    pub dataset_id: String,
-    #[serde(default)]
-    pub operator: Option<Operator>,
-    pub record_permissions: Vec<RecordPermission>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub enum Operator {
-    AND,
-    OR,
-}
-
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct RecordPermission {
-    pub security_name: String,
-    #[serde(default)]
-    pub validation_type: Option<ValidationType>,
-    pub values: Vec<ScalarValue>,
-}
-
-#[derive(Debug, Clone, Copy, Deserialize, serde::Serialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ValidationType {
-    Equal,
-    NotEqual,
-    Contains,
-    NotContains,
-    StartsWith,
-    EndsWith,
-    GreaterThan,
-    GreaterThanOrEqual,
-    LessThan,
-    LessThanOrEqual,
-    Range,
-}
-
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(untagged)]
-pub enum ScalarValue {
-    Text(String),
-    #[cfg_attr(feature = "openapi", schema(value_type = f64))]
-    Number(serde_json::Number),
-    Bool(bool),
-}
-
-/// Which assets the widget may open, by type.
-#[derive(Debug, Clone, Default, Deserialize, serde::Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AssetPermissions {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dashboards: Option<AssetIds>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub datasets: Option<AssetIds>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reports: Option<AssetIds>,
-}
-
-#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AssetIds {
-    pub ids: Vec<String>,
-}
+pub use crate::authz::permissions::{
+    AssetIds, AssetPermissions, Operator, Permission, RecordPermission, ScalarValue, ValidationType,
+};
 
 /// `POST /widget/login/token` body: the widget configuration.
 #[derive(Debug, Deserialize)]
@@ -246,21 +175,7 @@ impl SecurityTokenRequest {
         check_id("clientid", &self.clientid)?;
         check_id("orgId", &self.org_id)?;
         check_id("dashboardId", &self.dashboard_id)?;
-        for (i, p) in self.permissions.iter().flatten().enumerate() {
-            if p.dataset_id.is_empty() {
-                return Err(Error::bad_request(format!(
-                    "invalid field `permissions[{i}].dataset_id`: must not be empty"
-                )));
-            }
-            for (j, r) in p.record_permissions.iter().enumerate() {
-                if r.security_name.is_empty() {
-                    return Err(Error::bad_request(format!(
-                        "invalid field `permissions[{i}].record_permissions[{j}].security_name`: must not be empty"
-                    )));
-                }
-            }
-        }
-        Ok(())
+        crate::authz::permissions::check(self.permissions.as_deref())
     }
 }
 

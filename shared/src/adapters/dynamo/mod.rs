@@ -1,5 +1,6 @@
 //! The DynamoDB adapter for every record type ([`crate::records::key`] lists them).
 
+mod apps;
 mod credentials;
 mod directory;
 mod identities;

@@ -1,0 +1,49 @@
+//! The applications' records (README "Applications and sharing"): `app#<id>` (with
+//! `papp#<id>` while it is public, written in the same transaction as its visibility)
+//! and each grant's two items, `grant#<app>#<user>` (the authorizer's one GetItem) and
+//! `ugrant#<user>#<app>` (the user's list), written and removed together. The listings
+//! go through `gsi1`: `owner#<user>`, `apps#public`, `app#<app>`, `ugrant#<user>`.
+
+use std::future::Future;
+
+pub use crate::authz::apps::{App, AppGrant, MAX_APP_ID, Visibility, is_app_id};
+use crate::error::Result;
+
+/// The most grants a user may hold and still be deleted: each is two deletes in the
+/// user's delete transaction, which stays under DynamoDB's 100 actions (409
+/// `too_many_grants` beyond).
+pub const MAX_GRANTS_ON_DELETE: usize = 35;
+
+/// The most apps `GET /users/me/apps` lists (each one a read).
+pub const MAX_LISTED_APPS: usize = 100;
+
+/// The app and grant records in the table.
+pub trait AppStore: Send + Sync {
+    /// `app#<id>` (a consistent read).
+    fn get_app(&self, id: &str) -> impl Future<Output = Result<Option<App>>> + Send;
+    /// Writes a new app (and `papp#` when public) in one transaction; `false` if the
+    /// id is taken (nothing written).
+    fn create_app(&self, app: &App) -> impl Future<Output = Result<bool>> + Send;
+    /// Replaces `old` with `new` (same id, `rev` bumped), writing or deleting `papp#`
+    /// when the visibility changes, in one transaction; `false` if the app changed
+    /// since `old` was read.
+    fn update_app(&self, old: &App, new: &App) -> impl Future<Output = Result<bool>> + Send;
+    /// `grant#<app>#<user>` (a consistent read).
+    fn get_grant(
+        &self,
+        app: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<AppGrant>>> + Send;
+    /// Writes (or replaces) both items of `grant` in one transaction.
+    fn put_grant(&self, grant: &AppGrant) -> impl Future<Output = Result<()>> + Send;
+    /// Deletes both items of a grant in one transaction; `false` if there was none.
+    fn remove_grant(&self, app: &str, user: &str) -> impl Future<Output = Result<bool>> + Send;
+    /// Every grant of `app` (`gsi1` partition `app#<app>`).
+    fn app_grants(&self, app: &str) -> impl Future<Output = Result<Vec<AppGrant>>> + Send;
+    /// The ids of the apps granted to `user` (`gsi1` partition `ugrant#<user>`).
+    fn user_grant_apps(&self, user: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// The ids of the apps `owner` owns (`gsi1` partition `owner#<user>`).
+    fn owned_apps(&self, owner: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// The ids of the public apps (`gsi1` partition `apps#public`).
+    fn public_apps(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+}
