@@ -36,10 +36,17 @@ async fn main() -> Result<(), bootstrap::BoxError> {
         config.table_name.clone(),
         gatehouse::records::access::Function::Admin,
     );
+    // It is on plain http, so it needs the dev-only loopback flag; without it, none.
     let idp_addr = std::env::var("IDP_ADDR").unwrap_or_else(|_| "127.0.0.1:3002".into());
-    let (_idp, idp_entry) =
-        idp::start_for_stack(&config, &store, &operator, &url, &idp_addr, &previous).await?;
-    creds["idp"] = idp_entry;
+    let _idp = if config.outbound_rule().allow_insecure_loopback {
+        let (idp, entry) =
+            idp::start_for_stack(&config, &store, &operator, &url, &idp_addr, &previous).await?;
+        creds["idp"] = entry;
+        Some(idp)
+    } else {
+        eprintln!("gatehouse-local: no test IdP (SSO_ALLOW_INSECURE_LOOPBACK is not true)");
+        None
+    };
     bootstrap::write_credentials(creds_file, &creds)?;
 
     let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -77,27 +84,21 @@ async fn main() -> Result<(), bootstrap::BoxError> {
     }
     let demo_listener = tokio::net::TcpListener::bind(&demo_addr).await?;
     let demo_port = demo_addr.rsplit(':').next().unwrap_or("3001");
-    let demo = Arc::new(
-        DemoApp::new(
-            url.clone(),
-            creds["api_key"]["key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-            creds["widget_dev_key"]["key"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
-        .with_idp(idp::DEV_IDP_ID),
-    );
+    let key = |name: &str| creds[name]["key"].as_str().unwrap_or_default().to_owned();
+    let mut demo = DemoApp::new(url.clone(), key("api_key"), key("widget_dev_key"));
+    if creds.get("idp").is_some() {
+        demo = demo.with_idp(idp::DEV_IDP_ID);
+    }
+    let demo = Arc::new(demo);
     eprintln!("Demo embedding page: http://localhost:{demo_port} (ALLOWED_ORIGINS must list it)");
-    eprintln!(
-        "Test IdP: {} (sign in from the demo page as {} / {})",
-        creds["idp"]["issuer"].as_str().unwrap_or(""),
-        creds["idp"]["username"].as_str().unwrap_or(""),
-        creds["idp"]["password"].as_str().unwrap_or("")
-    );
+    if let Some(i) = creds.get("idp") {
+        eprintln!(
+            "Test IdP: {} (sign in from the demo page as {} / {})",
+            i["issuer"].as_str().unwrap_or(""),
+            i["username"].as_str().unwrap_or(""),
+            i["password"].as_str().unwrap_or("")
+        );
+    }
     eprintln!("Admin console: {url}/admin/console (sign in with the admin user above)");
     if let Ok(moto) = std::env::var("MOTO_URL") {
         // README "Reading sent mail locally".
