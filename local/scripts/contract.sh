@@ -66,9 +66,10 @@ while [ "$demo_port" = "$gw_port" ]; do demo_port="$(free_port)"; done
 
 # The local stack's configuration (local/run.sh), on this run's ports.
 export GATEWAY_ADDR="127.0.0.1:$gw_port" DEMO_ADDR="127.0.0.1:$demo_port"
-# The test identity provider on a port of its own choosing (it prints it), on plain
-# http and loopback like make run's (the dev-only flag, README "Single sign-on").
-export IDP_ADDR="127.0.0.1:0" SSO_ALLOW_INSECURE_LOOPBACK=true
+# No test identity provider: without the dev-only loopback flag the gateway starts
+# none. An enabled provider would let the run's generated login settings turn password
+# login off, and the user-session operations sign in with a password.
+export IDP_ADDR="127.0.0.1:0"
 export ISSUER="http://127.0.0.1:$gw_port" ALLOWED_ORIGINS="http://localhost:$demo_port"
 export TABLE_NAME="gatehouse-contract"
 export SIGNING_KEYS_SECRET_ARN="gatehouse-signing-keys"
