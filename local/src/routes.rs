@@ -5,6 +5,7 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
+use gatehouse::answers::apps::{App, AppGrant, GrantList, GrantRemoved, MyApps};
 use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing, SsoProviders};
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
@@ -22,6 +23,7 @@ use gatehouse::credentials::keys::JwkSet;
 use gatehouse::credentials::oidc::party::ProbeReport;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
+use gatehouse::requests::apps::{AddGrant, AppQuery, NewApp, RemoveGrant, UpdateApp};
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity, TestIdp};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
@@ -395,6 +397,31 @@ pub const ROUTES: &[Route] = &[
         "Change the password: a wrong current one counts toward the lockout; every other session is signed out")
         .authorizer_rule(Some(&PrincipalType::USERS), None).json(schema!(ChangePassword))
         .answers(schema!(PasswordChanged)).refusals(&[401, 403, 429, 503]).destructive(),
+    // Applications and sharing (README "Applications and sharing").
+    Route::new("GET", "/users/me/apps", Users, "userMyApps",
+        "The apps the signed-in user may open: public, granted and owned, each once")
+        .authorizer_rule(Some(&PrincipalType::USERS), None).answers(schema!(MyApps))
+        .refusals(&[401, 503]),
+    Route::new("POST", "/apps", Users, "appCreate",
+        "Create an app owned by the signed-in creator (409 app_exists for a taken id)")
+        .authorizer_rule(Some(&[Creator]), None).json(schema!(NewApp)).answers(schema!(App))
+        .refusals(&[401, 403, 409, 503]),
+    Route::new("POST", "/apps/update", Users, "appUpdate",
+        "Rename an app the creator owns or change its visibility")
+        .authorizer_rule(Some(&[Creator]), None).json(schema!(UpdateApp)).answers(schema!(App))
+        .refusals(&[401, 403, 404, 503]),
+    Route::new("POST", "/apps/grants/add", Users, "appGrantAdd",
+        "Share an app the creator owns with one user, by id or by verified e-mail, with the widget permission schemas")
+        .authorizer_rule(Some(&[Creator]), None).json(schema!(AddGrant)).answers(schema!(AppGrant))
+        .refusals(&[401, 403, 404, 409, 503]),
+    Route::new("POST", "/apps/grants/remove", Users, "appGrantRemove",
+        "Remove a user's grant on an app the creator owns")
+        .authorizer_rule(Some(&[Creator]), None).json(schema!(RemoveGrant)).answers(schema!(GrantRemoved))
+        .refusals(&[401, 403, 404, 503]),
+    Route::new("GET", "/apps/grants", Users, "appGrants",
+        "The grants of an app the creator owns")
+        .authorizer_rule(Some(&[Creator]), None).input(Input::Query(schema!(AppQuery)))
+        .answers(schema!(GrantList)).refusals(&[401, 403, 404, 503]),
     // Invites (README "People").
     Route::new("POST", "/users/invite/accept", Users, "userAcceptInvite",
         "Set the password of an invited user with its invite token, from an allowed Origin; signs nothing in")

@@ -52,6 +52,10 @@ pub enum Error {
     /// Unknown route or resource (404).
     #[error("not found")]
     NotFound,
+    /// A named resource that does not exist, or not for this caller (404): the reason
+    /// is the message (`app_not_found`, `user_not_found`, `grant_not_found`).
+    #[error("{0}")]
+    Absent(&'static str),
     /// A dependency (DynamoDB, Secrets Manager, ...) failed: fail closed (503).
     #[error("{service} unavailable")]
     Dependency {
@@ -101,7 +105,7 @@ impl Error {
             Error::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Error::Forbidden(_) | Error::ForeignOrigin => StatusCode::FORBIDDEN,
-            Error::NotFound => StatusCode::NOT_FOUND,
+            Error::NotFound | Error::Absent(_) => StatusCode::NOT_FOUND,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::InvalidClient { .. } => StatusCode::UNAUTHORIZED,
@@ -119,7 +123,7 @@ impl Error {
             Error::PayloadTooLarge(_) => "payload_too_large",
             Error::Unauthorized(_) => "unauthorized",
             Error::Forbidden(_) => "forbidden",
-            Error::NotFound => "not_found",
+            Error::NotFound | Error::Absent(_) => "not_found",
             Error::Conflict(_) => "conflict",
             Error::TooManyRequests { oauth, .. } => oauth.unwrap_or("too_many_requests"),
             Error::ForeignOrigin => "foreign_origin",

@@ -5,6 +5,7 @@
 //! no Lambda binary enables it.
 
 pub mod admin;
+pub mod apps;
 pub mod idps;
 pub mod invites;
 pub mod settings;

@@ -17,6 +17,11 @@ pub const MAX_GRANTS_ON_DELETE: usize = 35;
 /// The most apps `GET /users/me/apps` lists (each one a read).
 pub const MAX_LISTED_APPS: usize = 100;
 
+/// An app id for a creator who chose none: 16 random letters and digits.
+pub fn generated_app_id() -> String {
+    crate::primitives::crypto::random_base62(16)
+}
+
 /// The app and grant records in the table.
 pub trait AppStore: Send + Sync {
     /// `app#<id>` (a consistent read).

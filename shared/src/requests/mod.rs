@@ -1,6 +1,7 @@
 //! Pure parsing of attacker-controlled input (what the fuzz targets cover).
 
 pub mod admin;
+pub mod apps;
 pub mod body;
 pub mod event;
 pub mod form;

@@ -384,6 +384,10 @@ async fn templates(s: &Stack) -> Vec<Template> {
     create_user(s).await;
     let user_signin = json!({"identifier": USER.0, "password": USER_PASSWORD}).to_string();
     let (user, signout_user) = (user_cookie(s, &user_signin).await, user_cookie(s, &user_signin).await);
+    let app = json!({"app_id": "hygiene-app", "name": "Hygiene"});
+    let headers = [("cookie", user.as_str()), ("origin", ORIGIN)];
+    let made = s.send_json(Method::POST, "/apps", &headers, Some(app)).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
     // Its valid request signs the other two sessions out: its row runs after theirs.
     let change_user = user_cookie(s, &user_signin).await;
     let change = json!({"current_password": USER_PASSWORD, "new_password": "quartz-meadow-lantern-3391"}).to_string();
@@ -413,6 +417,14 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /users/signin", &[origin], Json, &user_signin, S::OK),
         row("GET /users/password-policy", &[], NoBody, "", S::OK),
         row("GET /users/me", &[("cookie", &user), origin], NoBody, "", S::OK),
+        // Applications (the creator's own app `hygiene-app`; no such grant; the grants
+        // listing's query is required).
+        row("GET /users/me/apps", &[("cookie", &user), origin], NoBody, "", S::OK),
+        row("POST /apps", &[("cookie", &user), origin], Json, r#"{"name":"Hygiene"}"#, S::OK),
+        row("POST /apps/update", &[("cookie", &user), origin], Json, r#"{"app_id":"hygiene-app","name":"Hygiene 2"}"#, S::OK),
+        row("POST /apps/grants/add", &[("cookie", &user), origin], Json, r#"{"app_id":"hygiene-app","user_id":"AAAAAAAAAAAAAAAA"}"#, S::NOT_FOUND),
+        row("POST /apps/grants/remove", &[("cookie", &user), origin], Json, r#"{"app_id":"hygiene-app","user_id":"AAAAAAAAAAAAAAAA"}"#, S::NOT_FOUND),
+        row("GET /apps/grants", &[("cookie", &user), origin], NoBody, "", S::BAD_REQUEST),
         row("POST /users/signout", &[("cookie", &signout_user), origin], NoBody, "", S::OK),
         row("POST /users/password/change", &[("cookie", &change_user), origin], Json, &change, S::OK),
         row("POST /admin/signin", &[], Json, &signin, S::OK),

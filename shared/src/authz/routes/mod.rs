@@ -216,6 +216,14 @@ impl RouteRules {
                 only(&PrincipalType::USERS),
                 None,
             ),
+            // Applications (README "Applications and sharing"): creators manage and
+            // share their apps; any user lists the apps it may open.
+            rule("GET", "/users/me/apps", only(&PrincipalType::USERS), None),
+            rule("POST", "/apps", only(&[Creator]), None),
+            rule("POST", "/apps/update", only(&[Creator]), None),
+            rule("POST", "/apps/grants/add", only(&[Creator]), None),
+            rule("POST", "/apps/grants/remove", only(&[Creator]), None),
+            rule("GET", "/apps/grants", only(&[Creator]), None),
             rule("GET", "/whoami", any(), None),
             rule("GET", "/display", any(), Some(Scope::Client)),
             rule("GET", "/display/rules", any(), Some(Scope::Client)),

@@ -1,9 +1,11 @@
 //! The users function (README "People", "Single sign-on"): password sign-in with the
 //! lockout and the per-IP limit, the password rules, and the route table; the signed-in
 //! user and sign-out (`session.rs`), single sign-on (`sso.rs`) and the accounts it
-//! provisions (`provision.rs`). The only code path that
+//! provisions (`provision.rs`), applications and their grants (`apps.rs`). The only
+//! code path that
 //! hashes passwords at run time.
 
+mod apps;
 mod credentials;
 mod provision;
 mod reset;
@@ -21,6 +23,7 @@ use secrecy::SecretString;
 
 use crate::answers::users::{SignedInUser, UserInfo};
 use crate::config::Config;
+use crate::credentials::apps::AppStore;
 use crate::credentials::idps::identity::IdentityStore;
 use crate::credentials::idps::secrets::{IdpSecrets, secret_cache};
 use crate::credentials::idps::sso::SsoStore;
@@ -46,9 +49,10 @@ use crate::requests::widget::from_json;
 
 /// The store the users function needs: users and sessions, lockout counters, per-IP
 /// slots, the sign-up's records, the runtime settings, and single sign-on's providers,
-/// identities and transactions.
+/// identities and transactions, and the applications.
 pub trait UsersPorts:
-    UserStore
+    AppStore
+    + UserStore
     + LockoutStore
     + RateStore
     + SignupStore
@@ -59,7 +63,8 @@ pub trait UsersPorts:
 {
 }
 impl<T> UsersPorts for T where
-    T: UserStore
+    T: AppStore
+        + UserStore
         + LockoutStore
         + RateStore
         + SignupStore
@@ -363,6 +368,12 @@ where
             ("GET", "/sso/start") => self.sso_start(&req).await,
             ("GET", "/sso/callback") => self.sso_callback(&req).await,
             ("POST", "/users/sso/redeem") => self.sso_redeem(&req).await,
+            ("POST", "/apps") => self.create_app(&req).await,
+            ("POST", "/apps/update") => self.update_app(&req).await,
+            ("POST", "/apps/grants/add") => self.add_grant(&req).await,
+            ("POST", "/apps/grants/remove") => self.remove_grant(&req).await,
+            ("GET", "/apps/grants") => self.list_grants(&req).await,
+            ("GET", "/users/me/apps") => self.my_apps(&req).await,
             _ => Err(Error::NotFound),
         }
     }

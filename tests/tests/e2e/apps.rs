@@ -1,0 +1,270 @@
+//! Applications and sharing through the local gateway (README "Applications and
+//! sharing"): creators create, rename and share their apps; another creator's app
+//! answers as if absent; grants by id or verified e-mail, refused for an unverified
+//! address, an unknown one and the owner; `GET /users/me/apps` is exactly public +
+//! granted + owned.
+
+use gatehouse::credentials::users::{User, UserKind};
+use gatehouse_e2e::{ORIGIN, Stack, USER_PASSWORD};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// A fresh person of `kind`, signed in: the user and its cookie.
+async fn signed_in(s: &Stack, kind: UserKind) -> (User, String) {
+    let person = s.person(kind).await;
+    let name = person.username.clone().unwrap();
+    let a = s.user_signin(name.as_str(), USER_PASSWORD).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    (person, a.cookie().unwrap())
+}
+
+/// A call from the allowed origin with a user cookie.
+async fn call(
+    s: &Stack,
+    cookie: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> gatehouse_e2e::Answer {
+    let headers = [("origin", ORIGIN), ("cookie", cookie)];
+    s.send_json(method, path, &headers, body).await
+}
+
+/// The ids `GET /users/me/apps` lists, with why, sorted.
+async fn my_apps(s: &Stack, cookie: &str) -> Vec<(String, String)> {
+    let a = call(s, cookie, Method::GET, "/users/me/apps", None).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let mut out: Vec<(String, String)> = a.body["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["app_id"].as_str().unwrap().into(),
+                a["access"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    v.iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creators_share_their_apps_and_users_list_exactly_public_granted_and_owned() {
+    let s = Stack::builder().start().await;
+    let (owner, a) = signed_in(&s, UserKind::Creator).await;
+    let (_, other) = signed_in(&s, UserKind::Creator).await;
+    let (viewer, v) = signed_in(&s, UserKind::EndUser).await;
+    let (_, nobody) = signed_in(&s, UserKind::EndUser).await;
+
+    // Create: a given id or a generated one; a taken id is 409; end users may not.
+    let made = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps",
+        Some(json!({"app_id": "sales-1", "name": "Sales"})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    assert_eq!(made.body["visibility"], "shared");
+    assert_eq!(made.body["owner"], owner.id.as_str());
+    let public = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps",
+        Some(json!({"name": "Open", "visibility": "public"})),
+    )
+    .await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.text);
+    let public_id = public.body["app_id"].as_str().unwrap().to_owned();
+    assert_eq!(public_id.len(), 16);
+    let taken = call(
+        &s,
+        &other,
+        Method::POST,
+        "/apps",
+        Some(json!({"app_id": "sales-1", "name": "Mine"})),
+    )
+    .await;
+    assert_eq!(
+        (taken.status, taken.body["message"].as_str()),
+        (StatusCode::CONFLICT, Some("app_exists"))
+    );
+    let refused = call(&s, &v, Method::POST, "/apps", Some(json!({"name": "Nope"}))).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::FORBIDDEN,
+        "the authorizer: {}",
+        refused.text
+    );
+
+    // Another creator's app is not found, whatever the route.
+    let rename = json!({"app_id": "sales-1", "name": "Renamed"});
+    let theirs = call(
+        &s,
+        &other,
+        Method::POST,
+        "/apps/update",
+        Some(rename.clone()),
+    )
+    .await;
+    assert_eq!(
+        (theirs.status, theirs.body["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("app_not_found"))
+    );
+    let grants = call(&s, &other, Method::GET, "/apps/grants?app_id=sales-1", None).await;
+    assert_eq!(grants.status, StatusCode::NOT_FOUND);
+    let mine = call(&s, &a, Method::POST, "/apps/update", Some(rename)).await;
+    assert_eq!(
+        (mine.status, &mine.body["name"]),
+        (StatusCode::OK, &json!("Renamed"))
+    );
+
+    // Grants: by id with permissions, by verified e-mail; refusals.
+    let by_id = json!({"app_id": "sales-1", "user_id": viewer.id,
+        "permissions": [{"dataset_id": "d1", "record_permissions": [
+            {"security_name": "region", "values": ["EU"]}]}]});
+    let g = call(&s, &a, Method::POST, "/apps/grants/add", Some(by_id)).await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    assert_eq!(g.body["permissions"][0]["dataset_id"], "d1");
+    assert_eq!(g.body["granted_by"], owner.id.as_str());
+    let verified = s.person(UserKind::EndUser).await;
+    let email = verified.email.as_ref().unwrap().shown().to_owned();
+    let by_email = json!({"app_id": "sales-1", "email": email.to_uppercase()});
+    let g = call(&s, &a, Method::POST, "/apps/grants/add", Some(by_email)).await;
+    assert_eq!(
+        (g.status, &g.body["user_id"]),
+        (StatusCode::OK, &json!(verified.id)),
+        "{}",
+        g.text
+    );
+    for (body, status, message) in [
+        (
+            json!({"app_id": "sales-1", "email": "nobody-here@example.com"}),
+            StatusCode::NOT_FOUND,
+            "user_not_found",
+        ),
+        (
+            json!({"app_id": "sales-1", "user_id": "AAAAAAAAAAAAAAAA"}),
+            StatusCode::NOT_FOUND,
+            "user_not_found",
+        ),
+        (
+            json!({"app_id": "sales-1", "user_id": owner.id}),
+            StatusCode::CONFLICT,
+            "owner_has_access",
+        ),
+        (
+            json!({"app_id": "no-such-app", "user_id": viewer.id}),
+            StatusCode::NOT_FOUND,
+            "app_not_found",
+        ),
+    ] {
+        let r = call(&s, &a, Method::POST, "/apps/grants/add", Some(body.clone())).await;
+        assert_eq!(
+            (r.status, r.body["message"].as_str()),
+            (status, Some(message)),
+            "{body}"
+        );
+    }
+    let listed = call(&s, &a, Method::GET, "/apps/grants?app_id=sales-1", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["grants"].as_array().unwrap().len(), 2);
+
+    // Exactly public + granted + owned.
+    let open = public_id.as_str();
+    assert_eq!(
+        my_apps(&s, &a).await,
+        pairs(&[(open, "owner"), ("sales-1", "owner")])
+    );
+    assert_eq!(
+        my_apps(&s, &v).await,
+        pairs(&[(open, "public"), ("sales-1", "grant")])
+    );
+    assert_eq!(my_apps(&s, &nobody).await, pairs(&[(open, "public")]));
+    assert_eq!(my_apps(&s, &other).await, pairs(&[(open, "public")]));
+
+    // A removed grant is gone from the list; removing it again is 404.
+    let remove = json!({"app_id": "sales-1", "user_id": viewer.id});
+    let r = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps/grants/remove",
+        Some(remove.clone()),
+    )
+    .await;
+    assert_eq!(
+        (r.status, &r.body),
+        (StatusCode::OK, &json!({"removed": true})),
+        "{}",
+        r.text
+    );
+    let r = call(&s, &a, Method::POST, "/apps/grants/remove", Some(remove)).await;
+    assert_eq!(
+        (r.status, r.body["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("grant_not_found"))
+    );
+    assert_eq!(my_apps(&s, &v).await, pairs(&[(open, "public")]));
+
+    // A public app made shared leaves the others' lists.
+    let hide = json!({"app_id": open, "visibility": "shared"});
+    let r = call(&s, &a, Method::POST, "/apps/update", Some(hide)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(my_apps(&s, &nobody).await, pairs(&[]));
+}
+
+/// A grant by e-mail reaches only a verified address: an account that never verified
+/// its address is 409 `email_not_verified`, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_by_email_needs_a_verified_account() {
+    use crate::signup::{set_signup, signup_as};
+    let s = Stack::builder()
+        .env(&[("SETTINGS_CACHE_TTL", "0")])
+        .start()
+        .await;
+    let (_, a) = signed_in(&s, UserKind::Creator).await;
+    let made = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps",
+        Some(json!({"app_id": "fin", "name": "Finance"})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    set_signup(&s, |v| v.require_email_verification = false).await;
+    let email = format!(
+        "unverified-{}@example.com",
+        gatehouse::primitives::crypto::random_base62(8).to_lowercase()
+    );
+    let up = signup_as(&s, &email, None).await;
+    assert_eq!(up.status, StatusCode::ACCEPTED, "{}", up.text);
+    let g = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps/grants/add",
+        Some(json!({"app_id": "fin", "email": email})),
+    )
+    .await;
+    assert_eq!(
+        (g.status, g.body["message"].as_str()),
+        (StatusCode::CONFLICT, Some("email_not_verified")),
+        "{}",
+        g.text
+    );
+    assert!(
+        s.items_of(gatehouse::records::prefix::GRANT)
+            .await
+            .is_empty()
+    );
+}
