@@ -22,6 +22,14 @@ pub enum DenyReason {
     WrongOrigin,
     PathAlias,
     MissingRouteParameter,
+    /// An app-bearing rule without a valid app id in the request.
+    BadAppId,
+    /// No such app.
+    UnknownApp,
+    /// A shared app the user neither owns nor holds a grant on.
+    NoGrant,
+    /// A widget credential for another app.
+    WrongApp,
 }
 
 impl DenyReason {
@@ -45,6 +53,10 @@ impl DenyReason {
             DenyReason::WrongOrigin => "wrong_origin",
             DenyReason::PathAlias => "path_alias",
             DenyReason::MissingRouteParameter => "missing_route_parameter",
+            DenyReason::BadAppId => "bad_app_id",
+            DenyReason::UnknownApp => "unknown_app",
+            DenyReason::NoGrant => "no_grant",
+            DenyReason::WrongApp => "wrong_app",
         }
     }
 }
