@@ -14,6 +14,22 @@ use crate::error::Result;
 /// `too_many_grants` beyond).
 pub const MAX_GRANTS_ON_DELETE: usize = 35;
 
+/// DynamoDB's limit on the actions of one transaction.
+pub const MAX_TRANSACTION_ITEMS: usize = 100;
+
+/// Whether deleting `user` with its `grants` grants fits one transaction: at most
+/// [`MAX_GRANTS_ON_DELETE`] grants, and all of the user's items (its name items,
+/// sessions, invite, identities) and two per grant at most [`MAX_TRANSACTION_ITEMS`].
+pub fn grants_fit_deletion(user: &crate::credentials::users::User, grants: usize) -> bool {
+    let own = 1
+        + usize::from(user.username.is_some())
+        + usize::from(user.email.is_some())
+        + user.sessions.len()
+        + usize::from(user.invite.is_some())
+        + 2 * user.identities.len();
+    grants <= MAX_GRANTS_ON_DELETE && own + 2 * grants <= MAX_TRANSACTION_ITEMS
+}
+
 /// The most apps `GET /users/me/apps` lists (each one a read).
 pub const MAX_LISTED_APPS: usize = 100;
 

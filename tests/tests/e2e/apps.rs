@@ -268,3 +268,94 @@ async fn a_grant_by_email_needs_a_verified_account() {
             .is_empty()
     );
 }
+
+/// Deleting a user takes its grants with it, in the same transaction; a user who owns
+/// apps is 409 `owns_apps` and stays (README "Applications and sharing").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_user_removes_its_grants_and_an_owner_is_refused() {
+    use gatehouse::records::prefix;
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = s.admin(&gatehouse_e2e::iam_user(true).await).await;
+    let (owner, a) = signed_in(&s, UserKind::Creator).await;
+    let viewer = s.person(UserKind::EndUser).await;
+    for id in ["one", "two"] {
+        let made = call(
+            &s,
+            &a,
+            Method::POST,
+            "/apps",
+            Some(json!({"app_id": id, "name": id})),
+        )
+        .await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+        let g = json!({"app_id": id, "user_id": viewer.id});
+        let g = call(&s, &a, Method::POST, "/apps/grants/add", Some(g)).await;
+        assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    }
+    assert_eq!(s.items_of(prefix::GRANT).await.len(), 2);
+    assert_eq!(s.items_of(prefix::USER_GRANT).await.len(), 2);
+
+    let delete = |id: &str| json!({"user_id": id});
+    let refused = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/delete",
+            Some(delete(&owner.id)),
+        )
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["message"].as_str()),
+        (StatusCode::CONFLICT, Some("owns_apps"))
+    );
+    use gatehouse::credentials::users::UserStore;
+    let kept = s.store.get_user(&owner.id).await.unwrap();
+    assert!(kept.is_some(), "the owner stays");
+    let gone = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/delete",
+            Some(delete(&viewer.id)),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.text);
+    assert!(
+        s.items_of(prefix::GRANT).await.is_empty(),
+        "its grants went with it"
+    );
+    assert!(s.items_of(prefix::USER_GRANT).await.is_empty());
+}
+
+/// One transaction holds at most 35 grants besides the user's own items.
+#[test]
+fn a_users_deletion_fits_one_transaction() {
+    use gatehouse::credentials::apps::{MAX_GRANTS_ON_DELETE, grants_fit_deletion};
+    let mut u = User {
+        id: "AAAAAAAAAAAAAAAA".into(),
+        username: None,
+        email: None,
+        email_verified: false,
+        display_name: None,
+        kind: UserKind::EndUser,
+        roles: vec![],
+        status: gatehouse::credentials::users::UserStatus::Active,
+        password: None,
+        password_changed_at: None,
+        invite: None,
+        sessions: vec!["s".into(); 20],
+        identities: vec![],
+        rev: 0,
+        created_at: 0,
+        created_by: "t".into(),
+        expires_at: None,
+    };
+    assert!(grants_fit_deletion(&u, MAX_GRANTS_ON_DELETE));
+    assert!(!grants_fit_deletion(&u, MAX_GRANTS_ON_DELETE + 1));
+    u.identities = vec!["p#h".into(); 20];
+    assert!(
+        !grants_fit_deletion(&u, MAX_GRANTS_ON_DELETE),
+        "79 + 70 > 100"
+    );
+    assert!(grants_fit_deletion(&u, 18));
+}

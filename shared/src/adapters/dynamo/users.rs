@@ -280,7 +280,7 @@ impl UserStore for DynamoStore {
         self.query_user_index(index, prefix, after, limit).await
     }
 
-    async fn delete_user_records(&self, user: &User) -> Result<bool> {
+    async fn delete_user_records(&self, user: &User, grants: &[String]) -> Result<bool> {
         let mut items = vec![self.user_delete_if_unchanged(user)?];
         if let Some(name) = &user.username {
             items.push(self.delete_in_transaction(&Key::UserName(name.as_str()).pk())?);
@@ -294,7 +294,14 @@ impl UserStore for DynamoStore {
             .identities
             .iter()
             .flat_map(|i| crate::records::key::identity_keys(&user.id, i));
-        for pk in sessions.chain(invite).chain(identities) {
+        let user_id = user.id.as_str();
+        let grants = grants.iter().flat_map(|app| {
+            [
+                Key::Grant { app, user: user_id }.pk(),
+                Key::UserGrant { user: user_id, app }.pk(),
+            ]
+        });
+        for pk in sessions.chain(invite).chain(identities).chain(grants) {
             items.push(self.delete_in_transaction(&pk)?);
         }
         self.transact(items).await

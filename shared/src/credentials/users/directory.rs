@@ -14,6 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64URL;
 use serde::{Deserialize, Serialize};
 
 use super::{CHANGE_TRIES, CredentialChange, SessionChange, User, UserKind, UserStatus, UserStore};
+use crate::credentials::apps::{AppStore, grants_fit_deletion};
 use crate::error::{Error, Result};
 
 /// Most index entries one page of a search reads (and so most users it lists).
@@ -253,8 +254,6 @@ pub(crate) fn refuse_pending(user: &User) -> Result<()> {
     }
 }
 
-/// Deletes a user, its username and e-mail items (free for a new user) and every listed
-/// session in one transaction, conditional on its revision. `Ok(false)`: no such user.
 /// Disables a user and deletes its sessions in the same transaction (the admin route
 /// calls this). `Ok(false)`: no such user.
 pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
@@ -269,12 +268,24 @@ pub async fn disable_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
     Err(Error::Busy("user record"))
 }
 
-pub async fn delete_user<S: UserStore>(store: &S, id: &str) -> Result<bool> {
+/// Deletes a user, its username and e-mail items (free for a new user), every listed
+/// session, its identities and its grants in one transaction, conditional on its
+/// revision (README "Applications and sharing"). A user who owns apps is 409
+/// `owns_apps` until they are transferred; one with more grants than the transaction
+/// holds is 409 `too_many_grants`. `Ok(false)`: no such user.
+pub async fn delete_user<S: UserStore + AppStore>(store: &S, id: &str) -> Result<bool> {
     for _ in 0..CHANGE_TRIES {
         let Some(user) = store.get_user(id).await? else {
             return Ok(false);
         };
-        if store.delete_user_records(&user).await? {
+        if !store.owned_apps(id).await?.is_empty() {
+            return Err(Error::Conflict("owns_apps".into()));
+        }
+        let grants = store.user_grant_apps(id).await?;
+        if !grants_fit_deletion(&user, grants.len()) {
+            return Err(Error::Conflict("too_many_grants".into()));
+        }
+        if store.delete_user_records(&user, &grants).await? {
             return Ok(true);
         }
     }

@@ -302,9 +302,14 @@ pub trait UserStore: Send + Sync {
         after: Option<&str>,
         limit: usize,
     ) -> impl Future<Output = Result<directory::IndexPage>> + Send;
-    /// Deletes the user, its `uname#` and `email#` items and its listed sessions in one
+    /// Deletes the user, its `uname#` and `email#` items, its listed sessions, invite
+    /// and identities, and its grants on the apps `grants` (both items of each) in one
     /// transaction, only if its `rev` is still the one read. `Ok(false)`: it changed.
-    fn delete_user_records(&self, user: &User) -> impl Future<Output = Result<bool>> + Send;
+    fn delete_user_records(
+        &self,
+        user: &User,
+        grants: &[String],
+    ) -> impl Future<Output = Result<bool>> + Send;
 }
 
 /// The user sessions as the authorizer reads them.

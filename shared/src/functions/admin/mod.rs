@@ -18,6 +18,7 @@ use crate::credentials::admin::{
     valid_user_name,
 };
 use crate::credentials::apikey::{self, ApiKeyStore};
+use crate::credentials::apps::AppStore;
 use crate::credentials::clients::{ClientList, ClientSummary};
 use crate::credentials::idps::IdpStore;
 use crate::credentials::idps::identity::IdentityStore;
@@ -58,7 +59,8 @@ mod users;
 /// requests, sign-in rate counters, the locks, the users, the runtime settings and the
 /// identity providers.
 pub trait AdminPorts:
-    AdminStore
+    AppStore
+    + AdminStore
     + ApiKeyStore
     + OneTimeStore
     + RateStore
@@ -70,7 +72,8 @@ pub trait AdminPorts:
 {
 }
 impl<T> AdminPorts for T where
-    T: AdminStore
+    T: AppStore
+        + AdminStore
         + ApiKeyStore
         + OneTimeStore
         + RateStore
