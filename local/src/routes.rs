@@ -5,7 +5,7 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
-use gatehouse::answers::apps::{App, AppGrant, GrantList, GrantRemoved, MyApps};
+use gatehouse::answers::apps::{App, AppGrant, AppListing, GrantList, GrantRemoved, MyApps};
 use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing, SsoProviders};
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
@@ -23,7 +23,7 @@ use gatehouse::credentials::keys::JwkSet;
 use gatehouse::credentials::oidc::party::ProbeReport;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
-use gatehouse::requests::apps::{AddGrant, AppQuery, NewApp, RemoveGrant, UpdateApp};
+use gatehouse::requests::apps::{AddGrant, AppQuery, NewApp, RemoveGrant, TransferApp, UpdateApp};
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity, TestIdp};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
@@ -523,6 +523,12 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/users/delete", Admin, "adminDeleteUser",
         "Delete a user, its sessions, and its username and e-mail (free for a new user)")
         .admin().json(schema!(UserId)).answers(schema!(UserDeleted)).refusals(&[404]).destructive(),
+    // Applications (README "Applications and sharing").
+    Route::new("GET", "/admin/apps", Admin, "adminListApps", "Every application")
+        .admin().answers(schema!(AppListing)),
+    Route::new("POST", "/admin/apps/transfer", Admin, "adminTransferApp",
+        "Give an app to another creator (so its owner can be deleted)")
+        .admin().json(schema!(TransferApp)).answers(schema!(App)).refusals(&[404, 409]).destructive(),
     Route::new("POST", "/admin/users/link-identity", Admin, "adminLinkIdentity",
         "Link a provider's subject to a user: it signs in as that user (409: the identity or the user's slot at the provider is taken)")
         .admin().json(schema!(LinkIdentity)).answers(schema!(IdentityLinked)).refusals(&[404, 409]),

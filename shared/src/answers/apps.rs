@@ -46,3 +46,10 @@ pub struct MyApp {
 pub struct MyApps {
     pub apps: Vec<MyApp>,
 }
+
+/// `GET /admin/apps`: every app.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AppListing {
+    pub apps: Vec<App>,
+}

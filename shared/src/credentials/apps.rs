@@ -67,4 +67,7 @@ pub trait AppStore: Send + Sync {
     fn owned_apps(&self, owner: &str) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// The ids of the public apps (`gsi1` partition `apps#public`).
     fn public_apps(&self) -> impl Future<Output = Result<Vec<String>>> + Send;
+    /// Every app (the administrators' listing: a Scan, which only the admin function
+    /// may make).
+    fn list_apps(&self) -> impl Future<Output = Result<Vec<App>>> + Send;
 }

@@ -147,6 +147,26 @@ impl RemoveGrant {
     }
 }
 
+/// `POST /admin/apps/transfer`: the app's new owner, an existing creator.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferApp {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
+    pub app_id: String,
+    /// The new owner's user id.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9]{16}$"))]
+    pub new_owner: String,
+}
+
+impl TransferApp {
+    pub fn checked(&self) -> Result<(&str, &str)> {
+        let owner = checked_user_id(&self.new_owner)
+            .map_err(|_| Error::bad_request("new_owner must be 16 letters or digits"))?;
+        Ok((checked_app_id(&self.app_id)?, owner))
+    }
+}
+
 /// `GET /apps/grants?app_id=` (this type describes the query).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppQuery {

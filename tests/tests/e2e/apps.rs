@@ -359,3 +359,92 @@ fn a_users_deletion_fits_one_transaction() {
     );
     assert!(grants_fit_deletion(&u, 18));
 }
+
+/// Administrators list every app and give one to another creator: the old owner loses
+/// it (404), the new one manages it, an end user cannot own one, and the old owner can
+/// then be deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn administrators_list_apps_and_transfer_them_to_a_creator() {
+    let s = Stack::builder().admin_signin().start().await;
+    let admin = s.admin(&gatehouse_e2e::iam_user(true).await).await;
+    let (owner, a) = signed_in(&s, UserKind::Creator).await;
+    let (heir, b) = signed_in(&s, UserKind::Creator).await;
+    let viewer = s.person(UserKind::EndUser).await;
+    let made = call(
+        &s,
+        &a,
+        Method::POST,
+        "/apps",
+        Some(json!({"app_id": "ops", "name": "Ops"})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+
+    let listed = s.call(&admin, Method::GET, "/admin/apps", None).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["apps"][0]["app_id"], "ops");
+    assert_eq!(listed.body["apps"][0]["owner"], owner.id.as_str());
+
+    let transfer = |to: &str, app: &str| json!({"app_id": app, "new_owner": to});
+    for (body, status, message) in [
+        (
+            transfer(&viewer.id, "ops"),
+            StatusCode::CONFLICT,
+            "not_a_creator",
+        ),
+        (
+            transfer("AAAAAAAAAAAAAAAA", "ops"),
+            StatusCode::NOT_FOUND,
+            "user_not_found",
+        ),
+        (
+            transfer(&heir.id, "nope"),
+            StatusCode::NOT_FOUND,
+            "app_not_found",
+        ),
+    ] {
+        let r = s
+            .call(
+                &admin,
+                Method::POST,
+                "/admin/apps/transfer",
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.body["message"].as_str()),
+            (status, Some(message)),
+            "{body}"
+        );
+    }
+    let moved = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/apps/transfer",
+            Some(transfer(&heir.id, "ops")),
+        )
+        .await;
+    assert_eq!(
+        (moved.status, &moved.body["owner"]),
+        (StatusCode::OK, &json!(heir.id)),
+        "{}",
+        moved.text
+    );
+
+    let rename = json!({"app_id": "ops", "name": "Operations"});
+    let old = call(&s, &a, Method::POST, "/apps/update", Some(rename.clone())).await;
+    assert_eq!(old.status, StatusCode::NOT_FOUND, "the old owner lost it");
+    let new = call(&s, &b, Method::POST, "/apps/update", Some(rename)).await;
+    assert_eq!(new.status, StatusCode::OK, "{}", new.text);
+    assert_eq!(my_apps(&s, &b).await, pairs(&[("ops", "owner")]));
+    let deleted = s
+        .call(
+            &admin,
+            Method::POST,
+            "/admin/users/delete",
+            Some(json!({"user_id": owner.id})),
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+}

@@ -470,6 +470,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/users/disable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/enable", &admin_write, Json, no_user, S::NOT_FOUND),
         row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
+        row("GET /admin/apps", &admin_read, NoBody, "", S::OK),
+        row("POST /admin/apps/transfer", &admin_write, Json, r#"{"app_id":"nobody","new_owner":"AAAAAAAAAAAAAAAA"}"#, S::NOT_FOUND),
         row("POST /admin/users/link-identity", &admin_write, Json, r#"{"user_id":"AAAAAAAAAAAAAAAA","idp":"nobody","sub":"s"}"#, S::NOT_FOUND),
         // Runtime settings: last, so the sign-up rows run under the defaults.
         row("GET /admin/settings", &admin_read, NoBody, "", S::OK),

@@ -235,4 +235,11 @@ impl AppStore for DynamoStore {
     async fn public_apps(&self) -> Result<Vec<String>> {
         self.index_ids(PUBLIC_APPS_INDEX).await
     }
+
+    async fn list_apps(&self) -> Result<Vec<App>> {
+        let items = self.scan_prefix(crate::records::key::prefix::APP).await?;
+        let mut apps = items.iter().map(app_from).collect::<Result<Vec<_>>>()?;
+        apps.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(apps)
+    }
 }

@@ -65,17 +65,25 @@ where
                 .rotate_signing_keys(body(req)?, user, now)
                 .await
                 .map(ok),
-            _ => match self.users_api(req, user).await {
-                Some(answer) => answer,
-                None => match self.settings_api(req, user).await {
-                    Some(answer) => answer,
-                    None => match self.idps_api(req, user).await {
-                        Some(answer) => answer,
-                        None => Err(Error::NotFound),
-                    },
-                },
-            },
+            _ => self.module_api(req, user).await,
         }
+    }
+
+    /// The routes of the admin modules: people, settings, providers, applications.
+    async fn module_api(&self, req: &Request, user: &str) -> Result<Response> {
+        if let Some(answer) = self.users_api(req, user).await {
+            return answer;
+        }
+        if let Some(answer) = self.settings_api(req, user).await {
+            return answer;
+        }
+        if let Some(answer) = self.idps_api(req, user).await {
+            return answer;
+        }
+        if let Some(answer) = self.apps_api(req, user).await {
+            return answer;
+        }
+        Err(Error::NotFound)
     }
 
     /// `GET /admin/keys`: every key's metadata (never its value or hash).

@@ -48,6 +48,7 @@ pub const ADMIN_COOKIE: &str = "__Host-gh_admin";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
 mod api;
+mod apps;
 mod console;
 mod idps;
 mod invites;
