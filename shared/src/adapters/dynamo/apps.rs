@@ -72,6 +72,19 @@ fn user_grants_partition(user: &str) -> String {
     format!("{USER_GRANTS_INDEX}{user}")
 }
 
+/// Both keys of each of `user`'s grants on `apps` (deleted with the user).
+pub(super) fn grant_keys<'a>(
+    user: &'a str,
+    apps: &'a [String],
+) -> impl Iterator<Item = String> + 'a {
+    apps.iter().flat_map(move |app| {
+        [
+            Key::Grant { app, user }.pk(),
+            Key::UserGrant { user, app }.pk(),
+        ]
+    })
+}
+
 fn grant_items(g: &AppGrant) -> Result<[Item; 2]> {
     let (app, user) = (g.app_id.as_str(), g.user_id.as_str());
     let mut grant = Item::new();

@@ -294,13 +294,7 @@ impl UserStore for DynamoStore {
             .identities
             .iter()
             .flat_map(|i| crate::records::key::identity_keys(&user.id, i));
-        let user_id = user.id.as_str();
-        let grants = grants.iter().flat_map(|app| {
-            [
-                Key::Grant { app, user: user_id }.pk(),
-                Key::UserGrant { user: user_id, app }.pk(),
-            ]
-        });
+        let grants = super::apps::grant_keys(&user.id, grants);
         for pk in sessions.chain(invite).chain(identities).chain(grants) {
             items.push(self.delete_in_transaction(&pk)?);
         }
