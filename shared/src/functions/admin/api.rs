@@ -1,6 +1,6 @@
 //! The admin API: API keys, OAuth clients, sessions and signing keys; the people
-//! (`users.rs`, `invites.rs`) and runtime settings (`settings.rs`) routes are dispatched
-//! from here.
+//! (`users.rs`, `invites.rs`), runtime settings (`settings.rs`), identity providers
+//! (`idps.rs`) and applications (`apps.rs`) routes are dispatched from here.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
