@@ -24,7 +24,7 @@ use crate::http::{
 use crate::primitives::crypto::random_id;
 use crate::primitives::crypto::sha256_hex;
 use crate::primitives::headers::cookie;
-use crate::requests::body::read_json;
+use crate::requests::body::json_body;
 use crate::requests::widget::*;
 
 /// The widget function over its ports: `S` stores temp tokens and sessions, `K` reads
@@ -80,7 +80,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
 
     async fn generate_token(&self, req: &Request) -> Result<Response> {
         require_issuer_key(req)?;
-        let body: TempTokenRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: TempTokenRequest = json_body(req.headers(), req.body().as_ref())?;
         body.validate()?;
         let session_ttl = lifetime(
             body.expiration_time.as_ref(),
@@ -129,7 +129,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
         let from_body = if body.is_empty() {
             None
         } else {
-            Some(from_json::<LoginTokenRequest>(read_json(req.headers(), body)?)?.token)
+            Some(json_body::<LoginTokenRequest>(req.headers(), body)?.token)
         };
         let token = match (header, from_body) {
             (Some(h), Some(b)) if h != b => {
@@ -173,7 +173,7 @@ impl<S: SessionStore, K: SecretSource> WidgetFunction<S, K> {
 
     async fn security_token(&self, req: &Request) -> Result<Response> {
         require_issuer_key(req)?;
-        let body: SecurityTokenRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: SecurityTokenRequest = json_body(req.headers(), req.body().as_ref())?;
         body.validate()?;
         let origins = self.config.allowed_origins.bind(body.origins.as_deref())?;
         let ttl = lifetime(body.expires_in.as_ref(), "expiresIn", self.max_lifetime())?;

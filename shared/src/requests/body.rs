@@ -8,6 +8,12 @@ use crate::error::{Error, Result};
 /// Largest request body read, in bytes: 413 above it (docs/SECURITY.md, bad input).
 pub const MAX_BODY_BYTES: usize = 16_384;
 
+/// A route's strict body of type `T`: [`read_json`] first (content type, size, UTF-8,
+/// JSON), then the type, naming the offending field (`from_json`).
+pub fn json_body<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T> {
+    crate::requests::widget::from_json(read_json(headers, body)?)
+}
+
 /// Parses a JSON body: `Content-Type: application/json`, at most [`MAX_BODY_BYTES`],
 /// UTF-8, and the shape of `T` (use `deny_unknown_fields` on security-relevant bodies).
 pub fn read_json<T: DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T> {

@@ -9,6 +9,7 @@ use super::*;
 use crate::authz::origin::origin_is_own;
 use crate::http::asset;
 use crate::requests::admin::RedeemHandoff;
+use crate::requests::body::json_body;
 use crate::requests::widget::is_opaque_token;
 
 /// How long a hand-off code can be redeemed.
@@ -83,7 +84,7 @@ where
     /// group membership checked again; then a new session, as a sign-in opens one.
     pub(super) async fn redeem(&self, req: &Request) -> Result<Response> {
         self.require_own_origin(req, "admin_console_redeem")?;
-        let body: RedeemHandoff = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: RedeemHandoff = json_body(req.headers(), req.body().as_ref())?;
         let code = body.code.expose_secret();
         let now = crate::primitives::time::now_epoch();
         let invalid = || {

@@ -18,8 +18,7 @@ use crate::credentials::users::{CHANGE_TRIES, Identifier, User};
 use crate::error::{Error, Result};
 use crate::http::{Response, json};
 use crate::requests::apps::{AddGrant, AppQuery, Grantee, NewApp, RemoveGrant, UpdateApp};
-use crate::requests::body::read_json;
-use crate::requests::widget::from_json;
+use crate::requests::body::json_body;
 
 /// The audit line of an app or grant change: who, what, which app (never a permission).
 fn changed(caller: &Caller, action: &str, app: &str, user: Option<&str>) {
@@ -48,7 +47,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `POST /apps`: a new app owned by the caller (409 `app_exists` for a taken id).
     pub(super) async fn create_app(&self, req: &Request) -> Result<Response> {
         let caller = Self::creator(req)?;
-        let body: NewApp = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: NewApp = json_body(req.headers(), req.body().as_ref())?;
         let (id, name, visibility) = body.checked()?;
         let now = (self.clock)();
         let app = App {
@@ -70,7 +69,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `POST /apps/update`: the name or visibility of an app the caller owns.
     pub(super) async fn update_app(&self, req: &Request) -> Result<Response> {
         let caller = Self::creator(req)?;
-        let body: UpdateApp = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: UpdateApp = json_body(req.headers(), req.body().as_ref())?;
         let (id, name) = body.checked()?;
         for _ in 0..CHANGE_TRIES {
             let old = self.owned_app(id, &caller.subject).await?;
@@ -108,7 +107,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// grant replaces that user's old one).
     pub(super) async fn add_grant(&self, req: &Request) -> Result<Response> {
         let caller = Self::creator(req)?;
-        let body: AddGrant = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: AddGrant = json_body(req.headers(), req.body().as_ref())?;
         let (id, who) = body.checked()?;
         let app = self.owned_app(id, &caller.subject).await?;
         let user = self.grantee(who).await?;
@@ -131,7 +130,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `POST /apps/grants/remove` (404 `grant_not_found` when there is none).
     pub(super) async fn remove_grant(&self, req: &Request) -> Result<Response> {
         let caller = Self::creator(req)?;
-        let body: RemoveGrant = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: RemoveGrant = json_body(req.headers(), req.body().as_ref())?;
         let (id, user) = body.checked()?;
         self.owned_app(id, &caller.subject).await?;
         if !self.store.remove_grant(id, user).await? {

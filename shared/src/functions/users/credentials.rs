@@ -16,10 +16,9 @@ use crate::error::{Error, Result};
 use crate::http::{Response, json};
 use crate::primitives::crypto::sha256_hex;
 use crate::records::lockout::{self, Lockout};
-use crate::requests::body::read_json;
+use crate::requests::body::json_body;
 use crate::requests::invites::AcceptInvite;
 use crate::requests::users::ChangePassword;
-use crate::requests::widget::from_json;
 
 /// The answer to an unknown, expired, used or superseded invite token: one error, so
 /// the same bytes.
@@ -43,7 +42,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// the user's current address, sets `email_verified`. Signs nothing in.
     pub(super) async fn accept_invite(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: AcceptInvite = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: AcceptInvite = json_body(req.headers(), req.body().as_ref())?;
         self.require_password_login().await?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
@@ -87,7 +86,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     pub(super) async fn change_password(&self, req: &Request) -> Result<Response> {
         let caller = Self::caller(req)?;
         let keep = Self::session_hash(req)?;
-        let body: ChangePassword = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: ChangePassword = json_body(req.headers(), req.body().as_ref())?;
         self.require_password_login().await?;
         body.differs()?;
         let now = (self.clock)();

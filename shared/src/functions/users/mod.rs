@@ -43,9 +43,8 @@ use crate::primitives::crypto::{random_id, sha256_hex};
 use crate::primitives::headers::cookie;
 use crate::records::lockout::{self, Lockout, LockoutStore};
 use crate::records::rate::{self, Limiter, RateStore};
-use crate::requests::body::read_json;
+use crate::requests::body::json_body;
 use crate::requests::users::UserSigninRequest;
-use crate::requests::widget::from_json;
 
 /// The store the users function needs: users and sessions, lockout counters, per-IP
 /// slots, the sign-up's records, the runtime settings, and single sign-on's providers,
@@ -163,7 +162,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// the password.
     async fn signin(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: UserSigninRequest = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: UserSigninRequest = json_body(req.headers(), req.body().as_ref())?;
         let identifier = body.identifier()?;
         self.require_password_login().await?;
         let now = (self.clock)();

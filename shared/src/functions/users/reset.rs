@@ -20,9 +20,8 @@ use crate::credentials::users::{Email, Identifier, User};
 use crate::error::{Error, Result};
 use crate::http::{Response, json, source_ip};
 use crate::primitives::crypto::sha256_hex;
-use crate::requests::body::read_json;
+use crate::requests::body::json_body;
 use crate::requests::signup::{ForgotPassword, ResetPassword};
-use crate::requests::widget::from_json;
 
 /// The answer to an unknown, expired, used or superseded reset token: one error, so the
 /// same bytes.
@@ -43,7 +42,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `POST /users/password/forgot`.
     pub(super) async fn forgot_password(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: ForgotPassword = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: ForgotPassword = json_body(req.headers(), req.body().as_ref())?;
         let email = body.email()?;
         self.require_password_login().await?;
         let now = (self.clock)();
@@ -85,7 +84,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// password and deletes every session. Signs nothing in.
     pub(super) async fn reset_password(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: ResetPassword = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: ResetPassword = json_body(req.headers(), req.body().as_ref())?;
         self.require_password_login().await?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();

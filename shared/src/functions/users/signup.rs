@@ -26,9 +26,8 @@ use crate::error::{Error, Result};
 use crate::http::{Response, json, source_ip};
 use crate::primitives::crypto::sha256_hex;
 use crate::records::quota::{Counted, Quota};
-use crate::requests::body::read_json;
+use crate::requests::body::json_body;
 use crate::requests::signup::{Signup, SignupFields, VerifyEmail};
-use crate::requests::widget::from_json;
 
 /// The answer to an unknown, expired or used verification token: one error, so the
 /// same bytes.
@@ -47,7 +46,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `POST /users/signup`.
     pub(super) async fn signup(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: Signup = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: Signup = json_body(req.headers(), req.body().as_ref())?;
         let fields = body.fields()?;
         self.passwords
             .policy()
@@ -252,7 +251,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// exist) and activates the account. Signs nothing in.
     pub(super) async fn verify_email(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: VerifyEmail = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: VerifyEmail = json_body(req.headers(), req.body().as_ref())?;
         let hash = sha256_hex(body.token.expose_secret().as_bytes());
         let now = (self.clock)();
         for attempt in 0..SIGNUP_TRIES {

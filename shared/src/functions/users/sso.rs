@@ -298,7 +298,7 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
     /// `__Host-gh_user` session; an unknown, used or expired code is a 400.
     pub(super) async fn sso_redeem(&self, req: &Request) -> Result<Response> {
         self.config.allowed_origins.require(req.headers())?;
-        let body: SsoRedeem = from_json(read_json(req.headers(), req.body().as_ref())?)?;
+        let body: SsoRedeem = json_body(req.headers(), req.body().as_ref())?;
         let now = (self.clock)();
         let hash = sha256_hex(body.code.expose_secret().as_bytes());
         let Some(grant) = self.store.consume_sso_code(&hash, now).await? else {
