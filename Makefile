@@ -1,5 +1,5 @@
 # The two commands of the README.
-.PHONY: run test lint bench perf openapi contract screenshots
+.PHONY: run test lint bench perf openapi access-matrix contract screenshots
 
 # The local stack: emulators, table, demo credentials, gateway on 127.0.0.1:3000.
 run:
@@ -15,6 +15,11 @@ test:
 # Regenerates docs/openapi.json from the route table (a test fails when it is stale).
 openapi:
 	cargo run -q -p gatehouse-local --features openapi --bin gatehouse-openapi
+
+# Rewrites docs/ACCESS-MATRIX.md from the decision-table test (which fails when the
+# committed file differs from what the authorizer decides).
+access-matrix:
+	cd tests && GATEHOUSE_WRITE_MATRIX=1 bash ../local/scripts/with-emulators.sh cargo test -p gatehouse-e2e --test e2e -- app_access::the_access_matrix_holds_cell_by_cell_on_every_event_shape
 
 # The CI gates that need no emulator.
 lint:

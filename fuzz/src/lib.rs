@@ -156,8 +156,32 @@ fn api_key_record() -> ApiKeyRecord {
     }
 }
 
-/// Everything in memory: one API key, one widget session; writes are accepted.
+/// Everything in memory: one API key, one widget session, the public app `app`;
+/// writes are accepted.
+#[derive(Clone, Copy)]
 pub struct MemStore;
+
+impl gatehouse::credentials::apps::AppRecords for MemStore {
+    async fn get_app(&self, id: &str) -> Result<Option<gatehouse::credentials::apps::App>> {
+        use gatehouse::credentials::apps::{App, Visibility};
+        Ok((id == "app").then(|| App {
+            id: id.into(),
+            owner: "fuzz-owner".into(),
+            name: "Fuzz".into(),
+            visibility: Visibility::Public,
+            created_at: 0,
+            updated_at: 0,
+            rev: 0,
+        }))
+    }
+    async fn get_grant(
+        &self,
+        _app: &str,
+        _user: &str,
+    ) -> Result<Option<gatehouse::credentials::apps::AppGrant>> {
+        Ok(None)
+    }
+}
 
 impl ApiKeyStore for MemStore {
     async fn get_api_key(&self, id: &str) -> Result<Option<ApiKeyRecord>> {

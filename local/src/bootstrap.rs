@@ -131,8 +131,9 @@ pub async fn create_api_key(
     Ok((new.key.expose_secret().to_owned(), new.record))
 }
 
-/// The demo people: (key in the credentials file, user name, e-mail, kind).
-pub const DEMO_USERS: [(&str, &str, &str, UserKind); 2] = [
+/// The demo people: (key in the credentials file, user name, e-mail, kind). The end
+/// user holds a grant on the demo app; the other end user holds none.
+pub const DEMO_USERS: [(&str, &str, &str, UserKind); 3] = [
     (
         "creator",
         "demo-creator",
@@ -145,7 +146,66 @@ pub const DEMO_USERS: [(&str, &str, &str, UserKind); 2] = [
         "viewer@example.com",
         UserKind::EndUser,
     ),
+    (
+        "other_end_user",
+        "demo-stranger",
+        "stranger@example.com",
+        UserKind::EndUser,
+    ),
 ];
+
+/// The demo app (README "Applications and sharing"): shared, owned by the demo creator,
+/// granted to the demo end user (with a row-level filter) and not to the other one.
+pub const DEMO_APP: &str = "demo-app";
+
+/// Creates the demo app and its grant unless they exist, and returns the `apps` entry
+/// for the credentials file.
+pub async fn seed_apps(store: &DynamoStore) -> Result<Value, BoxError> {
+    use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
+    use gatehouse::credentials::users::{Identifier, UserStore};
+    let id_of = |name: &str| {
+        let name = Username::parse(name);
+        async move {
+            let found = store.find_user_id(&Identifier::Username(name?)).await?;
+            found.ok_or_else(|| gatehouse::Error::Internal("demo user missing".into()))
+        }
+    };
+    let owner = id_of(DEMO_USERS[0].1).await?;
+    let viewer = id_of(DEMO_USERS[1].1).await?;
+    let now = gatehouse::primitives::time::now_epoch();
+    let app = App {
+        id: DEMO_APP.into(),
+        owner: owner.clone(),
+        name: "Demo sales".into(),
+        visibility: Visibility::Shared,
+        created_at: now,
+        updated_at: now,
+        rev: 0,
+    };
+    store.create_app(&app).await?;
+    let permissions = json!([{"dataset_id": "sales", "record_permissions":
+        [{"security_name": "region", "values": ["emea"]}]}]);
+    store
+        .put_grant(&AppGrant {
+            app_id: DEMO_APP.into(),
+            user_id: viewer,
+            permissions: Some(serde_json::from_value(permissions)?),
+            asset_permissions: None,
+            granted_by: owner,
+            created_at: now,
+        })
+        .await?;
+    Ok(json!({
+        "demo": {
+            "app_id": DEMO_APP,
+            "visibility": "shared",
+            "owner": "creator",
+            "granted": ["end_user"],
+            "not_granted": ["other_end_user"],
+            "data_url": format!("/apps/{DEMO_APP}/data"),
+        }
+    }))
+}
 
 /// A generated password the policy accepts for this user: four random base62 words
 /// joined by `-` (27 code points, about 140 bits), drawn again in the unlikely case it
@@ -264,6 +324,7 @@ pub async fn bootstrap(
         "signing_keys_secret": ring_secret,
         "users": seed_users(&store, config, previous).await?,
     });
+    creds["apps"] = seed_apps(&store).await?;
     // The demo IAM users moto was seeded with, for the admin sign-in.
     if let Ok(path) = std::env::var("GATEHOUSE_SEED_FILE") {
         let seed: Value = serde_json::from_str(&std::fs::read_to_string(path)?)?;

@@ -12,6 +12,15 @@ use serde_json::{Value, json};
 pub const ACCOUNT_ID: &str = "000000000000";
 pub const API_ID: &str = "local";
 
+/// The values a `{param}` route bound, as the event's `pathParameters` (absent when
+/// there are none, as API Gateway sends it).
+pub fn set_path_parameters(event: &mut Value, params: crate::routes::PathParams) {
+    if !params.is_empty() {
+        let params = params.into_iter().map(|(k, v)| (k, Value::String(v)));
+        event["pathParameters"] = Value::Object(params.collect());
+    }
+}
+
 /// The HTTP API payload-2.0 event for this request.
 pub fn http_event(
     domain_name: &str,

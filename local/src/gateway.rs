@@ -35,7 +35,9 @@ pub const MAX_HEADER_BYTES: usize = 10 * 1024;
 /// API Gateway's payload limit.
 pub const MAX_PAYLOAD_BYTES: usize = 10 * 1024 * 1024;
 const ALLOW_METHODS: &str = "GET,POST";
-const ALLOW_HEADERS: &str = "authorization,content-type,x-api-key";
+/// The CORS `AllowHeaders` (the template's `CorsConfiguration` lists the same): the
+/// credential headers, the body's type and the app id header of app-bearing rules.
+pub const ALLOW_HEADERS: &str = "authorization,content-type,x-api-key,x-gatehouse-app-id";
 const CORS_MAX_AGE: &str = "600";
 
 /// The functions behind the gateway, built once like warm Lambda instances.
@@ -157,7 +159,7 @@ impl Gateway {
             );
         }
         let path = req.uri().path().to_owned();
-        let Some(route) = routes::find(req.method().as_str(), &path) else {
+        let Some((route, params)) = routes::find(req.method().as_str(), &path) else {
             return gateway_error(StatusCode::NOT_FOUND, "Not Found");
         };
         let (parts, body) = req.into_parts();
@@ -173,6 +175,7 @@ impl Gateway {
             &body,
             peer,
         );
+        events::set_path_parameters(&mut event, params);
         if route.authorizer() {
             match self.authorize(&event).await {
                 Ok(context) => event["requestContext"]["authorizer"] = json!({ "lambda": context }),

@@ -270,7 +270,26 @@ fn operation(route: &Route, c: &mut Components) -> Value {
             }]);
         }
     }
+    let path_params: Vec<Value> = route
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .map(path_parameter)
+        .collect();
+    if !path_params.is_empty() {
+        op["parameters"] = Value::Array(path_params);
+    }
     op
+}
+
+/// A `{name}` segment: one path segment (an app id for `app_id`, README "Applications
+/// and sharing").
+fn path_parameter(name: &str) -> Value {
+    let schema = match name {
+        "app_id" => json!({ "type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$" }),
+        _ => json!({ "type": "string", "minLength": 1 }),
+    };
+    json!({ "name": name, "in": "path", "required": true, "schema": schema })
 }
 
 /// The statuses a route answers besides its success, with who gives them.

@@ -369,15 +369,22 @@ fn http_event(method: &str, path: &str, headers: &[(&str, String)], body: &[u8])
     let uri: http::Uri = path.parse().unwrap_or_default();
     let method = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
     let peer: SocketAddr = ([198, 51, 100, 7], 443).into();
-    crate::events::http_event(
+    // The route the gateway would match, and the parameters it would bind.
+    let (template, params) = match crate::routes::find(method.as_str(), uri.path()) {
+        Some((route, params)) => (route.path, params),
+        None => (uri.path(), Vec::new()),
+    };
+    let mut event = crate::events::http_event(
         "127.0.0.1:3000",
-        &format!("{method} {}", uri.path()),
+        &format!("{method} {template}"),
         &method,
         &uri,
         &map,
         body,
         peer,
-    )
+    );
+    crate::events::set_path_parameters(&mut event, params);
+    event
 }
 
 /// The authorizer's payload-2.0 event for a request with these headers (cookies included).

@@ -5,7 +5,9 @@
 //! apart (docs/ARCHITECTURE.md, "The API description").
 
 use gatehouse::answers::admin::*;
-use gatehouse::answers::apps::{App, AppGrant, AppListing, GrantList, GrantRemoved, MyApps};
+use gatehouse::answers::apps::{
+    AccessExplained, App, AppListing, GrantAdded, GrantList, GrantRemoved, MyApps,
+};
 use gatehouse::answers::idps::{IdentityLinked, IdpDeleted, IdpListing, SsoProviders};
 use gatehouse::answers::invites::{CreatedUser, CredentialsReset, InviteAccepted};
 use gatehouse::answers::settings::{LoginInForce, SettingsInForce, SignupInForce};
@@ -23,7 +25,9 @@ use gatehouse::credentials::keys::JwkSet;
 use gatehouse::credentials::oidc::party::ProbeReport;
 use gatehouse::credentials::password::PasswordRules;
 use gatehouse::requests::admin::*;
-use gatehouse::requests::apps::{AddGrant, AppQuery, NewApp, RemoveGrant, TransferApp, UpdateApp};
+use gatehouse::requests::apps::{
+    AddGrant, AppQuery, ExplainAccess, NewApp, RemoveGrant, TransferApp, UpdateApp,
+};
 use gatehouse::requests::form::TokenForm;
 use gatehouse::requests::idps::{IdpBody, IdpRef, LinkIdentity, TestIdp};
 use gatehouse::requests::invites::{AcceptInvite, CreateUser, ResetCredentials};
@@ -347,6 +351,10 @@ pub const ROUTES: &[Route] = &[
         .authorizer_rule(None, Some(Scope::Client)).answers(schema!(Caller)).refusals(&[401]),
     Route::new("GET", "/stats", Token, "stats", "Demo survey data: needs scope data; echoes the caller")
         .authorizer_rule(None, Some(Scope::Data)).answers(schema!(Caller)).refusals(&[401]),
+    // The demo app route (README "Applications and sharing"): an app-bearing rule.
+    Route::new("GET", "/apps/{app_id}/data", Token, "appData",
+        "Demo: one application's data; needs scope client and access to the app; echoes the caller and the decided app context")
+        .authorizer_rule(None, Some(Scope::Client)).answers(schema!(Caller)).refusals(&[401]),
     Route::new("POST", "/widget/generateToken", Widget, "widgetGenerateToken",
         "Mode 1: a one-time temp token the browser redeems for a session cookie")
         .authorizer_rule(Some(&[ApiKey]), Some(Scope::WidgetIssue)).json(schema!(TempTokenRequest))
@@ -411,8 +419,8 @@ pub const ROUTES: &[Route] = &[
         .authorizer_rule(Some(&[Creator]), None).json(schema!(UpdateApp)).answers(schema!(App))
         .refusals(&[401, 403, 404, 503]),
     Route::new("POST", "/apps/grants/add", Users, "appGrantAdd",
-        "Share an app the creator owns with one user, by id or by verified e-mail, with the widget permission schemas")
-        .authorizer_rule(Some(&[Creator]), None).json(schema!(AddGrant)).answers(schema!(AppGrant))
+        "Share an app the creator owns with one user, by id or by verified e-mail, with the widget permission schemas; by e-mail to an address without an account, an end-user invite is mailed when e-mail is configured and sign-up admits the address (invited: true, never the link)")
+        .authorizer_rule(Some(&[Creator]), None).json(schema!(AddGrant)).answers(schema!(GrantAdded))
         .refusals(&[401, 403, 404, 409, 503]),
     Route::new("POST", "/apps/grants/remove", Users, "appGrantRemove",
         "Remove a user's grant on an app the creator owns")
@@ -529,6 +537,9 @@ pub const ROUTES: &[Route] = &[
     Route::new("POST", "/admin/apps/transfer", Admin, "adminTransferApp",
         "Give an app to another creator (so its owner can be deleted)")
         .admin().json(schema!(TransferApp)).answers(schema!(App)).refusals(&[404, 409]).destructive(),
+    Route::new("POST", "/admin/apps/explain", Admin, "adminExplainAppAccess",
+        "How the authorizer decides a user's request on a route key for an app: the deciding rule, visibility, grant, outcome and the context the backend would receive (same ROUTE_RULES, consistent reads)")
+        .admin().json(schema!(ExplainAccess)).answers(schema!(AccessExplained)).refusals(&[404]),
     Route::new("POST", "/admin/users/link-identity", Admin, "adminLinkIdentity",
         "Link a provider's subject to a user: it signs in as that user (409: the identity or the user's slot at the provider is taken)")
         .admin().json(schema!(LinkIdentity)).answers(schema!(IdentityLinked)).refusals(&[404, 409]),
@@ -563,7 +574,63 @@ pub const ROUTES: &[Route] = &[
         .admin().json(schema!(TestIdp)).answers(schema!(ProbeReport)).refusals(&[404]),
 ];
 
-/// The route serving `method path`, if any.
-pub fn find(method: &str, path: &str) -> Option<&'static Route> {
-    ROUTES.iter().find(|r| r.method == method && r.path == path)
+/// A route's match of a request path: what API Gateway passes as `pathParameters`.
+pub type PathParams = Vec<(String, String)>;
+
+/// The route serving `method path`, as an HTTP API selects it: an exact route first,
+/// else the one whose literal segments match with the most literals (case-sensitive);
+/// a `{name}` segment takes one non-empty segment, percent-decoded once, and never a
+/// value that decodes to contain `/` or to `.`/`..` (docs/DECISIONS.md, "The local
+/// gateway's `{param}` routes").
+pub fn find(method: &str, path: &str) -> Option<(&'static Route, PathParams)> {
+    if let Some(exact) = ROUTES.iter().find(|r| r.method == method && r.path == path) {
+        return Some((exact, Vec::new()));
+    }
+    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
+    ROUTES
+        .iter()
+        .filter(|r| r.method == method && r.path.contains('{'))
+        .filter_map(|r| Some((r, bind(r.path, &segments)?)))
+        .max_by_key(|(r, _)| r.path.split('/').filter(|s| !s.starts_with('{')).count())
+}
+
+/// The parameters of `template` bound to the request's `segments`, if it matches.
+fn bind(template: &str, segments: &[&str]) -> Option<PathParams> {
+    let parts: Vec<&str> = template.strip_prefix('/')?.split('/').collect();
+    if parts.len() != segments.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (part, seg) in parts.iter().zip(segments) {
+        match part.strip_prefix('{').and_then(|p| p.strip_suffix('}')) {
+            Some(name) => {
+                let value = percent_decode(seg)?;
+                if value.is_empty() || value.contains('/') || value == "." || value == ".." {
+                    return None;
+                }
+                params.push((name.to_owned(), value));
+            }
+            None if part == seg => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+/// `%XX` decoded once; `None` for a bad escape or a result that is not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }

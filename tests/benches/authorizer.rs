@@ -1,8 +1,8 @@
 //! Handler time of the authorizer: one payload-2.0 event in, the response out, warm
 //! (ring and API key cached), per credential type. The stores are in memory so the
 //! figure is the authorizer's own work; the widget and user session cookie cases
-//! exclude DynamoDB by design (their one read per request is measured by the Lambda
-//! harness, `make perf`).
+//! and the grant cases exclude DynamoDB by design (their reads are measured by the
+//! Lambda harness, `make perf`).
 //! Run with `make bench`.
 
 use std::hint::black_box;
@@ -11,6 +11,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use gatehouse::config::Config;
 use gatehouse::credentials::apikey::ApiKeyStore;
 use gatehouse::credentials::apikey::{self, ApiKeyRecord};
+use gatehouse::credentials::apps::{App, AppGrant, AppRecords, Visibility};
 use gatehouse::credentials::jwt::{AUD_API, Claims};
 use gatehouse::credentials::keys::{KeyRing, LoadedRing, SigningAlg};
 use gatehouse::credentials::secrets::SecretSource;
@@ -24,7 +25,9 @@ use gatehouse_local::perf::{ISSUER, ORIGIN, authorizer_event};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 
-/// One API key, one widget session and one user session, in memory.
+/// One API key, one widget session, one user session and one shared app granted to
+/// that user, in memory.
+#[derive(Clone)]
 struct Memory {
     key: ApiKeyRecord,
     session_hash: String,
@@ -77,6 +80,36 @@ impl UserSessionStore for Memory {
             (hash == self.user_session_hash && self.user_session.expires_at > now)
                 .then(|| self.user_session.clone()),
         )
+    }
+}
+
+/// The shared app of the grant rows, owned by someone else.
+const APP: &str = "bench-app";
+
+impl AppRecords for Memory {
+    async fn get_app(&self, id: &str) -> gatehouse::Result<Option<App>> {
+        Ok((id == APP).then(|| App {
+            id: APP.into(),
+            owner: "bench-owner".into(),
+            name: "Bench".into(),
+            visibility: Visibility::Shared,
+            created_at: 0,
+            updated_at: 0,
+            rev: 0,
+        }))
+    }
+    async fn get_grant(&self, app: &str, user: &str) -> gatehouse::Result<Option<AppGrant>> {
+        let mine = app == APP && user == self.user_session.user_id;
+        Ok(mine.then(|| AppGrant {
+            app_id: APP.into(),
+            user_id: user.into(),
+            permissions: serde_json::from_value(serde_json::json!([{"dataset_id": "sales",
+                "record_permissions": [{"security_name": "region", "values": ["emea"]}]}]))
+            .ok(),
+            asset_permissions: None,
+            granted_by: "bench-owner".into(),
+            created_at: 0,
+        }))
     }
 }
 
@@ -184,6 +217,16 @@ fn bench(c: &mut Criterion) {
                 ],
             );
             run(c, "user_session_no_dynamodb", &authorizer, user_event);
+            // An app-bearing rule: the app and the grant from the grant cache.
+            let grant_event = authorizer_event(
+                "GET",
+                &format!("/apps/{APP}/data"),
+                &[
+                    ("cookie", format!("__Host-gh_user={user_session_id}")),
+                    ("origin", ORIGIN.to_owned()),
+                ],
+            );
+            run(c, "grant_cached_no_dynamodb", &authorizer, grant_event);
             // Parse, classify, deny, build the response: the floor under every request.
             run(
                 c,

@@ -18,14 +18,11 @@ use super::ses::SesMailer;
 use super::sts::AwsIdentity;
 use crate::config::Config;
 use crate::credentials::admin::AdminIdentity;
-use crate::credentials::apikey::ApiKeyStore;
 use crate::credentials::rotation::RotationPolicy;
 use crate::credentials::secrets::SecretSource;
-use crate::credentials::users::UserSessionStore;
-use crate::credentials::widget::SessionStore;
 use crate::error::{Error, Result};
 use crate::functions::admin::AdminFunction;
-use crate::functions::authorizer::Authorizer;
+use crate::functions::authorizer::{Authorizer, AuthorizerStore};
 use crate::functions::rotate::Rotator;
 use crate::functions::token::TokenFunction;
 use crate::functions::users::UsersFunction;
@@ -213,7 +210,7 @@ impl std::error::Error for Failure {}
 
 /// One event through the authorizer, with errors as the runtime reports them, in the
 /// request's span (README "Logs"; the local gateway calls this).
-pub async fn invoke<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource>(
+pub async fn invoke<S: AuthorizerStore, K: SecretSource>(
     authorizer: &Authorizer<S, K>,
     event: Value,
 ) -> std::result::Result<Value, lambda_runtime::Error> {
@@ -223,7 +220,7 @@ pub async fn invoke<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretS
 /// [`invoke`] for one Lambda invocation: its id names the request when the event
 /// carries no `requestContext.requestId` (REST `TOKEN` events). The authorizer records
 /// the route and its decision on the span.
-async fn invoke_as<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource>(
+async fn invoke_as<S: AuthorizerStore, K: SecretSource>(
     authorizer: &Authorizer<S, K>,
     event: Value,
     invocation_id: Option<&str>,
@@ -249,10 +246,7 @@ async fn invoke_as<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSo
 }
 
 /// Serves the authorizer on the Lambda runtime.
-pub async fn run_authorizer<
-    S: ApiKeyStore + SessionStore + UserSessionStore + 'static,
-    K: SecretSource + 'static,
->(
+pub async fn run_authorizer<S: AuthorizerStore + 'static, K: SecretSource + 'static>(
     authorizer: Authorizer<S, K>,
 ) -> std::result::Result<(), lambda_runtime::Error> {
     let authorizer = Arc::new(authorizer);

@@ -75,6 +75,10 @@ pub struct Caller {
     /// User sessions: the user's roles, space-separated (absent when there are none).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub roles: Option<String>,
+    /// App-bearing routes: why the app was opened (`public`, `owner`, `grant`, `key`,
+    /// `token`; README "Applications and sharing").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_access: Option<String>,
 }
 
 impl Caller {
@@ -100,6 +104,7 @@ impl Caller {
             asset_permissions: text("asset_permissions"),
             user_kind: text("user_kind"),
             roles: text("roles"),
+            app_access: text("app_access"),
         })
     }
 }

@@ -138,8 +138,9 @@ pub enum Lookup {
 pub fn lookup(principal: &Principal, cookie_in_token_event: bool) -> Lookup {
     use PrincipalType::*;
     match principal.principal_type {
-        _ if cookie_in_token_event => Lookup::Nothing,
         ApiKey => Lookup::App,
+        // A user session is a cookie: denied in a `TOKEN` event whatever the records say.
+        Creator | EndUser if cookie_in_token_event => Lookup::Nothing,
         Creator | EndUser => Lookup::AppAndGrant,
         WidgetToken | WidgetSession | Client | HostUser => Lookup::Nothing,
     }
@@ -388,6 +389,8 @@ mod tests {
             );
             assert_eq!(lookup(&p, true), Lookup::Nothing);
         }
+        // An API key in a REST TOKEN event is no cookie: its app is read.
+        assert_eq!(lookup(&principal(ApiKey, "k", None), true), Lookup::App);
     }
 
     /// The context's permissions: a grant's own, a widget credential's own, none else.

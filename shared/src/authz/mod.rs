@@ -3,6 +3,7 @@
 
 pub mod apps;
 mod credential;
+pub mod decision;
 mod deny;
 pub mod origin;
 pub mod permissions;
@@ -16,7 +17,7 @@ pub use deny::{DenyReason, Verdict, deny};
 pub use origin::AllowedOrigins;
 pub use principal::{Principal, PrincipalType};
 pub use routes::{
-    AnyMarker, BadPath, PathProblem, Principals, RouteMatch, RouteRule, RouteRules, RouteTarget,
-    RuleError, valid_route_prefix,
+    APP_ID_HEADER, AnyMarker, AppSource, BadPath, PathProblem, Principals, RouteMatch, RouteRule,
+    RouteRules, RouteTarget, RuleError, valid_route_prefix,
 };
 pub use scope::{Scope, UnknownScope};

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::apps::AppAccess;
+
 /// The kinds of credential the authorizer accepts (the admin session is never one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -68,6 +70,8 @@ pub struct Principal {
     /// User sessions: the user's roles (a space-separated string in the context,
     /// omitted when there are none).
     pub roles: Vec<String>,
+    /// On an app-bearing rule: why the app was opened (`app_access`).
+    pub app_access: Option<AppAccess>,
 }
 
 impl Principal {
@@ -91,6 +95,7 @@ impl Principal {
             asset_permissions: None,
             user_kind: None,
             roles: Vec::new(),
+            app_access: None,
         }
     }
 
@@ -116,6 +121,9 @@ impl Principal {
             if let Some(v) = v {
                 m.insert(k.into(), v.clone().into());
             }
+        }
+        if let Some(a) = self.app_access {
+            m.insert("app_access".into(), a.as_str().into());
         }
         if !self.roles.is_empty() {
             m.insert("roles".into(), self.roles.join(" ").into());

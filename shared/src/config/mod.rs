@@ -48,6 +48,9 @@ pub struct Config {
     pub authorizer_response: AuthorizerResponse,
     /// How long a verified API key record is trusted from memory.
     pub api_key_cache_ttl: Duration,
+    /// `GRANT_CACHE_TTL`: how long the authorizer trusts an app or grant read (found
+    /// or absent) from memory; zero reads every time.
+    pub grant_cache_ttl: Duration,
     /// How long a Secrets Manager value is cached (at most 60 s).
     pub secrets_cache_ttl: Duration,
     /// Secret holding the signing key ring.
@@ -138,6 +141,7 @@ impl Config {
         let route_prefix = route_prefix(var)?;
         let authorizer_response = authorizer_response(var)?;
         let api_key_cache_ttl = seconds(var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
+        let grant_cache_ttl = seconds(var, "GRANT_CACHE_TTL", 30, 0, 3600)?;
         let secrets_cache_ttl = seconds(var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
         let (auth_url, jwk_url) = code_flow_urls(var)?;
         let (code_audience, code_require_audience) = code_audience(var)?;
@@ -185,6 +189,7 @@ impl Config {
             route_prefix,
             authorizer_response,
             api_key_cache_ttl,
+            grant_cache_ttl,
             secrets_cache_ttl,
             users: users::user_settings(var)?,
         })
@@ -395,6 +400,7 @@ mod tests {
         assert!(c.allowed_origins.is_empty());
         assert_eq!(c.authorizer_response, AuthorizerResponse::Simple);
         assert_eq!(c.api_key_cache_ttl, Duration::from_secs(60));
+        assert_eq!(c.grant_cache_ttl, Duration::from_secs(30));
         assert_eq!(c.secrets_cache_ttl, Duration::from_secs(60));
         assert_eq!(c.password, PasswordSettings::default());
         assert_eq!(
@@ -438,6 +444,10 @@ mod tests {
         assert_eq!(
             err_var(load(&[t, ("API_KEY_CACHE_TTL", "3601")])),
             "API_KEY_CACHE_TTL"
+        );
+        assert_eq!(
+            err_var(load(&[t, ("GRANT_CACHE_TTL", "3601")])),
+            "GRANT_CACHE_TTL"
         );
         assert_eq!(
             err_var(load(&[t, ("SECRETS_CACHE_TTL", "61")])),
@@ -636,6 +646,7 @@ mod tests {
             ),
             ("AUTHORIZER_RESPONSE", "iam"),
             ("API_KEY_CACHE_TTL", "0"),
+            ("GRANT_CACHE_TTL", "0"),
         ])
         .unwrap();
         assert_eq!(
@@ -644,5 +655,6 @@ mod tests {
         );
         assert_eq!(c.authorizer_response, AuthorizerResponse::Iam);
         assert_eq!(c.api_key_cache_ttl, Duration::ZERO);
+        assert_eq!(c.grant_cache_ttl, Duration::ZERO);
     }
 }

@@ -55,6 +55,21 @@ impl super::Config {
             .ok_or_else(|| crate::error::Error::Conflict("user_ui_not_configured".into()))?;
         Ok([ui.as_str(), "#", what, "=", token].concat().into())
     }
+
+    /// An invite's link, `<USER_UI_URL>#invite=<token>` (the admin API's invites and the
+    /// grants by e-mail both send this one).
+    pub fn invite_link(
+        &self,
+        token: &crate::credentials::users::InviteToken,
+    ) -> Result<secrecy::SecretString> {
+        self.user_ui_link("invite", token.expose())
+    }
+
+    /// Whether invites can be mailed: a sender (`EMAIL_FROM`) and a page for the link
+    /// (`USER_UI_URL`).
+    pub fn mails_invites(&self) -> bool {
+        self.users.signup.email_from.is_some() && self.user_ui_url.is_some()
+    }
 }
 
 #[cfg(test)]

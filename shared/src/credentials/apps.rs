@@ -5,9 +5,12 @@
 //! go through `gsi1`: `owner#<user>`, `apps#public`, `app#<app>`, `ugrant#<user>`.
 
 use std::future::Future;
+use std::time::Duration;
 
 pub use crate::authz::apps::{App, AppGrant, MAX_APP_ID, Visibility, is_app_id};
+pub use crate::authz::decision::AppRecords;
 use crate::error::Result;
+use crate::primitives::cache::{Bound, Clock, Eviction, TtlCache};
 
 /// The most grants a user may hold and still be deleted: each is two deletes in the
 /// user's delete transaction, which stays under DynamoDB's 100 actions (409
@@ -38,10 +41,9 @@ pub fn generated_app_id() -> String {
     crate::primitives::crypto::random_base62(16)
 }
 
-/// The app and grant records in the table.
-pub trait AppStore: Send + Sync {
-    /// `app#<id>` (a consistent read).
-    fn get_app(&self, id: &str) -> impl Future<Output = Result<Option<App>>> + Send;
+/// The app and grant records in the table; its reads of one app and one grant
+/// ([`AppRecords`], consistent reads) are all the authorizer needs.
+pub trait AppStore: AppRecords {
     /// Writes a new app (and `papp#` when public) in one transaction; `false` if the
     /// id is taken (nothing written).
     fn create_app(&self, app: &App) -> impl Future<Output = Result<bool>> + Send;
@@ -49,12 +51,6 @@ pub trait AppStore: Send + Sync {
     /// when the visibility changes, in one transaction; `false` if the app changed
     /// since `old` was read.
     fn update_app(&self, old: &App, new: &App) -> impl Future<Output = Result<bool>> + Send;
-    /// `grant#<app>#<user>` (a consistent read).
-    fn get_grant(
-        &self,
-        app: &str,
-        user: &str,
-    ) -> impl Future<Output = Result<Option<AppGrant>>> + Send;
     /// Writes (or replaces) both items of `grant` in one transaction.
     fn put_grant(&self, grant: &AppGrant) -> impl Future<Output = Result<()>> + Send;
     /// Deletes both items of a grant in one transaction; `false` if there was none.
@@ -70,4 +66,64 @@ pub trait AppStore: Send + Sync {
     /// Every app (the administrators' listing: a Scan, which only the admin function
     /// may make).
     fn list_apps(&self) -> impl Future<Output = Result<Vec<App>>> + Send;
+}
+
+/// Bound on cached found records, and separately on absent ones, per cache: a caller
+/// naming random app ids pushes out only other absent entries.
+pub(crate) const GRANT_CACHE_CAPACITY: usize = 10_000;
+
+/// A cache of found (`Some`) and absent (`None`) records: found ones least recently
+/// used first out, absent ones oldest first, bounded separately.
+fn record_cache<K: std::hash::Hash + Eq + Clone, V: Clone>(
+    ttl: Duration,
+    clock: Clock,
+) -> TtlCache<K, Option<V>> {
+    let bound = |eviction| Bound {
+        capacity: GRANT_CACHE_CAPACITY,
+        eviction,
+    };
+    TtlCache::new(ttl).with_clock(clock).partitioned(
+        |record: &Option<V>| usize::from(record.is_none()),
+        &[bound(Eviction::LeastRecentlyUsed), bound(Eviction::Oldest)],
+    )
+}
+
+/// The authorizer's reads of apps and grants, each trusted from memory for
+/// `GRANT_CACHE_TTL`, found or absent alike: a removed grant stops, and a new one
+/// starts, within that (zero reads every time). A failed read is not cached and fails
+/// the request closed. Concurrent misses of one record make one read.
+pub struct CachedAppRecords<S> {
+    store: S,
+    apps: TtlCache<String, Option<App>>,
+    /// By (app, user).
+    grants: TtlCache<(String, String), Option<AppGrant>>,
+}
+
+impl<S: AppRecords> CachedAppRecords<S> {
+    pub fn new(store: S, ttl: Duration) -> Self {
+        Self::with_clock(store, ttl, Clock::system())
+    }
+
+    /// The cache on `clock` (tests move it by hand).
+    pub fn with_clock(store: S, ttl: Duration, clock: Clock) -> Self {
+        CachedAppRecords {
+            store,
+            apps: record_cache(ttl, clock.clone()),
+            grants: record_cache(ttl, clock),
+        }
+    }
+}
+
+impl<S: AppRecords> AppRecords for CachedAppRecords<S> {
+    async fn get_app(&self, id: &str) -> Result<Option<App>> {
+        let load = || async { Ok(self.store.get_app(id).await?.filter(|a| a.id == id)) };
+        self.apps.get_or_load(id, load).await
+    }
+
+    async fn get_grant(&self, app: &str, user: &str) -> Result<Option<AppGrant>> {
+        let key = (app.to_owned(), user.to_owned());
+        let mine = |g: &AppGrant| g.app_id == app && g.user_id == user;
+        let load = || async { Ok(self.store.get_grant(app, user).await?.filter(mine)) };
+        self.grants.get_or_load(&key, load).await
+    }
 }

@@ -37,6 +37,15 @@ const ECHO_ROUTES: [(&str, &str); 5] = [
     ("GET", "/stats"),
 ];
 
+/// The demo app route `GET /apps/{app_id}/data`, which echoes the decided app context
+/// (README "Applications and sharing").
+fn is_app_data_path(path: &str) -> bool {
+    matches!(
+        path.strip_prefix("/apps/").and_then(|p| p.split_once('/')),
+        Some((id, "data")) if !id.is_empty()
+    )
+}
+
 /// The API description this build serves (`make openapi` regenerates it; a test fails
 /// when it differs from the route table).
 const OPENAPI: &str = include_str!("../../../docs/openapi.json");
@@ -335,7 +344,7 @@ where
             ("GET", "/openapi.json") => self.openapi(),
             ("POST", "/authorize") => self.authorize(&req),
             ("POST", "/token") => self.token(&req).await,
-            r if ECHO_ROUTES.contains(&r) => {
+            r if ECHO_ROUTES.contains(&r) || (method == "GET" && is_app_data_path(path)) => {
                 // Reached only through the authorizer; no context means a misrouted call.
                 let caller = authorizer_context(&req)
                     .as_ref()

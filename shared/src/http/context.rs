@@ -5,7 +5,7 @@ use lambda_http::{Request, RequestExt};
 use serde_json::{Map, Value};
 
 /// Context keys the authorizer sets (README "Route rules", the principal table).
-pub const PRINCIPAL_KEYS: [&str; 13] = [
+pub const PRINCIPAL_KEYS: [&str; 14] = [
     "principal_type",
     "subject",
     "scopes",
@@ -19,7 +19,22 @@ pub const PRINCIPAL_KEYS: [&str; 13] = [
     "asset_permissions",
     "user_kind",
     "roles",
+    "app_access",
 ];
+
+/// The path template of the route API Gateway matched (payload 2.0 `routeKey`, REST
+/// `resource`), or `None` where it matched none (`$default`).
+pub fn route_template(req: &Request) -> Option<&str> {
+    match req.request_context_ref()? {
+        RequestContext::ApiGatewayV2(ctx) => ctx
+            .route_key
+            .as_deref()
+            .and_then(|k| k.split_once(' '))
+            .map(|(_, path)| path),
+        RequestContext::ApiGatewayV1(ctx) => ctx.resource_path.as_deref(),
+        _ => None,
+    }
+}
 
 /// The authorizer context of a request (HTTP API `authorizer.lambda`, REST `authorizer`).
 pub fn authorizer_context(req: &Request) -> Option<Map<String, Value>> {
@@ -56,6 +71,7 @@ mod tests {
         p.asset_permissions = Some(serde_json::json!({}));
         p.user_kind = Some("creator".into());
         p.roles = vec!["r".into()];
+        p.app_access = Some(crate::authz::apps::AppAccess::Grant);
         let mut keys: Vec<String> = p.context().keys().cloned().collect();
         keys.sort();
         let mut known = PRINCIPAL_KEYS.to_vec();

@@ -37,19 +37,12 @@ pub async fn respond<H: Handler>(handler: &H, req: Request) -> http::Response<Bo
 fn span_of(function: Function, req: &Request) -> tracing::Span {
     use lambda_http::RequestExt;
     use lambda_http::request::RequestContext;
-    let (id, template) = match req.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => (
-            ctx.request_id.as_deref(),
-            ctx.route_key
-                .as_deref()
-                .and_then(|k| k.split_once(' '))
-                .map(|(_, path)| path),
-        ),
-        Some(RequestContext::ApiGatewayV1(ctx)) => {
-            (ctx.request_id.as_deref(), ctx.resource_path.as_deref())
-        }
-        _ => (None, None),
+    let id = match req.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.as_deref(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.as_deref(),
+        _ => None,
     };
+    let template = super::context::route_template(req);
     let id = id.or_else(|| req.lambda_context_ref().map(|c| c.request_id.as_str()));
     let route = format!(
         "{} {}",

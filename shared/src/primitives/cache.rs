@@ -23,17 +23,16 @@ use std::time::{Duration, Instant};
 
 /// Where a cache reads the time: the system clock, or one a test moves by hand.
 #[derive(Clone)]
-pub(crate) struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
+pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
 
 impl Clock {
     /// [`Instant::now`].
-    pub(crate) fn system() -> Self {
+    pub fn system() -> Self {
         Clock(Arc::new(Instant::now))
     }
 
-    /// A clock reading `now` (tests).
-    #[cfg(test)]
-    pub(crate) fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+    /// A clock reading `now` (tests move it by hand).
+    pub fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
         Clock(Arc::new(now))
     }
 
@@ -241,7 +240,6 @@ impl<K: Hash + Eq + Clone, V: Clone> TtlCache<K, V> {
         self
     }
 
-    #[cfg(test)]
     pub(crate) fn with_clock(mut self, clock: Clock) -> Self {
         self.clock = clock;
         self

@@ -125,13 +125,16 @@ const fn table(ops: &'static [Op], keys: &'static [Keys]) -> Grant {
 }
 
 const AUTHORIZER: &[Grant] = &[
-    // API keys, widget sessions and user sessions, read to check a credential.
+    // API keys, widget sessions and user sessions, read to check a credential; an
+    // app and a grant, read on an app-bearing rule.
     table(
         &[Op::GetItem],
         &[
             Keys::Prefix(API_KEY),
             Keys::Prefix(SESSION),
             Keys::Prefix(USER_SESSION),
+            Keys::Prefix(APP),
+            Keys::Prefix(GRANT),
         ],
     ),
     // `last_used` of an API key, and nothing else: UpdateItem is an upsert, so
@@ -220,8 +223,12 @@ const USERS: &[Grant] = &[
         ],
     ),
     // Invite acceptance reads the invite and deletes it in the transaction that sets
-    // the password; admins write invites.
-    table(&[Op::GetItem, Op::DeleteItem], &[Keys::Prefix(INVITE)]),
+    // the password; a grant by e-mail to an address without an account writes one
+    // with its new user (and deletes both when the mail fails).
+    table(
+        &[Op::GetItem, Op::PutItem, Op::DeleteItem],
+        &[Keys::Prefix(INVITE)],
+    ),
     // Single sign-on's transactions and one-time codes, each consumed by a delete.
     table(
         &[Op::GetItem, Op::PutItem, Op::DeleteItem],
@@ -426,6 +433,11 @@ mod tests {
         assert!(f.check(&Request::get("usess#ff")).is_ok());
         assert!(refused(f, Request::put("usess#ff", &[PK])));
         assert!(refused(f, Request::get("user#U1")));
+        assert!(f.check(&Request::get("app#sales")).is_ok());
+        assert!(f.check(&Request::get("grant#sales#U1")).is_ok());
+        assert!(refused(f, Request::put("grant#sales#U1", &[PK])));
+        assert!(refused(f, Request::get("papp#sales")));
+        assert!(refused(f, Request::get("ugrant#U1#sales")));
         assert!(
             f.check(&Request::update("apikey#abc", &[PK, LAST_USED]))
                 .is_ok()
@@ -522,7 +534,9 @@ mod tests {
             refused(f, Request::put("settings#signup", &[PK])),
             "administrators change the settings"
         );
-        assert!(refused(f, Request::put("invite#ff", &[PK])));
+        // A grant by e-mail invites its new user (README "Applications and sharing").
+        assert!(f.check(&Request::put("invite#ff", &[PK])).is_ok());
+        assert!(refused(f, Request::update("invite#ff", &[PK])));
         assert!(refused(f, Request::update("rate#admin#user#x#1", &[PK])));
         assert!(refused(f, Request::get("apikey#abc")));
         assert!(refused(f, Request::put("session#ff", &[PK])));

@@ -167,6 +167,37 @@ impl TransferApp {
     }
 }
 
+/// `POST /admin/apps/explain`: how the authorizer would decide `route` for this user
+/// on this app (README "Applications and sharing").
+#[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ExplainAccess {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9_-]{1,64}$"))]
+    pub app_id: String,
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[A-Za-z0-9]{16}$"))]
+    pub user_id: String,
+    /// A route key: an upper-case method, a space and a path, e.g. `GET /apps/x/data`.
+    #[cfg_attr(feature = "openapi", schema(example = "GET /apps/demo-app/data"))]
+    pub route: String,
+}
+
+impl ExplainAccess {
+    /// (app id, user id, method, path).
+    pub fn checked(&self) -> Result<(&str, &str, &str, &str)> {
+        let user = checked_user_id(&self.user_id)
+            .map_err(|_| Error::bad_request("user_id must be 16 letters or digits"))?;
+        let bad =
+            || Error::bad_request("route must be `<METHOD> /<path>`, e.g. `GET /apps/x/data`");
+        let (method, path) = self.route.split_once(' ').ok_or_else(bad)?;
+        let method_ok = !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase());
+        if !method_ok || !path.starts_with('/') || path.contains(' ') || path.len() > 1024 {
+            return Err(bad());
+        }
+        Ok((checked_app_id(&self.app_id)?, user, method, path))
+    }
+}
+
 /// `GET /apps/grants?app_id=` (this type describes the query).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AppQuery {

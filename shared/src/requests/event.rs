@@ -43,6 +43,9 @@ pub struct AuthInput {
     pub authorization: Option<String>,
     pub cookies: Vec<String>,
     pub origin: Option<String>,
+    /// The `x-gatehouse-app-id` header; `Some("")` when it was sent more than once, or
+    /// not as text (no app id matches that).
+    pub app_header: Option<String>,
     /// A credential header was sent more than once.
     pub duplicated_credential: bool,
     /// `requestContext.domainName`, from which the issuer is derived when `ISSUER` is empty.
@@ -142,6 +145,16 @@ fn credential_header(headers: &HeaderMap, name: &str, dup: &mut bool) -> Option<
     }
 }
 
+/// The app id header's single value (README "Applications and sharing"); a repeated
+/// one becomes `""`, which no app id equals (HTTP APIs join repeats with commas, which
+/// no app id contains either).
+fn app_header(headers: &HeaderMap) -> Option<String> {
+    match single_value(headers, crate::authz::APP_ID_HEADER) {
+        Ok(v) => v.map(str::to_owned),
+        Err(_) => Some(String::new()),
+    }
+}
+
 /// Reads any supported event shape: the shape's reader, then what every shape needs.
 pub fn parse_event(event: Value) -> Result<AuthInput> {
     let domain_name = event
@@ -193,6 +206,7 @@ fn http_v2(e: ApiGatewayV2CustomAuthorizerV2Request) -> AuthInput {
         path_params: e.path_parameters.into_iter().collect(),
         resource_arn: e.route_arn.unwrap_or_default(),
         origin: sent_origin(&e.headers).map(str::to_owned),
+        app_header: app_header(&e.headers),
         duplicated_credential: dup || joined(&api_key) || joined(&authorization),
         api_key,
         authorization,
@@ -232,6 +246,7 @@ fn rest_request(e: ApiGatewayCustomAuthorizerRequestTypeRequest) -> Result<AuthI
     input.api_key = credential_header(headers, "x-api-key", &mut dup);
     input.authorization = credential_header(headers, "authorization", &mut dup);
     input.origin = sent_origin(headers).map(str::to_owned);
+    input.app_header = app_header(headers);
     input.cookies = cookie_headers(headers).map(str::to_owned).collect();
     input.duplicated_credential = dup;
     Ok(input)

@@ -1,8 +1,9 @@
 //! Applications and sharing through the local gateway (README "Applications and
 //! sharing"): creators create, rename and share their apps; another creator's app
 //! answers as if absent; grants by id or verified e-mail, refused for an unverified
-//! address, an unknown one and the owner; `GET /users/me/apps` is exactly public +
-//! granted + owned.
+//! address, an unknown id and the owner; an unknown address is invited by e-mail when
+//! mail is on and the sign-up settings admit it, else 404; `GET /users/me/apps` is
+//! exactly public + granted + owned.
 
 use gatehouse::credentials::users::{User, UserKind};
 use gatehouse_e2e::{ORIGIN, Stack, USER_PASSWORD};
@@ -147,11 +148,6 @@ async fn creators_share_their_apps_and_users_list_exactly_public_granted_and_own
         g.text
     );
     for (body, status, message) in [
-        (
-            json!({"app_id": "sales-1", "email": "nobody-here@example.com"}),
-            StatusCode::NOT_FOUND,
-            "user_not_found",
-        ),
         (
             json!({"app_id": "sales-1", "user_id": "AAAAAAAAAAAAAAAA"}),
             StatusCode::NOT_FOUND,
@@ -447,4 +443,251 @@ async fn administrators_list_apps_and_transfer_them_to_a_creator() {
         )
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+}
+
+// ---- Grants by e-mail to an address without an account (README "Applications and
+// sharing") ----
+
+/// A signed-in creator's cookie and a new app `app` of theirs.
+async fn creator_with_app(s: &Stack, app: &str) -> (User, String) {
+    let (owner, a) = signed_in(s, UserKind::Creator).await;
+    let made = call(
+        s,
+        &a,
+        Method::POST,
+        "/apps",
+        Some(json!({"app_id": app, "name": app})),
+    )
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    (owner, a)
+}
+
+async fn grant_by_email(s: &Stack, cookie: &str, app: &str, email: &str) -> gatehouse_e2e::Answer {
+    let body = json!({"app_id": app, "email": email,
+        "permissions": [{"dataset_id": "d1", "record_permissions": []}]});
+    call(s, cookie, Method::POST, "/apps/grants/add", Some(body)).await
+}
+
+/// The id of the user holding `email`, if any.
+async fn holder(s: &Stack, email: &str) -> Option<String> {
+    use gatehouse::credentials::users::{Email, Identifier, UserStore};
+    let e = Identifier::Email(Email::parse(email).unwrap());
+    s.store.find_user_id(&e).await.unwrap()
+}
+
+/// 404 `user_not_found`, and nothing written for `email`: no user, no invite, no
+/// grant, no mail.
+async fn not_invited(s: &Stack, a: &gatehouse_e2e::Answer, email: &str, why: &str) {
+    use gatehouse::records::prefix;
+    assert_eq!(
+        (a.status, a.body["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("user_not_found")),
+        "{why}: {}",
+        a.text
+    );
+    assert!(holder(s, email).await.is_none(), "{why}: no user");
+    for p in [prefix::INVITE, prefix::GRANT, prefix::USER_GRANT] {
+        assert!(s.items_of(p).await.is_empty(), "{why}: no {p} item");
+    }
+    assert!(
+        gatehouse_e2e::mail::sent_to(email).await.is_empty(),
+        "{why}: no mail"
+    );
+}
+
+const INVITED_PASSWORD: &str = "Invited-By-A-Grant-Chose-This-Passw0rd";
+
+/// Current-thread runtime: the gateway's tasks run on this thread, so the subscriber
+/// set here sees every line the users function logs.
+#[tokio::test]
+async fn a_grant_by_email_to_an_unknown_address_invites_an_end_user_who_then_holds_it() {
+    let logs = gatehouse_e2e::logs::Captured::default();
+    let _guard = tracing::subscriber::set_default(logs.subscriber());
+    let s = Stack::builder()
+        .env(&[("SETTINGS_CACHE_TTL", "0")])
+        .start()
+        .await;
+    let (owner, a) = creator_with_app(&s, "invited-app").await;
+    let email = gatehouse_e2e::mail::address("Grantee");
+    let g = grant_by_email(&s, &a, "invited-app", &email).await;
+    assert_eq!(g.status, StatusCode::OK, "{}", g.text);
+    assert_eq!(g.body["invited"], true, "{}", g.text);
+    assert_eq!(g.body["app_id"], "invited-app");
+    assert_eq!(g.body["granted_by"], owner.id.as_str());
+    assert_eq!(g.body["permissions"][0]["dataset_id"], "d1");
+    let user_id = g.body["user_id"].as_str().unwrap().to_owned();
+    assert_eq!(holder(&s, &email).await.as_deref(), Some(user_id.as_str()));
+
+    // The mail: from EMAIL_FROM, a link on USER_UI_URL; the token is nowhere else.
+    let mail = gatehouse_e2e::mail::newest_to(&email).await;
+    assert_eq!(mail.from, gatehouse_e2e::EMAIL_FROM);
+    assert_eq!(mail.subject, "An application was shared with you");
+    let link = gatehouse_e2e::mail::link(&mail.text, "invite").unwrap();
+    assert!(link.starts_with(&format!("{ORIGIN}#invite=")), "{link}");
+    let token = gatehouse_e2e::mail::link_token(&mail.text, "invite").unwrap();
+    assert!(
+        !g.text.contains(&token) && !g.text.contains("#invite="),
+        "{}",
+        g.text
+    );
+    let logged = logs.text();
+    assert!(!logged.contains(&token), "the token is never logged");
+    assert!(!logged.contains(&email), "the address is never logged");
+    let invite_line = logged
+        .lines()
+        .find(|l| l.contains("grant_invite") && l.contains(&user_id) && l.contains("\"sent\""));
+    assert!(
+        invite_line.is_some(),
+        "the invite is logged with the new user's id"
+    );
+
+    // An invited end user, not verified, until the mailed invite is accepted.
+    use gatehouse::credentials::users::{UserStatus, UserStore};
+    let user = s.store.get_user(&user_id).await.unwrap().unwrap();
+    assert_eq!(
+        (user.kind, user.status, user.email_verified),
+        (UserKind::EndUser, UserStatus::Invited, false)
+    );
+    // Until then it is an unverified account: a second grant by e-mail is 409.
+    let made = json!({"app_id": "second-app", "name": "Second"});
+    let made = call(&s, &a, Method::POST, "/apps", Some(made)).await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    let again = grant_by_email(&s, &a, "second-app", &email).await;
+    assert_eq!(
+        (again.status, again.body["message"].as_str()),
+        (StatusCode::CONFLICT, Some("email_not_verified")),
+        "{}",
+        again.text
+    );
+    assert_eq!(gatehouse_e2e::mail::sent_to(&email).await.len(), 1);
+
+    let body = json!({"token": token, "new_password": INVITED_PASSWORD});
+    let accepted = s
+        .post("/users/invite/accept", &[("origin", ORIGIN)], Some(body))
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+    let user = s.store.get_user(&user_id).await.unwrap().unwrap();
+    assert!(user.email_verified, "the link reached the mailbox");
+    let signin = s.user_signin(&email, INVITED_PASSWORD).await;
+    assert_eq!(signin.status, StatusCode::OK, "{}", signin.text);
+    let cookie = signin.cookie().unwrap();
+    assert_eq!(
+        my_apps(&s, &cookie).await,
+        pairs(&[("invited-app", "grant")])
+    );
+    // Now verified: a grant by e-mail finds the account and invites nobody.
+    let again = grant_by_email(&s, &a, "second-app", &email).await;
+    assert_eq!(
+        (again.status, &again.body["invited"], &again.body["user_id"]),
+        (StatusCode::OK, &json!(false), &json!(user_id)),
+        "{}",
+        again.text
+    );
+    assert_eq!(
+        gatehouse_e2e::mail::sent_to(&email).await.len(),
+        1,
+        "no second mail"
+    );
+}
+
+/// The sign-up settings decide which addresses a grant may invite, by the sign-up's own
+/// rule: `domain` admits only its domains, `closed` none; password sign-in switched off
+/// invites nobody (nobody could accept). Each refusal is the old 404 and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_by_email_invites_only_an_address_the_signup_settings_admit() {
+    use crate::signup::set_signup;
+    use gatehouse::credentials::users::settings::{
+        Changed, LoginSettings, SettingsStore, SignupMode,
+    };
+    let s = Stack::builder()
+        .env(&[("SETTINGS_CACHE_TTL", "0")])
+        .start()
+        .await;
+    let (_, a) = creator_with_app(&s, "gated").await;
+    let email = gatehouse_e2e::mail::address("gated");
+    set_signup(&s, |v| {
+        v.mode = SignupMode::Domain;
+        v.allowed_domains = vec!["elsewhere.org".into()];
+    })
+    .await;
+    let g = grant_by_email(&s, &a, "gated", &email).await;
+    not_invited(&s, &g, &email, "another domain").await;
+    set_signup(&s, |v| {
+        v.mode = SignupMode::Closed;
+        v.allowed_domains = vec!["example.com".into()];
+    })
+    .await;
+    let g = grant_by_email(&s, &a, "gated", &email).await;
+    not_invited(&s, &g, &email, "closed").await;
+    set_signup(&s, |v| {
+        v.mode = SignupMode::Domain;
+        v.allowed_domains = vec!["example.com".into()];
+    })
+    .await;
+    let off = LoginSettings {
+        password_login: false,
+    };
+    let by = Changed { by: "test", at: 0 };
+    s.store.put_login_settings(&off, &by).await.unwrap();
+    let g = grant_by_email(&s, &a, "gated", &email).await;
+    not_invited(&s, &g, &email, "password sign-in off").await;
+    s.store
+        .put_login_settings(&LoginSettings::DEFAULT, &by)
+        .await
+        .unwrap();
+    // Its own domain admitted: invited.
+    let g = grant_by_email(&s, &a, "gated", &email).await;
+    assert_eq!(
+        (g.status, &g.body["invited"]),
+        (StatusCode::OK, &json!(true)),
+        "{}",
+        g.text
+    );
+    assert_eq!(gatehouse_e2e::mail::wait_for(&email, 1).await.len(), 1);
+}
+
+/// Without a sender (`EMAIL_FROM`) or a page for the link (`USER_UI_URL`) no invite can
+/// be mailed: an unknown address is 404 `user_not_found`, as before invites.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_by_email_without_email_from_or_user_ui_url_is_404_and_writes_nothing() {
+    for var in ["EMAIL_FROM", "USER_UI_URL"] {
+        let s = Stack::builder().env(&[(var, "")]).start().await;
+        let (_, a) = creator_with_app(&s, "no-mail").await;
+        let email = gatehouse_e2e::mail::address("nomail");
+        let g = grant_by_email(&s, &a, "no-mail", &email).await;
+        not_invited(&s, &g, &email, var).await;
+    }
+}
+
+/// A mail that cannot be sent is a 503 and undoes the transaction: no user, no invite,
+/// no grant is left that nobody was told of, and the same grant then succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_invite_mail_is_503_and_leaves_no_user_and_no_grant() {
+    use gatehouse::records::prefix;
+    use gatehouse_e2e::faults::{Fault, Wiring, ses_error, ses_proxy};
+    let proxy = ses_proxy();
+    let s = Stack::builder()
+        .via(Wiring::ses_through(&proxy).await)
+        .start()
+        .await;
+    let (_, a) = creator_with_app(&s, "unsent").await;
+    let email = gatehouse_e2e::mail::address("unsent");
+    proxy.set(ses_error(429, "TooManyRequestsException"), None);
+    let g = grant_by_email(&s, &a, "unsent", &email).await;
+    assert_eq!(g.status, StatusCode::SERVICE_UNAVAILABLE, "{}", g.text);
+    assert!(!g.text.contains("#invite="), "{}", g.text);
+    assert!(holder(&s, &email).await.is_none(), "the user was undone");
+    for p in [prefix::INVITE, prefix::GRANT, prefix::USER_GRANT] {
+        assert!(s.items_of(p).await.is_empty(), "no {p} item is left");
+    }
+    proxy.set(Fault::None, None);
+    let g = grant_by_email(&s, &a, "unsent", &email).await;
+    assert_eq!(
+        (g.status, &g.body["invited"]),
+        (StatusCode::OK, &json!(true)),
+        "{}",
+        g.text
+    );
+    assert_eq!(gatehouse_e2e::mail::wait_for(&email, 1).await.len(), 1);
 }

@@ -5,7 +5,7 @@
 //! listing on `gsi1`.
 
 use gatehouse::authz::permissions::{AssetIds, AssetPermissions};
-use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
+use gatehouse::credentials::apps::{App, AppGrant, AppRecords, AppStore, Visibility};
 use gatehouse::records::access::Function;
 use gatehouse::records::prefix;
 use gatehouse_e2e as common;

@@ -103,11 +103,7 @@ async fn warm_bearer_checks_make_no_aws_call() {
     }
 }
 
-fn a_reads<
-    S: gatehouse::credentials::apikey::ApiKeyStore
-        + gatehouse::credentials::widget::SessionStore
-        + gatehouse::credentials::users::UserSessionStore,
->(
+fn a_reads<S: gatehouse::functions::authorizer::AuthorizerStore>(
     a: &Authorizer<S, Counting>,
 ) -> usize {
     a.signing_keys()
@@ -150,10 +146,27 @@ async fn secrets_manager_failure_fails_closed() {
     assert_eq!(err.to_string(), "temporarily_unavailable");
 }
 
-/// The real DynamoDB store, counting the reads the authorizer makes.
-struct CountingStore {
-    inner: gatehouse::adapters::DynamoStore,
-    reads: AtomicUsize,
+/// The real DynamoDB store, counting the reads the authorizer makes (clones share the
+/// count: the authorizer's app cache holds one).
+#[derive(Clone)]
+pub(crate) struct CountingStore {
+    pub(crate) inner: gatehouse::adapters::DynamoStore,
+    pub(crate) reads: std::sync::Arc<AtomicUsize>,
+}
+
+impl gatehouse::credentials::apps::AppRecords for CountingStore {
+    async fn get_app(&self, id: &str) -> gatehouse::Result<Option<gatehouse::authz::apps::App>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_app(id).await
+    }
+    async fn get_grant(
+        &self,
+        app: &str,
+        user: &str,
+    ) -> gatehouse::Result<Option<gatehouse::authz::apps::AppGrant>> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_grant(app, user).await
+    }
 }
 
 impl gatehouse::credentials::apikey::ApiKeyStore for CountingStore {
@@ -251,7 +264,7 @@ async fn a_cookie_request_costs_one_dynamodb_read() {
     let cfg = common::config(store.table(), &[]);
     let counting = CountingStore {
         inner: common::as_function(&store, Function::Authorizer),
-        reads: AtomicUsize::new(0),
+        reads: Default::default(),
     };
     let a = Authorizer::new(&cfg, counting, common::secrets().await);
     let mut e = common::fixture("http-v2-request.json", "");

@@ -219,6 +219,14 @@ async fn cors_follows_the_allowed_origins() {
     );
     assert_eq!(ok.headers()["access-control-allow-credentials"], "true");
     assert_eq!(ok.headers()["access-control-max-age"], "600");
+    // The app id header of app-bearing rules may be sent cross-origin.
+    let allowed = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap();
+    assert!(
+        allowed.split(',').any(|h| h == "x-gatehouse-app-id"),
+        "{allowed}"
+    );
     let bad = preflight("https://evil.example").await.unwrap();
     assert!(bad.headers().get("access-control-allow-origin").is_none());
 

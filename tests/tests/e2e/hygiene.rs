@@ -234,9 +234,9 @@ async fn run(s: &Stack, route: &str, c: &Case) -> Option<String> {
         .map(|(k, v)| (*k, v.as_str()))
         .collect();
     let body = (!c.req.body.is_empty()).then(|| c.req.body.clone());
-    let a = s
-        .send(c.req.method.clone(), c.req.path, &headers, body)
-        .await;
+    // A `{param}` route is sent on the row's own app.
+    let path = c.req.path.replace("{app_id}", "hygiene-app");
+    let a = s.send(c.req.method.clone(), &path, &headers, body).await;
     let text: String = a.text.chars().take(200).collect();
     let what = format!("{route}, {}: got {} {text}", c.what, a.status);
     let json_error =
@@ -410,6 +410,8 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("GET /display/rules", &[("cookie", &cookie), origin], NoBody, "", S::OK),
         row("POST /comments", &[("authorization", &code)], NoBody, "", S::OK),
         row("GET /stats", &[("authorization", &access)], NoBody, "", S::OK),
+        // The demo app route on the creator's own app (sent as `/apps/hygiene-app/data`).
+        row("GET /apps/{app_id}/data", &[key], NoBody, "", S::OK),
         row("POST /widget/generateToken", &[key], Json, r#"{"userid":"u"}"#, S::OK),
         row("POST /widget/login/token", &[key], Json, r#"{"userid":"u","appid":"a"}"#, S::OK),
         row("POST /widget/loginToken", &[origin], Json, &login, S::OK),
@@ -472,6 +474,7 @@ async fn templates(s: &Stack) -> Vec<Template> {
         row("POST /admin/users/delete", &admin_write, Json, no_user, S::NOT_FOUND),
         row("GET /admin/apps", &admin_read, NoBody, "", S::OK),
         row("POST /admin/apps/transfer", &admin_write, Json, r#"{"app_id":"nobody","new_owner":"AAAAAAAAAAAAAAAA"}"#, S::NOT_FOUND),
+        row("POST /admin/apps/explain", &admin_write, Json, r#"{"app_id":"nobody","user_id":"AAAAAAAAAAAAAAAA","route":"GET /apps/nobody/data"}"#, S::NOT_FOUND),
         row("POST /admin/users/link-identity", &admin_write, Json, r#"{"user_id":"AAAAAAAAAAAAAAAA","idp":"nobody","sub":"s"}"#, S::NOT_FOUND),
         // Runtime settings: last, so the sign-up rows run under the defaults.
         row("GET /admin/settings", &admin_read, NoBody, "", S::OK),

@@ -9,6 +9,7 @@ mod admin_e2e;
 mod admin_faults;
 mod admin_users;
 mod apikey_store;
+mod app_access;
 mod apps;
 mod apps_store;
 mod architecture;

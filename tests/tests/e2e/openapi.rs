@@ -71,9 +71,16 @@ const SCOPES: [Scope; 3] = [Scope::Data, Scope::Client, Scope::WidgetIssue];
 /// What the default rules decide for `route`: for each principal type, whether it is
 /// admitted with every scope, and whether it still is without the route's scope.
 fn decided(rules: &RouteRules, route: &Route) -> Vec<(PrincipalType, bool, bool)> {
+    // Each `{name}` of the route bound to a value, as API Gateway would.
+    let params = route
+        .path
+        .split('/')
+        .filter_map(|s| s.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| (name.to_owned(), "x".to_owned()))
+        .collect();
     let target = RouteTarget::Template {
         path: route.path.into(),
-        params: Default::default(),
+        params,
     };
     let allowed = |p: &Principal| rules.authorize(p, route.method, &target).is_ok();
     PrincipalType::ALL

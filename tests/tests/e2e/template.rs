@@ -91,6 +91,15 @@ fn api_uses_the_lambda_authorizer_without_caching_or_identity_source() {
     let cors = &api["Properties"]["CorsConfiguration"];
     assert_eq!(cors["AllowCredentials"].as_bool(), Some(true));
     assert_eq!(cors["MaxAge"].as_i64(), Some(600));
+    // The local gateway answers preflights with exactly the template's headers.
+    let headers: Vec<&str> = cors["AllowHeaders"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert_eq!(headers.join(","), gatehouse_local::gateway::ALLOW_HEADERS);
+    assert!(headers.contains(&gatehouse::authz::APP_ID_HEADER));
 }
 
 #[test]
@@ -644,6 +653,43 @@ async fn the_bootstrap_seeds_a_creator_and_an_end_user_and_a_rerun_keeps_them() 
         .unwrap();
     assert!(unknown["creator"]["password"].is_null());
     assert_eq!(unknown["creator"]["username"], first["creator"]["username"]);
+}
+
+/// The bootstrap's demo app (`.local/credentials.json` under `apps`): shared, owned by
+/// the demo creator, opened by the granted end user with its filter and refused to the
+/// other end user; a rerun changes nothing.
+#[tokio::test]
+async fn the_bootstrap_seeds_a_shared_app_granted_to_one_end_user_and_not_the_other() {
+    use gatehouse_local::bootstrap::{DEMO_APP, seed_apps, seed_users};
+    let s = gatehouse_e2e::Stack::builder().start().await;
+    let config = gatehouse_e2e::config(s.store.table(), &[]);
+    let users = seed_users(&s.store, &config, &serde_json::Value::Null)
+        .await
+        .unwrap();
+    let apps = seed_apps(&s.store).await.unwrap();
+    assert_eq!(apps["demo"]["app_id"], DEMO_APP);
+    assert_eq!(seed_apps(&s.store).await.unwrap(), apps, "a rerun");
+    let path = apps["demo"]["data_url"].as_str().unwrap();
+    for (role, status, access) in [
+        ("creator", 200, Some("owner")),
+        ("end_user", 200, Some("grant")),
+        ("other_end_user", 403, None),
+    ] {
+        let u = &users[role];
+        let body = serde_json::json!({"identifier": u["username"], "password": u["password"]});
+        let origin = [("origin", gatehouse_e2e::ORIGIN)];
+        let a = s.post("/users/signin", &origin, Some(body)).await;
+        assert_eq!(a.status, 200, "{role}: {}", a.text);
+        let cookie = a.cookie().unwrap();
+        let a = s
+            .get(
+                path,
+                &[("origin", gatehouse_e2e::ORIGIN), ("cookie", &cookie)],
+            )
+            .await;
+        assert_eq!(a.status, status, "{role}: {}", a.text);
+        assert_eq!(a.body["app_access"].as_str(), access, "{role}");
+    }
 }
 
 /// The sign-up variables come from template parameters, for the users function and the

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 
 use super::users::{REV, USER_ID, bad, internal};
 use super::*;
-use crate::credentials::apps::{App, AppGrant, AppStore, Visibility};
+use crate::credentials::apps::{App, AppGrant, AppRecords, AppStore, Visibility};
 use crate::records::access::Request;
 use crate::records::key::prefix::{OWNER_INDEX, PUBLIC_APPS_INDEX, USER_GRANTS_INDEX};
 use crate::records::key::{GSI1, GSI1_PK, GSI1_SK};
@@ -134,6 +134,15 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// The transaction's puts of both items of `grant` (also written with a user a
+    /// grant by e-mail invites).
+    pub(super) fn grant_puts(&self, grant: &AppGrant) -> Result<Vec<TransactWriteItem>> {
+        grant_items(grant)?
+            .into_iter()
+            .map(|i| self.put_in_transaction(i))
+            .collect()
+    }
+
     /// The app's put, only over the revision `old` read.
     fn app_put_if_unchanged(&self, new: &App, old: &App) -> Result<TransactWriteItem> {
         let item = app_item(new);
@@ -178,12 +187,19 @@ impl DynamoStore {
     }
 }
 
-impl AppStore for DynamoStore {
+impl AppRecords for DynamoStore {
     async fn get_app(&self, id: &str) -> Result<Option<App>> {
         let item = self.get(&Key::App(id).pk()).await?;
         item.as_ref().map(app_from).transpose()
     }
 
+    async fn get_grant(&self, app: &str, user: &str) -> Result<Option<AppGrant>> {
+        let item = self.get(&Key::Grant { app, user }.pk()).await?;
+        item.as_ref().map(grant_from).transpose()
+    }
+}
+
+impl AppStore for DynamoStore {
     async fn create_app(&self, app: &App) -> Result<bool> {
         let mut items = vec![self.put_new_in_transaction(app_item(app))?];
         if app.visibility == Visibility::Public {
@@ -206,16 +222,8 @@ impl AppStore for DynamoStore {
         self.transact(items).await
     }
 
-    async fn get_grant(&self, app: &str, user: &str) -> Result<Option<AppGrant>> {
-        let item = self.get(&Key::Grant { app, user }.pk()).await?;
-        item.as_ref().map(grant_from).transpose()
-    }
-
     async fn put_grant(&self, grant: &AppGrant) -> Result<()> {
-        let items = grant_items(grant)?
-            .into_iter()
-            .map(|i| self.put_in_transaction(i))
-            .collect::<Result<Vec<_>>>()?;
+        let items = self.grant_puts(grant)?;
         if self.transact(items).await? {
             Ok(())
         } else {

@@ -5,8 +5,9 @@ use aws_sdk_dynamodb::types::TransactWriteItem;
 
 use super::users::{REV, USER_ID};
 use super::*;
-use crate::credentials::users::User;
+use crate::credentials::apps::AppGrant;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
+use crate::credentials::users::{Invite, User};
 use crate::records::key::{GSI1, GSI1_PK, GSI1_SK};
 
 /// The `gsi1pk` of the `uname#` items: the user names, sorted on `gsi1`.
@@ -69,6 +70,27 @@ impl DynamoStore {
             .into_iter()
             .map(|item| self.put_if_free_in_transaction(item, now, replaces.map(|r| r.id.as_str())))
             .collect()
+    }
+
+    /// A new user's transaction ([`UserStore::create_user`]): the user, its invite, the
+    /// grant it is invited for, and its name items, each new.
+    ///
+    /// [`UserStore::create_user`]: crate::credentials::users::UserStore::create_user
+    pub(super) fn new_user_items(
+        &self,
+        user: &User,
+        invite: Option<&Invite>,
+        grant: Option<&AppGrant>,
+    ) -> Result<Vec<TransactWriteItem>> {
+        let mut items = vec![self.put_new_in_transaction(super::users::user_item(user))?];
+        if let Some(invite) = invite {
+            items.push(self.put_new_in_transaction(super::invites::invite_item(invite))?);
+        }
+        if let Some(grant) = grant {
+            items.extend(self.grant_puts(grant)?);
+        }
+        items.extend(self.name_puts(user, user.created_at, None)?);
+        Ok(items)
     }
 
     /// One page of a name list: a Query of `gsi1` in the list's partition.

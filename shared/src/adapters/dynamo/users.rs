@@ -2,8 +2,9 @@
 
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem, Update};
 
-use super::invites::{Expr, credential_parts, invite_from, invite_item};
+use super::invites::{Expr, credential_parts, invite_from};
 use super::*;
+use crate::credentials::apps::AppGrant;
 use crate::credentials::users::directory::{IndexPage, NameIndex};
 use crate::credentials::users::{
     Email, Identifier, Invite, PasswordHash, SessionChange, User, UserKind, UserSession,
@@ -201,13 +202,14 @@ fn session_item(hash: &str, u: &UserSession) -> Item {
 }
 
 impl UserStore for DynamoStore {
-    async fn create_user(&self, user: &User, invite: Option<&Invite>) -> Result<bool> {
-        let mut items = vec![self.put_new_in_transaction(user_item(user))?];
-        if let Some(invite) = invite {
-            items.push(self.put_new_in_transaction(invite_item(invite))?);
-        }
-        items.extend(self.name_puts(user, user.created_at, None)?);
-        self.transact(items).await
+    async fn create_user(
+        &self,
+        user: &User,
+        invite: Option<&Invite>,
+        grant: Option<&AppGrant>,
+    ) -> Result<bool> {
+        self.transact(self.new_user_items(user, invite, grant)?)
+            .await
     }
 
     async fn find_user_id(&self, identifier: &Identifier) -> Result<Option<String>> {

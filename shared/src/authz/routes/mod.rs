@@ -2,6 +2,7 @@
 //! the defaults; `ROUTE_RULES` replaces them). Anything not listed is denied.
 
 mod pattern;
+mod target;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use self::pattern::{BadPath, PathProblem};
 use self::pattern::{Pattern, segments};
+pub use self::target::{RouteTarget, valid_route_prefix};
 use super::deny::DenyReason;
 use super::principal::{Principal, PrincipalType};
 use super::scope::Scope;
@@ -52,78 +54,24 @@ pub struct RouteRule {
     /// `ROUTE_RULES` gives (kept as written, matched exactly).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
+    /// Where the app id is, on a rule that decides app access (README "Applications
+    /// and sharing"): the authorizer then admits only what [`crate::authz::apps::decide`]
+    /// allows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app: Option<AppSource>,
 }
 
-/// What the rules decide on: the route API Gateway matched, or the real path where
-/// the route does not say (`$default`, greedy `{proxy+}` routes, REST `TOKEN` events).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RouteTarget {
-    /// The matched route's path template (`/display`, `/apps/{app_id}`) and the values
-    /// API Gateway bound to its parameters.
-    Template {
-        path: String,
-        params: BTreeMap<String, String>,
-    },
-    /// The request path (any configured `ROUTE_PREFIX` already removed).
-    Path(String),
-}
+/// The one header an app id may come in: `AllowHeaders` of the CORS configuration
+/// (template and local gateway) lists it, so a browser may send it cross-origin.
+pub const APP_ID_HEADER: &str = "x-gatehouse-app-id";
 
-impl RouteTarget {
-    /// The target of one request. `template` is the path template of the route API
-    /// Gateway matched (`None` for `$default` and REST `TOKEN` events); greedy templates
-    /// (`{proxy+}`) say nothing, so the path decides there. `prefix` (`ROUTE_PREFIX`) is
-    /// removed from `path` and required on it; it applies only where the path decides.
-    /// A path whose meaning could differ between the gateway and a backend is refused
-    /// first, whatever decides.
-    pub(crate) fn new(
-        template: Option<&str>,
-        params: BTreeMap<String, String>,
-        path: &str,
-        prefix: Option<&str>,
-    ) -> Result<RouteTarget, DenyReason> {
-        if !is_clean_path(path) {
-            return Err(DenyReason::SuspiciousPath);
-        }
-        if template.is_some_and(|t| !t.starts_with('/')) {
-            return Err(DenyReason::MalformedEvent);
-        }
-        if let Some(t) = template.filter(|t| !is_greedy(t)) {
-            return Ok(RouteTarget::Template {
-                path: t.to_owned(),
-                params,
-            });
-        }
-        let path = match prefix {
-            None => path,
-            Some(prefix) => match path.strip_prefix(prefix) {
-                Some("") => "/",
-                Some(rest) if rest.starts_with('/') => rest,
-                _ => return Err(DenyReason::RouteNotAllowed),
-            },
-        };
-        Ok(RouteTarget::Path(path.to_owned()))
-    }
-}
-
-/// A greedy route template (`/{proxy+}`, `/reports/{proxy+}`).
-fn is_greedy(template: &str) -> bool {
-    segments(template)
-        .iter()
-        .any(|s| s.starts_with('{') && s.ends_with("+}"))
-}
-
-/// A valid `ROUTE_PREFIX`: `/segment[/segment...]` of unreserved characters, no
-/// trailing slash.
-pub fn valid_route_prefix(prefix: &str) -> bool {
-    prefix.len() > 1
-        && prefix.starts_with('/')
-        && segments(prefix).iter().all(|s| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-                && *s != "."
-                && *s != ".."
-        })
+/// Where an app-bearing rule finds the app id: `{"path_param": "app_id"}` (a `{name}`
+/// segment of the rule's path) or `{"header": "x-gatehouse-app-id"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum AppSource {
+    PathParam(String),
+    Header(String),
 }
 
 /// Why `ROUTE_RULES` is refused (the message names the rule's method or path).
@@ -135,12 +83,18 @@ pub enum RuleError {
     Method(String),
     #[error(transparent)]
     Path(BadPath),
+    #[error(
+        "rule `{method} {path}`: `app.path_param` must name a `{{name}}` segment of the rule's path, and `app.header` must be `x-gatehouse-app-id`"
+    )]
+    AppSource { method: String, path: String },
 }
 
 /// The rule that decided, and the route parameters it bound.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RouteMatch {
     pub params: BTreeMap<String, String>,
+    /// The rule's app source: the request's app access is decided too.
+    pub app: Option<AppSource>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +104,19 @@ struct CompiledRule {
 }
 
 impl CompiledRule {
-    fn new(rule: RouteRule) -> Result<Self, BadPath> {
-        let pattern = Pattern::parse(&rule.path)?;
+    fn new(rule: RouteRule) -> Result<Self, RuleError> {
+        let pattern = Pattern::parse(&rule.path).map_err(RuleError::Path)?;
+        let source_ok = match &rule.app {
+            None => true,
+            Some(AppSource::PathParam(name)) => pattern.has_param(name),
+            Some(AppSource::Header(h)) => h == APP_ID_HEADER,
+        };
+        if !source_ok {
+            return Err(RuleError::AppSource {
+                method: rule.method.clone(),
+                path: rule.path.clone(),
+            });
+        }
         Ok(CompiledRule { rule, pattern })
     }
 
@@ -191,6 +156,7 @@ impl RouteRules {
                 path: path.into(),
                 principals,
                 scope: scope.map(|s| s.as_str().to_owned()),
+                app: None,
             };
         let only = |t: &[PrincipalType]| Principals::List(t.iter().copied().collect());
         let any = || Principals::Any(AnyMarker::Any);
@@ -224,6 +190,10 @@ impl RouteRules {
             rule("POST", "/apps/grants/add", only(&[Creator]), None),
             rule("POST", "/apps/grants/remove", only(&[Creator]), None),
             rule("GET", "/apps/grants", only(&[Creator]), None),
+            RouteRule {
+                app: Some(AppSource::PathParam("app_id".into())),
+                ..rule("GET", "/apps/{app_id}/data", any(), Some(Scope::Client))
+            },
             rule("GET", "/whoami", any(), None),
             rule("GET", "/display", any(), Some(Scope::Client)),
             rule("GET", "/display/rules", any(), Some(Scope::Client)),
@@ -239,7 +209,6 @@ impl RouteRules {
             .map(CompiledRule::new)
             .collect::<Result<Vec<_>, _>>()
             .map(RouteRules)
-            .map_err(RuleError::Path)
     }
 
     /// The rules `ROUTE_RULES` gives (a JSON array of [`RouteRule`]s).
@@ -284,13 +253,17 @@ impl RouteRules {
                         None => return RuleFit::MissingParam,
                     };
                 }
-                RuleFit::Matches(RouteMatch { params: bound })
+                RuleFit::Matches(RouteMatch {
+                    params: bound,
+                    app: rule.rule.app.clone(),
+                })
             }
             RouteTarget::Path(_) => {
                 match rule.pattern.match_path(segs, false) {
                     Some((true, params)) => {
                         return RuleFit::Matches(RouteMatch {
                             params: params.into_iter().collect(),
+                            app: rule.rule.app.clone(),
                         });
                     }
                     Some((false, _)) => return RuleFit::MissingParam,
@@ -343,12 +316,18 @@ impl RouteRules {
         target: &RouteTarget,
     ) -> Result<RouteMatch, DenyReason> {
         let (rule, matched) = self.deciding_rule(method, target)?;
+        Self::admits(rule, principal)?;
+        Ok(matched)
+    }
+
+    /// Whether `rule` admits `principal`'s type and it holds the rule's scope.
+    pub(crate) fn admits(rule: &RouteRule, principal: &Principal) -> Result<(), DenyReason> {
         if !rule.principals.admits(principal.principal_type) {
             return Err(DenyReason::CredentialNotAllowed);
         }
         match &rule.scope {
             Some(scope) if !principal.has_scope(scope) => Err(DenyReason::InsufficientScope),
-            _ => Ok(matched),
+            _ => Ok(()),
         }
     }
 }
@@ -356,25 +335,6 @@ impl RouteRules {
 /// A route parameter's value from API Gateway: one non-empty path segment.
 fn is_one_segment(v: &str) -> bool {
     !v.is_empty() && !v.contains('/') && v != "." && v != ".."
-}
-
-/// Rejects paths whose meaning could differ between the gateway and a backend:
-/// dot segments, empty segments, encoded slashes, dots or percent signs, control bytes.
-fn is_clean_path(path: &str) -> bool {
-    if !path.starts_with('/') || path.bytes().any(|b| b.is_ascii_control() || b == b'\\') {
-        return false;
-    }
-    let lower = path.to_ascii_lowercase();
-    if ["%2f", "%2e", "%5c", "%25", "%00"]
-        .iter()
-        .any(|e| lower.contains(e))
-    {
-        return false;
-    }
-    path == "/"
-        || path[1..].split('/').enumerate().all(|(i, seg)| {
-            seg != "." && seg != ".." && (!seg.is_empty() || i == path[1..].split('/').count() - 1)
-        })
 }
 
 #[cfg(test)]
@@ -963,5 +923,46 @@ mod tests {
                 format!("rule path `{path}`: {why}")
             );
         }
+    }
+
+    /// `app` names where the id is: a `{name}` of the rule's path, or the one header
+    /// CORS lets a browser send; anything else stops the start with the rule named.
+    #[test]
+    fn app_sources_are_a_path_parameter_of_the_rule_or_the_app_header() {
+        let r = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/apps/{app_id}/data","principals":"any","app":{"path_param":"app_id"}},
+                {"method":"GET","path":"/reports","principals":"any","app":{"header":"x-gatehouse-app-id"}}]"#,
+        )
+        .unwrap();
+        let t = RouteTarget::Template {
+            path: "/apps/{app_id}/data".into(),
+            params: [("app_id".to_owned(), "sales".to_owned())].into(),
+        };
+        let p = principal(PrincipalType::ApiKey, "client");
+        let m = r.authorize(&p, "GET", &t).unwrap();
+        assert_eq!(m.app, Some(AppSource::PathParam("app_id".into())));
+        assert_eq!(m.params["app_id"], "sales");
+        let m = r.authorize(&p, "GET", &path("/reports")).unwrap();
+        assert_eq!(m.app, Some(AppSource::Header(APP_ID_HEADER.into())));
+        let d = RouteRules::default_rules();
+        let m = d.authorize(&p, "GET", &path("/apps/x/data")).unwrap();
+        assert_eq!(m.app, Some(AppSource::PathParam("app_id".into())));
+        for bad in [
+            r#"[{"method":"GET","path":"/apps/{id}","principals":"any","app":{"path_param":"app_id"}}]"#,
+            r#"[{"method":"GET","path":"/r","principals":"any","app":{"header":"x-other"}}]"#,
+            r#"[{"method":"GET","path":"/r","principals":"any","app":{"query":"app"}}]"#,
+            r#"[{"method":"GET","path":"/r","principals":"any","app":{"header":"x-gatehouse-app-id","path_param":"a"}}]"#,
+        ] {
+            assert!(RouteRules::from_json(bad).is_err(), "{bad}");
+        }
+        let e = RouteRules::from_json(
+            r#"[{"method":"GET","path":"/apps/{id}","principals":"any","app":{"path_param":"app_id"}}]"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("`GET /apps/{id}`") && e.contains("path_param"),
+            "{e}"
+        );
     }
 }

@@ -139,6 +139,13 @@ impl Pattern {
         Some((valid, params))
     }
 
+    /// Whether `{name}` is one of the segments.
+    pub(super) fn has_param(&self, name: &str) -> bool {
+        self.segments
+            .iter()
+            .any(|s| matches!(s, Segment::Param(n) if n == name))
+    }
+
     fn length_fits(&self, len: usize) -> bool {
         if self.rest {
             len >= self.segments.len()

@@ -195,8 +195,27 @@ pub async fn invite_new_user<S: UserStore>(
     let mut user = new_record(new, now);
     let (invite, token) = Invite::issue_for(&user, delivery, now)?;
     user.invite = Some(invite.hash.clone());
-    let user = store_new(store, user, Some(&invite)).await?;
+    let user = store_new(store, user, Some(&invite), None).await?;
     Ok((user, invite, token))
+}
+
+/// A grant by e-mail to an address without an account (README "Applications and
+/// sharing"): the invited user `new`, its name items, an invite mailed to its address
+/// (so accepting it verifies the address) and the grant `grant` makes for the new user's
+/// id, all in one transaction; also the invite's token, for the mail alone. 409 when the
+/// address (or name) is taken, nothing written.
+pub async fn invite_grantee<S: UserStore>(
+    store: &S,
+    new: NewUser,
+    grant: impl FnOnce(&str) -> AppGrant,
+    now: i64,
+) -> Result<(User, AppGrant, InviteToken)> {
+    let mut user = new_record(new, now);
+    let (invite, token) = Invite::issue_for(&user, Delivery::Email, now)?;
+    user.invite = Some(invite.hash.clone());
+    let grant = grant(&user.id);
+    let user = store_new(store, user, Some(&invite), Some(&grant)).await?;
+    Ok((user, grant, token))
 }
 
 /// Resets a user's credentials (README "People"): one transaction removes the password,
@@ -233,6 +252,21 @@ pub async fn reissue_invite<S: UserStore>(
         }
     }
     Err(Error::Busy("user record"))
+}
+
+/// Writes a new user with its invite and grant, if any ([`UserStore::create_user`]);
+/// 409 when the name or e-mail is taken.
+pub(super) async fn store_new<S: UserStore>(
+    store: &S,
+    user: User,
+    invite: Option<&Invite>,
+    grant: Option<&AppGrant>,
+) -> Result<User> {
+    if store.create_user(&user, invite, grant).await? {
+        Ok(user)
+    } else {
+        Err(Error::Conflict("the username or email is taken".into()))
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub enum Purpose {
     PasswordChanged,
     /// An administrator's invite (`#invite=`), delivered by e-mail.
     Invite,
+    /// A creator shared an app with an address that had no account: its invite
+    /// (`#invite=`).
+    GrantInvite,
 }
 
 impl Purpose {
@@ -35,6 +38,7 @@ impl Purpose {
             Purpose::ResetPassword => "reset_password",
             Purpose::PasswordChanged => "password_changed",
             Purpose::Invite => "invite",
+            Purpose::GrantInvite => "grant_invite",
         }
     }
 }
@@ -130,6 +134,27 @@ impl Message {
                  To choose your password and activate it, open this link within 72 hours:\n\n\
                  {}\n\n\
                  If you did not expect this, ignore this message.\n",
+                link.expose_secret()
+            )),
+        }
+    }
+
+    /// The invite of an address a creator shared an app with (README "Applications and
+    /// sharing"): the link `<USER_UI_URL>#invite=<token>`, valid 72 hours. It names
+    /// neither the app nor the creator: both are the creator's words, and a mail the
+    /// service sends must not carry a stranger's text.
+    pub fn grant_invite(to: &Email, link: &SecretString) -> Message {
+        Message {
+            to: to.clone(),
+            purpose: Purpose::GrantInvite,
+            subject: "An application was shared with you",
+            text: SecretString::from(format!(
+                "Someone shared an application with this address, and an account was \
+                 created for it.\n\n\
+                 To choose your password and open the application, use this link within \
+                 72 hours:\n\n\
+                 {}\n\n\
+                 If you did not expect this, ignore this message: the link then expires.\n",
                 link.expose_secret()
             )),
         }

@@ -22,7 +22,8 @@ use std::future::Future;
 
 use secrecy::SecretString;
 
-use crate::authz::{PrincipalType, Scope};
+use crate::authz::apps::AppGrant;
+use crate::authz::{Principal, PrincipalType, Scope};
 use crate::credentials::password::{ContextWords, Passwords};
 use crate::error::{Error, Result};
 use crate::primitives::crypto::random_base62;
@@ -30,7 +31,7 @@ use crate::primitives::crypto::random_base62;
 pub use self::directory::disable_user;
 pub use self::invites::{
     CredentialChange, Delivery, INVITE_TTL_SECS, Invite, InviteToken, NO_EMAIL, PasswordPart,
-    create_invited_user, invite_new_user, reissue_invite, reset_credentials,
+    create_invited_user, invite_grantee, invite_new_user, reissue_invite, reset_credentials,
 };
 pub use self::names::{Email, Identifier, UserKind, Username};
 
@@ -76,21 +77,18 @@ impl UserStatus {
 }
 
 impl UserKind {
-    /// The authorizer's principal type of this kind of user.
-    pub fn principal_type(self) -> PrincipalType {
-        match self {
-            UserKind::Creator => PrincipalType::Creator,
-            UserKind::EndUser => PrincipalType::EndUser,
-        }
-    }
-
-    /// The scopes a session of this kind carries: creators `data client`, end users
-    /// `client`.
-    pub fn scopes(self) -> &'static [Scope] {
-        match self {
-            UserKind::Creator => &[Scope::Data, Scope::Client],
-            UserKind::EndUser => &[Scope::Client],
-        }
+    /// The authorizer's principal of a user of this kind: type `creator` or `end_user`,
+    /// its scopes (creators `data client`, end users `client`), its kind and roles.
+    pub fn principal(self, user_id: &str, roles: Vec<String>) -> Principal {
+        let (t, scopes): (_, &[Scope]) = match self {
+            UserKind::Creator => (PrincipalType::Creator, &[Scope::Data, Scope::Client]),
+            UserKind::EndUser => (PrincipalType::EndUser, &[Scope::Client]),
+        };
+        let scopes = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+        let mut p = Principal::new(t, user_id, scopes);
+        p.user_kind = Some(self.as_str().to_owned());
+        p.roles = roles;
+        p
     }
 
     pub fn parse(s: &str) -> Option<UserKind> {
@@ -266,11 +264,14 @@ pub trait UserStore: Send + Sync {
     /// Writes `user` with its `uname#` and `email#` items (each if it has one) in one
     /// transaction, each only if absent. `Ok(false)`: the name or the e-mail is taken,
     /// nothing was written.
-    /// With `invite`, the invite item is written in the same transaction.
+    /// With `invite`, the invite item is written in the same transaction; with `grant`
+    /// (a grant by e-mail to an address without an account, README "Applications and
+    /// sharing"), both items of the grant too.
     fn create_user(
         &self,
         user: &User,
         invite: Option<&Invite>,
+        grant: Option<&AppGrant>,
     ) -> impl Future<Output = Result<bool>> + Send;
     /// The invite of this token hash, if it exists (expired or not: the caller checks).
     fn get_invite(&self, hash: &str) -> impl Future<Output = Result<Option<Invite>>> + Send;
@@ -358,7 +359,7 @@ pub async fn create_user<S: UserStore>(
         user.password_changed_at = Some(now);
         user.status = UserStatus::Active;
     }
-    store_new(store, user, None).await
+    invites::store_new(store, user, None, None).await
 }
 
 /// The record of a new user: `invited`, no password, no session, a fresh id.
@@ -381,14 +382,6 @@ pub(crate) fn new_record(new: NewUser, now: i64) -> User {
         created_at: now,
         created_by: new.created_by,
         expires_at: None,
-    }
-}
-
-async fn store_new<S: UserStore>(store: &S, user: User, invite: Option<&Invite>) -> Result<User> {
-    if store.create_user(&user, invite).await? {
-        Ok(user)
-    } else {
-        Err(Error::Conflict("the username or email is taken".into()))
     }
 }
 
@@ -474,9 +467,18 @@ pub(crate) mod tests {
 
     #[test]
     fn kinds_map_to_principals_and_scopes() {
-        assert_eq!(UserKind::Creator.principal_type(), PrincipalType::Creator);
-        assert_eq!(UserKind::EndUser.scopes(), [Scope::Client]);
-        assert_eq!(UserKind::Creator.scopes(), [Scope::Data, Scope::Client]);
+        let creator = UserKind::Creator.principal("u", vec!["r".into()]);
+        assert_eq!(creator.principal_type, PrincipalType::Creator);
+        assert_eq!(
+            (creator.scopes.join(" "), creator.roles),
+            ("data client".into(), vec!["r".to_owned()])
+        );
+        let end_user = UserKind::EndUser.principal("u", vec![]);
+        assert_eq!(
+            (end_user.principal_type, end_user.scopes),
+            (PrincipalType::EndUser, vec!["client".to_owned()])
+        );
+        assert_eq!(end_user.user_kind.as_deref(), Some("end_user"));
         assert_eq!(UserKind::parse("end_user"), Some(UserKind::EndUser));
         assert_eq!(UserStatus::parse("invited"), Some(UserStatus::Invited));
         assert_eq!(UserStatus::parse("Active"), None);

@@ -4,8 +4,6 @@
 //! says where it went and never holds the link). docs/DECISIONS.md "Invites by e-mail"
 //! says why this function sends the mail itself and in which order.
 
-use secrecy::SecretString;
-
 use super::*;
 use crate::answers::invites::{CreatedUser, CredentialsReset, SentInvite};
 use crate::answers::users::UserInfo;
@@ -22,12 +20,6 @@ where
     M: Mailer,
     O: OidcHttp,
 {
-    /// The link of an invite token: the token in the fragment, never in a query (a
-    /// fragment is not sent to servers or written to their logs).
-    fn invite_link(&self, token: &InviteToken) -> Result<SecretString> {
-        self.config.user_ui_link("invite", token.expose())
-    }
-
     /// What a delivery needs before anything is written: `USER_UI_URL` for any link
     /// (409 `user_ui_not_configured`), and `EMAIL_FROM` to mail one (409
     /// `email_not_configured`).
@@ -59,7 +51,9 @@ where
         to: &User,
         log: (&str, &str, &str),
     ) -> Result<SentInvite> {
-        let link = self.invite_link(token)?;
+        // The token in the fragment, never in a query (a fragment is not sent to
+        // servers or written to their logs).
+        let link = self.config.invite_link(token)?;
         match (delivery, &to.email) {
             (Delivery::Link, _) => {
                 let shown = secrecy::ExposeSecret::expose_secret(&link).to_owned();

@@ -12,6 +12,7 @@ pub use response::{allow_response, deny_response};
 
 use serde_json::Value;
 
+use crate::authz::decision::{RequestFacts, decide_request};
 use crate::authz::{
     AllowedOrigins, Credential, DenyReason, Principal, PrincipalType, RouteRules, RouteTarget,
     Verdict, classify, deny, or_deny,
@@ -19,6 +20,7 @@ use crate::authz::{
 use crate::config::{AuthorizerResponse, Config, Issuer};
 use crate::credentials::apikey::ApiKeyStore;
 use crate::credentials::apikey::{ApiKeyVerifier, VerifyError};
+use crate::credentials::apps::{AppRecords, CachedAppRecords};
 use crate::credentials::jwt::{AUD_API, AUD_WIDGET, Claims, Expect, read_header, verify_issued};
 use crate::credentials::keys::SigningKeys;
 use crate::credentials::secrets::SecretSource;
@@ -70,18 +72,19 @@ fn widget_token_principal(
 /// A user session's principal: `creator` or `end_user` by its kind, with the kind's
 /// scopes and the user's roles.
 fn user_principal(session: UserSession) -> Principal {
-    let scopes = session
-        .kind
-        .scopes()
-        .iter()
-        .map(|s| s.as_str().to_owned())
-        .collect();
-    let mut p = Principal::new(session.kind.principal_type(), session.user_id, scopes);
-    p.user_kind = Some(session.kind.as_str().to_owned());
-    p.roles = session.roles;
+    let mut p = session.kind.principal(&session.user_id, session.roles);
     p.expires_at = Some(session.expires_at);
     p
 }
+
+/// Every record the authorizer reads: API keys, widget and user sessions, apps and
+/// grants (one store, shared by the key verifier and the app cache).
+pub trait AuthorizerStore:
+    ApiKeyStore + SessionStore + UserSessionStore + AppRecords + Clone
+{
+}
+
+impl<S: ApiKeyStore + SessionStore + UserSessionStore + AppRecords + Clone> AuthorizerStore for S {}
 
 /// The authorizer: route rules, response mode and the credential verifiers.
 pub struct Authorizer<S, K> {
@@ -95,9 +98,11 @@ pub struct Authorizer<S, K> {
     api_keys: ApiKeyVerifier<S>,
     /// The signing key ring (bearer tokens are denied when it is not configured).
     keys: Option<SigningKeys<K>>,
+    /// Apps and grants, read on app-bearing rules and kept for `GRANT_CACHE_TTL`.
+    apps: CachedAppRecords<S>,
 }
 
-impl<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource> Authorizer<S, K> {
+impl<S: AuthorizerStore, K: SecretSource> Authorizer<S, K> {
     /// `secrets` reads the signing key ring named by `SIGNING_KEYS_SECRET_ARN`.
     pub fn new(config: &Config, store: S, secrets: K) -> Self {
         let keys = config.signing_keys_secret.as_ref().map(|id| {
@@ -124,9 +129,21 @@ impl<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource> Authoriz
             mode: config.authorizer_response,
             issuer: config.issuer.clone(),
             allowed_origins: config.allowed_origins.clone(),
+            apps: CachedAppRecords::new(store.clone(), config.grant_cache_ttl),
             api_keys: ApiKeyVerifier::new(store, config.api_key_cache_ttl),
             keys,
         }
+    }
+
+    /// The authorizer with its app and grant cache on `clock` (tests move it by hand).
+    pub fn with_grant_clock(
+        mut self,
+        ttl: std::time::Duration,
+        clock: crate::primitives::cache::Clock,
+    ) -> Self {
+        let store = self.api_keys.store().clone();
+        self.apps = CachedAppRecords::with_clock(store, ttl, clock);
+        self
     }
 
     pub fn api_keys(&self) -> &ApiKeyVerifier<S> {
@@ -255,8 +272,14 @@ impl<S: ApiKeyStore + SessionStore + UserSessionStore, K: SecretSource> Authoriz
             Credential::BothCookies { .. } => Err(DenyReason::AmbiguousCredentials),
         });
         let target = or_deny!(target);
-        or_deny!(self.rules.authorize(&principal, &input.method, &target));
-        Ok(Ok(principal))
+        let request = RequestFacts {
+            method: &input.method,
+            target: &target,
+            app_header: input.app_header.as_deref(),
+            token_event: input.shape == Some(EventShape::RestToken),
+        };
+        let decision = decide_request(&self.rules, principal, request, &self.apps).await?;
+        Ok(decision.outcome)
     }
 
     /// What the route rules decide on. Only payload-2.0 paths carry a stage or an

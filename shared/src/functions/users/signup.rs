@@ -92,11 +92,26 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         let checks = [
             (quota(scope, Counted::Ip, per_ip), ip),
             (quota(scope, Counted::Email, per_email), email.key()),
-            (
-                quota("usr-send", Counted::Email, l.sends_per_recipient),
-                email.key(),
-            ),
-            (quota("usr-send", Counted::Ip, l.sends_per_ip), ip),
+        ];
+        for (q, value) in checks {
+            q.take(&self.store, value, now).await?;
+        }
+        self.take_send_quotas(ip, email, now).await
+    }
+
+    /// The two quotas of every request that may send e-mail (`usr-send`): per address,
+    /// then per source IP.
+    pub(super) async fn take_send_quotas(&self, ip: &str, email: &Email, now: i64) -> Result<()> {
+        let l = self.config.users.signup.limits;
+        let quota = |kind, limit| Quota {
+            scope: "usr-send",
+            kind,
+            limit,
+            window: l.window,
+        };
+        let checks = [
+            (quota(Counted::Email, l.sends_per_recipient), email.key()),
+            (quota(Counted::Ip, l.sends_per_ip), ip),
         ];
         for (q, value) in checks {
             q.take(&self.store, value, now).await?;
