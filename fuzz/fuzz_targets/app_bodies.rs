@@ -1,13 +1,14 @@
 //! The applications' bodies and query, read as the users function reads them
 //! (`read_json`, then the strict body type, then `checked`): `POST /apps`,
 //! `POST /apps/update`, `POST /apps/grants/add`, `POST /apps/grants/remove` and the
-//! `GET /apps/grants` query (README "Applications and sharing"). Input: selector byte,
-//! then the body (or the query string).
+//! `GET /apps/grants` query, and the administrators' `POST /admin/apps/explain`
+//! (README "Applications and sharing"). Input: selector byte, then the body (or the
+//! query string).
 #![no_main]
 
 use gatehouse::authz::apps::is_app_id;
 use gatehouse::requests::apps::{
-    AddGrant, AppQuery, Grantee, MAX_APP_NAME, NewApp, RemoveGrant, UpdateApp,
+    AddGrant, AppQuery, ExplainAccess, Grantee, MAX_APP_NAME, NewApp, RemoveGrant, UpdateApp,
 };
 use gatehouse::requests::body::read_json;
 use gatehouse::requests::widget::from_json;
@@ -30,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
         return;
     };
-    if selector % 5 == 4 {
+    if selector % 6 == 4 {
         let q = String::from_utf8_lossy(rest);
         if let Ok(q) = AppQuery::parse(&q) {
             assert!(is_app_id(&q.app_id));
@@ -42,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(v) = read_json::<Value>(&headers, rest) else {
         return;
     };
-    match selector % 5 {
+    match selector % 6 {
         0 => {
             if let Ok(b) = from_json::<NewApp>(v) {
                 if let Ok((id, name, _)) = b.checked() {
@@ -75,6 +76,15 @@ fuzz_target!(|data: &[u8]| {
                         assert!(names.into_iter().all(|r| !r.security_name.is_empty()));
                     }
                     Err(e) => assert_eq!(e.status(), 400),
+                }
+            }
+        }
+        5 => {
+            if let Ok(b) = from_json::<ExplainAccess>(v) {
+                if let Ok((id, u, method, path)) = b.checked() {
+                    assert!(is_app_id(id) && user_id(u));
+                    assert!(!method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase()));
+                    assert!(path.starts_with('/') && !path.contains(' '));
                 }
             }
         }

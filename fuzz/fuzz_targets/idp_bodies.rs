@@ -45,19 +45,32 @@ fuzz_target!(|data: &[u8]| {
             assert!(valid_id(&p.id));
             assert!(p.scopes.iter().any(|s| s == "openid"));
             assert!(!p.allowed_algs.is_empty());
-            assert!(p.allowed_algs.iter().all(|a| SUPPORTED_ALGS.contains(&a.as_str())));
+            assert!(
+                p.allowed_algs
+                    .iter()
+                    .all(|a| SUPPORTED_ALGS.contains(&a.as_str()))
+            );
             assert_eq!(p.provisioning, Provisioning::ExistingOnly);
-            assert_eq!(rule.issuer(&p.issuer).ok().as_ref(), Some(&p.issuer), "the stored issuer passes the rule");
+            assert_eq!(
+                rule.issuer(&p.issuer).ok().as_ref(),
+                Some(&p.issuer),
+                "the stored issuer passes the rule"
+            );
             assert!(secret.expose_secret().ends_with(&p.client_secret_last4));
             // An update with the same body over it is accepted and changes nothing named.
-            let again = b.apply(&p, &rule, "fuzz", 2).expect("a body that adds also updates");
+            let again = b
+                .apply(&p, &rule, "fuzz", 2)
+                .expect("a body that adds also updates");
             assert_eq!((again.issuer, again.scopes), (p.issuer, p.scopes));
         }
         Err(e) => {
             assert_eq!(e.status(), 400);
             if let Some(s) = &b.client_secret {
                 let s = s.expose_secret();
-                assert!(s.len() < 8 || !e.to_string().contains(s), "the secret was echoed");
+                assert!(
+                    s.len() < 8 || !e.to_string().contains(s),
+                    "the secret was echoed"
+                );
             }
         }
     }

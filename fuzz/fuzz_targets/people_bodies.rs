@@ -35,7 +35,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // The delivery a body asks for (absent: a link).
-    let asked = v.get("delivery").and_then(Value::as_str).unwrap_or("link").to_owned();
+    let asked = v
+        .get("delivery")
+        .and_then(Value::as_str)
+        .unwrap_or("link")
+        .to_owned();
     match route % 6 {
         0 => {
             let Ok(b) = from_json::<CreateUser>(v) else {

@@ -9,8 +9,8 @@
 use gatehouse::credentials::users::settings::{
     MAX_DOMAINS, SignupMode, SignupSettings, parse_domain,
 };
-use gatehouse::requests::settings::SetSignup;
 use gatehouse::requests::body::read_json;
+use gatehouse::requests::settings::SetSignup;
 use gatehouse::requests::signup::{ForgotPassword, ResetPassword, Signup, VerifyEmail};
 use gatehouse::requests::widget::from_json;
 use http::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -37,7 +37,10 @@ fuzz_target!(|data: &[u8]| {
     }
     if route % 6 == 5 {
         if let Ok(b) = from_json::<ResetPassword>(v) {
-            let _ = (b.token.expose_secret().len(), b.new_password.expose_secret().len());
+            let _ = (
+                b.token.expose_secret().len(),
+                b.new_password.expose_secret().len(),
+            );
         }
         return;
     }
@@ -49,7 +52,11 @@ fuzz_target!(|data: &[u8]| {
             Ok(s) => {
                 assert!(s.allowed_domains.len() <= MAX_DOMAINS);
                 for d in &s.allowed_domains {
-                    assert_eq!(parse_domain(d).ok().as_ref(), Some(d), "stored domains parse");
+                    assert_eq!(
+                        parse_domain(d).ok().as_ref(),
+                        Some(d),
+                        "stored domains parse"
+                    );
                 }
                 let mut sorted = s.allowed_domains.clone();
                 sorted.sort();
@@ -78,7 +85,10 @@ fuzz_target!(|data: &[u8]| {
             Err(e) => {
                 assert_eq!(e.status(), 400);
                 let pw = b.password.expose_secret();
-                assert!(pw.len() < 4 || !e.to_string().contains(pw), "password echoed");
+                assert!(
+                    pw.len() < 4 || !e.to_string().contains(pw),
+                    "password echoed"
+                );
             }
         }
     } else if let Ok(b) = from_json::<VerifyEmail>(v) {

@@ -21,13 +21,21 @@ use serde_json::{Map, Value, json};
 
 /// A provider with `rule`, admitting only `corp.example` when `domains`.
 fn provider(rule: &str, domains: bool) -> Provider {
-    let list: Vec<&str> = if domains { vec!["corp.example"] } else { vec![] };
+    let list: Vec<&str> = if domains {
+        vec!["corp.example"]
+    } else {
+        vec![]
+    };
     let body = json!({"id": "fuzz", "display_name": "Fuzz", "issuer": "https://idp.example.com",
         "client_id": "gatehouse", "client_secret": "a-client-secret-of-some-length",
         "provisioning": rule, "allowed_email_domains": list});
     let body: IdpBody = serde_json::from_value(body).expect("a valid body");
-    let rule_ = OutboundRule { allow_insecure_loopback: false };
-    body.new_provider(&rule_, "fuzz", 0).expect("a valid provider").0
+    let rule_ = OutboundRule {
+        allow_insecure_loopback: false,
+    };
+    body.new_provider(&rule_, "fuzz", 0)
+        .expect("a valid provider")
+        .0
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -40,7 +48,10 @@ fuzz_target!(|data: &[u8]| {
     let rules = ["auto_create", "link_verified_email", "existing_only"];
     let p = provider(rules[usize::from(selector % 3)], selector & 0x80 != 0);
     let c = IdClaims::new(&p.issuer, "sub".into(), claims.clone());
-    assert_eq!(c.email_verified, claims.get("email_verified") == Some(&Value::Bool(true)));
+    assert_eq!(
+        c.email_verified,
+        claims.get("email_verified") == Some(&Value::Bool(true))
+    );
 
     let email = verified_email(&c);
     if let Some(e) = &email {
@@ -51,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
     if p.allowed_email_domains.is_empty() {
         assert!(admitted, "an empty list admits everyone");
     } else {
-        assert_eq!(admitted, email.as_ref().is_some_and(|e| e.domain() == "corp.example"));
+        assert_eq!(
+            admitted,
+            email.as_ref().is_some_and(|e| e.domain() == "corp.example")
+        );
     }
 
     if let Some(name) = wanted_username(&p, &c) {
@@ -59,8 +73,15 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again, name);
         assert!((3..=59).contains(&name.as_str().len()));
         let suffixed = name.with_suffix();
-        assert_eq!(Username::parse(suffixed.as_str()).ok(), Some(suffixed.clone()));
-        assert!(suffixed.as_str().starts_with(&format!("{}-", name.as_str())));
+        assert_eq!(
+            Username::parse(suffixed.as_str()).ok(),
+            Some(suffixed.clone())
+        );
+        assert!(
+            suffixed
+                .as_str()
+                .starts_with(&format!("{}-", name.as_str()))
+        );
     }
     if let Some(shown) = display_name(&p, &c) {
         assert!(!shown.chars().any(char::is_control));

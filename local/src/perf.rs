@@ -137,7 +137,13 @@ struct Scenario {
     es256: bool,
     /// The Python peer implements it (it has no user sessions).
     peer: bool,
+    /// Environment the scenario's function gets on top of the fixture's.
+    extra_env: &'static [(&'static str, &'static str)],
 }
+
+/// The shared app of the grant scenarios, owned by someone else and granted to the
+/// fixture's user (README "Applications and sharing").
+const PERF_APP: &str = "perf-app";
 
 impl Fixture {
     async fn create() -> Result<Fixture, BoxError> {
@@ -213,7 +219,8 @@ impl Fixture {
         let token_rs256 = tokens.pop().ok_or("no token")?;
         // Fail here, with the variable's name, rather than in every started function.
         let config = Config::from_lookup(|k| env_get(&env, k))?;
-        let user_session_id = user_session(&store, &config, now).await?;
+        let (user_session_id, user_id) = user_session(&store, &config, now).await?;
+        grant_app(&store, &user_id, now).await?;
         Ok(Fixture {
             env,
             es256_ring: es_ring,
@@ -234,6 +241,7 @@ impl Fixture {
                 allow: true,
                 es256: false,
                 peer: true,
+                extra_env: &[],
             },
             Scenario {
                 name: "bearer ES256",
@@ -241,6 +249,7 @@ impl Fixture {
                 allow: true,
                 es256: true,
                 peer: true,
+                extra_env: &[],
             },
             Scenario {
                 name: "API key (cached)",
@@ -248,6 +257,7 @@ impl Fixture {
                 allow: true,
                 es256: false,
                 peer: true,
+                extra_env: &[],
             },
             Scenario {
                 name: "session cookie",
@@ -262,6 +272,7 @@ impl Fixture {
                 allow: true,
                 es256: false,
                 peer: true,
+                extra_env: &[],
             },
             Scenario {
                 name: "user session",
@@ -276,8 +287,32 @@ impl Fixture {
                 allow: true,
                 es256: false,
                 peer: false,
+                extra_env: &[],
             },
         ];
+        // An app-bearing rule for a user with a grant: warm, the app and the grant come
+        // from the cache (the session's read only); with the cache off, three reads.
+        let user = [
+            ("cookie", format!("__Host-gh_user={}", self.user_session_id)),
+            ("origin", ORIGIN.to_owned()),
+        ];
+        let app_event = authorizer_event("GET", &format!("/apps/{PERF_APP}/data"), &user);
+        for (name, extra_env) in [
+            ("user session + grant (cached)", &[][..]),
+            (
+                "user session + grant (uncached)",
+                &[("GRANT_CACHE_TTL", "0")][..],
+            ),
+        ] {
+            s.push(Scenario {
+                name,
+                event: app_event.clone(),
+                allow: true,
+                es256: false,
+                peer: false,
+                extra_env,
+            });
+        }
         // A forged token: signature of another key (kid known, signature wrong).
         let forged = forge(&self.token_rs256);
         s.push(Scenario {
@@ -286,6 +321,7 @@ impl Fixture {
             allow: false,
             es256: false,
             peer: true,
+            extra_env: &[],
         });
         s
     }
@@ -307,8 +343,13 @@ impl Fixture {
 
 /// An active user (created the one way users are created, at the configured Argon2id
 /// parameters) and one session of it, opened as a sign-in opens one (README "People":
-/// `usess#<sha256 of its id>`, listed by its user); the session's cookie value.
-async fn user_session(store: &DynamoStore, config: &Config, now: i64) -> Result<String, BoxError> {
+/// `usess#<sha256 of its id>`, listed by its user); the session's cookie value and the
+/// user's id.
+async fn user_session(
+    store: &DynamoStore,
+    config: &Config,
+    now: i64,
+) -> Result<(String, String), BoxError> {
     let new = NewUser {
         username: Some(Username::parse("perf-user")?),
         email: Some(Email::parse("perf-user@example.com")?),
@@ -342,7 +383,32 @@ async fn user_session(store: &DynamoStore, config: &Config, now: i64) -> Result<
     if !store.change_sessions(&change).await? {
         return Err("the user session was not opened".into());
     }
-    Ok(id)
+    Ok((id, user.id))
+}
+
+/// [`PERF_APP`], shared and owned by another creator, and `user`'s grant on it.
+async fn grant_app(store: &DynamoStore, user: &str, now: i64) -> Result<(), BoxError> {
+    use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
+    let app = App {
+        id: PERF_APP.into(),
+        owner: "perf-owner-00000".into(),
+        name: "Perf".into(),
+        visibility: Visibility::Shared,
+        created_at: now,
+        updated_at: now,
+        rev: 0,
+    };
+    store.create_app(&app).await?;
+    let grant = AppGrant {
+        app_id: PERF_APP.into(),
+        user_id: user.into(),
+        permissions: None,
+        asset_permissions: None,
+        granted_by: app.owner.clone(),
+        created_at: now,
+    };
+    store.put_grant(&grant).await?;
+    Ok(())
 }
 
 fn env_get(env: &[(String, String)], k: &str) -> Option<String> {
@@ -518,7 +584,13 @@ async fn run_implementation(
         if is_peer && !s.peer {
             continue;
         }
-        scenarios.push(run_scenario(&spec_of(s.es256), &s, opts.invocations).await?);
+        let mut spec = spec_of(s.es256);
+        let extra = s
+            .extra_env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()));
+        spec.env.extend(extra);
+        scenarios.push(run_scenario(&spec, &s, opts.invocations).await?);
     }
     Ok(Implementation {
         name: name.to_owned(),

@@ -255,12 +255,18 @@ pub fn render(x: &Inputs<'_>) -> String {
             met(p.is_none_or(|p| s.warm.p50 * 2.0 <= p)),
         );
     }
-    if let Some(s) = scenario(ours, "user session") {
-        let _ = writeln!(
-            o,
-            "| authorizer warm invocation p50 via harness, user session | measured (the peer has no user sessions) | {} | — | — | measured |",
-            us(s.warm.p50),
-        );
+    for name in [
+        "user session",
+        "user session + grant (cached)",
+        "user session + grant (uncached)",
+    ] {
+        if let Some(s) = scenario(ours, name) {
+            let _ = writeln!(
+                o,
+                "| authorizer warm invocation p50 via harness, {name} | measured (the peer has no user sessions) | {} | — | — | measured |",
+                us(s.warm.p50),
+            );
+        }
     }
     let _ = writeln!(o, "{}", sign_in_target_row(crit(VERIFY_ID)));
     for (id, what, limit) in [
@@ -294,6 +300,8 @@ pub fn render(x: &Inputs<'_>) -> String {
         ("API key (cached)", 0.0),
         ("session cookie", 1.0),
         ("user session", 1.0),
+        ("user session + grant (cached)", 1.0),
+        ("user session + grant (uncached)", 3.0),
     ] {
         let Some(s) = scenario(ours, name) else {
             continue;
@@ -302,7 +310,11 @@ pub fn render(x: &Inputs<'_>) -> String {
         let _ = writeln!(
             o,
             "| AWS calls per warm request, {name} | {} | {:.2} | {} | — | {} |",
-            if limit == 0.0 { "0" } else { "≤ 1" },
+            if limit == 0.0 {
+                "0".to_owned()
+            } else {
+                format!("≤ {limit}")
+            },
             calls(s),
             p.map(|p| format!("{p:.2}")).unwrap_or("—".into()),
             met(calls(s) <= limit),

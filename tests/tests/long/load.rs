@@ -1,7 +1,7 @@
 //! Load: the local gateway (full stack, DynamoDB Local and moto behind it) under a
 //! bounded loopback load of mixed credentials — every credential type, valid and not,
-//! on every authorizer-protected read route — with the decision for each request
-//! known in advance. Zero wrong decisions and zero 5xx are asserted; throughput and
+//! on every authorizer-protected read route, and the app route for users with and
+//! without a grant — with the decision for each request known in advance. Zero wrong decisions and zero 5xx are asserted; throughput and
 //! latency are printed (run with `--nocapture`), never asserted. CI runs 2 000
 //! requests; `cargo test -p gatehouse-e2e --test long -- --ignored --nocapture` runs the
 //! full 20 000.
@@ -27,6 +27,8 @@ struct Credential {
     name: &'static str,
     headers: Vec<(&'static str, String)>,
     grants: Option<(&'static str, &'static [&'static str])>,
+    /// On the app route ([`APP_ROUTE`]): the principal type it must get, if any.
+    app: Option<&'static str>,
 }
 
 fn cred(
@@ -35,11 +37,60 @@ fn cred(
     grants: Option<(&'static str, &'static [&'static str])>,
 ) -> Credential {
     let headers = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    let app = grants.map(|(p, _)| p).filter(|p| *p == "api_key");
     Credential {
         name,
         headers,
         grants,
+        app,
     }
+}
+
+/// The shared app of the load, its route and who may open it: its owner, the granted
+/// end user and any API key; every other credential is denied there.
+const APP: &str = "load-app";
+const APP_ROUTE: &str = "/apps/load-app/data";
+
+/// A signed-in person of `kind`: its user id and cookie.
+async fn person(f: &Stack, kind: UserKind) -> (String, String) {
+    let p = f.person(kind).await;
+    let a = f
+        .user_signin(p.username.as_ref().unwrap().as_str(), common::USER_PASSWORD)
+        .await;
+    (p.id, a.cookie().unwrap())
+}
+
+/// The app, owned by a fresh creator, granted to one end user and to another whose
+/// grant is then removed: the cookies of the owner, the granted and the revoked user.
+async fn app_users(f: &Stack) -> [String; 3] {
+    use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
+    let now = gatehouse::primitives::time::now_epoch();
+    let (owner, owner_cookie) = person(f, UserKind::Creator).await;
+    let (granted, granted_cookie) = person(f, UserKind::EndUser).await;
+    let (revoked, revoked_cookie) = person(f, UserKind::EndUser).await;
+    let app = App {
+        id: APP.into(),
+        owner: owner.clone(),
+        name: "Load".into(),
+        visibility: Visibility::Shared,
+        created_at: now,
+        updated_at: now,
+        rev: 0,
+    };
+    assert!(f.store.create_app(&app).await.unwrap());
+    for user in [&granted, &revoked] {
+        let grant = AppGrant {
+            app_id: APP.into(),
+            user_id: user.clone(),
+            permissions: None,
+            asset_permissions: None,
+            granted_by: owner.clone(),
+            created_at: now,
+        };
+        f.store.put_grant(&grant).await.unwrap();
+    }
+    assert!(f.store.remove_grant(APP, &revoked).await.unwrap());
+    [owner_cookie, granted_cookie, revoked_cookie]
 }
 
 /// The protected read routes and the scope each needs (`None`: any credential).
@@ -87,7 +138,27 @@ async fn credentials(f: &Stack) -> Vec<Credential> {
         gatehouse::primitives::crypto::random_id()
     );
     const ALL: &[&str] = &["data", "client", "widget:issue"];
+    let [owner, granted, revoked_grant] = app_users(f).await;
+    let with_app = |mut c: Credential| {
+        c.app = c.grants.map(|(p, _)| p);
+        c
+    };
     vec![
+        with_app(cred(
+            "app owner's user cookie",
+            &[("cookie", &owner), ("origin", ORIGIN)],
+            Some(("creator", &["data", "client"])),
+        )),
+        with_app(cred(
+            "granted end user's user cookie",
+            &[("cookie", &granted), ("origin", ORIGIN)],
+            Some(("end_user", &["client"])),
+        )),
+        cred(
+            "end user whose grant was removed",
+            &[("cookie", &revoked_grant), ("origin", ORIGIN)],
+            Some(("end_user", &["client"])),
+        ),
         cred("api key", &[("x-api-key", &f.key)], Some(("api_key", ALL))),
         cred("revoked api key", &[("x-api-key", &revoked)], None),
         cred("garbage api key", &[("x-api-key", "gk_garbage!")], None),
@@ -189,6 +260,12 @@ fn cases(creds: Vec<Credential>) -> Vec<Case> {
                 expect,
             });
         }
+        out.push(Case {
+            what: format!("{} GET {APP_ROUTE}", c.name),
+            path: APP_ROUTE,
+            headers: c.headers.clone(),
+            expect: c.app,
+        });
     }
     out
 }

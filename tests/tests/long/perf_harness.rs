@@ -44,13 +44,24 @@ async fn harness_measures_our_functions_and_the_peer() {
     assert_eq!(names(peer), peer_names);
     let mut ours = peer_names.to_vec();
     ours.insert(4, "user session");
+    ours.insert(5, "user session + grant (cached)");
+    ours.insert(6, "user session + grant (uncached)");
     assert_eq!(names(&r.ours), ours);
     for i in [&r.ours, peer] {
         for s in &i.scenarios {
             assert_eq!(s.wrong_decisions, 0, "{} / {}", i.name, s.name);
             let warm_calls = aws_total(&s.aws_calls_per_warm);
-            let cookie = ["session cookie", "user session"].contains(&s.name);
-            let expected = if cookie { 1.0 } else { 0.0 };
+            // A cookie's one read; with the grant cache off, the app and grant too.
+            let cookie = [
+                "session cookie",
+                "user session",
+                "user session + grant (cached)",
+            ];
+            let expected = match s.name {
+                "user session + grant (uncached)" => 3.0,
+                n if cookie.contains(&n) => 1.0,
+                _ => 0.0,
+            };
             assert_eq!(warm_calls, expected, "{} / {}", i.name, s.name);
             assert!(s.peak_rss_kib > 0, "{} / {}", i.name, s.name);
         }
