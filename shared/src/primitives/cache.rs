@@ -21,25 +21,7 @@ use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-/// Where a cache reads the time: the system clock, or one a test moves by hand.
-#[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> Instant + Send + Sync>);
-
-impl Clock {
-    /// [`Instant::now`].
-    pub fn system() -> Self {
-        Clock(Arc::new(Instant::now))
-    }
-
-    /// A clock reading `now` (tests move it by hand).
-    pub fn from_fn(now: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
-        Clock(Arc::new(now))
-    }
-
-    pub(crate) fn now(&self) -> Instant {
-        (self.0)()
-    }
-}
+pub use super::clock::{Clock, ManualClock};
 
 /// Which entry a full partition drops to make room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,23 +381,6 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    /// A clock the test moves by hand.
-    #[derive(Clone)]
-    struct Manual(Arc<Mutex<Instant>>);
-
-    impl Manual {
-        fn new() -> Self {
-            Manual(Arc::new(Mutex::new(Instant::now())))
-        }
-        fn clock(&self) -> Clock {
-            let t = self.0.clone();
-            Clock::from_fn(move || *t.lock().unwrap())
-        }
-        fn advance(&self, by: Duration) {
-            *self.0.lock().unwrap() += by;
-        }
-    }
-
     /// A loader that counts its runs and answers `value`, or fails with `Err(())`.
     #[derive(Default)]
     struct Loads(AtomicUsize);
@@ -442,7 +407,7 @@ mod tests {
 
     #[tokio::test]
     async fn values_are_fresh_for_the_ttl_then_reloaded() {
-        let t = Manual::new();
+        let t = ManualClock::new();
         let c = TtlCache::new(10 * SEC).with_clock(t.clock());
         let loads = Loads::default();
         assert_eq!(c.get_or_load("k", || loads.ok(1)).await, Ok(1));
@@ -485,7 +450,7 @@ mod tests {
         assert_eq!(c.get_or_load("k", || loads.ok(7)).await, Ok(7));
         assert_eq!(loads.count(), 2, "the failure did not stop the next load");
         // A failed reload does not serve the stale value either.
-        let t = Manual::new();
+        let t = ManualClock::new();
         let c = TtlCache::new(SEC).with_clock(t.clock());
         assert_eq!(c.get_or_load(&(), || loads.ok(1)).await, Ok(1));
         t.advance(SEC);
@@ -634,7 +599,7 @@ mod tests {
 
     #[tokio::test]
     async fn refetch_since_any_load_waits_a_cooldown_after_every_load() {
-        let t = Manual::new();
+        let t = ManualClock::new();
         let c = TtlCache::new(300 * SEC)
             .with_cooldown(Cooldown::SinceAnyLoad(30 * SEC))
             .with_clock(t.clock());
@@ -663,7 +628,7 @@ mod tests {
 
     #[tokio::test]
     async fn refetch_since_refetch_ignores_routine_loads() {
-        let t = Manual::new();
+        let t = ManualClock::new();
         let c = TtlCache::new(300 * SEC)
             .with_cooldown(Cooldown::SinceRefetch(30 * SEC))
             .with_clock(t.clock());

@@ -1,6 +1,7 @@
 //! Primitives every layer may use; they import nothing else from the crate.
 
 pub mod cache;
+pub mod clock;
 pub mod crypto;
 pub mod headers;
 pub mod logging;

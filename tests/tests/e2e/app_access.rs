@@ -3,15 +3,14 @@
 //! removed grant within `GRANT_CACHE_TTL` on an injected clock; malformed ids and path
 //! tricks; throttled grant reads; the demo route through the gateway.
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gatehouse::adapters::lambda::{LambdaAuthorizer, invoke};
 use gatehouse::authz::RouteRules;
 use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
 use gatehouse::credentials::users::{User, UserKind};
 use gatehouse::functions::authorizer::Authorizer;
-use gatehouse::primitives::cache::Clock;
+use gatehouse::primitives::cache::ManualClock;
 use gatehouse::primitives::time::now_epoch;
 use gatehouse::records::access::Function;
 use gatehouse_e2e::{self as common, ORIGIN, Stack, USER_PASSWORD};
@@ -491,23 +490,6 @@ async fn the_access_matrix_holds_cell_by_cell_on_every_event_shape() {
     );
 }
 
-/// A clock the test moves by hand.
-#[derive(Clone)]
-struct Manual(Arc<Mutex<Instant>>);
-
-impl Manual {
-    fn new() -> Self {
-        Manual(Arc::new(Mutex::new(Instant::now())))
-    }
-    fn clock(&self) -> Clock {
-        let t = self.0.clone();
-        Clock::from_fn(move || *t.lock().unwrap())
-    }
-    fn advance(&self, by: Duration) {
-        *self.0.lock().unwrap() += by;
-    }
-}
-
 const TTL: Duration = Duration::from_secs(30);
 const SEC: Duration = Duration::from_secs(1);
 
@@ -585,7 +567,7 @@ async fn a_removed_grant_stops_within_the_grant_cache_ttl_in_each_interleaving()
             .await
             .unwrap();
         let (user, cookie) = signed_in(&s, UserKind::EndUser).await;
-        let clock = Manual::new();
+        let clock = ManualClock::new();
         let a = Authorizer::new(
             &common::config(s.store.table(), &[]),
             common::as_function(&s.store, Function::Authorizer),
@@ -880,15 +862,9 @@ async fn explain_gives_the_authorizers_decision_and_context() {
         .unwrap();
     let explain =
         |user: &str, route: &str| json!({"app_id": "explain1", "user_id": user, "route": route});
+    let ask = |body: Value| s.call(&admin, Method::POST, "/admin/apps/explain", Some(body));
     let route = "GET /apps/explain1/data";
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain(&viewer.id, route)),
-        )
-        .await;
+    let a = ask(explain(&viewer.id, route)).await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["decision"], "allow");
     assert_eq!(a.body["rule"]["path"], "/apps/{app_id}/data");
@@ -921,14 +897,7 @@ async fn explain_gives_the_authorizers_decision_and_context() {
         assert_eq!(ctx[k], through.body[k], "{k}");
     }
     assert!(ctx.as_object_mut().unwrap().remove("expires_at").is_none());
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain(&stranger.id, route)),
-        )
-        .await;
+    let a = ask(explain(&stranger.id, route)).await;
     assert_eq!(
         (a.body["decision"].as_str(), a.body["reason"].as_str()),
         (Some("deny"), Some("no_grant")),
@@ -944,14 +913,7 @@ async fn explain_gives_the_authorizers_decision_and_context() {
         .await;
     assert_eq!(through.status, StatusCode::FORBIDDEN);
     // A route no app rule decides; a route naming another app; a user who does not exist.
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain(&viewer.id, "GET /whoami")),
-        )
-        .await;
+    let a = ask(explain(&viewer.id, "GET /whoami")).await;
     assert_eq!(
         (a.body["decision"].as_str(), a.body["rule"]["path"].as_str()),
         (Some("allow"), Some("/whoami")),
@@ -959,35 +921,14 @@ async fn explain_gives_the_authorizers_decision_and_context() {
         a.text
     );
     assert!(a.body.get("requested_app_id").is_none());
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain(&viewer.id, "GET /apps/other/data")),
-        )
-        .await;
+    let a = ask(explain(&viewer.id, "GET /apps/other/data")).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain("AAAAAAAAAAAAAAAA", route)),
-        )
-        .await;
+    let a = ask(explain("AAAAAAAAAAAAAAAA", route)).await;
     assert_eq!(
         (a.status, a.body["message"].as_str()),
         (StatusCode::NOT_FOUND, Some("user_not_found"))
     );
-    let a = s
-        .call(
-            &admin,
-            Method::POST,
-            "/admin/apps/explain",
-            Some(explain(&viewer.id, "GET /apps/%2e%2e/data")),
-        )
-        .await;
+    let a = ask(explain(&viewer.id, "GET /apps/%2e%2e/data")).await;
     assert_eq!(
         (a.body["decision"].as_str(), a.body["reason"].as_str()),
         (Some("deny"), Some("suspicious_path")),
