@@ -164,15 +164,7 @@ pub struct MemStore;
 impl gatehouse::credentials::apps::AppRecords for MemStore {
     async fn get_app(&self, id: &str) -> Result<Option<gatehouse::credentials::apps::App>> {
         use gatehouse::credentials::apps::{App, Visibility};
-        Ok((id == "app").then(|| App {
-            id: id.into(),
-            owner: "fuzz-owner".into(),
-            name: "Fuzz".into(),
-            visibility: Visibility::Public,
-            created_at: 0,
-            updated_at: 0,
-            rev: 0,
-        }))
+        Ok((id == "app").then(|| App::new(id, "fuzz-owner", "Fuzz", Visibility::Public, 0)))
     }
     async fn get_grant(
         &self,

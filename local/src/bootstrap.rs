@@ -173,15 +173,13 @@ pub async fn seed_apps(store: &DynamoStore) -> Result<Value, BoxError> {
     let owner = id_of(DEMO_USERS[0].1).await?;
     let viewer = id_of(DEMO_USERS[1].1).await?;
     let now = gatehouse::primitives::time::now_epoch();
-    let app = App {
-        id: DEMO_APP.into(),
-        owner: owner.clone(),
-        name: "Demo sales".into(),
-        visibility: Visibility::Shared,
-        created_at: now,
-        updated_at: now,
-        rev: 0,
-    };
+    let app = App::new(
+        DEMO_APP,
+        owner.clone(),
+        "Demo sales",
+        Visibility::Shared,
+        now,
+    );
     store.create_app(&app).await?;
     let permissions = json!([{"dataset_id": "sales", "record_permissions":
         [{"security_name": "region", "values": ["emea"]}]}]);

@@ -389,15 +389,13 @@ async fn user_session(
 /// [`PERF_APP`], shared and owned by another creator, and `user`'s grant on it.
 async fn grant_app(store: &DynamoStore, user: &str, now: i64) -> Result<(), BoxError> {
     use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
-    let app = App {
-        id: PERF_APP.into(),
-        owner: "perf-owner-00000".into(),
-        name: "Perf".into(),
-        visibility: Visibility::Shared,
-        created_at: now,
-        updated_at: now,
-        rev: 0,
-    };
+    let app = App::new(
+        PERF_APP,
+        "perf-owner-00000",
+        "Perf",
+        Visibility::Shared,
+        now,
+    );
     store.create_app(&app).await?;
     let grant = AppGrant {
         app_id: PERF_APP.into(),

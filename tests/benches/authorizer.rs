@@ -88,15 +88,7 @@ const APP: &str = "bench-app";
 
 impl AppRecords for Memory {
     async fn get_app(&self, id: &str) -> gatehouse::Result<Option<App>> {
-        Ok((id == APP).then(|| App {
-            id: APP.into(),
-            owner: "bench-owner".into(),
-            name: "Bench".into(),
-            visibility: Visibility::Shared,
-            created_at: 0,
-            updated_at: 0,
-            rev: 0,
-        }))
+        Ok((id == APP).then(|| App::new(APP, "bench-owner", "Bench", Visibility::Shared, 0)))
     }
     async fn get_grant(&self, app: &str, user: &str) -> gatehouse::Result<Option<AppGrant>> {
         let mine = app == APP && user == self.user_session.user_id;

@@ -428,11 +428,16 @@ impl Stack {
     /// A fresh [`Self::person`] of `kind`, signed in: its user cookie pair
     /// (`__Host-gh_user=...`).
     pub async fn user_cookie(&self, kind: UserKind) -> String {
+        self.signed_in(kind).await.1
+    }
+
+    /// A fresh [`Self::person`] of `kind`, signed in: the user and its cookie pair.
+    pub async fn signed_in(&self, kind: UserKind) -> (User, String) {
         let person = self.person(kind).await;
-        let name = person.username.unwrap();
+        let name = person.username.clone().unwrap();
         let a = self.user_signin(name.as_str(), USER_PASSWORD).await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-        a.cookie().unwrap()
+        (person, a.cookie().unwrap())
     }
 
     /// POST /widget/login/token with `body` and the stack's key: the answer.

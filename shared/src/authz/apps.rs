@@ -68,6 +68,27 @@ pub struct App {
     pub rev: u64,
 }
 
+impl App {
+    /// A new app, created and last updated `now`, at its first revision.
+    pub fn new(
+        id: impl Into<String>,
+        owner: impl Into<String>,
+        name: impl Into<String>,
+        visibility: Visibility,
+        now: i64,
+    ) -> App {
+        App {
+            id: id.into(),
+            owner: owner.into(),
+            name: name.into(),
+            visibility,
+            created_at: now,
+            updated_at: now,
+            rev: 0,
+        }
+    }
+}
+
 /// A user's grant on an app (`grant#<app>#<user>` and `ugrant#<user>#<app>`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -229,15 +250,7 @@ mod tests {
     }
 
     fn app(visibility: Visibility) -> App {
-        App {
-            id: "sales".into(),
-            owner: "owner".into(),
-            name: "Sales".into(),
-            visibility,
-            created_at: 0,
-            updated_at: 0,
-            rev: 0,
-        }
+        App::new("sales", "owner", "Sales", visibility, 0)
     }
 
     fn grant(user: &str) -> AppGrant {

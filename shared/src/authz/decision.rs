@@ -58,6 +58,17 @@ pub struct Decision<'r> {
     pub outcome: std::result::Result<Principal, DenyReason>,
 }
 
+impl Decision<'_> {
+    /// Denied before any rule decided (a path refused first).
+    pub fn refused(reason: DenyReason) -> Self {
+        Decision {
+            rule: None,
+            app: None,
+            outcome: Err(reason),
+        }
+    }
+}
+
 /// Decides `principal`'s request; `Err` only when a read failed (fail closed).
 pub async fn decide_request<'r, R: AppRecords>(
     rules: &'r RouteRules,
@@ -65,17 +76,16 @@ pub async fn decide_request<'r, R: AppRecords>(
     req: RequestFacts<'_>,
     records: &R,
 ) -> Result<Decision<'r>> {
-    let denied = |rule, reason| Decision {
-        rule,
-        app: None,
-        outcome: Err(reason),
-    };
     let (rule, matched) = match rules.deciding_rule(req.method, req.target) {
         Ok(found) => found,
-        Err(reason) => return Ok(denied(None, reason)),
+        Err(reason) => return Ok(Decision::refused(reason)),
     };
     if let Err(reason) = RouteRules::admits(rule, &principal) {
-        return Ok(denied(Some(rule), reason));
+        let rule = Some(rule);
+        return Ok(Decision {
+            rule,
+            ..Decision::refused(reason)
+        });
     }
     let Some(source) = &matched.app else {
         return Ok(Decision {

@@ -141,7 +141,6 @@ impl Config {
         let route_prefix = route_prefix(var)?;
         let authorizer_response = authorizer_response(var)?;
         let api_key_cache_ttl = seconds(var, "API_KEY_CACHE_TTL", 60, 0, 3600)?;
-        let grant_cache_ttl = seconds(var, "GRANT_CACHE_TTL", 30, 0, 3600)?;
         let secrets_cache_ttl = seconds(var, "SECRETS_CACHE_TTL", 60, 0, 60)?;
         let (auth_url, jwk_url) = code_flow_urls(var)?;
         let (code_audience, code_require_audience) = code_audience(var)?;
@@ -189,7 +188,7 @@ impl Config {
             route_prefix,
             authorizer_response,
             api_key_cache_ttl,
-            grant_cache_ttl,
+            grant_cache_ttl: seconds(var, "GRANT_CACHE_TTL", 30, 0, 3600)?,
             secrets_cache_ttl,
             users: users::user_settings(var)?,
         })

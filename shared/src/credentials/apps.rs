@@ -114,16 +114,16 @@ impl<S: AppRecords> CachedAppRecords<S> {
     }
 }
 
+/// The records as the store read them: that they name the requested app and user is
+/// checked once, by `authz::apps::decide`.
 impl<S: AppRecords> AppRecords for CachedAppRecords<S> {
     async fn get_app(&self, id: &str) -> Result<Option<App>> {
-        let load = || async { Ok(self.store.get_app(id).await?.filter(|a| a.id == id)) };
-        self.apps.get_or_load(id, load).await
+        self.apps.get_or_load(id, || self.store.get_app(id)).await
     }
 
     async fn get_grant(&self, app: &str, user: &str) -> Result<Option<AppGrant>> {
         let key = (app.to_owned(), user.to_owned());
-        let mine = |g: &AppGrant| g.app_id == app && g.user_id == user;
-        let load = || async { Ok(self.store.get_grant(app, user).await?.filter(mine)) };
+        let load = || self.store.get_grant(app, user);
         self.grants.get_or_load(&key, load).await
     }
 }

@@ -8,12 +8,12 @@ use std::time::Duration;
 use gatehouse::adapters::lambda::{LambdaAuthorizer, invoke};
 use gatehouse::authz::RouteRules;
 use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
-use gatehouse::credentials::users::{User, UserKind};
+use gatehouse::credentials::users::UserKind;
 use gatehouse::functions::authorizer::Authorizer;
 use gatehouse::primitives::cache::ManualClock;
 use gatehouse::primitives::time::now_epoch;
 use gatehouse::records::access::Function;
-use gatehouse_e2e::{self as common, ORIGIN, Stack, USER_PASSWORD};
+use gatehouse_e2e::{self as common, ORIGIN, Stack};
 use reqwest::StatusCode;
 use serde_json::{Map, Value, json};
 
@@ -208,25 +208,8 @@ fn expected(row: &Row, i: usize, shape: Shape, rule: Rule) -> Option<&'static st
     row.expect[i]
 }
 
-/// A person of `kind`, signed in through the gateway: the user and its cookie.
-async fn signed_in(s: &Stack, kind: UserKind) -> (User, String) {
-    let person = s.person(kind).await;
-    let name = person.username.clone().unwrap();
-    let a = s.user_signin(name.as_str(), USER_PASSWORD).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    (person, a.cookie().unwrap())
-}
-
 fn app(id: &str, owner: &str, visibility: Visibility) -> App {
-    App {
-        id: id.into(),
-        owner: owner.into(),
-        name: id.into(),
-        visibility,
-        created_at: now_epoch(),
-        updated_at: now_epoch(),
-        rev: 0,
-    }
+    App::new(id, owner, id, visibility, now_epoch())
 }
 
 /// A grant with row-level permissions (the context carries them).
@@ -245,11 +228,11 @@ fn grant(app: &str, user: &str, owner: &str) -> AppGrant {
 
 /// The principals of the table, their credentials and the apps they were given.
 async fn rows(s: &Stack) -> Vec<Row> {
-    let (owner, owner_cookie) = signed_in(s, UserKind::Creator).await;
-    let (_, other_creator) = signed_in(s, UserKind::Creator).await;
-    let (granted, granted_cookie) = signed_in(s, UserKind::EndUser).await;
-    let (_, stranger) = signed_in(s, UserKind::EndUser).await;
-    let (revoked, revoked_cookie) = signed_in(s, UserKind::EndUser).await;
+    let (owner, owner_cookie) = s.signed_in(UserKind::Creator).await;
+    let (_, other_creator) = s.signed_in(UserKind::Creator).await;
+    let (granted, granted_cookie) = s.signed_in(UserKind::EndUser).await;
+    let (_, stranger) = s.signed_in(UserKind::EndUser).await;
+    let (revoked, revoked_cookie) = s.signed_in(UserKind::EndUser).await;
     s.store
         .create_app(&app(PUBLIC, &owner.id, Visibility::Public))
         .await
@@ -559,14 +542,14 @@ async fn a_removed_grant_stops_within_the_grant_cache_ttl_in_each_interleaving()
         ),
     ];
     let s = Stack::builder().api_key().start().await;
-    let (owner, _) = signed_in(&s, UserKind::Creator).await;
+    let (owner, _) = s.signed_in(UserKind::Creator).await;
     for (i, (what, steps)) in interleavings.iter().enumerate() {
         let id = format!("ttl-{i}");
         s.store
             .create_app(&app(&id, &owner.id, Visibility::Shared))
             .await
             .unwrap();
-        let (user, cookie) = signed_in(&s, UserKind::EndUser).await;
+        let (user, cookie) = s.signed_in(UserKind::EndUser).await;
         let clock = ManualClock::new();
         let a = Authorizer::new(
             &common::config(s.store.table(), &[]),
@@ -609,8 +592,8 @@ async fn a_removed_grant_stops_within_the_grant_cache_ttl_in_each_interleaving()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_zero_grant_cache_ttl_a_removed_grant_stops_at_once() {
     let s = Stack::builder().api_key().start().await;
-    let (owner, _) = signed_in(&s, UserKind::Creator).await;
-    let (user, cookie) = signed_in(&s, UserKind::EndUser).await;
+    let (owner, _) = s.signed_in(UserKind::Creator).await;
+    let (user, cookie) = s.signed_in(UserKind::EndUser).await;
     s.store
         .create_app(&app("zero-ttl", &owner.id, Visibility::Shared))
         .await
@@ -664,7 +647,7 @@ async fn raw_get(url: &str, target: &str, headers: &[(&str, &str)]) -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn malformed_ids_and_path_tricks_are_404_at_the_gateway_and_denied_by_the_authorizer() {
     let s = Stack::builder().api_key().start().await;
-    let (owner, _) = signed_in(&s, UserKind::Creator).await;
+    let (owner, _) = s.signed_in(UserKind::Creator).await;
     s.store
         .create_app(&app("trick", &owner.id, Visibility::Shared))
         .await
@@ -751,8 +734,8 @@ async fn throttled_grant_and_app_reads_fail_closed_at_the_gateway() {
         .env(&[("GRANT_CACHE_TTL", "0")])
         .start()
         .await;
-    let (owner, _) = signed_in(&s, UserKind::Creator).await;
-    let (user, cookie) = signed_in(&s, UserKind::EndUser).await;
+    let (owner, _) = s.signed_in(UserKind::Creator).await;
+    let (user, cookie) = s.signed_in(UserKind::EndUser).await;
     // No id ends in `app`, so `"app#` names only app reads and `grant#` only grants.
     s.store
         .create_app(&app("fault1", &owner.id, Visibility::Shared))
@@ -802,9 +785,9 @@ async fn throttled_grant_and_app_reads_fail_closed_at_the_gateway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_app_route_echoes_the_decided_context_through_the_gateway() {
     let s = Stack::builder().api_key().start().await;
-    let (owner, owner_cookie) = signed_in(&s, UserKind::Creator).await;
-    let (user, user_cookie) = signed_in(&s, UserKind::EndUser).await;
-    let (_, stranger) = signed_in(&s, UserKind::EndUser).await;
+    let (owner, owner_cookie) = s.signed_in(UserKind::Creator).await;
+    let (user, user_cookie) = s.signed_in(UserKind::EndUser).await;
+    let (_, stranger) = s.signed_in(UserKind::EndUser).await;
     s.store
         .create_app(&app("demo1", &owner.id, Visibility::Shared))
         .await
@@ -849,9 +832,9 @@ async fn explain_gives_the_authorizers_decision_and_context() {
     use reqwest::Method;
     let s = Stack::builder().admin_signin().start().await;
     let admin = s.admin(&common::iam_user(true).await).await;
-    let (owner, _) = signed_in(&s, UserKind::Creator).await;
-    let (viewer, viewer_cookie) = signed_in(&s, UserKind::EndUser).await;
-    let (stranger, stranger_cookie) = signed_in(&s, UserKind::EndUser).await;
+    let (owner, _) = s.signed_in(UserKind::Creator).await;
+    let (viewer, viewer_cookie) = s.signed_in(UserKind::EndUser).await;
+    let (stranger, stranger_cookie) = s.signed_in(UserKind::EndUser).await;
     s.store
         .create_app(&app("explain1", &owner.id, Visibility::Shared))
         .await

@@ -6,18 +6,9 @@
 //! exactly public + granted + owned.
 
 use gatehouse::credentials::users::{User, UserKind};
-use gatehouse_e2e::{ORIGIN, Stack, USER_PASSWORD};
+use gatehouse_e2e::{ORIGIN, Stack};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// A fresh person of `kind`, signed in: the user and its cookie.
-async fn signed_in(s: &Stack, kind: UserKind) -> (User, String) {
-    let person = s.person(kind).await;
-    let name = person.username.clone().unwrap();
-    let a = s.user_signin(name.as_str(), USER_PASSWORD).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    (person, a.cookie().unwrap())
-}
 
 /// A call from the allowed origin with a user cookie.
 async fn call(
@@ -59,10 +50,10 @@ fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creators_share_their_apps_and_users_list_exactly_public_granted_and_owned() {
     let s = Stack::builder().start().await;
-    let (owner, a) = signed_in(&s, UserKind::Creator).await;
-    let (_, other) = signed_in(&s, UserKind::Creator).await;
-    let (viewer, v) = signed_in(&s, UserKind::EndUser).await;
-    let (_, nobody) = signed_in(&s, UserKind::EndUser).await;
+    let (owner, a) = s.signed_in(UserKind::Creator).await;
+    let (_, other) = s.signed_in(UserKind::Creator).await;
+    let (viewer, v) = s.signed_in(UserKind::EndUser).await;
+    let (_, nobody) = s.signed_in(UserKind::EndUser).await;
 
     // Create: a given id or a generated one; a taken id is 409; end users may not.
     let made = call(
@@ -227,7 +218,7 @@ async fn a_grant_by_email_needs_a_verified_account() {
         .env(&[("SETTINGS_CACHE_TTL", "0")])
         .start()
         .await;
-    let (_, a) = signed_in(&s, UserKind::Creator).await;
+    let (_, a) = s.signed_in(UserKind::Creator).await;
     let made = call(
         &s,
         &a,
@@ -272,7 +263,7 @@ async fn deleting_a_user_removes_its_grants_and_an_owner_is_refused() {
     use gatehouse::records::prefix;
     let s = Stack::builder().admin_signin().start().await;
     let admin = s.admin(&gatehouse_e2e::iam_user(true).await).await;
-    let (owner, a) = signed_in(&s, UserKind::Creator).await;
+    let (owner, a) = s.signed_in(UserKind::Creator).await;
     let viewer = s.person(UserKind::EndUser).await;
     for id in ["one", "two"] {
         let made = call(
@@ -363,8 +354,8 @@ fn a_users_deletion_fits_one_transaction() {
 async fn administrators_list_apps_and_transfer_them_to_a_creator() {
     let s = Stack::builder().admin_signin().start().await;
     let admin = s.admin(&gatehouse_e2e::iam_user(true).await).await;
-    let (owner, a) = signed_in(&s, UserKind::Creator).await;
-    let (heir, b) = signed_in(&s, UserKind::Creator).await;
+    let (owner, a) = s.signed_in(UserKind::Creator).await;
+    let (heir, b) = s.signed_in(UserKind::Creator).await;
     let viewer = s.person(UserKind::EndUser).await;
     let made = call(
         &s,
@@ -450,7 +441,7 @@ async fn administrators_list_apps_and_transfer_them_to_a_creator() {
 
 /// A signed-in creator's cookie and a new app `app` of theirs.
 async fn creator_with_app(s: &Stack, app: &str) -> (User, String) {
-    let (owner, a) = signed_in(s, UserKind::Creator).await;
+    let (owner, a) = s.signed_in(UserKind::Creator).await;
     let made = call(
         s,
         &a,

@@ -11,15 +11,7 @@ use gatehouse::records::prefix;
 use gatehouse_e2e as common;
 
 fn app(id: &str, owner: &str, visibility: Visibility) -> App {
-    App {
-        id: id.into(),
-        owner: owner.into(),
-        name: format!("App {id}"),
-        visibility,
-        created_at: 100,
-        updated_at: 100,
-        rev: 0,
-    }
+    App::new(id, owner, format!("App {id}"), visibility, 100)
 }
 
 /// The keys of the table's items under `prefix`, sorted.

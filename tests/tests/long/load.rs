@@ -51,45 +51,28 @@ fn cred(
 const APP: &str = "load-app";
 const APP_ROUTE: &str = "/apps/load-app/data";
 
-/// A signed-in person of `kind`: its user id and cookie.
-async fn person(f: &Stack, kind: UserKind) -> (String, String) {
-    let p = f.person(kind).await;
-    let a = f
-        .user_signin(p.username.as_ref().unwrap().as_str(), common::USER_PASSWORD)
-        .await;
-    (p.id, a.cookie().unwrap())
-}
-
 /// The app, owned by a fresh creator, granted to one end user and to another whose
 /// grant is then removed: the cookies of the owner, the granted and the revoked user.
 async fn app_users(f: &Stack) -> [String; 3] {
     use gatehouse::credentials::apps::{App, AppGrant, AppStore, Visibility};
     let now = gatehouse::primitives::time::now_epoch();
-    let (owner, owner_cookie) = person(f, UserKind::Creator).await;
-    let (granted, granted_cookie) = person(f, UserKind::EndUser).await;
-    let (revoked, revoked_cookie) = person(f, UserKind::EndUser).await;
-    let app = App {
-        id: APP.into(),
-        owner: owner.clone(),
-        name: "Load".into(),
-        visibility: Visibility::Shared,
-        created_at: now,
-        updated_at: now,
-        rev: 0,
-    };
+    let (owner, owner_cookie) = f.signed_in(UserKind::Creator).await;
+    let (granted, granted_cookie) = f.signed_in(UserKind::EndUser).await;
+    let (revoked, revoked_cookie) = f.signed_in(UserKind::EndUser).await;
+    let app = App::new(APP, owner.id.clone(), "Load", Visibility::Shared, now);
     assert!(f.store.create_app(&app).await.unwrap());
-    for user in [&granted, &revoked] {
+    for user in [&granted.id, &revoked.id] {
         let grant = AppGrant {
             app_id: APP.into(),
             user_id: user.clone(),
             permissions: None,
             asset_permissions: None,
-            granted_by: owner.clone(),
+            granted_by: owner.id.clone(),
             created_at: now,
         };
         f.store.put_grant(&grant).await.unwrap();
     }
-    assert!(f.store.remove_grant(APP, &revoked).await.unwrap());
+    assert!(f.store.remove_grant(APP, &revoked.id).await.unwrap());
     [owner_cookie, granted_cookie, revoked_cookie]
 }
 

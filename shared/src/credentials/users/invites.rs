@@ -192,10 +192,21 @@ pub async fn invite_new_user<S: UserStore>(
     delivery: Delivery,
     now: i64,
 ) -> Result<(User, Invite, InviteToken)> {
-    let mut user = new_record(new, now);
+    store_invited(store, new_record(new, now), delivery, None, now).await
+}
+
+/// Writes `user` with a new invite delivered as `delivery` and `grant`, if any, in one
+/// transaction; the user, its invite and the invite's token.
+async fn store_invited<S: UserStore>(
+    store: &S,
+    mut user: User,
+    delivery: Delivery,
+    grant: Option<&AppGrant>,
+    now: i64,
+) -> Result<(User, Invite, InviteToken)> {
     let (invite, token) = Invite::issue_for(&user, delivery, now)?;
     user.invite = Some(invite.hash.clone());
-    let user = store_new(store, user, Some(&invite), None).await?;
+    let user = store_new(store, user, Some(&invite), grant).await?;
     Ok((user, invite, token))
 }
 
@@ -210,11 +221,9 @@ pub async fn invite_grantee<S: UserStore>(
     grant: impl FnOnce(&str) -> AppGrant,
     now: i64,
 ) -> Result<(User, AppGrant, InviteToken)> {
-    let mut user = new_record(new, now);
-    let (invite, token) = Invite::issue_for(&user, Delivery::Email, now)?;
-    user.invite = Some(invite.hash.clone());
+    let user = new_record(new, now);
     let grant = grant(&user.id);
-    let user = store_new(store, user, Some(&invite), Some(&grant)).await?;
+    let (user, _, token) = store_invited(store, user, Delivery::Email, Some(&grant), now).await?;
     Ok((user, grant, token))
 }
 

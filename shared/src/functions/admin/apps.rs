@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::answers::apps::{AccessExplained, App, AppListing};
-use crate::authz::decision::{RequestFacts, decide_request};
+use crate::authz::decision::{Decision, RequestFacts, decide_request};
 use crate::authz::{AppSource, RouteTarget};
 use crate::credentials::users::{CHANGE_TRIES, UserKind};
 use crate::requests::apps::{ExplainAccess, TransferApp};
@@ -81,11 +81,7 @@ where
                 };
                 decide_request(rules, principal, facts, &self.store).await?
             }
-            Err(reason) => crate::authz::decision::Decision {
-                rule: None,
-                app: None,
-                outcome: Err(reason),
-            },
+            Err(reason) => Decision::refused(reason),
         };
         let facts = decision.app.unwrap_or_default();
         let from_path = decision

@@ -67,15 +67,8 @@ impl<S: UsersPorts, M: Mailer, K: SecretSource, O: OidcHttp> UsersFunction<S, M,
         let body: NewApp = json_body(req.headers(), req.body().as_ref())?;
         let (id, name, visibility) = body.checked()?;
         let now = (self.clock)();
-        let app = App {
-            id: id.map_or_else(generated_app_id, str::to_owned),
-            owner: caller.subject.clone(),
-            name,
-            visibility,
-            created_at: now,
-            updated_at: now,
-            rev: 0,
-        };
+        let id = id.map_or_else(generated_app_id, str::to_owned);
+        let app = App::new(id, caller.subject.clone(), name, visibility, now);
         if !self.store.create_app(&app).await? {
             return Err(Error::Conflict("app_exists".into()));
         }
