@@ -41,10 +41,15 @@ async fn my_apps(s: &Stack, cookie: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The expected (id, access) pairs, sorted as [`my_apps`] sorts what it lists (a
+/// generated id may sort before or after a chosen one).
 fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
+    let mut out: Vec<(String, String)> = v
+        .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
+        .collect();
+    out.sort();
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
